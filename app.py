@@ -1,0 +1,10 @@
+"""Tocsin's Chalice app: it only wires the edges; the work lives in chalicelib/."""
+
+from chalice import Chalice
+
+from chalicelib.api.routes import api
+from chalicelib.handlers.queues import queues
+
+app = Chalice(app_name="tocsin")
+app.register_blueprint(api)
+app.register_blueprint(queues)

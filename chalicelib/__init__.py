@@ -1,0 +1,1 @@
+"""Tocsin: a serverless crisis-alert dispatcher (deployed code only)."""

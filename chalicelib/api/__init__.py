@@ -1,0 +1,1 @@
+"""The HTTP edge: thin routes, one authentication check, one error table."""

@@ -1,0 +1,117 @@
+"""HTTP routes: ``/v1/events`` and ``/v1/incidents``. Parse, call one service, answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.auth import authenticate
+from chalicelib.api.errors import json_errors
+from chalicelib.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.core.errors import InvalidInput
+from chalicelib.observability import logger
+from chalicelib.wiring import Container, container
+
+api = Blueprint(__name__)
+
+_ANY_CONTENT = ["*/*"]  # Tocsin checks the media type itself, to answer in its own format
+_JSON_MEDIA = re.compile(r"application/([a-z0-9.+-]+\+)?json")
+_EVENT_ID = re.compile(r"evt_[0-9A-HJKMNP-TV-Z]{26}")
+_INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
+
+
+@api.route("/v1/events", methods=["POST"], content_types=_ANY_CONTENT)
+@json_errors
+def post_event() -> Response:
+    services = _authenticated()
+    document = _json_body(services)
+    received = services.ingest.accept(document)
+    logger.set_correlation_id(received.event_id)
+    logger.info("event accepted", extra={
+        "event_type": received.event.type, "severity": received.event.severity.value,
+        "source": received.event.source,
+    })
+    return Response(
+        body={"event_id": received.event_id, "status": "pending"},
+        status_code=202,
+        headers={"Location": f"/v1/events/{received.event_id}"},
+    )
+
+
+@api.route("/v1/events/{event_id}", methods=["GET"])
+@json_errors
+def get_event(event_id: str) -> dict[str, Any]:
+    services = _authenticated()
+    record = services.events.get(event_id) if _EVENT_ID.fullmatch(event_id) else None
+    if record is None:
+        raise NotFound(f"no event {event_id}")
+    return {
+        "event_id": record.event_id,
+        "status": record.outcome.value,
+        "code": record.code,
+        "reason": record.reason,
+        "incident_id": record.incident_id,
+        "received_at": record.received_at.isoformat(),
+        "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+    }
+
+
+@api.route("/v1/incidents/{incident_id}", methods=["GET"])
+@json_errors
+def get_incident(incident_id: str) -> dict[str, Any]:
+    services = _authenticated()
+    incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}")
+    return {
+        "incident_id": incident.incident_id,
+        "status": incident.status.value,
+        "title": incident.title,
+        "type": incident.type,
+        "severity": incident.severity.value,
+        "exercise": incident.is_exercise,
+        "dedup_key": incident.dedup_key,
+        "rule_id": incident.rule_id,
+        "plan_id": incident.plan_id,
+        "event_count": incident.event_count,
+        "opened_at": incident.opened_at.isoformat(),
+        "updated_at": incident.updated_at.isoformat(),
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "timeline": [
+            {"at": entry.at.isoformat(), "kind": entry.kind, "summary": entry.summary,
+             "data": entry.data}
+            for entry in services.incidents.timeline(incident.incident_id)
+        ],
+    }
+
+
+def _authenticated() -> Container:
+    services = container()
+    request = api.current_request
+    authenticate(request.headers, services)
+    return services
+
+
+def _json_body(services: Container) -> Any:
+    request = api.current_request
+    body: bytes = request.raw_body or b""
+    limit = services.settings.max_body_bytes
+    if len(body) > limit:
+        raise PayloadTooLarge(f"the body is {len(body)} bytes; the limit is {limit}")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not _JSON_MEDIA.fullmatch(media_type):
+        raise UnsupportedMediaType(
+            f"the body must be JSON sent as 'Content-Type: application/json', "
+            f"not {media_type or 'no content type'!r}"
+        )
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None

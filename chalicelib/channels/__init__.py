@@ -1,0 +1,1 @@
+"""One adapter per sending API, each implementing :class:`chalicelib.core.ports.ChannelSender`."""

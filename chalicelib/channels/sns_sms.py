@@ -1,0 +1,34 @@
+"""SMS through Amazon SNS ``Publish`` to a phone number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.channels.errors import send_errors
+from chalicelib.core.model import Channel, Message, SendReceipt
+
+INCIDENT_ATTRIBUTE = "tocsin.incident_id"
+
+
+class SnsSmsChannel:
+    channel = Channel.SMS
+
+    def __init__(self, client: Any, sender_id: str | None = None) -> None:
+        self._client = client
+        self._sender_id = sender_id
+
+    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
+        attributes = {
+            # Crisis messages are transactional: AWS routes them for reliability, not price.
+            "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+            INCIDENT_ATTRIBUTE: {"DataType": "String", "StringValue": incident_id},
+        }
+        if self._sender_id:
+            attributes["AWS.SNS.SMS.SenderID"] = {
+                "DataType": "String", "StringValue": self._sender_id,
+            }
+        with send_errors("SNS Publish"):
+            response = self._client.publish(
+                PhoneNumber=destination, Message=message.body, MessageAttributes=attributes
+            )
+        return SendReceipt(message_id=str(response["MessageId"]))

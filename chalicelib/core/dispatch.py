@@ -1,0 +1,106 @@
+"""Send notification jobs through their channels, each exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
+from chalicelib.core.model import (
+    Channel,
+    IncidentStatus,
+    NotificationJob,
+    TimelineEntry,
+)
+from chalicelib.core.ports import (
+    ChannelSender,
+    Clock,
+    ContactDirectory,
+    IncidentStore,
+    SendLedger,
+)
+from chalicelib.core.templates import render_message
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry: list[NotificationJob] = field(default_factory=list)
+
+    @property
+    def needs_retry(self) -> bool:
+        return bool(self.retry)
+
+
+class Dispatcher:
+    """Claims each job in the ledger before sending, so redelivered jobs send nothing.
+
+    ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
+    timeout): a claim older than that belongs to an invocation that died mid-send.
+    """
+
+    def __init__(
+        self,
+        incidents: IncidentStore,
+        directory: ContactDirectory,
+        ledger: SendLedger,
+        senders: Mapping[Channel, ChannelSender],
+        clock: Clock,
+        claim_timeout: timedelta,
+    ) -> None:
+        self._incidents = incidents
+        self._directory = directory
+        self._ledger = ledger
+        self._senders = senders
+        self._clock = clock
+        self._claim_timeout = claim_timeout
+
+    def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
+        report = DispatchReport()
+        incident = self._incidents.get(incident_id)
+        if incident is None:
+            report.skipped += len(jobs)
+            return report
+        contacts = self._directory.get_contacts(sorted({job.contact_id for job in jobs}))
+        for job in jobs:
+            contact = contacts.get(job.contact_id)
+            destination = contact.destination(job.channel) if contact else None
+            if incident.status is IncidentStatus.RESOLVED or destination is None:
+                report.skipped += 1
+                continue
+            now = self._clock.now()
+            if not self._ledger.claim(job, now, now - self._claim_timeout):
+                report.skipped += 1
+                continue
+            message = render_message(incident, job.channel)
+            try:
+                receipt = self._senders[job.channel].send(destination, message, incident_id)
+            except SendError as error:
+                self._record_failure(job, error)
+                if isinstance(error, TransientSendError):
+                    report.retry.append(job)
+                report.failed += 1
+                continue
+            self._ledger.mark_sent(job, receipt, self._clock.now(), TimelineEntry(
+                at=self._clock.now(), kind="notification_sent",
+                summary=f"{job.channel.value} handed to AWS for {job.contact_id}",
+                data={"contact_id": job.contact_id, "channel": job.channel.value,
+                      "step": job.step, "message_id": receipt.message_id},
+                key=f"sent-{job.contact_id}-{job.channel.value}-{job.step}",
+            ))
+            report.sent += 1
+        return report
+
+    def _record_failure(self, job: NotificationJob, error: SendError) -> None:
+        retryable = not isinstance(error, PermanentSendError)
+        now = self._clock.now()
+        self._ledger.mark_failed(job, retryable, now, TimelineEntry(
+            at=now, kind="notification_failed",
+            summary=f"{job.channel.value} to {job.contact_id} failed: {error.code}"
+                    + (" (will retry)" if retryable else ""),
+            data={"contact_id": job.contact_id, "channel": job.channel.value, "step": job.step,
+                  "error": error.code, "detail": error.message, "retryable": retryable},
+        ))

@@ -1,0 +1,80 @@
+"""Tocsin's error tree. Edges translate these into HTTP answers or retries.
+
+    TocsinError
+    ├── InvalidInput            caller's fault, never retried (HTTP 4xx)
+    │   ├── InvalidEvent        a field of an event is wrong (names the field)
+    │   ├── PayloadTooLarge
+    │   └── UnsupportedMediaType
+    ├── AuthenticationFailed    no key or a wrong key (401)
+    ├── NotFound                (404)
+    ├── InvalidPolicy           a policy document is wrong (names the path)
+    ├── SendError               a channel could not hand a message to AWS
+    │   ├── PermanentSendError  retrying cannot help (bad number, opted out, rejected)
+    │   └── TransientSendError  throttled or unavailable: retry with backoff
+    └── TransientError          a dependency failed for now: retry the whole unit of work
+"""
+
+from __future__ import annotations
+
+
+class TocsinError(Exception):
+    """Base of every error Tocsin raises on purpose."""
+
+
+class InvalidInput(TocsinError):
+    """The caller sent something Tocsin cannot accept."""
+
+
+class InvalidEvent(InvalidInput):
+    """One field of an event is wrong; ``field`` is its dotted path."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class PayloadTooLarge(InvalidInput):
+    """The request body is larger than Tocsin accepts."""
+
+
+class UnsupportedMediaType(InvalidInput):
+    """The request body is not in a format the endpoint reads."""
+
+
+class AuthenticationFailed(TocsinError):
+    """No credential, or one that is not valid here."""
+
+
+class NotFound(TocsinError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class InvalidPolicy(TocsinError):
+    """A policy document is wrong; ``path`` locates the problem."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+class SendError(TocsinError):
+    """A channel could not hand a message to its AWS API."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class PermanentSendError(SendError):
+    """Retrying the same send cannot succeed."""
+
+
+class TransientSendError(SendError):
+    """The send may succeed later (throttling, service unavailable)."""
+
+
+class TransientError(TocsinError):
+    """A dependency failed for now; the unit of work should be retried."""

@@ -1,0 +1,160 @@
+"""Decide on one received event: open, update, resolve or suppress, then plan who to reach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.core.activation import Verdict, evaluate
+from chalicelib.core.ids import incident_id_for_event
+from chalicelib.core.model import (
+    Action,
+    DecisionOutcome,
+    Incident,
+    IncidentStatus,
+    ReceivedEvent,
+    TimelineEntry,
+)
+from chalicelib.core.planning import NotificationPlan, plan_notifications
+from chalicelib.core.ports import (
+    Clock,
+    ContactDirectory,
+    DispatchQueue,
+    EventStore,
+    IncidentStore,
+    OpenOutcome,
+    PlaybookSource,
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: DecisionOutcome
+    reason: str
+    incident_id: str | None = None
+    notifications: int = 0
+
+
+class Evaluator:
+    """Safe to run twice on the same event: every step is conditional or idempotent."""
+
+    def __init__(
+        self,
+        events: EventStore,
+        incidents: IncidentStore,
+        playbooks: PlaybookSource,
+        directory: ContactDirectory,
+        dispatch: DispatchQueue,
+        clock: Clock,
+    ) -> None:
+        self._events = events
+        self._incidents = incidents
+        self._playbooks = playbooks
+        self._directory = directory
+        self._dispatch = dispatch
+        self._clock = clock
+
+    def handle(self, received: ReceivedEvent) -> Decision:
+        record = self._events.get(received.event_id)
+        if record is not None and record.outcome not in (
+            DecisionOutcome.PENDING, DecisionOutcome.ACTIVATED
+        ):
+            return Decision(record.outcome, record.reason or "", record.incident_id)
+        action = received.event.action
+        if action is Action.TRIGGER:
+            return self._trigger(received)
+        return self._follow_up(received)
+
+    def _trigger(self, received: ReceivedEvent) -> Decision:
+        playbook = self._playbooks.load()
+        verdict = evaluate(received.event, playbook)
+        if not verdict.activate:
+            return self._decide(received, DecisionOutcome.SUPPRESSED, verdict.code, verdict.reason)
+        assert verdict.plan_id is not None and verdict.rule_id is not None
+        result = self._incidents.open(self._new_incident(received, verdict), received, verdict)
+        if result.outcome is OpenOutcome.JOINED:
+            self._incidents.join(result.incident_id, received, self._clock.now())
+            return self._decide(
+                received, DecisionOutcome.UPDATED, "duplicate",
+                f"duplicate of open incident {result.incident_id}", result.incident_id,
+            )
+        # Opened now, or opened by an earlier delivery of this same event that may have died
+        # before queueing its notifications: plan and queue again; the send ledger makes the
+        # second queueing harmless.
+        plan = playbook.plan(verdict.plan_id)
+        contacts = self._directory.contacts_with_roles(plan.roles)
+        notifications = plan_notifications(result.incident_id, plan, contacts)
+        self._record_plan(result.incident_id, notifications)
+        self._dispatch.put_jobs(notifications.jobs)
+        return Decision(
+            DecisionOutcome.ACTIVATED, verdict.reason, result.incident_id, len(notifications.jobs)
+        )
+
+    def _follow_up(self, received: ReceivedEvent) -> Decision:
+        """Acknowledge or resolve the open incident with the event's dedup key."""
+        incident_id = self._incidents.find_open(received.dedup_key)
+        verb = received.event.action.value
+        if incident_id is None:
+            return self._decide(
+                received, DecisionOutcome.SUPPRESSED, "no_open_incident",
+                f"no open incident with dedup_key {received.dedup_key} to {verb}",
+            )
+        now = self._clock.now()
+        if received.event.action is Action.RESOLVE:
+            self._incidents.resolve(incident_id, received, now)
+            outcome = DecisionOutcome.RESOLVED
+        else:
+            self._incidents.append(incident_id, [TimelineEntry(
+                at=now, kind="acknowledged",
+                summary=f"acknowledged by {received.event.source}",
+                data={"event_id": received.event_id, "source": received.event.source},
+                key=f"ack-{received.event_id}",
+            )])
+            outcome = DecisionOutcome.ACKNOWLEDGED
+        return self._decide(received, outcome, verb, f"{verb}d by {received.event.source}",
+                            incident_id)
+
+    def _decide(
+        self, received: ReceivedEvent, outcome: DecisionOutcome, code: str, reason: str,
+        incident_id: str | None = None,
+    ) -> Decision:
+        self._events.record_decision(
+            received.event_id, outcome, code, reason, self._clock.now(), incident_id
+        )
+        return Decision(outcome, reason, incident_id)
+
+    def _new_incident(self, received: ReceivedEvent, verdict: Verdict) -> Incident:
+        event = received.event
+        now = self._clock.now()
+        assert verdict.rule_id is not None and verdict.plan_id is not None
+        return Incident(
+            incident_id=incident_id_for_event(received.event_id),
+            status=IncidentStatus.OPEN,
+            title=event.summary,
+            type=event.type,
+            severity=event.severity,
+            event_status=event.status,
+            dedup_key=received.dedup_key,
+            rule_id=verdict.rule_id,
+            plan_id=verdict.plan_id,
+            opened_at=now,
+            updated_at=now,
+        )
+
+    def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:
+        at = self._clock.now()
+        entries = [TimelineEntry(
+            at=at, kind="planned",
+            summary=f"{len(notifications.jobs)} notifications planned for "
+                    f"{notifications.recipients} people",
+            data={"jobs": len(notifications.jobs), "recipients": notifications.recipients},
+            key="planned",
+        )]
+        entries += [
+            TimelineEntry(
+                at=at, kind="unreachable", summary=gap.reason,
+                data={"role": gap.role, "contact_id": gap.contact_id},
+                key=f"gap-{gap.role}-{gap.contact_id or 'none'}-{index}",
+            )
+            for index, gap in enumerate(notifications.gaps)
+        ]
+        self._incidents.append(incident_id, entries)

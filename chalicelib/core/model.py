@@ -1,0 +1,168 @@
+"""The domain's values: events, incidents, contacts, notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    """How bad it is. Ordered: ``Severity.CRITICAL.rank > Severity.HIGH.rank``."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+class Action(str, Enum):
+    TRIGGER = "trigger"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+class EventStatus(str, Enum):
+    """CAP's status: real, a drill, or a technical test."""
+
+    ACTUAL = "actual"
+    EXERCISE = "exercise"
+    TEST = "test"
+
+
+class Channel(str, Enum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CanonicalEvent:
+    """Every trigger, whatever its source format, becomes one of these."""
+
+    source: str
+    type: str
+    action: Action
+    severity: Severity
+    status: EventStatus
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    dedup_key: str | None = None
+    occurred_at: datetime | None = None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReceivedEvent:
+    """An accepted event with the identity and time Tocsin gave it."""
+
+    event_id: str
+    received_at: datetime
+    event: CanonicalEvent
+
+    @property
+    def dedup_key(self) -> str:
+        """The caller's dedup key, or one unique to this event when it gave none."""
+        return self.event.dedup_key or self.event_id
+
+
+class IncidentStatus(str, Enum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Incident:
+    incident_id: str
+    status: IncidentStatus
+    title: str
+    type: str
+    severity: Severity
+    event_status: EventStatus
+    dedup_key: str
+    rule_id: str
+    plan_id: str
+    opened_at: datetime
+    updated_at: datetime
+    event_count: int = 1
+    resolved_at: datetime | None = None
+
+    @property
+    def is_exercise(self) -> bool:
+        return self.event_status is not EventStatus.ACTUAL
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person who can be reached. Personal data: never logged, never in git."""
+
+    contact_id: str
+    name: str
+    roles: tuple[str, ...]
+    language: str = "en"
+    phone: str | None = None
+    email: str | None = None
+
+    def destination(self, channel: Channel) -> str | None:
+        return self.phone if channel is Channel.SMS else self.email
+
+
+@dataclass(frozen=True)
+class NotificationJob:
+    """One message to one person on one channel; ``step`` numbers re-notifications."""
+
+    incident_id: str
+    contact_id: str
+    channel: Channel
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a channel hands to AWS: a body, and a subject where the channel has one."""
+
+    body: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+    """AWS accepted the message; ``message_id`` is AWS's id for it."""
+
+    message_id: str
+
+
+class DecisionOutcome(str, Enum):
+    PENDING = "pending"
+    ACTIVATED = "activated"
+    UPDATED = "updated"
+    SUPPRESSED = "suppressed"
+    RESOLVED = "resolved"
+    ACKNOWLEDGED = "acknowledged"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an incident's story. An entry with a ``key`` is written once, however
+    often the step that writes it is retried."""
+
+    at: datetime
+    kind: str
+    summary: str
+    data: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None

@@ -1,0 +1,56 @@
+"""Expand a response plan into one notification job per person and channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from chalicelib.core.model import Contact, NotificationJob
+from chalicelib.core.policy import ResponsePlan
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Someone (or some role) the plan names that cannot be reached, and why."""
+
+    reason: str
+    role: str
+    contact_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NotificationPlan:
+    jobs: tuple[NotificationJob, ...]
+    gaps: tuple[Gap, ...]
+
+    @property
+    def recipients(self) -> int:
+        return len({job.contact_id for job in self.jobs})
+
+
+def plan_notifications(
+    incident_id: str, plan: ResponsePlan, contacts: Iterable[Contact], step: int = 0
+) -> NotificationPlan:
+    """One job per (contact, channel), however many of the plan's roles the contact holds.
+
+    Contacts are visited in id order so the same inputs always give the same jobs.
+    """
+    ordered = sorted(contacts, key=lambda contact: contact.contact_id)
+    jobs: dict[tuple[str, str], NotificationJob] = {}
+    gaps: list[Gap] = []
+    for target in plan.targets:
+        holders = [contact for contact in ordered if target.role in contact.roles]
+        if not holders:
+            gaps.append(Gap(reason=f"nobody holds role {target.role}", role=target.role))
+        for contact in holders:
+            for channel in target.channels:
+                if contact.destination(channel) is None:
+                    gaps.append(Gap(
+                        reason=f"no {channel.value} address",
+                        role=target.role,
+                        contact_id=contact.contact_id,
+                    ))
+                    continue
+                key = (contact.contact_id, channel.value)
+                jobs.setdefault(key, NotificationJob(incident_id, contact.contact_id, channel, step))
+    return NotificationPlan(jobs=tuple(jobs.values()), gaps=tuple(gaps))

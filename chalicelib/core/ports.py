@@ -1,0 +1,135 @@
+"""The interfaces the use cases need; adapters in ``storage/`` and ``channels/`` implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Protocol
+
+from chalicelib.core.activation import Verdict
+from chalicelib.core.model import (
+    Channel,
+    Contact,
+    DecisionOutcome,
+    Incident,
+    Message,
+    NotificationJob,
+    ReceivedEvent,
+    SendReceipt,
+    TimelineEntry,
+)
+from chalicelib.core.policy import Playbook
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class PlaybookSource(Protocol):
+    def load(self) -> Playbook: ...
+
+
+class ContactDirectory(Protocol):
+    def contacts_with_roles(self, roles: Sequence[str]) -> list[Contact]: ...
+
+    def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
+
+
+class EventQueue(Protocol):
+    """The durable hand-off between accepting an event and deciding on it."""
+
+    def put(self, received: ReceivedEvent) -> None: ...
+
+
+class DispatchQueue(Protocol):
+    def put_jobs(self, jobs: Sequence[NotificationJob]) -> None: ...
+
+
+class ChannelSender(Protocol):
+    """Hands one message to one AWS API; raises PermanentSendError or TransientSendError."""
+
+    channel: Channel
+
+    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt: ...
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    event_id: str
+    received_at: datetime
+    outcome: DecisionOutcome
+    code: str | None = None
+    reason: str | None = None
+    incident_id: str | None = None
+    decided_at: datetime | None = None
+
+
+class EventStore(Protocol):
+    def record_received(self, received: ReceivedEvent) -> None: ...
+
+    def forget(self, event_id: str) -> None: ...
+
+    def get(self, event_id: str) -> EventRecord | None: ...
+
+    def record_decision(
+        self, event_id: str, outcome: DecisionOutcome, code: str, reason: str, now: datetime,
+        incident_id: str | None = None,
+    ) -> bool:
+        """Record the decision once; False when the event was already decided."""
+        ...
+
+
+class OpenOutcome(str, Enum):
+    OPENED = "opened"            # this event opened the incident
+    REDELIVERED = "redelivered"  # this event had already opened it (a redelivered message)
+    JOINED = "joined"            # another incident with the same dedup key is open
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    outcome: OpenOutcome
+    incident_id: str
+
+
+class IncidentStore(Protocol):
+    def open(self, incident: Incident, received: ReceivedEvent, verdict: Verdict) -> OpenResult:
+        """Open ``incident`` unless one with its dedup key is open; never opens two."""
+        ...
+
+    def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
+        """Count a duplicate trigger on an open incident; False if it was already counted."""
+        ...
+
+    def find_open(self, dedup_key: str) -> str | None: ...
+
+    def resolve(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool: ...
+
+    def get(self, incident_id: str) -> Incident | None: ...
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]: ...
+
+    def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
+        """Add entries; an entry whose ``key`` was written before is overwritten, not doubled."""
+        ...
+
+
+class SendLedger(Protocol):
+    """Records every send so a redelivered job never sends twice.
+
+    claim()      -> True once per job, unless the previous attempt failed transiently or
+                    has been 'sending' for longer than the stale limit (its invocation died)
+    mark_sent()  -> the claim becomes 'sent' with AWS's message id, plus a timeline entry
+    mark_failed()-> 'failed' (permanent) or 'retryable' (transient), plus a timeline entry
+    """
+
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool: ...
+
+    def mark_sent(
+        self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
+    ) -> None: ...
+
+    def mark_failed(
+        self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
+    ) -> None: ...

@@ -1,0 +1,1 @@
+"""Queue, schedule, SNS and EventBridge edges."""

@@ -1,0 +1,75 @@
+"""One frozen settings object, read from the environment once. Every variable is named here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+STAGE = "TOCSIN_STAGE"
+CONFIG_TABLE = "TOCSIN_CONFIG_TABLE"
+CONTACTS_TABLE = "TOCSIN_CONTACTS_TABLE"
+INCIDENTS_TABLE = "TOCSIN_INCIDENTS_TABLE"
+INGEST_QUEUE = "TOCSIN_INGEST_QUEUE"
+DISPATCH_QUEUE = "TOCSIN_DISPATCH_QUEUE"
+SENDER_EMAIL = "TOCSIN_SENDER_EMAIL"
+SES_CONFIGURATION_SET = "TOCSIN_SES_CONFIGURATION_SET"
+MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
+PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
+SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
+LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
+
+LOCAL_STAGE = "local"
+DEFAULT_LOCAL_API_KEY = "local-dev-key"  # noqa: S105 - public by design, refused off the local stage
+
+# Queue names are needed when app.py is imported (event source decorators), before any
+# settings object exists; the deployment passes the same variables to every function.
+INGEST_QUEUE_NAME = os.environ.get(INGEST_QUEUE, "tocsin-ingest")
+DISPATCH_QUEUE_NAME = os.environ.get(DISPATCH_QUEUE, "tocsin-dispatch")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    config_table: str
+    contacts_table: str
+    incidents_table: str
+    ingest_queue: str
+    dispatch_queue: str
+    sender_email: str
+    ses_configuration_set: str | None
+    max_body_bytes: int
+    playbook_cache_seconds: float
+    send_claim_timeout_seconds: float
+    local_api_key: str | None
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        stage = env.get(STAGE, LOCAL_STAGE)
+        return cls(
+            stage=stage,
+            config_table=env.get(CONFIG_TABLE, "tocsin-config"),
+            contacts_table=env.get(CONTACTS_TABLE, "tocsin-contacts"),
+            incidents_table=env.get(INCIDENTS_TABLE, "tocsin-incidents"),
+            ingest_queue=env.get(INGEST_QUEUE, "tocsin-ingest"),
+            dispatch_queue=env.get(DISPATCH_QUEUE, "tocsin-dispatch"),
+            sender_email=env.get(SENDER_EMAIL, "tocsin@example.com"),
+            ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
+            max_body_bytes=int(env.get(MAX_BODY_BYTES, str(256 * 1024))),
+            playbook_cache_seconds=float(env.get(PLAYBOOK_CACHE_SECONDS, "30")),
+            send_claim_timeout_seconds=float(env.get(SEND_CLAIM_TIMEOUT_SECONDS, "120")),
+            # The well-known local key exists only on the local stage, whatever is configured.
+            local_api_key=(env.get(LOCAL_API_KEY) or DEFAULT_LOCAL_API_KEY)
+            if stage == LOCAL_STAGE else None,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environment()

@@ -1,0 +1,1 @@
+"""DynamoDB and SQS adapters for the core's ports."""

@@ -1,0 +1,86 @@
+"""Received events and their decisions, in the incidents table (expire after 90 days)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.core.events import event_to_document
+from chalicelib.core.model import DecisionOutcome, ReceivedEvent
+from chalicelib.core.ports import EventRecord
+from chalicelib.storage import keys
+from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+
+EVENT_RETENTION = timedelta(days=90)
+
+
+class DynamoEventStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def record_received(self, received: ReceivedEvent) -> None:
+        item = to_item({
+            **keys.event(received.event_id),
+            "event_id": received.event_id,
+            "received_at": received.received_at.isoformat(),
+            "outcome": DecisionOutcome.PENDING.value,
+            "event": json.dumps(event_to_document(received.event)),
+            "expires_at": int((received.received_at + EVENT_RETENTION).timestamp()),
+        })
+        with dynamodb_errors():
+            self._client.put_item(
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+            )
+
+    def forget(self, event_id: str) -> None:
+        with dynamodb_errors():
+            self._client.delete_item(TableName=self._table, Key=to_item(keys.event(event_id)))
+
+    def get(self, event_id: str) -> EventRecord | None:
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item(keys.event(event_id)), ConsistentRead=True
+            )
+        if "Item" not in response:
+            return None
+        item = from_item(response["Item"])
+        return EventRecord(
+            event_id=item["event_id"],
+            received_at=datetime.fromisoformat(item["received_at"]),
+            outcome=DecisionOutcome(item["outcome"]),
+            code=item.get("code"),
+            reason=item.get("reason"),
+            incident_id=item.get("incident_id"),
+            decided_at=datetime.fromisoformat(item["decided_at"]) if "decided_at" in item else None,
+        )
+
+    def record_decision(
+        self, event_id: str, outcome: DecisionOutcome, code: str, reason: str, now: datetime,
+        incident_id: str | None = None,
+    ) -> bool:
+        values: dict[str, Any] = {
+            ":outcome": outcome.value, ":code": code, ":reason": reason,
+            ":at": now.isoformat(), ":pending": DecisionOutcome.PENDING.value,
+        }
+        expression = "SET outcome = :outcome, code = :code, reason = :reason, decided_at = :at"
+        if incident_id is not None:
+            expression += ", incident_id = :incident"
+            values[":incident"] = incident_id
+        try:
+            with dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(keys.event(event_id)),
+                    UpdateExpression=expression,
+                    ConditionExpression="outcome = :pending",
+                    ExpressionAttributeValues=to_item(values),
+                )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

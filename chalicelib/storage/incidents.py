@@ -1,0 +1,273 @@
+"""Incidents, their timelines and dedup pointers, in the incidents table.
+
+Opening is one transaction, so two deliveries of the same event, or two events with the same
+dedup key, can never open two incidents:
+
+    event A ─▶ put DEDUP#k (if absent) + put INCIDENT#a + timeline + EVENT#A=activated ─▶ opened
+    event A again ─▶ DEDUP#k exists and names a ───────────────────────────────────▶ redelivered
+    event B (same k) ─▶ DEDUP#k exists and names a ─▶ count B on a ───────────────▶ joined
+    resolve ─▶ INCIDENT#a=resolved + delete DEDUP#k ─▶ the next trigger with k opens a new one
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.core.activation import Verdict
+from chalicelib.core.events import event_to_document
+from chalicelib.core.ids import new_ulid
+from chalicelib.core.model import (
+    DecisionOutcome,
+    EventStatus,
+    Incident,
+    IncidentStatus,
+    ReceivedEvent,
+    Severity,
+    TimelineEntry,
+)
+from chalicelib.core.ports import OpenOutcome, OpenResult
+from chalicelib.storage import keys
+from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+
+BATCH_WRITE_LIMIT = 25
+_OPEN_ATTEMPTS = 3
+
+
+class DynamoIncidentStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def open(self, incident: Incident, received: ReceivedEvent, verdict: Verdict) -> OpenResult:
+        for _ in range(_OPEN_ATTEMPTS):
+            if self._try_open(incident, received, verdict):
+                return OpenResult(OpenOutcome.OPENED, incident.incident_id)
+            existing = self.find_open(incident.dedup_key)
+            if existing == incident.incident_id:
+                return OpenResult(OpenOutcome.REDELIVERED, existing)
+            if existing is not None:
+                return OpenResult(OpenOutcome.JOINED, existing)
+            # The blocking incident was resolved between our write and our read: try again.
+        raise RuntimeError(f"could not open incident for dedup key after {_OPEN_ATTEMPTS} tries")
+
+    def _try_open(self, incident: Incident, received: ReceivedEvent, verdict: Verdict) -> bool:
+        event_item = keys.event(received.event_id)
+        writes = [
+            self._put(
+                {**keys.dedup(incident.dedup_key), "incident_id": incident.incident_id},
+                condition="attribute_not_exists(pk)",
+            ),
+            self._put(_incident_item(incident), condition="attribute_not_exists(pk)"),
+            self._put(_timeline_item(incident.incident_id, _received_entry(received))),
+            self._put(_timeline_item(incident.incident_id, TimelineEntry(
+                at=incident.opened_at, kind="activated",
+                summary=f"incident opened: {verdict.reason}",
+                data={"rule_id": verdict.rule_id, "plan_id": verdict.plan_id,
+                      "event_id": received.event_id},
+                key="activated",
+            ))),
+            {"Update": {
+                "TableName": self._table,
+                "Key": to_item(event_item),
+                "UpdateExpression": "SET outcome = :o, code = :c, reason = :r, decided_at = :at,"
+                                    " incident_id = :i",
+                "ExpressionAttributeValues": to_item({
+                    ":o": DecisionOutcome.ACTIVATED.value, ":c": verdict.code,
+                    ":r": verdict.reason, ":at": incident.opened_at.isoformat(),
+                    ":i": incident.incident_id,
+                }),
+            }},
+        ]
+        return self._transact(writes)
+
+    def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
+        return self._transact([
+            {"Update": {
+                "TableName": self._table,
+                "Key": to_item(keys.incident(incident_id)),
+                "UpdateExpression": "SET event_count = event_count + :one, updated_at = :now",
+                "ConditionExpression": "#status = :open",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_item({
+                    ":one": 1, ":now": now.isoformat(), ":open": IncidentStatus.OPEN.value,
+                }),
+            }},
+            self._put(
+                _timeline_item(incident_id, _received_entry(received, duplicate=True)),
+                condition="attribute_not_exists(pk)",
+            ),
+        ])
+
+    def find_open(self, dedup_key: str) -> str | None:
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item(keys.dedup(dedup_key)), ConsistentRead=True
+            )
+        item = response.get("Item")
+        return str(from_item(item)["incident_id"]) if item else None
+
+    def resolve(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
+        incident = self.get(incident_id)
+        if incident is None or incident.status is IncidentStatus.RESOLVED:
+            return False
+        return self._transact([
+            {"Update": {
+                "TableName": self._table,
+                "Key": to_item(keys.incident(incident_id)),
+                "UpdateExpression": "SET #status = :resolved, resolved_at = :now, updated_at = :now",
+                "ConditionExpression": "#status = :open",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_item({
+                    ":resolved": IncidentStatus.RESOLVED.value, ":now": now.isoformat(),
+                    ":open": IncidentStatus.OPEN.value,
+                }),
+            }},
+            {"Delete": {
+                "TableName": self._table,
+                "Key": to_item(keys.dedup(incident.dedup_key)),
+                "ConditionExpression": "incident_id = :id",
+                "ExpressionAttributeValues": to_item({":id": incident_id}),
+            }},
+            self._put(_timeline_item(incident_id, _received_entry(received))),
+            self._put(_timeline_item(incident_id, TimelineEntry(
+                at=now, kind="resolved", summary=f"resolved by {received.event.source}",
+                data={"event_id": received.event_id}, key=f"resolved-{received.event_id}",
+            ))),
+        ])
+
+    def get(self, incident_id: str) -> Incident | None:
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item(keys.incident(incident_id)),
+                ConsistentRead=True,
+            )
+        return _incident_from_item(from_item(response["Item"])) if "Item" in response else None
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        entries = []
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_item({
+                ":pk": keys.incident_partition(incident_id), ":prefix": keys.TIMELINE_PREFIX,
+            }),
+            "ConsistentRead": True,
+        }
+        while True:
+            with dynamodb_errors():
+                response = self._client.query(**arguments)
+            entries += [_entry_from_item(from_item(item)) for item in response["Items"]]
+            if "LastEvaluatedKey" not in response:
+                return sorted(entries, key=lambda entry: entry.at)
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
+        requests = [
+            {"PutRequest": {"Item": to_item(_timeline_item(incident_id, entry))}}
+            for entry in entries
+        ]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending = {self._table: requests[start:start + BATCH_WRITE_LIMIT]}
+            while pending:
+                with dynamodb_errors():
+                    response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+
+    def _put(self, values: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._table, "Item": to_item(values)}
+        if condition:
+            put["ConditionExpression"] = condition
+        return {"Put": put}
+
+    def _transact(self, writes: list[dict[str, Any]]) -> bool:
+        """True when the transaction committed, False when one of its conditions failed."""
+        try:
+            with dynamodb_errors():
+                self._client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                reasons = error.response.get("CancellationReasons", [])
+                if not reasons or any(
+                    reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
+                ):
+                    return False
+            raise
+        return True
+
+
+def _received_entry(received: ReceivedEvent, duplicate: bool = False) -> TimelineEntry:
+    event = received.event
+    summary = f"{event.action.value} received from {event.source}: {event.summary}".rstrip(": ")
+    if duplicate:
+        summary += " (duplicate; nobody notified again)"
+    return TimelineEntry(
+        at=received.received_at, kind="event_received", summary=summary,
+        data={"event_id": received.event_id, "event": event_to_document(event)},
+        key=f"event-{received.event_id}",
+    )
+
+
+def _incident_item(incident: Incident) -> dict[str, Any]:
+    return {
+        **keys.incident(incident.incident_id),
+        "incident_id": incident.incident_id,
+        "status": incident.status.value,
+        "title": incident.title,
+        "type": incident.type,
+        "severity": incident.severity.value,
+        "event_status": incident.event_status.value,
+        "dedup_key": incident.dedup_key,
+        "rule_id": incident.rule_id,
+        "plan_id": incident.plan_id,
+        "opened_at": incident.opened_at.isoformat(),
+        "updated_at": incident.updated_at.isoformat(),
+        "event_count": incident.event_count,
+    }
+
+
+def _incident_from_item(item: dict[str, Any]) -> Incident:
+    resolved_at = item.get("resolved_at")
+    return Incident(
+        incident_id=item["incident_id"],
+        status=IncidentStatus(item["status"]),
+        title=item["title"],
+        type=item["type"],
+        severity=Severity(item["severity"]),
+        event_status=EventStatus(item["event_status"]),
+        dedup_key=item["dedup_key"],
+        rule_id=item["rule_id"],
+        plan_id=item["plan_id"],
+        opened_at=datetime.fromisoformat(item["opened_at"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]),
+        event_count=int(item["event_count"]),
+        resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
+    )
+
+
+def _timeline_item(incident_id: str, entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        **keys.timeline(incident_id, entry.at, entry.key, new_ulid(entry.at)),
+        "at": entry.at.isoformat(),
+        "kind": entry.kind,
+        "summary": entry.summary,
+        "data": json.dumps(entry.data, default=str),
+    }
+
+
+def _entry_from_item(item: dict[str, Any]) -> TimelineEntry:
+    return TimelineEntry(
+        at=datetime.fromisoformat(item["at"]),
+        kind=item["kind"],
+        summary=item["summary"],
+        data=json.loads(item["data"]),
+    )
+
+
+def timeline_put(table: str, incident_id: str, entry: TimelineEntry) -> dict[str, Any]:
+    """A TransactWriteItems ``Put`` of one timeline entry, for stores sharing this table."""
+    return {"Put": {"TableName": table, "Item": to_item(_timeline_item(incident_id, entry))}}

@@ -1,0 +1,74 @@
+"""Key builders: every item's ``pk``/``sk`` is made here and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.core.model import NotificationJob
+
+Key = dict[str, str]
+
+# config table
+PLAYBOOK_PK = "PLAYBOOK"
+
+
+def api_key(key_hash: str) -> Key:
+    return {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"}
+
+
+def playbook_rule(position: int, rule_id: str) -> Key:
+    return {"pk": PLAYBOOK_PK, "sk": f"RULE#{position:05d}#{rule_id}"}
+
+
+def playbook_plan(plan_id: str) -> Key:
+    return {"pk": PLAYBOOK_PK, "sk": f"PLAN#{plan_id}"}
+
+
+def playbook_role(role_id: str) -> Key:
+    return {"pk": PLAYBOOK_PK, "sk": f"ROLE#{role_id}"}
+
+
+# contacts table
+def contact_profile(contact_id: str) -> Key:
+    return {"pk": f"CONTACT#{contact_id}", "sk": "PROFILE"}
+
+
+def role_member(role: str, contact_id: str) -> Key:
+    return {"pk": f"ROLE#{role}", "sk": f"CONTACT#{contact_id}"}
+
+
+def role_partition(role: str) -> str:
+    return f"ROLE#{role}"
+
+
+# incidents table
+def event(event_id: str) -> Key:
+    return {"pk": f"EVENT#{event_id}", "sk": "EVENT"}
+
+
+def incident(incident_id: str) -> Key:
+    return {"pk": incident_partition(incident_id), "sk": "INCIDENT"}
+
+
+def incident_partition(incident_id: str) -> str:
+    return f"INCIDENT#{incident_id}"
+
+
+def dedup(dedup_key: str) -> Key:
+    return {"pk": f"DEDUP#{dedup_key}", "sk": "OPEN"}
+
+
+def timeline(incident_id: str, at: datetime, entry_key: str | None, unique: str) -> Key:
+    """Keyed entries are written once whenever they are retried; others get a unique key."""
+    sort_key = f"TL#K#{entry_key}" if entry_key else f"TL#T#{at.isoformat()}#{unique}"
+    return {"pk": incident_partition(incident_id), "sk": sort_key}
+
+
+TIMELINE_PREFIX = "TL#"
+
+
+def send(job: NotificationJob) -> Key:
+    return {
+        "pk": incident_partition(job.incident_id),
+        "sk": f"SEND#{job.contact_id}#{job.channel.value}#{job.step}",
+    }

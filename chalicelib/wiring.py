@@ -1,0 +1,127 @@
+"""The composition root: builds clients, adapters and services on first use, never at import.
+
+Tests call :func:`reset` so every test builds its clients inside its own moto mock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.channels.ses_email import SesEmailChannel
+from chalicelib.channels.sns_sms import SnsSmsChannel
+from chalicelib.core.dispatch import Dispatcher
+from chalicelib.core.evaluation import Evaluator
+from chalicelib.core.ingest import IngestService
+from chalicelib.core.model import Channel
+from chalicelib.core.ports import ChannelSender
+from chalicelib.settings import Settings, get_settings
+from chalicelib.storage.api_keys import DynamoApiKeyStore
+from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.events import DynamoEventStore
+from chalicelib.storage.incidents import DynamoIncidentStore
+from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
+from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
+
+# Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
+)
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Container:
+    def __init__(self, settings: Settings, session: boto3.Session | None = None) -> None:
+        self.settings = settings
+        self._session = session or boto3.Session()
+        self.clock = SystemClock()
+
+    def client(self, service: str) -> Any:
+        return self._session.client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    @cached_property
+    def events(self) -> DynamoEventStore:
+        return DynamoEventStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def incidents(self) -> DynamoIncidentStore:
+        return DynamoIncidentStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def ledger(self) -> DynamoSendLedger:
+        return DynamoSendLedger(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def directory(self) -> DynamoContactDirectory:
+        return DynamoContactDirectory(self.dynamodb, self.settings.contacts_table)
+
+    @cached_property
+    def playbook_store(self) -> DynamoPlaybookStore:
+        return DynamoPlaybookStore(self.dynamodb, self.settings.config_table)
+
+    @cached_property
+    def playbooks(self) -> CachedPlaybookSource:
+        return CachedPlaybookSource(self.playbook_store, self.settings.playbook_cache_seconds)
+
+    @cached_property
+    def api_keys(self) -> DynamoApiKeyStore:
+        return DynamoApiKeyStore(self.dynamodb, self.settings.config_table)
+
+    @cached_property
+    def senders(self) -> dict[Channel, ChannelSender]:
+        return {
+            Channel.SMS: SnsSmsChannel(self.client("sns")),
+            Channel.EMAIL: SesEmailChannel(
+                self.client("sesv2"), self.settings.sender_email,
+                self.settings.ses_configuration_set,
+            ),
+        }
+
+    @cached_property
+    def ingest(self) -> IngestService:
+        queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
+        return IngestService(self.events, queue, self.clock)
+
+    @cached_property
+    def evaluator(self) -> Evaluator:
+        dispatch = SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
+        return Evaluator(
+            self.events, self.incidents, self.playbooks, self.directory, dispatch, self.clock
+        )
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(
+            self.incidents, self.directory, self.ledger, self.senders, self.clock,
+            timedelta(seconds=self.settings.send_claim_timeout_seconds),
+        )
+
+
+_container: Container | None = None
+
+
+def container() -> Container:
+    global _container  # noqa: PLW0603 - the one cached composition root per Lambda instance
+    if _container is None:
+        _container = Container(get_settings())
+    return _container
+
+
+def reset() -> None:
+    """Forget every cached client and setting (tests, and the local stack between runs)."""
+    global _container  # noqa: PLW0603
+    _container = None
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""The local stack: AWS stand-ins, resource bootstrap, the queue runner. Never deployed."""

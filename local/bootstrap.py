@@ -1,0 +1,96 @@
+"""Create Tocsin's tables, queues and SES identity, then load the playbook, contacts and key.
+
+Used by the local stack and by the tests, so both build exactly what the app expects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from chalicelib.settings import Settings
+from chalicelib.storage.api_keys import DynamoApiKeyStore
+from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.playbooks import DynamoPlaybookStore
+from chalicelib.storage.tables import CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_cli.contacts import read_contacts_csv
+from tocsin_cli.policies import read_policy_dir
+
+PROJECT = Path(__file__).resolve().parent.parent
+POLICIES = PROJECT / "policies"
+EXAMPLE_CONTACTS = PROJECT / "examples" / "contacts.csv"
+MAX_RECEIVE_COUNT = 5
+
+
+@dataclass(frozen=True)
+class Seeded:
+    rules: int
+    plans: int
+    contacts: int
+    rejected_contacts: int
+
+
+def table_names(settings: Settings) -> dict[TableDefinition, str]:
+    return {
+        CONFIG: settings.config_table,
+        CONTACTS: settings.contacts_table,
+        INCIDENTS: settings.incidents_table,
+    }
+
+
+def create_resources(settings: Settings, session: boto3.Session | None = None) -> None:
+    """Idempotent: resources that exist are left as they are."""
+    session = session or boto3.Session()
+    dynamodb: Any = session.client("dynamodb")
+    existing = set(dynamodb.list_tables()["TableNames"])
+    for definition, name in table_names(settings).items():
+        if name in existing:
+            continue
+        dynamodb.create_table(**definition.create_table_arguments(name))
+        if definition.ttl_attribute:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": definition.ttl_attribute,
+            })
+    sqs: Any = session.client("sqs")
+    for queue in (settings.ingest_queue, settings.dispatch_queue):
+        dead_letters = sqs.create_queue(QueueName=f"{queue}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(
+            QueueUrl=dead_letters, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName=queue, Attributes={
+            "VisibilityTimeout": "30",
+            "RedrivePolicy": json.dumps({
+                "deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT),
+            }),
+        })
+    session.client("sesv2").create_email_identity(EmailIdentity=settings.sender_email)
+
+
+def seed(
+    settings: Settings,
+    session: boto3.Session | None = None,
+    policies: Path = POLICIES,
+    contacts_csv: Path = EXAMPLE_CONTACTS,
+) -> Seeded:
+    """Load the playbook and the contacts, and (on the local stage) the local API key."""
+    session = session or boto3.Session()
+    dynamodb = session.client("dynamodb")
+    documents = read_policy_dir(policies)
+    playbook = DynamoPlaybookStore(dynamodb, settings.config_table).save(
+        documents.rules, documents.plans, documents.roles
+    )
+    contacts, rejected = read_contacts_csv(contacts_csv)
+    directory = DynamoContactDirectory(dynamodb, settings.contacts_table)
+    for contact in contacts:
+        directory.put(contact)
+    if settings.local_api_key:
+        DynamoApiKeyStore(dynamodb, settings.config_table).add(
+            settings.local_api_key, "local development", datetime.now(UTC)
+        )
+    return Seeded(len(playbook.rules), len(playbook.plans), len(contacts), len(rejected))
+

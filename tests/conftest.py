@@ -1,0 +1,62 @@
+"""Shared fixtures: fake AWS credentials, moto, the seeded world, and the Chalice test client."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib import wiring
+from chalicelib.settings import Settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+EVENTS = Path(__file__).resolve().parent / "events"
+SHARED_SAMPLES = PROJECT.parent / "shared" / "samples" / "events"
+LOCAL_KEY = "local-dev-key"
+
+
+def load_event(name: str) -> Any:
+    """A fixture payload from ``tests/events``."""
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test can reach real AWS, whatever the machine's credentials say."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") or name.startswith("TOCSIN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    wiring.reset()
+    yield
+    wiring.reset()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_environment({"TOCSIN_STAGE": "local"})
+
+
+@pytest.fixture
+def aws() -> Iterator[boto3.Session]:
+    with mock_aws():
+        yield boto3.Session()
+
+
+@pytest.fixture
+def world(aws: boto3.Session, settings: Settings) -> boto3.Session:
+    """moto with Tocsin's tables, queues and sender identity, the example playbook and
+    contacts, and the local API key: what ``make run`` builds."""
+    from local.bootstrap import create_resources, seed
+
+    create_resources(settings, aws)
+    seed(settings, aws)
+    return aws

@@ -1,0 +1,76 @@
+"""The app through ``chalice.test.Client``, with the local runner draining moto's queues."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from app import app
+from local.runner import QueueRunner
+from tests.conftest import LOCAL_KEY, PROJECT
+
+
+class Api:
+    """Small helpers over the Chalice test client, speaking the way an integrator would."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def post_event(
+        self, document: Any, key: str | None = LOCAL_KEY, content_type: str = "application/json",
+        raw: bytes | None = None,
+    ) -> Any:
+        headers = {"Content-Type": content_type}
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        body = raw if raw is not None else json.dumps(document).encode()
+        return self.client.http.post("/v1/events", headers=headers, body=body)
+
+    def get(self, path: str, key: str = LOCAL_KEY) -> Any:
+        return self.client.http.get(path, headers={"Authorization": f"Bearer {key}"})
+
+
+@pytest.fixture
+def client(world: boto3.Session) -> Iterator[Client]:
+    with Client(app, stage_name="local", project_dir=str(PROJECT)) as chalice_client:
+        yield chalice_client
+
+
+@pytest.fixture
+def api(client: Client) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def runner(client: Client, world: boto3.Session) -> QueueRunner:
+    return QueueRunner(
+        app, lambda name, event: client.lambda_.invoke(name, event), session=world,
+        retry_delay=0,
+    )
+
+
+def sent_sms(session: boto3.Session) -> list[tuple[str, str]]:
+    """(phone, body) of every SMS moto's SNS recorded."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[DEFAULT_ACCOUNT_ID][session.region_name]
+    return [(phone, body) for phone, body, *_ in backend.sms_messages.values()]
+
+
+def sent_email(session: boto3.Session) -> list[tuple[str, str]]:
+    """(recipient, subject) of every email moto's SES recorded."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][session.region_name]
+    return [
+        (recipient, message.subject)
+        for message in backend.sent_messages
+        for recipient in message.destinations["ToAddresses"]
+    ]

@@ -1,0 +1,1 @@
+"""The ``tocsin`` operator tooling: policy and contact loading. Not deployed to Lambda."""
