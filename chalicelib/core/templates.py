@@ -27,7 +27,7 @@ def render_message(incident: Incident, channel: Channel) -> Message:
 def _sms_body(incident: Incident) -> str:
     marker = EXERCISE_MARKER if incident.is_exercise else ""
     head = f"{marker}TOCSIN {incident.severity.value.upper()}: "
-    tail = f" Ref {incident_reference(incident.incident_id)}"
+    tail = f" (ref {incident_reference(incident.incident_id)})"
     room = SMS_SEGMENT - len(head) - len(tail)
     title = incident.title if len(incident.title) <= room else incident.title[: room - 1] + "…"
     return f"{head}{title}{tail}"

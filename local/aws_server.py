@@ -1,0 +1,143 @@
+"""The local AWS endpoint on one port: moto server, plus what moto lacks, plus the outbox.
+
+    GET    /_local/outbox   every message handed to SNS SMS, SES or End User Messaging, as JSON
+    DELETE /_local/outbox   forget them
+    X-Amz-Target: PinpointSMSVoiceV2.*   answered by local.messaging
+    everything else         moto; SNS Publish to a phone and SES v2 SendEmail are also recorded
+
+Run: ``python -m local.aws_server --port 5000`` (listens on 127.0.0.1 only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from local.messaging import TARGET_PREFIX, MessagingStandIn
+from local.outbox import Outbox
+
+StartResponse = Callable[..., Any]
+_SNS_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
+
+
+class LocalAwsApp:
+    def __init__(self, moto_app: Callable[..., Iterable[bytes]], outbox: Outbox) -> None:
+        self._moto = moto_app
+        self.outbox = outbox
+        self._messaging = MessagingStandIn(outbox)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/_local/outbox":
+            return self._outbox_endpoint(method, start_response)
+        body = _read_body(environ)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith(TARGET_PREFIX):
+            answer = self._messaging.handle(target, body)
+            start_response(f"{answer.status} {'OK' if answer.status == 200 else 'Error'}",
+                           answer.headers)
+            return [answer.encoded()]
+        recorder = self._recorder(method, path, body)
+        if recorder is None:
+            return self._moto(environ, start_response)
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            captured["status"] = status
+            return start_response(status, headers, *rest)
+
+        chunks = list(self._moto(environ, capture))
+        if captured.get("status", "").startswith("200"):
+            recorder(b"".join(chunks))
+        return chunks
+
+    def _outbox_endpoint(self, method: str, start_response: StartResponse) -> Iterable[bytes]:
+        if method == "DELETE":
+            self.outbox.clear()
+        payload = json.dumps({"messages": self.outbox.messages()}, indent=2).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [payload]
+
+    def _recorder(
+        self, method: str, path: str, body: bytes
+    ) -> Callable[[bytes], None] | None:
+        """A function that records the request once AWS (moto) accepted it, or None."""
+        if method == "POST" and path.rstrip("/") == "/v2/email/outbound-emails":
+            return lambda response: self._record_email(body, response)
+        if method == "POST" and b"Action=Publish" in body:
+            form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
+            if "PhoneNumber" in form:
+                return lambda response: self._record_sns_sms(form, response)
+        return None
+
+    def _record_sns_sms(self, form: dict[str, str], response: bytes) -> None:
+        match = _SNS_MESSAGE_ID.search(response)
+        self.outbox.record(
+            channel="sms", api="sns:Publish", destination=form["PhoneNumber"],
+            body=form.get("Message", ""), message_id=match.group(1).decode() if match else "",
+            incident_id=_sns_attribute(form, "tocsin.incident_id"),
+        )
+
+    def _record_email(self, body: bytes, response: bytes) -> None:
+        request = json.loads(body)
+        simple = request.get("Content", {}).get("Simple", {})
+        tags = {tag["Name"]: tag["Value"] for tag in request.get("EmailTags", [])}
+        message_id = json.loads(response or b"{}").get("MessageId", "")
+        for address in request.get("Destination", {}).get("ToAddresses", []):
+            self.outbox.record(
+                channel="email", api="sesv2:SendEmail", destination=address,
+                subject=simple.get("Subject", {}).get("Data"),
+                body=simple.get("Body", {}).get("Text", {}).get("Data", ""),
+                message_id=message_id, incident_id=tags.get("incident_id"),
+            )
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Read the request body and put it back, so moto can read it too."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _sns_attribute(form: dict[str, str], name: str) -> str | None:
+    for key, value in form.items():
+        if key.startswith("MessageAttributes.entry.") and key.endswith(".Name") and value == name:
+            return form.get(key.removesuffix(".Name") + ".Value.StringValue")
+    return None
+
+
+def build_app() -> LocalAwsApp:
+    return LocalAwsApp(DomainDispatcherApplication(create_backend_app), Outbox())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=5000)
+    arguments = parser.parse_args()
+    server = make_server("127.0.0.1", arguments.port, build_app(), threaded=True,
+                         request_handler=MotoRequestHandler)
+    print(f"AWS stand-in listening on http://127.0.0.1:{arguments.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

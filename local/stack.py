@@ -1,0 +1,210 @@
+"""The whole local stack in the foreground: ``python -m local.stack`` (what ``make run`` runs).
+
+    127.0.0.1:5000  AWS stand-in (moto + End User Messaging stand-in + /_local/outbox)
+    127.0.0.1:8000  the HTTP API (``chalice local``, stage ``local``)
+    in-process      the runner: drains the SQS queues into the same Chalice handlers Lambda runs
+
+Ctrl-C (or SIGTERM) stops every process it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import IO, Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+LOG_DIR = PROJECT / ".local"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalStack:
+    """Start with ``with LocalStack(...) as stack:``; everything stops when the block ends."""
+
+    def __init__(self, aws_port: int = 5000, api_port: int = 8000, quiet: bool = False) -> None:
+        self.aws_port = aws_port
+        self.api_port = api_port
+        self.quiet = quiet
+        self.aws_url = f"http://127.0.0.1:{aws_port}"
+        self.api_url = f"http://127.0.0.1:{api_port}"
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._logs: list[IO[bytes]] = []
+        self._stop = threading.Event()
+        self._runner_thread: threading.Thread | None = None
+
+    def environment(self) -> dict[str, str]:
+        """What the app's processes see: every AWS call goes to the stand-in."""
+        env = {**os.environ}
+        env.update({
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any value
+            "TOCSIN_STAGE": "local",
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.pop("AWS_PROFILE", None)
+        return env
+
+    def __enter__(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _start(self) -> None:
+        env = self.environment()
+        os.environ.update(env)  # the in-process runner and bootstrap use the same endpoint
+        self._spawn("aws", [sys.executable, "-m", "local.aws_server", "--port", str(self.aws_port)],
+                    env)
+        _wait_for(f"{self.aws_url}/_local/outbox", self._processes[-1])
+        from chalicelib import wiring
+        from chalicelib.settings import Settings
+        from local.bootstrap import create_resources, seed
+
+        wiring.reset()
+        settings = Settings.from_environment()
+        create_resources(settings)
+        self.seeded = seed(settings)
+        chalice = str(Path(sys.executable).with_name("chalice"))
+        self._spawn("api", [chalice, "local", "--stage", "local", "--host", "127.0.0.1",
+                            "--port", str(self.api_port), "--no-autoreload"], env)
+        _wait_for(f"{self.api_url}/v1/events/ready", self._processes[-1], ready_status=401)
+        self._start_runner()
+
+    def _start_runner(self) -> None:
+        from chalice.test import Client
+
+        from app import app
+        from local.runner import QueueRunner
+
+        client = Client(app, stage_name="local", project_dir=str(PROJECT))
+        runner = QueueRunner(app, lambda name, event: client.lambda_.invoke(name, event))
+        self._runner_thread = threading.Thread(
+            target=runner.run_forever, args=(self._stop,), name="queue-runner", daemon=True
+        )
+        self._runner_thread.start()
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        output: IO[bytes] | None = None
+        if self.quiet:
+            LOG_DIR.mkdir(exist_ok=True)
+            output = (LOG_DIR / f"{name}-{self.api_port}.log").open("wb")
+            self._logs.append(output)
+        self._processes.append(subprocess.Popen(
+            command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,  # Ctrl-C reaches us once; we stop the children ourselves
+        ))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._runner_thread is not None:
+            self._runner_thread.join(timeout=10)
+        for process in reversed(self._processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self._processes.clear()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+
+    def outbox(self) -> list[dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.aws_url}/_local/outbox", timeout=5) as response:
+            return list(json.load(response)["messages"])
+
+
+def _wait_for(
+    url: str, process: subprocess.Popen[bytes], ready_status: int = 200, timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == ready_status:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code == ready_status:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+
+
+NEXT_STEPS = """
+Tocsin is running on the local stack.
+  API            {api}      (API key: {key})
+  AWS stand-in   {aws}
+  Playbook       {rules} activation rules, {plans} response plans; {contacts} example contacts
+
+Try it:
+  curl -sS -X POST {api}/v1/events \\
+       -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
+       -d @examples/events/demo.json
+  curl -sS {api}/v1/events/<event_id> -H 'Authorization: Bearer {key}'
+  curl -sS {api}/v1/incidents/<incident_id> -H 'Authorization: Bearer {key}'
+  curl -sS {aws}/_local/outbox            # every SMS and email handed to AWS
+
+Ctrl-C stops everything.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run Tocsin's local stack in the foreground.")
+    parser.add_argument("--aws-port", type=int, default=5000)
+    parser.add_argument("--api-port", type=int, default=8000)
+    arguments = parser.parse_args()
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with LocalStack(arguments.aws_port, arguments.api_port) as stack:
+            from chalicelib.settings import get_settings
+
+            print(NEXT_STEPS.format(
+                api=stack.api_url, aws=stack.aws_url, key=get_settings().local_api_key,
+                rules=stack.seeded.rules, plans=stack.seeded.plans,
+                contacts=stack.seeded.contacts,
+            ), flush=True)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nStopping the local stack.", flush=True)
+
+
+if __name__ == "__main__":
+    main()
