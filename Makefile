@@ -19,6 +19,7 @@ demo: $(STAMP)  ## start the stack, post a crisis, show who was reached, stop
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy app.py chalicelib local tocsin_cli

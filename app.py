@@ -1,6 +1,6 @@
 """Tocsin's Chalice app: it only wires the edges; the work lives in chalicelib/."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api.routes import api
 from chalicelib.handlers.queues import queues

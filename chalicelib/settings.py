@@ -21,7 +21,7 @@ SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
 LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
 
 LOCAL_STAGE = "local"
-DEFAULT_LOCAL_API_KEY = "local-dev-key"  # noqa: S105 - public by design, refused off the local stage
+DEFAULT_LOCAL_API_KEY = "local-dev-key"
 
 # Queue names are needed when app.py is imported (event source decorators), before any
 # settings object exists; the deployment passes the same variables to every function.
@@ -66,7 +66,8 @@ class Settings:
             send_claim_timeout_seconds=float(env.get(SEND_CLAIM_TIMEOUT_SECONDS, "120")),
             # The well-known local key exists only on the local stage, whatever is configured.
             local_api_key=(env.get(LOCAL_API_KEY) or DEFAULT_LOCAL_API_KEY)
-            if stage == LOCAL_STAGE else None,
+            if stage == LOCAL_STAGE
+            else None,
         )
 
 

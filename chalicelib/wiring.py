@@ -85,7 +85,8 @@ class Container:
         return {
             Channel.SMS: SnsSmsChannel(self.client("sns")),
             Channel.EMAIL: SesEmailChannel(
-                self.client("sesv2"), self.settings.sender_email,
+                self.client("sesv2"),
+                self.settings.sender_email,
                 self.settings.ses_configuration_set,
             ),
         }
@@ -105,7 +106,11 @@ class Container:
     @cached_property
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(
-            self.incidents, self.directory, self.ledger, self.senders, self.clock,
+            self.incidents,
+            self.directory,
+            self.ledger,
+            self.senders,
+            self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
         )
 

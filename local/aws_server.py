@@ -47,8 +47,9 @@ class LocalAwsApp:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):
             answer = self._messaging.handle(target, body)
-            start_response(f"{answer.status} {'OK' if answer.status == 200 else 'Error'}",
-                           answer.headers)
+            start_response(
+                f"{answer.status} {'OK' if answer.status == 200 else 'Error'}", answer.headers
+            )
             return [answer.encoded()]
         recorder = self._recorder(method, path, body)
         if recorder is None:
@@ -71,9 +72,7 @@ class LocalAwsApp:
         start_response("200 OK", [("Content-Type", "application/json")])
         return [payload]
 
-    def _recorder(
-        self, method: str, path: str, body: bytes
-    ) -> Callable[[bytes], None] | None:
+    def _recorder(self, method: str, path: str, body: bytes) -> Callable[[bytes], None] | None:
         """A function that records the request once AWS (moto) accepted it, or None."""
         if method == "POST" and path.rstrip("/") == "/v2/email/outbound-emails":
             return lambda response: self._record_email(body, response)
@@ -86,8 +85,11 @@ class LocalAwsApp:
     def _record_sns_sms(self, form: dict[str, str], response: bytes) -> None:
         match = _SNS_MESSAGE_ID.search(response)
         self.outbox.record(
-            channel="sms", api="sns:Publish", destination=form["PhoneNumber"],
-            body=form.get("Message", ""), message_id=match.group(1).decode() if match else "",
+            channel="sms",
+            api="sns:Publish",
+            destination=form["PhoneNumber"],
+            body=form.get("Message", ""),
+            message_id=match.group(1).decode() if match else "",
             incident_id=_sns_attribute(form, "tocsin.incident_id"),
         )
 
@@ -98,10 +100,13 @@ class LocalAwsApp:
         message_id = json.loads(response or b"{}").get("MessageId", "")
         for address in request.get("Destination", {}).get("ToAddresses", []):
             self.outbox.record(
-                channel="email", api="sesv2:SendEmail", destination=address,
+                channel="email",
+                api="sesv2:SendEmail",
+                destination=address,
                 subject=simple.get("Subject", {}).get("Data"),
                 body=simple.get("Body", {}).get("Text", {}).get("Data", ""),
-                message_id=message_id, incident_id=tags.get("incident_id"),
+                message_id=message_id,
+                incident_id=tags.get("incident_id"),
             )
 
 
@@ -128,8 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5000)
     arguments = parser.parse_args()
-    server = make_server("127.0.0.1", arguments.port, build_app(), threaded=True,
-                         request_handler=MotoRequestHandler)
+    server = make_server(
+        "127.0.0.1", arguments.port, build_app(), threaded=True, request_handler=MotoRequestHandler
+    )
     print(f"AWS stand-in listening on http://127.0.0.1:{arguments.port}", flush=True)
     try:
         server.serve_forever()

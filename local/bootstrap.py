@@ -6,6 +6,8 @@ Used by the local stack and by the tests, so both build exactly what the app exp
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,32 +45,63 @@ def table_names(settings: Settings) -> dict[TableDefinition, str]:
     }
 
 
-def create_resources(settings: Settings, session: boto3.Session | None = None) -> None:
+@contextmanager
+def _client(session: boto3.Session, service: str, endpoint_url: str | None) -> Iterator[Any]:
+    """A client whose connections are closed when the block ends."""
+    client: Any = session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def create_resources(
+    settings: Settings, session: boto3.Session | None = None, endpoint_url: str | None = None
+) -> None:
     """Idempotent: resources that exist are left as they are."""
     session = session or boto3.Session()
-    dynamodb: Any = session.client("dynamodb")
+    with _client(session, "dynamodb", endpoint_url) as dynamodb:
+        _create_tables(settings, dynamodb)
+    with _client(session, "sqs", endpoint_url) as sqs:
+        _create_queues(settings, sqs)
+    with _client(session, "sesv2", endpoint_url) as sesv2:
+        sesv2.create_email_identity(EmailIdentity=settings.sender_email)
+
+
+def _create_tables(settings: Settings, dynamodb: Any) -> None:
     existing = set(dynamodb.list_tables()["TableNames"])
     for definition, name in table_names(settings).items():
         if name in existing:
             continue
         dynamodb.create_table(**definition.create_table_arguments(name))
         if definition.ttl_attribute:
-            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-                "Enabled": True, "AttributeName": definition.ttl_attribute,
-            })
-    sqs: Any = session.client("sqs")
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={
+                    "Enabled": True,
+                    "AttributeName": definition.ttl_attribute,
+                },
+            )
+
+
+def _create_queues(settings: Settings, sqs: Any) -> None:
     for queue in (settings.ingest_queue, settings.dispatch_queue):
         dead_letters = sqs.create_queue(QueueName=f"{queue}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(
-            QueueUrl=dead_letters, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        sqs.create_queue(QueueName=queue, Attributes={
-            "VisibilityTimeout": "30",
-            "RedrivePolicy": json.dumps({
-                "deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT),
-            }),
-        })
-    session.client("sesv2").create_email_identity(EmailIdentity=settings.sender_email)
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        sqs.create_queue(
+            QueueName=queue,
+            Attributes={
+                "VisibilityTimeout": "30",
+                "RedrivePolicy": json.dumps(
+                    {
+                        "deadLetterTargetArn": dlq_arn,
+                        "maxReceiveCount": str(MAX_RECEIVE_COUNT),
+                    }
+                ),
+            },
+        )
 
 
 def seed(
@@ -76,10 +109,15 @@ def seed(
     session: boto3.Session | None = None,
     policies: Path = POLICIES,
     contacts_csv: Path = EXAMPLE_CONTACTS,
+    endpoint_url: str | None = None,
 ) -> Seeded:
     """Load the playbook and the contacts, and (on the local stage) the local API key."""
     session = session or boto3.Session()
-    dynamodb = session.client("dynamodb")
+    with _client(session, "dynamodb", endpoint_url) as dynamodb:
+        return _seed(settings, dynamodb, policies, contacts_csv)
+
+
+def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path) -> Seeded:
     documents = read_policy_dir(policies)
     playbook = DynamoPlaybookStore(dynamodb, settings.config_table).save(
         documents.rules, documents.plans, documents.roles
@@ -93,4 +131,3 @@ def seed(
             settings.local_api_key, "local development", datetime.now(UTC)
         )
     return Seeded(len(playbook.rules), len(playbook.plans), len(contacts), len(rejected))
-

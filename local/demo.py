@@ -24,7 +24,7 @@ TIME_LIMIT = 60.0
 def request(method: str, url: str, key: str, body: bytes | None = None) -> Any:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     call = urllib.request.Request(url, data=body, method=method, headers=headers)
-    with urllib.request.urlopen(call, timeout=10) as response:  # noqa: S310 - our own 127.0.0.1
+    with urllib.request.urlopen(call, timeout=10) as response:
         return json.load(response)
 
 
@@ -48,14 +48,16 @@ def main() -> int:
         print(f"Posted {DEMO_EVENT.relative_to(PROJECT)}: 202 Accepted, event {event_id}")
         decision = wait_for(
             lambda: _decided(request("GET", f"{stack.api_url}/v1/events/{event_id}", key)),
-            "the decision", deadline,
+            "the decision",
+            deadline,
         )
         print(f"Decision: {decision['status']} ({decision['reason']})")
         if decision["status"] != "activated":
             return 1
         incident_url = f"{stack.api_url}/v1/incidents/{decision['incident_id']}"
-        incident = wait_for(lambda: _settled(request("GET", incident_url, key)),
-                            "every notification", deadline)
+        incident = wait_for(
+            lambda: _settled(request("GET", incident_url, key)), "every notification", deadline
+        )
         outbox = stack.outbox()
     print_reached(incident, outbox)
     print_timeline(incident)
@@ -64,10 +66,12 @@ def main() -> int:
     first = min(datetime.fromisoformat(entry["at"]) for entry in sent)
     last = max(datetime.fromisoformat(entry["at"]) for entry in sent)
     people = len({entry["data"]["contact_id"] for entry in sent})
-    print(f"\nReached {people} people with {len(sent)} messages. "
-          f"Trigger to first send: {(first - received).total_seconds() * 1000:.0f} ms; "
-          f"to last: {(last - received).total_seconds() * 1000:.0f} ms. "
-          f"Demo wall time: {time.monotonic() - started:.1f} s.")
+    print(
+        f"\nReached {people} people with {len(sent)} messages. "
+        f"Trigger to first send: {(first - received).total_seconds() * 1000:.0f} ms; "
+        f"to last: {(last - received).total_seconds() * 1000:.0f} ms. "
+        f"Demo wall time: {time.monotonic() - started:.1f} s."
+    )
     return 0 if people >= 3 else 1
 
 
@@ -79,8 +83,9 @@ def _settled(incident: dict[str, Any]) -> dict[str, Any] | None:
     planned = next((e for e in incident["timeline"] if e["kind"] == "planned"), None)
     if planned is None:
         return None
-    done = [e for e in incident["timeline"]
-            if e["kind"] in ("notification_sent", "notification_failed")]
+    done = [
+        e for e in incident["timeline"] if e["kind"] in ("notification_sent", "notification_failed")
+    ]
     return incident if len(done) >= planned["data"]["jobs"] else None
 
 
@@ -95,12 +100,22 @@ def print_reached(incident: dict[str, Any], outbox: list[dict[str, Any]]) -> Non
         data = entry["data"]
         person = people.get(data["contact_id"], {})
         message = by_message.get(data["message_id"], {})
-        rows.append((person.get("name", data["contact_id"]), person.get("roles", ""),
-                     data["channel"], message.get("destination", "?"), data["message_id"][:20]))
+        rows.append(
+            (
+                person.get("name", data["contact_id"]),
+                person.get("roles", ""),
+                data["channel"],
+                message.get("destination", "?"),
+                data["message_id"][:20],
+            )
+        )
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     print(f"\nWho was reached ({incident['title'][:60]}...):")
     for index, row in enumerate(rows):
-        print("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+        print(
+            "  "
+            + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        )
         if index == 0:
             print("  " + "  ".join("-" * width for width in widths))
 

@@ -32,8 +32,10 @@ class StandInResponse:
 
     @property
     def headers(self) -> list[tuple[str, str]]:
-        headers = [("Content-Type", "application/x-amz-json-1.0"),
-                   ("x-amzn-RequestId", str(uuid.uuid4()))]
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ]
         if self.status >= 400:
             headers.append(("x-amzn-ErrorType", self.body["__type"]))
         return headers
@@ -44,8 +46,12 @@ def _error(kind: str, message: str, status: int = 400, **extra: Any) -> StandInR
 
 
 def _validation(message: str, field: str) -> StandInResponse:
-    return _error("ValidationException", message, Reason="FIELD_VALIDATION_FAILED",
-                  Fields=[{"Name": field, "Message": message}])
+    return _error(
+        "ValidationException",
+        message,
+        Reason="FIELD_VALIDATION_FAILED",
+        Fields=[{"Name": field, "Message": message}],
+    )
 
 
 class MessagingStandIn:
@@ -59,14 +65,15 @@ class MessagingStandIn:
         except json.JSONDecodeError:
             return _error("SerializationException", "request body is not JSON")
         if operation == "SendTextMessage":
-            return self._send(request, "sms", "MessageBody", MAX_TEXT_LENGTH)
+            return self._send(request, operation, "sms", MAX_TEXT_LENGTH)
         if operation == "SendVoiceMessage":
-            return self._send(request, "voice", "MessageBody", MAX_VOICE_LENGTH)
+            return self._send(request, operation, "voice", MAX_VOICE_LENGTH)
         return _error("UnknownOperationException", f"{operation} is not served by the stand-in")
 
     def _send(
-        self, request: dict[str, Any], channel: str, body_field: str, limit: int
+        self, request: dict[str, Any], operation: str, channel: str, limit: int
     ) -> StandInResponse:
+        body_field = "MessageBody"
         destination = request.get("DestinationPhoneNumber")
         if not isinstance(destination, str) or not _E164.fullmatch(destination):
             return _validation("DestinationPhoneNumber must be E.164", "DestinationPhoneNumber")
@@ -79,8 +86,35 @@ class MessagingStandIn:
         context = request.get("Context") or {}
         self._outbox.record(
             channel=channel,
-            api=f"pinpoint-sms-voice-v2:{'SendTextMessage' if channel == 'sms' else 'SendVoiceMessage'}",
-            destination=destination, body=text, message_id=message_id,
+            api=f"pinpoint-sms-voice-v2:{operation}",
+            destination=destination,
+            body=text,
+            message_id=message_id,
             incident_id=context.get("incident_id"),
         )
         return StandInResponse(200, {"MessageId": message_id})
+
+
+def install_in_process(client: Any, standin: MessagingStandIn) -> None:
+    """Answer a boto3 ``pinpoint-sms-voice-v2`` client's calls with ``standin``, in-process
+    (tests and benchmarks), the way moto answers the services it knows."""
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    class _Raw:
+        def __init__(self, body: bytes) -> None:
+            self._body = body
+
+        def stream(self, **_: Any) -> Any:
+            yield self._body
+
+    def before_send(request: Any, **_: Any) -> AWSResponse:
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else target
+        answer = standin.handle(target, request.body or b"")
+        body = answer.encoded()
+        headers = HTTPHeaders()
+        for name, value in answer.headers:
+            headers[name] = value
+        return AWSResponse(request.url, answer.status, headers, _Raw(body))
+
+    client.meta.events.register_first("before-send.pinpoint-sms-voice-v2", before_send)

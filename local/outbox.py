@@ -26,12 +26,24 @@ class Outbox:
         self._messages: list[OutboxMessage] = []
 
     def record(
-        self, *, channel: str, api: str, destination: str, body: str, message_id: str,
-        subject: str | None = None, incident_id: str | None = None,
+        self,
+        *,
+        channel: str,
+        api: str,
+        destination: str,
+        body: str,
+        message_id: str,
+        subject: str | None = None,
+        incident_id: str | None = None,
     ) -> None:
         message = OutboxMessage(
-            channel=channel, api=api, destination=destination, subject=subject, body=body,
-            incident_id=incident_id, message_id=message_id,
+            channel=channel,
+            api=api,
+            destination=destination,
+            subject=subject,
+            body=body,
+            incident_id=incident_id,
+            message_id=message_id,
             time=datetime.now(UTC).isoformat(timespec="milliseconds"),
         )
         with self._lock:

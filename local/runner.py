@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from chalice import Chalice
-from chalice.app import SQSEventConfig
+from chalice.app import Chalice, SQSEventConfig
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 log = logging.getLogger("tocsin.local.runner")
@@ -39,7 +38,10 @@ def queue_bindings(app: Chalice) -> list[QueueBinding]:
 
 class QueueRunner:
     def __init__(
-        self, app: Chalice, invoke: Invoke, session: boto3.Session | None = None,
+        self,
+        app: Chalice,
+        invoke: Invoke,
+        session: boto3.Session | None = None,
         retry_delay: int = 2,
     ) -> None:
         self._bindings = queue_bindings(app)
@@ -74,8 +76,10 @@ class QueueRunner:
     def _pump(self, binding: QueueBinding, wait_seconds: int) -> int:
         url = self._url(binding.queue_name)
         response = self._sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=min(binding.batch_size, 10),
-            WaitTimeSeconds=wait_seconds, AttributeNames=["All"],
+            QueueUrl=url,
+            MaxNumberOfMessages=min(binding.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
         messages = response.get("Messages", [])
@@ -88,14 +92,18 @@ class QueueRunner:
             log.exception("%s failed; its batch will be retried", binding.function_name)
             for message in messages:
                 self._sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                    QueueUrl=url,
+                    ReceiptHandle=message["ReceiptHandle"],
                     VisibilityTimeout=self._retry_delay,
                 )
             return len(messages)
-        self._sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-            for index, message in enumerate(messages)
-        ])
+        self._sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(messages)
+            ],
+        )
         return len(messages)
 
     def _url(self, queue_name: str) -> str:
@@ -116,3 +124,34 @@ class QueueRunner:
             "eventSourceARN": f"arn:aws:sqs:{self._region}:123456789012:{queue_name}",
             "awsRegion": self._region,
         }
+
+
+def main() -> None:
+    """``python -m local.runner``: drain the queues into the app's handlers until stopped."""
+    import signal
+    import sys
+    from pathlib import Path
+    from types import FrameType
+
+    from chalice.test import Client
+
+    project = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(project))
+    from app import app
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    client = Client(app, stage_name="local", project_dir=str(project))
+    runner = QueueRunner(app, client.lambda_.invoke)
+    print(f"Queue runner: {', '.join(b.queue_name for b in runner._bindings)}", flush=True)
+    runner.run_forever(stop)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,7 +2,7 @@
 
     127.0.0.1:5000  AWS stand-in (moto + End User Messaging stand-in + /_local/outbox)
     127.0.0.1:8000  the HTTP API (``chalice local``, stage ``local``)
-    in-process      the runner: drains the SQS queues into the same Chalice handlers Lambda runs
+    runner          drains the SQS queues into the same Chalice handlers Lambda runs
 
 Ctrl-C (or SIGTERM) stops every process it started.
 """
@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -46,20 +45,20 @@ class LocalStack:
         self.api_url = f"http://127.0.0.1:{api_port}"
         self._processes: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
-        self._stop = threading.Event()
-        self._runner_thread: threading.Thread | None = None
 
     def environment(self) -> dict[str, str]:
         """What the app's processes see: every AWS call goes to the stand-in."""
         env = {**os.environ}
-        env.update({
-            "AWS_ENDPOINT_URL": self.aws_url,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any value
-            "TOCSIN_STAGE": "local",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "AWS_ENDPOINT_URL": self.aws_url,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "TOCSIN_STAGE": "local",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.pop("AWS_PROFILE", None)
         return env
 
@@ -72,43 +71,51 @@ class LocalStack:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None,
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
         self.stop()
 
     def _start(self) -> None:
         env = self.environment()
-        os.environ.update(env)  # the in-process runner and bootstrap use the same endpoint
-        self._spawn("aws", [sys.executable, "-m", "local.aws_server", "--port", str(self.aws_port)],
-                    env)
+        self._spawn(
+            "aws", [sys.executable, "-m", "local.aws_server", "--port", str(self.aws_port)], env
+        )
         _wait_for(f"{self.aws_url}/_local/outbox", self._processes[-1])
-        from chalicelib import wiring
+        import boto3
+
         from chalicelib.settings import Settings
         from local.bootstrap import create_resources, seed
 
-        wiring.reset()
-        settings = Settings.from_environment()
-        create_resources(settings)
-        self.seeded = seed(settings)
-        chalice = str(Path(sys.executable).with_name("chalice"))
-        self._spawn("api", [chalice, "local", "--stage", "local", "--host", "127.0.0.1",
-                            "--port", str(self.api_port), "--no-autoreload"], env)
-        _wait_for(f"{self.api_url}/v1/events/ready", self._processes[-1], ready_status=401)
-        self._start_runner()
-
-    def _start_runner(self) -> None:
-        from chalice.test import Client
-
-        from app import app
-        from local.runner import QueueRunner
-
-        client = Client(app, stage_name="local", project_dir=str(PROJECT))
-        runner = QueueRunner(app, lambda name, event: client.lambda_.invoke(name, event))
-        self._runner_thread = threading.Thread(
-            target=runner.run_forever, args=(self._stop,), name="queue-runner", daemon=True
+        session = boto3.Session(
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_DEFAULT_REGION"],
         )
-        self._runner_thread.start()
+        settings = Settings.from_environment(env)
+        create_resources(settings, session, endpoint_url=self.aws_url)
+        self.seeded = seed(settings, session, endpoint_url=self.aws_url)
+        self.api_key = settings.local_api_key
+        chalice = str(Path(sys.executable).with_name("chalice"))
+        self._spawn(
+            "api",
+            [
+                chalice,
+                "local",
+                "--stage",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+                "--no-autoreload",
+            ],
+            env,
+        )
+        _wait_for(f"{self.api_url}/v1/events/ready", self._processes[-1], ready_status=401)
+        self._spawn("runner", [sys.executable, "-m", "local.runner"], env)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         output: IO[bytes] | None = None
@@ -116,15 +123,18 @@ class LocalStack:
             LOG_DIR.mkdir(exist_ok=True)
             output = (LOG_DIR / f"{name}-{self.api_port}.log").open("wb")
             self._logs.append(output)
-        self._processes.append(subprocess.Popen(
-            command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None,
-            start_new_session=True,  # Ctrl-C reaches us once; we stop the children ourselves
-        ))
+        self._processes.append(
+            subprocess.Popen(
+                command,
+                cwd=PROJECT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+                start_new_session=True,  # Ctrl-C reaches us once; we stop the children ourselves
+            )
+        )
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._runner_thread is not None:
-            self._runner_thread.join(timeout=10)
         for process in reversed(self._processes):
             if process.poll() is None:
                 process.terminate()
@@ -193,13 +203,17 @@ def main() -> None:
     signal.signal(signal.SIGTERM, interrupt)
     try:
         with LocalStack(arguments.aws_port, arguments.api_port) as stack:
-            from chalicelib.settings import get_settings
-
-            print(NEXT_STEPS.format(
-                api=stack.api_url, aws=stack.aws_url, key=get_settings().local_api_key,
-                rules=stack.seeded.rules, plans=stack.seeded.plans,
-                contacts=stack.seeded.contacts,
-            ), flush=True)
+            print(
+                NEXT_STEPS.format(
+                    api=stack.api_url,
+                    aws=stack.aws_url,
+                    key=stack.api_key,
+                    rules=stack.seeded.rules,
+                    plans=stack.seeded.plans,
+                    contacts=stack.seeded.contacts,
+                ),
+                flush=True,
+            )
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:

@@ -37,19 +37,29 @@ def read_contacts_csv(path: Path) -> tuple[list[Contact], list[RejectedRow]]:
             email = (row["email"] or "").strip() or None
             roles = tuple(role.strip() for role in (row["roles"] or "").split(";") if role.strip())
             problem = (
-                "contact_id is not an id" if not _ID.fullmatch(contact_id)
+                "contact_id is not an id"
+                if not _ID.fullmatch(contact_id)
                 else "phone is not in E.164 form (+ and country code)"
                 if phone and not _E164.fullmatch(phone)
-                else "email is not an address" if email and not _EMAIL.fullmatch(email)
-                else "no phone and no email" if not phone and not email
-                else "no roles" if not roles
+                else "email is not an address"
+                if email and not _EMAIL.fullmatch(email)
+                else "no phone and no email"
+                if not phone and not email
+                else "no roles"
+                if not roles
                 else None
             )
             if problem:
                 rejected.append(RejectedRow(line, problem))
                 continue
-            contacts.append(Contact(
-                contact_id=contact_id, name=(row["name"] or "").strip(), roles=roles,
-                language=(row["language"] or "en").strip(), phone=phone, email=email,
-            ))
+            contacts.append(
+                Contact(
+                    contact_id=contact_id,
+                    name=(row["name"] or "").strip(),
+                    roles=roles,
+                    language=(row["language"] or "en").strip(),
+                    phone=phone,
+                    email=email,
+                )
+            )
     return contacts, rejected

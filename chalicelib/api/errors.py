@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.core.errors import (
     AuthenticationFailed,
@@ -39,15 +39,14 @@ ERROR_TABLE: tuple[tuple[type[TocsinError], int, str], ...] = (
 
 
 def error_response(error: TocsinError) -> Response:
-    for kind, status, code in ERROR_TABLE:
-        if isinstance(error, kind):
-            break
-    else:
-        status, code = 500, "internal_error"
+    status, code = next(
+        ((status, code) for kind, status, code in ERROR_TABLE if isinstance(error, kind)),
+        (500, "internal_error"),
+    )
     body: dict[str, Any] = {"code": code, "message": str(error)}
     if isinstance(error, InvalidEvent):
         body = {"code": code, "message": error.message, "field": error.field}
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="tocsin"'
     if status == 503:
@@ -64,9 +63,13 @@ def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except TocsinError as error:
             response = error_response(error)
-            logger.info("request refused", extra={
-                "status": response.status_code, "error_code": response.body["error"]["code"],
-            })
+            logger.info(
+                "request refused",
+                extra={
+                    "status": response.status_code,
+                    "error_code": response.body["error"]["code"],
+                },
+            )
             return response
 
     return wrapper

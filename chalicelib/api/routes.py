@@ -6,12 +6,11 @@ import json
 import re
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import authenticate
 from chalicelib.api.errors import json_errors
-from chalicelib.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
-from chalicelib.core.errors import InvalidInput
+from chalicelib.core.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -30,10 +29,14 @@ def post_event() -> Response:
     document = _json_body(services)
     received = services.ingest.accept(document)
     logger.set_correlation_id(received.event_id)
-    logger.info("event accepted", extra={
-        "event_type": received.event.type, "severity": received.event.severity.value,
-        "source": received.event.source,
-    })
+    logger.info(
+        "event accepted",
+        extra={
+            "event_type": received.event.type,
+            "severity": received.event.severity.value,
+            "source": received.event.source,
+        },
+    )
     return Response(
         body={"event_id": received.event_id, "status": "pending"},
         status_code=202,
@@ -81,8 +84,12 @@ def get_incident(incident_id: str) -> dict[str, Any]:
         "updated_at": incident.updated_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         "timeline": [
-            {"at": entry.at.isoformat(), "kind": entry.kind, "summary": entry.summary,
-             "data": entry.data}
+            {
+                "at": entry.at.isoformat(),
+                "kind": entry.kind,
+                "summary": entry.summary,
+                "data": entry.data,
+            }
             for entry in services.incidents.timeline(incident.incident_id)
         ],
     }
@@ -97,7 +104,8 @@ def _authenticated() -> Container:
 
 def _json_body(services: Container) -> Any:
     request = api.current_request
-    body: bytes = request.raw_body or b""
+    raw = request.raw_body or b""
+    body = raw.encode() if isinstance(raw, str) else raw
     limit = services.settings.max_body_bytes
     if len(body) > limit:
         raise PayloadTooLarge(f"the body is {len(body)} bytes; the limit is {limit}")

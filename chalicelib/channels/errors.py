@@ -11,12 +11,23 @@ from chalicelib.core.errors import PermanentSendError, TransientSendError
 from chalicelib.core.redaction import redact
 
 # Across SNS, SES v2 and End User Messaging: codes that mean "not now" rather than "never".
-TRANSIENT_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
-    "LimitExceededException", "InternalError", "InternalErrorException", "InternalFailure",
-    "InternalServerException", "ServiceUnavailable", "ServiceUnavailableException",
-    "KMSThrottlingException", "RequestTimeout",
-})
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "InternalError",
+        "InternalErrorException",
+        "InternalFailure",
+        "InternalServerException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "KMSThrottlingException",
+        "RequestTimeout",
+    }
+)
 
 
 @contextmanager

@@ -22,10 +22,12 @@ class SesEmailChannel:
         arguments: dict[str, Any] = {
             "FromEmailAddress": self._sender,
             "Destination": {"ToAddresses": [destination]},
-            "Content": {"Simple": {
-                "Subject": {"Data": message.subject or "Tocsin alert", "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": message.body, "Charset": "UTF-8"}},
-            }},
+            "Content": {
+                "Simple": {
+                    "Subject": {"Data": message.subject or "Tocsin alert", "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": message.body, "Charset": "UTF-8"}},
+                }
+            },
             # The tag lets delivery events (issue: delivery tracking) find their incident.
             "EmailTags": [{"Name": INCIDENT_TAG, "Value": incident_id}],
         }

@@ -25,7 +25,8 @@ class SnsSmsChannel:
         }
         if self._sender_id:
             attributes["AWS.SNS.SMS.SenderID"] = {
-                "DataType": "String", "StringValue": self._sender_id,
+                "DataType": "String",
+                "StringValue": self._sender_id,
             }
         with send_errors("SNS Publish"):
             response = self._client.publish(

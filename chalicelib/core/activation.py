@@ -74,15 +74,19 @@ def matches_type(pattern: str, event_type: str) -> bool:
 def _check(event: CanonicalEvent, rule: ActivationRule) -> tuple[int, Verdict | None]:
     """How far the event got through the rule (0: not even its type), and why it stopped."""
     if not any(matches_type(pattern, event.type) for pattern in rule.types):
-        return 0, _miss(rule, "no_rule_for_type", f"rule {rule.rule_id} does not cover {event.type}")
+        return 0, _miss(
+            rule, "no_rule_for_type", f"rule {rule.rule_id} does not cover {event.type}"
+        )
     if event.status not in rule.statuses:
         return 1, _miss(
-            rule, "status_not_covered",
+            rule,
+            "status_not_covered",
             f"rule {rule.rule_id} does not activate on {event.status.value} events",
         )
     if event.severity.rank < rule.min_severity.rank:
         return 2, _miss(
-            rule, "below_severity",
+            rule,
+            "below_severity",
             f"below severity: {event.severity.value} < {rule.min_severity.value} "
             f"(rule {rule.rule_id})",
         )
@@ -97,13 +101,14 @@ def _check(event: CanonicalEvent, rule: ActivationRule) -> tuple[int, Verdict | 
 def _failed_condition(event: CanonicalEvent, condition: Condition) -> tuple[str, str] | None:
     actual = event.metrics.get(condition.metric)
     if actual is None:
-        return "metric_missing", f"metric missing: {condition.metric} (needs {condition.describe()})"
+        return (
+            "metric_missing",
+            f"metric missing: {condition.metric} (needs {condition.describe()})",
+        )
     if _COMPARE[condition.op](actual, condition.value):
         return None
-    return (
-        "below_threshold",
-        f"below threshold: {condition.metric} {actual:g} {_negate(condition.op)} {condition.value:g}",
-    )
+    shortfall = f"{condition.metric} {actual:g} {_negate(condition.op)} {condition.value:g}"
+    return "below_threshold", f"below threshold: {shortfall}"
 
 
 def _negate(op: str) -> str:

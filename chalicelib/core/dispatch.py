@@ -84,23 +84,45 @@ class Dispatcher:
                     report.retry.append(job)
                 report.failed += 1
                 continue
-            self._ledger.mark_sent(job, receipt, self._clock.now(), TimelineEntry(
-                at=self._clock.now(), kind="notification_sent",
-                summary=f"{job.channel.value} handed to AWS for {job.contact_id}",
-                data={"contact_id": job.contact_id, "channel": job.channel.value,
-                      "step": job.step, "message_id": receipt.message_id},
-                key=f"sent-{job.contact_id}-{job.channel.value}-{job.step}",
-            ))
+            self._ledger.mark_sent(
+                job,
+                receipt,
+                self._clock.now(),
+                TimelineEntry(
+                    at=self._clock.now(),
+                    kind="notification_sent",
+                    summary=f"{job.channel.value} handed to AWS for {job.contact_id}",
+                    data={
+                        "contact_id": job.contact_id,
+                        "channel": job.channel.value,
+                        "step": job.step,
+                        "message_id": receipt.message_id,
+                    },
+                    key=f"sent-{job.contact_id}-{job.channel.value}-{job.step}",
+                ),
+            )
             report.sent += 1
         return report
 
     def _record_failure(self, job: NotificationJob, error: SendError) -> None:
         retryable = not isinstance(error, PermanentSendError)
         now = self._clock.now()
-        self._ledger.mark_failed(job, retryable, now, TimelineEntry(
-            at=now, kind="notification_failed",
-            summary=f"{job.channel.value} to {job.contact_id} failed: {error.code}"
-                    + (" (will retry)" if retryable else ""),
-            data={"contact_id": job.contact_id, "channel": job.channel.value, "step": job.step,
-                  "error": error.code, "detail": error.message, "retryable": retryable},
-        ))
+        self._ledger.mark_failed(
+            job,
+            retryable,
+            now,
+            TimelineEntry(
+                at=now,
+                kind="notification_failed",
+                summary=f"{job.channel.value} to {job.contact_id} failed: {error.code}"
+                + (" (will retry)" if retryable else ""),
+                data={
+                    "contact_id": job.contact_id,
+                    "channel": job.channel.value,
+                    "step": job.step,
+                    "error": error.code,
+                    "detail": error.message,
+                    "retryable": retryable,
+                },
+            ),
+        )

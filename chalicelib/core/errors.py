@@ -1,17 +1,17 @@
 """Tocsin's error tree. Edges translate these into HTTP answers or retries.
 
-    TocsinError
-    ├── InvalidInput            caller's fault, never retried (HTTP 4xx)
-    │   ├── InvalidEvent        a field of an event is wrong (names the field)
-    │   ├── PayloadTooLarge
-    │   └── UnsupportedMediaType
-    ├── AuthenticationFailed    no key or a wrong key (401)
-    ├── NotFound                (404)
-    ├── InvalidPolicy           a policy document is wrong (names the path)
-    ├── SendError               a channel could not hand a message to AWS
-    │   ├── PermanentSendError  retrying cannot help (bad number, opted out, rejected)
-    │   └── TransientSendError  throttled or unavailable: retry with backoff
-    └── TransientError          a dependency failed for now: retry the whole unit of work
+TocsinError
+├── InvalidInput            caller's fault, never retried (HTTP 4xx)
+│   ├── InvalidEvent        a field of an event is wrong (names the field)
+│   ├── PayloadTooLarge
+│   └── UnsupportedMediaType
+├── AuthenticationFailed    no key or a wrong key (401)
+├── NotFound                (404)
+├── InvalidPolicy           a policy document is wrong (names the path)
+├── SendError               a channel could not hand a message to AWS
+│   ├── PermanentSendError  retrying cannot help (bad number, opted out, rejected)
+│   └── TransientSendError  throttled or unavailable: retry with backoff
+└── TransientError          a dependency failed for now: retry the whole unit of work
 """
 
 from __future__ import annotations

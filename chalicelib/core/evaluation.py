@@ -56,7 +56,8 @@ class Evaluator:
     def handle(self, received: ReceivedEvent) -> Decision:
         record = self._events.get(received.event_id)
         if record is not None and record.outcome not in (
-            DecisionOutcome.PENDING, DecisionOutcome.ACTIVATED
+            DecisionOutcome.PENDING,
+            DecisionOutcome.ACTIVATED,
         ):
             return Decision(record.outcome, record.reason or "", record.incident_id)
         action = received.event.action
@@ -74,8 +75,11 @@ class Evaluator:
         if result.outcome is OpenOutcome.JOINED:
             self._incidents.join(result.incident_id, received, self._clock.now())
             return self._decide(
-                received, DecisionOutcome.UPDATED, "duplicate",
-                f"duplicate of open incident {result.incident_id}", result.incident_id,
+                received,
+                DecisionOutcome.UPDATED,
+                "duplicate",
+                f"duplicate of open incident {result.incident_id}",
+                result.incident_id,
             )
         # Opened now, or opened by an earlier delivery of this same event that may have died
         # before queueing its notifications: plan and queue again; the send ledger makes the
@@ -95,7 +99,9 @@ class Evaluator:
         verb = received.event.action.value
         if incident_id is None:
             return self._decide(
-                received, DecisionOutcome.SUPPRESSED, "no_open_incident",
+                received,
+                DecisionOutcome.SUPPRESSED,
+                "no_open_incident",
                 f"no open incident with dedup_key {received.dedup_key} to {verb}",
             )
         now = self._clock.now()
@@ -103,18 +109,29 @@ class Evaluator:
             self._incidents.resolve(incident_id, received, now)
             outcome = DecisionOutcome.RESOLVED
         else:
-            self._incidents.append(incident_id, [TimelineEntry(
-                at=now, kind="acknowledged",
-                summary=f"acknowledged by {received.event.source}",
-                data={"event_id": received.event_id, "source": received.event.source},
-                key=f"ack-{received.event_id}",
-            )])
+            self._incidents.append(
+                incident_id,
+                [
+                    TimelineEntry(
+                        at=now,
+                        kind="acknowledged",
+                        summary=f"acknowledged by {received.event.source}",
+                        data={"event_id": received.event_id, "source": received.event.source},
+                        key=f"ack-{received.event_id}",
+                    )
+                ],
+            )
             outcome = DecisionOutcome.ACKNOWLEDGED
-        return self._decide(received, outcome, verb, f"{verb}d by {received.event.source}",
-                            incident_id)
+        return self._decide(
+            received, outcome, verb, f"{verb}d by {received.event.source}", incident_id
+        )
 
     def _decide(
-        self, received: ReceivedEvent, outcome: DecisionOutcome, code: str, reason: str,
+        self,
+        received: ReceivedEvent,
+        outcome: DecisionOutcome,
+        code: str,
+        reason: str,
         incident_id: str | None = None,
     ) -> Decision:
         self._events.record_decision(
@@ -142,16 +159,21 @@ class Evaluator:
 
     def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:
         at = self._clock.now()
-        entries = [TimelineEntry(
-            at=at, kind="planned",
-            summary=f"{len(notifications.jobs)} notifications planned for "
-                    f"{notifications.recipients} people",
-            data={"jobs": len(notifications.jobs), "recipients": notifications.recipients},
-            key="planned",
-        )]
+        entries = [
+            TimelineEntry(
+                at=at,
+                kind="planned",
+                summary=f"{len(notifications.jobs)} notifications planned for "
+                f"{notifications.recipients} people",
+                data={"jobs": len(notifications.jobs), "recipients": notifications.recipients},
+                key="planned",
+            )
+        ]
         entries += [
             TimelineEntry(
-                at=at, kind="unreachable", summary=gap.reason,
+                at=at,
+                kind="unreachable",
+                summary=gap.reason,
                 data={"role": gap.role, "contact_id": gap.contact_id},
                 key=f"gap-{gap.role}-{gap.contact_id or 'none'}-{index}",
             )

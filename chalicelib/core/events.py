@@ -21,8 +21,19 @@ _TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*")
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _E = TypeVar("_E", Action, Severity, EventStatus)
 _FIELDS = frozenset(
-    {"source", "type", "action", "severity", "status", "summary", "details", "metrics",
-     "dedup_key", "occurred_at", "links"}
+    {
+        "source",
+        "type",
+        "action",
+        "severity",
+        "status",
+        "summary",
+        "details",
+        "metrics",
+        "dedup_key",
+        "occurred_at",
+        "links",
+    }
 )
 
 
@@ -44,10 +55,12 @@ def parse_event(document: Any) -> CanonicalEvent:
         source=_text(document, "source", MAX_SOURCE),
         type=_event_type(document),
         action=action,
-        severity=_enum(document, "severity", Severity,
-                       default=None if is_trigger else Severity.INFO),
+        severity=_enum(
+            document, "severity", Severity, default=None if is_trigger else Severity.INFO
+        ),
         status=_enum(document, "status", EventStatus, default=EventStatus.ACTUAL),
-        summary=_text(document, "summary", MAX_SUMMARY) if is_trigger
+        summary=_text(document, "summary", MAX_SUMMARY)
+        if is_trigger
         else _optional_text(document, "summary", MAX_SUMMARY) or "",
         details=_details(document),
         metrics=_metrics(document),
@@ -87,9 +100,7 @@ def _event_type(document: Mapping[str, Any]) -> str:
     return value
 
 
-def _enum(
-    document: Mapping[str, Any], name: str, kind: type[_E], default: _E | None
-) -> _E:
+def _enum(document: Mapping[str, Any], name: str, kind: type[_E], default: _E | None) -> _E:
     value = document.get(name)
     if value is None:
         if default is None:

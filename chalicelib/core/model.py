@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad it is. Ordered: ``Severity.CRITICAL.rank > Severity.HIGH.rank``."""
 
     INFO = "info"
@@ -25,13 +25,13 @@ class Severity(str, Enum):
 _SEVERITY_ORDER = list(Severity)
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     TRIGGER = "trigger"
     ACKNOWLEDGE = "acknowledge"
     RESOLVE = "resolve"
 
 
-class EventStatus(str, Enum):
+class EventStatus(StrEnum):
     """CAP's status: real, a drill, or a technical test."""
 
     ACTUAL = "actual"
@@ -39,7 +39,7 @@ class EventStatus(str, Enum):
     TEST = "test"
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
 
@@ -81,7 +81,7 @@ class ReceivedEvent:
         return self.event.dedup_key or self.event_id
 
 
-class IncidentStatus(str, Enum):
+class IncidentStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
 
@@ -147,7 +147,7 @@ class SendReceipt:
     message_id: str
 
 
-class DecisionOutcome(str, Enum):
+class DecisionOutcome(StrEnum):
     PENDING = "pending"
     ACTIVATED = "activated"
     UPDATED = "updated"

@@ -45,12 +45,16 @@ def plan_notifications(
         for contact in holders:
             for channel in target.channels:
                 if contact.destination(channel) is None:
-                    gaps.append(Gap(
-                        reason=f"no {channel.value} address",
-                        role=target.role,
-                        contact_id=contact.contact_id,
-                    ))
+                    gaps.append(
+                        Gap(
+                            reason=f"no {channel.value} address",
+                            role=target.role,
+                            contact_id=contact.contact_id,
+                        )
+                    )
                     continue
                 key = (contact.contact_id, channel.value)
-                jobs.setdefault(key, NotificationJob(incident_id, contact.contact_id, channel, step))
+                jobs.setdefault(
+                    key, NotificationJob(incident_id, contact.contact_id, channel, step)
+                )
     return NotificationPlan(jobs=tuple(jobs.values()), gaps=tuple(gaps))

@@ -72,9 +72,7 @@ class Playbook:
         return self.plans[plan_id]
 
 
-def parse_playbook(
-    rules: Sequence[Any], plans: Sequence[Any], roles: Sequence[Any]
-) -> Playbook:
+def parse_playbook(rules: Sequence[Any], plans: Sequence[Any], roles: Sequence[Any]) -> Playbook:
     """Validate the three documents together (references must resolve)."""
     parsed_roles = _parse_roles(roles)
     parsed_plans = {}
@@ -117,7 +115,9 @@ def _parse_plan(document: Any, path: str, roles: Mapping[str, str]) -> ResponseP
             raise InvalidPolicy(f"{where}.role", f"unknown role {role!r}")
         channels = tuple(
             _choice(channel, f"{where}.channels[{position}]", Channel)
-            for position, channel in enumerate(_list(target_fields["channels"], f"{where}.channels"))
+            for position, channel in enumerate(
+                _list(target_fields["channels"], f"{where}.channels")
+            )
         )
         if not channels:
             raise InvalidPolicy(f"{where}.channels", "must name at least one channel")
@@ -158,8 +158,9 @@ def _parse_rule(document: Any, path: str) -> ActivationRule:
         rule_id=_identifier(fields["id"], f"{path}.id"),
         description=_string(fields.get("description", ""), f"{path}.description"),
         types=types,
-        min_severity=_choice(match.get("min_severity", "info"), f"{path}.match.min_severity",
-                             Severity),
+        min_severity=_choice(
+            match.get("min_severity", "info"), f"{path}.match.min_severity", Severity
+        ),
         statuses=statuses,
         conditions=conditions,
         plan_id=_identifier(fields["plan"], f"{path}.plan"),
@@ -174,14 +175,10 @@ def _parse_condition(document: Any, path: str) -> Condition:
     value = fields["value"]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidPolicy(f"{path}.value", "must be a number")
-    return Condition(
-        metric=_string(fields["metric"], f"{path}.metric"), op=op, value=float(value)
-    )
+    return Condition(metric=_string(fields["metric"], f"{path}.metric"), op=op, value=float(value))
 
 
-def _object(
-    document: Any, path: str, required: set[str], optional: set[str]
-) -> Mapping[str, Any]:
+def _object(document: Any, path: str, required: set[str], optional: set[str]) -> Mapping[str, Any]:
     if not isinstance(document, Mapping):
         raise InvalidPolicy(path, "must be a mapping")
     for name in sorted(required):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 from chalicelib.core.activation import Verdict
@@ -74,17 +74,22 @@ class EventStore(Protocol):
     def get(self, event_id: str) -> EventRecord | None: ...
 
     def record_decision(
-        self, event_id: str, outcome: DecisionOutcome, code: str, reason: str, now: datetime,
+        self,
+        event_id: str,
+        outcome: DecisionOutcome,
+        code: str,
+        reason: str,
+        now: datetime,
         incident_id: str | None = None,
     ) -> bool:
         """Record the decision once; False when the event was already decided."""
         ...
 
 
-class OpenOutcome(str, Enum):
-    OPENED = "opened"            # this event opened the incident
+class OpenOutcome(StrEnum):
+    OPENED = "opened"  # this event opened the incident
     REDELIVERED = "redelivered"  # this event had already opened it (a redelivered message)
-    JOINED = "joined"            # another incident with the same dedup key is open
+    JOINED = "joined"  # another incident with the same dedup key is open
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ reaches the dead-letter queue through the queue's redrive policy: nothing is dro
 
 from __future__ import annotations
 
-from chalice import Blueprint
-from chalice.app import SQSEvent, SQSRecord
+from chalice.app import Blueprint, SQSEvent, SQSRecord
 
+from chalicelib.core.errors import TransientError
 from chalicelib.observability import logger
 from chalicelib.settings import DISPATCH_QUEUE_NAME, INGEST_QUEUE_NAME
 from chalicelib.storage.queues import decode_jobs, decode_received
@@ -20,7 +20,7 @@ from chalicelib.wiring import container
 queues = Blueprint(__name__)
 
 
-class BatchIncomplete(Exception):  # noqa: N818 - reads as what happened, in Lambda's error log
+class BatchIncomplete(Exception):
     """Some records of the batch must be retried; the rest were processed."""
 
 
@@ -33,10 +33,21 @@ def evaluate_events(event: SQSEvent) -> None:
             received = decode_received(record.body)
             logger.set_correlation_id(received.event_id)
             decision = services.evaluator.handle(received)
-            logger.info("event decided", extra={
-                "outcome": decision.outcome.value, "reason": decision.reason,
-                "incident_id": decision.incident_id, "notifications": decision.notifications,
-            })
+            logger.info(
+                "event decided",
+                extra={
+                    "outcome": decision.outcome.value,
+                    "reason": decision.reason,
+                    "incident_id": decision.incident_id,
+                    "notifications": decision.notifications,
+                },
+            )
+        except TransientError as error:
+            failed += 1
+            logger.warning(
+                "event not decided yet; it will be retried",
+                extra={**_ids(record), "error": str(error)},
+            )
         except Exception:
             failed += 1
             logger.exception("event not decided; it will be retried", extra=_ids(record))
@@ -53,12 +64,23 @@ def dispatch_notifications(event: SQSEvent) -> None:
             incident_id, jobs = decode_jobs(record.body)
             logger.set_correlation_id(incident_id)
             report = services.dispatcher.dispatch(incident_id, jobs)
-            logger.info("notifications dispatched", extra={
-                "sent": report.sent, "failed": report.failed, "skipped": report.skipped,
-                "to_retry": len(report.retry),
-            })
+            logger.info(
+                "notifications dispatched",
+                extra={
+                    "sent": report.sent,
+                    "failed": report.failed,
+                    "skipped": report.skipped,
+                    "to_retry": len(report.retry),
+                },
+            )
             if report.needs_retry:
                 failed += 1
+        except TransientError as error:
+            failed += 1
+            logger.warning(
+                "dispatch incomplete; it will be retried",
+                extra={**_ids(record), "error": str(error)},
+            )
         except Exception:
             failed += 1
             logger.exception("dispatch incomplete; it will be retried", extra=_ids(record))

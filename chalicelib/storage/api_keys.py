@@ -27,11 +27,16 @@ class DynamoApiKeyStore:
 
     def add(self, api_key: str, name: str, now: datetime) -> None:
         with dynamodb_errors():
-            self._client.put_item(TableName=self._table, Item=to_item({
-                **keys.api_key(digest(api_key)),
-                "name": name,
-                "created_at": now.isoformat(),
-            }))
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        **keys.api_key(digest(api_key)),
+                        "name": name,
+                        "created_at": now.isoformat(),
+                    }
+                ),
+            )
 
     def name_of(self, api_key: str) -> str | None:
         """The key's name when it is valid, else None."""

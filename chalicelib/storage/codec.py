@@ -16,10 +16,17 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 # Codes that mean "try again later"; anything else is a bug or a misconfiguration.
-TRANSIENT_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "InternalServerError", "ServiceUnavailable", "InternalFailure", "TransactionInProgressException",
-})
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "TransactionInProgressException",
+    }
+)
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:

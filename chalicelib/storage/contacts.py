@@ -21,26 +21,40 @@ class DynamoContactDirectory:
         """Create or replace ``contact`` and make its role memberships match its roles."""
         previous = self.get_contacts([contact.contact_id]).get(contact.contact_id)
         stale_roles = set(previous.roles) - set(contact.roles) if previous else set()
-        writes: list[dict[str, Any]] = [{"Put": {
-            "TableName": self._table,
-            "Item": to_item({
-                **keys.contact_profile(contact.contact_id),
-                "contact_id": contact.contact_id,
-                "name": contact.name,
-                "roles": list(contact.roles),
-                "language": contact.language,
-                "phone": contact.phone,
-                "email": contact.email,
-            }),
-        }}]
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            **keys.contact_profile(contact.contact_id),
+                            "contact_id": contact.contact_id,
+                            "name": contact.name,
+                            "roles": list(contact.roles),
+                            "language": contact.language,
+                            "phone": contact.phone,
+                            "email": contact.email,
+                        }
+                    ),
+                }
+            }
+        ]
         writes += [
-            {"Put": {"TableName": self._table,
-                     "Item": to_item(keys.role_member(role, contact.contact_id))}}
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(keys.role_member(role, contact.contact_id)),
+                }
+            }
             for role in contact.roles
         ]
         writes += [
-            {"Delete": {"TableName": self._table,
-                        "Key": to_item(keys.role_member(role, contact.contact_id))}}
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.role_member(role, contact.contact_id)),
+                }
+            }
             for role in sorted(stale_roles)
         ]
         with dynamodb_errors():
@@ -55,10 +69,14 @@ class DynamoContactDirectory:
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
         contacts: dict[str, Contact] = {}
         for start in range(0, len(contact_ids), BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {self._table: {
-                "Keys": [to_item(keys.contact_profile(contact_id))
-                         for contact_id in contact_ids[start:start + BATCH_GET_LIMIT]],
-            }}
+            pending: dict[str, Any] = {
+                self._table: {
+                    "Keys": [
+                        to_item(keys.contact_profile(contact_id))
+                        for contact_id in contact_ids[start : start + BATCH_GET_LIMIT]
+                    ],
+                }
+            }
             while pending:
                 with dynamodb_errors():
                     response = self._client.batch_get_item(RequestItems=pending)

@@ -23,14 +23,16 @@ class DynamoEventStore:
         self._table = table_name
 
     def record_received(self, received: ReceivedEvent) -> None:
-        item = to_item({
-            **keys.event(received.event_id),
-            "event_id": received.event_id,
-            "received_at": received.received_at.isoformat(),
-            "outcome": DecisionOutcome.PENDING.value,
-            "event": json.dumps(event_to_document(received.event)),
-            "expires_at": int((received.received_at + EVENT_RETENTION).timestamp()),
-        })
+        item = to_item(
+            {
+                **keys.event(received.event_id),
+                "event_id": received.event_id,
+                "received_at": received.received_at.isoformat(),
+                "outcome": DecisionOutcome.PENDING.value,
+                "event": json.dumps(event_to_document(received.event)),
+                "expires_at": int((received.received_at + EVENT_RETENTION).timestamp()),
+            }
+        )
         with dynamodb_errors():
             self._client.put_item(
                 TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
@@ -59,12 +61,20 @@ class DynamoEventStore:
         )
 
     def record_decision(
-        self, event_id: str, outcome: DecisionOutcome, code: str, reason: str, now: datetime,
+        self,
+        event_id: str,
+        outcome: DecisionOutcome,
+        code: str,
+        reason: str,
+        now: datetime,
         incident_id: str | None = None,
     ) -> bool:
         values: dict[str, Any] = {
-            ":outcome": outcome.value, ":code": code, ":reason": reason,
-            ":at": now.isoformat(), ":pending": DecisionOutcome.PENDING.value,
+            ":outcome": outcome.value,
+            ":code": code,
+            ":reason": reason,
+            ":at": now.isoformat(),
+            ":pending": DecisionOutcome.PENDING.value,
         }
         expression = "SET outcome = :outcome, code = :code, reason = :reason, decided_at = :at"
         if incident_id is not None:

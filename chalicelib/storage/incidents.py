@@ -64,44 +64,51 @@ class DynamoIncidentStore:
             ),
             self._put(_incident_item(incident), condition="attribute_not_exists(pk)"),
             self._put(_timeline_item(incident.incident_id, _received_entry(received))),
-            self._put(_timeline_item(incident.incident_id, TimelineEntry(
-                at=incident.opened_at, kind="activated",
-                summary=f"incident opened: {verdict.reason}",
-                data={"rule_id": verdict.rule_id, "plan_id": verdict.plan_id,
-                      "event_id": received.event_id},
-                key="activated",
-            ))),
-            {"Update": {
-                "TableName": self._table,
-                "Key": to_item(event_item),
-                "UpdateExpression": "SET outcome = :o, code = :c, reason = :r, decided_at = :at,"
-                                    " incident_id = :i",
-                "ExpressionAttributeValues": to_item({
-                    ":o": DecisionOutcome.ACTIVATED.value, ":c": verdict.code,
-                    ":r": verdict.reason, ":at": incident.opened_at.isoformat(),
+            self._put(
+                _timeline_item(
+                    incident.incident_id,
+                    TimelineEntry(
+                        at=incident.opened_at,
+                        kind="activated",
+                        summary=f"incident opened: {verdict.reason}",
+                        data={
+                            "rule_id": verdict.rule_id,
+                            "plan_id": verdict.plan_id,
+                            "event_id": received.event_id,
+                        },
+                        key="activated",
+                    ),
+                )
+            ),
+            self._update(
+                event_item,
+                "SET outcome = :o, code = :c, reason = :r, decided_at = :at, incident_id = :i",
+                {
+                    ":o": DecisionOutcome.ACTIVATED.value,
+                    ":c": verdict.code,
+                    ":r": verdict.reason,
+                    ":at": incident.opened_at.isoformat(),
                     ":i": incident.incident_id,
-                }),
-            }},
+                },
+            ),
         ]
         return self._transact(writes)
 
     def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
-        return self._transact([
-            {"Update": {
-                "TableName": self._table,
-                "Key": to_item(keys.incident(incident_id)),
-                "UpdateExpression": "SET event_count = event_count + :one, updated_at = :now",
-                "ConditionExpression": "#status = :open",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": to_item({
-                    ":one": 1, ":now": now.isoformat(), ":open": IncidentStatus.OPEN.value,
-                }),
-            }},
-            self._put(
-                _timeline_item(incident_id, _received_entry(received, duplicate=True)),
-                condition="attribute_not_exists(pk)",
-            ),
-        ])
+        return self._transact(
+            [
+                self._update(
+                    keys.incident(incident_id),
+                    "SET event_count = event_count + :one, updated_at = :now",
+                    {":one": 1, ":now": now.isoformat(), ":open": IncidentStatus.OPEN.value},
+                    condition="#status = :open",
+                ),
+                self._put(
+                    _timeline_item(incident_id, _received_entry(received, duplicate=True)),
+                    condition="attribute_not_exists(pk)",
+                ),
+            ]
+        )
 
     def find_open(self, dedup_key: str) -> str | None:
         with dynamodb_errors():
@@ -115,35 +122,47 @@ class DynamoIncidentStore:
         incident = self.get(incident_id)
         if incident is None or incident.status is IncidentStatus.RESOLVED:
             return False
-        return self._transact([
-            {"Update": {
-                "TableName": self._table,
-                "Key": to_item(keys.incident(incident_id)),
-                "UpdateExpression": "SET #status = :resolved, resolved_at = :now, updated_at = :now",
-                "ConditionExpression": "#status = :open",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": to_item({
-                    ":resolved": IncidentStatus.RESOLVED.value, ":now": now.isoformat(),
-                    ":open": IncidentStatus.OPEN.value,
-                }),
-            }},
-            {"Delete": {
-                "TableName": self._table,
-                "Key": to_item(keys.dedup(incident.dedup_key)),
-                "ConditionExpression": "incident_id = :id",
-                "ExpressionAttributeValues": to_item({":id": incident_id}),
-            }},
-            self._put(_timeline_item(incident_id, _received_entry(received))),
-            self._put(_timeline_item(incident_id, TimelineEntry(
-                at=now, kind="resolved", summary=f"resolved by {received.event.source}",
-                data={"event_id": received.event_id}, key=f"resolved-{received.event_id}",
-            ))),
-        ])
+        return self._transact(
+            [
+                self._update(
+                    keys.incident(incident_id),
+                    "SET #status = :resolved, resolved_at = :now, updated_at = :now",
+                    {
+                        ":resolved": IncidentStatus.RESOLVED.value,
+                        ":now": now.isoformat(),
+                        ":open": IncidentStatus.OPEN.value,
+                    },
+                    condition="#status = :open",
+                ),
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_item(keys.dedup(incident.dedup_key)),
+                        "ConditionExpression": "incident_id = :id",
+                        "ExpressionAttributeValues": to_item({":id": incident_id}),
+                    }
+                },
+                self._put(_timeline_item(incident_id, _received_entry(received))),
+                self._put(
+                    _timeline_item(
+                        incident_id,
+                        TimelineEntry(
+                            at=now,
+                            kind="resolved",
+                            summary=f"resolved by {received.event.source}",
+                            data={"event_id": received.event_id},
+                            key=f"resolved-{received.event_id}",
+                        ),
+                    )
+                ),
+            ]
+        )
 
     def get(self, incident_id: str) -> Incident | None:
         with dynamodb_errors():
             response = self._client.get_item(
-                TableName=self._table, Key=to_item(keys.incident(incident_id)),
+                TableName=self._table,
+                Key=to_item(keys.incident(incident_id)),
                 ConsistentRead=True,
             )
         return _incident_from_item(from_item(response["Item"])) if "Item" in response else None
@@ -153,9 +172,12 @@ class DynamoIncidentStore:
         arguments: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({
-                ":pk": keys.incident_partition(incident_id), ":prefix": keys.TIMELINE_PREFIX,
-            }),
+            "ExpressionAttributeValues": to_item(
+                {
+                    ":pk": keys.incident_partition(incident_id),
+                    ":prefix": keys.TIMELINE_PREFIX,
+                }
+            ),
             "ConsistentRead": True,
         }
         while True:
@@ -172,7 +194,7 @@ class DynamoIncidentStore:
             for entry in entries
         ]
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            pending = {self._table: requests[start:start + BATCH_WRITE_LIMIT]}
+            pending = {self._table: requests[start : start + BATCH_WRITE_LIMIT]}
             while pending:
                 with dynamodb_errors():
                     response = self._client.batch_write_item(RequestItems=pending)
@@ -183,6 +205,26 @@ class DynamoIncidentStore:
         if condition:
             put["ConditionExpression"] = condition
         return {"Put": put}
+
+    def _update(
+        self,
+        key: dict[str, str],
+        expression: str,
+        values: dict[str, Any],
+        condition: str | None = None,
+    ) -> dict[str, Any]:
+        """A transaction ``Update``; ``#status`` may be used for the reserved word ``status``."""
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": to_item(key),
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": to_item(values),
+        }
+        if condition:
+            update["ConditionExpression"] = condition
+        if "#status" in expression or "#status" in (condition or ""):
+            update["ExpressionAttributeNames"] = {"#status": "status"}
+        return {"Update": update}
 
     def _transact(self, writes: list[dict[str, Any]]) -> bool:
         """True when the transaction committed, False when one of its conditions failed."""
@@ -206,7 +248,9 @@ def _received_entry(received: ReceivedEvent, duplicate: bool = False) -> Timelin
     if duplicate:
         summary += " (duplicate; nobody notified again)"
     return TimelineEntry(
-        at=received.received_at, kind="event_received", summary=summary,
+        at=received.received_at,
+        kind="event_received",
+        summary=summary,
         data={"event_id": received.event_id, "event": event_to_document(event)},
         key=f"event-{received.event_id}",
     )

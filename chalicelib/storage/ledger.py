@@ -1,10 +1,10 @@
 """The send ledger: one item per (incident, contact, channel, step), claimed before sending.
 
-    claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ send
-          ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ send
-          ─▶ 'sending' but claimed before the stale limit (that invocation died)   ─▶ send
-          ─▶ 'sending' recently, 'sent' or 'failed' ─▶ refused: somebody else has it, or done
-    send ok ─▶ 'sent' + message id + timeline entry, in one transaction
+claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ send
+      ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ send
+      ─▶ 'sending' but claimed before the stale limit (that invocation died)   ─▶ send
+      ─▶ 'sending' recently, 'sent' or 'failed' ─▶ refused: somebody else has it, or done
+send ok ─▶ 'sent' + message id + timeline entry, in one transaction
 """
 
 from __future__ import annotations
@@ -37,16 +37,22 @@ class DynamoSendLedger:
                     TableName=self._table,
                     Key=to_item(keys.send(job)),
                     UpdateExpression="SET #status = :sending, claimed_at = :now, "
-                                     "contact_id = :contact, channel = :channel "
-                                     "ADD attempts :one",
+                    "contact_id = :contact, channel = :channel "
+                    "ADD attempts :one",
                     ConditionExpression="attribute_not_exists(pk) OR #status = :retryable "
-                                        "OR (#status = :sending AND claimed_at < :stale)",
+                    "OR (#status = :sending AND claimed_at < :stale)",
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=to_item({
-                        ":sending": SENDING, ":retryable": RETRYABLE, ":one": 1,
-                        ":now": _millis(now), ":stale": _millis(stale_before),
-                        ":contact": job.contact_id, ":channel": job.channel.value,
-                    }),
+                    ExpressionAttributeValues=to_item(
+                        {
+                            ":sending": SENDING,
+                            ":retryable": RETRYABLE,
+                            ":one": 1,
+                            ":now": _millis(now),
+                            ":stale": _millis(stale_before),
+                            ":contact": job.contact_id,
+                            ":channel": job.channel.value,
+                        }
+                    ),
                 )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
@@ -62,8 +68,13 @@ class DynamoSendLedger:
     def mark_failed(
         self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
     ) -> None:
-        self._finish(job, RETRYABLE if retryable else FAILED, now, entry,
-                     error=str(entry.data.get("error", "")))
+        self._finish(
+            job,
+            RETRYABLE if retryable else FAILED,
+            now,
+            entry,
+            last_error=str(entry.data.get("error", "")),
+        )
 
     def status(self, job: NotificationJob) -> str | None:
         with dynamodb_errors():
@@ -74,7 +85,11 @@ class DynamoSendLedger:
         return str(item["status"]["S"]) if item else None
 
     def _finish(
-        self, job: NotificationJob, status: str, now: datetime, entry: TimelineEntry,
+        self,
+        job: NotificationJob,
+        status: str,
+        now: datetime,
+        entry: TimelineEntry,
         **extra: str,
     ) -> None:
         assignments = ", ".join(f"{name} = :{name}" for name in extra)
@@ -82,19 +97,26 @@ class DynamoSendLedger:
             f", {assignments}" if assignments else ""
         )
         with dynamodb_errors():
-            self._client.transact_write_items(TransactItems=[
-                {"Update": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.send(job)),
-                    "UpdateExpression": expression,
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": to_item({
-                        ":status": status, ":now": _millis(now),
-                        **{f":{name}": value for name, value in extra.items()},
-                    }),
-                }},
-                timeline_put(self._table, job.incident_id, entry),
-            ])
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(keys.send(job)),
+                            "UpdateExpression": expression,
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": to_item(
+                                {
+                                    ":status": status,
+                                    ":now": _millis(now),
+                                    **{f":{name}": value for name, value in extra.items()},
+                                }
+                            ),
+                        }
+                    },
+                    timeline_put(self._table, job.incident_id, entry),
+                ]
+            )
 
 
 def _millis(moment: datetime) -> int:

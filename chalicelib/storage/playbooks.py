@@ -28,9 +28,7 @@ class DynamoPlaybookStore:
             by_kind[item["sk"].split("#", 1)[0]].append(json.loads(item["document"]))
         return parse_playbook(rules, plans, roles)
 
-    def save(
-        self, rules: Sequence[Any], plans: Sequence[Any], roles: Sequence[Any]
-    ) -> Playbook:
+    def save(self, rules: Sequence[Any], plans: Sequence[Any], roles: Sequence[Any]) -> Playbook:
         """Validate, then replace the stored playbook with these documents."""
         playbook = parse_playbook(rules, plans, roles)
         items = [
@@ -47,11 +45,13 @@ class DynamoPlaybookStore:
             for item in stale
         ]
         for start in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self._table: requests[start:start + 25]}
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
             while pending:
                 with dynamodb_errors():
-                    pending = self._client.batch_write_item(RequestItems=pending).get(
-                        "UnprocessedItems") or {}
+                    pending = (
+                        self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                        or {}
+                    )
         return playbook
 
     def _items(self) -> list[dict[str, Any]]:
@@ -74,7 +74,9 @@ class CachedPlaybookSource:
     """Keeps the playbook for ``ttl_seconds`` so a burst of events reads DynamoDB once."""
 
     def __init__(
-        self, store: DynamoPlaybookStore, ttl_seconds: float,
+        self,
+        store: DynamoPlaybookStore,
+        ttl_seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store

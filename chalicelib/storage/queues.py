@@ -33,7 +33,7 @@ class _SqsQueue:
             for start in range(0, len(bodies), SEND_BATCH_LIMIT):
                 entries = [
                     {"Id": str(index), "MessageBody": body}
-                    for index, body in enumerate(bodies[start:start + SEND_BATCH_LIMIT])
+                    for index, body in enumerate(bodies[start : start + SEND_BATCH_LIMIT])
                 ]
                 response = self._client.send_message_batch(
                     QueueUrl=self._queue_url(), Entries=entries
@@ -56,7 +56,7 @@ class SqsDispatchQueue(_SqsQueue):
         for job in jobs:
             by_incident.setdefault(job.incident_id, []).append(job)
         bodies = [
-            encode_jobs(incident_id, incident_jobs[start:start + JOBS_PER_MESSAGE])
+            encode_jobs(incident_id, incident_jobs[start : start + JOBS_PER_MESSAGE])
             for incident_id, incident_jobs in by_incident.items()
             for start in range(0, len(incident_jobs), JOBS_PER_MESSAGE)
         ]
@@ -64,11 +64,13 @@ class SqsDispatchQueue(_SqsQueue):
 
 
 def encode_received(received: ReceivedEvent) -> str:
-    return json.dumps({
-        "event_id": received.event_id,
-        "received_at": received.received_at.isoformat(),
-        "event": event_to_document(received.event),
-    })
+    return json.dumps(
+        {
+            "event_id": received.event_id,
+            "received_at": received.received_at.isoformat(),
+            "event": event_to_document(received.event),
+        }
+    )
 
 
 def decode_received(body: str) -> ReceivedEvent:
@@ -82,10 +84,12 @@ def decode_received(body: str) -> ReceivedEvent:
 
 def encode_jobs(incident_id: str, jobs: Sequence[NotificationJob]) -> str:
     """Jobs name contacts by id only: no personal data travels through the queue."""
-    return json.dumps({
-        "incident_id": incident_id,
-        "jobs": [[job.contact_id, job.channel.value, job.step] for job in jobs],
-    })
+    return json.dumps(
+        {
+            "incident_id": incident_id,
+            "jobs": [[job.contact_id, job.channel.value, job.step] for job in jobs],
+        }
+    )
 
 
 def decode_jobs(body: str) -> tuple[str, list[NotificationJob]]:

@@ -38,7 +38,8 @@ CONTACTS = TableDefinition(
     "contacts", "people, their roles and channels (personal data)", holds_personal_data=True
 )
 INCIDENTS = TableDefinition(
-    "incidents", "events, incidents, timelines, dedup pointers and the send ledger",
+    "incidents",
+    "events, incidents, timelines, dedup pointers and the send ledger",
     ttl_attribute="expires_at",
 )
 

@@ -22,7 +22,10 @@ class Api:
         self.client = client
 
     def post_event(
-        self, document: Any, key: str | None = LOCAL_KEY, content_type: str = "application/json",
+        self,
+        document: Any,
+        key: str | None = LOCAL_KEY,
+        content_type: str = "application/json",
         raw: bytes | None = None,
     ) -> Any:
         headers = {"Content-Type": content_type}
@@ -48,10 +51,7 @@ def api(client: Client) -> Api:
 
 @pytest.fixture
 def runner(client: Client, world: boto3.Session) -> QueueRunner:
-    return QueueRunner(
-        app, lambda name, event: client.lambda_.invoke(name, event), session=world,
-        retry_delay=0,
-    )
+    return QueueRunner(app, client.lambda_.invoke, session=world, retry_delay=0)
 
 
 def sent_sms(session: boto3.Session) -> list[tuple[str, str]]:

@@ -31,14 +31,26 @@ def test_data_breach_reaches_the_crisis_cell_by_sms_and_email(
     phones = sorted(phone for phone, _ in sent_sms(world))
     emails = sorted(address for address, _ in sent_email(world))
     # executive (Ada, Dina), communications (Bo), it-security (Chen, Fay), legal (Dina), hr (Emil)
-    assert phones == ["+12025550101", "+12025550102", "+12025550103", "+12025550104",
-                      "+12025550105"]
-    assert emails == ["ada@example.com", "bo@example.com", "chen@example.com",
-                      "dina@example.com", "emil@example.com", "fay@example.com"]
+    assert phones == [
+        "+12025550101",
+        "+12025550102",
+        "+12025550103",
+        "+12025550104",
+        "+12025550105",
+    ]
+    assert emails == [
+        "ada@example.com",
+        "bo@example.com",
+        "chen@example.com",
+        "dina@example.com",
+        "emil@example.com",
+        "fay@example.com",
+    ]
     kinds = [entry["kind"] for entry in incident["timeline"]]
     assert kinds[:2] == ["event_received", "activated"]
     assert kinds.count("notification_sent") == 11
     assert all(
-        entry["data"]["message_id"] for entry in incident["timeline"]
+        entry["data"]["message_id"]
+        for entry in incident["timeline"]
         if entry["kind"] == "notification_sent"
     )
