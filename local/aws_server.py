@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -133,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5000)
     arguments = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log: the runner polls
     server = make_server(
         "127.0.0.1", arguments.port, build_app(), threaded=True, request_handler=MotoRequestHandler
     )

@@ -68,10 +68,25 @@ class QueueRunner:
                 return total
         raise RuntimeError(f"queues still not empty after {max_rounds} rounds")
 
-    def run_forever(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            if self.drain_once(wait_seconds=0) == 0:
-                stop.wait(0.1)
+    def run_forever(self, stop: threading.Event, wait_seconds: int = 1) -> None:
+        """Long-poll every queue in its own thread, as Lambda's pollers do, until ``stop``."""
+
+        def poll(binding: QueueBinding) -> None:
+            while not stop.is_set():
+                try:
+                    self._pump(binding, wait_seconds)
+                except Exception:
+                    log.exception("polling %s failed; retrying", binding.queue_name)
+                    stop.wait(1)
+
+        threads = [
+            threading.Thread(target=poll, args=(binding,), name=binding.queue_name, daemon=True)
+            for binding in self._bindings
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def _pump(self, binding: QueueBinding, wait_seconds: int) -> int:
         url = self._url(binding.queue_name)
@@ -139,7 +154,8 @@ def main() -> None:
     sys.path.insert(0, str(project))
     from app import app
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    log.setLevel(logging.INFO)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

@@ -201,6 +201,8 @@ def main() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    # A shell starts background jobs with SIGINT ignored; Ctrl-C must stop the stack regardless.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with LocalStack(arguments.aws_port, arguments.api_port) as stack:
             print(
