@@ -1,0 +1,100 @@
+"""Trigger to first send, in-process: the HTTP route, then the same queue handlers Lambda runs.
+
+    python -m bench.trigger_to_first_send [--runs N] [--output bench/results.json]
+
+Measures, per run, from just before ``POST /v1/events`` to the first ``notification_sent``
+timeline entry (stamped after AWS, here moto, accepted the message), with the queues drained
+in-process by the local runner. Clients are built in a warm-up run first, as in a warm Lambda.
+Timings are figures to read, never test assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+from datetime import UTC, datetime
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def measure(runs: int) -> list[float]:
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        os.environ.pop(name, None)
+    import boto3
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from app import app
+    from chalicelib.settings import Settings
+    from local.bootstrap import create_resources, seed
+    from local.runner import QueueRunner
+
+    demo = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
+    headers = {"Authorization": "Bearer local-dev-key", "Content-Type": "application/json"}
+    timings = []
+    with mock_aws():
+        session = boto3.Session()
+        settings = Settings.from_environment({"TOCSIN_STAGE": "local"})
+        create_resources(settings, session)
+        seed(settings, session)
+        with Client(app, stage_name="local", project_dir=str(PROJECT)) as client:
+            runner = QueueRunner(app, client.lambda_.invoke, session=session, retry_delay=0)
+            for run in range(runs + 1):
+                body = json.dumps({**demo, "dedup_key": f"bench-{run}"}).encode()
+                started = datetime.now(UTC)
+                event_id = client.http.post("/v1/events", headers=headers, body=body).json_body[
+                    "event_id"
+                ]
+                runner.drain()
+                event = client.http.get(f"/v1/events/{event_id}", headers=headers).json_body
+                incident = client.http.get(
+                    f"/v1/incidents/{event['incident_id']}", headers=headers
+                ).json_body
+                first = min(
+                    datetime.fromisoformat(entry["at"])
+                    for entry in incident["timeline"]
+                    if entry["kind"] == "notification_sent"
+                )
+                if run:  # run 0 warms up clients and caches
+                    timings.append((first - started).total_seconds() * 1000)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--output", type=Path, default=PROJECT / "bench" / "results.json")
+    arguments = parser.parse_args()
+    timings = sorted(measure(arguments.runs))
+    figures = {
+        "trigger_to_first_send_ms": {
+            "median": round(statistics.median(timings), 1),
+            "p95": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+            "runs": len(timings),
+            "plan": "crisis-cell (6 people, 11 messages)",
+        },
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    arguments.output.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures["trigger_to_first_send_ms"]))
+
+
+if __name__ == "__main__":
+    main()
