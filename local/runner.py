@@ -9,13 +9,17 @@ the queue's redrive policy moves a message that keeps failing to its dead-letter
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from chalice.app import Chalice, SQSEventConfig
+from chalice.app import Chalice, ScheduledEventConfig, SQSEventConfig
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 log = logging.getLogger("tocsin.local.runner")
@@ -36,6 +40,69 @@ def queue_bindings(app: Chalice) -> list[QueueBinding]:
     ]
 
 
+@dataclass(frozen=True)
+class ScheduleBinding:
+    function_name: str
+    interval_seconds: float
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def schedule_bindings(app: Chalice) -> list[ScheduleBinding]:
+    """The app's ``rate()`` schedules. A ``cron()`` one is refused at start, not silently
+    never fired."""
+    bindings = []
+    for source in app.event_sources:
+        if not isinstance(source, ScheduledEventConfig):
+            continue
+        expression = source.schedule_expression
+        text = expression if isinstance(expression, str) else expression.to_string()
+        match = _RATE.fullmatch(text)
+        if match is None:
+            raise ValueError(f"{source.name}: the local runner fires rate() schedules only: {text}")
+        value, unit = int(match.group(1)), match.group(2).rstrip("s")
+        bindings.append(ScheduleBinding(source.name, value * _UNIT_SECONDS[unit]))
+    return bindings
+
+
+class Scheduler:
+    """Which schedules are due at ``now`` (seconds, any monotonic origin); first fire after one
+    interval, as EventBridge does for a new rule."""
+
+    def __init__(self, bindings: list[ScheduleBinding], start: float) -> None:
+        self._next = {
+            binding.function_name: start + binding.interval_seconds for binding in bindings
+        }
+        self._interval = {binding.function_name: binding.interval_seconds for binding in bindings}
+
+    def due(self, now: float) -> list[str]:
+        names = [name for name, at in self._next.items() if at <= now]
+        for name in names:
+            while self._next[name] <= now:  # a missed beat fires once, not a burst
+                self._next[name] += self._interval[name]
+        return sorted(names)
+
+    def seconds_until_next(self, now: float) -> float:
+        return max(0.0, min(self._next.values(), default=now + 60) - now)
+
+
+def scheduled_event(function_name: str, region: str) -> dict[str, Any]:
+    """The event EventBridge sends to a function on a schedule."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:123456789012:rule/{function_name}"],
+        "detail": {},
+    }
+
+
 class QueueRunner:
     def __init__(
         self,
@@ -45,6 +112,7 @@ class QueueRunner:
         retry_delay: int = 2,
     ) -> None:
         self._bindings = queue_bindings(app)
+        self._schedules = schedule_bindings(app)
         self._invoke = invoke
         self._sqs: Any = (session or boto3.Session()).client("sqs")
         self._retry_delay = retry_delay
@@ -83,10 +151,25 @@ class QueueRunner:
             threading.Thread(target=poll, args=(binding,), name=binding.queue_name, daemon=True)
             for binding in self._bindings
         ]
+        if self._schedules:
+            threads.append(
+                threading.Thread(
+                    target=self._fire_schedules, args=(stop,), name="schedules", daemon=True
+                )
+            )
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+
+    def _fire_schedules(self, stop: threading.Event) -> None:
+        scheduler = Scheduler(self._schedules, time.monotonic())
+        while not stop.wait(scheduler.seconds_until_next(time.monotonic())):
+            for name in scheduler.due(time.monotonic()):
+                try:
+                    self._invoke(name, scheduled_event(name, self._region))
+                except Exception:
+                    log.exception("scheduled %s failed", name)
 
     def _pump(self, binding: QueueBinding, wait_seconds: int) -> int:
         url = self._url(binding.queue_name)
@@ -165,7 +248,15 @@ def main() -> None:
     signal.signal(signal.SIGINT, request_stop)
     client = Client(app, stage_name="local", project_dir=str(project))
     runner = QueueRunner(app, client.lambda_.invoke)
-    print(f"Queue runner: {', '.join(b.queue_name for b in runner._bindings)}", flush=True)
+    schedules = (
+        ", ".join(f"{s.function_name} every {s.interval_seconds:g}s" for s in runner._schedules)
+        or "none"
+    )
+    print(
+        f"Queue runner: {', '.join(b.queue_name for b in runner._bindings)}; "
+        f"schedules: {schedules}",
+        flush=True,
+    )
     runner.run_forever(stop)
 
 

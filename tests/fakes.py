@@ -1,0 +1,24 @@
+"""Recording fakes that implement the core's ports (no mock.patch)."""
+
+from __future__ import annotations
+
+from chalicelib.core.errors import SendError
+from chalicelib.core.model import Channel, Message, SendReceipt
+from chalicelib.core.ports import ChannelSender
+
+
+class ScriptedChannel:
+    """Raises the scripted errors for a destination, one per attempt, then delegates."""
+
+    def __init__(self, inner: ChannelSender, script: dict[str, list[SendError]]) -> None:
+        self.channel: Channel = inner.channel
+        self._inner = inner
+        self._script = script
+        self.attempts: list[str] = []
+
+    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
+        self.attempts.append(destination)
+        failures = self._script.get(destination)
+        if failures:
+            raise failures.pop(0)
+        return self._inner.send(destination, message, incident_id)
