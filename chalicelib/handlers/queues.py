@@ -9,6 +9,8 @@ reaches the dead-letter queue through the queue's redrive policy: nothing is dro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
@@ -27,66 +29,62 @@ class BatchIncomplete(Exception):
 @queues.on_sqs_message(queue=INGEST_QUEUE_NAME, batch_size=10)
 def evaluate_events(event: SQSEvent) -> None:
     services = container()
-    failed = 0
-    for record in event:
-        try:
-            received = decode_received(record.body)
-            logger.set_correlation_id(received.event_id)
-            decision = services.evaluator.handle(received)
-            logger.info(
-                "event decided",
-                extra={
-                    "outcome": decision.outcome.value,
-                    "reason": decision.reason,
-                    "incident_id": decision.incident_id,
-                    "notifications": decision.notifications,
-                },
-            )
-        except TransientError as error:
-            failed += 1
-            logger.warning(
-                "event not decided yet; it will be retried",
-                extra={**_ids(record), "error": str(error)},
-            )
-        except Exception:
-            failed += 1
-            logger.exception("event not decided; it will be retried", extra=_ids(record))
-    if failed:
-        raise BatchIncomplete(f"{failed} of the batch's events must be retried")
+
+    def decide(record: SQSRecord) -> bool:
+        received = decode_received(record.body)
+        logger.set_correlation_id(received.event_id)
+        decision = services.evaluator.handle(received)
+        logger.info(
+            "event decided",
+            extra={
+                "outcome": decision.outcome.value,
+                "reason": decision.reason,
+                "incident_id": decision.incident_id,
+                "notifications": decision.notifications,
+            },
+        )
+        return True
+
+    process_batch(event, decide, "event")
 
 
 @queues.on_sqs_message(queue=DISPATCH_QUEUE_NAME, batch_size=10)
 def dispatch_notifications(event: SQSEvent) -> None:
     services = container()
+
+    def dispatch(record: SQSRecord) -> bool:
+        incident_id, jobs = decode_jobs(record.body)
+        logger.set_correlation_id(incident_id)
+        report = services.dispatcher.dispatch(incident_id, jobs)
+        logger.info(
+            "notifications dispatched",
+            extra={
+                "sent": report.sent,
+                "failed": report.failed,
+                "skipped": report.skipped,
+                "to_retry": len(report.retry),
+            },
+        )
+        return not report.needs_retry
+
+    process_batch(event, dispatch, "dispatch")
+
+
+def process_batch(event: SQSEvent, handle: Callable[[SQSRecord], bool], what: str) -> None:
+    """Run ``handle`` on every record; raise at the end if any returned False or failed."""
     failed = 0
     for record in event:
+        ids = {"sqs_message_id": str(record.to_dict().get("messageId", ""))}
         try:
-            incident_id, jobs = decode_jobs(record.body)
-            logger.set_correlation_id(incident_id)
-            report = services.dispatcher.dispatch(incident_id, jobs)
-            logger.info(
-                "notifications dispatched",
-                extra={
-                    "sent": report.sent,
-                    "failed": report.failed,
-                    "skipped": report.skipped,
-                    "to_retry": len(report.retry),
-                },
-            )
-            if report.needs_retry:
+            if not handle(record):
                 failed += 1
         except TransientError as error:
             failed += 1
             logger.warning(
-                "dispatch incomplete; it will be retried",
-                extra={**_ids(record), "error": str(error)},
+                f"{what} incomplete; it will be retried", extra={**ids, "error": str(error)}
             )
         except Exception:
             failed += 1
-            logger.exception("dispatch incomplete; it will be retried", extra=_ids(record))
+            logger.exception(f"{what} failed; it will be retried", extra=ids)
     if failed:
-        raise BatchIncomplete(f"{failed} of the batch's messages must be retried")
-
-
-def _ids(record: SQSRecord) -> dict[str, str]:
-    return {"sqs_message_id": str(record.to_dict().get("messageId", ""))}
+        raise BatchIncomplete(f"{failed} {what} message(s) of the batch must be retried")
