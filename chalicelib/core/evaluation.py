@@ -106,24 +106,26 @@ class Evaluator:
             )
         now = self._clock.now()
         if received.event.action is Action.RESOLVE:
+            # The decision is written in the resolving transaction: a redelivery that finds
+            # the incident already resolved sees the decided event and stops in handle().
             self._incidents.resolve(incident_id, received, now)
-            outcome = DecisionOutcome.RESOLVED
-        else:
-            self._incidents.append(
-                incident_id,
-                [
-                    TimelineEntry(
-                        at=now,
-                        kind="acknowledged",
-                        summary=f"acknowledged by {received.event.source}",
-                        data={"event_id": received.event_id, "source": received.event.source},
-                        key=f"ack-{received.event_id}",
-                    )
-                ],
+            return Decision(
+                DecisionOutcome.RESOLVED, f"resolved by {received.event.source}", incident_id
             )
-            outcome = DecisionOutcome.ACKNOWLEDGED
+        acknowledgement = TimelineEntry(
+            at=now,
+            kind="acknowledged",
+            summary=f"acknowledged by {received.event.source}",
+            data={"event_id": received.event_id, "source": received.event.source},
+            key=f"ack-{received.event_id}",
+        )
+        self._incidents.append(incident_id, [acknowledgement])
         return self._decide(
-            received, outcome, verb, f"{verb}d by {received.event.source}", incident_id
+            received,
+            DecisionOutcome.ACKNOWLEDGED,
+            verb,
+            f"acknowledged by {received.event.source}",
+            incident_id,
         )
 
     def _decide(

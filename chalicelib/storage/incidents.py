@@ -119,6 +119,7 @@ class DynamoIncidentStore:
         return str(from_item(item)["incident_id"]) if item else None
 
     def resolve(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
+        """Resolve, free the dedup key and record the event's decision, all or nothing."""
         incident = self.get(incident_id)
         if incident is None or incident.status is IncidentStatus.RESOLVED:
             return False
@@ -154,6 +155,17 @@ class DynamoIncidentStore:
                             key=f"resolved-{received.event_id}",
                         ),
                     )
+                ),
+                self._update(
+                    keys.event(received.event_id),
+                    "SET outcome = :o, code = :c, reason = :r, decided_at = :at, incident_id = :i",
+                    {
+                        ":o": DecisionOutcome.RESOLVED.value,
+                        ":c": "resolve",
+                        ":r": f"resolved by {received.event.source}",
+                        ":at": now.isoformat(),
+                        ":i": incident_id,
+                    },
                 ),
             ]
         )

@@ -59,3 +59,30 @@ def test_a_failing_batch_is_retried_and_nothing_is_lost(
     api.post_event(DEMO)
     QueueRunner(app, flaky, session=world, retry_delay=0).drain()
     assert len(sent_sms(world)) == 5 and len(sent_email(world)) == 6
+
+
+def test_a_resolve_delivered_twice_stays_resolved(
+    api: Api, client: Client, world: boto3.Session
+) -> None:
+    def invoke_twice(name: str, event: dict[str, Any]) -> None:
+        for _ in range(2):
+            client.lambda_.invoke(name, event)
+
+    runner = QueueRunner(app, invoke_twice, session=world, retry_delay=0)
+    opened = api.post_event(DEMO).json_body["event_id"]
+    runner.drain()
+    resolve = {
+        "source": "soc.example.com",
+        "type": "cyber.data_breach",
+        "action": "resolve",
+        "dedup_key": DEMO["dedup_key"],
+    }
+    resolved = api.post_event(resolve).json_body["event_id"]
+    runner.drain()
+
+    decision = api.get(f"/v1/events/{resolved}").json_body
+    assert (decision["status"], decision["code"]) == ("resolved", "resolve")
+    incident_id = api.get(f"/v1/events/{opened}").json_body["incident_id"]
+    assert decision["incident_id"] == incident_id
+    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
+    assert [entry["kind"] for entry in timeline].count("resolved") == 1
