@@ -23,10 +23,14 @@ LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
 LOCAL_STAGE = "local"
 DEFAULT_LOCAL_API_KEY = "local-dev-key"
 
-# Queue names are needed when app.py is imported (event source decorators), before any
-# settings object exists; the deployment passes the same variables to every function.
-INGEST_QUEUE_NAME = os.environ.get(INGEST_QUEUE, "tocsin-ingest")
-DISPATCH_QUEUE_NAME = os.environ.get(DISPATCH_QUEUE, "tocsin-dispatch")
+DEFAULT_QUEUE_NAMES = {INGEST_QUEUE: "tocsin-ingest", DISPATCH_QUEUE: "tocsin-dispatch"}
+
+
+def bound_queue_name(variable: str) -> str:
+    """The queue an SQS event source binds to, read when the handler module is imported (the
+    decorators need it before any Settings exists); deployments set the same variables for
+    packaging and for the functions, so both agree."""
+    return os.environ.get(variable, DEFAULT_QUEUE_NAMES[variable])
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,8 @@ class Settings:
             config_table=env.get(CONFIG_TABLE, "tocsin-config"),
             contacts_table=env.get(CONTACTS_TABLE, "tocsin-contacts"),
             incidents_table=env.get(INCIDENTS_TABLE, "tocsin-incidents"),
-            ingest_queue=env.get(INGEST_QUEUE, "tocsin-ingest"),
-            dispatch_queue=env.get(DISPATCH_QUEUE, "tocsin-dispatch"),
+            ingest_queue=env.get(INGEST_QUEUE, DEFAULT_QUEUE_NAMES[INGEST_QUEUE]),
+            dispatch_queue=env.get(DISPATCH_QUEUE, DEFAULT_QUEUE_NAMES[DISPATCH_QUEUE]),
             sender_email=env.get(SENDER_EMAIL, "tocsin@example.com"),
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
             max_body_bytes=int(env.get(MAX_BODY_BYTES, str(256 * 1024))),

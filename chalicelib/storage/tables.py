@@ -16,18 +16,20 @@ class TableDefinition:
     purpose: str
     ttl_attribute: str | None = None
     holds_personal_data: bool = False
+    partition_key: str = "pk"
+    sort_key: str = "sk"
 
     def create_table_arguments(self, table_name: str) -> dict[str, Any]:
         """Keyword arguments for DynamoDB ``CreateTable`` (on-demand billing)."""
         return {
             "TableName": table_name,
             "AttributeDefinitions": [
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": self.partition_key, "AttributeType": "S"},
+                {"AttributeName": self.sort_key, "AttributeType": "S"},
             ],
             "KeySchema": [
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
+                {"AttributeName": self.partition_key, "KeyType": "HASH"},
+                {"AttributeName": self.sort_key, "KeyType": "RANGE"},
             ],
             "BillingMode": "PAY_PER_REQUEST",
         }

@@ -1,0 +1,59 @@
+"""Deployment parameters, from CDK context (``cdk deploy -c stage=prod -c senderEmail=...``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+_STAGE = re.compile(r"[a-z][a-z0-9-]{0,19}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+LOG_RETENTION_CHOICES = frozenset({30, 90, 180, 365, 731})
+
+
+class ContextReader(Protocol):
+    def try_get_context(self, key: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    stage: str
+    sender_email: str
+    ops_email: str | None
+    log_retention_days: int
+    api_timeout_seconds: int
+    worker_timeout_seconds: int
+
+    @property
+    def prefix(self) -> str:
+        """Every physical name starts with this, so stages can share an account."""
+        return f"tocsin-{self.stage}"
+
+    @property
+    def sender_domain(self) -> str:
+        return self.sender_email.rsplit("@", 1)[1]
+
+    @classmethod
+    def from_context(cls, node: ContextReader) -> DeploymentSettings:
+        stage = str(node.try_get_context("stage") or "")
+        if not _STAGE.fullmatch(stage):
+            raise ValueError(
+                "set the stage: -c stage=NAME (lower-case letters, digits, '-'; at most 20)"
+            )
+        sender = str(node.try_get_context("senderEmail") or "")
+        if not _EMAIL.fullmatch(sender):
+            raise ValueError("set the verified SES sender: -c senderEmail=alerts@your-domain")
+        retention = int(node.try_get_context("logRetentionDays") or 90)
+        if retention not in LOG_RETENTION_CHOICES:
+            raise ValueError(f"logRetentionDays must be one of {sorted(LOG_RETENTION_CHOICES)}")
+        ops = node.try_get_context("opsEmail")
+        if ops is not None and not _EMAIL.fullmatch(str(ops)):
+            raise ValueError("opsEmail must be an email address")
+        return cls(
+            stage=stage,
+            sender_email=sender,
+            ops_email=str(ops) if ops else None,
+            log_retention_days=retention,
+            api_timeout_seconds=int(node.try_get_context("apiTimeoutSeconds") or 15),
+            worker_timeout_seconds=int(node.try_get_context("workerTimeoutSeconds") or 60),
+        )

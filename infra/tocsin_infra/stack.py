@@ -1,0 +1,473 @@
+"""Tocsin's AWS resources: data, queues, topics, the Chalice app, least-privilege roles, alarms.
+
+Physical names are ``tocsin-<stage>-<name>`` so several stages can share an account. The tables
+come from ``chalicelib/storage/tables.py``, the same definitions the local stack and the tests use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import (
+    Duration,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import (
+    aws_cloudwatch as cloudwatch,
+)
+from aws_cdk import (
+    aws_cloudwatch_actions as cloudwatch_actions,
+)
+from aws_cdk import (
+    aws_dynamodb as dynamodb,
+)
+from aws_cdk import (
+    aws_iam as iam,
+)
+from aws_cdk import (
+    aws_kms as kms,
+)
+from aws_cdk import (
+    aws_logs as logs,
+)
+from aws_cdk import (
+    aws_ses as ses,
+)
+from aws_cdk import (
+    aws_sns as sns,
+)
+from aws_cdk import (
+    aws_sns_subscriptions as subscriptions,
+)
+from aws_cdk import (
+    aws_sqs as sqs,
+)
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from chalicelib import settings as app_settings
+from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_infra.settings import DeploymentSettings
+
+PROJECT = Path(__file__).resolve().parents[2]
+RETENTION = {
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+}
+MAX_RECEIVE_COUNT = 5
+FUNCTION_MEMORY_MB = 512  # more memory is more CPU: faster cold starts and batches
+# Lambda's own guidance: a queue's visibility timeout at least six times the function timeout.
+VISIBILITY_FACTOR = 6
+
+# The Chalice function names (app.py) and their logical ids in the generated template.
+API_FUNCTION = "api_handler"
+EVALUATE_FUNCTION = "evaluate_events"
+DISPATCH_FUNCTION = "dispatch_notifications"
+# checkov findings that do not apply, with the reason, attached to the resources themselves.
+FUNCTION_SKIPS = [
+    {
+        "id": "CKV_AWS_116",
+        "comment": "Lambda DLQs catch async invocations only; these functions "
+        "are fed by SQS (redrive DLQs with alarms) or called synchronously by API Gateway",
+    },
+    {
+        "id": "CKV_AWS_117",
+        "comment": "Tocsin calls only AWS public endpoints; a VPC would add NAT "
+        "cost and one more thing that can fail during a crisis",
+    },
+    {
+        "id": "CKV_AWS_115",
+        "comment": "reserved concurrency depends on the account's quota (new "
+        "accounts cannot reserve any); docs/DEPLOY.md says when to set it",
+    },
+]
+API_SKIPS = [
+    {"id": "CKV_AWS_120", "comment": "an alert intake must never answer from a cache"},
+    {
+        "id": "CKV_AWS_76",
+        "comment": "access logs need the account-wide API Gateway CloudWatch "
+        "role, which one stack must not take over; docs/DEPLOY.md shows how to enable them",
+    },
+    {
+        "id": "CKV_AWS_73",
+        "comment": "tracing comes with Powertools Tracer (cold-start cost to "
+        "measure first); function logs carry the correlation id meanwhile",
+    },
+]
+SMS_POLICY_SKIPS = [
+    {
+        "id": "CKV_AWS_111",
+        "comment": "SNS Publish to a phone number has no resource ARN; AWS "
+        "requires Resource '*' for direct SMS",
+    },
+]
+
+LOGICAL_IDS = {
+    API_FUNCTION: "APIHandler",
+    EVALUATE_FUNCTION: "EvaluateEvents",
+    DISPATCH_FUNCTION: "DispatchNotifications",
+}
+
+
+class TocsinStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: DeploymentSettings, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        prefix = settings.prefix
+
+        self.key = kms.Key(
+            self,
+            "DataKey",
+            alias=f"alias/{prefix}-data",
+            description="Tocsin: contacts, incidents, queues and topics",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._let_services_use_the_key()
+        self.tables = {definition: self._table(definition) for definition in ALL_TABLES}
+        self.ingest_queue = self._queue("ingest")
+        self.dispatch_queue = self._queue("dispatch")
+
+        self.delivery_events = self._topic("delivery-events", "Tocsin delivery events")
+        self.sms_inbound = self._topic("sms-inbound", "Tocsin two-way SMS replies")
+        self.stakeholders = self._topic("stakeholders", "Tocsin stakeholder broadcast")
+        self.operations = self._topic("operations", "Tocsin operations alarms")
+        if settings.ops_email:
+            self.operations.add_subscription(subscriptions.EmailSubscription(settings.ops_email))
+        self._allow_publishing("ses.amazonaws.com", self.delivery_events)
+        self._allow_publishing("sms-voice.amazonaws.com", self.delivery_events, self.sms_inbound)
+        self._allow_publishing("cloudwatch.amazonaws.com", self.operations)
+
+        self.email_configuration = ses.ConfigurationSet(
+            self,
+            "EmailConfigurationSet",
+            configuration_set_name=prefix,
+            reputation_metrics=True,
+            sending_enabled=True,
+        )
+        self.email_configuration.add_event_destination(
+            "DeliveryEvents",
+            destination=ses.EventDestination.sns_topic(self.delivery_events),
+            events=[
+                ses.EmailSendingEvent.SEND,
+                ses.EmailSendingEvent.DELIVERY,
+                ses.EmailSendingEvent.BOUNCE,
+                ses.EmailSendingEvent.COMPLAINT,
+                ses.EmailSendingEvent.REJECT,
+                ses.EmailSendingEvent.DELIVERY_DELAY,
+                ses.EmailSendingEvent.RENDERING_FAILURE,
+            ],
+        )
+
+        self.log_groups = {name: self._log_group(name) for name in LOGICAL_IDS}
+        self.roles = {name: self._role(name) for name in LOGICAL_IDS}
+        self._grant()
+        self.app = Chalice(
+            self, "App", source_dir=str(PROJECT), stage_config=self._chalice_stage_config()
+        )
+        self._configure_functions()
+        self._alarms()
+
+    # --- data -------------------------------------------------------------------------
+
+    def _table(self, definition: TableDefinition) -> dynamodb.Table:
+        return dynamodb.Table(
+            self,
+            f"{definition.logical_name.title()}Table",
+            table_name=f"{self.settings.prefix}-{definition.logical_name}",
+            partition_key=dynamodb.Attribute(
+                name=definition.partition_key, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(
+                name=definition.sort_key, type=dynamodb.AttributeType.STRING
+            ),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=definition.ttl_attribute,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _queue(self, name: str) -> sqs.Queue:
+        prefix = self.settings.prefix
+        dead_letters = sqs.Queue(
+            self,
+            f"{name.title()}DeadLetters",
+            queue_name=f"{prefix}-{name}-dlq",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+        )
+        return sqs.Queue(
+            self,
+            f"{name.title()}Queue",
+            queue_name=f"{prefix}-{name}",
+            visibility_timeout=Duration.seconds(
+                VISIBILITY_FACTOR * self.settings.worker_timeout_seconds
+            ),
+            retention_period=Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=MAX_RECEIVE_COUNT, queue=dead_letters
+            ),
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+        )
+
+    def _topic(self, name: str, display_name: str) -> sns.Topic:
+        return sns.Topic(
+            self,
+            f"{''.join(part.title() for part in name.split('-'))}Topic",
+            topic_name=f"{self.settings.prefix}-{name}",
+            display_name=display_name,
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+
+    def _let_services_use_the_key(self) -> None:
+        """SES, End User Messaging and CloudWatch publish to the encrypted topics."""
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AwsServicesPublishToEncryptedTopics",
+                principals=[
+                    iam.ServicePrincipal("ses.amazonaws.com"),
+                    iam.ServicePrincipal("sms-voice.amazonaws.com"),
+                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                ],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+
+    def _allow_publishing(self, service: str, *topics: sns.Topic) -> None:
+        for topic in topics:
+            topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(service)],
+                    actions=["sns:Publish"],
+                    resources=[topic.topic_arn],
+                    conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+                )
+            )
+
+    # --- functions ----------------------------------------------------------------------
+
+    def _function_name(self, name: str) -> str:
+        """Chalice names functions ``<app>-<stage>-<function>``; the stage is this stack's id."""
+        return f"tocsin-{self.node.id}-{name}"
+
+    def _log_group(self, name: str) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            f"{LOGICAL_IDS[name]}Logs",
+            log_group_name=f"/aws/lambda/{self._function_name(name)}",
+            retention=RETENTION[self.settings.log_retention_days],
+            encryption_key=self.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _role(self, name: str) -> iam.Role:
+        role = iam.Role(
+            self,
+            f"{LOGICAL_IDS[name]}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Tocsin {name}: only what that function does",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{self.log_groups[name].log_group_arn}"],
+            )
+        )
+        return role
+
+    def _grant(self) -> None:
+        api, evaluate, dispatch = (self.roles[name] for name in LOGICAL_IDS)
+        config, contacts, incidents = (self.tables[t] for t in (CONFIG, CONTACTS, INCIDENTS))
+        # HTTP API: read API keys, record events, read incidents; put events on the ingest queue.
+        config.grant(api, "dynamodb:GetItem")
+        incidents.grant(
+            api, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"
+        )
+        self.ingest_queue.grant_send_messages(api)
+        # Evaluator: the playbook, contacts by role, incidents; ingest in, dispatch out.
+        config.grant(evaluate, "dynamodb:Query")
+        contacts.grant(evaluate, "dynamodb:Query", "dynamodb:BatchGetItem")
+        incidents.grant(
+            evaluate,
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:ConditionCheckItem",
+        )
+        self.ingest_queue.grant_consume_messages(evaluate)
+        self.dispatch_queue.grant_send_messages(evaluate)
+        # Dispatcher: contacts, the ledger and timeline; SMS and email.
+        contacts.grant(dispatch, "dynamodb:BatchGetItem")
+        incidents.grant(
+            dispatch,
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:PutItem",
+            "dynamodb:ConditionCheckItem",
+        )
+        self.dispatch_queue.grant_consume_messages(dispatch)
+        dispatch.add_to_policy(
+            iam.PolicyStatement(
+                sid="SmsToPhoneNumbers",
+                actions=["sns:Publish"],
+                # Publishing to a phone number has no resource ARN; AWS requires "*". Topics are
+                # not reachable this way without their own grant.
+                resources=["*"],
+            )
+        )
+        dispatch.add_to_policy(
+            iam.PolicyStatement(
+                sid="EmailFromTheSenderIdentity",
+                actions=["ses:SendEmail"],
+                resources=[
+                    self.format_arn(
+                        service="ses", resource="identity", resource_name=self.settings.sender_email
+                    ),
+                    self.format_arn(
+                        service="ses",
+                        resource="identity",
+                        resource_name=self.settings.sender_domain,
+                    ),
+                    self.format_arn(
+                        service="ses",
+                        resource="configuration-set",
+                        resource_name=self.settings.prefix,
+                    ),
+                ],
+            )
+        )
+
+    def _chalice_stage_config(self) -> dict[str, Any]:
+        settings = self.settings
+        environment = {
+            app_settings.STAGE: settings.stage,
+            app_settings.CONFIG_TABLE: self.tables[CONFIG].table_name,
+            app_settings.CONTACTS_TABLE: self.tables[CONTACTS].table_name,
+            app_settings.INCIDENTS_TABLE: self.tables[INCIDENTS].table_name,
+            app_settings.INGEST_QUEUE: f"{settings.prefix}-ingest",
+            app_settings.DISPATCH_QUEUE: f"{settings.prefix}-dispatch",
+            app_settings.SENDER_EMAIL: settings.sender_email,
+            app_settings.SES_CONFIGURATION_SET: settings.prefix,
+            app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
+            "POWERTOOLS_SERVICE_NAME": "tocsin",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        # app.py reads the queue names when it is imported by `chalice package`, to bind the
+        # event sources; give it the same names the functions will see.
+        os.environ[app_settings.INGEST_QUEUE] = environment[app_settings.INGEST_QUEUE]
+        os.environ[app_settings.DISPATCH_QUEUE] = environment[app_settings.DISPATCH_QUEUE]
+        return {
+            "api_gateway_stage": "api",
+            "manage_iam_role": False,
+            # Replaced per function in _configure_functions: chalice.cdk reads per-function
+            # settings ("lambda_functions") only from .chalice/config.json, never from here.
+            "iam_role_arn": self.roles[API_FUNCTION].role_arn,
+            "autogen_policy": False,
+            "environment_variables": environment,
+        }
+
+    def _configure_functions(self) -> None:
+        """Each function gets its own role, timeout and memory."""
+        timeouts = {
+            API_FUNCTION: self.settings.api_timeout_seconds,
+            EVALUATE_FUNCTION: self.settings.worker_timeout_seconds,
+            DISPATCH_FUNCTION: self.settings.worker_timeout_seconds,
+        }
+        for name, logical_id in LOGICAL_IDS.items():
+            function = self.app.get_resource(logical_id)
+            function.add_property_override("Role", self.roles[name].role_arn)
+            function.add_property_override("Timeout", timeouts[name])
+            function.add_property_override("MemorySize", FUNCTION_MEMORY_MB)
+            function.add_property_override("KmsKeyArn", self.key.key_arn)
+            function.add_metadata("checkov", {"skip": FUNCTION_SKIPS})
+            function.node.add_dependency(self.log_groups[name])
+            self.key.grant_decrypt(self.roles[name])
+        self.app.get_resource("RestAPI").add_metadata("checkov", {"skip": API_SKIPS})
+        policy = self.roles[DISPATCH_FUNCTION].node.find_child("DefaultPolicy")
+        assert isinstance(policy, iam.Policy)
+        cfn_policy = policy.node.default_child
+        assert isinstance(cfn_policy, iam.CfnPolicy)
+        cfn_policy.add_metadata("checkov", {"skip": SMS_POLICY_SKIPS})
+
+    # --- alarms, through a second path (the operations topic, not Tocsin itself) -------------
+
+    def _alarms(self) -> None:
+        action = cloudwatch_actions.SnsAction(self.operations)
+        for name, queue in (("Ingest", self.ingest_queue), ("Dispatch", self.dispatch_queue)):
+            assert queue.dead_letter_queue is not None
+            alarm = queue.dead_letter_queue.queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1),
+                statistic="Maximum",
+            ).create_alarm(
+                self,
+                f"{name}DeadLettersAlarm",
+                alarm_name=f"{self.settings.prefix}-{name.lower()}-dead-letters",
+                alarm_description=f"Messages the {name.lower()} step could not process",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(action)
+        for name, logical_id in LOGICAL_IDS.items():
+            errors = cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name="Errors",
+                dimensions_map={"FunctionName": self._function_name(name)},
+                period=Duration.minutes(1),
+                statistic="Sum",
+            )
+            alarm = errors.create_alarm(
+                self,
+                f"{logical_id}ErrorsAlarm",
+                alarm_name=f"{self.settings.prefix}-{name}-errors",
+                alarm_description=f"{name} raised errors (its batch is retried; look at its logs)",
+                threshold=1,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(action)
+        failures = logs.MetricFilter(
+            self,
+            "DispatchFailuresFilter",
+            log_group=self.log_groups[DISPATCH_FUNCTION],
+            filter_pattern=logs.FilterPattern.all(
+                logs.FilterPattern.string_value("$.message", "=", "notifications dispatched"),
+                logs.FilterPattern.number_value("$.failed", ">", 0),
+            ),
+            metric_namespace="Tocsin",
+            metric_name="DispatchFailures",
+            metric_value="$.failed",
+        )
+        failures.metric(period=Duration.minutes(5), statistic="Sum").create_alarm(
+            self,
+            "DispatchFailuresAlarm",
+            alarm_name=f"{self.settings.prefix}-dispatch-failures",
+            alarm_description="Notifications AWS refused or could not take (see the timeline)",
+            threshold=1,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ).add_alarm_action(action)
