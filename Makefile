@@ -1,15 +1,30 @@
-# Tocsin: `make run` (local stack), `make demo`, `make test`. Everything installs into .venv.
+# Tocsin: `make run` (local stack), `make demo`, `make test`. Everything installs into .venv;
+# the deployment toolchain (CDK, cfn-lint, checkov: ~900 MB) into .venv-infra, only for
+# `make synth` and `make test`.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+INFRA_VENV := .venv-infra
+INFRA_PY := $(CURDIR)/$(INFRA_VENV)/bin/python
+INFRA_STAMP := $(INFRA_VENV)/.installed
 
-.PHONY: run demo test bench lint typecheck clean
+# Deployment parameters for `make synth` (never edit code to change them).
+STAGE ?= example
+SENDER ?= alerts@example.com
+OPS_EMAIL ?= ops@example.com
+
+.PHONY: run demo test test-app test-infra bench synth lint typecheck clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+$(INFRA_STAMP): requirements.txt infra/requirements.txt
+	test -x $(INFRA_PY) || $(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_PY) -m pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+	touch $(INFRA_STAMP)
 
 run: $(STAMP)  ## start the local stack on 127.0.0.1 (Ctrl-C stops it)
 	$(PY) -m local.stack
@@ -20,15 +35,26 @@ demo: $(STAMP)  ## start the stack, post a crisis, show who was reached, stop
 bench: $(STAMP)  ## figures to bench/results.json (never asserted in tests)
 	$(PY) -m bench.trigger_to_first_send
 
+synth: $(INFRA_STAMP)  ## CloudFormation template into infra/cdk.out, offline
+	cd infra && CDK_CONTEXT_JSON='{"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)"}' \
+		$(INFRA_PY) cdk_app.py
+	@ls -l infra/cdk.out/$(STAGE).template.json
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(INFRA_STAMP)
 	$(VENV)/bin/mypy app.py chalicelib local tocsin_cli bench
+	cd infra && MYPYPATH=.. ../$(VENV)/bin/mypy --python-executable $(INFRA_PY) tocsin_infra cdk_app.py
 
-test: lint typecheck  ## lint, types, then every test
+test: lint typecheck test-app test-infra  ## lint, types, then every test
+
+test-app: $(STAMP)
 	$(PY) -m pytest
 
+test-infra: $(INFRA_STAMP)  ## synthesise, CDK assertions, cfn-lint, checkov
+	cd infra && $(INFRA_PY) -m pytest tests -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(INFRA_VENV) .local .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/chalice.out

@@ -1,0 +1,162 @@
+"""The synthesised template has the resources and the properties that matter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from chalicelib.storage.tables import ALL_TABLES
+from tests.conftest import Synthesis
+
+
+@pytest.fixture(scope="module")
+def template(synthesis: Synthesis) -> Template:
+    return Template.from_json(synthesis.template)
+
+
+@pytest.mark.parametrize("definition", ALL_TABLES, ids=lambda d: d.logical_name)
+def test_tables_come_from_the_shared_definitions(template: Template, definition: Any) -> None:
+    properties: dict[str, Any] = {
+        "TableName": f"tocsin-test-{definition.logical_name}",
+        "KeySchema": [
+            {"AttributeName": definition.partition_key, "KeyType": "HASH"},
+            {"AttributeName": definition.sort_key, "KeyType": "RANGE"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {
+            "SSEEnabled": True,
+            "SSEType": "KMS",
+            "KMSMasterKeyId": Match.any_value(),
+        },
+        "DeletionProtectionEnabled": True,
+    }
+    if definition.ttl_attribute:
+        properties["TimeToLiveSpecification"] = {
+            "AttributeName": definition.ttl_attribute,
+            "Enabled": True,
+        }
+    template.has_resource(
+        "AWS::DynamoDB::Table", {"Properties": properties, "DeletionPolicy": "Retain"}
+    )
+
+
+def test_one_rotating_customer_managed_key(template: Template) -> None:
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+@pytest.mark.parametrize("name", ["ingest", "dispatch"])
+def test_queues_redrive_to_dead_letters_and_outlast_the_function(
+    synthesis: Synthesis, name: str
+) -> None:
+    queues = {
+        r["Properties"]["QueueName"]: r["Properties"]
+        for r in synthesis.resources("AWS::SQS::Queue").values()
+    }
+    queue, dead_letters = queues[f"tocsin-test-{name}"], queues[f"tocsin-test-{name}-dlq"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert "KmsMasterKeyId" in queue and "KmsMasterKeyId" in dead_letters
+    timeouts = [
+        f["Properties"]["Timeout"]
+        for f in synthesis.resources("AWS::Serverless::Function").values()
+    ]
+    assert queue["VisibilityTimeout"] >= 6 * max(timeouts)
+
+
+def test_every_queue_event_source_is_a_queue_this_stack_creates(synthesis: Synthesis) -> None:
+    """app.py binds queues by name when it is imported: the names must be the stack's."""
+    created = {
+        r["Properties"]["QueueName"] for r in synthesis.resources("AWS::SQS::Queue").values()
+    }
+    bound = {}
+    for name, function in synthesis.resources("AWS::Serverless::Function").items():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                bound[name] = event["Properties"]["Queue"]["Fn::Sub"].rsplit(":", 1)[1]
+    assert bound == {
+        "EvaluateEvents": "tocsin-test-ingest",
+        "DispatchNotifications": "tocsin-test-dispatch",
+    }
+    assert set(bound.values()) <= created
+
+
+def test_each_function_has_its_own_role_and_the_same_settings(synthesis: Synthesis) -> None:
+    functions = synthesis.resources("AWS::Serverless::Function")
+    assert set(functions) == {"APIHandler", "EvaluateEvents", "DispatchNotifications"}
+    roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
+    assert len(roles) == 3
+    assert set(synthesis.resources("AWS::IAM::Role")) == roles  # no role made by Chalice
+    for function in functions.values():
+        properties = function["Properties"]
+        variables = properties["Environment"]["Variables"]
+        assert variables["TOCSIN_STAGE"] == "test"
+        assert variables["TOCSIN_INGEST_QUEUE"] == "tocsin-test-ingest"
+        assert variables["TOCSIN_DISPATCH_QUEUE"] == "tocsin-test-dispatch"
+        assert variables["TOCSIN_CONTACTS_TABLE"]["Ref"].startswith("ContactsTable")
+        assert variables["TOCSIN_SES_CONFIGURATION_SET"] == "tocsin-test"
+        assert properties["MemorySize"] == 512 and "KmsKeyArn" in properties
+        assert int(variables["TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"]) > properties["Timeout"]
+
+
+def test_topics_are_encrypted_and_operations_reach_a_person(template: Template) -> None:
+    template.resource_count_is("AWS::SNS::Topic", 4)
+    for name in ("delivery-events", "sms-inbound", "stakeholders", "operations"):
+        template.has_resource_properties(
+            "AWS::SNS::Topic",
+            {"TopicName": f"tocsin-test-{name}", "KmsMasterKeyId": Match.any_value()},
+        )
+    template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
+
+
+def test_email_delivery_events_are_published(template: Template, synthesis: Synthesis) -> None:
+    template.has_resource_properties("AWS::SES::ConfigurationSet", {"Name": "tocsin-test"})
+    [destination] = synthesis.resources("AWS::SES::ConfigurationSetEventDestination").values()
+    published = destination["Properties"]["EventDestination"]
+    assert published["Enabled"] is True
+    assert {"bounce", "complaint", "delivery", "reject"} <= set(published["MatchingEventTypes"])
+    assert published["SnsDestination"]["TopicARN"]["Ref"].startswith("DeliveryEventsTopic")
+
+
+def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
+    synthesis: Synthesis,
+) -> None:
+    alarms = {
+        r["Properties"]["AlarmName"]: r["Properties"]
+        for r in synthesis.resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert set(alarms) == {
+        "tocsin-test-ingest-dead-letters",
+        "tocsin-test-dispatch-dead-letters",
+        "tocsin-test-api_handler-errors",
+        "tocsin-test-evaluate_events-errors",
+        "tocsin-test-dispatch_notifications-errors",
+        "tocsin-test-dispatch-failures",
+    }
+    for alarm in alarms.values():
+        [action] = alarm["AlarmActions"]
+        assert action["Ref"].startswith("OperationsTopic")
+        assert alarm["Threshold"] == 1
+    [metric_filter] = synthesis.resources("AWS::Logs::MetricFilter").values()
+    assert "notifications dispatched" in metric_filter["Properties"]["FilterPattern"]
+
+
+def test_function_logs_are_kept_encrypted_for_the_retention_period(template: Template) -> None:
+    for function in ("api_handler", "evaluate_events", "dispatch_notifications"):
+        template.has_resource_properties(
+            "AWS::Logs::LogGroup",
+            {
+                "LogGroupName": f"/aws/lambda/tocsin-test-{function}",
+                "RetentionInDays": 90,
+                "KmsKeyId": Match.any_value(),
+            },
+        )
+
+
+def test_the_local_key_is_never_configured_on_a_deployed_stage(synthesis: Synthesis) -> None:
+    text = synthesis.path.read_text()
+    assert "TOCSIN_LOCAL_API_KEY" not in text and "local-dev-key" not in text
