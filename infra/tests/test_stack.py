@@ -101,6 +101,33 @@ def test_each_function_has_its_own_role_and_the_same_settings(synthesis: Synthes
         assert int(variables["TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"]) > properties["Timeout"]
 
 
+def test_functions_log_where_their_roles_may_write_and_alarms_watch_them(
+    synthesis: Synthesis,
+) -> None:
+    """Without fixed names CloudFormation would invent them, and the log groups, the roles'
+    log grants and the error alarms would all point at functions that do not exist."""
+    names = {
+        f["Properties"]["FunctionName"]
+        for f in synthesis.resources("AWS::Serverless::Function").values()
+    }
+    assert names == {
+        "tocsin-test-api_handler",
+        "tocsin-test-evaluate_events",
+        "tocsin-test-dispatch_notifications",
+    }
+    groups = {
+        g["Properties"]["LogGroupName"] for g in synthesis.resources("AWS::Logs::LogGroup").values()
+    }
+    assert groups == {f"/aws/lambda/{name}" for name in names}
+    watched = {
+        dimension["Value"]
+        for alarm in synthesis.resources("AWS::CloudWatch::Alarm").values()
+        for dimension in alarm["Properties"].get("Dimensions", [])
+        if dimension["Name"] == "FunctionName"
+    }
+    assert watched == names
+
+
 def test_topics_are_encrypted_and_operations_reach_a_person(template: Template) -> None:
     template.resource_count_is("AWS::SNS::Topic", 4)
     for name in ("delivery-events", "sms-inbound", "stakeholders", "operations"):

@@ -267,8 +267,8 @@ class TocsinStack(Stack):
     # --- functions ----------------------------------------------------------------------
 
     def _function_name(self, name: str) -> str:
-        """Chalice names functions ``<app>-<stage>-<function>``; the stage is this stack's id."""
-        return f"tocsin-{self.node.id}-{name}"
+        """Set on each function, so its log group, role and alarms can name it in advance."""
+        return f"{self.settings.prefix}-{name}"
 
     def _log_group(self, name: str) -> logs.LogGroup:
         return logs.LogGroup(
@@ -398,6 +398,7 @@ class TocsinStack(Stack):
         }
         for name, logical_id in LOGICAL_IDS.items():
             function = self.app.get_resource(logical_id)
+            function.add_property_override("FunctionName", self._function_name(name))
             function.add_property_override("Role", self.roles[name].role_arn)
             function.add_property_override("Timeout", timeouts[name])
             function.add_property_override("MemorySize", FUNCTION_MEMORY_MB)
