@@ -2,9 +2,11 @@
 
 from chalice.app import Chalice
 
+from chalicelib.api.integrations import integrations
 from chalicelib.api.routes import api
 from chalicelib.handlers.queues import queues
 
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
+app.register_blueprint(integrations)
 app.register_blueprint(queues)

@@ -23,6 +23,7 @@ from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.events import DynamoEventStore
+from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
@@ -79,6 +80,14 @@ class Container:
     @cached_property
     def api_keys(self) -> DynamoApiKeyStore:
         return DynamoApiKeyStore(self.dynamodb, self.settings.config_table)
+
+    @cached_property
+    def rate_limiter(self) -> DynamoRateLimiter:
+        return DynamoRateLimiter(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def replay_guard(self) -> DynamoReplayGuard:
+        return DynamoReplayGuard(self.dynamodb, self.settings.incidents_table)
 
     @cached_property
     def senders(self) -> dict[Channel, ChannelSender]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 
+from chalicelib.core.access import ApiKey, Scope
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
@@ -27,6 +28,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 POLICIES = PROJECT / "policies"
 EXAMPLE_CONTACTS = PROJECT / "examples" / "contacts.csv"
 MAX_RECEIVE_COUNT = 5
+# Every scope, every integration, a rate that a local load test will not hit.
+LOCAL_KEY = ApiKey(name="local-development", scopes=frozenset(Scope), rate_per_minute=100_000)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,6 @@ def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path)
         directory.put(contact)
     if settings.local_api_key:
         DynamoApiKeyStore(dynamodb, settings.config_table).add(
-            settings.local_api_key, "local development", datetime.now(UTC)
+            settings.local_api_key, LOCAL_KEY, datetime.now(UTC)
         )
     return Seeded(len(playbook.rules), len(playbook.plans), len(contacts), len(rejected))

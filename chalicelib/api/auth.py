@@ -1,24 +1,56 @@
-"""Bearer API keys, checked against the hashed keys in the config table."""
+"""Who is calling: API keys from the header each tool can send, then signature, replay and rate."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from chalicelib.core.access import ApiKey, verify_signature
 from chalicelib.core.errors import AuthenticationFailed
 from chalicelib.settings import DEFAULT_LOCAL_API_KEY
 from chalicelib.wiring import Container
 
 
-def authenticate(headers: Mapping[str, str], container: Container) -> str:
-    """The name of the caller's key, or :class:`AuthenticationFailed`."""
-    header = headers.get("authorization", "")
-    scheme, _, api_key = header.partition(" ")
-    api_key = api_key.strip()
-    if scheme.lower() != "bearer" or not api_key:
-        raise AuthenticationFailed("send 'Authorization: Bearer <api key>'")
-    if api_key == DEFAULT_LOCAL_API_KEY and not container.settings.is_local:
+def bearer_key(headers: Mapping[str, str]) -> str | None:
+    return _scheme_key(headers, "bearer")
+
+
+def genie_key(headers: Mapping[str, str]) -> str | None:
+    """Opsgenie sends ``Authorization: GenieKey <key>``."""
+    return _scheme_key(headers, "geniekey")
+
+
+def authenticate(
+    credential: str | None,
+    services: Container,
+    headers: Mapping[str, str],
+    body: bytes = b"",
+    integration: str | None = None,
+    how: str = "send 'Authorization: Bearer <api key>'",
+) -> ApiKey:
+    """The caller's key, once it is valid here, signed if it must be, and within its rate."""
+    if not credential:
+        raise AuthenticationFailed(how)
+    if credential == DEFAULT_LOCAL_API_KEY and not services.settings.is_local:
         raise AuthenticationFailed("the local development key is not valid on this stage")
-    name = container.api_keys.name_of(api_key)
-    if name is None:
+    key = services.api_keys.find(credential)
+    if key is None:
         raise AuthenticationFailed("the API key is not valid")
-    return name
+    if integration:
+        key.require_integration(integration)
+    now = services.clock.now()
+    if key.signing_secrets:
+        signature_digest = verify_signature(
+            key.signing_secrets,
+            headers.get("x-tocsin-timestamp"),
+            headers.get("x-tocsin-signature"),
+            body,
+            now,
+        )
+        services.replay_guard.first_use(signature_digest, now)
+    services.rate_limiter.admit(key.name, key.rate_per_minute, now)
+    return key
+
+
+def _scheme_key(headers: Mapping[str, str], scheme: str) -> str | None:
+    given, _, value = headers.get("authorization", "").partition(" ")
+    return value.strip() or None if given.lower() == scheme else None

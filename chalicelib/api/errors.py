@@ -1,25 +1,32 @@
-"""The one table that turns domain errors into HTTP answers.
+"""The one table that turns domain errors into HTTP answers, in the envelope each caller expects.
 
-Every error body has the same shape::
+Tocsin's own shape::
 
     {"error": {"code": "invalid_event", "message": "severity: must be one of ...",
                "field": "severity"}}
+
+PagerDuty- and Opsgenie-compatible endpoints answer in those tools' envelopes instead (the same
+status codes), so their clients read the errors they know.
 """
 
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from chalice.app import Response
 
 from chalicelib.core.errors import (
     AuthenticationFailed,
+    Forbidden,
     InvalidEvent,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     TocsinError,
     TransientError,
     UnsupportedMediaType,
@@ -33,43 +40,85 @@ ERROR_TABLE: tuple[tuple[type[TocsinError], int, str], ...] = (
     (UnsupportedMediaType, 415, "unsupported_media_type"),
     (InvalidInput, 400, "invalid_request"),
     (AuthenticationFailed, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
     (NotFound, 404, "not_found"),
+    (RateLimited, 429, "rate_limited"),
     (TransientError, 503, "unavailable"),
 )
 
 
-def error_response(error: TocsinError) -> Response:
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    code: str
+    message: str
+    field: str | None
+    headers: dict[str, str | list[str]]
+
+
+def classify(error: TocsinError) -> Failure:
     status, code = next(
         ((status, code) for kind, status, code in ERROR_TABLE if isinstance(error, kind)),
         (500, "internal_error"),
     )
-    body: dict[str, Any] = {"code": code, "message": str(error)}
-    if isinstance(error, InvalidEvent):
-        body = {"code": code, "message": error.message, "field": error.field}
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="tocsin"'
-    if status == 503:
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    elif status == 503:
         headers["Retry-After"] = "5"
-    return Response(body={"error": body}, status_code=status, headers=headers)
+    if isinstance(error, InvalidEvent):
+        return Failure(status, code, error.message, error.field, headers)
+    return Failure(status, code, str(error), None, headers)
 
 
-def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Route decorator: answer domain errors through :data:`ERROR_TABLE`."""
+def tocsin_envelope(failure: Failure) -> Response:
+    body: dict[str, Any] = {"code": failure.code, "message": failure.message}
+    if failure.field is not None:
+        body["field"] = failure.field
+    return Response(body={"error": body}, status_code=failure.status, headers=failure.headers)
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except TocsinError as error:
-            response = error_response(error)
-            logger.info(
-                "request refused",
-                extra={
-                    "status": response.status_code,
-                    "error_code": response.body["error"]["code"],
-                },
-            )
-            return response
 
-    return wrapper
+def pagerduty_envelope(failure: Failure) -> Response:
+    """PagerDuty Events API v2: ``{"status", "message", "errors"}``."""
+    status = {400: "invalid event", 429: "throttle exceeded"}.get(failure.status, failure.code)
+    detail = f"{failure.field}: {failure.message}" if failure.field else failure.message
+    body = {"status": status, "message": failure.message, "errors": [detail]}
+    return Response(body=body, status_code=failure.status, headers=failure.headers)
+
+
+def opsgenie_envelope(failure: Failure) -> Response:
+    """Opsgenie Alert API: ``{"message", "took", "requestId"}``; invalid alerts are 422."""
+    status = 422 if failure.code == "invalid_event" else failure.status
+    body: dict[str, Any] = {"message": failure.message, "took": 0.0, "requestId": str(uuid.uuid4())}
+    if failure.field:
+        body["errors"] = {failure.field: failure.message}
+    return Response(body=body, status_code=status, headers=failure.headers)
+
+
+Renderer = Callable[[Failure], Response]
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def errors_as(render: Renderer) -> Callable[[View], View]:
+    """Route decorator: answer domain errors through :data:`ERROR_TABLE` and ``render``."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except TocsinError as error:
+                failure = classify(error)
+                logger.info(
+                    "request refused", extra={"status": failure.status, "error_code": failure.code}
+                )
+                return render(failure)
+
+        return cast(View, wrapper)
+
+    return decorate
+
+
+json_errors = errors_as(tocsin_envelope)

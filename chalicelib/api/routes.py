@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import authenticate
+from chalicelib.api.auth import authenticate, bearer_key
+from chalicelib.api.body import json_body
 from chalicelib.api.errors import json_errors
-from chalicelib.core.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.core.access import Scope, scope_for
+from chalicelib.core.errors import NotFound
+from chalicelib.core.model import CanonicalEvent
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
 api = Blueprint(__name__)
 
-_ANY_CONTENT = ["*/*"]  # Tocsin checks the media type itself, to answer in its own format
-_JSON_MEDIA = re.compile(r"application/([a-z0-9.+-]+\+)?json")
+ANY_CONTENT = ["*/*"]  # Tocsin checks the media type itself, to answer in its own format
 _EVENT_ID = re.compile(r"evt_[0-9A-HJKMNP-TV-Z]{26}")
 _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 
 
-@api.route("/v1/events", methods=["POST"], content_types=_ANY_CONTENT)
+@api.route("/v1/events", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def post_event() -> Response:
-    services = _authenticated()
-    document = _json_body(services)
-    received = services.ingest.accept(document)
+    services = container()
+    request = api.current_request
+    document, body = json_body(request, services.settings.max_body_bytes)
+    key = authenticate(bearer_key(request.headers), services, request.headers, body)
+
+    def allow(event: CanonicalEvent) -> None:
+        key.require(scope_for(event.action))
+
+    received = services.ingest.accept(document, allow=allow)
     logger.set_correlation_id(received.event_id)
     logger.info(
         "event accepted",
@@ -35,6 +42,7 @@ def post_event() -> Response:
             "event_type": received.event.type,
             "severity": received.event.severity.value,
             "source": received.event.source,
+            "key": key.name,
         },
     )
     return Response(
@@ -47,7 +55,7 @@ def post_event() -> Response:
 @api.route("/v1/events/{event_id}", methods=["GET"])
 @json_errors
 def get_event(event_id: str) -> dict[str, Any]:
-    services = _authenticated()
+    services = _reader()
     record = services.events.get(event_id) if _EVENT_ID.fullmatch(event_id) else None
     if record is None:
         raise NotFound(f"no event {event_id}")
@@ -65,7 +73,7 @@ def get_event(event_id: str) -> dict[str, Any]:
 @api.route("/v1/incidents/{incident_id}", methods=["GET"])
 @json_errors
 def get_incident(incident_id: str) -> dict[str, Any]:
-    services = _authenticated()
+    services = _reader()
     incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
@@ -95,31 +103,9 @@ def get_incident(incident_id: str) -> dict[str, Any]:
     }
 
 
-def _authenticated() -> Container:
+def _reader() -> Container:
     services = container()
     request = api.current_request
-    authenticate(request.headers, services)
+    key = authenticate(bearer_key(request.headers), services, request.headers)
+    key.require(Scope.READ)
     return services
-
-
-def _json_body(services: Container) -> Any:
-    request = api.current_request
-    raw = request.raw_body or b""
-    body = raw.encode() if isinstance(raw, str) else raw
-    limit = services.settings.max_body_bytes
-    if len(body) > limit:
-        raise PayloadTooLarge(f"the body is {len(body)} bytes; the limit is {limit}")
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not _JSON_MEDIA.fullmatch(media_type):
-        raise UnsupportedMediaType(
-            f"the body must be JSON sent as 'Content-Type: application/json', "
-            f"not {media_type or 'no content type'!r}"
-        )
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError:
-        raise InvalidInput("the body is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None

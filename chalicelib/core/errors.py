@@ -5,7 +5,9 @@ TocsinError
 │   ├── InvalidEvent        a field of an event is wrong (names the field)
 │   ├── PayloadTooLarge
 │   └── UnsupportedMediaType
-├── AuthenticationFailed    no key or a wrong key (401)
+├── AuthenticationFailed    no key, a wrong key, a bad or replayed signature (401)
+├── Forbidden               a valid key without the scope for this (403)
+├── RateLimited             the key sent too much; retry after (429)
 ├── NotFound                (404)
 ├── InvalidPolicy           a policy document is wrong (names the path)
 ├── SendError               a channel could not hand a message to AWS
@@ -44,6 +46,18 @@ class UnsupportedMediaType(InvalidInput):
 
 class AuthenticationFailed(TocsinError):
     """No credential, or one that is not valid here."""
+
+
+class Forbidden(TocsinError):
+    """The caller is known but may not do this."""
+
+
+class RateLimited(TocsinError):
+    """Too many requests for this key; ``retry_after`` seconds until it may send again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFound(TocsinError):

@@ -74,6 +74,8 @@ class ReceivedEvent:
     event_id: str
     received_at: datetime
     event: CanonicalEvent
+    format: str = "tocsin"
+    original: Any = None  # the foreign payload it was mapped from (None for native events)
 
     @property
     def dedup_key(self) -> str:

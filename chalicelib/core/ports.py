@@ -40,7 +40,7 @@ class ContactDirectory(Protocol):
 class EventQueue(Protocol):
     """The durable hand-off between accepting an event and deciding on it."""
 
-    def put(self, received: ReceivedEvent) -> None: ...
+    def put_many(self, received: Sequence[ReceivedEvent]) -> None: ...
 
 
 class DispatchQueue(Protocol):

@@ -1,4 +1,8 @@
-"""API keys, stored only as SHA-256 digests in the config table."""
+"""API keys, stored only as SHA-256 digests in the config table.
+
+APIKEY#<digest> / APIKEY     what the key may do (read on every request)
+APIKEYS         / NAME#name  the same, by name, for listing and revoking (no secrets)
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,14 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+
+KEY_LIST_PK = "APIKEYS"
 
 
 def digest(api_key: str) -> str:
@@ -20,26 +30,53 @@ def generate_api_key() -> str:
     return "tcs_" + secrets.token_urlsafe(32)
 
 
+def generate_signing_secret() -> str:
+    return "tss_" + secrets.token_urlsafe(32)
+
+
 class DynamoApiKeyStore:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
-    def add(self, api_key: str, name: str, now: datetime) -> None:
-        with dynamodb_errors():
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(
-                    {
-                        **keys.api_key(digest(api_key)),
-                        "name": name,
-                        "created_at": now.isoformat(),
-                    }
-                ),
-            )
+    def add(self, api_key: str, key: ApiKey, now: datetime) -> None:
+        """Store a new key; refuses a name already in use."""
+        record = _record(key) | {"created_at": now.isoformat(), "digest": digest(api_key)}
+        try:
+            with dynamodb_errors():
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": to_item(
+                                    {
+                                        **keys.api_key(digest(api_key)),
+                                        **record,
+                                        "signing_secrets": list(key.signing_secrets),
+                                    }
+                                ),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": to_item(
+                                    {"pk": KEY_LIST_PK, "sk": f"NAME#{key.name}", **record}
+                                ),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    ]
+                )
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                raise InvalidInput(f"a key named {key.name!r} exists already") from None
+            raise
 
-    def name_of(self, api_key: str) -> str | None:
-        """The key's name when it is valid, else None."""
+    def find(self, api_key: str) -> ApiKey | None:
+        """What ``api_key`` may do, or None when it is unknown or revoked."""
         with dynamodb_errors():
             response = self._client.get_item(
                 TableName=self._table, Key=to_item(keys.api_key(digest(api_key)))
@@ -48,4 +85,75 @@ class DynamoApiKeyStore:
         if item is None:
             return None
         values = from_item(item)
-        return None if values.get("revoked_at") else str(values["name"])
+        return None if values.get("revoked_at") else _api_key(values)
+
+    def list(self) -> list[dict[str, Any]]:
+        with dynamodb_errors():
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=to_item({":pk": KEY_LIST_PK}),
+            )
+        return [
+            {
+                name: value
+                for name, value in from_item(item).items()
+                if name not in ("pk", "sk", "digest")
+            }
+            for item in response["Items"]
+        ]
+
+    def revoke(self, name: str, now: datetime) -> None:
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item({"pk": KEY_LIST_PK, "sk": f"NAME#{name}"})
+            )
+        if "Item" not in response:
+            raise NotFound(f"no key named {name!r}")
+        key_digest = from_item(response["Item"])["digest"]
+        update = "SET revoked_at = :now"
+        with dynamodb_errors():
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(keys.api_key(key_digest)),
+                            "UpdateExpression": update,
+                            "ExpressionAttributeValues": to_item({":now": now.isoformat()}),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": KEY_LIST_PK, "sk": f"NAME#{name}"}),
+                            "UpdateExpression": update,
+                            "ExpressionAttributeValues": to_item({":now": now.isoformat()}),
+                        }
+                    },
+                ]
+            )
+
+
+def _record(key: ApiKey) -> dict[str, Any]:
+    return {
+        "name": key.name,
+        "scopes": sorted(scope.value for scope in key.scopes),
+        "integrations": sorted(key.integrations),
+        "event_type": key.event_type,
+        "source": key.source,
+        "signed": bool(key.signing_secrets),
+        "rate_per_minute": key.rate_per_minute,
+    }
+
+
+def _api_key(values: dict[str, Any]) -> ApiKey:
+    return ApiKey(
+        name=str(values["name"]),
+        scopes=frozenset(Scope(scope) for scope in values.get("scopes", [])),
+        integrations=frozenset(values.get("integrations") or []),
+        event_type=values.get("event_type"),
+        source=values.get("source"),
+        signing_secrets=tuple(values.get("signing_secrets") or []),
+        rate_per_minute=int(values.get("rate_per_minute", 600)),
+    )

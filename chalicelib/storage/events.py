@@ -30,6 +30,10 @@ class DynamoEventStore:
                 "received_at": received.received_at.isoformat(),
                 "outcome": DecisionOutcome.PENDING.value,
                 "event": json.dumps(event_to_document(received.event)),
+                "format": received.format,
+                "original": None
+                if received.original is None
+                else json.dumps(received.original, default=str),
                 "expires_at": int((received.received_at + EVENT_RETENTION).timestamp()),
             }
         )

@@ -263,7 +263,12 @@ def _received_entry(received: ReceivedEvent, duplicate: bool = False) -> Timelin
         at=received.received_at,
         kind="event_received",
         summary=summary,
-        data={"event_id": received.event_id, "event": event_to_document(event)},
+        data={
+            "event_id": received.event_id,
+            "format": received.format,
+            "event": event_to_document(event),
+            **({"original": received.original} if received.original is not None else {}),
+        },
         key=f"event-{received.event_id}",
     )
 

@@ -46,8 +46,8 @@ class _SqsQueue:
 
 
 class SqsEventQueue(_SqsQueue):
-    def put(self, received: ReceivedEvent) -> None:
-        self._send_all([encode_received(received)])
+    def put_many(self, received: Sequence[ReceivedEvent]) -> None:
+        self._send_all([encode_received(item) for item in received])
 
 
 class SqsDispatchQueue(_SqsQueue):
@@ -69,7 +69,11 @@ def encode_received(received: ReceivedEvent) -> str:
             "event_id": received.event_id,
             "received_at": received.received_at.isoformat(),
             "event": event_to_document(received.event),
-        }
+            "format": received.format,
+            "original": received.original,
+        },
+        default=str,
+        ensure_ascii=False,  # keeps the message near the size of the body that was accepted
     )
 
 
@@ -79,6 +83,8 @@ def decode_received(body: str) -> ReceivedEvent:
         event_id=document["event_id"],
         received_at=datetime.fromisoformat(document["received_at"]),
         event=parse_event(document["event"]),
+        format=document.get("format", "tocsin"),
+        original=document.get("original"),
     )
 
 

@@ -79,5 +79,8 @@ def test_when_the_queue_refuses_the_event_the_caller_is_told_and_nothing_is_kept
     response = api.post_event(DEMO)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
-    events = world.client("dynamodb").scan(TableName="tocsin-incidents")
+    events = world.client("dynamodb").scan(
+        TableName="tocsin-incidents", FilterExpression="begins_with(pk, :p)",
+        ExpressionAttributeValues={":p": {"S": "EVENT#"}},
+    )
     assert events["Count"] == 0

@@ -1,0 +1,142 @@
+"""``/v1/integrations/*``: the formats monitoring tools already send, authenticated their way.
+
+| path          | format                             | key                          |
+| alertmanager  | Prometheus Alertmanager webhook v4 | Authorization: Bearer <key>  |
+| grafana       | Grafana alerting webhook           | Authorization: Bearer <key>  |
+| pagerduty     | PagerDuty Events API v2            | ``routing_key`` in the body  |
+| opsgenie      | Opsgenie create alert              | Authorization: GenieKey <key>|
+| cap           | CAP 1.2 XML                        | Authorization: Bearer <key>  |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.auth import authenticate, bearer_key, genie_key
+from chalicelib.api.body import XML_MEDIA, json_body, raw_body
+from chalicelib.api.errors import errors_as, json_errors, opsgenie_envelope, pagerduty_envelope
+from chalicelib.api.routes import ANY_CONTENT
+from chalicelib.core.access import ApiKey, scope_for
+from chalicelib.core.model import CanonicalEvent, ReceivedEvent
+from chalicelib.integrations.alertmanager import from_alertmanager
+from chalicelib.integrations.cap import from_cap, parse_cap_xml
+from chalicelib.integrations.common import Document, IntegrationDefaults
+from chalicelib.integrations.grafana import from_grafana
+from chalicelib.integrations.opsgenie import from_opsgenie
+from chalicelib.integrations.pagerduty import from_pagerduty, routing_key
+from chalicelib.observability import logger
+from chalicelib.wiring import Container, container
+
+integrations = Blueprint(__name__)
+Adapter = Callable[[Any, IntegrationDefaults], list[Document]]
+
+
+@integrations.route("/v1/integrations/alertmanager", methods=["POST"], content_types=ANY_CONTENT)
+@json_errors
+def alertmanager() -> Response:
+    return _accepted(_json_integration("alertmanager", from_alertmanager))
+
+
+@integrations.route("/v1/integrations/grafana", methods=["POST"], content_types=ANY_CONTENT)
+@json_errors
+def grafana() -> Response:
+    return _accepted(_json_integration("grafana", from_grafana))
+
+
+@integrations.route("/v1/integrations/cap", methods=["POST"], content_types=ANY_CONTENT)
+@json_errors
+def cap() -> Response:
+    services = container()
+    request = integrations.current_request
+    body = raw_body(request, services.settings.max_body_bytes, XML_MEDIA, "application/xml")
+    key = authenticate(bearer_key(request.headers), services, request.headers, body, "cap")
+    root = parse_cap_xml(body)
+    received = _accept(
+        services, key, "cap", from_cap(root, _defaults(key)), body.decode("utf-8", errors="replace")
+    )
+    return _accepted(received)
+
+
+@integrations.route("/v1/integrations/pagerduty", methods=["POST"], content_types=ANY_CONTENT)
+@errors_as(pagerduty_envelope)
+def pagerduty() -> Response:
+    services = container()
+    request = integrations.current_request
+    payload, body = json_body(request, services.settings.max_body_bytes)
+    key = authenticate(
+        routing_key(payload),
+        services,
+        request.headers,
+        body,
+        "pagerduty",
+        how="send the integration key as 'routing_key'",
+    )
+    [received] = _accept(
+        services, key, "pagerduty", from_pagerduty(payload, _defaults(key)), payload
+    )
+    return Response(
+        body={"status": "success", "message": "Event processed", "dedup_key": received.dedup_key},
+        status_code=202,
+    )
+
+
+@integrations.route("/v1/integrations/opsgenie", methods=["POST"], content_types=ANY_CONTENT)
+@errors_as(opsgenie_envelope)
+def opsgenie() -> Response:
+    services = container()
+    request = integrations.current_request
+    payload, body = json_body(request, services.settings.max_body_bytes)
+    key = authenticate(
+        genie_key(request.headers),
+        services,
+        request.headers,
+        body,
+        "opsgenie",
+        how="send 'Authorization: GenieKey <api key>'",
+    )
+    [received] = _accept(services, key, "opsgenie", from_opsgenie(payload, _defaults(key)), payload)
+    return Response(
+        body={"result": "Request will be processed", "took": 0.0, "requestId": received.event_id},
+        status_code=202,
+    )
+
+
+def _json_integration(name: str, adapter: Adapter) -> list[ReceivedEvent]:
+    services = container()
+    request = integrations.current_request
+    payload, body = json_body(request, services.settings.max_body_bytes)
+    key = authenticate(bearer_key(request.headers), services, request.headers, body, name)
+    return _accept(services, key, name, adapter(payload, _defaults(key)), payload)
+
+
+def _accept(
+    services: Container, key: ApiKey, name: str, documents: list[Document], original: Any
+) -> list[ReceivedEvent]:
+    def allow(event: CanonicalEvent) -> None:
+        key.require(scope_for(event.action))
+
+    received = services.ingest.accept_many(documents, format=name, original=original, allow=allow)
+    logger.info(
+        "integration events accepted",
+        extra={
+            "integration": name,
+            "key": key.name,
+            "events": len(received),
+            "event_ids": [item.event_id for item in received],
+        },
+    )
+    return received
+
+
+def _accepted(received: list[ReceivedEvent]) -> Response:
+    return Response(
+        body={"status": "pending", "event_ids": [item.event_id for item in received]},
+        status_code=202,
+    )
+
+
+def _defaults(key: ApiKey) -> IntegrationDefaults:
+    return IntegrationDefaults(event_type=key.event_type or "it.alert", source=key.source)

@@ -1,0 +1,74 @@
+"""Per-key rate limits and signed-request replay detection, as conditional writes that expire."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.core.errors import AuthenticationFailed, RateLimited
+from chalicelib.storage.codec import dynamodb_errors, error_code, to_item
+
+REPLAY_MEMORY = timedelta(minutes=10)  # longer than the five-minute signature window
+
+
+class DynamoRateLimiter:
+    """A fixed one-minute window per key: ``ADD count`` while it is below the key's limit."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def admit(self, key_name: str, limit: int, now: datetime) -> None:
+        window = now.replace(second=0, microsecond=0)
+        try:
+            with dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": f"RATE#{key_name}#{window.isoformat()}", "sk": "RATE"}),
+                    UpdateExpression="ADD #count :one SET expires_at = :expires",
+                    ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+                    ExpressionAttributeNames={"#count": "count"},
+                    ExpressionAttributeValues=to_item(
+                        {
+                            ":one": 1,
+                            ":limit": limit,
+                            ":expires": int((window + timedelta(minutes=5)).timestamp()),
+                        }
+                    ),
+                )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            retry_after = 60 - now.second
+            raise RateLimited(
+                f"the key {key_name!r} may send {limit} requests a minute", retry_after
+            ) from None
+
+
+class DynamoReplayGuard:
+    """Remembers each accepted signature for longer than the window in which it is valid."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def first_use(self, signature_digest: str, now: datetime) -> None:
+        try:
+            with dynamodb_errors():
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(
+                        {
+                            "pk": f"SIGNATURE#{signature_digest}",
+                            "sk": "SIGNATURE",
+                            "expires_at": int((now + REPLAY_MEMORY).timestamp()),
+                        }
+                    ),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise AuthenticationFailed("this signed request was already received") from None
+            raise
