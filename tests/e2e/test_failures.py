@@ -80,7 +80,8 @@ def test_when_the_queue_refuses_the_event_the_caller_is_told_and_nothing_is_kept
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     events = world.client("dynamodb").scan(
-        TableName="tocsin-incidents", FilterExpression="begins_with(pk, :p)",
+        TableName="tocsin-incidents",
+        FilterExpression="begins_with(pk, :p)",
         ExpressionAttributeValues={":p": {"S": "EVENT#"}},
     )
     assert events["Count"] == 0

@@ -31,12 +31,20 @@ def modules(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", modules(CHALICELIB / "core"), ids=lambda p: p.name)
-def test_the_core_imports_no_aws_library_and_nothing_above_it(path: Path) -> None:
+@pytest.mark.parametrize(
+    "path",
+    modules(CHALICELIB / "core") + modules(CHALICELIB / "integrations"),
+    ids=lambda p: str(p.relative_to(CHALICELIB)),
+)
+def test_the_pure_layers_import_no_aws_library_and_nothing_above_them(path: Path) -> None:
+    layer = path.relative_to(CHALICELIB).parts[0]
+    allowed = (
+        ("chalicelib.core",) if layer == "core" else ("chalicelib.core", f"chalicelib.{layer}")
+    )
     for name in imports_of(path):
         assert top(name) not in AWS_AND_FRAMEWORKS, f"{path.name} imports {name}"
         if name.startswith("chalicelib"):
-            assert name.startswith("chalicelib.core"), f"{path.name} imports {name}"
+            assert name.startswith(allowed), f"{path.name} imports {name}"
 
 
 @pytest.mark.parametrize(
