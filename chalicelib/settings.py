@@ -13,6 +13,7 @@ CONTACTS_TABLE = "TOCSIN_CONTACTS_TABLE"
 INCIDENTS_TABLE = "TOCSIN_INCIDENTS_TABLE"
 INGEST_QUEUE = "TOCSIN_INGEST_QUEUE"
 DISPATCH_QUEUE = "TOCSIN_DISPATCH_QUEUE"
+ALARMS_TOPIC = "TOCSIN_ALARMS_TOPIC"
 SENDER_EMAIL = "TOCSIN_SENDER_EMAIL"
 SES_CONFIGURATION_SET = "TOCSIN_SES_CONFIGURATION_SET"
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
@@ -23,14 +24,18 @@ LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
 LOCAL_STAGE = "local"
 DEFAULT_LOCAL_API_KEY = "local-dev-key"
 
-DEFAULT_QUEUE_NAMES = {INGEST_QUEUE: "tocsin-ingest", DISPATCH_QUEUE: "tocsin-dispatch"}
+DEFAULT_BOUND_NAMES = {
+    INGEST_QUEUE: "tocsin-ingest",
+    DISPATCH_QUEUE: "tocsin-dispatch",
+    ALARMS_TOPIC: "tocsin-alarms",
+}
 
 
-def bound_queue_name(variable: str) -> str:
-    """The queue an SQS event source binds to, read when the handler module is imported (the
-    decorators need it before any Settings exists); deployments set the same variables for
-    packaging and for the functions, so both agree."""
-    return os.environ.get(variable, DEFAULT_QUEUE_NAMES[variable])
+def bound_name(variable: str) -> str:
+    """The queue or topic an event source binds to, read when the handler module is imported
+    (the decorators need it before any Settings exists); deployments set the same variables
+    for packaging and for the functions, so both agree."""
+    return os.environ.get(variable, DEFAULT_BOUND_NAMES[variable])
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,8 @@ class Settings:
             config_table=env.get(CONFIG_TABLE, "tocsin-config"),
             contacts_table=env.get(CONTACTS_TABLE, "tocsin-contacts"),
             incidents_table=env.get(INCIDENTS_TABLE, "tocsin-incidents"),
-            ingest_queue=env.get(INGEST_QUEUE, DEFAULT_QUEUE_NAMES[INGEST_QUEUE]),
-            dispatch_queue=env.get(DISPATCH_QUEUE, DEFAULT_QUEUE_NAMES[DISPATCH_QUEUE]),
+            ingest_queue=env.get(INGEST_QUEUE, DEFAULT_BOUND_NAMES[INGEST_QUEUE]),
+            dispatch_queue=env.get(DISPATCH_QUEUE, DEFAULT_BOUND_NAMES[DISPATCH_QUEUE]),
             sender_email=env.get(SENDER_EMAIL, "tocsin@example.com"),
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
             max_body_bytes=int(env.get(MAX_BODY_BYTES, str(256 * 1024))),

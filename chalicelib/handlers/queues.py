@@ -15,7 +15,7 @@ from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
 from chalicelib.observability import logger
-from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_queue_name
+from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.storage.queues import decode_jobs, decode_received
 from chalicelib.wiring import container
 
@@ -26,7 +26,7 @@ class BatchIncomplete(Exception):
     """Some records of the batch must be retried; the rest were processed."""
 
 
-@queues.on_sqs_message(queue=bound_queue_name(INGEST_QUEUE), batch_size=10)
+@queues.on_sqs_message(queue=bound_name(INGEST_QUEUE), batch_size=10)
 def evaluate_events(event: SQSEvent) -> None:
     services = container()
 
@@ -48,7 +48,7 @@ def evaluate_events(event: SQSEvent) -> None:
     process_batch(event, decide, "event")
 
 
-@queues.on_sqs_message(queue=bound_queue_name(DISPATCH_QUEUE), batch_size=10)
+@queues.on_sqs_message(queue=bound_name(DISPATCH_QUEUE), batch_size=10)
 def dispatch_notifications(event: SQSEvent) -> None:
     services = container()
 

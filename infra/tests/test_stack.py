@@ -10,6 +10,21 @@ from aws_cdk.assertions import Match, Template
 from chalicelib.storage.tables import ALL_TABLES
 from tests.conftest import Synthesis
 
+FUNCTIONS = (
+    "api_handler",
+    "evaluate_events",
+    "dispatch_notifications",
+    "receive_aws_events",
+    "receive_alarm_messages",
+)
+LOGICAL = {
+    "APIHandler",
+    "EvaluateEvents",
+    "DispatchNotifications",
+    "ReceiveAwsEvents",
+    "ReceiveAlarmMessages",
+}
+
 
 @pytest.fixture(scope="module")
 def template(synthesis: Synthesis) -> Template:
@@ -83,11 +98,37 @@ def test_every_queue_event_source_is_a_queue_this_stack_creates(synthesis: Synth
     assert set(bound.values()) <= created
 
 
+def test_aws_events_and_alarm_messages_bind_to_what_the_stack_creates(
+    synthesis: Synthesis,
+) -> None:
+    functions = synthesis.resources("AWS::Serverless::Function")
+    [sns] = functions["ReceiveAlarmMessages"]["Properties"]["Events"].values()
+    topics = {t["Properties"]["TopicName"] for t in synthesis.resources("AWS::SNS::Topic").values()}
+    assert sns["Properties"]["Topic"]["Fn::Sub"].rsplit(":", 1)[1] == "tocsin-test-alarms"
+    assert "tocsin-test-alarms" in topics
+    [rule] = functions["ReceiveAwsEvents"]["Properties"]["Events"].values()
+    sources = {
+        source for branch in rule["Properties"]["Pattern"]["$or"] for source in branch["source"]
+    }
+    assert sources == {"aws.cloudwatch", "aws.guardduty", "aws.securityhub", "aws.health"}
+
+
+def test_asynchronous_functions_hand_failures_to_a_watched_dead_letter_queue(
+    synthesis: Synthesis,
+) -> None:
+    functions = synthesis.resources("AWS::Serverless::Function")
+    for name in ("ReceiveAwsEvents", "ReceiveAlarmMessages"):
+        target = functions[name]["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
+        assert target.startswith("AsyncDeadLetters")
+    for name in ("APIHandler", "EvaluateEvents", "DispatchNotifications"):
+        assert "DeadLetterQueue" not in functions[name]["Properties"]
+
+
 def test_each_function_has_its_own_role_and_the_same_settings(synthesis: Synthesis) -> None:
     functions = synthesis.resources("AWS::Serverless::Function")
-    assert set(functions) == {"APIHandler", "EvaluateEvents", "DispatchNotifications"}
+    assert set(functions) == LOGICAL
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
-    assert len(roles) == 3
+    assert len(roles) == len(LOGICAL)
     assert set(synthesis.resources("AWS::IAM::Role")) == roles  # no role made by Chalice
     for function in functions.values():
         properties = function["Properties"]
@@ -110,11 +151,7 @@ def test_functions_log_where_their_roles_may_write_and_alarms_watch_them(
         f["Properties"]["FunctionName"]
         for f in synthesis.resources("AWS::Serverless::Function").values()
     }
-    assert names == {
-        "tocsin-test-api_handler",
-        "tocsin-test-evaluate_events",
-        "tocsin-test-dispatch_notifications",
-    }
+    assert names == {f"tocsin-test-{function}" for function in FUNCTIONS}
     groups = {
         g["Properties"]["LogGroupName"] for g in synthesis.resources("AWS::Logs::LogGroup").values()
     }
@@ -129,8 +166,8 @@ def test_functions_log_where_their_roles_may_write_and_alarms_watch_them(
 
 
 def test_topics_are_encrypted_and_operations_reach_a_person(template: Template) -> None:
-    template.resource_count_is("AWS::SNS::Topic", 4)
-    for name in ("delivery-events", "sms-inbound", "stakeholders", "operations"):
+    template.resource_count_is("AWS::SNS::Topic", 5)
+    for name in ("delivery-events", "sms-inbound", "stakeholders", "operations", "alarms"):
         template.has_resource_properties(
             "AWS::SNS::Topic",
             {"TopicName": f"tocsin-test-{name}", "KmsMasterKeyId": Match.any_value()},
@@ -159,10 +196,9 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
     assert set(alarms) == {
         "tocsin-test-ingest-dead-letters",
         "tocsin-test-dispatch-dead-letters",
-        "tocsin-test-api_handler-errors",
-        "tocsin-test-evaluate_events-errors",
-        "tocsin-test-dispatch_notifications-errors",
+        "tocsin-test-async-dead-letters",
         "tocsin-test-dispatch-failures",
+        *(f"tocsin-test-{function}-errors" for function in FUNCTIONS),
     }
     for alarm in alarms.values():
         [action] = alarm["AlarmActions"]
@@ -173,7 +209,7 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
 
 
 def test_function_logs_are_kept_encrypted_for_the_retention_period(template: Template) -> None:
-    for function in ("api_handler", "evaluate_events", "dispatch_notifications"):
+    for function in FUNCTIONS:
         template.has_resource_properties(
             "AWS::Logs::LogGroup",
             {

@@ -69,13 +69,17 @@ VISIBILITY_FACTOR = 6
 API_FUNCTION = "api_handler"
 EVALUATE_FUNCTION = "evaluate_events"
 DISPATCH_FUNCTION = "dispatch_notifications"
+AWS_EVENTS_FUNCTION = "receive_aws_events"
+ALARM_MESSAGES_FUNCTION = "receive_alarm_messages"
+# Invoked asynchronously (EventBridge, SNS): Lambda retries twice, then uses their DLQ.
+ASYNC_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION)
 # checkov findings that do not apply, with the reason, attached to the resources themselves.
+NO_ASYNC_DLQ_SKIP = {
+    "id": "CKV_AWS_116",
+    "comment": "Lambda DLQs catch async invocations only; this function is fed by SQS "
+    "(a redrive DLQ with an alarm) or called synchronously by API Gateway",
+}
 FUNCTION_SKIPS = [
-    {
-        "id": "CKV_AWS_116",
-        "comment": "Lambda DLQs catch async invocations only; these functions "
-        "are fed by SQS (redrive DLQs with alarms) or called synchronously by API Gateway",
-    },
     {
         "id": "CKV_AWS_117",
         "comment": "Tocsin calls only AWS public endpoints; a VPC would add NAT "
@@ -112,6 +116,8 @@ LOGICAL_IDS = {
     API_FUNCTION: "APIHandler",
     EVALUATE_FUNCTION: "EvaluateEvents",
     DISPATCH_FUNCTION: "DispatchNotifications",
+    AWS_EVENTS_FUNCTION: "ReceiveAwsEvents",
+    ALARM_MESSAGES_FUNCTION: "ReceiveAlarmMessages",
 }
 
 
@@ -140,11 +146,21 @@ class TocsinStack(Stack):
         self.sms_inbound = self._topic("sms-inbound", "Tocsin two-way SMS replies")
         self.stakeholders = self._topic("stakeholders", "Tocsin stakeholder broadcast")
         self.operations = self._topic("operations", "Tocsin operations alarms")
+        self.alarms = self._topic("alarms", "CloudWatch alarms for Tocsin to act on")
+        self.async_dead_letters = sqs.Queue(
+            self,
+            "AsyncDeadLetters",
+            queue_name=f"{prefix}-async-dlq",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+        )
         if settings.ops_email:
             self.operations.add_subscription(subscriptions.EmailSubscription(settings.ops_email))
         self._allow_publishing("ses.amazonaws.com", self.delivery_events)
         self._allow_publishing("sms-voice.amazonaws.com", self.delivery_events, self.sms_inbound)
-        self._allow_publishing("cloudwatch.amazonaws.com", self.operations)
+        self._allow_publishing("cloudwatch.amazonaws.com", self.operations, self.alarms)
 
         self.email_configuration = ses.ConfigurationSet(
             self,
@@ -296,12 +312,20 @@ class TocsinStack(Stack):
         return role
 
     def _grant(self) -> None:
-        api, evaluate, dispatch = (self.roles[name] for name in LOGICAL_IDS)
+        api, evaluate, dispatch = (
+            self.roles[name] for name in (API_FUNCTION, EVALUATE_FUNCTION, DISPATCH_FUNCTION)
+        )
         config, contacts, incidents = (self.tables[t] for t in (CONFIG, CONTACTS, INCIDENTS))
-        # HTTP API: read API keys, record events, read incidents; put events on the ingest queue.
+        # HTTP API: read API keys, record events, read incidents; put events on the ingest queue;
+        # count requests per key and remember signatures (UpdateItem, PutItem).
         config.grant(api, "dynamodb:GetItem")
         incidents.grant(
-            api, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"
+            api,
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
         )
         self.ingest_queue.grant_send_messages(api)
         # Evaluator: the playbook, contacts by role, incidents; ingest in, dispatch out.
@@ -319,6 +343,12 @@ class TocsinStack(Stack):
         )
         self.ingest_queue.grant_consume_messages(evaluate)
         self.dispatch_queue.grant_send_messages(evaluate)
+        # AWS events and alarm messages: record events and queue them; failures to their DLQ.
+        for name in ASYNC_FUNCTIONS:
+            role = self.roles[name]
+            incidents.grant(role, "dynamodb:PutItem", "dynamodb:DeleteItem")
+            self.ingest_queue.grant_send_messages(role)
+            self.async_dead_letters.grant_send_messages(role)
         # Dispatcher: contacts, the ledger and timeline; SMS and email.
         contacts.grant(dispatch, "dynamodb:BatchGetItem")
         incidents.grant(
@@ -369,16 +399,17 @@ class TocsinStack(Stack):
             app_settings.INCIDENTS_TABLE: self.tables[INCIDENTS].table_name,
             app_settings.INGEST_QUEUE: f"{settings.prefix}-ingest",
             app_settings.DISPATCH_QUEUE: f"{settings.prefix}-dispatch",
+            app_settings.ALARMS_TOPIC: f"{settings.prefix}-alarms",
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
             "POWERTOOLS_SERVICE_NAME": "tocsin",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
-        # app.py reads the queue names when it is imported by `chalice package`, to bind the
+        # app.py reads the queue and topic names when `chalice package` imports it, to bind the
         # event sources; give it the same names the functions will see.
-        os.environ[app_settings.INGEST_QUEUE] = environment[app_settings.INGEST_QUEUE]
-        os.environ[app_settings.DISPATCH_QUEUE] = environment[app_settings.DISPATCH_QUEUE]
+        for variable in app_settings.DEFAULT_BOUND_NAMES:
+            os.environ[variable] = environment[variable]
         return {
             "api_gateway_stage": "api",
             "manage_iam_role": False,
@@ -391,11 +422,8 @@ class TocsinStack(Stack):
 
     def _configure_functions(self) -> None:
         """Each function gets its own role, timeout and memory."""
-        timeouts = {
-            API_FUNCTION: self.settings.api_timeout_seconds,
-            EVALUATE_FUNCTION: self.settings.worker_timeout_seconds,
-            DISPATCH_FUNCTION: self.settings.worker_timeout_seconds,
-        }
+        timeouts = {name: self.settings.worker_timeout_seconds for name in LOGICAL_IDS}
+        timeouts[API_FUNCTION] = self.settings.api_timeout_seconds
         for name, logical_id in LOGICAL_IDS.items():
             function = self.app.get_resource(logical_id)
             function.add_property_override("FunctionName", self._function_name(name))
@@ -403,7 +431,14 @@ class TocsinStack(Stack):
             function.add_property_override("Timeout", timeouts[name])
             function.add_property_override("MemorySize", FUNCTION_MEMORY_MB)
             function.add_property_override("KmsKeyArn", self.key.key_arn)
-            function.add_metadata("checkov", {"skip": FUNCTION_SKIPS})
+            if name in ASYNC_FUNCTIONS:
+                function.add_property_override(
+                    "DeadLetterQueue",
+                    {"Type": "SQS", "TargetArn": self.async_dead_letters.queue_arn},
+                )
+                function.add_metadata("checkov", {"skip": FUNCTION_SKIPS})
+            else:
+                function.add_metadata("checkov", {"skip": [NO_ASYNC_DLQ_SKIP, *FUNCTION_SKIPS]})
             function.node.add_dependency(self.log_groups[name])
             self.key.grant_decrypt(self.roles[name])
         self.app.get_resource("RestAPI").add_metadata("checkov", {"skip": API_SKIPS})
@@ -417,16 +452,20 @@ class TocsinStack(Stack):
 
     def _alarms(self) -> None:
         action = cloudwatch_actions.SnsAction(self.operations)
+        dead_letters = [("Async", self.async_dead_letters)]
         for name, queue in (("Ingest", self.ingest_queue), ("Dispatch", self.dispatch_queue)):
             assert queue.dead_letter_queue is not None
-            alarm = queue.dead_letter_queue.queue.metric_approximate_number_of_messages_visible(
+            dead_letters.append((name, queue.dead_letter_queue.queue))
+        for name, dead_letter_queue in dead_letters:
+            alarm = dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1),
                 statistic="Maximum",
             ).create_alarm(
                 self,
                 f"{name}DeadLettersAlarm",
                 alarm_name=f"{self.settings.prefix}-{name.lower()}-dead-letters",
-                alarm_description=f"Messages the {name.lower()} step could not process",
+                alarm_description=f"Messages the {name.lower()} step could not process "
+                "(replay them once the cause is fixed: every step is idempotent)",
                 threshold=1,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
