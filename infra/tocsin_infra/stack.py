@@ -452,7 +452,7 @@ class TocsinStack(Stack):
 
     def _alarms(self) -> None:
         action = cloudwatch_actions.SnsAction(self.operations)
-        dead_letters = [("Async", self.async_dead_letters)]
+        dead_letters: list[tuple[str, sqs.IQueue]] = [("Async", self.async_dead_letters)]
         for name, queue in (("Ingest", self.ingest_queue), ("Dispatch", self.dispatch_queue)):
             assert queue.dead_letter_queue is not None
             dead_letters.append((name, queue.dead_letter_queue.queue))
