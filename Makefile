@@ -19,6 +19,7 @@ OPS_EMAIL ?= ops@example.com
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # the tocsin command
 	touch $(STAMP)
 
 $(INFRA_STAMP): requirements.txt infra/requirements.txt

@@ -37,6 +37,11 @@ _FIELDS = frozenset(
 )
 
 
+def is_event_type(text: str) -> bool:
+    """``cyber.data_breach``: lower-case words separated by dots."""
+    return len(text) <= 128 and _TYPE_PATTERN.fullmatch(text) is not None
+
+
 def parse_event(document: Any) -> CanonicalEvent:
     """The canonical event in ``document``, or :class:`InvalidEvent` naming the bad field."""
     if not isinstance(document, Mapping):

@@ -1,0 +1,81 @@
+"""``tocsin keys``: create with scopes, list without secrets, revoke at once."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import boto3
+import pytest
+
+from chalicelib.core.access import Scope
+from chalicelib.settings import Settings
+from chalicelib.storage.api_keys import DynamoApiKeyStore
+from tocsin_cli.main import main
+
+
+def run(world: boto3.Session, *argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out, client=world.client("dynamodb"))
+    return code, out.getvalue()
+
+
+def test_create_list_and_revoke(world: boto3.Session, settings: Settings) -> None:
+    code, created = run(
+        world,
+        "keys",
+        "create",
+        "prometheus-prod",
+        "--scope",
+        "trigger",
+        "--scope",
+        "resolve",
+        "--integration",
+        "alertmanager",
+        "--type",
+        "it.outage",
+        "--signed",
+        "--rate",
+        "120",
+    )
+    assert code == 0
+    api_key = re.search(r"api key:\s+(\S+)", created)
+    secret = re.search(r"signing secret:\s+(\S+)", created)
+    assert api_key and secret
+    store = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table)
+    key = store.find(api_key.group(1))
+    assert key is not None
+    assert key.scopes == {Scope.TRIGGER, Scope.RESOLVE}
+    assert (key.integrations, key.event_type, key.rate_per_minute) == (
+        {"alertmanager"},
+        "it.outage",
+        120,
+    )
+    assert key.signing_secrets == (secret.group(1),)
+
+    code, listing = run(world, "keys", "list")
+    assert code == 0 and "prometheus-prod" in listing and "resolve,trigger" in listing
+    assert api_key.group(1) not in listing and secret.group(1) not in listing
+
+    assert run(world, "keys", "revoke", "prometheus-prod")[0] == 0
+    assert store.find(api_key.group(1)) is None
+    assert "revoked" in run(world, "keys", "list")[1]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("keys", "create", "x", "--scope", "trigger", "--type", "Not A Type"),
+        ("keys", "revoke", "nobody"),
+    ],
+)
+def test_mistakes_exit_2_with_a_message(
+    world: boto3.Session, argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(world, *argv)[0] == 2
+    assert capsys.readouterr().err.startswith("tocsin: ")
+
+
+def test_a_name_cannot_be_taken_twice(world: boto3.Session) -> None:
+    assert run(world, "keys", "create", "dup", "--scope", "read")[0] == 0
+    assert run(world, "keys", "create", "dup", "--scope", "read")[0] == 2

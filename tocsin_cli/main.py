@@ -1,0 +1,141 @@
+"""The ``tocsin`` command: operator tasks against the local stack or a deployed stage.
+
+    tocsin keys create NAME --scope trigger [--scope resolve] [--integration alertmanager]
+                            [--type it.outage] [--source prometheus-prod] [--signed] [--rate 600]
+    tocsin keys list
+    tocsin keys revoke NAME
+
+``--stage local`` (the default) talks to the local stack on 127.0.0.1:5000; any other stage uses
+your AWS credentials and the tables ``tocsin-<stage>-*`` that infra/ deploys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import boto3
+
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.errors import InvalidInput, TocsinError
+from chalicelib.core.events import is_event_type
+from chalicelib.storage.api_keys import (
+    DynamoApiKeyStore,
+    generate_api_key,
+    generate_signing_secret,
+)
+
+INTEGRATIONS = ("alertmanager", "grafana", "pagerduty", "opsgenie", "cap")
+LOCAL_ENDPOINT = "http://127.0.0.1:5000"
+
+
+def config_table(stage: str) -> str:
+    return "tocsin-config" if stage == "local" else f"tocsin-{stage}-config"
+
+
+def dynamodb_client(stage: str, profile: str | None) -> Any:
+    if stage == "local":
+        session = boto3.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+            region_name="us-east-1",
+        )
+        return session.client("dynamodb", endpoint_url=LOCAL_ENDPOINT)
+    return boto3.Session(profile_name=profile).client("dynamodb")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="tocsin", description=__doc__.splitlines()[0])
+    root.add_argument("--stage", default="local", help="local (default) or a deployed stage")
+    root.add_argument("--profile", help="AWS profile for a deployed stage")
+    commands = root.add_subparsers(dest="command", required=True)
+    keys = commands.add_parser("keys", help="integration and API keys").add_subparsers(
+        dest="action", required=True
+    )
+    create = keys.add_parser("create", help="create a key; it is shown once, then only its digest")
+    create.add_argument("name")
+    create.add_argument(
+        "--scope", action="append", required=True, choices=[scope.value for scope in Scope]
+    )
+    create.add_argument(
+        "--integration",
+        action="append",
+        choices=INTEGRATIONS,
+        default=[],
+        help="limit the key to these integrations (default: all)",
+    )
+    create.add_argument("--type", dest="event_type", help="event type its events get by default")
+    create.add_argument("--source", help="source name its events get by default")
+    create.add_argument(
+        "--signed",
+        action="store_true",
+        help="require HMAC-signed requests (prints the signing secret)",
+    )
+    create.add_argument("--rate", type=int, default=600, help="requests a minute (default 600)")
+    keys.add_parser("list", help="list keys (names, scopes; never the keys)")
+    revoke = keys.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("name")
+    return root
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, client: Any = None) -> int:
+    arguments = parser().parse_args(argv)
+    store = DynamoApiKeyStore(
+        client or dynamodb_client(arguments.stage, arguments.profile), config_table(arguments.stage)
+    )
+    try:
+        return _keys(arguments, store, out)
+    except TocsinError as error:
+        print(f"tocsin: {error}", file=sys.stderr)
+        return 2
+
+
+def _keys(arguments: argparse.Namespace, store: DynamoApiKeyStore, out: TextIO) -> int:
+    now = datetime.now(UTC)
+    if arguments.action == "create":
+        if arguments.event_type and not is_event_type(arguments.event_type):
+            raise InvalidInput(
+                f"--type {arguments.event_type!r} is not an event type such as 'it.outage'"
+            )
+        secret = generate_signing_secret() if arguments.signed else None
+        api_key = generate_api_key()
+        store.add(
+            api_key,
+            ApiKey(
+                name=arguments.name,
+                scopes=frozenset(Scope(s) for s in arguments.scope),
+                integrations=frozenset(arguments.integration),
+                event_type=arguments.event_type,
+                source=arguments.source,
+                signing_secrets=(secret,) if secret else (),
+                rate_per_minute=arguments.rate,
+            ),
+            now,
+        )
+        print(f"key {arguments.name!r} created; store it now, it is not shown again:", file=out)
+        print(f"  api key:        {api_key}", file=out)
+        if secret:
+            print(f"  signing secret: {secret}", file=out)
+        return 0
+    if arguments.action == "list":
+        rows = sorted(store.list(), key=lambda row: row["name"])
+        print(f"{'NAME':<24} {'SCOPES':<22} {'INTEGRATIONS':<24} {'SIGNED':<6} {'STATE'}", file=out)
+        for row in rows:
+            print(
+                f"{row['name']:<24} {','.join(row['scopes']):<22} "
+                f"{','.join(row['integrations']) or 'all':<24} "
+                f"{'yes' if row.get('signed') else 'no':<6} "
+                f"{'revoked ' + row['revoked_at'][:19] if row.get('revoked_at') else 'active'}",
+                file=out,
+            )
+        return 0
+    store.revoke(arguments.name, now)
+    print(f"key {arguments.name!r} revoked", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
