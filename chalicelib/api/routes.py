@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -109,3 +110,16 @@ def _reader() -> Container:
     key = authenticate(bearer_key(request.headers), services, request.headers)
     key.require(Scope.READ)
     return services
+
+
+_OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@api.route("/v1/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    """The OpenAPI 3 description of this API (no key needed; it holds no data)."""
+    return Response(
+        body=_OPENAPI.read_text(encoding="utf-8"),
+        status_code=200,
+        headers={"Content-Type": "application/json"},
+    )
