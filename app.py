@@ -6,9 +6,11 @@ from chalicelib.api.integrations import integrations
 from chalicelib.api.routes import api
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.queues import queues
+from chalicelib.handlers.schedules import schedules
 
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
 app.register_blueprint(integrations)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
+app.register_blueprint(schedules)

@@ -19,6 +19,7 @@ from chalicelib.core.evaluation import Evaluator
 from chalicelib.core.ingest import IngestService
 from chalicelib.core.model import Channel
 from chalicelib.core.ports import ChannelSender
+from chalicelib.core.scheduling import ScheduledTriggers
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
@@ -28,6 +29,7 @@ from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
+from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -111,6 +113,11 @@ class Container:
         return Evaluator(
             self.events, self.incidents, self.playbooks, self.directory, dispatch, self.clock
         )
+
+    @cached_property
+    def scheduled_triggers(self) -> ScheduledTriggers:
+        slots = DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table)
+        return ScheduledTriggers(self.playbooks, slots, self.ingest, self.clock)
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

@@ -123,7 +123,7 @@ def seed(
 def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path) -> Seeded:
     documents = read_policy_dir(policies)
     playbook = DynamoPlaybookStore(dynamodb, settings.config_table).save(
-        documents.rules, documents.plans, documents.roles
+        documents.rules, documents.plans, documents.roles, documents.schedules
     )
     contacts, rejected = read_contacts_csv(contacts_csv)
     directory = DynamoContactDirectory(dynamodb, settings.contacts_table)

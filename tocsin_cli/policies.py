@@ -11,7 +11,7 @@ import yaml
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.policy import Playbook, parse_playbook
 
-SECTIONS = ("rules", "plans", "roles")
+SECTIONS = ("rules", "plans", "roles", "schedules")
 
 
 @dataclass
@@ -19,9 +19,10 @@ class PolicyDocuments:
     rules: list[Any] = field(default_factory=list)
     plans: list[Any] = field(default_factory=list)
     roles: list[Any] = field(default_factory=list)
+    schedules: list[Any] = field(default_factory=list)
 
     def validate(self) -> Playbook:
-        return parse_playbook(self.rules, self.plans, self.roles)
+        return parse_playbook(self.rules, self.plans, self.roles, self.schedules)
 
 
 def read_policy_dir(directory: Path) -> PolicyDocuments:
@@ -36,7 +37,9 @@ def read_policy_dir(directory: Path) -> PolicyDocuments:
         except yaml.YAMLError as error:
             raise InvalidPolicy(path.name, f"is not valid YAML: {error}") from None
         if not isinstance(content, dict):
-            raise InvalidPolicy(path.name, "must be a mapping with rules, plans or roles")
+            raise InvalidPolicy(
+                path.name, "must be a mapping with rules, plans, roles or schedules"
+            )
         for section, value in content.items():
             if section not in SECTIONS:
                 raise InvalidPolicy(f"{path.name}: {section}", "unknown section")

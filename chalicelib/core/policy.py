@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.model import Channel, EventStatus, Severity
+from chalicelib.core.schedules import ScheduledTrigger, parse_schedule
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _TYPE_PATTERN = re.compile(r"(\*|[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*(\.\*)?)")
@@ -67,13 +68,19 @@ class Playbook:
     rules: tuple[ActivationRule, ...]
     plans: Mapping[str, ResponsePlan]
     roles: Mapping[str, str]
+    schedules: tuple[ScheduledTrigger, ...] = ()
 
     def plan(self, plan_id: str) -> ResponsePlan:
         return self.plans[plan_id]
 
 
-def parse_playbook(rules: Sequence[Any], plans: Sequence[Any], roles: Sequence[Any]) -> Playbook:
-    """Validate the three documents together (references must resolve)."""
+def parse_playbook(
+    rules: Sequence[Any],
+    plans: Sequence[Any],
+    roles: Sequence[Any],
+    schedules: Sequence[Any] = (),
+) -> Playbook:
+    """Validate the documents together (references must resolve)."""
     parsed_roles = _parse_roles(roles)
     parsed_plans = {}
     for index, document in enumerate(_list(plans, "plans")):
@@ -89,7 +96,20 @@ def parse_playbook(rules: Sequence[Any], plans: Sequence[Any], roles: Sequence[A
         if any(existing.rule_id == rule.rule_id for existing in parsed_rules):
             raise InvalidPolicy(f"rules[{index}].id", f"duplicate rule id {rule.rule_id!r}")
         parsed_rules.append(rule)
-    return Playbook(rules=tuple(parsed_rules), plans=parsed_plans, roles=parsed_roles)
+    parsed_schedules: list[ScheduledTrigger] = []
+    for index, document in enumerate(_list(schedules, "schedules")):
+        schedule = parse_schedule(document, f"schedules[{index}]")
+        if any(known.schedule_id == schedule.schedule_id for known in parsed_schedules):
+            raise InvalidPolicy(
+                f"schedules[{index}].id", f"duplicate schedule id {schedule.schedule_id!r}"
+            )
+        parsed_schedules.append(schedule)
+    return Playbook(
+        rules=tuple(parsed_rules),
+        plans=parsed_plans,
+        roles=parsed_roles,
+        schedules=tuple(parsed_schedules),
+    )
 
 
 def _parse_roles(documents: Sequence[Any]) -> dict[str, str]:

@@ -138,3 +138,11 @@ class SendLedger(Protocol):
     def mark_failed(
         self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
     ) -> None: ...
+
+
+class ScheduleSlots(Protocol):
+    """Which scheduled firings have happened, so that each fires once."""
+
+    def claim(self, schedule_id: str, slot: datetime) -> bool: ...
+
+    def release(self, schedule_id: str, slot: datetime) -> None: ...

@@ -24,6 +24,14 @@ def playbook_plan(plan_id: str) -> Key:
     return {"pk": PLAYBOOK_PK, "sk": f"PLAN#{plan_id}"}
 
 
+def playbook_schedule(schedule_id: str) -> Key:
+    return {"pk": PLAYBOOK_PK, "sk": f"SCHEDULE#{schedule_id}"}
+
+
+def schedule_slot(schedule_id: str, slot: datetime) -> Key:
+    return {"pk": f"SCHEDULE#{schedule_id}#{slot.isoformat()}", "sk": "FIRED"}
+
+
 def playbook_role(role_id: str) -> Key:
     return {"pk": PLAYBOOK_PK, "sk": f"ROLE#{role_id}"}
 

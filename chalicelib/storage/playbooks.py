@@ -23,20 +23,30 @@ class DynamoPlaybookStore:
         rules: list[Any] = []
         plans: list[Any] = []
         roles: list[Any] = []
-        by_kind = {"RULE": rules, "PLAN": plans, "ROLE": roles}
+        schedules: list[Any] = []
+        by_kind = {"RULE": rules, "PLAN": plans, "ROLE": roles, "SCHEDULE": schedules}
         for item in self._items():
             by_kind[item["sk"].split("#", 1)[0]].append(json.loads(item["document"]))
-        return parse_playbook(rules, plans, roles)
+        return parse_playbook(rules, plans, roles, schedules)
 
-    def save(self, rules: Sequence[Any], plans: Sequence[Any], roles: Sequence[Any]) -> Playbook:
+    def save(
+        self,
+        rules: Sequence[Any],
+        plans: Sequence[Any],
+        roles: Sequence[Any],
+        schedules: Sequence[Any] = (),
+    ) -> Playbook:
         """Validate, then replace the stored playbook with these documents."""
-        playbook = parse_playbook(rules, plans, roles)
+        playbook = parse_playbook(rules, plans, roles, schedules)
         items = [
             {**keys.playbook_rule(position, document["id"]), "document": json.dumps(document)}
             for position, document in enumerate(rules)
         ]
         items += [{**keys.playbook_plan(doc["id"]), "document": json.dumps(doc)} for doc in plans]
         items += [{**keys.playbook_role(doc["id"]), "document": json.dumps(doc)} for doc in roles]
+        items += [
+            {**keys.playbook_schedule(doc["id"]), "document": json.dumps(doc)} for doc in schedules
+        ]
         wanted = {(item["pk"], item["sk"]) for item in items}
         stale = [item for item in self._items() if (item["pk"], item["sk"]) not in wanted]
         requests = [{"PutRequest": {"Item": to_item(item)}} for item in items]

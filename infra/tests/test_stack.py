@@ -16,6 +16,7 @@ FUNCTIONS = (
     "dispatch_notifications",
     "receive_aws_events",
     "receive_alarm_messages",
+    "fire_scheduled_triggers",
 )
 LOGICAL = {
     "APIHandler",
@@ -23,6 +24,7 @@ LOGICAL = {
     "DispatchNotifications",
     "ReceiveAwsEvents",
     "ReceiveAlarmMessages",
+    "FireScheduledTriggers",
 }
 
 
@@ -111,13 +113,15 @@ def test_aws_events_and_alarm_messages_bind_to_what_the_stack_creates(
         source for branch in rule["Properties"]["Pattern"]["$or"] for source in branch["source"]
     }
     assert sources == {"aws.cloudwatch", "aws.guardduty", "aws.securityhub", "aws.health"}
+    [tick] = functions["FireScheduledTriggers"]["Properties"]["Events"].values()
+    assert (tick["Type"], tick["Properties"]["Schedule"]) == ("Schedule", "rate(1 minute)")
 
 
 def test_asynchronous_functions_hand_failures_to_a_watched_dead_letter_queue(
     synthesis: Synthesis,
 ) -> None:
     functions = synthesis.resources("AWS::Serverless::Function")
-    for name in ("ReceiveAwsEvents", "ReceiveAlarmMessages"):
+    for name in ("ReceiveAwsEvents", "ReceiveAlarmMessages", "FireScheduledTriggers"):
         target = functions[name]["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
         assert target.startswith("AsyncDeadLetters")
     for name in ("APIHandler", "EvaluateEvents", "DispatchNotifications"):

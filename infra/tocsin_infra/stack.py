@@ -71,8 +71,9 @@ EVALUATE_FUNCTION = "evaluate_events"
 DISPATCH_FUNCTION = "dispatch_notifications"
 AWS_EVENTS_FUNCTION = "receive_aws_events"
 ALARM_MESSAGES_FUNCTION = "receive_alarm_messages"
-# Invoked asynchronously (EventBridge, SNS): Lambda retries twice, then uses their DLQ.
-ASYNC_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION)
+TICK_FUNCTION = "fire_scheduled_triggers"
+# Invoked asynchronously (EventBridge, SNS, schedules): Lambda retries twice, then uses the DLQ.
+ASYNC_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
 # checkov findings that do not apply, with the reason, attached to the resources themselves.
 NO_ASYNC_DLQ_SKIP = {
     "id": "CKV_AWS_116",
@@ -118,6 +119,7 @@ LOGICAL_IDS = {
     DISPATCH_FUNCTION: "DispatchNotifications",
     AWS_EVENTS_FUNCTION: "ReceiveAwsEvents",
     ALARM_MESSAGES_FUNCTION: "ReceiveAlarmMessages",
+    TICK_FUNCTION: "FireScheduledTriggers",
 }
 
 
@@ -349,6 +351,8 @@ class TocsinStack(Stack):
             incidents.grant(role, "dynamodb:PutItem", "dynamodb:DeleteItem")
             self.ingest_queue.grant_send_messages(role)
             self.async_dead_letters.grant_send_messages(role)
+        # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
+        config.grant(self.roles[TICK_FUNCTION], "dynamodb:Query")
         # Dispatcher: contacts, the ledger and timeline; SMS and email.
         contacts.grant(dispatch, "dynamodb:BatchGetItem")
         incidents.grant(

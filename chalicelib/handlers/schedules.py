@@ -1,0 +1,17 @@
+"""The one-minute tick: fire the playbook's scheduled triggers that fell due."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, CloudWatchEvent, Rate
+
+from chalicelib.observability import logger
+from chalicelib.wiring import container
+
+schedules = Blueprint(__name__)
+
+
+@schedules.schedule(Rate(1, unit=Rate.MINUTES))
+def fire_scheduled_triggers(event: CloudWatchEvent) -> None:
+    fired = container().scheduled_triggers.fire_due()
+    if fired:
+        logger.info("scheduled triggers fired", extra={"event_ids": fired})

@@ -1,0 +1,46 @@
+"""Which scheduled firings have happened: one conditional write per (schedule, slot)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.storage import keys
+from chalicelib.storage.codec import dynamodb_errors, error_code, to_item
+
+KEEP_FOR = timedelta(days=8)  # longer than any lookback
+
+
+class DynamoScheduleSlots:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def claim(self, schedule_id: str, slot: datetime) -> bool:
+        """True the first time a slot is claimed; every later claim is refused."""
+        try:
+            with dynamodb_errors():
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(
+                        {
+                            **keys.schedule_slot(schedule_id, slot),
+                            "expires_at": int((slot + KEEP_FOR).timestamp()),
+                        }
+                    ),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release(self, schedule_id: str, slot: datetime) -> None:
+        """Undo a claim whose event could not be queued, so the next tick tries again."""
+        with dynamodb_errors():
+            self._client.delete_item(
+                TableName=self._table, Key=to_item(keys.schedule_slot(schedule_id, slot))
+            )
