@@ -7,7 +7,7 @@ import re
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 # E.164 and the common written forms of international numbers ("+1 202-555-0101").
 _PHONE = re.compile(r"\+\d[\d\s().-]{6,20}\d")
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_BEARER = re.compile(r"(?i)((?:bearer|geniekey)\s+)[A-Za-z0-9._~+/=-]+")
 
 EMAIL_MASK = "<email>"
 PHONE_MASK = "<phone>"

@@ -330,6 +330,7 @@ def test_a_key_for_another_integration_or_without_the_scope_is_forbidden(
     assert resolve.json_body["error"]["message"] == (
         "the key 'trigger-only' does not have the resolve scope"
     )
+    assert nothing_was_accepted(world, settings)
     reader = post(
         client,
         "/v1/events",
@@ -391,7 +392,19 @@ def test_bad_signatures_are_refused_and_nothing_is_queued(
     assert nothing_was_accepted(world, settings)
 
 
-def test_a_replayed_signed_request_is_refused(client: Client, make_key: Any) -> None:
+def events_recorded(world: boto3.Session, settings: Settings) -> list[dict[str, Any]]:
+    return list(
+        world.client("dynamodb").scan(
+            TableName=settings.incidents_table,
+            FilterExpression="begins_with(pk, :p)",
+            ExpressionAttributeValues={":p": {"S": "EVENT#"}},
+        )["Items"]
+    )
+
+
+def test_a_replayed_signed_request_is_refused(
+    client: Client, make_key: Any, world: boto3.Session, settings: Settings
+) -> None:
     key = make_key("signed", {Scope.TRIGGER}, signing_secrets=("the-secret",))
     body = json.dumps(load_event("alertmanager-firing.json")).encode()
     headers = {**bearer(key), **signed("the-secret", body)}
@@ -399,6 +412,7 @@ def test_a_replayed_signed_request_is_refused(client: Client, make_key: Any) -> 
     replay = post(client, "/v1/integrations/alertmanager", body, headers)
     assert replay.status_code == 401
     assert replay.json_body["error"]["message"] == "this signed request was already received"
+    assert len(events_recorded(world, settings)) == 2  # the two alerts of the first request only
 
 
 def test_a_key_over_its_rate_gets_429_with_retry_after(

@@ -33,8 +33,9 @@ def test_timestamps_and_ids_are_left_alone() -> None:
     assert redact(text) == text
 
 
-def test_bearer_keys_are_masked() -> None:
+def test_bearer_and_genie_keys_are_masked() -> None:
     assert redact("Authorization: Bearer tcs_abc.DEF-123") == "Authorization: Bearer <secret>"
+    assert redact("Authorization: GenieKey tcs_abc") == "Authorization: GenieKey <secret>"
 
 
 def test_the_log_formatter_masks_whatever_a_call_carries() -> None:
