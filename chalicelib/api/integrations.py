@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -32,6 +32,7 @@ from chalicelib.wiring import Container, container
 
 integrations = Blueprint(__name__)
 Adapter = Callable[[Any, IntegrationDefaults], list[Document]]
+Credential = Callable[[Any, Mapping[str, str]], str | None]  # (payload, headers) -> the key
 
 
 @integrations.route("/v1/integrations/alertmanager", methods=["POST"], content_types=ANY_CONTENT)
@@ -63,19 +64,11 @@ def cap() -> Response:
 @integrations.route("/v1/integrations/pagerduty", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(pagerduty_envelope)
 def pagerduty() -> Response:
-    services = container()
-    request = integrations.current_request
-    payload, body = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(
-        routing_key(payload),
-        services,
-        request.headers,
-        body,
+    [received] = _json_integration(
         "pagerduty",
+        from_pagerduty,
+        lambda payload, _: routing_key(payload),
         how="send the integration key as 'routing_key'",
-    )
-    [received] = _accept(
-        services, key, "pagerduty", from_pagerduty(payload, _defaults(key)), payload
     )
     return Response(
         body={"status": "success", "message": "Event processed", "dedup_key": received.dedup_key},
@@ -86,29 +79,31 @@ def pagerduty() -> Response:
 @integrations.route("/v1/integrations/opsgenie", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(opsgenie_envelope)
 def opsgenie() -> Response:
-    services = container()
-    request = integrations.current_request
-    payload, body = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(
-        genie_key(request.headers),
-        services,
-        request.headers,
-        body,
+    [received] = _json_integration(
         "opsgenie",
+        from_opsgenie,
+        lambda _, headers: genie_key(headers),
         how="send 'Authorization: GenieKey <api key>'",
     )
-    [received] = _accept(services, key, "opsgenie", from_opsgenie(payload, _defaults(key)), payload)
     return Response(
         body={"result": "Request will be processed", "took": 0.0, "requestId": received.event_id},
         status_code=202,
     )
 
 
-def _json_integration(name: str, adapter: Adapter) -> list[ReceivedEvent]:
+def _json_integration(
+    name: str,
+    adapter: Adapter,
+    credential: Credential = lambda _, headers: bearer_key(headers),
+    how: str = "send 'Authorization: Bearer <api key>'",
+) -> list[ReceivedEvent]:
+    """Read the JSON body, authenticate the way the tool sends its key, map, accept."""
     services = container()
     request = integrations.current_request
     payload, body = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(bearer_key(request.headers), services, request.headers, body, name)
+    key = authenticate(
+        credential(payload, request.headers), services, request.headers, body, name, how=how
+    )
     return _accept(services, key, name, adapter(payload, _defaults(key)), payload)
 
 

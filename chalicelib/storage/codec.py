@@ -62,3 +62,17 @@ def dynamodb_errors() -> Iterator[None]:
         raise
     except BotoCoreError as error:
         raise TransientError(f"DynamoDB unreachable: {type(error).__name__}") from error
+
+
+def put_if_absent(client: Any, table: str, item: Mapping[str, Any]) -> bool:
+    """Write ``item`` unless its key exists; True when this call wrote it."""
+    try:
+        with dynamodb_errors():
+            client.put_item(
+                TableName=table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

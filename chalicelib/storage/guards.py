@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core.errors import AuthenticationFailed, RateLimited
-from chalicelib.storage.codec import dynamodb_errors, error_code, to_item
+from chalicelib.storage.codec import dynamodb_errors, error_code, put_if_absent, to_item
 
 REPLAY_MEMORY = timedelta(minutes=10)  # longer than the five-minute signature window
 
@@ -55,20 +55,13 @@ class DynamoReplayGuard:
         self._table = table_name
 
     def first_use(self, signature_digest: str, now: datetime) -> None:
-        try:
-            with dynamodb_errors():
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=to_item(
-                        {
-                            "pk": f"SIGNATURE#{signature_digest}",
-                            "sk": "SIGNATURE",
-                            "expires_at": int((now + REPLAY_MEMORY).timestamp()),
-                        }
-                    ),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise AuthenticationFailed("this signed request was already received") from None
-            raise
+        if not put_if_absent(
+            self._client,
+            self._table,
+            {
+                "pk": f"SIGNATURE#{signature_digest}",
+                "sk": "SIGNATURE",
+                "expires_at": int((now + REPLAY_MEMORY).timestamp()),
+            },
+        ):
+            raise AuthenticationFailed("this signed request was already received")

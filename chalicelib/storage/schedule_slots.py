@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, error_code, to_item
+from chalicelib.storage.codec import dynamodb_errors, put_if_absent, to_item
 
 KEEP_FOR = timedelta(days=8)  # longer than any lookback
 
@@ -20,23 +18,14 @@ class DynamoScheduleSlots:
 
     def claim(self, schedule_id: str, slot: datetime) -> bool:
         """True the first time a slot is claimed; every later claim is refused."""
-        try:
-            with dynamodb_errors():
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=to_item(
-                        {
-                            **keys.schedule_slot(schedule_id, slot),
-                            "expires_at": int((slot + KEEP_FOR).timestamp()),
-                        }
-                    ),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return put_if_absent(
+            self._client,
+            self._table,
+            {
+                **keys.schedule_slot(schedule_id, slot),
+                "expires_at": int((slot + KEEP_FOR).timestamp()),
+            },
+        )
 
     def release(self, schedule_id: str, slot: datetime) -> None:
         """Undo a claim whose event could not be queued, so the next tick tries again."""
