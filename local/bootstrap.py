@@ -125,7 +125,7 @@ def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path)
     playbook = DynamoPlaybookStore(dynamodb, settings.config_table).save(
         documents.rules, documents.plans, documents.roles, documents.schedules
     )
-    contacts, rejected = read_contacts_csv(contacts_csv)
+    contacts, rejected = read_contacts_csv(contacts_csv, known_roles=playbook.roles)
     directory = DynamoContactDirectory(dynamodb, settings.contacts_table)
     for contact in contacts:
         directory.put(contact)

@@ -4,6 +4,8 @@
                             [--type it.outage] [--source prometheus-prod] [--signed] [--rate 600]
     tocsin keys list
     tocsin keys revoke NAME
+    tocsin contacts import FILE.csv      (per row: created, updated, unchanged or rejected, why)
+    tocsin contacts erase CONTACT_ID     (remove, and pseudonymise them in incident records)
 
 ``--stage local`` (the default) talks to the local stack on 127.0.0.1:5000; any other stage uses
 your AWS credentials and the tables ``tocsin-<stage>-*`` that infra/ deploys.
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 import boto3
@@ -27,13 +30,18 @@ from chalicelib.storage.api_keys import (
     generate_api_key,
     generate_signing_secret,
 )
+from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.erasure import DynamoIncidentScrubber
+from chalicelib.storage.playbooks import DynamoPlaybookStore
+from tocsin_cli.contacts import erase_contact, import_contacts, read_contacts_csv
 
 INTEGRATIONS = ("alertmanager", "grafana", "pagerduty", "opsgenie", "cap")
 LOCAL_ENDPOINT = "http://127.0.0.1:5000"
 
 
-def config_table(stage: str) -> str:
-    return "tocsin-config" if stage == "local" else f"tocsin-{stage}-config"
+def table(stage: str, logical_name: str) -> str:
+    """The physical name: the local stack's, or the one infra/ deploys for ``stage``."""
+    return f"tocsin-{logical_name}" if stage == "local" else f"tocsin-{stage}-{logical_name}"
 
 
 def dynamodb_client(stage: str, profile: str | None) -> Any:
@@ -78,19 +86,75 @@ def parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="list keys (names, scopes; never the keys)")
     revoke = keys.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("name")
+    contacts = commands.add_parser("contacts", help="people (personal data)").add_subparsers(
+        dest="action", required=True
+    )
+    load = contacts.add_parser("import", help="create or update contacts from CSV (idempotent)")
+    load.add_argument("file", type=Path)
+    erase = contacts.add_parser("erase", help="remove a person and pseudonymise their records")
+    erase.add_argument("contact_id")
     return root
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, client: Any = None) -> int:
     arguments = parser().parse_args(argv)
-    store = DynamoApiKeyStore(
-        client or dynamodb_client(arguments.stage, arguments.profile), config_table(arguments.stage)
-    )
+    dynamodb = client or dynamodb_client(arguments.stage, arguments.profile)
     try:
-        return _keys(arguments, store, out)
+        if arguments.command == "contacts":
+            return _contacts(arguments, dynamodb, out)
+        return _keys(arguments, DynamoApiKeyStore(dynamodb, table(arguments.stage, "config")), out)
     except TocsinError as error:
         print(f"tocsin: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        print(f"tocsin: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 2
+
+
+def _contacts(arguments: argparse.Namespace, dynamodb: Any, out: TextIO) -> int:
+    stage = arguments.stage
+    directory = DynamoContactDirectory(dynamodb, table(stage, "contacts"))
+    if arguments.action == "erase":
+        scrubber = DynamoIncidentScrubber(dynamodb, table(stage, "incidents"))
+        pseudonym, records = erase_contact(arguments.contact_id, directory, scrubber)
+        print(
+            f"contact {arguments.contact_id!r} erased; {records} incident records now say "
+            f"{pseudonym!r}",
+            file=out,
+        )
+        return 0
+    roles = DynamoPlaybookStore(dynamodb, table(stage, "config")).load().roles
+    contacts, rejected = read_contacts_csv(arguments.file, known_roles=roles)
+    report = import_contacts(contacts, directory, progress=_progress_bar())
+    print(
+        f"created {len(report.created)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, rejected {len(rejected)}",
+        file=out,
+    )
+    for row in rejected:
+        print(f"  line {row.line}: {row.reason}", file=out)
+    return 1 if rejected else 0
+
+
+def _progress_bar() -> Callable[[int, int], None] | None:
+    """A progress line on a terminal, for large files; nothing when output is redirected."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 200 and (done % 100 == 0 or done == total):
+            width = 30
+            filled = width * done // total
+            print(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+                end="",
+                file=sys.stderr,
+                flush=done == total,
+            )
+            if done == total:
+                print(file=sys.stderr)
+
+    return show
 
 
 def _keys(arguments: argparse.Namespace, store: DynamoApiKeyStore, out: TextIO) -> int:

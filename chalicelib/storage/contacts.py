@@ -60,6 +60,28 @@ class DynamoContactDirectory:
         with dynamodb_errors():
             self._client.transact_write_items(TransactItems=writes)
 
+    def delete(self, contact: Contact) -> None:
+        """Remove the person and every role membership, in one transaction."""
+        writes = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.contact_profile(contact.contact_id)),
+                }
+            }
+        ]
+        writes += [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.role_member(role, contact.contact_id)),
+                }
+            }
+            for role in contact.roles
+        ]
+        with dynamodb_errors():
+            self._client.transact_write_items(TransactItems=writes)
+
     def contacts_with_roles(self, roles: Sequence[str]) -> list[Contact]:
         contact_ids: set[str] = set()
         for role in roles:

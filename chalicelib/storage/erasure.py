@@ -1,0 +1,52 @@
+"""Pseudonymise a person throughout the incidents table (timelines, ledger, events).
+
+An administrative operation: it scans the whole table, so it is run by the ``tocsin`` command,
+never on the alerting path. Items whose key names the person (ledger items) are rewritten under
+a new key; others are rewritten in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.core.redaction import pseudonymise
+from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+
+
+class DynamoIncidentScrubber:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def pseudonymise(self, replacements: Mapping[str, str]) -> int:
+        """Replace every occurrence of each key in every item; returns how many items changed."""
+        changed = 0
+        arguments: dict[str, Any] = {"TableName": self._table}
+        while True:
+            with dynamodb_errors():
+                page = self._client.scan(**arguments)
+            for raw in page["Items"]:
+                item = from_item(raw)
+                cleaned = pseudonymise(item, replacements)
+                if cleaned == item:
+                    continue
+                self._rewrite(item, cleaned)
+                changed += 1
+            if "LastEvaluatedKey" not in page:
+                return changed
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _rewrite(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        writes: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": to_item(new)}}]
+        if (old["pk"], old["sk"]) != (new["pk"], new["sk"]):
+            writes.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_item({"pk": old["pk"], "sk": old["sk"]}),
+                    }
+                }
+            )
+        with dynamodb_errors():
+            self._client.transact_write_items(TransactItems=writes)

@@ -1,0 +1,65 @@
+"""``tocsin contacts import``: validated, reported per row without personal data, idempotent."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import boto3
+
+from chalicelib.settings import Settings
+from chalicelib.storage.contacts import DynamoContactDirectory
+from tocsin_cli.main import main
+
+CSV = """contact_id,name,roles,language,phone,email
+c-gil,Gil Example,executive,en,+1 202-555-0106,Gil@Example.com
+c-hal,Hal Example,legal;hr,zh-Hant,+12025550107,
+c-ivy,Ivy Example,executive,en,+999,ivy@example.com
+c-jon,Jon Example,astronaut,en,+12025550108,jon@example.com
+c-kay,Kay Example,hr,en,,not-an-address
+c-gil,Gil Again,hr,en,+12025550109,gil2@example.com
+c-lee,,hr,en,+12025550110,lee@example.com
+"""
+
+
+def run(world: boto3.Session, *argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out, client=world.client("dynamodb")), out.getvalue()
+
+
+def test_import_reports_each_row_and_normalises_what_it_keeps(
+    world: boto3.Session, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(CSV)
+    code, report = run(world, "contacts", "import", str(path))
+    assert code == 1  # some rows were refused; the valid ones are in
+    assert report.splitlines()[0] == "created 2, updated 0, unchanged 0, rejected 5"
+    assert "line 4: phone is not a valid international number" in report
+    assert "line 5: unknown role 'astronaut' (not in the playbook)" in report
+    assert "line 6: email is not a valid address" in report
+    assert "line 7: contact_id repeats line 2" in report
+    assert "line 8: name is empty" in report
+    for secret in ("+999", "not-an-address", "202-555-0106"):
+        assert secret not in report
+    stored = DynamoContactDirectory(world.client("dynamodb"), settings.contacts_table)
+    gil = stored.get_contacts(["c-gil"])["c-gil"]
+    assert (gil.phone, gil.email) == ("+12025550106", "Gil@example.com")
+
+
+def test_importing_the_same_file_again_changes_nothing(
+    world: boto3.Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(CSV.split("c-ivy", maxsplit=1)[0].rstrip(",\n") + "\n")
+    assert run(world, "contacts", "import", str(path))[1].startswith("created 2,")
+    code, again = run(world, "contacts", "import", str(path))
+    assert (code, again.splitlines()[0]) == (0, "created 0, updated 0, unchanged 2, rejected 0")
+    path.write_text(path.read_text().replace("legal;hr", "legal"))
+    assert run(world, "contacts", "import", str(path))[1].startswith(
+        "created 0, updated 1, unchanged 1"
+    )
+
+
+def test_a_missing_file_is_a_clear_error(world: boto3.Session, tmp_path: Path) -> None:
+    assert run(world, "contacts", "import", str(tmp_path / "nope.csv"))[0] == 2
