@@ -73,28 +73,43 @@ class DynamoEventStore:
         now: datetime,
         incident_id: str | None = None,
     ) -> bool:
-        values: dict[str, Any] = {
-            ":outcome": outcome.value,
-            ":code": code,
-            ":reason": reason,
-            ":at": now.isoformat(),
-            ":pending": DecisionOutcome.PENDING.value,
-        }
-        expression = "SET outcome = :outcome, code = :code, reason = :reason, decided_at = :at"
-        if incident_id is not None:
-            expression += ", incident_id = :incident"
-            values[":incident"] = incident_id
+        update = decision_update(
+            self._table, event_id, outcome, code, reason, now, incident_id, only_if_pending=True
+        )
         try:
             with dynamodb_errors():
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=to_item(keys.event(event_id)),
-                    UpdateExpression=expression,
-                    ConditionExpression="outcome = :pending",
-                    ExpressionAttributeValues=to_item(values),
-                )
+                self._client.update_item(**update)
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+
+def decision_update(
+    table: str,
+    event_id: str,
+    outcome: DecisionOutcome,
+    code: str,
+    reason: str,
+    at: datetime,
+    incident_id: str | None = None,
+    only_if_pending: bool = False,
+) -> dict[str, Any]:
+    """The ``UpdateItem`` that records an event's decision: for ``update_item(**...)`` or, as
+    ``{"Update": ...}``, inside the transaction that opens or resolves its incident."""
+    values: dict[str, Any] = {":o": outcome.value, ":c": code, ":r": reason, ":at": at.isoformat()}
+    expression = "SET outcome = :o, code = :c, reason = :r, decided_at = :at"
+    if incident_id is not None:
+        expression += ", incident_id = :i"
+        values[":i"] = incident_id
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": to_item(keys.event(event_id)),
+        "UpdateExpression": expression,
+    }
+    if only_if_pending:
+        update["ConditionExpression"] = "outcome = :pending"
+        values[":pending"] = DecisionOutcome.PENDING.value
+    update["ExpressionAttributeValues"] = to_item(values)
+    return update

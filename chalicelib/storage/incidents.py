@@ -33,6 +33,7 @@ from chalicelib.core.model import (
 from chalicelib.core.ports import OpenOutcome, OpenResult
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+from chalicelib.storage.events import decision_update
 
 BATCH_WRITE_LIMIT = 25
 _OPEN_ATTEMPTS = 3
@@ -56,7 +57,6 @@ class DynamoIncidentStore:
         raise RuntimeError(f"could not open incident for dedup key after {_OPEN_ATTEMPTS} tries")
 
     def _try_open(self, incident: Incident, received: ReceivedEvent, verdict: Verdict) -> bool:
-        event_item = keys.event(received.event_id)
         writes = [
             self._put(
                 {**keys.dedup(incident.dedup_key), "incident_id": incident.incident_id},
@@ -80,17 +80,17 @@ class DynamoIncidentStore:
                     ),
                 )
             ),
-            self._update(
-                event_item,
-                "SET outcome = :o, code = :c, reason = :r, decided_at = :at, incident_id = :i",
-                {
-                    ":o": DecisionOutcome.ACTIVATED.value,
-                    ":c": verdict.code,
-                    ":r": verdict.reason,
-                    ":at": incident.opened_at.isoformat(),
-                    ":i": incident.incident_id,
-                },
-            ),
+            {
+                "Update": decision_update(
+                    self._table,
+                    received.event_id,
+                    DecisionOutcome.ACTIVATED,
+                    verdict.code,
+                    verdict.reason,
+                    incident.opened_at,
+                    incident.incident_id,
+                )
+            },
         ]
         return self._transact(writes)
 
@@ -156,17 +156,17 @@ class DynamoIncidentStore:
                         ),
                     )
                 ),
-                self._update(
-                    keys.event(received.event_id),
-                    "SET outcome = :o, code = :c, reason = :r, decided_at = :at, incident_id = :i",
-                    {
-                        ":o": DecisionOutcome.RESOLVED.value,
-                        ":c": "resolve",
-                        ":r": f"resolved by {received.event.source}",
-                        ":at": now.isoformat(),
-                        ":i": incident_id,
-                    },
-                ),
+                {
+                    "Update": decision_update(
+                        self._table,
+                        received.event_id,
+                        DecisionOutcome.RESOLVED,
+                        "resolve",
+                        f"resolved by {received.event.source}",
+                        now,
+                        incident_id,
+                    )
+                },
             ]
         )
 
