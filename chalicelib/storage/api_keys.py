@@ -18,8 +18,6 @@ from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 
-KEY_LIST_PK = "APIKEYS"
-
 
 def digest(api_key: str) -> str:
     """Keys are 32 random bytes, so a plain SHA-256 is enough (no password stretching)."""
@@ -62,9 +60,7 @@ class DynamoApiKeyStore:
                         {
                             "Put": {
                                 "TableName": self._table,
-                                "Item": to_item(
-                                    {"pk": KEY_LIST_PK, "sk": f"NAME#{key.name}", **record}
-                                ),
+                                "Item": to_item({**keys.api_key_name(key.name), **record}),
                                 "ConditionExpression": "attribute_not_exists(pk)",
                             }
                         },
@@ -92,7 +88,7 @@ class DynamoApiKeyStore:
             response = self._client.query(
                 TableName=self._table,
                 KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=to_item({":pk": KEY_LIST_PK}),
+                ExpressionAttributeValues=to_item({":pk": keys.API_KEY_LIST_PK}),
             )
         return [
             {
@@ -106,7 +102,7 @@ class DynamoApiKeyStore:
     def revoke(self, name: str, now: datetime) -> None:
         with dynamodb_errors():
             response = self._client.get_item(
-                TableName=self._table, Key=to_item({"pk": KEY_LIST_PK, "sk": f"NAME#{name}"})
+                TableName=self._table, Key=to_item(keys.api_key_name(name))
             )
         if "Item" not in response:
             raise NotFound(f"no key named {name!r}")
@@ -126,7 +122,7 @@ class DynamoApiKeyStore:
                     {
                         "Update": {
                             "TableName": self._table,
-                            "Key": to_item({"pk": KEY_LIST_PK, "sk": f"NAME#{name}"}),
+                            "Key": to_item(keys.api_key_name(name)),
                             "UpdateExpression": update,
                             "ExpressionAttributeValues": to_item({":now": now.isoformat()}),
                         }

@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core.errors import AuthenticationFailed, RateLimited
+from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, put_if_absent, to_item
 
 REPLAY_MEMORY = timedelta(minutes=10)  # longer than the five-minute signature window
@@ -26,7 +27,7 @@ class DynamoRateLimiter:
             with dynamodb_errors():
                 self._client.update_item(
                     TableName=self._table,
-                    Key=to_item({"pk": f"RATE#{key_name}#{window.isoformat()}", "sk": "RATE"}),
+                    Key=to_item(keys.rate_window(key_name, window)),
                     UpdateExpression="ADD #count :one SET expires_at = :expires",
                     ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
                     ExpressionAttributeNames={"#count": "count"},
@@ -59,8 +60,7 @@ class DynamoReplayGuard:
             self._client,
             self._table,
             {
-                "pk": f"SIGNATURE#{signature_digest}",
-                "sk": "SIGNATURE",
+                **keys.signature(signature_digest),
                 "expires_at": int((now + REPLAY_MEMORY).timestamp()),
             },
         ):

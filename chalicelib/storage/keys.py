@@ -16,6 +16,13 @@ def api_key(key_hash: str) -> Key:
     return {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"}
 
 
+API_KEY_LIST_PK = "APIKEYS"
+
+
+def api_key_name(name: str) -> Key:
+    return {"pk": API_KEY_LIST_PK, "sk": f"NAME#{name}"}
+
+
 def playbook_rule(position: int, rule_id: str) -> Key:
     return {"pk": PLAYBOOK_PK, "sk": f"RULE#{position:05d}#{rule_id}"}
 
@@ -26,6 +33,14 @@ def playbook_plan(plan_id: str) -> Key:
 
 def playbook_schedule(schedule_id: str) -> Key:
     return {"pk": PLAYBOOK_PK, "sk": f"SCHEDULE#{schedule_id}"}
+
+
+def rate_window(key_name: str, window: datetime) -> Key:
+    return {"pk": f"RATE#{key_name}#{window.isoformat()}", "sk": "RATE"}
+
+
+def signature(signature_digest: str) -> Key:
+    return {"pk": f"SIGNATURE#{signature_digest}", "sk": "SIGNATURE"}
 
 
 def schedule_slot(schedule_id: str, slot: datetime) -> Key:
