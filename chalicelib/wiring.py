@@ -46,10 +46,16 @@ class Container:
     def __init__(self, settings: Settings, session: boto3.Session | None = None) -> None:
         self.settings = settings
         self._session = session or boto3.Session()
+        self._clients: dict[str, Any] = {}
         self.clock = SystemClock()
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+        """One client per service for the life of the container (building one is costly)."""
+        if service not in self._clients:
+            self._clients[service] = self._session.client(  # type: ignore[call-overload]
+                service, config=_CLIENT_CONFIG
+            )
+        return self._clients[service]
 
     @cached_property
     def dynamodb(self) -> Any:
