@@ -91,11 +91,9 @@ def _alert(
         "dedup_key": f"{tool}:{key}",
         "links": http_link(alert.get("generatorURL"), "source")
         + http_link(annotations.get("runbook_url"), "runbook"),
+        "occurred_at": timestamp(alert.get("startsAt"), f"{path}.startsAt"),
         "metrics": _values(alert.get("values"), f"{path}.values"),
     }
-    started = timestamp(alert.get("startsAt"), f"{path}.startsAt")
-    if started:
-        document["occurred_at"] = started
     return document
 
 

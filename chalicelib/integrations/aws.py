@@ -116,12 +116,10 @@ def from_sns_alarm(message: str, defaults: IntegrationDefaults) -> list[Document
             "metric": trigger.get("MetricName"),
             "namespace": trigger.get("Namespace"),
         },
+        "occurred_at": timestamp(alarm.get("StateChangeTime"), "Message.StateChangeTime"),
         "dedup_key": f"cloudwatch:{arn}",
         "metrics": metrics,
     }
-    changed = timestamp(alarm.get("StateChangeTime"), "Message.StateChangeTime")
-    if changed:
-        document["occurred_at"] = changed
     return [document]
 
 
@@ -157,12 +155,10 @@ def _alarm_state_change(body: Any, detail: Any, origin: str) -> list[Document]:
             ).get("value"),
             "state": value,
         },
+        "occurred_at": timestamp(body.get("time"), "time"),
         "dedup_key": f"cloudwatch:{arn}",
         "metrics": metrics,
     }
-    changed = timestamp(body.get("time"), "time")
-    if changed:
-        document["occurred_at"] = changed
     return [document]
 
 

@@ -108,11 +108,9 @@ def from_cap(root: ElementTree.Element, defaults: IntegrationDefaults) -> list[D
         },
         "dedup_key": dedup_key[:255],
         "metrics": first_info.get("metrics", {}),
+        "occurred_at": timestamp(field(root, "sent", True), "sent"),
         "links": http_link(first_info.get("web"), "web"),
     }
-    sent = timestamp(field(root, "sent", True), "sent")
-    if sent:
-        document["occurred_at"] = sent
     return [document]
 
 

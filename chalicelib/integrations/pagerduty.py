@@ -73,6 +73,7 @@ def from_pagerduty(payload: Any, defaults: IntegrationDefaults) -> list[Document
             "client": body.get("client"),
             "client_url": body.get("client_url"),
         },
+        "occurred_at": timestamp(event.get("timestamp"), "payload.timestamp"),
         "links": [
             link
             for index, raw in enumerate(items(body.get("links", []), "links"))
@@ -83,7 +84,4 @@ def from_pagerduty(payload: Any, defaults: IntegrationDefaults) -> list[Document
     }
     if dedup_key is not None:
         document["dedup_key"] = dedup_key
-    occurred = timestamp(event.get("timestamp"), "payload.timestamp")
-    if occurred:
-        document["occurred_at"] = occurred
     return [document]
