@@ -13,9 +13,8 @@ INCIDENT_ATTRIBUTE = "tocsin.incident_id"
 class SnsSmsChannel:
     channel = Channel.SMS
 
-    def __init__(self, client: Any, sender_id: str | None = None) -> None:
+    def __init__(self, client: Any) -> None:
         self._client = client
-        self._sender_id = sender_id
 
     def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
         attributes = {
@@ -23,11 +22,6 @@ class SnsSmsChannel:
             "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
             INCIDENT_ATTRIBUTE: {"DataType": "String", "StringValue": incident_id},
         }
-        if self._sender_id:
-            attributes["AWS.SNS.SMS.SenderID"] = {
-                "DataType": "String",
-                "StringValue": self._sender_id,
-            }
         with send_errors("SNS Publish"):
             response = self._client.publish(
                 PhoneNumber=destination, Message=message.body, MessageAttributes=attributes
