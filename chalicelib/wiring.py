@@ -15,7 +15,7 @@ from botocore.config import Config
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.core.dispatch import Dispatcher
-from chalicelib.core.evaluation import Evaluator
+from chalicelib.core.evaluation import Evaluator, Notifier
 from chalicelib.core.ingest import IngestService
 from chalicelib.core.model import Channel
 from chalicelib.core.ports import ChannelSender
@@ -114,11 +114,13 @@ class Container:
         return IngestService(self.events, queue, self.clock)
 
     @cached_property
-    def evaluator(self) -> Evaluator:
+    def notifier(self) -> Notifier:
         dispatch = SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
-        return Evaluator(
-            self.events, self.incidents, self.playbooks, self.directory, dispatch, self.clock
-        )
+        return Notifier(self.incidents, self.playbooks, self.directory, dispatch, self.clock)
+
+    @cached_property
+    def evaluator(self) -> Evaluator:
+        return Evaluator(self.events, self.incidents, self.playbooks, self.notifier, self.clock)
 
     @cached_property
     def scheduled_triggers(self) -> ScheduledTriggers:

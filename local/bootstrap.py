@@ -122,10 +122,13 @@ def seed(
 
 def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path) -> Seeded:
     documents = read_policy_dir(policies)
-    playbook = DynamoPlaybookStore(dynamodb, settings.config_table).save(
-        documents.rules, documents.plans, documents.roles, documents.schedules
+    playbook = documents.validate()
+    DynamoPlaybookStore(dynamodb, settings.config_table).apply(
+        documents.sections, datetime.now(UTC)
     )
-    contacts, rejected = read_contacts_csv(contacts_csv, known_roles=playbook.roles)
+    contacts, rejected = read_contacts_csv(
+        contacts_csv, known_roles=playbook.roles, known_teams=playbook.teams
+    )
     directory = DynamoContactDirectory(dynamodb, settings.contacts_table)
     for contact in contacts:
         directory.put(contact)

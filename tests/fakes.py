@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from chalicelib.core.errors import SendError
 from chalicelib.core.model import Channel, Message, SendReceipt
 from chalicelib.core.ports import ChannelSender
@@ -22,3 +24,13 @@ class ScriptedChannel:
         if failures:
             raise failures.pop(0)
         return self._inner.send(destination, message, incident_id)
+
+
+class FixedClock:
+    """A clock that says what the test sets: ``clock.current = ...``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current

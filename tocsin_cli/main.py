@@ -6,6 +6,11 @@
     tocsin keys revoke NAME
     tocsin contacts import FILE.csv      (per row: created, updated, unchanged or rejected, why)
     tocsin contacts erase CONTACT_ID     (remove, and pseudonymise them in incident records)
+    tocsin policies validate [DIR]       (every error as file:line: path: message)
+    tocsin policies diff [DIR]           (what apply would change)
+    tocsin policies apply [DIR]          (store a new version; the same documents change nothing)
+    tocsin policies export [--version N] (the stored documents as YAML)
+    tocsin policies versions
 
 ``--stage local`` (the default) talks to the local stack on 127.0.0.1:5000; any other stage uses
 your AWS credentials and the tables ``tocsin-<stage>-*`` that infra/ deploys.
@@ -31,9 +36,10 @@ from chalicelib.storage.api_keys import (
     generate_signing_secret,
 )
 from chalicelib.storage.contacts import DynamoContactDirectory
-from chalicelib.storage.erasure import DynamoIncidentScrubber
+from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.playbooks import DynamoPlaybookStore
-from tocsin_cli.contacts import erase_contact, import_contacts, read_contacts_csv
+from tocsin_cli.contacts import import_contacts, read_contacts_csv
+from tocsin_cli.policies import PolicyErrors, diff_sections, dump_sections, read_policy_dir
 
 INTEGRATIONS = ("alertmanager", "grafana", "pagerduty", "opsgenie", "cap")
 LOCAL_ENDPOINT = "http://127.0.0.1:5000"
@@ -93,22 +99,99 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path)
     erase = contacts.add_parser("erase", help="remove a person and pseudonymise their records")
     erase.add_argument("contact_id")
+    policies = commands.add_parser("policies", help="the playbook as code").add_subparsers(
+        dest="action", required=True
+    )
+    for action, text in (
+        ("validate", "check the policy files; exit 1 with every error"),
+        ("diff", "show what apply would change"),
+        ("apply", "store the policy files as the next playbook version"),
+    ):
+        command = policies.add_parser(action, help=text)
+        command.add_argument("directory", nargs="?", type=Path, default=Path("policies"))
+    export = policies.add_parser("export", help="print a stored version as YAML")
+    export.add_argument("--version", type=int, help="default: the current version")
+    policies.add_parser("versions", help="list applied versions")
     return root
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, client: Any = None) -> int:
     arguments = parser().parse_args(argv)
+    if arguments.command == "policies" and arguments.action == "validate":
+        return _validate(arguments.directory, out)
     dynamodb = client or dynamodb_client(arguments.stage, arguments.profile)
     try:
+        if arguments.command == "policies":
+            return _policies(
+                arguments, DynamoPlaybookStore(dynamodb, table(arguments.stage, "config")), out
+            )
         if arguments.command == "contacts":
             return _contacts(arguments, dynamodb, out)
         return _keys(arguments, DynamoApiKeyStore(dynamodb, table(arguments.stage, "config")), out)
+    except PolicyErrors as problems:
+        _print_errors(problems)
+        return 1
     except TocsinError as error:
         print(f"tocsin: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"tocsin: {error.strerror}: {error.filename}", file=sys.stderr)
         return 2
+
+
+def _validate(directory: Path, out: TextIO) -> int:
+    try:
+        playbook = read_policy_dir(directory).validate()
+    except PolicyErrors as problems:
+        _print_errors(problems)
+        return 1
+    print(
+        f"{directory}: valid: {len(playbook.rules)} rules, {len(playbook.plans)} plans, "
+        f"{len(playbook.roles)} roles, {len(playbook.teams)} teams, "
+        f"{len(playbook.schedules)} schedules, {len(playbook.maintenance)} maintenance windows",
+        file=out,
+    )
+    return 0
+
+
+def _print_errors(problems: PolicyErrors) -> None:
+    for error in problems.errors:
+        print(error, file=sys.stderr)
+    print(f"tocsin: {len(problems.errors)} error(s); nothing applied", file=sys.stderr)
+
+
+def _policies(arguments: argparse.Namespace, store: DynamoPlaybookStore, out: TextIO) -> int:
+    if arguments.action == "export":
+        print(dump_sections(store.documents(arguments.version)), end="", file=out)
+        return 0
+    if arguments.action == "versions":
+        current = store.current_version()
+        for row in store.versions():
+            marker = "*" if current and row["version"] == current[0] else " "
+            counts = ", ".join(f"{count} {name}" for name, count in row["summary"].items())
+            print(
+                f"{marker} v{row['version']:<4} {row['applied_at'][:19]}  "
+                f"{row['digest'][:12]}  {counts}",
+                file=out,
+            )
+        return 0
+    documents = read_policy_dir(arguments.directory)
+    documents.validate()
+    changes = diff_sections(store.documents(), documents.sections)
+    current = store.current_version()
+    if arguments.action == "diff":
+        for line in changes or ["no changes"]:
+            print(line, file=out)
+        return 0
+    applied = store.apply(documents.sections, datetime.now(UTC))
+    if not applied.changed:
+        print(f"no changes; version {applied.version} stays current", file=out)
+        return 0
+    for line in changes:
+        print(line, file=out)
+    before = f"version {current[0]}" if current else "nothing"
+    print(f"applied version {applied.version} (was {before})", file=out)
+    return 0
 
 
 def _contacts(arguments: argparse.Namespace, dynamodb: Any, out: TextIO) -> int:
@@ -123,8 +206,10 @@ def _contacts(arguments: argparse.Namespace, dynamodb: Any, out: TextIO) -> int:
             file=out,
         )
         return 0
-    roles = DynamoPlaybookStore(dynamodb, table(stage, "config")).load().roles
-    contacts, rejected = read_contacts_csv(arguments.file, known_roles=roles)
+    playbook = DynamoPlaybookStore(dynamodb, table(stage, "config")).load()
+    contacts, rejected = read_contacts_csv(
+        arguments.file, known_roles=playbook.roles, known_teams=playbook.teams
+    )
     report = import_contacts(contacts, directory, progress=_progress_bar())
     print(
         f"created {len(report.created)}, updated {len(report.updated)}, "

@@ -1,55 +1,104 @@
-"""Decide whether an event activates a response, and say why in words and in a code."""
+"""Decide whether an event activates a response, and say why in words and in a code.
+
+Pure: the same event, playbook, instant and history always give the same verdict. Two steps:
+
+1. :func:`match` finds the first rule (in playbook order) the event fully satisfies: type, source,
+   labels, status, severity, metric conditions, active hours. A maintenance window covering that
+   rule's match suppresses it. When no rule matches, the reason comes from the rule that got
+   furthest, so a near miss ("below threshold: affected_people 120 < 500") is reported.
+2. :func:`admit` applies what the matched rule says about the past: the dedup window, flap
+   damping and its rate limit, from a :class:`History` the caller read from storage.
+
+Verdict codes: ``matched``; ``no_rule_for_type``, ``source_not_covered``, ``label_mismatch``,
+``status_not_covered``, ``below_severity``, ``below_threshold``, ``metric_missing``,
+``outside_time_window`` (no rule matched); ``maintenance``, ``duplicate``, ``flapping``,
+``rate_limited`` (a rule matched and was held back).
+"""
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from chalicelib.core.model import CanonicalEvent
-from chalicelib.core.policy import ActivationRule, Condition, Playbook
+from chalicelib.core.fields import describe_duration
+from chalicelib.core.model import CanonicalEvent, Severity
+from chalicelib.core.policy import ActivationRule, Playbook
+from chalicelib.core.windows import matches_type
 
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
+__all__ = ["NO_HISTORY", "History", "Verdict", "admit", "evaluate", "match", "matches_type"]
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of evaluating one event against the playbook.
-
-    ``code`` is machine-readable (``matched``, ``no_rule_for_type``, ``below_severity``,
-    ``status_not_covered``, ``below_threshold``, ``metric_missing``); ``reason`` is for people.
-    """
+    """The outcome of evaluating one event; ``code`` is for machines, ``reason`` for people."""
 
     activate: bool
     code: str
     reason: str
     rule_id: str | None = None
     plan_id: str | None = None
+    severity: Severity | None = None  # the incident's severity when it activates
+    incident_id: str | None = None  # the earlier incident a held-back event belongs with
 
 
-def evaluate(event: CanonicalEvent, playbook: Playbook) -> Verdict:
-    """The first rule (in playbook order) that the event fully satisfies activates.
+@dataclass(frozen=True)
+class Activation:
+    at: datetime
+    incident_id: str
 
-    When none does, the reason comes from the rule that got furthest, so a near miss
-    ("below threshold: affected_people 120 < 500") is reported rather than "no rule".
-    """
+
+@dataclass(frozen=True)
+class History:
+    """Earlier activations: of the matched rule, and of the event's dedup key (any rule)."""
+
+    rule: tuple[Activation, ...] = ()
+    key: tuple[Activation, ...] = ()
+
+    def rule_since(self, since: datetime) -> list[Activation]:
+        return [activation for activation in self.rule if activation.at > since]
+
+    def key_since(self, since: datetime) -> list[Activation]:
+        return [activation for activation in self.key if activation.at > since]
+
+
+NO_HISTORY = History()
+
+
+def evaluate(
+    event: CanonicalEvent,
+    playbook: Playbook,
+    at: datetime,
+    history: Callable[[ActivationRule], History] = lambda rule: NO_HISTORY,
+) -> Verdict:
+    """:func:`match`, then :func:`admit` with the history of the matched rule."""
+    verdict = match(event, playbook, at)
+    rule = playbook.rule(verdict.rule_id) if verdict.activate and verdict.rule_id else None
+    if rule is None:
+        return verdict
+    return admit(verdict, rule, history(rule) if rule.uses_history else NO_HISTORY, at)
+
+
+def match(event: CanonicalEvent, playbook: Playbook, at: datetime) -> Verdict:
     best_miss: tuple[int, Verdict] | None = None
     for rule in playbook.rules:
-        depth, miss = _check(event, rule)
+        depth, miss = _check(event, rule, at)
         if miss is None:
+            window = playbook.maintenance_covering(event, rule.rule_id, at)
+            if window is not None:
+                return _miss(
+                    rule,
+                    "maintenance",
+                    f"suppressed by maintenance window {window.window_id} "
+                    f"(until {window.end.isoformat()}; rule {rule.rule_id})",
+                )
             return Verdict(
                 activate=True,
                 code="matched",
                 reason=f"matched rule {rule.rule_id}",
                 rule_id=rule.rule_id,
                 plan_id=rule.plan_id,
+                severity=rule.severity_for(event),
             )
         if best_miss is None or depth > best_miss[0]:
             best_miss = (depth, miss)
@@ -62,58 +111,108 @@ def evaluate(event: CanonicalEvent, playbook: Playbook) -> Verdict:
     return best_miss[1]
 
 
-def matches_type(pattern: str, event_type: str) -> bool:
-    """``cyber.*`` matches ``cyber.data_breach`` and ``cyber.x.y``; ``*`` matches everything."""
-    if pattern == "*":
-        return True
-    if pattern.endswith(".*"):
-        return event_type.startswith(pattern[:-1])
-    return pattern == event_type
+def admit(verdict: Verdict, rule: ActivationRule, history: History, at: datetime) -> Verdict:
+    """Hold a matched event back when the rule's dedup window, flap damping or rate limit say so."""
+    if rule.dedup_window is not None:
+        recent = history.key_since(at - rule.dedup_window)
+        if recent:
+            latest = max(recent, key=lambda activation: activation.at)
+            return _held(
+                rule,
+                "duplicate",
+                f"duplicate of incident {latest.incident_id} (opened {_ago(at - latest.at)} ago, "
+                f"within the {describe_duration(rule.dedup_window)} dedup window)",
+                latest.incident_id,
+            )
+    if rule.flap is not None:
+        recent = history.key_since(at - rule.flap.within)
+        if len(recent) >= rule.flap.activations:
+            latest = max(recent, key=lambda activation: activation.at)
+            return _held(
+                rule,
+                "flapping",
+                f"flapping: {len(recent)} incidents for this dedup key in the last "
+                f"{describe_duration(rule.flap.within)} (damped at {rule.flap.activations}); "
+                f"latest is {latest.incident_id}",
+                latest.incident_id,
+            )
+    if rule.rate_limit is not None:
+        recent = history.rule_since(at - rule.rate_limit.per)
+        if len(recent) >= rule.rate_limit.count:
+            latest = max(recent, key=lambda activation: activation.at)
+            return _held(
+                rule,
+                "rate_limited",
+                f"rate limited: rule {rule.rule_id} activated {len(recent)} time"
+                f"{'s' if len(recent) != 1 else ''} in the last "
+                f"{describe_duration(rule.rate_limit.per)} ({rule.rate_limit.describe()}); "
+                f"latest incident {latest.incident_id}",
+                latest.incident_id,
+            )
+    return verdict
 
 
-def _check(event: CanonicalEvent, rule: ActivationRule) -> tuple[int, Verdict | None]:
+def _check(event: CanonicalEvent, rule: ActivationRule, at: datetime) -> tuple[int, Verdict | None]:
     """How far the event got through the rule (0: not even its type), and why it stopped."""
-    if not any(matches_type(pattern, event.type) for pattern in rule.types):
+    scope = rule.scope
+    if not scope.covers_type(event.type):
         return 0, _miss(
             rule, "no_rule_for_type", f"rule {rule.rule_id} does not cover {event.type}"
         )
-    if event.status not in rule.statuses:
+    if not scope.covers_source(event.source):
         return 1, _miss(
+            rule,
+            "source_not_covered",
+            f"source {event.source} is not one of {', '.join(scope.sources)} (rule {rule.rule_id})",
+        )
+    mismatch = scope.labels.first_mismatch(event.labels)
+    if mismatch is not None:
+        return 2, _miss(rule, "label_mismatch", f"{mismatch} (rule {rule.rule_id})")
+    if event.status not in rule.statuses:
+        return 3, _miss(
             rule,
             "status_not_covered",
             f"rule {rule.rule_id} does not activate on {event.status.value} events",
         )
     if event.severity.rank < rule.min_severity.rank:
-        return 2, _miss(
+        return 4, _miss(
             rule,
             "below_severity",
             f"below severity: {event.severity.value} < {rule.min_severity.value} "
             f"(rule {rule.rule_id})",
         )
-    for condition in rule.conditions:
-        failure = _failed_condition(event, condition)
+    if rule.condition is not None:
+        failure = rule.condition.check(event.metrics)
         if failure is not None:
-            code, reason = failure
-            return 3, _miss(rule, code, f"{reason} (rule {rule.rule_id})")
-    return 4, None
-
-
-def _failed_condition(event: CanonicalEvent, condition: Condition) -> tuple[str, str] | None:
-    actual = event.metrics.get(condition.metric)
-    if actual is None:
-        return (
-            "metric_missing",
-            f"metric missing: {condition.metric} (needs {condition.describe()})",
+            return 5, _miss(rule, failure.code, f"{failure.reason} (rule {rule.rule_id})")
+    if rule.active is not None and not rule.active.contains(at):
+        return 6, _miss(
+            rule,
+            "outside_time_window",
+            f"outside time window: rule {rule.rule_id} is active {rule.active.describe()}",
         )
-    if _COMPARE[condition.op](actual, condition.value):
-        return None
-    shortfall = f"{condition.metric} {actual:g} {_negate(condition.op)} {condition.value:g}"
-    return "below_threshold", f"below threshold: {shortfall}"
-
-
-def _negate(op: str) -> str:
-    return {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}[op]
+    return 7, None
 
 
 def _miss(rule: ActivationRule, code: str, reason: str) -> Verdict:
     return Verdict(activate=False, code=code, reason=reason, rule_id=rule.rule_id)
+
+
+def _held(rule: ActivationRule, code: str, reason: str, incident_id: str) -> Verdict:
+    return Verdict(
+        activate=False,
+        code=code,
+        reason=reason,
+        rule_id=rule.rule_id,
+        plan_id=rule.plan_id,
+        incident_id=incident_id,
+    )
+
+
+def _ago(elapsed: timedelta) -> str:
+    seconds = max(0, int(elapsed.total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h"

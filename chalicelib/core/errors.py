@@ -10,6 +10,7 @@ TocsinError
 ├── RateLimited             the key sent too much; retry after (429)
 ├── NotFound                (404)
 ├── InvalidPolicy           a policy document is wrong (names the path)
+│   └── InvalidPolicies     several are: every error, each with its path
 ├── SendError               a channel could not hand a message to AWS
 │   ├── PermanentSendError  retrying cannot help (bad number, opted out, rejected)
 │   └── TransientSendError  throttled or unavailable: retry with backoff
@@ -71,6 +72,16 @@ class InvalidPolicy(TocsinError):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+
+
+class InvalidPolicies(InvalidPolicy):
+    """Every error found in a playbook, so that one validation run shows them all."""
+
+    def __init__(self, errors: list[InvalidPolicy]) -> None:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first.path, first.message + more)
+        self.errors = errors
 
 
 class SendError(TocsinError):

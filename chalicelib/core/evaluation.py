@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.core.activation import Verdict, evaluate
+from chalicelib.core.activation import Verdict, admit, match
+from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
 from chalicelib.core.model import (
     Action,
@@ -25,6 +26,8 @@ from chalicelib.core.ports import (
     PlaybookSource,
 )
 
+_DECIDE_ATTEMPTS = 5
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -42,23 +45,23 @@ class Evaluator:
         events: EventStore,
         incidents: IncidentStore,
         playbooks: PlaybookSource,
-        directory: ContactDirectory,
-        dispatch: DispatchQueue,
+        notifier: Notifier,
         clock: Clock,
     ) -> None:
         self._events = events
         self._incidents = incidents
         self._playbooks = playbooks
-        self._directory = directory
-        self._dispatch = dispatch
+        self._notifier = notifier
         self._clock = clock
 
     def handle(self, received: ReceivedEvent) -> Decision:
         record = self._events.get(received.event_id)
-        if record is not None and record.outcome not in (
-            DecisionOutcome.PENDING,
-            DecisionOutcome.ACTIVATED,
-        ):
+        if record is not None and record.outcome is DecisionOutcome.ACTIVATED:
+            # This event opened its incident, and the invocation may have died before queueing
+            # the notifications: queue them again; the send ledger makes that harmless.
+            assert record.incident_id is not None
+            return self._notify(record.incident_id, record.reason or "")
+        if record is not None and record.outcome is not DecisionOutcome.PENDING:
             return Decision(record.outcome, record.reason or "", record.incident_id)
         action = received.event.action
         if action is Action.TRIGGER:
@@ -67,31 +70,63 @@ class Evaluator:
 
     def _trigger(self, received: ReceivedEvent) -> Decision:
         playbook = self._playbooks.load()
-        verdict = evaluate(received.event, playbook)
-        if not verdict.activate:
-            return self._decide(received, DecisionOutcome.SUPPRESSED, verdict.code, verdict.reason)
-        assert verdict.plan_id is not None and verdict.rule_id is not None
-        result = self._incidents.open(self._new_incident(received, verdict), received, verdict)
-        if result.outcome is OpenOutcome.JOINED:
-            self._incidents.join(result.incident_id, received, self._clock.now())
-            return self._decide(
-                received,
-                DecisionOutcome.UPDATED,
-                "duplicate",
-                f"duplicate of open incident {result.incident_id}",
-                result.incident_id,
-            )
-        # Opened now, or opened by an earlier delivery of this same event that may have died
-        # before queueing its notifications: plan and queue again; the send ledger makes the
-        # second queueing harmless.
-        plan = playbook.plan(verdict.plan_id)
-        contacts = self._directory.contacts_with_roles(plan.roles)
-        notifications = plan_notifications(result.incident_id, plan, contacts)
-        self._record_plan(result.incident_id, notifications)
-        self._dispatch.put_jobs(notifications.jobs)
-        return Decision(
-            DecisionOutcome.ACTIVATED, verdict.reason, result.incident_id, len(notifications.jobs)
+        at = received.received_at
+        for _ in range(_DECIDE_ATTEMPTS):
+            verdict = match(received.event, playbook, at)
+            rule = playbook.rule(verdict.rule_id) if verdict.activate and verdict.rule_id else None
+            snapshot = None
+            # An open incident for the key takes the event, whatever the rule's windows say.
+            if (
+                rule is not None
+                and rule.uses_history
+                and self._incidents.find_open(received.dedup_key) is None
+            ):
+                snapshot = self._incidents.history(
+                    rule.rule_id, received.dedup_key, rule.history_span
+                )
+                verdict = admit(verdict, rule, snapshot.history, at)
+            if not verdict.activate:
+                return self._hold_back(received, verdict)
+            incident = self._new_incident(received, verdict, playbook.version)
+            result = self._incidents.open(incident, received, verdict, snapshot)
+            if result.outcome is OpenOutcome.CONTENDED:
+                continue
+            if result.outcome is OpenOutcome.JOINED:
+                self._incidents.join(result.incident_id, received, self._clock.now())
+                return self._decide(
+                    received,
+                    DecisionOutcome.UPDATED,
+                    "duplicate",
+                    f"duplicate of open incident {result.incident_id}",
+                    result.incident_id,
+                )
+            return self._notify(result.incident_id, verdict.reason)
+        raise TransientError(
+            f"event {received.event_id}: activation history kept changing; will retry"
         )
+
+    def _hold_back(self, received: ReceivedEvent, verdict: Verdict) -> Decision:
+        """Record why nothing opened; an earlier incident the event belongs with says so too."""
+        if verdict.incident_id is not None:
+            self._incidents.append(
+                verdict.incident_id,
+                [
+                    TimelineEntry(
+                        at=self._clock.now(),
+                        kind="held_back",
+                        summary=f"event from {received.event.source} held back: {verdict.reason}",
+                        data={"event_id": received.event_id, "code": verdict.code},
+                        key=f"held-{received.event_id}",
+                    )
+                ],
+            )
+        return self._decide(
+            received, DecisionOutcome.SUPPRESSED, verdict.code, verdict.reason, verdict.incident_id
+        )
+
+    def _notify(self, incident_id: str, reason: str) -> Decision:
+        jobs = self._notifier.notify(incident_id)
+        return Decision(DecisionOutcome.ACTIVATED, reason, incident_id, jobs)
 
     def _follow_up(self, received: ReceivedEvent) -> Decision:
         """Acknowledge or resolve the open incident with the event's dedup key."""
@@ -141,7 +176,7 @@ class Evaluator:
         )
         return Decision(outcome, reason, incident_id)
 
-    def _new_incident(self, received: ReceivedEvent, verdict: Verdict) -> Incident:
+    def _new_incident(self, received: ReceivedEvent, verdict: Verdict, version: int) -> Incident:
         event = received.event
         now = self._clock.now()
         assert verdict.rule_id is not None and verdict.plan_id is not None
@@ -150,14 +185,48 @@ class Evaluator:
             status=IncidentStatus.OPEN,
             title=event.summary,
             type=event.type,
-            severity=event.severity,
+            severity=verdict.severity or event.severity,
             event_status=event.status,
             dedup_key=received.dedup_key,
             rule_id=verdict.rule_id,
             plan_id=verdict.plan_id,
             opened_at=now,
             updated_at=now,
+            playbook_version=version,
         )
+
+
+class Notifier:
+    """Plans who an open incident's response plan reaches, records it, and queues the jobs.
+
+    Uses the playbook version the incident started with. Safe to repeat: timeline entries are
+    keyed and the send ledger drops jobs already sent.
+    """
+
+    def __init__(
+        self,
+        incidents: IncidentStore,
+        playbooks: PlaybookSource,
+        directory: ContactDirectory,
+        dispatch: DispatchQueue,
+        clock: Clock,
+    ) -> None:
+        self._incidents = incidents
+        self._playbooks = playbooks
+        self._directory = directory
+        self._dispatch = dispatch
+        self._clock = clock
+
+    def notify(self, incident_id: str) -> int:
+        incident = self._incidents.get(incident_id)
+        if incident is None:
+            raise TransientError(f"incident {incident_id} not readable yet")
+        plan = self._playbooks.load_version(incident.playbook_version).plan(incident.plan_id)
+        contacts = self._directory.members(plan.roles, plan.teams)
+        notifications = plan_notifications(incident_id, plan, contacts)
+        self._record_plan(incident_id, notifications)
+        self._dispatch.put_jobs(notifications.jobs)
+        return len(notifications.jobs)
 
     def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:
         at = self._clock.now()
@@ -175,8 +244,8 @@ class Evaluator:
             TimelineEntry(
                 at=at,
                 kind="unreachable",
-                summary=gap.reason,
-                data={"role": gap.role, "contact_id": gap.contact_id},
+                summary=f"{gap.role}: {gap.reason}",
+                data={"group": gap.role, "contact_id": gap.contact_id},
                 key=f"gap-{gap.role}-{gap.contact_id or 'none'}-{index}",
             )
             for index, gap in enumerate(notifications.gaps)

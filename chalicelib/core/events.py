@@ -16,6 +16,8 @@ MAX_SOURCE = 255
 MAX_DEDUP_KEY = 255
 MAX_METRICS = 50
 MAX_LINKS = 20
+MAX_LABELS = 50
+MAX_LABEL_VALUE = 255
 
 _TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*")
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -33,6 +35,7 @@ _FIELDS = frozenset(
         "dedup_key",
         "occurred_at",
         "links",
+        "labels",
     }
 )
 
@@ -72,6 +75,7 @@ def parse_event(document: Any) -> CanonicalEvent:
         dedup_key=dedup_key,
         occurred_at=_timestamp(document, "occurred_at"),
         links=_links(document),
+        labels=_labels(document),
     )
 
 
@@ -148,6 +152,26 @@ def _metrics(document: Mapping[str, Any]) -> dict[str, float]:
     return metrics
 
 
+def _labels(document: Mapping[str, Any]) -> dict[str, str]:
+    value = document.get("labels")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidEvent("labels", f"must be an object of strings, not {_json_type(value)}")
+    if len(value) > MAX_LABELS:
+        raise InvalidEvent("labels", f"must have at most {MAX_LABELS} entries")
+    labels: dict[str, str] = {}
+    for name, text in value.items():
+        if not _METRIC_NAME.fullmatch(name):
+            raise InvalidEvent(f"labels.{name}", "name must be letters, digits and underscores")
+        if not isinstance(text, str):
+            raise InvalidEvent(f"labels.{name}", f"must be a string, not {_json_type(text)}")
+        if len(text) > MAX_LABEL_VALUE:
+            raise InvalidEvent(f"labels.{name}", f"must be at most {MAX_LABEL_VALUE} characters")
+        labels[name] = text
+    return labels
+
+
 def _timestamp(document: Mapping[str, Any], name: str) -> datetime | None:
     value = document.get(name)
     if value is None:
@@ -217,6 +241,8 @@ def event_to_document(event: CanonicalEvent) -> dict[str, Any]:
         document["dedup_key"] = event.dedup_key
     if event.occurred_at is not None:
         document["occurred_at"] = event.occurred_at.isoformat()
+    if event.labels:
+        document["labels"] = event.labels
     if event.links:
         document["links"] = [{"href": link.href, "text": link.text} for link in event.links]
     return document

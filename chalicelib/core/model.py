@@ -65,6 +65,7 @@ class CanonicalEvent:
     dedup_key: str | None = None
     occurred_at: datetime | None = None
     links: tuple[Link, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)  # e.g. env=prod, for rules to match
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Incident:
     updated_at: datetime
     event_count: int = 1
     resolved_at: datetime | None = None
+    playbook_version: int = 0  # the playbook it started with, kept for its whole life
 
     @property
     def is_exercise(self) -> bool:
@@ -111,7 +113,12 @@ class Incident:
 
 @dataclass(frozen=True)
 class Contact:
-    """A person who can be reached. Personal data: never logged, never in git."""
+    """A person who can be reached. Personal data: never logged, never in git.
+
+    ``consents``: the channels the person agreed to be reached on (None: every channel they
+    gave an address for). ``opted_out``: channels they switched off (an SMS STOP, say); an
+    opt-out wins over consent and is honoured before sending.
+    """
 
     contact_id: str
     name: str
@@ -119,9 +126,24 @@ class Contact:
     language: str = "en"
     phone: str | None = None
     email: str | None = None
+    teams: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    push_tokens: tuple[str, ...] = ()  # "apns:<token>" or "fcm:<token>"
+    consents: frozenset[Channel] | None = None
+    opted_out: frozenset[Channel] = frozenset()
 
     def destination(self, channel: Channel) -> str | None:
         return self.phone if channel is Channel.SMS else self.email
+
+    def unreachable_on(self, channel: Channel) -> str | None:
+        """Why ``channel`` cannot be used for this person, or None when it can."""
+        if self.destination(channel) is None:
+            return f"no {channel.value} address"
+        if channel in self.opted_out:
+            return f"opted out of {channel.value}"
+        if self.consents is not None and channel not in self.consents:
+            return f"no consent for {channel.value}"
+        return None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ class Gap:
     """Someone (or some role) the plan names that cannot be reached, and why."""
 
     reason: str
-    role: str
+    role: str  # the group the plan named: "role it-security" or "team site-aarhus"
     contact_id: str | None = None
 
 
@@ -31,7 +31,7 @@ class NotificationPlan:
 def plan_notifications(
     incident_id: str, plan: ResponsePlan, contacts: Iterable[Contact], step: int = 0
 ) -> NotificationPlan:
-    """One job per (contact, channel), however many of the plan's roles the contact holds.
+    """One job per (contact, channel), however many of the plan's groups the contact is in.
 
     Contacts are visited in id order so the same inputs always give the same jobs.
     """
@@ -39,18 +39,20 @@ def plan_notifications(
     jobs: dict[tuple[str, str], NotificationJob] = {}
     gaps: list[Gap] = []
     for target in plan.targets:
-        holders = [contact for contact in ordered if target.role in contact.roles]
+        holders = [
+            contact
+            for contact in ordered
+            if (target.role and target.role in contact.roles)
+            or (target.team and target.team in contact.teams)
+        ]
         if not holders:
-            gaps.append(Gap(reason=f"nobody holds role {target.role}", role=target.role))
+            gaps.append(Gap(reason=f"nobody in {target.group}", role=target.group))
         for contact in holders:
             for channel in target.channels:
-                if contact.destination(channel) is None:
+                unreachable = contact.unreachable_on(channel)
+                if unreachable is not None:
                     gaps.append(
-                        Gap(
-                            reason=f"no {channel.value} address",
-                            role=target.role,
-                            contact_id=contact.contact_id,
-                        )
+                        Gap(reason=unreachable, role=target.group, contact_id=contact.contact_id)
                     )
                     continue
                 key = (contact.contact_id, channel.value)

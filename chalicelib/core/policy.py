@@ -1,55 +1,123 @@
-"""The playbook: activation rules, response plans and roles, parsed from plain documents.
+"""The playbook: activation rules, response plans, roles, teams, schedules and maintenance windows.
 
-Documents come from ``policies/*.yaml`` (through the loader) or from DynamoDB (as JSON); both
-go through :func:`parse_playbook`, so what is stored is exactly what was validated.
+Documents come from ``policies/*.yaml`` (through the CLI's loader) or from DynamoDB (as JSON);
+both go through :func:`parse_playbook`, so what is stored is exactly what was validated. Every
+document is checked, and every error is reported with the path of the field at fault
+(``rules[3].match.types[0]``), so one run of ``tocsin policies validate`` shows them all.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
-from chalicelib.core.errors import InvalidPolicy
-from chalicelib.core.model import Channel, EventStatus, Severity
+from chalicelib.core.conditions import Condition, parse_conditions
+from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
+from chalicelib.core.fields import (
+    Collector,
+    describe_duration,
+    read_choice,
+    read_count,
+    read_duration,
+    read_identifier,
+    read_list,
+    read_object,
+    read_string,
+)
+from chalicelib.core.model import CanonicalEvent, Channel, EventStatus, Severity
 from chalicelib.core.schedules import ScheduledTrigger, parse_schedule
+from chalicelib.core.windows import (
+    ActiveHours,
+    EventScope,
+    MaintenanceWindow,
+    parse_active_hours,
+    parse_maintenance,
+    parse_scope,
+)
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_TYPE_PATTERN = re.compile(r"(\*|[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*(\.\*)?)")
-_C = TypeVar("_C", Channel, EventStatus, Severity)
-COMPARISONS = (">=", ">", "<=", "<", "==", "!=")
+SECTIONS = ("roles", "teams", "plans", "rules", "schedules", "maintenance")
+DEFAULT_STATUSES = ("actual", "exercise")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
-class Condition:
-    """A comparison of one event metric against a threshold, e.g. ``affected_people >= 500``."""
+class RateLimit:
+    """At most ``count`` activations of the rule per ``per``."""
 
-    metric: str
-    op: str
-    value: float
+    count: int
+    per: timedelta
 
     def describe(self) -> str:
-        return f"{self.metric} {self.op} {self.value:g}"
+        return f"at most {self.count} per {describe_duration(self.per)}"
+
+
+@dataclass(frozen=True)
+class FlapDamping:
+    """A dedup key that opened ``activations`` incidents within ``within`` is flapping."""
+
+    activations: int
+    within: timedelta
 
 
 @dataclass(frozen=True)
 class ActivationRule:
     rule_id: str
     description: str
-    types: tuple[str, ...]
+    scope: EventScope
     min_severity: Severity
     statuses: tuple[EventStatus, ...]
-    conditions: tuple[Condition, ...]
+    condition: Condition | None
     plan_id: str
+    active: ActiveHours | None = None
+    dedup_window: timedelta | None = None
+    rate_limit: RateLimit | None = None
+    flap: FlapDamping | None = None
+    severity: Severity | None = None  # the incident's severity; None keeps the event's
+
+    @property
+    def uses_history(self) -> bool:
+        """Whether deciding needs what happened before (windows, limits, damping)."""
+        return bool(self.dedup_window or self.rate_limit or self.flap)
+
+    @property
+    def history_span(self) -> timedelta:
+        """How far back this rule looks into its own and its dedup keys' activations."""
+        spans = [timedelta(0)]
+        spans += [self.dedup_window] if self.dedup_window else []
+        spans += [self.rate_limit.per] if self.rate_limit else []
+        spans += [self.flap.within] if self.flap else []
+        return max(spans)
+
+    def severity_for(self, event: CanonicalEvent) -> Severity:
+        return self.severity or event.severity
 
 
 @dataclass(frozen=True)
 class PlanTarget:
-    """Everyone holding ``role`` is reached on each of ``channels``."""
+    """Everyone holding ``role`` (or in ``team``) is reached on each of ``channels``."""
 
-    role: str
     channels: tuple[Channel, ...]
+    role: str | None = None
+    team: str | None = None
+
+    @property
+    def group(self) -> str:
+        return f"role {self.role}" if self.role else f"team {self.team}"
+
+
+@dataclass(frozen=True)
+class ManualActivation:
+    """Who may start a plan by hand, and who must approve it first (the two-person rule)."""
+
+    roles: tuple[str, ...]
+    approver_roles: tuple[str, ...] = ()
+
+    @property
+    def needs_approval(self) -> bool:
+        return bool(self.approver_roles)
 
 
 @dataclass(frozen=True)
@@ -57,10 +125,15 @@ class ResponsePlan:
     plan_id: str
     title: str
     targets: tuple[PlanTarget, ...]
+    manual: ManualActivation | None = None
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(target.role for target in self.targets))
+        return tuple(dict.fromkeys(t.role for t in self.targets if t.role))
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.team for t in self.targets if t.team))
 
 
 @dataclass(frozen=True)
@@ -68,179 +141,276 @@ class Playbook:
     rules: tuple[ActivationRule, ...]
     plans: Mapping[str, ResponsePlan]
     roles: Mapping[str, str]
+    teams: Mapping[str, str] = field(default_factory=dict)
     schedules: tuple[ScheduledTrigger, ...] = ()
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+    version: int = 0  # set by the store: 0 for a playbook that was never applied
 
     def plan(self, plan_id: str) -> ResponsePlan:
         return self.plans[plan_id]
 
+    def rule(self, rule_id: str) -> ActivationRule | None:
+        return next((rule for rule in self.rules if rule.rule_id == rule_id), None)
 
-def parse_playbook(
-    rules: Sequence[Any],
-    plans: Sequence[Any],
-    roles: Sequence[Any],
-    schedules: Sequence[Any] = (),
-) -> Playbook:
-    """Validate the documents together (references must resolve)."""
-    parsed_roles = _parse_roles(roles)
-    parsed_plans = {}
-    for index, document in enumerate(_list(plans, "plans")):
-        plan = _parse_plan(document, f"plans[{index}]", parsed_roles)
-        if plan.plan_id in parsed_plans:
-            raise InvalidPolicy(f"plans[{index}].id", f"duplicate plan id {plan.plan_id!r}")
-        parsed_plans[plan.plan_id] = plan
-    parsed_rules: list[ActivationRule] = []
-    for index, document in enumerate(_list(rules, "rules")):
-        rule = _parse_rule(document, f"rules[{index}]")
-        if rule.plan_id not in parsed_plans:
-            raise InvalidPolicy(f"rules[{index}].plan", f"no response plan {rule.plan_id!r}")
-        if any(existing.rule_id == rule.rule_id for existing in parsed_rules):
-            raise InvalidPolicy(f"rules[{index}].id", f"duplicate rule id {rule.rule_id!r}")
-        parsed_rules.append(rule)
-    parsed_schedules: list[ScheduledTrigger] = []
-    for index, document in enumerate(_list(schedules, "schedules")):
-        schedule = parse_schedule(document, f"schedules[{index}]")
-        if any(known.schedule_id == schedule.schedule_id for known in parsed_schedules):
-            raise InvalidPolicy(
-                f"schedules[{index}].id", f"duplicate schedule id {schedule.schedule_id!r}"
-            )
-        parsed_schedules.append(schedule)
+    def maintenance_covering(
+        self, event: CanonicalEvent, rule_id: str, at: datetime
+    ) -> MaintenanceWindow | None:
+        return next((w for w in self.maintenance if w.covers(event, rule_id, at)), None)
+
+
+def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> Playbook:
+    """Validate every section together (references must resolve); all errors at once."""
+    unknown = sorted(set(documents) - set(SECTIONS))
+    if unknown:
+        raise InvalidPolicy(unknown[0], f"unknown section; expected {', '.join(SECTIONS)}")
+    errors: list[InvalidPolicy] = []
+
+    def section(name: str, parse: Callable[[Any, str], _T], key: Callable[[_T], str]) -> list[_T]:
+        try:
+            items = read_list(documents.get(name, []), name)
+        except InvalidPolicy as error:
+            errors.append(error)
+            return []
+        parsed: dict[str, _T] = {}
+        for index, document in enumerate(items):
+            path = f"{name}[{index}]"
+            try:
+                value = parse(document, path)
+            except InvalidPolicies as invalid:
+                errors.extend(invalid.errors)
+                continue
+            except InvalidPolicy as invalid:
+                errors.append(invalid)
+                continue
+            if key(value) in parsed:
+                errors.append(InvalidPolicy(f"{path}.id", f"duplicate id {key(value)!r}"))
+            parsed.setdefault(key(value), value)
+        return list(parsed.values())
+
+    roles = dict(section("roles", _parse_named, lambda item: item[0]))
+    teams = dict(section("teams", _parse_named, lambda item: item[0]))
+    plans = section(
+        "plans", lambda doc, path: _parse_plan(doc, path, roles, teams), lambda p: p.plan_id
+    )
+    plan_ids = _declared_ids(documents.get("plans"))
+    rules = section(
+        "rules", lambda doc, path: _parse_rule(doc, path, plan_ids), lambda r: r.rule_id
+    )
+    schedules = section("schedules", parse_schedule, lambda schedule: schedule.schedule_id)
+    rule_ids = _declared_ids(documents.get("rules"))
+    maintenance = section(
+        "maintenance",
+        lambda doc, path: _checked_window(parse_maintenance(doc, path), path, rule_ids),
+        lambda window: window.window_id,
+    )
+    if errors:
+        raise InvalidPolicies(errors)
     return Playbook(
-        rules=tuple(parsed_rules),
-        plans=parsed_plans,
-        roles=parsed_roles,
-        schedules=tuple(parsed_schedules),
+        rules=tuple(rules),
+        plans={plan.plan_id: plan for plan in plans},
+        roles=roles,
+        teams=teams,
+        schedules=tuple(schedules),
+        maintenance=tuple(maintenance),
+        version=version,
     )
 
 
-def _parse_roles(documents: Sequence[Any]) -> dict[str, str]:
-    roles: dict[str, str] = {}
-    for index, document in enumerate(_list(documents, "roles")):
-        path = f"roles[{index}]"
-        fields = _object(document, path, required={"id"}, optional={"description"})
-        role_id = _identifier(fields["id"], f"{path}.id")
-        if role_id in roles:
-            raise InvalidPolicy(f"{path}.id", f"duplicate role id {role_id!r}")
-        roles[role_id] = _string(fields.get("description", ""), f"{path}.description")
-    return roles
+def _declared_ids(documents: Any) -> set[str]:
+    """The ids the documents declare, valid or not, so that one broken document is reported
+    once, not again by everything that refers to it."""
+    if not isinstance(documents, list | tuple):
+        return set()
+    return {str(doc["id"]) for doc in documents if isinstance(doc, Mapping) and "id" in doc}
 
 
-def _parse_plan(document: Any, path: str, roles: Mapping[str, str]) -> ResponsePlan:
-    fields = _object(document, path, required={"id", "title", "notify"}, optional=set())
-    targets = []
-    for index, target in enumerate(_list(fields["notify"], f"{path}.notify")):
+def _parse_named(document: Any, path: str) -> tuple[str, str]:
+    fields = read_object(document, path, required={"id"}, optional={"description"})
+    return (
+        read_identifier(fields["id"], f"{path}.id"),
+        read_string(fields.get("description", ""), f"{path}.description"),
+    )
+
+
+def _parse_plan(
+    document: Any, path: str, roles: Mapping[str, str], teams: Mapping[str, str]
+) -> ResponsePlan:
+    fields = read_object(document, path, required={"id", "title", "notify"}, optional={"manual"})
+    found = Collector()
+    targets: list[PlanTarget | None] = []
+    no_targets: Sequence[Any] = []
+    for index, target in enumerate(
+        found.read(lambda: read_list(fields["notify"], f"{path}.notify"), no_targets)
+    ):
         where = f"{path}.notify[{index}]"
-        target_fields = _object(target, where, required={"role", "channels"}, optional=set())
-        role = _identifier(target_fields["role"], f"{where}.role")
-        if role not in roles:
-            raise InvalidPolicy(f"{where}.role", f"unknown role {role!r}")
-        channels = tuple(
-            _choice(channel, f"{where}.channels[{position}]", Channel)
-            for position, channel in enumerate(
-                _list(target_fields["channels"], f"{where}.channels")
-            )
-        )
-        if not channels:
-            raise InvalidPolicy(f"{where}.channels", "must name at least one channel")
-        targets.append(PlanTarget(role=role, channels=channels))
-    if not targets:
-        raise InvalidPolicy(f"{path}.notify", "must name at least one role")
-    return ResponsePlan(
-        plan_id=_identifier(fields["id"], f"{path}.id"),
-        title=_string(fields["title"], f"{path}.title"),
-        targets=tuple(targets),
+        targets.append(found.read(partial(_parse_target, target, where, roles, teams), None))
+    if not targets and not found.errors:
+        found.errors.append(InvalidPolicy(f"{path}.notify", "must name at least one role or team"))
+    plan = ResponsePlan(
+        plan_id=found.read(lambda: read_identifier(fields["id"], f"{path}.id"), ""),
+        title=found.read(lambda: read_string(fields["title"], f"{path}.title"), ""),
+        targets=tuple(target for target in targets if target is not None),
+        manual=found.read(
+            lambda: _optional(fields, "manual", path, lambda v, p: _parse_manual(v, p, roles)),
+            None,
+        ),
     )
+    found.check()
+    return plan
 
 
-def _parse_rule(document: Any, path: str) -> ActivationRule:
-    fields = _object(
-        document, path, required={"id", "match", "plan"}, optional={"description", "conditions"}
+def _parse_target(
+    document: Any, where: str, roles: Mapping[str, str], teams: Mapping[str, str]
+) -> PlanTarget:
+    spec = read_object(document, where, required={"channels"}, optional={"role", "team"})
+    if ("role" in spec) == ("team" in spec):
+        raise InvalidPolicy(where, "must name exactly one of role or team")
+    role = _known(spec["role"], f"{where}.role", roles, "role") if "role" in spec else None
+    team = _known(spec["team"], f"{where}.team", teams, "team") if "team" in spec else None
+    channels = tuple(
+        read_choice(channel, f"{where}.channels[{position}]", Channel)
+        for position, channel in enumerate(read_list(spec["channels"], f"{where}.channels"))
     )
-    match = _object(
-        fields["match"], f"{path}.match", required={"types"}, optional={"min_severity", "statuses"}
+    if not channels:
+        raise InvalidPolicy(f"{where}.channels", "must name at least one channel")
+    return PlanTarget(channels=channels, role=role, team=team)
+
+
+def _parse_manual(document: Any, path: str, roles: Mapping[str, str]) -> ManualActivation:
+    fields = read_object(document, path, required={"roles"}, optional={"approval"})
+    allowed = tuple(
+        _known(role, f"{path}.roles[{index}]", roles, "role")
+        for index, role in enumerate(read_list(fields["roles"], f"{path}.roles"))
     )
-    types = tuple(
-        _type_pattern(value, f"{path}.match.types[{index}]")
-        for index, value in enumerate(_list(match["types"], f"{path}.match.types"))
-    )
-    if not types:
-        raise InvalidPolicy(f"{path}.match.types", "must name at least one event type")
-    statuses = tuple(
-        _choice(value, f"{path}.match.statuses[{index}]", EventStatus)
-        for index, value in enumerate(
-            _list(match.get("statuses", ["actual", "exercise"]), f"{path}.match.statuses")
+    if not allowed:
+        raise InvalidPolicy(f"{path}.roles", "must name at least one role")
+    approval = fields.get("approval")
+    approvers: tuple[str, ...] = ()
+    if approval is not None:
+        spec = read_object(approval, f"{path}.approval", required={"roles"}, optional=set())
+        approvers = tuple(
+            _known(role, f"{path}.approval.roles[{index}]", roles, "role")
+            for index, role in enumerate(read_list(spec["roles"], f"{path}.approval.roles"))
         )
+        if not approvers:
+            raise InvalidPolicy(f"{path}.approval.roles", "must name at least one role")
+    return ManualActivation(roles=allowed, approver_roles=approvers)
+
+
+_ANY_TYPE: Mapping[str, Any] = {"types": ["*"]}
+_NO_STATUSES: tuple[EventStatus, ...] = ()
+_RULE_FIELDS = {"description", "conditions", "active", "dedup_window", "rate_limit", "flap"}
+
+
+def _parse_rule(document: Any, path: str, plan_ids: set[str]) -> ActivationRule:
+    fields = read_object(
+        document, path, required={"id", "match", "plan"}, optional=_RULE_FIELDS | {"severity"}
     )
-    conditions = tuple(
-        _parse_condition(value, f"{path}.conditions[{index}]")
-        for index, value in enumerate(_list(fields.get("conditions", []), f"{path}.conditions"))
+    found = Collector()
+    match = found.read(
+        lambda: read_object(
+            fields["match"],
+            f"{path}.match",
+            required={"types"},
+            optional={"sources", "min_severity", "statuses", "labels"},
+        ),
+        _ANY_TYPE,
     )
-    return ActivationRule(
-        rule_id=_identifier(fields["id"], f"{path}.id"),
-        description=_string(fields.get("description", ""), f"{path}.description"),
-        types=types,
-        min_severity=_choice(
+    scope = found.read(lambda: _rule_scope(match, f"{path}.match"), EventScope())
+    statuses = found.read(lambda: _statuses(match, f"{path}.match.statuses"), _NO_STATUSES)
+    min_severity = found.read(
+        lambda: read_choice(
             match.get("min_severity", "info"), f"{path}.match.min_severity", Severity
         ),
+        Severity.INFO,
+    )
+    plan_id = found.read(lambda: _plan_reference(fields["plan"], f"{path}.plan", plan_ids), "")
+    rule = ActivationRule(
+        rule_id=found.read(lambda: read_identifier(fields["id"], f"{path}.id"), ""),
+        description=found.read(
+            lambda: read_string(fields.get("description", ""), f"{path}.description"), ""
+        ),
+        scope=scope,
+        min_severity=min_severity,
         statuses=statuses,
-        conditions=conditions,
-        plan_id=_identifier(fields["plan"], f"{path}.plan"),
+        condition=found.read(
+            lambda: parse_conditions(fields.get("conditions"), f"{path}.conditions"), None
+        ),
+        plan_id=plan_id,
+        active=found.read(lambda: _optional(fields, "active", path, parse_active_hours), None),
+        dedup_window=found.read(
+            lambda: _optional(fields, "dedup_window", path, read_duration), None
+        ),
+        rate_limit=found.read(
+            lambda: _optional(fields, "rate_limit", path, _parse_rate_limit), None
+        ),
+        flap=found.read(lambda: _optional(fields, "flap", path, _parse_flap), None),
+        severity=found.read(
+            lambda: _optional(fields, "severity", path, lambda v, p: read_choice(v, p, Severity)),
+            None,
+        ),
+    )
+    found.check()
+    return rule
+
+
+def _rule_scope(match: Mapping[str, Any], path: str) -> EventScope:
+    scope = parse_scope(match, path)
+    if not scope.types:
+        raise InvalidPolicy(f"{path}.types", "must name at least one event type (or '*')")
+    return scope
+
+
+def _statuses(match: Mapping[str, Any], path: str) -> tuple[EventStatus, ...]:
+    statuses = tuple(
+        read_choice(value, f"{path}[{index}]", EventStatus)
+        for index, value in enumerate(
+            read_list(match.get("statuses", list(DEFAULT_STATUSES)), path)
+        )
+    )
+    if not statuses:
+        raise InvalidPolicy(path, "must name at least one status")
+    return statuses
+
+
+def _plan_reference(value: Any, path: str, plan_ids: set[str]) -> str:
+    plan_id = read_identifier(value, path)
+    if plan_id not in plan_ids:
+        raise InvalidPolicy(path, f"no response plan {plan_id!r}")
+    return plan_id
+
+
+def _parse_rate_limit(document: Any, path: str) -> RateLimit:
+    fields = read_object(document, path, required={"count", "per"}, optional=set())
+    return RateLimit(
+        count=read_count(fields["count"], f"{path}.count"),
+        per=read_duration(fields["per"], f"{path}.per"),
     )
 
 
-def _parse_condition(document: Any, path: str) -> Condition:
-    fields = _object(document, path, required={"metric", "op", "value"}, optional=set())
-    op = fields["op"]
-    if op not in COMPARISONS:
-        raise InvalidPolicy(f"{path}.op", f"must be one of {' '.join(COMPARISONS)}; got {op!r}")
-    value = fields["value"]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidPolicy(f"{path}.value", "must be a number")
-    return Condition(metric=_string(fields["metric"], f"{path}.metric"), op=op, value=float(value))
+def _parse_flap(document: Any, path: str) -> FlapDamping:
+    fields = read_object(document, path, required={"activations", "within"}, optional=set())
+    return FlapDamping(
+        activations=read_count(fields["activations"], f"{path}.activations", minimum=2),
+        within=read_duration(fields["within"], f"{path}.within"),
+    )
 
 
-def _object(document: Any, path: str, required: set[str], optional: set[str]) -> Mapping[str, Any]:
-    if not isinstance(document, Mapping):
-        raise InvalidPolicy(path, "must be a mapping")
-    for name in sorted(required):
-        if name not in document:
-            raise InvalidPolicy(f"{path}.{name}", "is required")
-    unknown = sorted(set(document) - required - optional)
-    if unknown:
-        raise InvalidPolicy(f"{path}.{unknown[0]}", "unknown field")
-    return document
+def _optional(
+    fields: Mapping[str, Any], name: str, path: str, parse: Callable[[Any, str], _T]
+) -> _T | None:
+    return parse(fields[name], f"{path}.{name}") if fields.get(name) is not None else None
 
 
-def _list(value: Any, path: str) -> Sequence[Any]:
-    if not isinstance(value, list | tuple):
-        raise InvalidPolicy(path, "must be a list")
-    return value
+def _known(value: Any, path: str, known: Mapping[str, str], kind: str) -> str:
+    identifier = read_identifier(value, path)
+    if identifier not in known:
+        raise InvalidPolicy(path, f"unknown {kind} {identifier!r}")
+    return identifier
 
 
-def _string(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidPolicy(path, "must be a string")
-    return value
-
-
-def _identifier(value: Any, path: str) -> str:
-    text = _string(value, path)
-    if not _ID.fullmatch(text):
-        raise InvalidPolicy(path, f"{text!r} is not an id (lower-case letters, digits, '-')")
-    return text
-
-
-def _type_pattern(value: Any, path: str) -> str:
-    text = _string(value, path)
-    if not _TYPE_PATTERN.fullmatch(text):
-        raise InvalidPolicy(path, f"{text!r} is not an event type or a pattern such as 'cyber.*'")
-    return text
-
-
-def _choice(value: Any, path: str, kind: type[_C]) -> _C:
-    allowed = ", ".join(member.value for member in kind)
-    if not isinstance(value, str):
-        raise InvalidPolicy(path, f"must be one of {allowed}")
-    try:
-        return kind(value)
-    except ValueError:
-        raise InvalidPolicy(path, f"must be one of {allowed}; got {value!r}") from None
+def _checked_window(window: MaintenanceWindow, path: str, rule_ids: set[str]) -> MaintenanceWindow:
+    for index, rule_id in enumerate(window.rules):
+        if rule_id not in rule_ids:
+            raise InvalidPolicy(f"{path}.rules[{index}]", f"no activation rule {rule_id!r}")
+    return window

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from chalicelib.core.activation import Verdict
+from chalicelib.core.activation import History, Verdict
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -28,11 +28,17 @@ class Clock(Protocol):
 
 
 class PlaybookSource(Protocol):
-    def load(self) -> Playbook: ...
+    def load(self) -> Playbook:
+        """The version in force (possibly a few seconds stale)."""
+        ...
+
+    def load_version(self, version: int) -> Playbook:
+        """An applied version, which never changes."""
+        ...
 
 
 class ContactDirectory(Protocol):
-    def contacts_with_roles(self, roles: Sequence[str]) -> list[Contact]: ...
+    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]: ...
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
 
@@ -90,6 +96,20 @@ class OpenOutcome(StrEnum):
     OPENED = "opened"  # this event opened the incident
     REDELIVERED = "redelivered"  # this event had already opened it (a redelivered message)
     JOINED = "joined"  # another incident with the same dedup key is open
+    CONTENDED = "contended"  # the history read before changed: decide again
+
+
+@dataclass(frozen=True)
+class HistorySnapshot:
+    """The activation history a decision was made on, with the versions that were read, so
+    that opening fails (CONTENDED) if another activation slipped in meanwhile."""
+
+    rule_id: str
+    dedup_key: str
+    history: History
+    rule_version: int
+    key_version: int
+    keep: timedelta  # how far back the logs must keep entries
 
 
 @dataclass(frozen=True)
@@ -99,9 +119,18 @@ class OpenResult:
 
 
 class IncidentStore(Protocol):
-    def open(self, incident: Incident, received: ReceivedEvent, verdict: Verdict) -> OpenResult:
-        """Open ``incident`` unless one with its dedup key is open; never opens two."""
+    def open(
+        self,
+        incident: Incident,
+        received: ReceivedEvent,
+        verdict: Verdict,
+        snapshot: HistorySnapshot | None = None,
+    ) -> OpenResult:
+        """Open ``incident`` unless one with its dedup key is open; never opens two. With a
+        snapshot, also log the activation, provided the history is still as read."""
         ...
+
+    def history(self, rule_id: str, dedup_key: str, keep: timedelta) -> HistorySnapshot: ...
 
     def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
         """Count a duplicate trigger on an open incident; False if it was already counted."""

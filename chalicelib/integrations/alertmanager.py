@@ -13,6 +13,7 @@ from chalicelib.integrations.common import (
     TYPE_OVERRIDE,
     Document,
     IntegrationDefaults,
+    event_labels,
     event_status,
     event_type,
     fingerprint,
@@ -93,6 +94,7 @@ def _alert(
         + http_link(annotations.get("runbook_url"), "runbook"),
         "occurred_at": timestamp(alert.get("startsAt"), f"{path}.startsAt"),
         "metrics": _values(alert.get("values"), f"{path}.values"),
+        "labels": event_labels(labels),
     }
     return document
 

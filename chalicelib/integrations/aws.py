@@ -8,12 +8,14 @@ and OK through the other still open and resolve one incident.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.integrations.common import (
     Document,
     IntegrationDefaults,
+    event_labels,
     items,
     mapping,
     summary,
@@ -67,7 +69,15 @@ EVENT_PATTERN: dict[str, Any] = {
 
 
 def from_eventbridge(event: Any, defaults: IntegrationDefaults) -> list[Document]:
+    """Each document carries the account and region as labels, for rules and maintenance."""
     body = mapping(event, "$")
+    labels = event_labels(
+        {"aws_account": str(body.get("account") or ""), "aws_region": str(body.get("region") or "")}
+    )
+    return [{**document, "labels": labels} for document in _from_eventbridge(body)]
+
+
+def _from_eventbridge(body: Mapping[str, Any]) -> list[Document]:
     kind = body.get("detail-type")
     detail = mapping(body.get("detail"), "detail")
     origin = f"{body.get('source')}:{body.get('account')}:{body.get('region')}"
@@ -119,8 +129,17 @@ def from_sns_alarm(message: str, defaults: IntegrationDefaults) -> list[Document
         "occurred_at": timestamp(alarm.get("StateChangeTime"), "Message.StateChangeTime"),
         "dedup_key": f"cloudwatch:{arn}",
         "metrics": metrics,
+        "labels": _arn_labels(arn, alarm.get("AWSAccountId")),
     }
     return [document]
+
+
+def _arn_labels(arn: str, account: Any) -> dict[str, str]:
+    """The same account and region labels as EventBridge gives, from the alarm's ARN (the SNS
+    message's ``Region`` is a display name such as 'US East (N. Virginia)')."""
+    parts = arn.split(":")
+    region = parts[3] if len(parts) > 4 and parts[0] == "arn" else ""
+    return event_labels({"aws_account": str(account or ""), "aws_region": region})
 
 
 def _alarm_state_change(body: Any, detail: Any, origin: str) -> list[Document]:

@@ -29,6 +29,9 @@ class IntegrationDefaults:
     source: str | None = None
 
 
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
 def mapping(value: Any, path: str, required: bool = True) -> Mapping[str, Any]:
     if value is None and not required:
         return {}
@@ -61,6 +64,18 @@ def string_map(value: Any, path: str) -> dict[str, str]:
             raise InvalidEvent(f"{path}.{key}", "must be a string")
         result[str(key)] = "" if item is None else str(item)
     return result
+
+
+def event_labels(values: Mapping[str, str]) -> dict[str, str]:
+    """The foreign labels or tags a rule can match on: those with a plain name and a short value.
+
+    The others stay in ``details``, untouched; they are simply not matchable.
+    """
+    return {
+        name: value
+        for name, value in values.items()
+        if _LABEL_NAME.fullmatch(name) and len(value) <= 255
+    }
 
 
 def summary(*candidates: str | None) -> str:

@@ -12,6 +12,7 @@ from chalicelib.integrations.common import (
     TYPE_OVERRIDE,
     Document,
     IntegrationDefaults,
+    event_labels,
     event_status,
     event_type,
     http_link,
@@ -68,4 +69,5 @@ def _legacy(body: Any, defaults: IntegrationDefaults) -> Document:
         "dedup_key": f"grafana:rule:{rule}",
         "links": http_link(body.get("ruleUrl"), "rule"),
         "metrics": metrics,
+        "labels": event_labels(tags),
     }

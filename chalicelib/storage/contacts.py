@@ -1,11 +1,16 @@
-"""Contacts (personal data) and role membership, in the contacts table."""
+"""Contacts (personal data) and their role and team memberships, in the contacts table.
+
+CONTACT#<id> / PROFILE     the person
+ROLE#<role>  / CONTACT#<id> membership, so "who holds role X" is one query
+TEAM#<team>  / CONTACT#<id>
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.core.model import Contact
+from chalicelib.core.model import Channel, Contact
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
 
@@ -18,75 +23,47 @@ class DynamoContactDirectory:
         self._table = table_name
 
     def put(self, contact: Contact) -> None:
-        """Create or replace ``contact`` and make its role memberships match its roles."""
+        """Create or replace ``contact`` and make its memberships match its roles and teams."""
         previous = self.get_contacts([contact.contact_id]).get(contact.contact_id)
-        stale_roles = set(previous.roles) - set(contact.roles) if previous else set()
+        wanted = _memberships(contact)
+        stale = _memberships(previous) - wanted if previous else set()
         writes: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        {
-                            **keys.contact_profile(contact.contact_id),
-                            "contact_id": contact.contact_id,
-                            "name": contact.name,
-                            "roles": list(contact.roles),
-                            "language": contact.language,
-                            "phone": contact.phone,
-                            "email": contact.email,
-                        }
-                    ),
-                }
-            }
+            {"Put": {"TableName": self._table, "Item": to_item(_contact_item(contact))}}
         ]
         writes += [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(keys.role_member(role, contact.contact_id)),
-                }
-            }
-            for role in contact.roles
+            {"Put": {"TableName": self._table, "Item": to_item({"pk": pk, "sk": sk})}}
+            for pk, sk in sorted(wanted)
         ]
         writes += [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.role_member(role, contact.contact_id)),
-                }
-            }
-            for role in sorted(stale_roles)
+            {"Delete": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk})}}
+            for pk, sk in sorted(stale)
         ]
         with dynamodb_errors():
             self._client.transact_write_items(TransactItems=writes)
 
     def delete(self, contact: Contact) -> None:
-        """Remove the person and every role membership, in one transaction."""
-        writes = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.contact_profile(contact.contact_id)),
-                }
-            }
-        ]
-        writes += [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.role_member(role, contact.contact_id)),
-                }
-            }
-            for role in contact.roles
-        ]
+        """Remove the person and every membership, in one transaction."""
+        keys_to_delete = [keys.contact_profile(contact.contact_id)]
+        keys_to_delete += [{"pk": pk, "sk": sk} for pk, sk in sorted(_memberships(contact))]
         with dynamodb_errors():
-            self._client.transact_write_items(TransactItems=writes)
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": self._table, "Key": to_item(key)}}
+                    for key in keys_to_delete
+                ]
+            )
+
+    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]:
+        """Everyone holding one of ``roles`` or in one of ``teams``, each once."""
+        contact_ids: set[str] = set()
+        for partition in [keys.role_partition(r) for r in roles] + [
+            keys.team_partition(t) for t in teams
+        ]:
+            contact_ids.update(self._members(partition))
+        return list(self.get_contacts(sorted(contact_ids)).values())
 
     def contacts_with_roles(self, roles: Sequence[str]) -> list[Contact]:
-        contact_ids: set[str] = set()
-        for role in roles:
-            contact_ids.update(self._members(role))
-        return list(self.get_contacts(sorted(contact_ids)).values())
+        return self.members(roles)
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
         contacts: dict[str, Contact] = {}
@@ -108,12 +85,12 @@ class DynamoContactDirectory:
                 pending = response.get("UnprocessedKeys") or {}
         return contacts
 
-    def _members(self, role: str) -> list[str]:
+    def _members(self, partition: str) -> list[str]:
         members = []
         arguments: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": keys.role_partition(role)}),
+            "ExpressionAttributeValues": to_item({":pk": partition}),
         }
         while True:
             with dynamodb_errors():
@@ -124,7 +101,31 @@ class DynamoContactDirectory:
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+def _memberships(contact: Contact) -> set[tuple[str, str]]:
+    found = [keys.role_member(role, contact.contact_id) for role in contact.roles]
+    found += [keys.team_member(team, contact.contact_id) for team in contact.teams]
+    return {(key["pk"], key["sk"]) for key in found}
+
+
+def _contact_item(contact: Contact) -> dict[str, Any]:
+    return {
+        **keys.contact_profile(contact.contact_id),
+        "contact_id": contact.contact_id,
+        "name": contact.name,
+        "roles": list(contact.roles),
+        "teams": list(contact.teams),
+        "language": contact.language,
+        "timezone": contact.timezone,
+        "phone": contact.phone,
+        "email": contact.email,
+        "push_tokens": list(contact.push_tokens),
+        "consents": sorted(contact.consents) if contact.consents is not None else None,
+        "opted_out": sorted(contact.opted_out),
+    }
+
+
 def _contact_from_item(item: dict[str, Any]) -> Contact:
+    consents = item.get("consents")
     return Contact(
         contact_id=item["contact_id"],
         name=item["name"],
@@ -132,4 +133,9 @@ def _contact_from_item(item: dict[str, Any]) -> Contact:
         language=item.get("language", "en"),
         phone=item.get("phone"),
         email=item.get("email"),
+        teams=tuple(item.get("teams", [])),
+        timezone=item.get("timezone", "UTC"),
+        push_tokens=tuple(item.get("push_tokens", [])),
+        consents=frozenset(Channel(c) for c in consents) if consents is not None else None,
+        opted_out=frozenset(Channel(c) for c in item.get("opted_out", [])),
     )

@@ -7,11 +7,14 @@ a new key; others are rewritten in place.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.core.errors import NotFound
 from chalicelib.core.redaction import pseudonymise
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+from chalicelib.storage.contacts import DynamoContactDirectory
 
 
 class DynamoIncidentScrubber:
@@ -50,3 +53,23 @@ class DynamoIncidentScrubber:
             )
         with dynamodb_errors():
             self._client.transact_write_items(TransactItems=writes)
+
+
+def erase_contact(
+    contact_id: str, directory: DynamoContactDirectory, scrubber: DynamoIncidentScrubber
+) -> tuple[str, int]:
+    """Remove the person, then pseudonymise every mention of them in incident records.
+
+    Returns the pseudonym used (one per erasure, not derived from the person) and how many
+    records were rewritten.
+    """
+    contact = directory.get_contacts([contact_id]).get(contact_id)
+    if contact is None:
+        raise NotFound(f"no contact {contact_id!r}")
+    pseudonym = f"erased-{secrets.token_hex(4)}"
+    replacements = {contact.contact_id: pseudonym}
+    replacements.update(
+        {value: f"<{pseudonym}>" for value in (contact.phone, contact.email) if value}
+    )
+    directory.delete(contact)
+    return pseudonym, scrubber.pseudonymise(replacements)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.activation import Verdict
+from chalicelib.core.activation import Activation, History, Verdict
+from chalicelib.core.errors import TransientError
 from chalicelib.core.events import event_to_document
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.model import (
@@ -30,13 +31,14 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
-from chalicelib.core.ports import OpenOutcome, OpenResult
+from chalicelib.core.ports import HistorySnapshot, OpenOutcome, OpenResult
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.events import decision_update
 
 BATCH_WRITE_LIMIT = 25
-_OPEN_ATTEMPTS = 3
+_MAX_LOG = 200  # entries kept per activation log; limits and windows need far fewer
+_MIN_KEEP = timedelta(days=1)
 
 
 class DynamoIncidentStore:
@@ -44,19 +46,60 @@ class DynamoIncidentStore:
         self._client = client
         self._table = table_name
 
-    def open(self, incident: Incident, received: ReceivedEvent, verdict: Verdict) -> OpenResult:
-        for _ in range(_OPEN_ATTEMPTS):
-            if self._try_open(incident, received, verdict):
-                return OpenResult(OpenOutcome.OPENED, incident.incident_id)
-            existing = self.find_open(incident.dedup_key)
-            if existing == incident.incident_id:
-                return OpenResult(OpenOutcome.REDELIVERED, existing)
-            if existing is not None:
-                return OpenResult(OpenOutcome.JOINED, existing)
-            # The blocking incident was resolved between our write and our read: try again.
-        raise RuntimeError(f"could not open incident for dedup key after {_OPEN_ATTEMPTS} tries")
+    def open(
+        self,
+        incident: Incident,
+        received: ReceivedEvent,
+        verdict: Verdict,
+        snapshot: HistorySnapshot | None = None,
+    ) -> OpenResult:
+        if self._transact(self._open_writes(incident, received, verdict, snapshot)):
+            return OpenResult(OpenOutcome.OPENED, incident.incident_id)
+        existing = self.find_open(incident.dedup_key)
+        if existing == incident.incident_id:
+            return OpenResult(OpenOutcome.REDELIVERED, existing)
+        if existing is not None:
+            return OpenResult(OpenOutcome.JOINED, existing)
+        # The history changed, or the blocking incident was resolved between our write and
+        # our read: the caller decides again on fresh state.
+        return OpenResult(OpenOutcome.CONTENDED, incident.incident_id)
 
-    def _try_open(self, incident: Incident, received: ReceivedEvent, verdict: Verdict) -> bool:
+    def history(self, rule_id: str, dedup_key: str, keep: timedelta) -> HistorySnapshot:
+        """Both activation logs in one consistent read."""
+        rule_key, key_key = keys.rule_activations(rule_id), keys.key_activations(dedup_key)
+        with dynamodb_errors():
+            response = self._client.batch_get_item(
+                RequestItems={
+                    self._table: {
+                        "Keys": [to_item(rule_key), to_item(key_key)],
+                        "ConsistentRead": True,
+                    }
+                }
+            )
+        found = {
+            (item["pk"], item["sk"]): item
+            for item in (from_item(raw) for raw in response["Responses"].get(self._table, []))
+        }
+        if response.get("UnprocessedKeys"):
+            raise TransientError("DynamoDB left activation logs unread; try again")
+        rule_log = found.get((rule_key["pk"], rule_key["sk"]), {})
+        key_log = found.get((key_key["pk"], key_key["sk"]), {})
+        return HistorySnapshot(
+            rule_id=rule_id,
+            dedup_key=dedup_key,
+            history=History(rule=_activations(rule_log), key=_activations(key_log)),
+            rule_version=int(rule_log.get("log_version", 0)),
+            key_version=int(key_log.get("log_version", 0)),
+            keep=keep,
+        )
+
+    def _open_writes(
+        self,
+        incident: Incident,
+        received: ReceivedEvent,
+        verdict: Verdict,
+        snapshot: HistorySnapshot | None,
+    ) -> list[dict[str, Any]]:
         writes = [
             self._put(
                 {**keys.dedup(incident.dedup_key), "incident_id": incident.incident_id},
@@ -75,6 +118,7 @@ class DynamoIncidentStore:
                             "rule_id": verdict.rule_id,
                             "plan_id": verdict.plan_id,
                             "event_id": received.event_id,
+                            "playbook_version": incident.playbook_version,
                         },
                         key="activated",
                     ),
@@ -92,7 +136,46 @@ class DynamoIncidentStore:
                 )
             },
         ]
-        return self._transact(writes)
+        if snapshot is not None:
+            now = Activation(at=received.received_at, incident_id=incident.incident_id)
+            since = received.received_at - max(snapshot.keep, _MIN_KEEP)
+            writes += [
+                self._log_update(
+                    keys.rule_activations(snapshot.rule_id),
+                    snapshot.rule_version,
+                    [a for a in snapshot.history.rule if a.at > since] + [now],
+                ),
+                self._log_update(
+                    keys.key_activations(snapshot.dedup_key),
+                    snapshot.key_version,
+                    [a for a in snapshot.history.key if a.at > since] + [now],
+                ),
+            ]
+        return writes
+
+    def _log_update(
+        self, key: dict[str, str], seen: int, entries: list[Activation]
+    ) -> dict[str, Any]:
+        """Replace a log, provided nobody changed it since it was read at version ``seen``."""
+        kept = sorted(entries, key=lambda activation: activation.at)[-_MAX_LOG:]
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": to_item(key),
+            "UpdateExpression": "SET entries = :entries, log_version = :next",
+            "ExpressionAttributeValues": to_item(
+                {
+                    ":entries": [
+                        {"at": a.at.isoformat(), "incident_id": a.incident_id} for a in kept
+                    ],
+                    ":next": seen + 1,
+                    **({":seen": seen} if seen else {}),
+                }
+            ),
+            "ConditionExpression": "log_version = :seen"
+            if seen
+            else "attribute_not_exists(log_version)",
+        }
+        return {"Update": update}
 
     def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
         return self._transact(
@@ -254,6 +337,13 @@ class DynamoIncidentStore:
         return True
 
 
+def _activations(log: dict[str, Any]) -> tuple[Activation, ...]:
+    return tuple(
+        Activation(at=datetime.fromisoformat(entry["at"]), incident_id=entry["incident_id"])
+        for entry in log.get("entries", [])
+    )
+
+
 def _received_entry(received: ReceivedEvent, duplicate: bool = False) -> TimelineEntry:
     event = received.event
     summary = f"{event.action.value} received from {event.source}: {event.summary}".rstrip(": ")
@@ -288,6 +378,7 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "opened_at": incident.opened_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
         "event_count": incident.event_count,
+        "playbook_version": incident.playbook_version,
     }
 
 
@@ -307,6 +398,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         updated_at=datetime.fromisoformat(item["updated_at"]),
         event_count=int(item["event_count"]),
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
+        playbook_version=int(item.get("playbook_version", 0)),
     )
 
 

@@ -12,6 +12,21 @@ Key = dict[str, str]
 PLAYBOOK_PK = "PLAYBOOK"
 
 
+def playbook_current() -> Key:
+    """Which version of the playbook is in force."""
+    return {"pk": PLAYBOOK_PK, "sk": "CURRENT"}
+
+
+def playbook_version(version: int) -> Key:
+    """One applied version: where its documents are, their digest, when it was applied."""
+    return {"pk": PLAYBOOK_PK, "sk": f"VERSION#{version:08d}"}
+
+
+def playbook_document(partition: str, section: str, position: int, document_id: str) -> Key:
+    """A document of one version; documents keep their order within each section."""
+    return {"pk": partition, "sk": f"{section}#{position:05d}#{document_id}"}
+
+
 def api_key(key_hash: str) -> Key:
     return {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"}
 
@@ -21,18 +36,6 @@ API_KEY_LIST_PK = "APIKEYS"
 
 def api_key_name(name: str) -> Key:
     return {"pk": API_KEY_LIST_PK, "sk": f"NAME#{name}"}
-
-
-def playbook_rule(position: int, rule_id: str) -> Key:
-    return {"pk": PLAYBOOK_PK, "sk": f"RULE#{position:05d}#{rule_id}"}
-
-
-def playbook_plan(plan_id: str) -> Key:
-    return {"pk": PLAYBOOK_PK, "sk": f"PLAN#{plan_id}"}
-
-
-def playbook_schedule(schedule_id: str) -> Key:
-    return {"pk": PLAYBOOK_PK, "sk": f"SCHEDULE#{schedule_id}"}
 
 
 def rate_window(key_name: str, window: datetime) -> Key:
@@ -47,10 +50,6 @@ def schedule_slot(schedule_id: str, slot: datetime) -> Key:
     return {"pk": f"SCHEDULE#{schedule_id}#{slot.isoformat()}", "sk": "FIRED"}
 
 
-def playbook_role(role_id: str) -> Key:
-    return {"pk": PLAYBOOK_PK, "sk": f"ROLE#{role_id}"}
-
-
 # contacts table
 def contact_profile(contact_id: str) -> Key:
     return {"pk": f"CONTACT#{contact_id}", "sk": "PROFILE"}
@@ -62,6 +61,14 @@ def role_member(role: str, contact_id: str) -> Key:
 
 def role_partition(role: str) -> str:
     return f"ROLE#{role}"
+
+
+def team_member(team: str, contact_id: str) -> Key:
+    return {"pk": team_partition(team), "sk": f"CONTACT#{contact_id}"}
+
+
+def team_partition(team: str) -> str:
+    return f"TEAM#{team}"
 
 
 # incidents table
@@ -79,6 +86,16 @@ def incident_partition(incident_id: str) -> str:
 
 def dedup(dedup_key: str) -> Key:
     return {"pk": f"DEDUP#{dedup_key}", "sk": "OPEN"}
+
+
+def rule_activations(rule_id: str) -> Key:
+    """Recent activations of a rule, for its rate limit."""
+    return {"pk": f"ACTIVATIONS#RULE#{rule_id}", "sk": "LOG"}
+
+
+def key_activations(dedup_key: str) -> Key:
+    """Recent incidents opened for a dedup key, for dedup windows and flap damping."""
+    return {"pk": f"ACTIVATIONS#KEY#{dedup_key}", "sk": "LOG"}
 
 
 def timeline(incident_id: str, at: datetime, entry_key: str | None, unique: str) -> Key:

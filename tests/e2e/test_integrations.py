@@ -10,6 +10,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope, signature
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
@@ -18,6 +19,7 @@ from local.runner import QueueRunner
 from tests.conftest import EVENTS, LOCAL_KEY, load_event
 from tests.e2e.conftest import Api
 from tests.e2e.test_bad_input import nothing_was_accepted
+from tests.fakes import FixedClock
 
 
 @pytest.fixture
@@ -148,6 +150,7 @@ def test_pagerduty_errors_come_in_pagerdutys_envelope(
 def test_opsgenie_create_alert_with_a_geniekey(
     client: Client, api: Api, runner: QueueRunner
 ) -> None:
+    wiring.container().clock = FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))  # Saturday
     answer = post(
         client,
         "/v1/integrations/opsgenie",
@@ -158,8 +161,9 @@ def test_opsgenie_create_alert_with_a_geniekey(
     assert answer.json_body["result"] == "Request will be processed"
     runner.drain()
     event = api.get(f"/v1/events/{answer.json_body['requestId']}").json_body
-    assert event["status"] == "suppressed"  # no rule for supply.disruption in the example
-    assert event["code"] == "no_rule_for_type"
+    # The example's supply-chain rule below critical only runs in Copenhagen office hours.
+    assert (event["status"], event["code"]) == ("suppressed", "outside_time_window")
+    assert "supply-disruption-office-hours" in event["reason"]
     bearer_instead = post(
         client, "/v1/integrations/opsgenie", load_event("opsgenie-create.json"), bearer()
     )

@@ -10,14 +10,7 @@ from chalice.test import Client
 from chalicelib import wiring
 from local.runner import QueueRunner, scheduled_event
 from tests.e2e.conftest import sent_email
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
+from tests.fakes import FixedClock
 
 
 def test_the_weekly_path_test_fires_once_and_reaches_it_security(

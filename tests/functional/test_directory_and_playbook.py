@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import boto3
 
-from chalicelib.core.model import Contact
+from chalicelib.core.model import Channel, Contact
 from chalicelib.settings import Settings
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
-from tests.conftest import PROJECT
-from tocsin_cli.policies import read_policy_dir
 
 
 def test_role_membership_follows_the_contact(aws: boto3.Session, settings: Settings) -> None:
@@ -36,31 +34,38 @@ def test_more_contacts_than_one_batch_get_allows(aws: boto3.Session, settings: S
     assert len(directory.contacts_with_roles(["all-staff"])) == 150
 
 
-def test_the_playbook_round_trips_and_saving_again_changes_nothing(
-    aws: boto3.Session, settings: Settings
-) -> None:
+def test_team_membership_follows_the_contact(aws: boto3.Session, settings: Settings) -> None:
     from local.bootstrap import create_resources
 
     create_resources(settings, aws)
-    store = DynamoPlaybookStore(aws.client("dynamodb"), settings.config_table)
-    documents = read_policy_dir(PROJECT / "policies")
-    saved = store.save(documents.rules, documents.plans, documents.roles)
-    assert store.load() == saved
-    store.save(documents.rules, documents.plans, documents.roles)
-    assert store.load() == saved
+    directory = DynamoContactDirectory(aws.client("dynamodb"), settings.contacts_table)
+    directory.put(Contact("c-ada", "Ada", ("hr",), email="a@example.com", teams=("site-oslo",)))
+    assert [c.contact_id for c in directory.members([], ["site-oslo"])] == ["c-ada"]
+    directory.put(Contact("c-ada", "Ada", ("hr",), email="a@example.com", teams=("site-bergen",)))
+    assert directory.members([], ["site-oslo"]) == []
+    assert [c.contact_id for c in directory.members(["hr"], ["site-bergen"])] == ["c-ada"]
 
 
-def test_saving_a_smaller_playbook_removes_what_it_no_longer_has(
-    aws: boto3.Session, settings: Settings
-) -> None:
+def test_every_field_of_a_contact_round_trips(aws: boto3.Session, settings: Settings) -> None:
     from local.bootstrap import create_resources
 
     create_resources(settings, aws)
-    store = DynamoPlaybookStore(aws.client("dynamodb"), settings.config_table)
-    documents = read_policy_dir(PROJECT / "policies")
-    store.save(documents.rules, documents.plans, documents.roles)
-    store.save(documents.rules[:1], documents.plans, documents.roles)
-    assert [rule.rule_id for rule in store.load().rules] == [documents.rules[0]["id"]]
+    directory = DynamoContactDirectory(aws.client("dynamodb"), settings.contacts_table)
+    full = Contact(
+        "c-ada",
+        "Ada",
+        ("hr",),
+        language="nb",
+        phone="+12025550101",
+        email="a@example.com",
+        teams=("site-oslo",),
+        timezone="Europe/Oslo",
+        push_tokens=("fcm:abcdefgh12345678",),
+        consents=frozenset({Channel.EMAIL}),
+        opted_out=frozenset({Channel.SMS}),
+    )
+    directory.put(full)
+    assert directory.get_contacts(["c-ada"])["c-ada"] == full
 
 
 def test_the_cache_reads_dynamodb_once_per_ttl(world: boto3.Session, settings: Settings) -> None:

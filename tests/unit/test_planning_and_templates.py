@@ -20,9 +20,9 @@ PLAN = ResponsePlan(
     "p",
     "Plan",
     (
-        PlanTarget("executive", (Channel.SMS, Channel.EMAIL)),
-        PlanTarget("legal", (Channel.SMS, Channel.EMAIL)),
-        PlanTarget("hr", (Channel.EMAIL,)),
+        PlanTarget((Channel.SMS, Channel.EMAIL), role="executive"),
+        PlanTarget((Channel.SMS, Channel.EMAIL), role="legal"),
+        PlanTarget((Channel.EMAIL,), role="hr"),
     ),
 )
 ADA = Contact("c-ada", "Ada", ("executive", "legal"), phone="+12025550101", email="a@example.com")
@@ -56,8 +56,41 @@ def test_a_person_with_two_roles_gets_one_message_per_channel() -> None:
 def test_gaps_say_who_cannot_be_reached_and_why() -> None:
     plan = plan_notifications("inc_1", PLAN, [ADA, BO])
     reasons = {(gap.role, gap.contact_id, gap.reason) for gap in plan.gaps}
-    assert ("legal", "c-bo", "no sms address") in reasons
-    assert ("hr", None, "nobody holds role hr") in reasons
+    assert ("role legal", "c-bo", "no sms address") in reasons
+    assert ("role hr", None, "nobody in role hr") in reasons
+
+
+def test_teams_are_reached_like_roles() -> None:
+    plan = ResponsePlan("p", "P", (PlanTarget((Channel.EMAIL,), team="site-oslo"),))
+    cal = Contact("c-cal", "Cal", ("hr",), email="c@example.com", teams=("site-oslo",))
+    assert [job.contact_id for job in plan_notifications("i", plan, [ADA, cal]).jobs] == ["c-cal"]
+
+
+def test_opt_outs_and_missing_consent_are_honoured_before_sending() -> None:
+    opted_out = Contact(
+        "c-ada",
+        "Ada",
+        ("executive",),
+        phone="+12025550101",
+        email="a@example.com",
+        opted_out=frozenset({Channel.SMS}),
+    )
+    email_only = Contact(
+        "c-dan",
+        "Dan",
+        ("executive",),
+        phone="+12025550106",
+        email="d@example.com",
+        consents=frozenset({Channel.EMAIL}),
+    )
+    plan = plan_notifications("i", PLAN, [opted_out, email_only])
+    assert {(job.contact_id, job.channel) for job in plan.jobs} == {
+        ("c-ada", Channel.EMAIL),
+        ("c-dan", Channel.EMAIL),
+    }
+    reasons = {(gap.contact_id, gap.reason) for gap in plan.gaps}
+    assert ("c-ada", "opted out of sms") in reasons
+    assert ("c-dan", "no consent for sms") in reasons
 
 
 def test_planning_is_deterministic_whatever_the_contact_order() -> None:

@@ -1,0 +1,138 @@
+"""Validate a person's record (from a CSV row or the contacts API) into a Contact.
+
+Numbers must be valid international numbers and come out in E.164 (``phonenumbers``); addresses
+are normalised (``email-validator``, without DNS lookups). Reasons name the field, never its value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from chalicelib.core.model import Channel, Contact
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47, the common forms
+_PUSH_TOKEN = re.compile(r"(apns|fcm):[A-Za-z0-9_:.\-]{8,4096}")
+FIELDS = (
+    "contact_id",
+    "name",
+    "roles",
+    "language",
+    "phone",
+    "email",
+    "teams",
+    "timezone",
+    "push_tokens",
+    "consent",
+    "opted_out",
+)
+
+
+def is_contact_id(text: str) -> bool:
+    return _ID.fullmatch(text) is not None
+
+
+def contact_from_row(
+    row: Mapping[str, Any], known_roles: set[str] | None, known_teams: set[str] | None
+) -> Contact | str:
+    """A contact from one CSV row or API document, or the reason it is refused."""
+
+    def cell(name: str) -> str:
+        value = row.get(name)
+        if isinstance(value, list | tuple):
+            return ";".join(str(item) for item in value)
+        return str(value or "").strip()
+
+    def cells(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(item.strip() for item in cell(name).split(";") if item.strip()))
+
+    contact_id, name = cell("contact_id"), cell("name")
+    roles, teams = cells("roles"), cells("teams")
+    language = cell("language") or "en"
+    timezone = cell("timezone") or "UTC"
+    if not _ID.fullmatch(contact_id):
+        return "contact_id must be letters, digits, '-' or '_'"
+    if not name:
+        return "name is empty"
+    if not roles:
+        return "no roles"
+    unknown = sorted(set(roles) - known_roles) if known_roles is not None else []
+    if unknown:
+        return f"unknown role {unknown[0]!r} (not in the playbook)"
+    unknown = sorted(set(teams) - known_teams) if known_teams is not None else []
+    if unknown:
+        return f"unknown team {unknown[0]!r} (not in the playbook)"
+    if not _LANGUAGE.fullmatch(language):
+        return "language is not a BCP 47 tag such as 'en' or 'zh-Hant'"
+    if not _is_timezone(timezone):
+        return "timezone is not an IANA time zone such as 'Europe/Copenhagen'"
+    tokens = cells("push_tokens")
+    if any(not _PUSH_TOKEN.fullmatch(token) for token in tokens):
+        return "push_tokens must be 'apns:<token>' or 'fcm:<token>'"
+    try:
+        phone, email = _phone(cell("phone")), _email(cell("email"))
+        consent = _channels(cells("consent"), "consent") if cell("consent") else None
+        opted_out = _channels(cells("opted_out"), "opted_out")
+    except ValueError as invalid:
+        return str(invalid)
+    if not phone and not email:
+        return "no phone and no email"
+    return Contact(
+        contact_id=contact_id,
+        name=name,
+        roles=roles,
+        language=language,
+        phone=phone,
+        email=email,
+        teams=teams,
+        timezone=timezone,
+        push_tokens=tokens,
+        consents=consent,
+        opted_out=opted_out,
+    )
+
+
+def _is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _channels(names: tuple[str, ...], column: str) -> frozenset[Channel]:
+    allowed = ", ".join(channel.value for channel in Channel)
+    try:
+        return frozenset(Channel(name.lower()) for name in names)
+    except ValueError:
+        raise ValueError(f"{column} must list channels ({allowed})") from None
+
+
+def _phone(raw: str) -> str | None:
+    """E.164, or None when empty; ValueError when it is not a real international number."""
+    if not raw:
+        return None
+    invalid = ValueError("phone is not a valid international number (+ and country code)")
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        raise invalid from None
+    if not phonenumbers.is_valid_number(number):
+        raise invalid
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _email(raw: str) -> str | None:
+    """The normalised address, or None when empty; ValueError when it is not an address."""
+    if not raw:
+        return None
+    try:
+        return str(validate_email(raw, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise ValueError("email is not a valid address") from None
