@@ -129,7 +129,7 @@ def from_sns_alarm(message: str, defaults: IntegrationDefaults) -> list[Document
         "occurred_at": timestamp(alarm.get("StateChangeTime"), "Message.StateChangeTime"),
         "dedup_key": f"cloudwatch:{arn}",
         "metrics": metrics,
-        "labels": _arn_labels(arn, alarm.get("AWSAccountId")),
+        "labels": _arn_labels(arn or "", alarm.get("AWSAccountId")),
     }
     return [document]
 
