@@ -2,7 +2,9 @@
 
 from chalice.app import Chalice
 
+from chalicelib.api.contacts import contacts
 from chalicelib.api.integrations import integrations
+from chalicelib.api.manual import manual
 from chalicelib.api.routes import api
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.queues import queues
@@ -11,6 +13,8 @@ from chalicelib.handlers.schedules import schedules
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
 app.register_blueprint(integrations)
+app.register_blueprint(manual)
+app.register_blueprint(contacts)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(schedules)

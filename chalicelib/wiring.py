@@ -17,12 +17,14 @@ from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.core.dispatch import Dispatcher
 from chalicelib.core.evaluation import Evaluator, Notifier
 from chalicelib.core.ingest import IngestService
+from chalicelib.core.manual import ManualActivation
 from chalicelib.core.model import Channel
 from chalicelib.core.ports import ChannelSender
 from chalicelib.core.scheduling import ScheduledTriggers
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.erasure import DynamoIncidentScrubber
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
 from chalicelib.storage.incidents import DynamoIncidentStore
@@ -117,6 +119,16 @@ class Container:
     def notifier(self) -> Notifier:
         dispatch = SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
         return Notifier(self.incidents, self.playbooks, self.directory, dispatch, self.clock)
+
+    @cached_property
+    def scrubber(self) -> DynamoIncidentScrubber:
+        return DynamoIncidentScrubber(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def manual(self) -> ManualActivation:
+        return ManualActivation(
+            self.incidents, self.playbooks, self.directory, self.notifier, self.clock
+        )
 
     @cached_property
     def evaluator(self) -> Evaluator:

@@ -89,6 +89,10 @@ def parser() -> argparse.ArgumentParser:
         help="require HMAC-signed requests (prints the signing secret)",
     )
     create.add_argument("--rate", type=int, default=600, help="requests a minute (default 600)")
+    create.add_argument(
+        "--contact",
+        help="a personal key, acting for this contact (needed for --scope activate)",
+    )
     keys.add_parser("list", help="list keys (names, scopes; never the keys)")
     revoke = keys.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("name")
@@ -249,6 +253,8 @@ def _keys(arguments: argparse.Namespace, store: DynamoApiKeyStore, out: TextIO) 
             raise InvalidInput(
                 f"--type {arguments.event_type!r} is not an event type such as 'it.outage'"
             )
+        if "activate" in arguments.scope and not arguments.contact:
+            raise InvalidInput("--scope activate needs --contact: the person the key acts for")
         secret = generate_signing_secret() if arguments.signed else None
         api_key = generate_api_key()
         store.add(
@@ -261,6 +267,7 @@ def _keys(arguments: argparse.Namespace, store: DynamoApiKeyStore, out: TextIO) 
                 source=arguments.source,
                 signing_secrets=(secret,) if secret else (),
                 rate_per_minute=arguments.rate,
+                contact_id=arguments.contact,
             ),
             now,
         )

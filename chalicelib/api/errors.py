@@ -21,6 +21,7 @@ from chalice.app import Response
 
 from chalicelib.core.errors import (
     AuthenticationFailed,
+    Conflict,
     Forbidden,
     InvalidEvent,
     InvalidInput,
@@ -42,6 +43,7 @@ ERROR_TABLE: tuple[tuple[type[TocsinError], int, str], ...] = (
     (AuthenticationFailed, 401, "unauthorized"),
     (Forbidden, 403, "forbidden"),
     (NotFound, 404, "not_found"),
+    (Conflict, 409, "conflict"),
     (RateLimited, 429, "rate_limited"),
     (TransientError, 503, "unavailable"),
 )

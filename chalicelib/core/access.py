@@ -19,6 +19,8 @@ class Scope(StrEnum):
     TRIGGER = "trigger"  # open or update incidents
     RESOLVE = "resolve"  # acknowledge and resolve them
     READ = "read"  # read events and incidents
+    ACTIVATE = "activate"  # start, approve or reject a plan by hand (personal keys only)
+    CONTACTS = "contacts"  # manage contacts (personal data)
 
 
 def scope_for(action: Action) -> Scope:
@@ -36,6 +38,15 @@ class ApiKey:
     source: str | None = None
     signing_secrets: tuple[str, ...] = field(default=(), repr=False)  # two during rotation
     rate_per_minute: int = 600
+    contact_id: str | None = None  # a personal key: the person it acts for
+
+    def require_person(self) -> str:
+        """The contact this key acts for; manual activation and approval need a person."""
+        if self.contact_id is None:
+            raise Forbidden(
+                f"the key {self.name!r} is not a personal key; create one with --contact"
+            )
+        return self.contact_id
 
     def require(self, scope: Scope) -> None:
         if scope not in self.scopes:

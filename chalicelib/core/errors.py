@@ -9,6 +9,7 @@ TocsinError
 ├── Forbidden               a valid key without the scope for this (403)
 ├── RateLimited             the key sent too much; retry after (429)
 ├── NotFound                (404)
+├── Conflict                the thing is not in a state that allows this (409)
 ├── InvalidPolicy           a policy document is wrong (names the path)
 │   └── InvalidPolicies     several are: every error, each with its path
 ├── SendError               a channel could not hand a message to AWS
@@ -63,6 +64,10 @@ class RateLimited(TocsinError):
 
 class NotFound(TocsinError):
     """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class Conflict(TocsinError):
+    """The request is valid but the thing is not in a state that allows it (approved twice)."""
 
 
 class InvalidPolicy(TocsinError):

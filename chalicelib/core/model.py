@@ -85,8 +85,10 @@ class ReceivedEvent:
 
 
 class IncidentStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # activated by hand; a second person must approve
     OPEN = "open"
     RESOLVED = "resolved"
+    CANCELLED = "cancelled"  # a manual activation that was rejected: nobody was notified
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Incident:
     event_count: int = 1
     resolved_at: datetime | None = None
     playbook_version: int = 0  # the playbook it started with, kept for its whole life
+    requested_by: str | None = None  # the contact who activated it by hand
 
     @property
     def is_exercise(self) -> bool:

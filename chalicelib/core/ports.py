@@ -14,6 +14,7 @@ from chalicelib.core.model import (
     Contact,
     DecisionOutcome,
     Incident,
+    IncidentStatus,
     Message,
     NotificationJob,
     ReceivedEvent,
@@ -131,6 +132,16 @@ class IncidentStore(Protocol):
         ...
 
     def history(self, rule_id: str, dedup_key: str, keep: timedelta) -> HistorySnapshot: ...
+
+    def create(self, incident: Incident, entries: Sequence[TimelineEntry]) -> None: ...
+
+    def transition(
+        self,
+        incident_id: str,
+        from_status: IncidentStatus,
+        to_status: IncidentStatus,
+        entry: TimelineEntry,
+    ) -> bool: ...
 
     def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
         """Count a duplicate trigger on an open incident; False if it was already counted."""

@@ -140,6 +140,7 @@ def _record(key: ApiKey) -> dict[str, Any]:
         "source": key.source,
         "signed": bool(key.signing_secrets),
         "rate_per_minute": key.rate_per_minute,
+        "contact_id": key.contact_id,
     }
 
 
@@ -152,4 +153,5 @@ def _api_key(values: dict[str, Any]) -> ApiKey:
         source=values.get("source"),
         signing_secrets=tuple(values.get("signing_secrets") or []),
         rate_per_minute=int(values.get("rate_per_minute", 600)),
+        contact_id=values.get("contact_id"),
     )

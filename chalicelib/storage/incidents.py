@@ -64,6 +64,38 @@ class DynamoIncidentStore:
         # our read: the caller decides again on fresh state.
         return OpenResult(OpenOutcome.CONTENDED, incident.incident_id)
 
+    def create(self, incident: Incident, entries: Sequence[TimelineEntry]) -> None:
+        """Store an incident that no event opened (a manual activation), with its first entries."""
+        writes = [self._put(_incident_item(incident), condition="attribute_not_exists(pk)")]
+        writes += [self._put(_timeline_item(incident.incident_id, e)) for e in entries]
+        if not self._transact(writes):
+            raise RuntimeError(f"incident {incident.incident_id} exists already")
+
+    def transition(
+        self,
+        incident_id: str,
+        from_status: IncidentStatus,
+        to_status: IncidentStatus,
+        entry: TimelineEntry,
+    ) -> bool:
+        """Move the incident from one status to another and record why; False when it was not
+        in ``from_status`` (someone else moved it first)."""
+        return self._transact(
+            [
+                self._update(
+                    keys.incident(incident_id),
+                    "SET #status = :to, updated_at = :now",
+                    {
+                        ":to": to_status.value,
+                        ":from": from_status.value,
+                        ":now": entry.at.isoformat(),
+                    },
+                    condition="#status = :from",
+                ),
+                self._put(_timeline_item(incident_id, entry)),
+            ]
+        )
+
     def history(self, rule_id: str, dedup_key: str, keep: timedelta) -> HistorySnapshot:
         """Both activation logs in one consistent read."""
         rule_key, key_key = keys.rule_activations(rule_id), keys.key_activations(dedup_key)
@@ -379,6 +411,7 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "updated_at": incident.updated_at.isoformat(),
         "event_count": incident.event_count,
         "playbook_version": incident.playbook_version,
+        "requested_by": incident.requested_by,
     }
 
 
@@ -399,6 +432,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         event_count=int(item["event_count"]),
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
         playbook_version=int(item.get("playbook_version", 0)),
+        requested_by=item.get("requested_by"),
     )
 
 

@@ -318,9 +318,11 @@ class TocsinStack(Stack):
             self.roles[name] for name in (API_FUNCTION, EVALUATE_FUNCTION, DISPATCH_FUNCTION)
         )
         config, contacts, incidents = (self.tables[t] for t in (CONFIG, CONTACTS, INCIDENTS))
-        # HTTP API: read API keys, record events, read incidents; put events on the ingest queue;
-        # count requests per key and remember signatures (UpdateItem, PutItem).
-        config.grant(api, "dynamodb:GetItem")
+        # HTTP API: read API keys and the playbook, record events, read incidents; put events on
+        # the ingest queue; count requests per key and remember signatures (UpdateItem, PutItem).
+        # Manual activation opens incidents and queues their notifications like the evaluator;
+        # the contacts API writes contacts, and erasure rewrites incident records (Scan).
+        config.grant(api, "dynamodb:GetItem", "dynamodb:Query")
         incidents.grant(
             api,
             "dynamodb:GetItem",
@@ -328,14 +330,27 @@ class TocsinStack(Stack):
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "dynamodb:Query",
+            "dynamodb:Scan",
+            "dynamodb:BatchWriteItem",
+        )
+        contacts.grant(
+            api,
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
         )
         self.ingest_queue.grant_send_messages(api)
-        # Evaluator: the playbook, contacts by role, incidents; ingest in, dispatch out.
-        config.grant(evaluate, "dynamodb:Query")
+        self.dispatch_queue.grant_send_messages(api)
+        # Evaluator: the playbook, contacts by role and team, incidents and activation logs
+        # (BatchGetItem); ingest in, dispatch out.
+        config.grant(evaluate, "dynamodb:GetItem", "dynamodb:Query")
         contacts.grant(evaluate, "dynamodb:Query", "dynamodb:BatchGetItem")
         incidents.grant(
             evaluate,
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
@@ -352,7 +367,7 @@ class TocsinStack(Stack):
             self.ingest_queue.grant_send_messages(role)
             self.async_dead_letters.grant_send_messages(role)
         # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
-        config.grant(self.roles[TICK_FUNCTION], "dynamodb:Query")
+        config.grant(self.roles[TICK_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
         # Dispatcher: contacts, the ledger and timeline; SMS and email.
         contacts.grant(dispatch, "dynamodb:BatchGetItem")
         incidents.grant(
