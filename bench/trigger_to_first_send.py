@@ -78,6 +78,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=PROJECT / "bench" / "results.json")
     arguments = parser.parse_args()
     timings = sorted(measure(arguments.runs))
+    from bench.evaluation import measure as measure_evaluation
+
+    evaluation = measure_evaluation(rules=1000, events=2000, runs=5)
     figures = {
         "trigger_to_first_send_ms": {
             "median": round(statistics.median(timings), 1),
@@ -85,6 +88,8 @@ def main() -> None:
             "runs": len(timings),
             "plan": "crisis-cell (6 people, 11 messages)",
         },
+        "evaluation_us_per_event_1000_rules": evaluation["median_us"],
+        "evaluation": evaluation,
         "machine": {
             "python": platform.python_version(),
             "platform": platform.platform(),
@@ -94,6 +99,7 @@ def main() -> None:
     }
     arguments.output.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures["trigger_to_first_send_ms"]))
+    print(json.dumps({"evaluation_us_per_event_1000_rules": evaluation["median_us"]}))
 
 
 if __name__ == "__main__":

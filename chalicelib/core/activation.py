@@ -81,7 +81,9 @@ def evaluate(
 
 def match(event: CanonicalEvent, playbook: Playbook, at: datetime) -> Verdict:
     best_miss: tuple[int, Verdict] | None = None
-    for rule in playbook.rules:
+    # Rules that do not cover the type stop at depth 0 and can never be the best near miss,
+    # so only the candidates for this type are checked.
+    for rule in playbook.rules_for_type(event.type):
         depth, miss = _check(event, rule, at)
         if miss is None:
             window = playbook.maintenance_covering(event, rule.rule_id, at)
