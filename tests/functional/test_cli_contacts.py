@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 
+from chalicelib.core.model import Channel
 from chalicelib.settings import Settings
 from chalicelib.storage.contacts import DynamoContactDirectory
 from tocsin_cli.main import main
@@ -63,3 +64,38 @@ def test_importing_the_same_file_again_changes_nothing(
 
 def test_a_missing_file_is_a_clear_error(world: boto3.Session, tmp_path: Path) -> None:
     assert run(world, "contacts", "import", str(tmp_path / "nope.csv"))[0] == 2
+
+
+OPTIONAL = """\
+contact_id,name,roles,language,phone,email,teams,timezone,push_tokens,consent,opted_out
+c-mo,Mo Example,hr,nb,+12025550111,mo@example.com,site-oslo,Europe/Oslo,fcm:abcdefgh1234,email,sms
+c-ned,Ned Example,hr,en,+12025550112,,nowhere,UTC,,,
+c-oli,Oli Example,hr,en,+12025550113,,,Mars/Olympus,,,
+c-pat,Pat Example,hr,en,+12025550114,,,,pager:xyz,,
+c-quin,Quin Example,hr,en,+12025550115,,,,,pigeon,
+"""
+
+
+def test_teams_time_zones_tokens_consent_and_opt_outs(
+    world: boto3.Session, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(OPTIONAL)
+    code, report = run(world, "contacts", "import", str(path))
+    assert code == 1
+    assert "line 3: unknown team 'nowhere' (not in the playbook)" in report
+    assert "line 4: timezone is not an IANA time zone" in report
+    assert "line 5: push_tokens must be 'apns:<token>' or 'fcm:<token>'" in report
+    assert "line 6: consent must list channels" in report
+    mo = DynamoContactDirectory(world.client("dynamodb"), settings.contacts_table).get_contacts(
+        ["c-mo"]
+    )["c-mo"]
+    assert (mo.teams, mo.timezone, mo.push_tokens) == (
+        ("site-oslo",),
+        "Europe/Oslo",
+        ("fcm:abcdefgh1234",),
+    )
+    assert (mo.unreachable_on(Channel.SMS), mo.unreachable_on(Channel.EMAIL)) == (
+        "opted out of sms",
+        None,
+    )

@@ -79,3 +79,14 @@ def test_mistakes_exit_2_with_a_message(
 def test_a_name_cannot_be_taken_twice(world: boto3.Session) -> None:
     assert run(world, "keys", "create", "dup", "--scope", "read")[0] == 0
     assert run(world, "keys", "create", "dup", "--scope", "read")[0] == 2
+
+
+def test_an_activate_key_must_act_for_a_person(
+    world: boto3.Session, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(world, "keys", "create", "ops", "--scope", "activate")[0] == 2
+    assert "--scope activate needs --contact" in capsys.readouterr().err
+    code, _ = run(world, "keys", "create", "ada", "--scope", "activate", "--contact", "c-ada")
+    assert code == 0
+    rows = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table).list()
+    assert [row["contact_id"] for row in rows if row["name"] == "ada"] == ["c-ada"]
