@@ -143,6 +143,7 @@ class Container:
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(
             self.incidents,
+            self.playbooks,
             self.directory,
             self.ledger,
             self.senders,

@@ -152,6 +152,7 @@ def _validate(directory: Path, out: TextIO) -> int:
     print(
         f"{directory}: valid: {len(playbook.rules)} rules, {len(playbook.plans)} plans, "
         f"{len(playbook.roles)} roles, {len(playbook.teams)} teams, "
+        f"{len(playbook.templates)} template sets, "
         f"{len(playbook.schedules)} schedules, {len(playbook.maintenance)} maintenance windows",
         file=out,
     )

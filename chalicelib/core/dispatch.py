@@ -18,6 +18,7 @@ from chalicelib.core.ports import (
     Clock,
     ContactDirectory,
     IncidentStore,
+    PlaybookSource,
     SendLedger,
 )
 from chalicelib.core.templates import render_message
@@ -45,6 +46,7 @@ class Dispatcher:
     def __init__(
         self,
         incidents: IncidentStore,
+        playbooks: PlaybookSource,
         directory: ContactDirectory,
         ledger: SendLedger,
         senders: Mapping[Channel, ChannelSender],
@@ -52,6 +54,7 @@ class Dispatcher:
         claim_timeout: timedelta,
     ) -> None:
         self._incidents = incidents
+        self._playbooks = playbooks
         self._directory = directory
         self._ledger = ledger
         self._senders = senders
@@ -65,17 +68,23 @@ class Dispatcher:
             report.skipped += len(jobs)
             return report
         contacts = self._directory.get_contacts(sorted({job.contact_id for job in jobs}))
+        templates = self._playbooks.load_version(incident.playbook_version).templates_for(
+            incident.plan_id
+        )
         for job in jobs:
             contact = contacts.get(job.contact_id)
-            destination = contact.destination(job.channel) if contact else None
-            if incident.status is IncidentStatus.RESOLVED or destination is None:
+            # Checked again at sending: the person may have opted out since the plan was made.
+            usable = contact is not None and contact.unreachable_on(job.channel) is None
+            if incident.status is not IncidentStatus.OPEN or contact is None or not usable:
                 report.skipped += 1
                 continue
+            destination = contact.destination(job.channel)
+            assert destination is not None
             now = self._clock.now()
             if not self._ledger.claim(job, now, now - self._claim_timeout):
                 report.skipped += 1
                 continue
-            message = render_message(incident, job.channel)
+            message = render_message(incident, job.channel, contact.language, templates)
             try:
                 receipt = self._senders[job.channel].send(destination, message, incident_id)
             except SendError as error:

@@ -29,6 +29,7 @@ from chalicelib.core.fields import (
 )
 from chalicelib.core.model import CanonicalEvent, Channel, EventStatus, Severity
 from chalicelib.core.schedules import ScheduledTrigger, parse_schedule
+from chalicelib.core.templates import BUILT_IN, TemplateSet, parse_template_set
 from chalicelib.core.windows import (
     ActiveHours,
     EventScope,
@@ -38,7 +39,7 @@ from chalicelib.core.windows import (
     parse_scope,
 )
 
-SECTIONS = ("roles", "teams", "plans", "rules", "schedules", "maintenance")
+SECTIONS = ("roles", "teams", "templates", "plans", "rules", "schedules", "maintenance")
 DEFAULT_STATUSES = ("actual", "exercise")
 _T = TypeVar("_T")
 _TYPE_INDEX_LIMIT = 4096  # distinct event types remembered per playbook
@@ -127,6 +128,7 @@ class ResponsePlan:
     title: str
     targets: tuple[PlanTarget, ...]
     manual: ManualActivation | None = None
+    template: str = "default"  # the template set its messages use
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -145,6 +147,7 @@ class Playbook:
     teams: Mapping[str, str] = field(default_factory=dict)
     schedules: tuple[ScheduledTrigger, ...] = ()
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    templates: Mapping[str, TemplateSet] = field(default_factory=dict)
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -162,6 +165,11 @@ class Playbook:
 
     def plan(self, plan_id: str) -> ResponsePlan:
         return self.plans[plan_id]
+
+    def templates_for(self, plan_id: str) -> TemplateSet:
+        """The plan's template set; the built-in English one when the playbook has none."""
+        plan = self.plans.get(plan_id)
+        return self.templates.get(plan.template if plan else "default", BUILT_IN)
 
     def rule(self, rule_id: str) -> ActivationRule | None:
         return next((rule for rule in self.rules if rule.rule_id == rule_id), None)
@@ -203,8 +211,12 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
 
     roles = dict(section("roles", _parse_named, lambda item: item[0]))
     teams = dict(section("teams", _parse_named, lambda item: item[0]))
+    templates = section("templates", parse_template_set, lambda t: t.template_id)
+    template_ids = _declared_ids(documents.get("templates")) | {"default"}
     plans = section(
-        "plans", lambda doc, path: _parse_plan(doc, path, roles, teams), lambda p: p.plan_id
+        "plans",
+        lambda doc, path: _parse_plan(doc, path, roles, teams, template_ids),
+        lambda p: p.plan_id,
     )
     plan_ids = _declared_ids(documents.get("plans"))
     rules = section(
@@ -226,6 +238,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         teams=teams,
         schedules=tuple(schedules),
         maintenance=tuple(maintenance),
+        templates={template.template_id: template for template in templates},
         version=version,
     )
 
@@ -247,9 +260,15 @@ def _parse_named(document: Any, path: str) -> tuple[str, str]:
 
 
 def _parse_plan(
-    document: Any, path: str, roles: Mapping[str, str], teams: Mapping[str, str]
+    document: Any,
+    path: str,
+    roles: Mapping[str, str],
+    teams: Mapping[str, str],
+    template_ids: set[str],
 ) -> ResponsePlan:
-    fields = read_object(document, path, required={"id", "title", "notify"}, optional={"manual"})
+    fields = read_object(
+        document, path, required={"id", "title", "notify"}, optional={"manual", "template"}
+    )
     found = Collector()
     targets: list[PlanTarget | None] = []
     no_targets: Sequence[Any] = []
@@ -268,9 +287,20 @@ def _parse_plan(
             lambda: _optional(fields, "manual", path, lambda v, p: _parse_manual(v, p, roles)),
             None,
         ),
+        template=found.read(
+            lambda: _known_template(fields.get("template", "default"), path, template_ids),
+            "default",
+        ),
     )
     found.check()
     return plan
+
+
+def _known_template(value: Any, path: str, template_ids: set[str]) -> str:
+    template_id = read_identifier(value, f"{path}.template")
+    if template_id not in template_ids:
+        raise InvalidPolicy(f"{path}.template", f"no template set {template_id!r}")
+    return template_id
 
 
 def _parse_target(

@@ -1,16 +1,89 @@
-"""Turn an incident into the words each channel sends.
+"""Turn an incident into the words each channel sends, in each person's language.
 
-The SMS form keeps the essential line (exercise marker, severity, what, reference) inside one
-160-character GSM-7 segment by shortening the title, never the marker or the reference.
-Per-language templates from the playbook replace these defaults in a later step.
+Templates come from the playbook's ``templates`` section (see ``policies/templates.yaml``) and are
+rendered in Jinja2's sandbox with strict variables, so a template can read the incident but do
+nothing else, and a misspelt variable is an error found by ``tocsin policies validate``, never
+at 3 a.m. Without a ``templates`` section, the built-in English set below is used.
+
+Language: the person's BCP 47 tag, then its shorter forms (``zh-Hant-TW`` -> ``zh-Hant`` ->
+``zh``), then the set's fallback language. SMS: the first line (what, severity, reference)
+must arrive in the first segment; a long title is shortened until it does, never the rest.
+Voice: variables are escaped for SSML; the template's own markup is kept.
 """
 
 from __future__ import annotations
 
-from chalicelib.core.model import Channel, Incident, Message
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-SMS_SEGMENT = 160
+from chalicelib.core.errors import InvalidPolicy
+from chalicelib.core.fields import read_identifier, read_object, read_string
+from chalicelib.core.model import (
+    Channel,
+    EventStatus,
+    Incident,
+    IncidentStatus,
+    Message,
+    Severity,
+)
+from chalicelib.core.sms import count_segments, fits_first_segment
+
 EXERCISE_MARKER = "[EXERCISE] "
+SMS_SEGMENT = 160
+PARTS = ("sms", "email_subject", "email_text", "voice")
+OPTIONAL_PARTS = ("email_html",)
+_MARKUP_PARTS = frozenset({"voice", "email_html"})  # variables are escaped in these
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_ALIASES = {"no": "nb"}  # Norwegian without a written standard: bokmål
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    template_id: str
+    fallback_language: str
+    languages: Mapping[str, Mapping[str, str]] = field(hash=False)
+
+    def source(self, part: str, language: str) -> tuple[str, str]:
+        """(language used, template source) for ``part`` in the best language available."""
+        for candidate in language_candidates(language):
+            text = self.languages.get(candidate, {}).get(part)
+            if text is not None:
+                return candidate, text
+        return self.fallback_language, self.languages[self.fallback_language][part]
+
+
+BUILT_IN = TemplateSet(
+    "default",
+    "en",
+    {
+        "en": {
+            "sms": "{{ marker }}TOCSIN {{ severity }}: {{ title }} (ref {{ ref }})",
+            "email_subject": "{{ marker }}[Tocsin {{ severity }}] {{ title }}",
+            "email_text": (
+                "{{ marker }}A crisis response has been activated and you are on its team.\n\n"
+                "What: {{ title }}\nSeverity: {{ severity }}\nType: {{ type }}\n"
+                "Opened: {{ opened_at }}\nReference: {{ ref }} ({{ incident_id }})\n"
+                "{% if exercise %}\nThis is an exercise. No real incident is under way.\n"
+                "{% endif %}"
+            ),
+            "voice": (
+                "<speak>{% for _ in range(2) %}{{ marker }}Tocsin {{ severity }} alert. "
+                "{{ title }}. Reference {{ ref_spoken }}.<break time='1s'/>{% endfor %}"
+                "Acknowledge with the link in your text message.</speak>"
+            ),
+        }
+    },
+)
+
+
+def language_candidates(language: str) -> list[str]:
+    parts = language.split("-")
+    candidates = ["-".join(parts[:size]) for size in range(len(parts), 0, -1)]
+    return candidates + [_ALIASES[c] for c in candidates if c in _ALIASES]
 
 
 def incident_reference(incident_id: str) -> str:
@@ -18,34 +91,144 @@ def incident_reference(incident_id: str) -> str:
     return incident_id[-6:]
 
 
-def render_message(incident: Incident, channel: Channel) -> Message:
+def render_message(
+    incident: Incident,
+    channel: Channel,
+    language: str = "en",
+    templates: TemplateSet = BUILT_IN,
+) -> Message:
+    variables = _variables(incident)
     if channel is Channel.SMS:
-        return Message(body=_sms_body(incident))
-    return _email(incident)
+        return Message(body=_fit_sms(templates.source("sms", language)[1], variables))
+    used, subject = templates.source("email_subject", language)
+    text = (
+        templates.languages.get(used, {}).get("email_text")
+        or templates.source("email_text", language)[1]
+    )
+    return Message(
+        subject=_render(subject, variables).strip(),
+        body=_render(text, variables),
+    )
 
 
-def _sms_body(incident: Incident) -> str:
-    marker = EXERCISE_MARKER if incident.is_exercise else ""
-    head = f"{marker}TOCSIN {incident.severity.value.upper()}: "
-    tail = f" (ref {incident_reference(incident.incident_id)})"
-    room = SMS_SEGMENT - len(head) - len(tail)
-    title = incident.title if len(incident.title) <= room else incident.title[: room - 1] + "…"
-    return f"{head}{title}{tail}"
+def render_voice(incident: Incident, language: str, templates: TemplateSet = BUILT_IN) -> str:
+    return _render(templates.source("voice", language)[1], _variables(incident), markup=True)
 
 
-def _email(incident: Incident) -> Message:
-    marker = EXERCISE_MARKER if incident.is_exercise else ""
-    severity = incident.severity.value.upper()
-    subject = f"{marker}[Tocsin {severity}] {incident.title}"
-    lines = [
-        f"{marker}A crisis response has been activated and you are on its team.",
-        "",
-        f"What: {incident.title}",
-        f"Severity: {severity}",
-        f"Type: {incident.type}",
-        f"Opened: {incident.opened_at.isoformat(timespec='seconds')}",
-        f"Reference: {incident_reference(incident.incident_id)} ({incident.incident_id})",
-    ]
-    if incident.is_exercise:
-        lines += ["", "This is an exercise. No real incident is under way."]
-    return Message(subject=subject, body="\n".join(lines) + "\n")
+def _variables(incident: Incident) -> dict[str, Any]:
+    ref = incident_reference(incident.incident_id)
+    return {
+        "marker": EXERCISE_MARKER if incident.is_exercise else "",
+        "exercise": incident.is_exercise,
+        "severity": incident.severity.value.upper(),
+        "title": incident.title,
+        "type": incident.type,
+        "ref": ref,
+        "ref_spoken": " ".join(ref),
+        "incident_id": incident.incident_id,
+        "opened_at": incident.opened_at.isoformat(timespec="seconds"),
+    }
+
+
+def _fit_sms(source: str, variables: dict[str, Any]) -> str:
+    """Render; while the first line would spill out of the first segment, shorten the title."""
+    text = _render(source, variables).strip()
+    if fits_first_segment(text.split("\n", 1)[0], text):
+        return text
+    title = str(variables["title"])
+    low, high, best = 0, len(title), _render(source, {**variables, "title": ""}).strip()
+    while low <= high:
+        size = (low + high) // 2
+        shortened = title[: max(size - 1, 0)] + "…" if size else ""
+        candidate = _render(source, {**variables, "title": shortened}).strip()
+        if fits_first_segment(candidate.split("\n", 1)[0], candidate):
+            best, low = candidate, size + 1
+        else:
+            high = size - 1
+    return best
+
+
+def _render(source: str, variables: Mapping[str, Any], markup: bool = False) -> str:
+    return str(_compiled(source, markup).render(**variables))
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str, markup: bool) -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=markup, keep_trailing_newline=True
+    )
+    return environment.from_string(source)
+
+
+# --- validation, for the playbook parser -------------------------------------------------
+
+_SAMPLE = Incident(
+    incident_id="inc_01M84STVCFS7F5J06PS8A3D6CA",
+    status=IncidentStatus.OPEN,
+    title="Sample incident title",
+    type="cyber.data_breach",
+    severity=Severity.CRITICAL,
+    event_status=EventStatus.EXERCISE,
+    dedup_key="sample",
+    rule_id="r",
+    plan_id="p",
+    opened_at=datetime(2026, 1, 1, tzinfo=UTC),
+    updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+)
+
+
+def parse_template_set(document: Any, path: str) -> TemplateSet:
+    fields = read_object(
+        document, path, required={"id", "languages"}, optional={"fallback_language", "description"}
+    )
+    template_id = read_identifier(fields["id"], f"{path}.id")
+    fallback = read_string(fields.get("fallback_language", "en"), f"{path}.fallback_language")
+    languages_document = fields["languages"]
+    if not isinstance(languages_document, Mapping) or not languages_document:
+        raise InvalidPolicy(f"{path}.languages", "must map languages (BCP 47) to templates")
+    languages: dict[str, dict[str, str]] = {}
+    for language, parts in languages_document.items():
+        where = f"{path}.languages.{language}"
+        if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
+            raise InvalidPolicy(where, "is not a BCP 47 language tag such as 'en' or 'zh-Hant'")
+        spec = read_object(parts, where, required=set(), optional=set(PARTS + OPTIONAL_PARTS))
+        languages[language] = {
+            part: _checked(read_string(text, f"{where}.{part}"), part, f"{where}.{part}")
+            for part, text in spec.items()
+        }
+    if fallback not in languages:
+        raise InvalidPolicy(f"{path}.fallback_language", f"no templates for {fallback!r}")
+    missing = [part for part in PARTS if part not in languages[fallback]]
+    if missing:
+        raise InvalidPolicy(
+            f"{path}.languages.{fallback}.{missing[0]}",
+            "is required in the fallback language (every other language falls back to it)",
+        )
+    return TemplateSet(template_id, fallback, languages)
+
+
+def _checked(source: str, part: str, path: str) -> str:
+    """Compile and render with a sample incident: syntax errors and unknown variables now."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    variables = _variables(_SAMPLE)
+    try:
+        rendered = _render(source, variables, markup=part in _MARKUP_PARTS)
+    except TemplateSyntaxError as error:
+        raise InvalidPolicy(path, f"template line {error.lineno}: {error.message}") from None
+    except TemplateError as error:
+        raise InvalidPolicy(path, f"does not render: {error}") from None
+    if part == "sms":
+        bare = _render(source, {**variables, "title": ""}).strip()
+        if not fits_first_segment(bare.split("\n", 1)[0], bare):
+            count = count_segments(bare)
+            raise InvalidPolicy(
+                path,
+                f"the first line is longer than the first {count.encoding} segment even with "
+                f"an empty title ({count.units} > {count.first_segment_capacity})",
+            )
+    del rendered
+    return source

@@ -54,3 +54,22 @@ def test_data_breach_reaches_the_crisis_cell_by_sms_and_email(
         for entry in incident["timeline"]
         if entry["kind"] == "notification_sent"
     )
+
+
+def test_each_person_is_written_to_in_their_own_language(
+    api: Api, runner: QueueRunner, world: boto3.Session
+) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    api.post_event(DEMO)
+    runner.drain()
+    bodies = {
+        message.destinations["ToAddresses"][0]: message.body
+        for message in ses_backends[DEFAULT_ACCOUNT_ID][world.region_name].sent_messages
+    }
+    # Bo reads Danish, Dina Norwegian (bokmål), Chen Traditional Chinese, Ada English.
+    assert "Hvad:" in bodies["bo@example.com"]
+    assert "Hva:" in bodies["dina@example.com"]
+    assert "事件" in bodies["chen@example.com"]
+    assert "What:" in bodies["ada@example.com"]

@@ -1,0 +1,157 @@
+"""Messages in each person's language; SMS segments counted as carriers count them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.core.errors import InvalidPolicy
+from chalicelib.core.model import Channel, EventStatus, Incident, IncidentStatus, Severity
+from chalicelib.core.sms import count_segments, fits_first_segment
+from chalicelib.core.templates import (
+    BUILT_IN,
+    language_candidates,
+    parse_template_set,
+    render_message,
+    render_voice,
+)
+from tests.conftest import PROJECT
+from tocsin_cli.policies import read_policy_dir
+
+TEMPLATES = read_policy_dir(PROJECT / "policies").validate().templates["default"]
+
+
+def incident(title: str = "Database exposed", exercise: bool = False) -> Incident:
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    return Incident(
+        "inc_01M84STVCFS7F5J06PS8A3D6CA",
+        IncidentStatus.OPEN,
+        title,
+        "cyber.data_breach",
+        Severity.CRITICAL,
+        EventStatus.EXERCISE if exercise else EventStatus.ACTUAL,
+        "k",
+        "r",
+        "p",
+        now,
+        now,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "units", "segments"),
+    [
+        ("a" * 160, "GSM-7", 160, 1),
+        ("a" * 161, "GSM-7", 161, 2),
+        ("a" * 306, "GSM-7", 306, 2),
+        ("a" * 307, "GSM-7", 307, 3),
+        ("€" * 80, "GSM-7", 160, 1),  # extension characters cost two septets
+        ("{" * 81, "GSM-7", 162, 2),
+        ("Ærø Ø å é ñ Ü", "GSM-7", 13, 1),
+        ("危" * 70, "UCS-2", 70, 1),
+        ("危" * 71, "UCS-2", 71, 2),
+        ("危" * 134, "UCS-2", 134, 2),
+        ("a" * 69 + "’", "UCS-2", 70, 1),  # one curly quote makes the whole text UCS-2
+        ("🚨" * 35, "UCS-2", 70, 1),  # beyond the BMP: two code units each
+        ("🚨" * 36, "UCS-2", 72, 2),
+    ],
+)
+def test_segment_counts(text: str, encoding: str, units: int, segments: int) -> None:
+    count = count_segments(text)
+    assert (count.encoding, count.units, count.segments) == (encoding, units, segments)
+
+
+def test_the_first_segment_is_smaller_once_a_text_needs_several() -> None:
+    assert fits_first_segment("a" * 160, "a" * 160)
+    assert not fits_first_segment("a" * 160, "a" * 160 + "\nmore")
+    assert fits_first_segment("a" * 153, "a" * 153 + "\nmore")
+
+
+def test_language_fallback_goes_from_specific_to_general_then_to_the_set() -> None:
+    assert language_candidates("zh-Hant-TW") == ["zh-Hant-TW", "zh-Hant", "zh"]
+    assert language_candidates("no") == ["no", "nb"]
+    assert TEMPLATES.source("sms", "zh-Hant-TW")[0] == "zh-Hant"
+    assert TEMPLATES.source("sms", "no")[0] == "nb"
+    assert TEMPLATES.source("sms", "fr-CA")[0] == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "What:"), ("da", "Hvad:"), ("nb", "Hva:"), ("zh-Hant", "事件：")],
+)
+def test_each_person_gets_their_language(language: str, words: str) -> None:
+    email = render_message(incident(), Channel.EMAIL, language, TEMPLATES)
+    assert words in email.body
+    assert email.subject == "[Tocsin CRITICAL] Database exposed"
+
+
+@pytest.mark.parametrize("language", ["en", "da", "nb", "zh-Hant"])
+def test_a_long_title_is_shortened_so_the_essentials_stay_in_one_segment(language: str) -> None:
+    body = render_message(
+        incident("Brand i serverrum " * 40), Channel.SMS, language, TEMPLATES
+    ).body
+    assert count_segments(body).segments == 1
+    assert "A3D6CA" in body and "CRITICAL" in body
+    assert "…" in body
+
+
+def test_a_chinese_title_forces_ucs2_and_still_fits() -> None:
+    body = render_message(incident("資料外洩" * 30), Channel.SMS, "zh-Hant", TEMPLATES).body
+    count = count_segments(body)
+    assert (count.encoding, count.segments) == ("UCS-2", 1)
+    assert body.endswith("（編號 A3D6CA）")
+
+
+def test_drills_say_so_first_in_every_language() -> None:
+    for language in ("en", "da", "nb", "zh-Hant"):
+        sms = render_message(incident(exercise=True), Channel.SMS, language, TEMPLATES)
+        assert sms.body.startswith("[EXERCISE] ")
+
+
+def test_voice_escapes_what_it_reads_and_keeps_its_own_markup() -> None:
+    ssml = render_voice(incident('Fire & smoke <at> "B"'), "en", TEMPLATES)
+    assert "Fire &amp; smoke &lt;at&gt; &#34;B&#34;" in ssml
+    assert ssml.startswith("<speak>") and ssml.count('<break time="1s"/>') == 2
+
+
+def test_the_built_in_set_serves_a_playbook_without_templates() -> None:
+    assert render_message(incident(), Channel.SMS, "da", BUILT_IN).body.startswith("TOCSIN")
+
+
+def template(**parts: Any) -> dict[str, Any]:
+    base = {
+        "sms": "{{ title }}",
+        "email_subject": "s",
+        "email_text": "t",
+        "voice": "<speak>v</speak>",
+    }
+    return {"id": "t", "languages": {"en": {**base, **parts}}}
+
+
+@pytest.mark.parametrize(
+    ("document", "path", "words"),
+    [
+        (template(sms="{{ titel }}"), "t.languages.en.sms", "'titel' is undefined"),
+        (template(sms="{% if %}"), "t.languages.en.sms", "template line 1"),
+        (template(sms="{{ title.__class__.__mro__ }}"), "t.languages.en.sms", "does not render"),
+        (template(sms="x" * 161 + "{{ title }}"), "t.languages.en.sms", "first GSM-7 segment"),
+        (template(sms="危" * 71), "t.languages.en.sms", "first UCS-2 segment"),
+        (template(pager="x"), "t.languages.en.pager", "unknown field"),
+        (
+            {"id": "t", "languages": {"en": {"sms": "x"}}},
+            "t.languages.en.email_subject",
+            "fallback",
+        ),
+        ({"id": "t", "fallback_language": "da", "languages": {}}, "t.languages", "must map"),
+        ({"id": "t", "languages": {"english!": {}}}, "t.languages.english!", "BCP 47"),
+    ],
+)
+def test_a_template_that_would_fail_at_3am_fails_validation(
+    document: dict[str, Any], path: str, words: str
+) -> None:
+    with pytest.raises(InvalidPolicy) as caught:
+        parse_template_set(document, "t")
+    assert caught.value.path == path
+    assert words in caught.value.message
