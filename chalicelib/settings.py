@@ -16,6 +16,11 @@ DISPATCH_QUEUE = "TOCSIN_DISPATCH_QUEUE"
 ALARMS_TOPIC = "TOCSIN_ALARMS_TOPIC"
 SENDER_EMAIL = "TOCSIN_SENDER_EMAIL"
 SES_CONFIGURATION_SET = "TOCSIN_SES_CONFIGURATION_SET"
+SMS_PROVIDER = "TOCSIN_SMS_PROVIDER"  # "sns" (default) or "eum" (End User Messaging)
+SMS_ORIGINATION = "TOCSIN_SMS_ORIGINATION_IDENTITY"  # phone number, sender id or pool (eum)
+SMS_CONFIGURATION_SET = "TOCSIN_SMS_CONFIGURATION_SET"  # eum: where delivery events go
+VOICE_ORIGINATION = "TOCSIN_VOICE_ORIGINATION_IDENTITY"  # voice calls only when this is set
+SMS_PROVIDERS = ("sns", "eum")
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
@@ -48,6 +53,10 @@ class Settings:
     dispatch_queue: str
     sender_email: str
     ses_configuration_set: str | None
+    sms_provider: str
+    sms_origination_identity: str | None
+    sms_configuration_set: str | None
+    voice_origination_identity: str | None
     max_body_bytes: int
     playbook_cache_seconds: float
     send_claim_timeout_seconds: float
@@ -61,6 +70,9 @@ class Settings:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         stage = env.get(STAGE, LOCAL_STAGE)
+        provider = env.get(SMS_PROVIDER, "sns")
+        if provider not in SMS_PROVIDERS:
+            raise ValueError(f"{SMS_PROVIDER} must be one of {', '.join(SMS_PROVIDERS)}")
         return cls(
             stage=stage,
             config_table=env.get(CONFIG_TABLE, "tocsin-config"),
@@ -70,6 +82,10 @@ class Settings:
             dispatch_queue=env.get(DISPATCH_QUEUE, DEFAULT_BOUND_NAMES[DISPATCH_QUEUE]),
             sender_email=env.get(SENDER_EMAIL, "tocsin@example.com"),
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
+            sms_provider=provider,
+            sms_origination_identity=env.get(SMS_ORIGINATION) or None,
+            sms_configuration_set=env.get(SMS_CONFIGURATION_SET) or None,
+            voice_origination_identity=env.get(VOICE_ORIGINATION) or None,
             max_body_bytes=int(env.get(MAX_BODY_BYTES, str(256 * 1024))),
             playbook_cache_seconds=float(env.get(PLAYBOOK_CACHE_SECONDS, "30")),
             send_claim_timeout_seconds=float(env.get(SEND_CLAIM_TIMEOUT_SECONDS, "120")),

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.core.dispatch import Dispatcher
@@ -101,14 +102,27 @@ class Container:
 
     @cached_property
     def senders(self) -> dict[Channel, ChannelSender]:
-        return {
+        """One sender per configured channel; a channel without one falls back along chains."""
+        settings = self.settings
+        senders: dict[Channel, ChannelSender] = {
             Channel.SMS: SnsSmsChannel(self.client("sns")),
             Channel.EMAIL: SesEmailChannel(
-                self.client("sesv2"),
-                self.settings.sender_email,
-                self.settings.ses_configuration_set,
+                self.client("sesv2"), settings.sender_email, settings.ses_configuration_set
             ),
         }
+        if settings.sms_provider == "eum":
+            senders[Channel.SMS] = EumSmsChannel(
+                self.client("pinpoint-sms-voice-v2"),
+                settings.sms_origination_identity,
+                settings.sms_configuration_set,
+            )
+        if settings.voice_origination_identity:
+            senders[Channel.VOICE] = EumVoiceChannel(
+                self.client("pinpoint-sms-voice-v2"),
+                settings.voice_origination_identity,
+                settings.sms_configuration_set,
+            )
+        return senders
 
     @cached_property
     def ingest(self) -> IngestService:

@@ -55,8 +55,20 @@ def _validation(message: str, field: str) -> StandInResponse:
 
 
 class MessagingStandIn:
+    """``opt_out(number)`` makes sends to it fail as AWS does (ConflictException,
+    DESTINATION_PHONE_NUMBER_OPTED_OUT); ``throttle_next(n)`` fails the next n sends with
+    ThrottlingException, as an account over its messages-per-second quota sees."""
+
     def __init__(self, outbox: Outbox) -> None:
         self._outbox = outbox
+        self._opted_out: set[str] = set()
+        self._throttled = 0
+
+    def opt_out(self, number: str) -> None:
+        self._opted_out.add(number)
+
+    def throttle_next(self, sends: int) -> None:
+        self._throttled = sends
 
     def handle(self, target: str, body: bytes) -> StandInResponse:
         operation = target.removeprefix(TARGET_PREFIX)
@@ -82,6 +94,20 @@ class MessagingStandIn:
             return _validation(f"{body_field} must be at most {limit} characters", body_field)
         if channel == "voice" and not request.get("OriginationIdentity"):
             return _validation("OriginationIdentity is required", "OriginationIdentity")
+        is_ssml = channel == "voice" and request.get("MessageBodyTextType") == "SSML"
+        if is_ssml and not (text.startswith("<speak>") and text.rstrip().endswith("</speak>")):
+            return _validation("SSML must be enclosed in <speak>", body_field)
+        if self._throttled:
+            self._throttled -= 1
+            return _error("ThrottlingException", "Rate exceeded")
+        if destination in self._opted_out:
+            return _error(
+                "ConflictException",
+                "The destination phone number is opted out.",
+                Reason="DESTINATION_PHONE_NUMBER_OPTED_OUT",
+                ResourceType="opt-out-list",
+                ResourceId="Default",
+            )
         message_id = str(uuid.uuid4())
         context = request.get("Context") or {}
         self._outbox.record(

@@ -71,12 +71,19 @@ class Dispatcher:
         templates = self._playbooks.load_version(incident.playbook_version).templates_for(
             incident.plan_id
         )
-        for job in jobs:
+        work = list(jobs)
+        while work:
+            job = work.pop(0)
             contact = contacts.get(job.contact_id)
-            # Checked again at sending: the person may have opted out since the plan was made.
-            usable = contact is not None and contact.unreachable_on(job.channel) is None
-            if incident.status is not IncidentStatus.OPEN or contact is None or not usable:
+            if incident.status is not IncidentStatus.OPEN or contact is None:
                 report.skipped += 1
+                continue
+            # Checked again at sending: the person may have opted out since the plan was made.
+            unreachable = contact.unreachable_on(job.channel)
+            sender = self._senders.get(job.channel)
+            if unreachable is not None or sender is None:
+                report.skipped += 1
+                work += self._fall_back(job, unreachable or f"{job.channel.value} not configured")
                 continue
             destination = contact.destination(job.channel)
             assert destination is not None
@@ -86,12 +93,14 @@ class Dispatcher:
                 continue
             message = render_message(incident, job.channel, contact.language, templates)
             try:
-                receipt = self._senders[job.channel].send(destination, message, incident_id)
+                receipt = sender.send(destination, message, incident_id)
             except SendError as error:
                 self._record_failure(job, error)
+                report.failed += 1
                 if isinstance(error, TransientSendError):
                     report.retry.append(job)
-                report.failed += 1
+                else:
+                    work += self._fall_back(job, f"failed: {error.code}")
                 continue
             self._ledger.mark_sent(
                 job,
@@ -112,6 +121,35 @@ class Dispatcher:
             )
             report.sent += 1
         return report
+
+    def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
+        """The next channel of the job's chain, at once, with the reason on the timeline."""
+        if not job.fallbacks:
+            return []
+        following = NotificationJob(
+            job.incident_id, job.contact_id, job.fallbacks[0], job.step, job.fallbacks[1:]
+        )
+        now = self._clock.now()
+        self._incidents.append(
+            job.incident_id,
+            [
+                TimelineEntry(
+                    at=now,
+                    kind="fallback",
+                    summary=f"{job.channel.value} to {job.contact_id} {why}; "
+                    f"falling back to {following.channel.value}",
+                    data={
+                        "contact_id": job.contact_id,
+                        "from": job.channel.value,
+                        "to": following.channel.value,
+                        "reason": why,
+                        "step": job.step,
+                    },
+                    key=f"fallback-{job.contact_id}-{job.channel.value}-{job.step}",
+                )
+            ],
+        )
+        return [following]
 
     def _record_failure(self, job: NotificationJob, error: SendError) -> None:
         retryable = not isinstance(error, PermanentSendError)

@@ -42,6 +42,11 @@ class EventStatus(StrEnum):
 class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
+    VOICE = "voice"  # a call that reads the message (End User Messaging)
+
+    @property
+    def uses_phone(self) -> bool:
+        return self in (Channel.SMS, Channel.VOICE)
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ class Contact:
     opted_out: frozenset[Channel] = frozenset()
 
     def destination(self, channel: Channel) -> str | None:
-        return self.phone if channel is Channel.SMS else self.email
+        return self.phone if channel.uses_phone else self.email
 
     def unreachable_on(self, channel: Channel) -> str | None:
         """Why ``channel`` cannot be used for this person, or None when it can."""
@@ -157,6 +162,7 @@ class NotificationJob:
     contact_id: str
     channel: Channel
     step: int = 0
+    fallbacks: tuple[Channel, ...] = ()  # tried in order, at once, if this channel fails
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,7 @@ class Message:
 
     body: str
     subject: str | None = None
+    language: str | None = None  # the template language used (voice picks its voice by it)
 
 
 @dataclass(frozen=True)

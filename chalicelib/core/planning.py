@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from chalicelib.core.model import Contact, NotificationJob
-from chalicelib.core.policy import ResponsePlan
+from chalicelib.core.policy import PlanTarget, ResponsePlan
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ def plan_notifications(
         if not holders:
             gaps.append(Gap(reason=f"nobody in {target.group}", role=target.group))
         for contact in holders:
+            if target.chain:
+                _plan_chain(incident_id, target, contact, step, jobs, gaps)
+                continue
             for channel in target.channels:
                 unreachable = contact.unreachable_on(channel)
                 if unreachable is not None:
@@ -60,3 +63,32 @@ def plan_notifications(
                     key, NotificationJob(incident_id, contact.contact_id, channel, step)
                 )
     return NotificationPlan(jobs=tuple(jobs.values()), gaps=tuple(gaps))
+
+
+def _plan_chain(
+    incident_id: str,
+    target: PlanTarget,
+    contact: Contact,
+    step: int,
+    jobs: dict[tuple[str, str], NotificationJob],
+    gaps: list[Gap],
+) -> None:
+    """The first channel of the chain this person can be reached on; the rest are fallbacks."""
+    usable = [c for c in target.channels if contact.unreachable_on(c) is None]
+    for channel in target.channels:
+        reason = contact.unreachable_on(channel)
+        if reason is not None:
+            gaps.append(
+                Gap(
+                    reason=f"{reason} (skipped in its chain)",
+                    role=target.group,
+                    contact_id=contact.contact_id,
+                )
+            )
+    if not usable:
+        return
+    first, *rest = usable
+    jobs.setdefault(
+        (contact.contact_id, first.value),
+        NotificationJob(incident_id, contact.contact_id, first, step, tuple(rest)),
+    )

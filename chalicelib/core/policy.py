@@ -99,11 +99,13 @@ class ActivationRule:
 
 @dataclass(frozen=True)
 class PlanTarget:
-    """Everyone holding ``role`` (or in ``team``) is reached on each of ``channels``."""
+    """Everyone holding ``role`` (or in ``team``) is reached on each of ``channels`` at once;
+    with ``chain``, on its first channel that works for them, falling back along it."""
 
     channels: tuple[Channel, ...]
     role: str | None = None
     team: str | None = None
+    chain: bool = False  # True: ``channels`` is a fallback chain, not a list to send on
 
     @property
     def group(self) -> str:
@@ -306,18 +308,25 @@ def _known_template(value: Any, path: str, template_ids: set[str]) -> str:
 def _parse_target(
     document: Any, where: str, roles: Mapping[str, str], teams: Mapping[str, str]
 ) -> PlanTarget:
-    spec = read_object(document, where, required={"channels"}, optional={"role", "team"})
+    spec = read_object(
+        document, where, required=set(), optional={"role", "team", "channels", "chain"}
+    )
     if ("role" in spec) == ("team" in spec):
         raise InvalidPolicy(where, "must name exactly one of role or team")
+    if ("channels" in spec) == ("chain" in spec):
+        raise InvalidPolicy(where, "must give channels (all at once) or a chain (in order)")
+    field_name = "chain" if "chain" in spec else "channels"
     role = _known(spec["role"], f"{where}.role", roles, "role") if "role" in spec else None
     team = _known(spec["team"], f"{where}.team", teams, "team") if "team" in spec else None
     channels = tuple(
-        read_choice(channel, f"{where}.channels[{position}]", Channel)
-        for position, channel in enumerate(read_list(spec["channels"], f"{where}.channels"))
+        read_choice(channel, f"{where}.{field_name}[{position}]", Channel)
+        for position, channel in enumerate(read_list(spec[field_name], f"{where}.{field_name}"))
     )
     if not channels:
-        raise InvalidPolicy(f"{where}.channels", "must name at least one channel")
-    return PlanTarget(channels=channels, role=role, team=team)
+        raise InvalidPolicy(f"{where}.{field_name}", "must name at least one channel")
+    if len(set(channels)) != len(channels):
+        raise InvalidPolicy(f"{where}.{field_name}", "names a channel twice")
+    return PlanTarget(channels=channels, role=role, team=team, chain=field_name == "chain")
 
 
 def _parse_manual(document: Any, path: str, roles: Mapping[str, str]) -> ManualActivation:

@@ -100,6 +100,9 @@ def render_message(
     variables = _variables(incident)
     if channel is Channel.SMS:
         return Message(body=_fit_sms(templates.source("sms", language)[1], variables))
+    if channel is Channel.VOICE:
+        used, source = templates.source("voice", language)
+        return Message(body=_render(source, variables, markup=True), language=used)
     used, subject = templates.source("email_subject", language)
     text = (
         templates.languages.get(used, {}).get("email_text")

@@ -93,7 +93,10 @@ def encode_jobs(incident_id: str, jobs: Sequence[NotificationJob]) -> str:
     return json.dumps(
         {
             "incident_id": incident_id,
-            "jobs": [[job.contact_id, job.channel.value, job.step] for job in jobs],
+            "jobs": [
+                [job.contact_id, job.channel.value, job.step, [c.value for c in job.fallbacks]]
+                for job in jobs
+            ],
         }
     )
 
@@ -102,6 +105,12 @@ def decode_jobs(body: str) -> tuple[str, list[NotificationJob]]:
     document = json.loads(body)
     incident_id = document["incident_id"]
     return incident_id, [
-        NotificationJob(incident_id, contact_id, Channel(channel), int(step))
-        for contact_id, channel, step in document["jobs"]
+        NotificationJob(
+            incident_id,
+            contact_id,
+            Channel(channel),
+            int(step),
+            tuple(Channel(name) for name in (fallbacks[0] if fallbacks else [])),
+        )
+        for contact_id, channel, step, *fallbacks in document["jobs"]
     ]
