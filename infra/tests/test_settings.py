@@ -37,6 +37,10 @@ def test_defaults_for_what_may_default() -> None:
         ({"stage": "prod"}, "senderEmail"),
         ({"stage": "prod", "senderEmail": "a@example.com", "logRetentionDays": 10}, "one of"),
         ({"stage": "prod", "senderEmail": "a@example.com", "opsEmail": "nobody"}, "opsEmail"),
+        (
+            {"stage": "prod", "senderEmail": "a@example.com", "smsOriginationArn": "+12025550199"},
+            "smsOriginationArn must be the ARN",
+        ),
     ],
 )
 def test_a_missing_or_bad_parameter_is_named(values: dict[str, Any], words: str) -> None:
@@ -48,3 +52,41 @@ def test_synth_without_parameters_says_what_to_set(tmp_path: Path) -> None:
     result = synthesise({}, tmp_path)
     assert result.returncode != 0
     assert "set the stage: -c stage=NAME" in result.stderr
+
+
+SMS_ARN = "arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef"
+POOL_ARN = "arn:aws:sms-voice:eu-west-1:123456789012:pool/pool-0123456789abcdef"
+
+
+def test_end_user_messaging_identities_switch_sms_and_enable_voice(tmp_path: Path) -> None:
+    import json
+
+    context = {
+        "stage": "test",
+        "senderEmail": "alerts@example.com",
+        "smsOriginationArn": POOL_ARN,
+        "voiceOriginationArn": SMS_ARN,
+    }
+    result = synthesise(context, tmp_path)
+    assert result.returncode == 0, result.stderr
+    template = json.loads((tmp_path / "test.template.json").read_text())
+    statements = [
+        statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if str(statement.get("Action", "")).startswith("sms-voice:")
+    ]
+    granted = {statement["Action"]: statement["Resource"][0] for statement in statements}
+    assert granted == {
+        "sms-voice:SendTextMessage": POOL_ARN,
+        "sms-voice:SendVoiceMessage": SMS_ARN,
+    }
+    variables = [
+        resource["Properties"]["Environment"]["Variables"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and "TOCSIN_STAGE" in resource["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    assert all(v["TOCSIN_SMS_PROVIDER"] == "eum" for v in variables)
+    assert all(v["TOCSIN_VOICE_ORIGINATION_IDENTITY"] == SMS_ARN for v in variables)

@@ -9,6 +9,9 @@ from typing import Any, Protocol
 _STAGE = re.compile(r"[a-z][a-z0-9-]{0,19}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 LOG_RETENTION_CHOICES = frozenset({30, 90, 180, 365, 731})
+_ORIGINATION_ARN = re.compile(
+    r"arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)/[A-Za-z0-9_\-:]+"
+)
 
 
 class ContextReader(Protocol):
@@ -23,6 +26,8 @@ class DeploymentSettings:
     log_retention_days: int
     api_timeout_seconds: int
     worker_timeout_seconds: int
+    sms_origination_arn: str | None = None  # set: SMS through End User Messaging, not SNS
+    voice_origination_arn: str | None = None  # set: voice calls through End User Messaging
 
     @property
     def prefix(self) -> str:
@@ -49,7 +54,18 @@ class DeploymentSettings:
         ops = node.try_get_context("opsEmail")
         if ops is not None and not _EMAIL.fullmatch(str(ops)):
             raise ValueError("opsEmail must be an email address")
+        origination = {}
+        for key in ("smsOriginationArn", "voiceOriginationArn"):
+            value = node.try_get_context(key)
+            if value is not None and not _ORIGINATION_ARN.fullmatch(str(value)):
+                raise ValueError(
+                    f"{key} must be the ARN of an End User Messaging phone number, pool or "
+                    "sender id (arn:aws:sms-voice:REGION:ACCOUNT:phone-number/...)"
+                )
+            origination[key] = str(value) if value else None
         return cls(
+            sms_origination_arn=origination["smsOriginationArn"],
+            voice_origination_arn=origination["voiceOriginationArn"],
             stage=stage,
             sender_email=sender,
             ops_email=str(ops) if ops else None,

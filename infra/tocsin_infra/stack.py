@@ -368,15 +368,45 @@ class TocsinStack(Stack):
             self.async_dead_letters.grant_send_messages(role)
         # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
         config.grant(self.roles[TICK_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
-        # Dispatcher: contacts, the ledger and timeline; SMS and email.
+        # Dispatcher: the playbook version's templates, contacts, the ledger and timeline
+        # (BatchWriteItem: fallback entries); SMS, voice and email.
+        config.grant(dispatch, "dynamodb:GetItem", "dynamodb:Query")
         contacts.grant(dispatch, "dynamodb:BatchGetItem")
         incidents.grant(
             dispatch,
             "dynamodb:GetItem",
             "dynamodb:UpdateItem",
             "dynamodb:PutItem",
+            "dynamodb:BatchWriteItem",
             "dynamodb:ConditionCheckItem",
         )
+        for sid, action, arn in (
+            (
+                "SmsThroughEndUserMessaging",
+                "sms-voice:SendTextMessage",
+                self.settings.sms_origination_arn,
+            ),
+            (
+                "VoiceThroughEndUserMessaging",
+                "sms-voice:SendVoiceMessage",
+                self.settings.voice_origination_arn,
+            ),
+        ):
+            if arn:
+                dispatch.add_to_policy(
+                    iam.PolicyStatement(
+                        sid=sid,
+                        actions=[action],
+                        # The origination identity, and the account's opt-out lists (checked
+                        # by End User Messaging on every send).
+                        resources=[
+                            arn,
+                            self.format_arn(
+                                service="sms-voice", resource="opt-out-list", resource_name="*"
+                            ),
+                        ],
+                    )
+                )
         self.dispatch_queue.grant_consume_messages(dispatch)
         dispatch.add_to_policy(
             iam.PolicyStatement(
@@ -422,6 +452,19 @@ class TocsinStack(Stack):
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
+            **(
+                {
+                    app_settings.SMS_PROVIDER: "eum",
+                    app_settings.SMS_ORIGINATION: settings.sms_origination_arn,
+                }
+                if settings.sms_origination_arn
+                else {}
+            ),
+            **(
+                {app_settings.VOICE_ORIGINATION: settings.voice_origination_arn}
+                if settings.voice_origination_arn
+                else {}
+            ),
             "POWERTOOLS_SERVICE_NAME": "tocsin",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
