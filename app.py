@@ -7,6 +7,7 @@ from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
 from chalicelib.api.routes import api
 from chalicelib.handlers.cloud import cloud
+from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
 
@@ -17,4 +18,5 @@ app.register_blueprint(manual)
 app.register_blueprint(contacts)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
+app.register_blueprint(delivery)
 app.register_blueprint(schedules)

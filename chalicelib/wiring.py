@@ -22,6 +22,7 @@ from chalicelib.core.manual import ManualActivation
 from chalicelib.core.model import Channel
 from chalicelib.core.ports import ChannelSender
 from chalicelib.core.scheduling import ScheduledTriggers
+from chalicelib.core.tracking import DeliveryTracker
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
@@ -133,6 +134,10 @@ class Container:
     def notifier(self) -> Notifier:
         dispatch = SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
         return Notifier(self.incidents, self.playbooks, self.directory, dispatch, self.clock)
+
+    @cached_property
+    def tracker(self) -> DeliveryTracker:
+        return DeliveryTracker(self.ledger, self.directory, self.clock)
 
     @cached_property
     def scrubber(self) -> DynamoIncidentScrubber:

@@ -107,4 +107,5 @@ def _document(contact: Contact) -> dict[str, Any]:
         "push_tokens": list(contact.push_tokens),
         "consent": sorted(contact.consents) if contact.consents is not None else None,
         "opted_out": sorted(contact.opted_out),
+        "unusable": sorted(contact.unusable),
     }

@@ -139,6 +139,7 @@ class Contact:
     push_tokens: tuple[str, ...] = ()  # "apns:<token>" or "fcm:<token>"
     consents: frozenset[Channel] | None = None
     opted_out: frozenset[Channel] = frozenset()
+    unusable: frozenset[Channel] = frozenset()  # hard bounce, complaint, number that can't receive
 
     def destination(self, channel: Channel) -> str | None:
         return self.phone if channel.uses_phone else self.email
@@ -149,6 +150,8 @@ class Contact:
             return f"no {channel.value} address"
         if channel in self.opted_out:
             return f"opted out of {channel.value}"
+        if channel in self.unusable:
+            return f"{channel.value} address unusable (bounced or refused)"
         if self.consents is not None and channel not in self.consents:
             return f"no consent for {channel.value}"
         return None

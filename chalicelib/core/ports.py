@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from chalicelib.core.activation import History, Verdict
+from chalicelib.core.delivery import DeliveryReport
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -178,6 +179,18 @@ class SendLedger(Protocol):
     def mark_failed(
         self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
     ) -> None: ...
+
+
+class DeliveryLedger(Protocol):
+    def find_sent(self, message_id: str) -> NotificationJob | None: ...
+
+    def record_delivery(
+        self, job: NotificationJob, report: DeliveryReport, entry: TimelineEntry
+    ) -> None: ...
+
+
+class UsableAddresses(Protocol):
+    def mark_unusable(self, contact_id: str, channel: Channel) -> bool: ...
 
 
 class ScheduleSlots(Protocol):

@@ -8,6 +8,7 @@ TEAM#<team>  / CONTACT#<id>
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.model import Channel, Contact
@@ -61,6 +62,15 @@ class DynamoContactDirectory:
         ]:
             contact_ids.update(self._members(partition))
         return list(self.get_contacts(sorted(contact_ids)).values())
+
+    def mark_unusable(self, contact_id: str, channel: Channel) -> bool:
+        """Stop using the person's address on ``channel``; False if they are gone or it was
+        already marked. The address stays, so that someone can check and fix it."""
+        contact = self.get_contacts([contact_id]).get(contact_id)
+        if contact is None or channel in contact.unusable:
+            return False
+        self.put(replace(contact, unusable=contact.unusable | {channel}))
+        return True
 
     def contacts_with_roles(self, roles: Sequence[str]) -> list[Contact]:
         return self.members(roles)
@@ -121,6 +131,7 @@ def _contact_item(contact: Contact) -> dict[str, Any]:
         "push_tokens": list(contact.push_tokens),
         "consents": sorted(contact.consents) if contact.consents is not None else None,
         "opted_out": sorted(contact.opted_out),
+        "unusable": sorted(contact.unusable),
     }
 
 
@@ -138,4 +149,5 @@ def _contact_from_item(item: dict[str, Any]) -> Contact:
         push_tokens=tuple(item.get("push_tokens", [])),
         consents=frozenset(Channel(c) for c in consents) if consents is not None else None,
         opted_out=frozenset(Channel(c) for c in item.get("opted_out", [])),
+        unusable=frozenset(Channel(c) for c in item.get("unusable", [])),
     )

@@ -107,6 +107,11 @@ def timeline(incident_id: str, at: datetime, entry_key: str | None, unique: str)
 TIMELINE_PREFIX = "TL#"
 
 
+def sent_message(message_id: str) -> Key:
+    """Which ledger item an AWS message id belongs to, for delivery events."""
+    return {"pk": f"MSG#{message_id}", "sk": "SEND"}
+
+
 def send(job: NotificationJob) -> Key:
     return {
         "pk": incident_partition(job.incident_id),

@@ -4,25 +4,28 @@ claim ─▶ item absent ──────────────────�
       ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ send
       ─▶ 'sending' but claimed before the stale limit (that invocation died)   ─▶ send
       ─▶ 'sending' recently, 'sent' or 'failed' ─▶ refused: somebody else has it, or done
-send ok ─▶ 'sent' + message id + timeline entry, in one transaction
+send ok ─▶ 'sent' + message id + timeline entry + MSG#<message id> pointer, in one transaction
+delivery event ─▶ MSG#<message id> ─▶ the item's ``delivery`` (delivered, bounced, ...) + timeline
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.model import NotificationJob, SendReceipt, TimelineEntry
+from chalicelib.core.delivery import DeliveryReport
+from chalicelib.core.model import Channel, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, error_code, to_item
+from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.incidents import timeline_put
 
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 RETRYABLE = "retryable"
+POINTER_RETENTION = timedelta(days=30)  # delivery events come within hours; keep a margin
 
 
 class DynamoSendLedger:
@@ -63,7 +66,56 @@ class DynamoSendLedger:
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
     ) -> None:
-        self._finish(job, SENT, now, entry, message_id=receipt.message_id)
+        pointer = {
+            **keys.sent_message(receipt.message_id),
+            "incident_id": job.incident_id,
+            "contact_id": job.contact_id,
+            "channel": job.channel.value,
+            "step": job.step,
+            "expires_at": int((now + POINTER_RETENTION).timestamp()),
+        }
+        self._finish(
+            job,
+            SENT,
+            now,
+            entry,
+            extra_writes=[{"Put": {"TableName": self._table, "Item": to_item(pointer)}}],
+            message_id=receipt.message_id,
+        )
+
+    def find_sent(self, message_id: str) -> NotificationJob | None:
+        """The job an AWS message id was sent for (delivery events name only the message)."""
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item(keys.sent_message(message_id))
+            )
+        if "Item" not in response:
+            return None
+        item = from_item(response["Item"])
+        return NotificationJob(
+            item["incident_id"], item["contact_id"], Channel(item["channel"]), int(item["step"])
+        )
+
+    def record_delivery(
+        self, job: NotificationJob, report: DeliveryReport, entry: TimelineEntry
+    ) -> None:
+        """The latest delivery news on the ledger item, and on the timeline once per status."""
+        with dynamodb_errors():
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(keys.send(job)),
+                            "UpdateExpression": "SET delivery = :status, delivery_detail = :detail",
+                            "ExpressionAttributeValues": to_item(
+                                {":status": report.status.value, ":detail": report.detail}
+                            ),
+                        }
+                    },
+                    timeline_put(self._table, job.incident_id, entry),
+                ]
+            )
 
     def mark_failed(
         self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
@@ -90,6 +142,7 @@ class DynamoSendLedger:
         status: str,
         now: datetime,
         entry: TimelineEntry,
+        extra_writes: list[dict[str, Any]] | None = None,
         **extra: str,
     ) -> None:
         assignments = ", ".join(f"{name} = :{name}" for name in extra)
@@ -115,6 +168,7 @@ class DynamoSendLedger:
                         }
                     },
                     timeline_put(self._table, job.incident_id, entry),
+                    *(extra_writes or []),
                 ]
             )
 

@@ -113,6 +113,11 @@ def test_aws_events_and_alarm_messages_bind_to_what_the_stack_creates(
         source for branch in rule["Properties"]["Pattern"]["$or"] for source in branch["source"]
     }
     assert sources == {"aws.cloudwatch", "aws.guardduty", "aws.securityhub", "aws.health"}
+    [delivery] = functions["TrackDeliveries"]["Properties"]["Events"].values()
+    assert delivery["Properties"]["Topic"]["Fn::Sub"].rsplit(":", 1)[1] == (
+        "tocsin-test-delivery-events"
+    )
+    assert "tocsin-test-delivery-events" in topics
     [tick] = functions["FireScheduledTriggers"]["Properties"]["Events"].values()
     assert (tick["Type"], tick["Properties"]["Schedule"]) == ("Schedule", "rate(1 minute)")
 

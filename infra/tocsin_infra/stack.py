@@ -72,8 +72,11 @@ DISPATCH_FUNCTION = "dispatch_notifications"
 AWS_EVENTS_FUNCTION = "receive_aws_events"
 ALARM_MESSAGES_FUNCTION = "receive_alarm_messages"
 TICK_FUNCTION = "fire_scheduled_triggers"
+DELIVERY_FUNCTION = "track_deliveries"
 # Invoked asynchronously (EventBridge, SNS, schedules): Lambda retries twice, then uses the DLQ.
-ASYNC_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
+ASYNC_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION, DELIVERY_FUNCTION)
+# Those that turn AWS's events into Tocsin events (record and queue them).
+INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
 # checkov findings that do not apply, with the reason, attached to the resources themselves.
 NO_ASYNC_DLQ_SKIP = {
     "id": "CKV_AWS_116",
@@ -120,6 +123,7 @@ LOGICAL_IDS = {
     AWS_EVENTS_FUNCTION: "ReceiveAwsEvents",
     ALARM_MESSAGES_FUNCTION: "ReceiveAlarmMessages",
     TICK_FUNCTION: "FireScheduledTriggers",
+    DELIVERY_FUNCTION: "TrackDeliveries",
 }
 
 
@@ -361,11 +365,22 @@ class TocsinStack(Stack):
         self.ingest_queue.grant_consume_messages(evaluate)
         self.dispatch_queue.grant_send_messages(evaluate)
         # AWS events and alarm messages: record events and queue them; failures to their DLQ.
-        for name in ASYNC_FUNCTIONS:
+        for name in INGESTING_FUNCTIONS:
             role = self.roles[name]
             incidents.grant(role, "dynamodb:PutItem", "dynamodb:DeleteItem")
             self.ingest_queue.grant_send_messages(role)
-            self.async_dead_letters.grant_send_messages(role)
+        for name in ASYNC_FUNCTIONS:
+            self.async_dead_letters.grant_send_messages(self.roles[name])
+        # Delivery events: find the ledger item by message id, record the news on it and the
+        # timeline; retire an address that bounced (contacts: read, then rewrite memberships).
+        tracker = self.roles[DELIVERY_FUNCTION]
+        incidents.grant(tracker, "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
+        contacts.grant(
+            tracker,
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+        )
         # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
         config.grant(self.roles[TICK_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
         # Dispatcher: the playbook version's templates, contacts, the ledger and timeline
@@ -449,6 +464,7 @@ class TocsinStack(Stack):
             app_settings.INGEST_QUEUE: f"{settings.prefix}-ingest",
             app_settings.DISPATCH_QUEUE: f"{settings.prefix}-dispatch",
             app_settings.ALARMS_TOPIC: f"{settings.prefix}-alarms",
+            app_settings.DELIVERY_TOPIC: f"{settings.prefix}-delivery-events",
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),

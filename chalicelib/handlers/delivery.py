@@ -1,0 +1,41 @@
+"""Delivery events (SES, SNS SMS status, End User Messaging) from the delivery-events topic.
+
+An asynchronous invocation: a transient failure raises, so Lambda retries and then hands the
+event to the dead-letter queue; an event Tocsin cannot read is logged (without its content,
+which names addresses) and dropped.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chalice.app import Blueprint, SNSEvent
+
+from chalicelib.core.delivery import parse_delivery
+from chalicelib.core.errors import InvalidEvent
+from chalicelib.observability import logger
+from chalicelib.settings import DELIVERY_TOPIC, bound_name
+from chalicelib.wiring import container
+
+delivery = Blueprint(__name__)
+
+
+@delivery.on_sns_message(topic=bound_name(DELIVERY_TOPIC))
+def track_deliveries(event: SNSEvent) -> None:
+    try:
+        report = parse_delivery(json.loads(event.message))
+    except (InvalidEvent, json.JSONDecodeError) as error:
+        logger.warning("delivery event not readable; dropped", extra={"error": str(error)[:200]})
+        return
+    if report is None:
+        return
+    tracked = container().tracker.record(report)
+    logger.info(
+        "delivery recorded" if tracked.known else "delivery event for an unknown message",
+        extra={
+            "status": report.status.value,
+            "source": report.source,
+            "message_id": report.message_id,
+            "marked_unusable": tracked.marked_unusable,
+        },
+    )
