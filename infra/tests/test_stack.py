@@ -17,6 +17,7 @@ FUNCTIONS = (
     "receive_aws_events",
     "receive_alarm_messages",
     "fire_scheduled_triggers",
+    "track_deliveries",
 )
 LOGICAL = {
     "APIHandler",
@@ -25,6 +26,7 @@ LOGICAL = {
     "ReceiveAwsEvents",
     "ReceiveAlarmMessages",
     "FireScheduledTriggers",
+    "TrackDeliveries",
 }
 
 
@@ -126,7 +128,12 @@ def test_asynchronous_functions_hand_failures_to_a_watched_dead_letter_queue(
     synthesis: Synthesis,
 ) -> None:
     functions = synthesis.resources("AWS::Serverless::Function")
-    for name in ("ReceiveAwsEvents", "ReceiveAlarmMessages", "FireScheduledTriggers"):
+    for name in (
+        "ReceiveAwsEvents",
+        "ReceiveAlarmMessages",
+        "FireScheduledTriggers",
+        "TrackDeliveries",
+    ):
         target = functions[name]["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
         assert target.startswith("AsyncDeadLetters")
     for name in ("APIHandler", "EvaluateEvents", "DispatchNotifications"):
