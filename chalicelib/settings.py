@@ -22,6 +22,12 @@ SMS_ORIGINATION = "TOCSIN_SMS_ORIGINATION_IDENTITY"  # phone number, sender id o
 SMS_CONFIGURATION_SET = "TOCSIN_SMS_CONFIGURATION_SET"  # eum: where delivery events go
 VOICE_ORIGINATION = "TOCSIN_VOICE_ORIGINATION_IDENTITY"  # voice calls only when this is set
 SMS_PROVIDERS = ("sns", "eum")
+# Account quotas the dispatcher paces itself to (AWS's defaults: SNS 20 SMS/s, SES 14 emails/s
+# once out of the sandbox, one voice call a second); shared by this many dispatch instances.
+SMS_PARTS_PER_SECOND = "TOCSIN_SMS_PARTS_PER_SECOND"
+EMAILS_PER_SECOND = "TOCSIN_EMAILS_PER_SECOND"
+VOICE_CALLS_PER_SECOND = "TOCSIN_VOICE_CALLS_PER_SECOND"
+DISPATCH_CONCURRENCY = "TOCSIN_DISPATCH_CONCURRENCY"
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
@@ -59,6 +65,10 @@ class Settings:
     sms_origination_identity: str | None
     sms_configuration_set: str | None
     voice_origination_identity: str | None
+    sms_parts_per_second: float
+    emails_per_second: float
+    voice_calls_per_second: float
+    dispatch_concurrency: int
     max_body_bytes: int
     playbook_cache_seconds: float
     send_claim_timeout_seconds: float
@@ -88,6 +98,10 @@ class Settings:
             sms_origination_identity=env.get(SMS_ORIGINATION) or None,
             sms_configuration_set=env.get(SMS_CONFIGURATION_SET) or None,
             voice_origination_identity=env.get(VOICE_ORIGINATION) or None,
+            sms_parts_per_second=float(env.get(SMS_PARTS_PER_SECOND, "20")),
+            emails_per_second=float(env.get(EMAILS_PER_SECOND, "14")),
+            voice_calls_per_second=float(env.get(VOICE_CALLS_PER_SECOND, "1")),
+            dispatch_concurrency=int(env.get(DISPATCH_CONCURRENCY, "1")),
             max_body_bytes=int(env.get(MAX_BODY_BYTES, str(256 * 1024))),
             playbook_cache_seconds=float(env.get(PLAYBOOK_CACHE_SECONDS, "30")),
             send_claim_timeout_seconds=float(env.get(SEND_CLAIM_TIMEOUT_SECONDS, "120")),

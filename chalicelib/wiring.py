@@ -21,6 +21,7 @@ from chalicelib.core.ingest import IngestService
 from chalicelib.core.manual import ManualActivation
 from chalicelib.core.model import Channel
 from chalicelib.core.ports import ChannelSender
+from chalicelib.core.quota import PacedSender, TokenBucket, paced_rate
 from chalicelib.core.scheduling import ScheduledTriggers
 from chalicelib.core.tracking import DeliveryTracker
 from chalicelib.settings import Settings, get_settings
@@ -123,7 +124,18 @@ class Container:
                 settings.voice_origination_identity,
                 settings.sms_configuration_set,
             )
-        return senders
+        quotas = {
+            Channel.SMS: settings.sms_parts_per_second,
+            Channel.EMAIL: settings.emails_per_second,
+            Channel.VOICE: settings.voice_calls_per_second,
+        }
+        return {
+            channel: PacedSender(
+                sender,
+                TokenBucket(paced_rate(quotas[channel], settings.dispatch_concurrency), burst=1),
+            )
+            for channel, sender in senders.items()
+        }
 
     @cached_property
     def ingest(self) -> IngestService:
