@@ -81,6 +81,9 @@ def main() -> None:
     from bench.evaluation import measure as measure_evaluation
 
     evaluation = measure_evaluation(rules=1000, events=2000, runs=5)
+    from bench.fanout import run as measure_fanout
+
+    fanout = measure_fanout(recipients=10_000, scale=10)
     figures = {
         "trigger_to_first_send_ms": {
             "median": round(statistics.median(timings), 1),
@@ -89,6 +92,7 @@ def main() -> None:
             "plan": "crisis-cell (6 people, 11 messages)",
         },
         "evaluation_us_per_event_1000_rules": evaluation["median_us"],
+        "fanout": fanout,
         "evaluation": evaluation,
         "machine": {
             "python": platform.python_version(),
@@ -100,6 +104,7 @@ def main() -> None:
     arguments.output.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures["trigger_to_first_send_ms"]))
     print(json.dumps({"evaluation_us_per_event_1000_rules": evaluation["median_us"]}))
+    print(json.dumps({c: fanout[c]["quota_efficiency"] for c in ("sms", "email")}))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from chalicelib.core.ingest import IngestService
 from chalicelib.core.manual import ManualActivation
 from chalicelib.core.model import Channel
 from chalicelib.core.ports import ChannelSender
-from chalicelib.core.quota import PacedSender, TokenBucket, paced_rate
+from chalicelib.core.quota import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.scheduling import ScheduledTriggers
 from chalicelib.core.tracking import DeliveryTracker
 from chalicelib.settings import Settings, get_settings
@@ -132,9 +132,10 @@ class Container:
         return {
             channel: PacedSender(
                 sender,
-                TokenBucket(paced_rate(quotas[channel], settings.dispatch_concurrency), burst=1),
+                TokenBucket(rate, burst=burst_for(rate)),
             )
             for channel, sender in senders.items()
+            for rate in [paced_rate(quotas[channel], settings.dispatch_concurrency)]
         }
 
     @cached_property

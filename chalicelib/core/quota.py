@@ -10,8 +10,8 @@ quota from the first second. :class:`PacedSender` wraps a channel:
   jitter until the retry budget is spent; then it is raised, and the queue retries the job
   later (the send ledger makes that safe). Permanent failures are raised at once.
 
-Pace at a little under the quota (``HEADROOM``) with a burst of one: AWS counts in windows of a
-second, and a full bucket's burst on top of a second's rate would go over. The bucket is per
+Pace at a little under the quota (``HEADROOM``) with a small burst (:func:`burst_for`): AWS counts
+in windows of a second, and a large burst on top of a second's rate would go over. The bucket is per
 function instance. With several dispatch instances at once, give each its
 share of the account quota (``TOCSIN_DISPATCH_CONCURRENCY`` divides it).
 """
@@ -71,18 +71,25 @@ class TokenBucket:
     def take(self, units: float = 1) -> float:
         """Wait until ``units`` are available, take them; returns the seconds waited."""
         units = min(units, self._burst)  # a message bigger than the burst still goes, alone
+        self._refill()
+        waited = 0.0
+        if self._tokens < units:
+            waited = (units - self._tokens) / self._rate
+            self._sleep(waited)
+            self._refill()  # a sleep that overran is credited, up to the burst
+        self._tokens = max(0.0, self._tokens - units)
+        return waited
+
+    def _refill(self) -> None:
         now = self._monotonic()
         self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
         self._updated = now
-        if self._tokens >= units:
-            self._tokens -= units
-            return 0.0
-        # Wait exactly for the shortfall; what accrues meanwhile is spent on this message.
-        pause = (units - self._tokens) / self._rate
-        self._sleep(pause)
-        self._updated = self._monotonic()
-        self._tokens = 0.0
-        return pause
+
+
+def burst_for(rate: float) -> float:
+    """A twentieth of a second's worth: enough to absorb sleep overruns, too little to push a
+    one-second window past the quota (with the headroom)."""
+    return max(1.0, rate / 20)
 
 
 @dataclass(frozen=True)

@@ -16,3 +16,11 @@ def test_the_generated_events_exercise_matches_near_misses_and_unknown_types() -
     types = {event.type for event in events_for(40, 60)}
     assert "unknown.type" in types
     assert len(playbook.rules) == 40
+
+
+def test_the_fanout_bench_runs_on_a_tiny_size() -> None:
+    from bench.fanout import run
+
+    figures = run(recipients=20, scale=10)
+    assert (figures["sms"]["lost"], figures["sms"]["duplicates"]) == (0, 0)
+    assert figures["email"]["recipients"] == 20

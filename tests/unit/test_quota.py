@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.core.errors import PermanentSendError, TransientSendError
 from chalicelib.core.model import Channel, Message, SendReceipt
-from chalicelib.core.quota import PacedSender, RetryBudget, TokenBucket, paced_rate
+from chalicelib.core.quota import PacedSender, RetryBudget, TokenBucket, burst_for, paced_rate
 
 
 class SimulatedTime:
@@ -59,7 +59,9 @@ def fan_out(recipients: int, quota: int, paced_at: float) -> tuple[QuotaStandIn,
     standin = QuotaStandIn(time, quota)
     sender = PacedSender(
         standin,
-        TokenBucket(paced_at, burst=1, monotonic=time.monotonic, sleep=time.sleep),
+        TokenBucket(
+            paced_at, burst=burst_for(paced_at), monotonic=time.monotonic, sleep=time.sleep
+        ),
         RetryBudget(attempts=5, base_seconds=0.05, total_seconds=5),
         sleep=time.sleep,
     )
