@@ -22,6 +22,7 @@ SMS_ORIGINATION = "TOCSIN_SMS_ORIGINATION_IDENTITY"  # phone number, sender id o
 SMS_CONFIGURATION_SET = "TOCSIN_SMS_CONFIGURATION_SET"  # eum: where delivery events go
 VOICE_ORIGINATION = "TOCSIN_VOICE_ORIGINATION_IDENTITY"  # voice calls only when this is set
 SMS_PROVIDERS = ("sns", "eum")
+STAKEHOLDERS_TOPIC_ARN = "TOCSIN_STAKEHOLDERS_TOPIC_ARN"  # plans that inform stakeholders
 # Account quotas the dispatcher paces itself to (AWS's defaults: SNS 20 SMS/s, SES 14 emails/s
 # once out of the sandbox, one voice call a second); shared by this many dispatch instances.
 SMS_PARTS_PER_SECOND = "TOCSIN_SMS_PARTS_PER_SECOND"
@@ -35,6 +36,7 @@ LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
 
 LOCAL_STAGE = "local"
 DEFAULT_LOCAL_API_KEY = "local-dev-key"
+LOCAL_STAKEHOLDERS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-stakeholders"
 
 DEFAULT_BOUND_NAMES = {
     INGEST_QUEUE: "tocsin-ingest",
@@ -65,6 +67,7 @@ class Settings:
     sms_origination_identity: str | None
     sms_configuration_set: str | None
     voice_origination_identity: str | None
+    stakeholders_topic_arn: str | None
     sms_parts_per_second: float
     emails_per_second: float
     voice_calls_per_second: float
@@ -98,6 +101,8 @@ class Settings:
             sms_origination_identity=env.get(SMS_ORIGINATION) or None,
             sms_configuration_set=env.get(SMS_CONFIGURATION_SET) or None,
             voice_origination_identity=env.get(VOICE_ORIGINATION) or None,
+            stakeholders_topic_arn=env.get(STAKEHOLDERS_TOPIC_ARN)
+            or (LOCAL_STAKEHOLDERS_TOPIC_ARN if stage == LOCAL_STAGE else None),
             sms_parts_per_second=float(env.get(SMS_PARTS_PER_SECOND, "20")),
             emails_per_second=float(env.get(EMAILS_PER_SECOND, "14")),
             voice_calls_per_second=float(env.get(VOICE_CALLS_PER_SECOND, "1")),

@@ -15,6 +15,7 @@ from botocore.config import Config
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
+from chalicelib.channels.sns_topic import SnsTopicChannel
 from chalicelib.core.dispatch import Dispatcher
 from chalicelib.core.evaluation import Evaluator, Notifier
 from chalicelib.core.ingest import IngestService
@@ -124,10 +125,15 @@ class Container:
                 settings.voice_origination_identity,
                 settings.sms_configuration_set,
             )
+        if settings.stakeholders_topic_arn:
+            senders[Channel.BROADCAST] = SnsTopicChannel(
+                self.client("sns"), settings.stakeholders_topic_arn
+            )
         quotas = {
             Channel.SMS: settings.sms_parts_per_second,
             Channel.EMAIL: settings.emails_per_second,
             Channel.VOICE: settings.voice_calls_per_second,
+            Channel.BROADCAST: settings.sms_parts_per_second,  # one publish per incident
         }
         return {
             channel: PacedSender(

@@ -79,16 +79,17 @@ class LocalAwsApp:
             return lambda response: self._record_email(body, response)
         if method == "POST" and b"Action=Publish" in body:
             form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
-            if "PhoneNumber" in form:
-                return lambda response: self._record_sns_sms(form, response)
+            if "PhoneNumber" in form or "TopicArn" in form:
+                return lambda response: self._record_sns(form, response)
         return None
 
-    def _record_sns_sms(self, form: dict[str, str], response: bytes) -> None:
+    def _record_sns(self, form: dict[str, str], response: bytes) -> None:
+        """An SMS to a number, or a broadcast to a topic (the stakeholder statement)."""
         match = _SNS_MESSAGE_ID.search(response)
         self.outbox.record(
-            channel="sms",
+            channel="sms" if "PhoneNumber" in form else "broadcast",
             api="sns:Publish",
-            destination=form["PhoneNumber"],
+            destination=form.get("PhoneNumber") or form["TopicArn"],
             body=form.get("Message", ""),
             message_id=match.group(1).decode() if match else "",
             incident_id=_sns_attribute(form, "tocsin.incident_id"),

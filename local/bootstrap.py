@@ -69,6 +69,9 @@ def create_resources(
         _create_queues(settings, sqs)
     with _client(session, "sesv2", endpoint_url) as sesv2:
         sesv2.create_email_identity(EmailIdentity=settings.sender_email)
+    if settings.stakeholders_topic_arn:
+        with _client(session, "sns", endpoint_url) as sns:
+            sns.create_topic(Name=settings.stakeholders_topic_arn.rsplit(":", 1)[1])
 
 
 def _create_tables(settings: Settings, dynamodb: Any) -> None:

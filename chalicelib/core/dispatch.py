@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
 from chalicelib.core.model import (
+    STAKEHOLDERS,
     Channel,
     IncidentStatus,
     NotificationJob,
@@ -67,31 +68,45 @@ class Dispatcher:
         if incident is None:
             report.skipped += len(jobs)
             return report
-        contacts = self._directory.get_contacts(sorted({job.contact_id for job in jobs}))
+        people = {job.contact_id for job in jobs if job.channel is not Channel.BROADCAST}
+        contacts = self._directory.get_contacts(sorted(people))
         templates = self._playbooks.load_version(incident.playbook_version).templates_for(
             incident.plan_id
         )
         work = list(jobs)
         while work:
             job = work.pop(0)
-            contact = contacts.get(job.contact_id)
-            if incident.status is not IncidentStatus.OPEN or contact is None:
-                report.skipped += 1
-                continue
-            # Checked again at sending: the person may have opted out since the plan was made.
-            unreachable = contact.unreachable_on(job.channel)
             sender = self._senders.get(job.channel)
-            if unreachable is not None or sender is None:
+            if incident.status is not IncidentStatus.OPEN:
                 report.skipped += 1
-                work += self._fall_back(job, unreachable or f"{job.channel.value} not configured")
                 continue
-            destination = contact.destination(job.channel)
-            assert destination is not None
+            if job.channel is Channel.BROADCAST:
+                # One statement to the stakeholder topic, in the templates' fallback language.
+                if sender is None:
+                    report.skipped += 1
+                    continue
+                destination, language = STAKEHOLDERS, templates.fallback_language
+            else:
+                contact = contacts.get(job.contact_id)
+                if contact is None:
+                    report.skipped += 1
+                    continue
+                # Checked again at sending: the person may have opted out since planning.
+                unreachable = contact.unreachable_on(job.channel)
+                if unreachable is not None or sender is None:
+                    report.skipped += 1
+                    work += self._fall_back(
+                        job, unreachable or f"{job.channel.value} not configured"
+                    )
+                    continue
+                found = contact.destination(job.channel)
+                assert found is not None
+                destination, language = found, contact.language
             now = self._clock.now()
             if not self._ledger.claim(job, now, now - self._claim_timeout):
                 report.skipped += 1
                 continue
-            message = render_message(incident, job.channel, contact.language, templates)
+            message = render_message(incident, job.channel, language, templates)
             try:
                 receipt = sender.send(destination, message, incident_id)
             except SendError as error:

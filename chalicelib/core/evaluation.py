@@ -8,10 +8,13 @@ from chalicelib.core.activation import Verdict, admit, match
 from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
 from chalicelib.core.model import (
+    STAKEHOLDERS,
     Action,
+    Channel,
     DecisionOutcome,
     Incident,
     IncidentStatus,
+    NotificationJob,
     ReceivedEvent,
     TimelineEntry,
 )
@@ -225,8 +228,11 @@ class Notifier:
         contacts = self._directory.members(plan.roles, plan.teams)
         notifications = plan_notifications(incident_id, plan, contacts)
         self._record_plan(incident_id, notifications)
-        self._dispatch.put_jobs(notifications.jobs)
-        return len(notifications.jobs)
+        jobs = list(notifications.jobs)
+        if plan.inform_stakeholders:
+            jobs.append(NotificationJob(incident_id, STAKEHOLDERS, Channel.BROADCAST))
+        self._dispatch.put_jobs(jobs)
+        return len(jobs)
 
     def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:
         at = self._clock.now()

@@ -43,6 +43,7 @@ class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
     VOICE = "voice"  # a call that reads the message (End User Messaging)
+    BROADCAST = "broadcast"  # one statement to the stakeholder topic (people subscribe there)
 
     @property
     def uses_phone(self) -> bool:
@@ -155,6 +156,9 @@ class Contact:
         if self.consents is not None and channel not in self.consents:
             return f"no consent for {channel.value}"
         return None
+
+
+STAKEHOLDERS = "@stakeholders"  # the "contact" of a broadcast job: a topic, not a person
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,7 @@ class ResponsePlan:
     targets: tuple[PlanTarget, ...]
     manual: ManualActivation | None = None
     template: str = "default"  # the template set its messages use
+    inform_stakeholders: bool = False  # also broadcast one statement to the stakeholder topic
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -269,7 +270,10 @@ def _parse_plan(
     template_ids: set[str],
 ) -> ResponsePlan:
     fields = read_object(
-        document, path, required={"id", "title", "notify"}, optional={"manual", "template"}
+        document,
+        path,
+        required={"id", "title", "notify"},
+        optional={"manual", "template", "inform_stakeholders"},
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
@@ -293,9 +297,26 @@ def _parse_plan(
             lambda: _known_template(fields.get("template", "default"), path, template_ids),
             "default",
         ),
+        inform_stakeholders=found.read(
+            lambda: _flag(fields.get("inform_stakeholders", False), f"{path}.inform_stakeholders"),
+            False,
+        ),
     )
     found.check()
     return plan
+
+
+def _person_channel(value: Any, path: str) -> Channel:
+    channel = read_choice(value, path, Channel)
+    if channel is Channel.BROADCAST:
+        raise InvalidPolicy(path, "broadcast reaches a topic, not people: use inform_stakeholders")
+    return channel
+
+
+def _flag(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidPolicy(path, "must be true or false")
+    return value
 
 
 def _known_template(value: Any, path: str, template_ids: set[str]) -> str:
@@ -319,7 +340,7 @@ def _parse_target(
     role = _known(spec["role"], f"{where}.role", roles, "role") if "role" in spec else None
     team = _known(spec["team"], f"{where}.team", teams, "team") if "team" in spec else None
     channels = tuple(
-        read_choice(channel, f"{where}.{field_name}[{position}]", Channel)
+        _person_channel(channel, f"{where}.{field_name}[{position}]")
         for position, channel in enumerate(read_list(spec[field_name], f"{where}.{field_name}"))
     )
     if not channels:

@@ -146,6 +146,11 @@ def test_each_function_has_its_own_role_and_the_same_settings(synthesis: Synthes
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     assert len(roles) == len(LOGICAL)
     assert set(synthesis.resources("AWS::IAM::Role")) == roles  # no role made by Chalice
+    [stakeholders] = [
+        name
+        for name, topic in synthesis.resources("AWS::SNS::Topic").items()
+        if topic["Properties"]["TopicName"] == "tocsin-test-stakeholders"
+    ]
     for function in functions.values():
         properties = function["Properties"]
         variables = properties["Environment"]["Variables"]
@@ -154,6 +159,7 @@ def test_each_function_has_its_own_role_and_the_same_settings(synthesis: Synthes
         assert variables["TOCSIN_DISPATCH_QUEUE"] == "tocsin-test-dispatch"
         assert variables["TOCSIN_CONTACTS_TABLE"]["Ref"].startswith("ContactsTable")
         assert variables["TOCSIN_SES_CONFIGURATION_SET"] == "tocsin-test"
+        assert variables["TOCSIN_STAKEHOLDERS_TOPIC_ARN"] == {"Ref": stakeholders}
         assert properties["MemorySize"] == 512 and "KmsKeyArn" in properties
         assert int(variables["TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"]) > properties["Timeout"]
 

@@ -423,6 +423,8 @@ class TocsinStack(Stack):
                     )
                 )
         self.dispatch_queue.grant_consume_messages(dispatch)
+        # Plans that inform stakeholders publish one statement to their topic.
+        self.stakeholders.grant_publish(dispatch)
         dispatch.add_to_policy(
             iam.PolicyStatement(
                 sid="SmsToPhoneNumbers",
@@ -465,6 +467,7 @@ class TocsinStack(Stack):
             app_settings.DISPATCH_QUEUE: f"{settings.prefix}-dispatch",
             app_settings.ALARMS_TOPIC: f"{settings.prefix}-alarms",
             app_settings.DELIVERY_TOPIC: f"{settings.prefix}-delivery-events",
+            app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),

@@ -48,13 +48,13 @@ def test_a_crisis_posted_over_http_reaches_people_and_shows_in_the_outbox(
     while time.monotonic() < deadline:
         _, event = call("GET", f"{stack.api_url}/v1/events/{accepted['event_id']}")
         incident_id = event["incident_id"]
-        if incident_id and len(stack.outbox()) >= 11:
+        if incident_id and len(stack.outbox()) >= 12:
             break
         time.sleep(0.2)
     outbox = stack.outbox()
     assert {message["incident_id"] for message in outbox} == {incident_id}
-    assert sorted({message["channel"] for message in outbox}) == ["email", "sms"]
-    assert len(outbox) == 11
+    assert sorted({message["channel"] for message in outbox}) == ["broadcast", "email", "sms"]
+    assert len(outbox) == 12  # 11 to the crisis cell, and one statement to the stakeholders
     _, incident = call("GET", f"{stack.api_url}/v1/incidents/{incident_id}")
     sent = {
         entry["data"]["message_id"]

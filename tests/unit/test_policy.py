@@ -266,3 +266,12 @@ def test_the_json_schema_is_a_valid_schema_and_accepts_every_example_file() -> N
 def test_the_json_schema_refuses_what_the_parser_refuses(document: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
+
+
+def test_broadcast_is_not_a_channel_for_people() -> None:
+    plan = {**PLAN, "notify": [{"role": "executive", "channels": ["broadcast"]}]}
+    with pytest.raises(InvalidPolicy) as caught:
+        parse([RULE], [plan])
+    assert "use inform_stakeholders" in str(caught.value)
+    with pytest.raises(InvalidPolicy, match="true or false"):
+        parse([RULE], [{**PLAN, "inform_stakeholders": "yes"}])
