@@ -1,4 +1,4 @@
-"""Email through Amazon SES v2 ``SendEmail`` (simple content, plain text)."""
+"""Email through Amazon SES v2 ``SendEmail`` (simple content: plain text and HTML)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,14 @@ class SesEmailChannel:
             "Content": {
                 "Simple": {
                     "Subject": {"Data": message.subject or "Tocsin alert", "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": message.body, "Charset": "UTF-8"}},
+                    "Body": {
+                        "Text": {"Data": message.body, "Charset": "UTF-8"},
+                        **(
+                            {"Html": {"Data": message.html, "Charset": "UTF-8"}}
+                            if message.html
+                            else {}
+                        ),
+                    },
                 }
             },
             # The tag lets delivery events (issue: delivery tracking) find their incident.

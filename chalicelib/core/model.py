@@ -179,6 +179,7 @@ class Message:
     body: str
     subject: str | None = None
     language: str | None = None  # the template language used (voice picks its voice by it)
+    html: str | None = None  # email: the HTML part beside the plain text
 
 
 @dataclass(frozen=True)

@@ -108,9 +108,29 @@ def render_message(
         templates.languages.get(used, {}).get("email_text")
         or templates.source("email_text", language)[1]
     )
-    return Message(
-        subject=_render(subject, variables).strip(),
-        body=_render(text, variables),
+    body = _render(text, variables)
+    html_source = templates.languages.get(used, {}).get("email_html")
+    html = (
+        _render(html_source, variables, markup=True)
+        if html_source is not None
+        else html_from_text(body, used)
+    )
+    return Message(subject=_render(subject, variables).strip(), body=body, html=html, language=used)
+
+
+def html_from_text(text: str, language: str) -> str:
+    """A plain, accessible HTML part from the text part: paragraphs, escaped, in its language."""
+    from markupsafe import escape
+
+    paragraphs = [part.strip() for part in text.strip().split("\n\n") if part.strip()]
+    inner = "".join(
+        "<p>" + "<br>".join(str(escape(line)) for line in part.splitlines()) + "</p>"
+        for part in paragraphs
+    )
+    return (
+        f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        f'<body style="font-family: sans-serif; font-size: 16px">{inner}</body></html>'
     )
 
 

@@ -155,3 +155,16 @@ def test_a_template_that_would_fail_at_3am_fails_validation(
         parse_template_set(document, "t")
     assert caught.value.path == path
     assert words in caught.value.message
+
+
+def test_email_has_an_html_part_escaped_and_in_its_language() -> None:
+    email = render_message(incident("Fire <in> B & C"), Channel.EMAIL, "da", TEMPLATES)
+    assert email.html is not None
+    assert '<html lang="da">' in email.html
+    assert "Fire &lt;in&gt; B &amp; C" in email.html
+    assert (
+        "<script"
+        not in render_message(
+            incident("<script>x</script>"), Channel.EMAIL, "en", TEMPLATES
+        ).html.lower()
+    )  # type: ignore[union-attr]
