@@ -23,6 +23,7 @@ SMS_CONFIGURATION_SET = "TOCSIN_SMS_CONFIGURATION_SET"  # eum: where delivery ev
 VOICE_ORIGINATION = "TOCSIN_VOICE_ORIGINATION_IDENTITY"  # voice calls only when this is set
 SMS_PROVIDERS = ("sns", "eum")
 STAKEHOLDERS_TOPIC_ARN = "TOCSIN_STAKEHOLDERS_TOPIC_ARN"  # plans that inform stakeholders
+PUSH_APPLICATION_ID = "TOCSIN_PUSH_APPLICATION_ID"  # a Pinpoint project with APNs/FCM channels
 # Account quotas the dispatcher paces itself to (AWS's defaults: SNS 20 SMS/s, SES 14 emails/s
 # once out of the sandbox, one voice call a second); shared by this many dispatch instances.
 SMS_PARTS_PER_SECOND = "TOCSIN_SMS_PARTS_PER_SECOND"
@@ -68,6 +69,7 @@ class Settings:
     sms_configuration_set: str | None
     voice_origination_identity: str | None
     stakeholders_topic_arn: str | None
+    push_application_id: str | None
     sms_parts_per_second: float
     emails_per_second: float
     voice_calls_per_second: float
@@ -101,6 +103,7 @@ class Settings:
             sms_origination_identity=env.get(SMS_ORIGINATION) or None,
             sms_configuration_set=env.get(SMS_CONFIGURATION_SET) or None,
             voice_origination_identity=env.get(VOICE_ORIGINATION) or None,
+            push_application_id=env.get(PUSH_APPLICATION_ID) or None,
             stakeholders_topic_arn=env.get(STAKEHOLDERS_TOPIC_ARN)
             or (LOCAL_STAKEHOLDERS_TOPIC_ARN if stage == LOCAL_STAGE else None),
             sms_parts_per_second=float(env.get(SMS_PARTS_PER_SECOND, "20")),

@@ -13,6 +13,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
+from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
@@ -125,6 +126,10 @@ class Container:
                 settings.voice_origination_identity,
                 settings.sms_configuration_set,
             )
+        if settings.push_application_id:
+            senders[Channel.PUSH] = PinpointPushChannel(
+                self.client("pinpoint"), settings.push_application_id
+            )
         if settings.stakeholders_topic_arn:
             senders[Channel.BROADCAST] = SnsTopicChannel(
                 self.client("sns"), settings.stakeholders_topic_arn
@@ -134,6 +139,7 @@ class Container:
             Channel.EMAIL: settings.emails_per_second,
             Channel.VOICE: settings.voice_calls_per_second,
             Channel.BROADCAST: settings.sms_parts_per_second,  # one publish per incident
+            Channel.PUSH: settings.emails_per_second,  # SendMessages' own quota is far higher
         }
         return {
             channel: PacedSender(

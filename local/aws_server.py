@@ -26,7 +26,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from local.messaging import TARGET_PREFIX, MessagingStandIn
+from local.messaging import PUSH_PATH, TARGET_PREFIX, MessagingStandIn
 from local.outbox import Outbox
 
 StartResponse = Callable[..., Any]
@@ -48,6 +48,12 @@ class LocalAwsApp:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):
             answer = self._messaging.handle(target, body)
+            start_response(
+                f"{answer.status} {'OK' if answer.status == 200 else 'Error'}", answer.headers
+            )
+            return [answer.encoded()]
+        if method == "POST" and PUSH_PATH.fullmatch(path):
+            answer = self._messaging.handle_push(path, body)
             start_response(
                 f"{answer.status} {'OK' if answer.status == 200 else 'Error'}", answer.headers
             )

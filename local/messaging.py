@@ -1,5 +1,5 @@
-"""A faithful stand-in for the AWS End User Messaging SMS and voice API (pinpoint-sms-voice-v2),
-which moto does not implement.
+"""A faithful stand-in for the AWS End User Messaging SMS and voice API (pinpoint-sms-voice-v2)
+and Pinpoint's ``SendMessages`` for push, which moto does not implement.
 
 One pure request handler answers the JSON 1.0 protocol (``X-Amz-Target:
 PinpointSMSVoiceV2.<Operation>``) with AWS's response and error shapes; the local server and the
@@ -17,6 +17,7 @@ from typing import Any
 from local.outbox import Outbox
 
 TARGET_PREFIX = "PinpointSMSVoiceV2."
+PUSH_PATH = re.compile(r"/v1/apps/([^/]+)/messages")
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 MAX_TEXT_LENGTH = 1600
 MAX_VOICE_LENGTH = 6000
@@ -63,6 +64,58 @@ class MessagingStandIn:
         self._outbox = outbox
         self._opted_out: set[str] = set()
         self._throttled = 0
+
+    def handle_push(self, path: str, body: bytes) -> StandInResponse:
+        """Pinpoint ``SendMessages`` with device addresses. A token that starts with ``bad``
+        is refused as AWS refuses an expired or unknown token (PERMANENT_FAILURE)."""
+        match = PUSH_PATH.fullmatch(path)
+        if match is None:
+            return _error("NotFoundException", "Resource not found", status=404)
+        try:
+            request = json.loads(body or b"{}")
+        except json.JSONDecodeError:
+            return _error("BadRequestException", "request body is not JSON")
+        addresses = request.get("Addresses") or {}
+        if not addresses or len(addresses) > 100:
+            return _error("BadRequestException", "Addresses must hold 1 to 100 entries")
+        config = request.get("MessageConfiguration") or {}
+        context = request.get("Context") or {}
+        results = {}
+        for token, address in addresses.items():
+            kind = address.get("ChannelType")
+            message = config.get("APNSMessage" if str(kind).startswith("APNS") else "GCMMessage")
+            if kind not in ("APNS", "APNS_SANDBOX", "GCM") or not message:
+                results[token] = {
+                    "DeliveryStatus": "PERMANENT_FAILURE",
+                    "StatusCode": 400,
+                    "StatusMessage": "no message for this channel type",
+                }
+                continue
+            if token.startswith("bad"):
+                results[token] = {
+                    "DeliveryStatus": "PERMANENT_FAILURE",
+                    "StatusCode": 410,
+                    "StatusMessage": "Unregistered device token",
+                }
+                continue
+            message_id = str(uuid.uuid4())
+            self._outbox.record(
+                channel="push",
+                api="pinpoint:SendMessages",
+                destination=f"{kind}:{token[:6]}…",
+                body=str(message.get("Body", "")),
+                message_id=message_id,
+                incident_id=context.get("incident_id"),
+            )
+            results[token] = {
+                "DeliveryStatus": "SUCCESSFUL",
+                "StatusCode": 200,
+                "MessageId": message_id,
+            }
+        return StandInResponse(
+            200,
+            {"ApplicationId": match.group(1), "RequestId": str(uuid.uuid4()), "Result": results},
+        )
 
     def opt_out(self, number: str) -> None:
         self._opted_out.add(number)
@@ -136,11 +189,17 @@ def install_in_process(client: Any, standin: MessagingStandIn) -> None:
     def before_send(request: Any, **_: Any) -> AWSResponse:
         target = request.headers.get("X-Amz-Target", b"")
         target = target.decode() if isinstance(target, bytes) else target
-        answer = standin.handle(target, request.body or b"")
+        if target:
+            answer = standin.handle(target, request.body or b"")
+        else:
+            from urllib.parse import urlsplit
+
+            answer = standin.handle_push(urlsplit(request.url).path, request.body or b"")
         body = answer.encoded()
         headers = HTTPHeaders()
         for name, value in answer.headers:
             headers[name] = value
         return AWSResponse(request.url, answer.status, headers, _Raw(body))
 
-    client.meta.events.register_first("before-send.pinpoint-sms-voice-v2", before_send)
+    service = client.meta.service_model.service_name
+    client.meta.events.register_first(f"before-send.{service}", before_send)

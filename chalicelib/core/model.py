@@ -43,6 +43,7 @@ class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
     VOICE = "voice"  # a call that reads the message (End User Messaging)
+    PUSH = "push"  # the person's devices (APNs, FCM) through Pinpoint SendMessages
     BROADCAST = "broadcast"  # one statement to the stakeholder topic (people subscribe there)
 
     @property
@@ -143,6 +144,8 @@ class Contact:
     unusable: frozenset[Channel] = frozenset()  # hard bounce, complaint, number that can't receive
 
     def destination(self, channel: Channel) -> str | None:
+        if channel is Channel.PUSH:
+            return ";".join(self.push_tokens) or None
         return self.phone if channel.uses_phone else self.email
 
     def unreachable_on(self, channel: Channel) -> str | None:

@@ -100,6 +100,12 @@ def render_message(
     variables = _variables(incident)
     if channel is Channel.SMS:
         return Message(body=_fit_sms(templates.source("sms", language)[1], variables))
+    if channel is Channel.PUSH:
+        _, subject = templates.source("email_subject", language)
+        return Message(
+            subject=_render(subject, variables).strip(),
+            body=_fit_sms(templates.source("sms", language)[1], variables),
+        )
     if channel is Channel.VOICE:
         used, source = templates.source("voice", language)
         return Message(body=_render(source, variables, markup=True), language=used)

@@ -66,6 +66,7 @@ def test_end_user_messaging_identities_switch_sms_and_enable_voice(tmp_path: Pat
         "senderEmail": "alerts@example.com",
         "smsOriginationArn": POOL_ARN,
         "voiceOriginationArn": SMS_ARN,
+        "pushApplicationId": "abc123",
     }
     result = synthesise(context, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -75,13 +76,17 @@ def test_end_user_messaging_identities_switch_sms_and_enable_voice(tmp_path: Pat
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::IAM::Policy"
         for statement in resource["Properties"]["PolicyDocument"]["Statement"]
-        if str(statement.get("Action", "")).startswith("sms-voice:")
+        if str(statement.get("Action", "")).startswith(("sms-voice:", "mobiletargeting:"))
     ]
-    granted = {statement["Action"]: statement["Resource"][0] for statement in statements}
-    assert granted == {
-        "sms-voice:SendTextMessage": POOL_ARN,
-        "sms-voice:SendVoiceMessage": SMS_ARN,
+    granted = {
+        statement["Action"]: statement["Resource"][0]
+        if isinstance(statement["Resource"], list)
+        else statement["Resource"]
+        for statement in statements
     }
+    assert granted["sms-voice:SendTextMessage"] == POOL_ARN
+    assert granted["sms-voice:SendVoiceMessage"] == SMS_ARN
+    assert "apps/abc123/messages" in json.dumps(granted["mobiletargeting:SendMessages"])
     variables = [
         resource["Properties"]["Environment"]["Variables"]
         for resource in template["Resources"].values()
@@ -90,3 +95,4 @@ def test_end_user_messaging_identities_switch_sms_and_enable_voice(tmp_path: Pat
     ]
     assert all(v["TOCSIN_SMS_PROVIDER"] == "eum" for v in variables)
     assert all(v["TOCSIN_VOICE_ORIGINATION_IDENTITY"] == SMS_ARN for v in variables)
+    assert all(v["TOCSIN_PUSH_APPLICATION_ID"] == "abc123" for v in variables)

@@ -28,6 +28,7 @@ class DeploymentSettings:
     worker_timeout_seconds: int
     sms_origination_arn: str | None = None  # set: SMS through End User Messaging, not SNS
     voice_origination_arn: str | None = None  # set: voice calls through End User Messaging
+    push_application_id: str | None = None  # set: push through Pinpoint SendMessages
 
     @property
     def prefix(self) -> str:
@@ -63,7 +64,11 @@ class DeploymentSettings:
                     "sender id (arn:aws:sms-voice:REGION:ACCOUNT:phone-number/...)"
                 )
             origination[key] = str(value) if value else None
+        push = node.try_get_context("pushApplicationId")
+        if push is not None and not re.fullmatch(r"[a-zA-Z0-9]{1,64}", str(push)):
+            raise ValueError("pushApplicationId must be a Pinpoint project id (letters, digits)")
         return cls(
+            push_application_id=str(push) if push else None,
             sms_origination_arn=origination["smsOriginationArn"],
             voice_origination_arn=origination["voiceOriginationArn"],
             stage=stage,

@@ -423,6 +423,20 @@ class TocsinStack(Stack):
                     )
                 )
         self.dispatch_queue.grant_consume_messages(dispatch)
+        if self.settings.push_application_id:
+            dispatch.add_to_policy(
+                iam.PolicyStatement(
+                    sid="PushToDevices",
+                    actions=["mobiletargeting:SendMessages"],
+                    resources=[
+                        self.format_arn(
+                            service="mobiletargeting",
+                            resource="apps",
+                            resource_name=f"{self.settings.push_application_id}/messages",
+                        )
+                    ],
+                )
+            )
         # Plans that inform stakeholders publish one statement to their topic.
         self.stakeholders.grant_publish(dispatch)
         dispatch.add_to_policy(
@@ -477,6 +491,11 @@ class TocsinStack(Stack):
                     app_settings.SMS_ORIGINATION: settings.sms_origination_arn,
                 }
                 if settings.sms_origination_arn
+                else {}
+            ),
+            **(
+                {app_settings.PUSH_APPLICATION_ID: settings.push_application_id}
+                if settings.push_application_id
                 else {}
             ),
             **(
