@@ -245,7 +245,7 @@ def _checked(source: str, part: str, path: str) -> str:
 
     variables = _variables(_SAMPLE)
     try:
-        rendered = _render(source, variables, markup=part in _MARKUP_PARTS)
+        _render(source, variables, markup=part in _MARKUP_PARTS)
     except TemplateSyntaxError as error:
         raise InvalidPolicy(path, f"template line {error.lineno}: {error.message}") from None
     except TemplateError as error:
@@ -259,5 +259,4 @@ def _checked(source: str, part: str, path: str) -> str:
                 f"the first line is longer than the first {count.encoding} segment even with "
                 f"an empty title ({count.units} > {count.first_segment_capacity})",
             )
-    del rendered
     return source
