@@ -103,7 +103,10 @@ class Evaluator:
                     f"duplicate of open incident {result.incident_id}",
                     result.incident_id,
                 )
-            return self._notify(result.incident_id, verdict.reason)
+            # Opened now: the incident is as built here. Redelivered: read it back, since the
+            # first delivery may have opened it under an earlier playbook version.
+            opened = incident if result.outcome is OpenOutcome.OPENED else None
+            return self._notify(result.incident_id, verdict.reason, opened)
         raise TransientError(
             f"event {received.event_id}: activation history kept changing; will retry"
         )
@@ -127,8 +130,8 @@ class Evaluator:
             received, DecisionOutcome.SUPPRESSED, verdict.code, verdict.reason, verdict.incident_id
         )
 
-    def _notify(self, incident_id: str, reason: str) -> Decision:
-        jobs = self._notifier.notify(incident_id)
+    def _notify(self, incident_id: str, reason: str, known: Incident | None = None) -> Decision:
+        jobs = self._notifier.notify(incident_id, known)
         return Decision(DecisionOutcome.ACTIVATED, reason, incident_id, jobs)
 
     def _follow_up(self, received: ReceivedEvent) -> Decision:
@@ -220,8 +223,9 @@ class Notifier:
         self._dispatch = dispatch
         self._clock = clock
 
-    def notify(self, incident_id: str) -> int:
-        incident = self._incidents.get(incident_id)
+    def notify(self, incident_id: str, known: Incident | None = None) -> int:
+        """``known``: the incident as the caller just stored it, which saves reading it back."""
+        incident = known or self._incidents.get(incident_id)
         if incident is None:
             raise TransientError(f"incident {incident_id} not readable yet")
         plan = self._playbooks.load_version(incident.playbook_version).plan(incident.plan_id)

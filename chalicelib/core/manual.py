@@ -117,7 +117,7 @@ class ManualActivation:
         )
         self._incidents.create(incident, [entry])
         if not waits:
-            self._notifier.notify(incident_id)
+            self._notifier.notify(incident_id, incident)
         return incident
 
     def approve(self, incident_id: str, actor_id: str) -> int:
@@ -139,7 +139,7 @@ class ManualActivation:
             incident_id, IncidentStatus.AWAITING_APPROVAL, IncidentStatus.OPEN, entry
         ):
             raise Conflict(f"incident {incident_id} is no longer awaiting approval")
-        return self._notifier.notify(incident_id)
+        return self._notifier.notify(incident_id, incident)
 
     def reject(self, incident_id: str, actor_id: str, reason: str) -> None:
         incident, plan = self._awaiting(incident_id)
