@@ -19,7 +19,6 @@ from chalicelib.core.people import contact_from_row
 from chalicelib.storage.contacts import DynamoContactDirectory
 
 COLUMNS = ("contact_id", "name", "roles", "language", "phone", "email")
-OPTIONAL_COLUMNS = ("teams", "timezone", "push_tokens", "consent", "opted_out")
 
 
 @dataclass(frozen=True)

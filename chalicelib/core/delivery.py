@@ -39,10 +39,6 @@ class DeliveryReport:
     unusable: bool = False
     source: str = ""  # ses | sns-sms | eum
 
-    @property
-    def final(self) -> bool:
-        return self.status is not DeliveryStatus.DELAYED
-
 
 _EUM_DELIVERED = {"TEXT_DELIVERED", "TEXT_SUCCESSFUL", "VOICE_COMPLETED", "VOICE_ANSWERED"}
 _EUM_DELAYED = {"TEXT_PENDING", "TEXT_QUEUED", "VOICE_INITIATED", "VOICE_RINGING"}

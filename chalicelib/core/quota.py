@@ -58,10 +58,6 @@ class TokenBucket:
         self._tokens = burst
         self._updated = monotonic()
 
-    @property
-    def rate(self) -> float:
-        return self._rate
-
     def slow_down(self) -> None:
         self._rate = max(self._configured / 10, self._rate * 0.7)
 

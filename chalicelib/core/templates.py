@@ -140,10 +140,6 @@ def html_from_text(text: str, language: str) -> str:
     )
 
 
-def render_voice(incident: Incident, language: str, templates: TemplateSet = BUILT_IN) -> str:
-    return _render(templates.source("voice", language)[1], _variables(incident), markup=True)
-
-
 def _variables(incident: Incident) -> dict[str, Any]:
     ref = incident_reference(incident.incident_id)
     return {

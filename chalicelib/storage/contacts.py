@@ -72,9 +72,6 @@ class DynamoContactDirectory:
         self.put(replace(contact, unusable=contact.unusable | {channel}))
         return True
 
-    def contacts_with_roles(self, roles: Sequence[str]) -> list[Contact]:
-        return self.members(roles)
-
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
         contacts: dict[str, Contact] = {}
         for start in range(0, len(contact_ids), BATCH_GET_LIMIT):

@@ -16,9 +16,9 @@ def test_role_membership_follows_the_contact(aws: boto3.Session, settings: Setti
     create_resources(settings, aws)
     directory = DynamoContactDirectory(aws.client("dynamodb"), settings.contacts_table)
     directory.put(Contact("c-ada", "Ada", ("executive", "legal"), phone="+12025550101"))
-    assert [c.contact_id for c in directory.contacts_with_roles(["legal"])] == ["c-ada"]
+    assert [c.contact_id for c in directory.members(["legal"])] == ["c-ada"]
     directory.put(Contact("c-ada", "Ada", ("executive",), phone="+12025550101"))
-    assert directory.contacts_with_roles(["legal"]) == []
+    assert directory.members(["legal"]) == []
     assert directory.get_contacts(["c-ada"])["c-ada"].roles == ("executive",)
 
 
@@ -31,7 +31,7 @@ def test_more_contacts_than_one_batch_get_allows(aws: boto3.Session, settings: S
         directory.put(
             Contact(f"c-{number:03d}", "Person", ("all-staff",), email=f"p{number}@example.com")
         )
-    assert len(directory.contacts_with_roles(["all-staff"])) == 150
+    assert len(directory.members(["all-staff"])) == 150
 
 
 def test_team_membership_follows_the_contact(aws: boto3.Session, settings: Settings) -> None:

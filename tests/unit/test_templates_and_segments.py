@@ -15,7 +15,6 @@ from chalicelib.core.templates import (
     language_candidates,
     parse_template_set,
     render_message,
-    render_voice,
 )
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
@@ -111,7 +110,7 @@ def test_drills_say_so_first_in_every_language() -> None:
 
 
 def test_voice_escapes_what_it_reads_and_keeps_its_own_markup() -> None:
-    ssml = render_voice(incident('Fire & smoke <at> "B"'), "en", TEMPLATES)
+    ssml = render_message(incident('Fire & smoke <at> "B"'), Channel.VOICE, "en", TEMPLATES).body
     assert "Fire &amp; smoke &lt;at&gt; &#34;B&#34;" in ssml
     assert ssml.startswith("<speak>") and ssml.count('<break time="1s"/>') == 2
 
