@@ -16,7 +16,7 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import InvalidEvent, NotFound
 from chalicelib.core.model import Contact
-from chalicelib.core.people import FIELDS, contact_from_row, is_contact_id
+from chalicelib.core.people import FIELDS, contact_document, contact_from_row, is_contact_id
 from chalicelib.observability import logger
 from chalicelib.storage.erasure import erase_contact
 from chalicelib.wiring import Container, container
@@ -62,7 +62,7 @@ def put_contact(contact_id: str) -> Response:
 def get_contact(contact_id: str) -> dict[str, Any]:
     services = container()
     _authorise(services)
-    return _document(_existing(services, contact_id))
+    return contact_document(_existing(services, contact_id))
 
 
 @contacts.route("/v1/contacts/{contact_id}", methods=["DELETE"])
@@ -92,20 +92,3 @@ def _existing(services: Container, contact_id: str) -> Contact:
     if contact is None:
         raise NotFound(f"no contact {contact_id}")
     return contact
-
-
-def _document(contact: Contact) -> dict[str, Any]:
-    return {
-        "contact_id": contact.contact_id,
-        "name": contact.name,
-        "roles": list(contact.roles),
-        "teams": list(contact.teams),
-        "language": contact.language,
-        "timezone": contact.timezone,
-        "phone": contact.phone,
-        "email": contact.email,
-        "push_tokens": list(contact.push_tokens),
-        "consent": sorted(contact.consents) if contact.consents is not None else None,
-        "opted_out": sorted(contact.opted_out),
-        "unusable": sorted(contact.unusable),
-    }

@@ -31,6 +31,25 @@ FIELDS = (
 )
 
 
+def contact_document(contact: Contact) -> dict[str, Any]:
+    """The contact as plain JSON, field names as in the CSV and the API (plus ``unusable``,
+    which only delivery events set). Storage keeps the same document."""
+    return {
+        "contact_id": contact.contact_id,
+        "name": contact.name,
+        "roles": list(contact.roles),
+        "teams": list(contact.teams),
+        "language": contact.language,
+        "timezone": contact.timezone,
+        "phone": contact.phone,
+        "email": contact.email,
+        "push_tokens": list(contact.push_tokens),
+        "consent": sorted(contact.consents) if contact.consents is not None else None,
+        "opted_out": sorted(contact.opted_out),
+        "unusable": sorted(contact.unusable),
+    }
+
+
 def is_contact_id(text: str) -> bool:
     return _ID.fullmatch(text) is not None
 

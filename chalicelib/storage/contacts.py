@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.model import Channel, Contact
+from chalicelib.core.people import contact_document
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
 
@@ -115,25 +116,11 @@ def _memberships(contact: Contact) -> set[tuple[str, str]]:
 
 
 def _contact_item(contact: Contact) -> dict[str, Any]:
-    return {
-        **keys.contact_profile(contact.contact_id),
-        "contact_id": contact.contact_id,
-        "name": contact.name,
-        "roles": list(contact.roles),
-        "teams": list(contact.teams),
-        "language": contact.language,
-        "timezone": contact.timezone,
-        "phone": contact.phone,
-        "email": contact.email,
-        "push_tokens": list(contact.push_tokens),
-        "consents": sorted(contact.consents) if contact.consents is not None else None,
-        "opted_out": sorted(contact.opted_out),
-        "unusable": sorted(contact.unusable),
-    }
+    return {**keys.contact_profile(contact.contact_id), **contact_document(contact)}
 
 
 def _contact_from_item(item: dict[str, Any]) -> Contact:
-    consents = item.get("consents")
+    consents = item.get("consent")
     return Contact(
         contact_id=item["contact_id"],
         name=item["name"],
