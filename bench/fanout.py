@@ -16,6 +16,7 @@ import argparse
 import json
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.core.errors import TransientSendError
@@ -26,16 +27,29 @@ LATENCY_SECONDS = 0.0002
 
 
 class QuotaStandIn:
-    def __init__(self, channel: Channel, quota: float) -> None:
+    """Accepts at most ``quota`` messages in any one-second window, throttles above it, and
+    takes ``latency`` seconds a call. Real time by default; tests pass a simulated clock."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        quota: float,
+        latency: float = LATENCY_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.channel = channel
         self.quota = quota
+        self.latency = latency
+        self._monotonic = monotonic
+        self._sleep = sleep
         self.window: deque[float] = deque()
         self.accepted: Counter[str] = Counter()
         self.throttled = 0
 
     def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
-        time.sleep(LATENCY_SECONDS)
-        now = time.monotonic()
+        self._sleep(self.latency)
+        now = self._monotonic()
         while self.window and self.window[0] <= now - 1:
             self.window.popleft()
         if len(self.window) >= self.quota:

@@ -6,10 +6,11 @@ thousands of messages takes milliseconds of real time.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from typing import Any
 
 import pytest
 
+from bench.fanout import QuotaStandIn as BenchStandIn
 from chalicelib.core.errors import PermanentSendError, TransientSendError
 from chalicelib.core.model import Channel, Message, SendReceipt
 from chalicelib.core.quota import PacedSender, RetryBudget, TokenBucket, burst_for, paced_rate
@@ -26,30 +27,9 @@ class SimulatedTime:
         self.now += seconds
 
 
-class QuotaStandIn:
-    """Accepts at most ``quota`` messages in any one-second window, throttles above it, and
-    takes ``latency`` seconds a call."""
-
-    channel = Channel.SMS
-
-    def __init__(self, time: SimulatedTime, quota: int, latency: float = 0.002) -> None:
-        self.time = time
-        self.quota = quota
-        self.latency = latency
-        self.window: deque[float] = deque()
-        self.accepted: Counter[str] = Counter()
-        self.throttled = 0
-
-    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
-        self.time.sleep(self.latency)
-        while self.window and self.window[0] <= self.time.now - 1:
-            self.window.popleft()
-        if len(self.window) >= self.quota:
-            self.throttled += 1
-            raise TransientSendError("ThrottlingException", "Rate exceeded")
-        self.window.append(self.time.now)
-        self.accepted[destination] += 1
-        return SendReceipt(f"m-{destination}")
+def QuotaStandIn(time: SimulatedTime, quota: int, latency: float = 0.002) -> Any:
+    """The bench's quota-enforcing stand-in, on simulated time."""
+    return BenchStandIn(Channel.SMS, quota, latency, time.monotonic, time.sleep)
 
 
 def fan_out(recipients: int, quota: int, paced_at: float) -> tuple[QuotaStandIn, float]:
