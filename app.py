@@ -5,9 +5,12 @@ from chalice.app import Chalice
 from chalicelib.api.contacts import contacts
 from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
+from chalicelib.api.oncall import oncall
+from chalicelib.api.responses import responses
 from chalicelib.api.routes import api
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.delivery import delivery
+from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
 
@@ -16,7 +19,10 @@ app.register_blueprint(api)
 app.register_blueprint(integrations)
 app.register_blueprint(manual)
 app.register_blueprint(contacts)
+app.register_blueprint(responses)
+app.register_blueprint(oncall)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)
 app.register_blueprint(schedules)
+app.register_blueprint(escalation)

@@ -30,6 +30,10 @@ SMS_PARTS_PER_SECOND = "TOCSIN_SMS_PARTS_PER_SECOND"
 EMAILS_PER_SECOND = "TOCSIN_EMAILS_PER_SECOND"
 VOICE_CALLS_PER_SECOND = "TOCSIN_VOICE_CALLS_PER_SECOND"
 DISPATCH_CONCURRENCY = "TOCSIN_DISPATCH_CONCURRENCY"
+PUBLIC_URL = "TOCSIN_PUBLIC_URL"  # where acknowledgement links point (/a/{token})
+LINK_SECRET_ARN = "TOCSIN_LINK_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret; Secrets Manager: the key that signs those links
+LINK_SECRET = "TOCSIN_LINK_SECRET"  # noqa: S105 - a variable's name; the key itself: local stage only
+INBOUND_SMS_TOPIC = "TOCSIN_INBOUND_SMS_TOPIC"  # two-way SMS replies (End User Messaging)
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
@@ -37,6 +41,8 @@ LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
 
 LOCAL_STAGE = "local"
 DEFAULT_LOCAL_API_KEY = "local-dev-key"
+LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
+LOCAL_LINK_SECRET = "local-dev-link-secret"  # noqa: S105 - public by design; signs links on the local stack only
 LOCAL_STAKEHOLDERS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-stakeholders"
 
 DEFAULT_BOUND_NAMES = {
@@ -44,6 +50,7 @@ DEFAULT_BOUND_NAMES = {
     DISPATCH_QUEUE: "tocsin-dispatch",
     ALARMS_TOPIC: "tocsin-alarms",
     DELIVERY_TOPIC: "tocsin-delivery-events",
+    INBOUND_SMS_TOPIC: "tocsin-inbound-sms",
 }
 
 
@@ -70,6 +77,9 @@ class Settings:
     voice_origination_identity: str | None
     stakeholders_topic_arn: str | None
     push_application_id: str | None
+    public_url: str
+    link_secret_arn: str | None
+    link_secret: str | None
     sms_parts_per_second: float
     emails_per_second: float
     voice_calls_per_second: float
@@ -104,6 +114,12 @@ class Settings:
             sms_configuration_set=env.get(SMS_CONFIGURATION_SET) or None,
             voice_origination_identity=env.get(VOICE_ORIGINATION) or None,
             push_application_id=env.get(PUSH_APPLICATION_ID) or None,
+            public_url=env.get(PUBLIC_URL)
+            or (LOCAL_PUBLIC_URL if stage == LOCAL_STAGE else "https://tocsin.invalid"),
+            link_secret_arn=env.get(LINK_SECRET_ARN) or None,
+            link_secret=(env.get(LINK_SECRET) or LOCAL_LINK_SECRET)
+            if stage == LOCAL_STAGE
+            else None,
             stakeholders_topic_arn=env.get(STAKEHOLDERS_TOPIC_ARN)
             or (LOCAL_STAKEHOLDERS_TOPIC_ARN if stage == LOCAL_STAGE else None),
             sms_parts_per_second=float(env.get(SMS_PARTS_PER_SECOND, "20")),

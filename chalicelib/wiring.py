@@ -18,15 +18,18 @@ from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
 from chalicelib.core.dispatch import Dispatcher
+from chalicelib.core.duty import OnCall
 from chalicelib.core.evaluation import Evaluator, Notifier
+from chalicelib.core.inbound import InboundReplies
 from chalicelib.core.ingest import IngestService
 from chalicelib.core.manual import ManualActivation
 from chalicelib.core.model import Channel
 from chalicelib.core.ports import ChannelSender
 from chalicelib.core.quota import PacedSender, TokenBucket, burst_for, paced_rate
+from chalicelib.core.response import AckLinks, Escalator, Responses
 from chalicelib.core.scheduling import ScheduledTriggers
 from chalicelib.core.tracking import DeliveryTracker
-from chalicelib.settings import Settings, get_settings
+from chalicelib.settings import LINK_SECRET_ARN, Settings, get_settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber
@@ -34,8 +37,10 @@ from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
+from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
@@ -156,9 +161,83 @@ class Container:
         return IngestService(self.events, queue, self.clock)
 
     @cached_property
+    def dispatch_queue(self) -> SqsDispatchQueue:
+        return SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
+
+    @cached_property
     def notifier(self) -> Notifier:
-        dispatch = SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
-        return Notifier(self.incidents, self.playbooks, self.directory, dispatch, self.clock)
+        return Notifier(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
+            self.escalator,
+        )
+
+    @cached_property
+    def overrides(self) -> DynamoOverrideStore:
+        return DynamoOverrideStore(self.dynamodb, self.settings.config_table)
+
+    @cached_property
+    def responders(self) -> DynamoResponderRegistry:
+        return DynamoResponderRegistry(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def link_secret(self) -> bytes:
+        """The key that signs acknowledgement links: Secrets Manager when deployed."""
+        settings = self.settings
+        if settings.link_secret_arn:
+            response = self.client("secretsmanager").get_secret_value(
+                SecretId=settings.link_secret_arn
+            )
+            return str(response["SecretString"]).encode()
+        if settings.link_secret:
+            return settings.link_secret.encode()
+        raise RuntimeError(f"{LINK_SECRET_ARN} is not set: acknowledgement links can't be signed")
+
+    @cached_property
+    def links(self) -> AckLinks:
+        return AckLinks(self.link_secret, self.settings.public_url, self.responders)
+
+    @cached_property
+    def escalator(self) -> Escalator:
+        return Escalator(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.overrides,
+            self.dispatch_queue,
+            self.clock,
+        )
+
+    @cached_property
+    def oncall(self) -> OnCall:
+        return OnCall(self.playbooks, self.overrides, self.directory, self.clock)
+
+    @cached_property
+    def inbound(self) -> InboundReplies:
+        return InboundReplies(
+            self.directory,
+            self.responders,
+            self.incidents,
+            self.ledger,
+            self.responses,
+            self.senders.get(Channel.SMS),
+            self.clock,
+        )
+
+    @cached_property
+    def responses(self) -> Responses:
+        return Responses(
+            self.incidents,
+            self.playbooks,
+            self.responders,
+            self.ledger,
+            self.dispatch_queue,
+            self.escalator,
+            self.clock,
+        )
 
     @cached_property
     def tracker(self) -> DeliveryTracker:
@@ -176,7 +255,14 @@ class Container:
 
     @cached_property
     def evaluator(self) -> Evaluator:
-        return Evaluator(self.events, self.incidents, self.playbooks, self.notifier, self.clock)
+        return Evaluator(
+            self.events,
+            self.incidents,
+            self.playbooks,
+            self.notifier,
+            self.clock,
+            self.responses,
+        )
 
     @cached_property
     def scheduled_triggers(self) -> ScheduledTriggers:
@@ -193,6 +279,7 @@ class Container:
             self.senders,
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
+            self.links,
         )
 
 

@@ -23,6 +23,7 @@ from chalicelib.core.errors import (
     AuthenticationFailed,
     Conflict,
     Forbidden,
+    Gone,
     InvalidEvent,
     InvalidInput,
     NotFound,
@@ -44,6 +45,7 @@ ERROR_TABLE: tuple[tuple[type[TocsinError], int, str], ...] = (
     (Forbidden, 403, "forbidden"),
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
+    (Gone, 410, "gone"),
     (RateLimited, 429, "rate_limited"),
     (TransientError, 503, "unavailable"),
 )

@@ -21,6 +21,7 @@ class Scope(StrEnum):
     READ = "read"  # read events and incidents
     ACTIVATE = "activate"  # start, approve or reject a plan by hand (personal keys only)
     CONTACTS = "contacts"  # manage contacts (personal data)
+    ONCALL = "oncall"  # enter and remove on-call overrides
 
 
 def scope_for(action: Action) -> Scope:

@@ -10,8 +10,11 @@ from chalicelib.core.errors import PermanentSendError, SendError, TransientSendE
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
+    Incident,
     IncidentStatus,
+    Notice,
     NotificationJob,
+    Stop,
     TimelineEntry,
 )
 from chalicelib.core.ports import (
@@ -22,7 +25,8 @@ from chalicelib.core.ports import (
     PlaybookSource,
     SendLedger,
 )
-from chalicelib.core.templates import render_message
+from chalicelib.core.response import AckLinks
+from chalicelib.core.templates import AckInfo, render_message
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Dispatcher:
         senders: Mapping[Channel, ChannelSender],
         clock: Clock,
         claim_timeout: timedelta,
+        links: AckLinks | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -61,6 +66,7 @@ class Dispatcher:
         self._senders = senders
         self._clock = clock
         self._claim_timeout = claim_timeout
+        self._links = links
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -73,11 +79,12 @@ class Dispatcher:
         templates = self._playbooks.load_version(incident.playbook_version).templates_for(
             incident.plan_id
         )
+        acks = self._passes(incident, jobs, people)
         work = list(jobs)
         while work:
             job = work.pop(0)
             sender = self._senders.get(job.channel)
-            if incident.status is not IncidentStatus.OPEN:
+            if not _still_wanted(job, incident):
                 report.skipped += 1
                 continue
             if job.channel is Channel.BROADCAST:
@@ -106,7 +113,9 @@ class Dispatcher:
             if not self._ledger.claim(job, now, now - self._claim_timeout):
                 report.skipped += 1
                 continue
-            message = render_message(incident, job.channel, language, templates)
+            message = render_message(
+                incident, job.channel, language, templates, acks.get(job.contact_id), job.notice
+            )
             try:
                 receipt = sender.send(destination, message, incident_id)
             except SendError as error:
@@ -124,25 +133,41 @@ class Dispatcher:
                 TimelineEntry(
                     at=self._clock.now(),
                     kind="notification_sent",
-                    summary=f"{job.channel.value} handed to AWS for {job.contact_id}",
+                    summary=f"{job.channel.value} handed to AWS for {job.contact_id}"
+                    + (" (resolution notice)" if job.notice is Notice.RESOLVED else ""),
                     data={
                         "contact_id": job.contact_id,
                         "channel": job.channel.value,
                         "step": job.step,
                         "message_id": receipt.message_id,
+                        "notice": job.notice.value,
                     },
-                    key=f"sent-{job.contact_id}-{job.channel.value}-{job.step}",
+                    key=f"sent-{_entry_name(job)}",
                 ),
             )
             report.sent += 1
         return report
+
+    def _passes(
+        self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
+    ) -> dict[str, AckInfo]:
+        """Each person alerted here gets their acknowledgement link and reply code."""
+        if self._links is None or incident.status is not IncidentStatus.OPEN:
+            return {}
+        paged = {job.contact_id for job in jobs if job.notice is Notice.ALERT} & people
+        return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
         """The next channel of the job's chain, at once, with the reason on the timeline."""
         if not job.fallbacks:
             return []
         following = NotificationJob(
-            job.incident_id, job.contact_id, job.fallbacks[0], job.step, job.fallbacks[1:]
+            job.incident_id,
+            job.contact_id,
+            job.fallbacks[0],
+            job.step,
+            job.fallbacks[1:],
+            job.notice,
         )
         now = self._clock.now()
         self._incidents.append(
@@ -160,7 +185,7 @@ class Dispatcher:
                         "reason": why,
                         "step": job.step,
                     },
-                    key=f"fallback-{job.contact_id}-{job.channel.value}-{job.step}",
+                    key=f"fallback-{_entry_name(job)}",
                 )
             ],
         )
@@ -188,3 +213,19 @@ class Dispatcher:
                 },
             ),
         )
+
+
+def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
+    """Alerts go out while the incident is open, and escalation steps only until someone
+    acknowledged; resolution notices only once it is resolved."""
+    if job.notice is Notice.RESOLVED:
+        return incident.status is IncidentStatus.RESOLVED
+    if incident.status is not IncidentStatus.OPEN:
+        return False
+    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
+
+
+def _entry_name(job: NotificationJob) -> str:
+    """The timeline key part for a job (the same as before resolution notices existed)."""
+    name = f"{job.contact_id}-{job.channel.value}-{job.step}"
+    return name if job.notice is Notice.ALERT else f"{name}-{job.notice.value}"

@@ -66,6 +66,10 @@ class NotFound(TocsinError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
 
+class Gone(TocsinError):
+    """It existed but can no longer be used (an expired acknowledgement link)."""
+
+
 class Conflict(TocsinError):
     """The request is valid but the thing is not in a state that allows it (approved twice)."""
 

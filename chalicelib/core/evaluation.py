@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.core.activation import Verdict, admit, match
 from chalicelib.core.errors import TransientError
@@ -16,9 +17,11 @@ from chalicelib.core.model import (
     IncidentStatus,
     NotificationJob,
     ReceivedEvent,
+    ResponseState,
     TimelineEntry,
 )
 from chalicelib.core.planning import NotificationPlan, plan_notifications
+from chalicelib.core.policy import Playbook
 from chalicelib.core.ports import (
     Clock,
     ContactDirectory,
@@ -28,6 +31,9 @@ from chalicelib.core.ports import (
     OpenOutcome,
     PlaybookSource,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.core.response import Escalator, Responses
 
 _DECIDE_ATTEMPTS = 5
 
@@ -50,12 +56,14 @@ class Evaluator:
         playbooks: PlaybookSource,
         notifier: Notifier,
         clock: Clock,
+        responses: Responses | None = None,
     ) -> None:
         self._events = events
         self._incidents = incidents
         self._playbooks = playbooks
         self._notifier = notifier
         self._clock = clock
+        self._responses = responses
 
     def handle(self, received: ReceivedEvent) -> Decision:
         record = self._events.get(received.event_id)
@@ -64,6 +72,14 @@ class Evaluator:
             # the notifications: queue them again; the send ledger makes that harmless.
             assert record.incident_id is not None
             return self._notify(record.incident_id, record.reason or "")
+        if (
+            record is not None
+            and record.outcome is DecisionOutcome.RESOLVED
+            and record.incident_id
+            and self._responses is not None
+        ):
+            # The same for the resolution notices: the ledger sends each once.
+            self._responses.notify_resolved(record.incident_id)
         if record is not None and record.outcome is not DecisionOutcome.PENDING:
             return Decision(record.outcome, record.reason or "", record.incident_id)
         action = received.event.action
@@ -90,7 +106,7 @@ class Evaluator:
                 verdict = admit(verdict, rule, snapshot.history, at)
             if not verdict.activate:
                 return self._hold_back(received, verdict)
-            incident = self._new_incident(received, verdict, playbook.version)
+            incident = self._new_incident(received, verdict, playbook)
             result = self._incidents.open(incident, received, verdict, snapshot)
             if result.outcome is OpenOutcome.CONTENDED:
                 continue
@@ -149,18 +165,22 @@ class Evaluator:
         if received.event.action is Action.RESOLVE:
             # The decision is written in the resolving transaction: a redelivery that finds
             # the incident already resolved sees the decided event and stops in handle().
-            self._incidents.resolve(incident_id, received, now)
+            if self._incidents.resolve(incident_id, received, now) and self._responses:
+                self._responses.notify_resolved(incident_id)
             return Decision(
                 DecisionOutcome.RESOLVED, f"resolved by {received.event.source}", incident_id
             )
-        acknowledgement = TimelineEntry(
-            at=now,
-            kind="acknowledged",
-            summary=f"acknowledged by {received.event.source}",
-            data={"event_id": received.event_id, "source": received.event.source},
-            key=f"ack-{received.event_id}",
-        )
-        self._incidents.append(incident_id, [acknowledgement])
+        if self._responses is not None:
+            self._responses.acknowledge_for(incident_id, received.event.source, "event")
+        else:
+            acknowledgement = TimelineEntry(
+                at=now,
+                kind="acknowledged",
+                summary=f"acknowledged by {received.event.source}",
+                data={"event_id": received.event_id, "source": received.event.source},
+                key=f"ack-{received.event_id}",
+            )
+            self._incidents.append(incident_id, [acknowledgement])
         return self._decide(
             received,
             DecisionOutcome.ACKNOWLEDGED,
@@ -182,10 +202,13 @@ class Evaluator:
         )
         return Decision(outcome, reason, incident_id)
 
-    def _new_incident(self, received: ReceivedEvent, verdict: Verdict, version: int) -> Incident:
+    def _new_incident(
+        self, received: ReceivedEvent, verdict: Verdict, playbook: Playbook
+    ) -> Incident:
         event = received.event
         now = self._clock.now()
         assert verdict.rule_id is not None and verdict.plan_id is not None
+        plan = playbook.plans.get(verdict.plan_id)
         return Incident(
             incident_id=incident_id_for_event(received.event_id),
             status=IncidentStatus.OPEN,
@@ -198,7 +221,8 @@ class Evaluator:
             plan_id=verdict.plan_id,
             opened_at=now,
             updated_at=now,
-            playbook_version=version,
+            playbook_version=playbook.version,
+            response=ResponseState.starting(plan.escalation if plan else None, now),
         )
 
 
@@ -216,12 +240,14 @@ class Notifier:
         directory: ContactDirectory,
         dispatch: DispatchQueue,
         clock: Clock,
+        escalator: Escalator | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
         self._dispatch = dispatch
         self._clock = clock
+        self._escalator = escalator
 
     def notify(self, incident_id: str, known: Incident | None = None) -> int:
         """``known``: the incident as the caller just stored it, which saves reading it back."""
@@ -236,7 +262,11 @@ class Notifier:
         if plan.inform_stakeholders:
             jobs.append(NotificationJob(incident_id, STAKEHOLDERS, Channel.BROADCAST))
         self._dispatch.put_jobs(jobs)
-        return len(jobs)
+        paged = 0
+        if plan.escalation and self._escalator is not None:
+            notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}
+            paged = max(self._escalator.advance(incident, notified), 0)
+        return len(jobs) + paged
 
     def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:
         at = self._clock.now()

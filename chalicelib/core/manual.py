@@ -13,7 +13,7 @@ twice, or racing another approver, changes nothing: the first transition wins (C
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from chalicelib.core.errors import Conflict, Forbidden, InvalidEvent, NotFound
@@ -25,6 +25,7 @@ from chalicelib.core.model import (
     EventStatus,
     Incident,
     IncidentStatus,
+    ResponseState,
     Severity,
     TimelineEntry,
 )
@@ -105,6 +106,10 @@ class ManualActivation:
             updated_at=now,
             playbook_version=playbook.version,
             requested_by=actor_id,
+            # Waiting for approval, nothing is due: approving pages the first level.
+            response=ResponseState(policy_id=plan.escalation)
+            if waits
+            else ResponseState.starting(plan.escalation, now),
         )
         approvers = ", ".join(plan.manual.approver_roles)
         entry = TimelineEntry(
@@ -139,7 +144,7 @@ class ManualActivation:
             incident_id, IncidentStatus.AWAITING_APPROVAL, IncidentStatus.OPEN, entry
         ):
             raise Conflict(f"incident {incident_id} is no longer awaiting approval")
-        return self._notifier.notify(incident_id, incident)
+        return self._notifier.notify(incident_id, replace(incident, status=IncidentStatus.OPEN))
 
     def reject(self, incident_id: str, actor_id: str, reason: str) -> None:
         incident, plan = self._awaiting(incident_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -98,6 +99,60 @@ class IncidentStatus(StrEnum):
     CANCELLED = "cancelled"  # a manual activation that was rejected: nobody was notified
 
 
+class Stop(StrEnum):
+    ACKNOWLEDGED = "acknowledged"  # the quorum acknowledged
+    EXHAUSTED = "exhausted"  # every level and repeat was paged; nobody acknowledged
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class ResponseState:
+    """Who was paged, who acknowledged, and the next escalation deadline of one incident."""
+
+    policy_id: str | None = None
+    step: int = -1  # the step last paged; -1: none yet
+    due_at: datetime | None = None  # when the next step is paged; None: nothing scheduled
+    paged: tuple[str, ...] = ()  # contacts paged at the current step
+    acknowledged_by: tuple[str, ...] = ()
+    declined_by: tuple[str, ...] = ()
+    stopped: Stop | None = None
+    version: int = 0
+
+    @classmethod
+    def starting(cls, policy_id: str | None, at: datetime) -> ResponseState:
+        """A new incident: with a policy, its first level is due at once."""
+        return cls(policy_id=policy_id, due_at=at if policy_id else None)
+
+    def is_due(self, now: datetime) -> bool:
+        return self.stopped is None and self.due_at is not None and self.due_at <= now
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "policy_id": self.policy_id,
+            "step": self.step,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "paged": list(self.paged),
+            "acknowledged_by": list(self.acknowledged_by),
+            "declined_by": list(self.declined_by),
+            "stopped": self.stopped.value if self.stopped else None,
+        }
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any], version: int) -> ResponseState:
+        due = document.get("due_at")
+        stopped = document.get("stopped")
+        return cls(
+            policy_id=document.get("policy_id"),
+            step=int(document.get("step", -1)),
+            due_at=datetime.fromisoformat(due) if due else None,
+            paged=tuple(document.get("paged", ())),
+            acknowledged_by=tuple(document.get("acknowledged_by", ())),
+            declined_by=tuple(document.get("declined_by", ())),
+            stopped=Stop(stopped) if stopped else None,
+            version=version,
+        )
+
+
 @dataclass(frozen=True)
 class Incident:
     incident_id: str
@@ -115,6 +170,7 @@ class Incident:
     resolved_at: datetime | None = None
     playbook_version: int = 0  # the playbook it started with, kept for its whole life
     requested_by: str | None = None  # the contact who activated it by hand
+    response: ResponseState = field(default_factory=ResponseState)
 
     @property
     def is_exercise(self) -> bool:
@@ -164,15 +220,27 @@ class Contact:
 STAKEHOLDERS = "@stakeholders"  # the "contact" of a broadcast job: a topic, not a person
 
 
+class Notice(StrEnum):
+    ALERT = "alert"  # the incident needs you (step 0: the plan; 1, 2...: escalation steps)
+    RESOLVED = "resolved"  # it is over (sent to everyone an alert reached)
+
+
 @dataclass(frozen=True)
 class NotificationJob:
-    """One message to one person on one channel; ``step`` numbers re-notifications."""
+    """One message to one person on one channel; ``step`` numbers escalation steps."""
 
     incident_id: str
     contact_id: str
     channel: Channel
     step: int = 0
     fallbacks: tuple[Channel, ...] = ()  # tried in order, at once, if this channel fails
+    notice: Notice = Notice.ALERT
+
+    @property
+    def ledger_name(self) -> str:
+        """Unique within the incident: who, how, which step, which notice."""
+        suffix = "" if self.notice is Notice.ALERT else f"#{self.notice.value}"
+        return f"{self.contact_id}#{self.channel.value}#{self.step}{suffix}"
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chalicelib.core.model import Contact, NotificationJob
-from chalicelib.core.policy import PlanTarget, ResponsePlan
+from chalicelib.core.model import Channel, Contact, NotificationJob
+from chalicelib.core.policy import ResponsePlan
 
 
 @dataclass(frozen=True)
@@ -48,47 +48,43 @@ def plan_notifications(
         if not holders:
             gaps.append(Gap(reason=f"nobody in {target.group}", role=target.group))
         for contact in holders:
-            if target.chain:
-                _plan_chain(incident_id, target, contact, step, jobs, gaps)
-                continue
-            for channel in target.channels:
-                unreachable = contact.unreachable_on(channel)
-                if unreachable is not None:
-                    gaps.append(
-                        Gap(reason=unreachable, role=target.group, contact_id=contact.contact_id)
-                    )
-                    continue
-                key = (contact.contact_id, channel.value)
-                jobs.setdefault(
-                    key, NotificationJob(incident_id, contact.contact_id, channel, step)
-                )
+            plan_person(
+                incident_id, target.group, target.channels, target.chain, contact, step, jobs, gaps
+            )
     return NotificationPlan(jobs=tuple(jobs.values()), gaps=tuple(gaps))
 
 
-def _plan_chain(
+def plan_person(
     incident_id: str,
-    target: PlanTarget,
+    group: str,
+    channels: tuple[Channel, ...],
+    chain: bool,
     contact: Contact,
     step: int,
     jobs: dict[tuple[str, str], NotificationJob],
     gaps: list[Gap],
 ) -> None:
-    """The first channel of the chain this person can be reached on; the rest are fallbacks."""
-    usable = [c for c in target.channels if contact.unreachable_on(c) is None]
-    for channel in target.channels:
+    """Jobs for one person: every usable channel, or the first usable one of a chain with the
+    rest as its fallbacks. Channels the person can't be reached on are recorded as gaps."""
+    usable = []
+    for channel in channels:
         reason = contact.unreachable_on(channel)
-        if reason is not None:
-            gaps.append(
-                Gap(
-                    reason=f"{reason} (skipped in its chain)",
-                    role=target.group,
-                    contact_id=contact.contact_id,
-                )
-            )
+        if reason is None:
+            usable.append(channel)
+        else:
+            suffix = " (skipped in its chain)" if chain else ""
+            gaps.append(Gap(f"{reason}{suffix}", role=group, contact_id=contact.contact_id))
     if not usable:
         return
-    first, *rest = usable
-    jobs.setdefault(
-        (contact.contact_id, first.value),
-        NotificationJob(incident_id, contact.contact_id, first, step, tuple(rest)),
-    )
+    if chain:
+        first, *rest = usable
+        jobs.setdefault(
+            (contact.contact_id, first.value),
+            NotificationJob(incident_id, contact.contact_id, first, step, tuple(rest)),
+        )
+        return
+    for channel in usable:
+        jobs.setdefault(
+            (contact.contact_id, channel.value),
+            NotificationJob(incident_id, contact.contact_id, channel, step),
+        )

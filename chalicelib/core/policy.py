@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from chalicelib.core.conditions import Condition, parse_conditions
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
+from chalicelib.core.escalation import EscalationPolicy, parse_escalation
 from chalicelib.core.fields import (
     Collector,
     describe_duration,
@@ -28,6 +29,7 @@ from chalicelib.core.fields import (
     read_string,
 )
 from chalicelib.core.model import CanonicalEvent, Channel, EventStatus, Severity
+from chalicelib.core.oncall import OnCallSchedule, parse_oncall
 from chalicelib.core.schedules import ScheduledTrigger, parse_schedule
 from chalicelib.core.templates import BUILT_IN, TemplateSet, parse_template_set
 from chalicelib.core.windows import (
@@ -39,7 +41,17 @@ from chalicelib.core.windows import (
     parse_scope,
 )
 
-SECTIONS = ("roles", "teams", "templates", "plans", "rules", "schedules", "maintenance")
+SECTIONS = (
+    "roles",
+    "teams",
+    "oncall",
+    "escalations",
+    "templates",
+    "plans",
+    "rules",
+    "schedules",
+    "maintenance",
+)
 DEFAULT_STATUSES = ("actual", "exercise")
 _T = TypeVar("_T")
 _TYPE_INDEX_LIMIT = 4096  # distinct event types remembered per playbook
@@ -132,6 +144,7 @@ class ResponsePlan:
     manual: ManualActivation | None = None
     template: str = "default"  # the template set its messages use
     inform_stakeholders: bool = False  # also broadcast one statement to the stakeholder topic
+    escalation: str | None = None  # the escalation policy that pages responders level by level
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -151,6 +164,8 @@ class Playbook:
     schedules: tuple[ScheduledTrigger, ...] = ()
     maintenance: tuple[MaintenanceWindow, ...] = ()
     templates: Mapping[str, TemplateSet] = field(default_factory=dict)
+    oncall: Mapping[str, OnCallSchedule] = field(default_factory=dict)
+    escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -173,6 +188,10 @@ class Playbook:
         """The plan's template set; the built-in English one when the playbook has none."""
         plan = self.plans.get(plan_id)
         return self.templates.get(plan.template if plan else "default", BUILT_IN)
+
+    def escalation_for(self, plan_id: str) -> EscalationPolicy | None:
+        plan = self.plans.get(plan_id)
+        return self.escalations.get(plan.escalation) if plan and plan.escalation else None
 
     def rule(self, rule_id: str) -> ActivationRule | None:
         return next((rule for rule in self.rules if rule.rule_id == rule_id), None)
@@ -214,11 +233,23 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
 
     roles = dict(section("roles", _parse_named, lambda item: item[0]))
     teams = dict(section("teams", _parse_named, lambda item: item[0]))
+    oncall = section("oncall", parse_oncall, lambda schedule: schedule.schedule_id)
+    known = {
+        "role": set(roles),
+        "team": set(teams),
+        "schedule": _declared_ids(documents.get("oncall")),
+    }
+    escalations = section(
+        "escalations",
+        lambda doc, path: parse_escalation(doc, path, known),
+        lambda policy: policy.policy_id,
+    )
     templates = section("templates", parse_template_set, lambda t: t.template_id)
     template_ids = _declared_ids(documents.get("templates")) | {"default"}
+    escalation_ids = _declared_ids(documents.get("escalations"))
     plans = section(
         "plans",
-        lambda doc, path: _parse_plan(doc, path, roles, teams, template_ids),
+        lambda doc, path: _parse_plan(doc, path, roles, teams, template_ids, escalation_ids),
         lambda p: p.plan_id,
     )
     plan_ids = _declared_ids(documents.get("plans"))
@@ -242,6 +273,8 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         schedules=tuple(schedules),
         maintenance=tuple(maintenance),
         templates={template.template_id: template for template in templates},
+        oncall={schedule.schedule_id: schedule for schedule in oncall},
+        escalations={policy.policy_id: policy for policy in escalations},
         version=version,
     )
 
@@ -268,23 +301,32 @@ def _parse_plan(
     roles: Mapping[str, str],
     teams: Mapping[str, str],
     template_ids: set[str],
+    escalation_ids: set[str],
 ) -> ResponsePlan:
     fields = read_object(
         document,
         path,
-        required={"id", "title", "notify"},
-        optional={"manual", "template", "inform_stakeholders"},
+        required={"id", "title"},
+        optional={"notify", "manual", "template", "inform_stakeholders", "escalation"},
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
     no_targets: Sequence[Any] = []
     for index, target in enumerate(
-        found.read(lambda: read_list(fields["notify"], f"{path}.notify"), no_targets)
+        found.read(lambda: read_list(fields.get("notify", []), f"{path}.notify"), no_targets)
     ):
         where = f"{path}.notify[{index}]"
         targets.append(found.read(partial(_parse_target, target, where, roles, teams), None))
-    if not targets and not found.errors:
-        found.errors.append(InvalidPolicy(f"{path}.notify", "must name at least one role or team"))
+    escalation = found.read(
+        lambda: _optional(
+            fields, "escalation", path, lambda v, p: _known(v, p, escalation_ids, "escalation")
+        ),
+        None,
+    )
+    if not targets and escalation is None and not found.errors:
+        found.errors.append(
+            InvalidPolicy(f"{path}.notify", "must name a role or team, or give an escalation")
+        )
     plan = ResponsePlan(
         plan_id=found.read(lambda: read_identifier(fields["id"], f"{path}.id"), ""),
         title=found.read(lambda: read_string(fields["title"], f"{path}.title"), ""),
@@ -301,6 +343,7 @@ def _parse_plan(
             lambda: _flag(fields.get("inform_stakeholders", False), f"{path}.inform_stakeholders"),
             False,
         ),
+        escalation=escalation,
     )
     found.check()
     return plan
@@ -476,7 +519,7 @@ def _optional(
     return parse(fields[name], f"{path}.{name}") if fields.get(name) is not None else None
 
 
-def _known(value: Any, path: str, known: Mapping[str, str], kind: str) -> str:
+def _known(value: Any, path: str, known: Mapping[str, str] | set[str], kind: str) -> str:
     identifier = read_identifier(value, path)
     if identifier not in known:
         raise InvalidPolicy(path, f"unknown {kind} {identifier!r}")

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from chalicelib.core.activation import History, Verdict
 from chalicelib.core.delivery import DeliveryReport
+from chalicelib.core.links import ResponderPass
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -19,9 +20,11 @@ from chalicelib.core.model import (
     Message,
     NotificationJob,
     ReceivedEvent,
+    ResponseState,
     SendReceipt,
     TimelineEntry,
 )
+from chalicelib.core.oncall import Override
 from chalicelib.core.policy import Playbook
 
 
@@ -160,6 +163,20 @@ class IncidentStore(Protocol):
         """Add entries; an entry whose ``key`` was written before is overwritten, not doubled."""
         ...
 
+    def save_response(
+        self, incident_id: str, seen: int, state: ResponseState, entries: Sequence[TimelineEntry]
+    ) -> bool:
+        """Store the state if it is still at version ``seen`` and the incident is open."""
+        ...
+
+    def due(self, now: datetime, limit: int = 100) -> list[str]:
+        """Open incidents whose next escalation step is due."""
+        ...
+
+    def close(self, incident_id: str, entry: TimelineEntry) -> bool:
+        """Resolve by hand; False when it was not open."""
+        ...
+
 
 class SendLedger(Protocol):
     """Records every send so a redelivered job never sends twice.
@@ -187,6 +204,28 @@ class DeliveryLedger(Protocol):
     def record_delivery(
         self, job: NotificationJob, report: DeliveryReport, entry: TimelineEntry
     ) -> None: ...
+
+
+class OverrideSource(Protocol):
+    def overrides(self, schedule_id: str, start: datetime, end: datetime) -> list[Override]: ...
+
+
+class ResponderRegistry(Protocol):
+    """The passes (link token, reply code) of the people paged for each incident."""
+
+    def register(self, passes: Sequence[ResponderPass]) -> None: ...
+
+    def find(self, incident_id: str, contact_id: str) -> ResponderPass | None: ...
+
+    def by_token(self, token: str) -> ResponderPass | None: ...
+
+    def for_contact(self, contact_id: str) -> list[ResponderPass]: ...
+
+
+class ReachedLedger(Protocol):
+    def reached(self, incident_id: str) -> list[tuple[str, Channel]]:
+        """(contact, channel) of every alert handed to AWS for the incident."""
+        ...
 
 
 class UsableAddresses(Protocol):

@@ -28,6 +28,7 @@ from chalicelib.core.model import (
     Incident,
     IncidentStatus,
     Message,
+    Notice,
     Severity,
 )
 from chalicelib.core.sms import count_segments, fits_first_segment
@@ -35,7 +36,7 @@ from chalicelib.core.sms import count_segments, fits_first_segment
 EXERCISE_MARKER = "[EXERCISE] "
 SMS_SEGMENT = 160
 PARTS = ("sms", "email_subject", "email_text", "voice")
-OPTIONAL_PARTS = ("email_html",)
+OPTIONAL_PARTS = ("email_html", "resolved_sms", "resolved_subject", "resolved_text")
 _MARKUP_PARTS = frozenset({"voice", "email_html"})  # variables are escaped in these
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _ALIASES = {"no": "nb"}  # Norwegian without a written standard: bokmål
@@ -48,12 +49,17 @@ class TemplateSet:
     languages: Mapping[str, Mapping[str, str]] = field(hash=False)
 
     def source(self, part: str, language: str) -> tuple[str, str]:
-        """(language used, template source) for ``part`` in the best language available."""
+        """(language used, template source) for ``part`` in the best language available; an
+        optional part that the set lacks altogether comes from the built-in set."""
         for candidate in language_candidates(language):
             text = self.languages.get(candidate, {}).get(part)
             if text is not None:
                 return candidate, text
-        return self.fallback_language, self.languages[self.fallback_language][part]
+        fallback = self.languages[self.fallback_language].get(part)
+        if fallback is None and self is not BUILT_IN:
+            return BUILT_IN.source(part, language)
+        assert fallback is not None, f"no {part} template"
+        return self.fallback_language, fallback
 
 
 BUILT_IN = TemplateSet(
@@ -61,7 +67,11 @@ BUILT_IN = TemplateSet(
     "en",
     {
         "en": {
-            "sms": "{{ marker }}TOCSIN {{ severity }}: {{ title }} (ref {{ ref }})",
+            "sms": (
+                "{{ marker }}TOCSIN {{ severity }}: {{ title }} (ref {{ ref }})"
+                "{% if ack_code %} Reply {{ ack_code }} ACK{% endif %}"
+                "{% if ack_url %}\n{{ ack_url }}{% endif %}"
+            ),
             "email_subject": "{{ marker }}[Tocsin {{ severity }}] {{ title }}",
             "email_text": (
                 "{{ marker }}A crisis response has been activated and you are on its team.\n\n"
@@ -73,7 +83,14 @@ BUILT_IN = TemplateSet(
             "voice": (
                 "<speak>{% for _ in range(2) %}{{ marker }}Tocsin {{ severity }} alert. "
                 "{{ title }}. Reference {{ ref_spoken }}.<break time='1s'/>{% endfor %}"
-                "Acknowledge with the link in your text message.</speak>"
+                "{% if ack_code %}To acknowledge, reply {{ ack_code_spoken }} A C K to the "
+                "text message, or open its link.{% endif %}</speak>"
+            ),
+            "resolved_sms": "{{ marker }}TOCSIN RESOLVED: {{ title }} (ref {{ ref }})",
+            "resolved_subject": "{{ marker }}[Tocsin resolved] {{ title }}",
+            "resolved_text": (
+                "{{ marker }}The incident is resolved; no further action is needed.\n\n"
+                "What: {{ title }}\nReference: {{ ref }} ({{ incident_id }})\n"
             ),
         }
     },
@@ -91,13 +108,25 @@ def incident_reference(incident_id: str) -> str:
     return incident_id[-6:]
 
 
+@dataclass(frozen=True)
+class AckInfo:
+    """How this person acknowledges: their link and their reply code."""
+
+    url: str
+    code: str
+
+
 def render_message(
     incident: Incident,
     channel: Channel,
     language: str = "en",
     templates: TemplateSet = BUILT_IN,
+    ack: AckInfo | None = None,
+    notice: Notice = Notice.ALERT,
 ) -> Message:
-    variables = _variables(incident)
+    variables = _variables(incident, ack)
+    if notice is Notice.RESOLVED:
+        return _render_resolved(channel, language, templates, variables)
     if channel is Channel.SMS:
         return Message(body=_fit_sms(templates.source("sms", language)[1], variables))
     if channel is Channel.PUSH:
@@ -124,6 +153,25 @@ def render_message(
     return Message(subject=_render(subject, variables).strip(), body=body, html=html, language=used)
 
 
+def _render_resolved(
+    channel: Channel, language: str, templates: TemplateSet, variables: dict[str, Any]
+) -> Message:
+    used, text = templates.source("resolved_sms", language)
+    if channel in (Channel.SMS, Channel.VOICE, Channel.BROADCAST):
+        return Message(body=_fit_sms(text, variables), language=used)
+    _, subject = templates.source("resolved_subject", language)
+    if channel is Channel.PUSH:
+        return Message(subject=_render(subject, variables).strip(), body=_fit_sms(text, variables))
+    used, body_source = templates.source("resolved_text", language)
+    body = _render(body_source, variables)
+    return Message(
+        subject=_render(subject, variables).strip(),
+        body=body,
+        html=html_from_text(body, used),
+        language=used,
+    )
+
+
 def html_from_text(text: str, language: str) -> str:
     """A plain, accessible HTML part from the text part: paragraphs, escaped, in its language."""
     from markupsafe import escape
@@ -140,9 +188,12 @@ def html_from_text(text: str, language: str) -> str:
     )
 
 
-def _variables(incident: Incident) -> dict[str, Any]:
+def _variables(incident: Incident, ack: AckInfo | None = None) -> dict[str, Any]:
     ref = incident_reference(incident.incident_id)
     return {
+        "ack_url": ack.url if ack else "",
+        "ack_code": ack.code if ack else "",
+        "ack_code_spoken": " ".join(ack.code) if ack else "",
         "marker": EXERCISE_MARKER if incident.is_exercise else "",
         "exercise": incident.is_exercise,
         "severity": incident.severity.value.upper(),
@@ -205,6 +256,9 @@ _SAMPLE = Incident(
 )
 
 
+_SAMPLE_ACK = AckInfo(url="https://alerts.example.com/a/abcdefghijklmnop", code="1234")
+
+
 def parse_template_set(document: Any, path: str) -> TemplateSet:
     fields = read_object(
         document, path, required={"id", "languages"}, optional={"fallback_language", "description"}
@@ -239,14 +293,14 @@ def _checked(source: str, part: str, path: str) -> str:
     """Compile and render with a sample incident: syntax errors and unknown variables now."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    variables = _variables(_SAMPLE)
+    variables = _variables(_SAMPLE, _SAMPLE_ACK)
     try:
         _render(source, variables, markup=part in _MARKUP_PARTS)
     except TemplateSyntaxError as error:
         raise InvalidPolicy(path, f"template line {error.lineno}: {error.message}") from None
     except TemplateError as error:
         raise InvalidPolicy(path, f"does not render: {error}") from None
-    if part == "sms":
+    if part in ("sms", "resolved_sms"):
         bare = _render(source, {**variables, "title": ""}).strip()
         if not fits_first_segment(bare.split("\n", 1)[0], bare):
             count = count_segments(bare)

@@ -3,6 +3,7 @@
 CONTACT#<id> / PROFILE     the person
 ROLE#<role>  / CONTACT#<id> membership, so "who holds role X" is one query
 TEAM#<team>  / CONTACT#<id>
+PHONE#<hash> / CONTACT#<id> who has a number, for inbound SMS (the number is hashed, not kept)
 """
 
 from __future__ import annotations
@@ -73,6 +74,18 @@ class DynamoContactDirectory:
         self.put(replace(contact, unusable=contact.unusable | {channel}))
         return True
 
+    def opt_out(self, contact_id: str, channel: Channel) -> bool:
+        """The person asked (an SMS STOP, say) not to be reached on ``channel`` again."""
+        contact = self.get_contacts([contact_id]).get(contact_id)
+        if contact is None or channel in contact.opted_out:
+            return False
+        self.put(replace(contact, opted_out=contact.opted_out | {channel}))
+        return True
+
+    def owners_of(self, phone: str) -> list[str]:
+        """The contacts with this number (usually one)."""
+        return self._members(keys.phone_partition(phone))
+
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
         contacts: dict[str, Contact] = {}
         for start in range(0, len(contact_ids), BATCH_GET_LIMIT):
@@ -112,6 +125,7 @@ class DynamoContactDirectory:
 def _memberships(contact: Contact) -> set[tuple[str, str]]:
     found = [keys.role_member(role, contact.contact_id) for role in contact.roles]
     found += [keys.team_member(team, contact.contact_id) for team in contact.teams]
+    found += [keys.phone_owner(contact.phone, contact.contact_id)] if contact.phone else []
     return {(key["pk"], key["sk"]) for key in found}
 
 

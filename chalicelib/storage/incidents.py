@@ -28,6 +28,7 @@ from chalicelib.core.model import (
     Incident,
     IncidentStatus,
     ReceivedEvent,
+    ResponseState,
     Severity,
     TimelineEntry,
 )
@@ -35,8 +36,12 @@ from chalicelib.core.ports import HistorySnapshot, OpenOutcome, OpenResult
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.events import decision_update
+from chalicelib.storage.tables import DUE_INDEX
 
 BATCH_WRITE_LIMIT = 25
+RESOLVE_EXPRESSION = (
+    "SET #status = :resolved, resolved_at = :now, updated_at = :now REMOVE due_pk, due_at"
+)
 _MAX_LOG = 200  # entries kept per activation log; limits and windows need far fewer
 _MIN_KEEP = timedelta(days=1)
 
@@ -242,7 +247,7 @@ class DynamoIncidentStore:
             [
                 self._update(
                     keys.incident(incident_id),
-                    "SET #status = :resolved, resolved_at = :now, updated_at = :now",
+                    RESOLVE_EXPRESSION,
                     {
                         ":resolved": IncidentStatus.RESOLVED.value,
                         ":now": now.isoformat(),
@@ -250,14 +255,7 @@ class DynamoIncidentStore:
                     },
                     condition="#status = :open",
                 ),
-                {
-                    "Delete": {
-                        "TableName": self._table,
-                        "Key": to_item(keys.dedup(incident.dedup_key)),
-                        "ConditionExpression": "incident_id = :id",
-                        "ExpressionAttributeValues": to_item({":id": incident_id}),
-                    }
-                },
+                self._free_dedup_key(incident),
                 self._put(_timeline_item(incident_id, _received_entry(received))),
                 self._put(
                     _timeline_item(
@@ -284,6 +282,82 @@ class DynamoIncidentStore:
                 },
             ]
         )
+
+    def close(self, incident_id: str, entry: TimelineEntry) -> bool:
+        """Resolve by hand (API, CLI, link): False when it was not open."""
+        incident = self.get(incident_id)
+        if incident is None or incident.status is not IncidentStatus.OPEN:
+            return False
+        return self._transact(
+            [
+                self._update(
+                    keys.incident(incident_id),
+                    RESOLVE_EXPRESSION,
+                    {
+                        ":resolved": IncidentStatus.RESOLVED.value,
+                        ":now": entry.at.isoformat(),
+                        ":open": IncidentStatus.OPEN.value,
+                    },
+                    condition="#status = :open",
+                ),
+                self._free_dedup_key(incident),
+                self._put(_timeline_item(incident_id, entry)),
+            ]
+        )
+
+    def _free_dedup_key(self, incident: Incident) -> dict[str, Any]:
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(keys.dedup(incident.dedup_key)),
+                "ConditionExpression": "incident_id = :id",
+                "ExpressionAttributeValues": to_item({":id": incident.incident_id}),
+            }
+        }
+
+    def save_response(
+        self, incident_id: str, seen: int, state: ResponseState, entries: Sequence[TimelineEntry]
+    ) -> bool:
+        """Store the response state if nobody changed it since version ``seen`` and the
+        incident is still open; with the entries that say what happened. False otherwise."""
+        attributes = _response_attributes(state)
+        assignments = ["response_state = :state", "response_version = :version"]
+        values: dict[str, Any] = {
+            ":state": attributes["response_state"],
+            ":version": state.version,
+            ":seen": seen,
+            ":open": IncidentStatus.OPEN.value,
+        }
+        if "due_at" in attributes:
+            assignments += ["due_pk = :due_pk", "due_at = :due_at"]
+            values |= {":due_pk": attributes["due_pk"], ":due_at": attributes["due_at"]}
+        expression = "SET " + ", ".join(assignments)
+        if "due_at" not in attributes:
+            expression += " REMOVE due_pk, due_at"
+        condition = "#status = :open AND (response_version = :seen" + (
+            " OR attribute_not_exists(response_version))" if seen == 0 else ")"
+        )
+        return self._transact(
+            [
+                self._update(keys.incident(incident_id), expression, values, condition=condition),
+                *(self._put(_timeline_item(incident_id, entry)) for entry in entries),
+            ]
+        )
+
+    def due(self, now: datetime, limit: int = 100) -> list[str]:
+        """Open incidents whose next escalation step is due (the index is eventually
+        consistent: callers read each incident again before acting)."""
+        with dynamodb_errors():
+            response = self._client.query(
+                TableName=self._table,
+                IndexName=DUE_INDEX.name,
+                KeyConditionExpression="due_pk = :due AND due_at <= :now",
+                ExpressionAttributeValues=to_item(
+                    {":due": keys.DUE_PARTITION, ":now": now.isoformat()}
+                ),
+                Limit=limit,
+            )
+        return [str(from_item(item)["pk"]).removeprefix("INCIDENT#") for item in response["Items"]]
 
     def get(self, incident_id: str) -> Incident | None:
         with dynamodb_errors():
@@ -412,7 +486,19 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "event_count": incident.event_count,
         "playbook_version": incident.playbook_version,
         "requested_by": incident.requested_by,
+        **_response_attributes(incident.response),
     }
+
+
+def _response_attributes(state: ResponseState) -> dict[str, Any]:
+    """The response state, and the escalation index's keys while a step is due."""
+    attributes: dict[str, Any] = {
+        "response_state": json.dumps(state.to_document()),
+        "response_version": state.version,
+    }
+    if state.stopped is None and state.due_at is not None:
+        attributes |= {"due_pk": keys.DUE_PARTITION, "due_at": state.due_at.isoformat()}
+    return attributes
 
 
 def _incident_from_item(item: dict[str, Any]) -> Incident:
@@ -433,6 +519,9 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
         playbook_version=int(item.get("playbook_version", 0)),
         requested_by=item.get("requested_by"),
+        response=ResponseState.from_document(
+            json.loads(item.get("response_state") or "{}"), int(item.get("response_version", 0))
+        ),
     )
 
 

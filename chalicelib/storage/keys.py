@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from chalicelib.core.model import NotificationJob
@@ -71,6 +72,15 @@ def team_partition(team: str) -> str:
     return f"TEAM#{team}"
 
 
+def phone_owner(phone: str, contact_id: str) -> Key:
+    """Who has a number, so an inbound SMS finds its sender (the number itself is hashed)."""
+    return {"pk": phone_partition(phone), "sk": f"CONTACT#{contact_id}"}
+
+
+def phone_partition(phone: str) -> str:
+    return f"PHONE#{hashlib.sha256(phone.encode()).hexdigest()[:32]}"
+
+
 # incidents table
 def event(event_id: str) -> Key:
     return {"pk": f"EVENT#{event_id}", "sk": "EVENT"}
@@ -113,7 +123,36 @@ def sent_message(message_id: str) -> Key:
 
 
 def send(job: NotificationJob) -> Key:
-    return {
-        "pk": incident_partition(job.incident_id),
-        "sk": f"SEND#{job.contact_id}#{job.channel.value}#{job.step}",
-    }
+    return {"pk": incident_partition(job.incident_id), "sk": f"{SEND_PREFIX}{job.ledger_name}"}
+
+
+SEND_PREFIX = "SEND#"
+
+
+def responder(incident_id: str, contact_id: str) -> Key:
+    """A person paged for an incident, with their link token and reply code."""
+    return {"pk": incident_partition(incident_id), "sk": f"RESPONDER#{contact_id}"}
+
+
+def ack_link(token: str) -> Key:
+    return {"pk": f"ACKLINK#{token}", "sk": "LINK"}
+
+
+def paged(contact_id: str, incident_id: str) -> Key:
+    """The incidents a person was paged for, so an SMS reply finds its incident by code."""
+    return {"pk": paged_partition(contact_id), "sk": f"INCIDENT#{incident_id}"}
+
+
+def paged_partition(contact_id: str) -> str:
+    return f"PAGED#{contact_id}"
+
+
+DUE_PARTITION = "DUE"  # the escalation index: open incidents by their next deadline
+
+
+def override(schedule_id: str, start: datetime, override_id: str) -> Key:
+    return {"pk": override_partition(schedule_id), "sk": f"{start.isoformat()}#{override_id}"}
+
+
+def override_partition(schedule_id: str) -> str:
+    return f"OVERRIDE#{schedule_id}"

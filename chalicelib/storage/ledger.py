@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core.delivery import DeliveryReport
-from chalicelib.core.model import Channel, NotificationJob, SendReceipt, TimelineEntry
+from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.incidents import timeline_put
@@ -40,7 +40,7 @@ class DynamoSendLedger:
                     TableName=self._table,
                     Key=to_item(keys.send(job)),
                     UpdateExpression="SET #status = :sending, claimed_at = :now, "
-                    "contact_id = :contact, channel = :channel "
+                    "contact_id = :contact, channel = :channel, notice = :notice "
                     "ADD attempts :one",
                     ConditionExpression="attribute_not_exists(pk) OR #status = :retryable "
                     "OR (#status = :sending AND claimed_at < :stale)",
@@ -54,6 +54,7 @@ class DynamoSendLedger:
                             ":stale": _millis(stale_before),
                             ":contact": job.contact_id,
                             ":channel": job.channel.value,
+                            ":notice": job.notice.value,
                         }
                     ),
                 )
@@ -72,6 +73,7 @@ class DynamoSendLedger:
             "contact_id": job.contact_id,
             "channel": job.channel.value,
             "step": job.step,
+            "notice": job.notice.value,
             "expires_at": int((now + POINTER_RETENTION).timestamp()),
         }
         self._finish(
@@ -93,8 +95,40 @@ class DynamoSendLedger:
             return None
         item = from_item(response["Item"])
         return NotificationJob(
-            item["incident_id"], item["contact_id"], Channel(item["channel"]), int(item["step"])
+            item["incident_id"],
+            item["contact_id"],
+            Channel(item["channel"]),
+            int(item["step"]),
+            notice=Notice(item.get("notice", Notice.ALERT.value)),
         )
+
+    def reached(self, incident_id: str) -> list[tuple[str, Channel]]:
+        """(contact, channel) of every alert handed to AWS for the incident, each once."""
+        found: dict[tuple[str, Channel], None] = {}
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "FilterExpression": "#status = :sent",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": to_item(
+                {
+                    ":pk": keys.incident_partition(incident_id),
+                    ":prefix": keys.SEND_PREFIX,
+                    ":sent": SENT,
+                }
+            ),
+            "ConsistentRead": True,
+        }
+        while True:
+            with dynamodb_errors():
+                response = self._client.query(**arguments)
+            for raw in response["Items"]:
+                item = from_item(raw)
+                if item.get("notice", Notice.ALERT.value) == Notice.ALERT.value:
+                    found[(str(item["contact_id"]), Channel(item["channel"]))] = None
+            if "LastEvaluatedKey" not in response:
+                return list(found)
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def record_delivery(
         self, job: NotificationJob, report: DeliveryReport, entry: TimelineEntry

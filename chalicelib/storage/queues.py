@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.errors import TransientError
 from chalicelib.core.events import event_to_document, parse_event
-from chalicelib.core.model import Channel, NotificationJob, ReceivedEvent
+from chalicelib.core.model import Channel, Notice, NotificationJob, ReceivedEvent
 
 SEND_BATCH_LIMIT = 10  # SQS SendMessageBatch entries
 JOBS_PER_MESSAGE = 50  # a dispatch message stays far below SQS's 256 KiB
@@ -94,7 +94,13 @@ def encode_jobs(incident_id: str, jobs: Sequence[NotificationJob]) -> str:
         {
             "incident_id": incident_id,
             "jobs": [
-                [job.contact_id, job.channel.value, job.step, [c.value for c in job.fallbacks]]
+                [
+                    job.contact_id,
+                    job.channel.value,
+                    job.step,
+                    [c.value for c in job.fallbacks],
+                    job.notice.value,
+                ]
                 for job in jobs
             ],
         }
@@ -110,7 +116,8 @@ def decode_jobs(body: str) -> tuple[str, list[NotificationJob]]:
             contact_id,
             Channel(channel),
             int(step),
-            tuple(Channel(name) for name in (fallbacks[0] if fallbacks else [])),
+            tuple(Channel(name) for name in (rest[0] if rest else [])),
+            Notice(rest[1]) if len(rest) > 1 else Notice.ALERT,
         )
-        for contact_id, channel, step, *fallbacks in document["jobs"]
+        for contact_id, channel, step, *rest in document["jobs"]
     ]

@@ -11,6 +11,18 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class IndexDefinition:
+    """A sparse global secondary index holding only the table's keys."""
+
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+DUE_INDEX = IndexDefinition("due", "due_pk", "due_at")
+
+
+@dataclass(frozen=True)
 class TableDefinition:
     logical_name: str
     purpose: str
@@ -18,21 +30,37 @@ class TableDefinition:
     holds_personal_data: bool = False
     partition_key: str = "pk"
     sort_key: str = "sk"
+    indexes: tuple[IndexDefinition, ...] = ()
 
     def create_table_arguments(self, table_name: str) -> dict[str, Any]:
         """Keyword arguments for DynamoDB ``CreateTable`` (on-demand billing)."""
-        return {
+        names = [self.partition_key, self.sort_key]
+        names += [name for index in self.indexes for name in (index.partition_key, index.sort_key)]
+        arguments: dict[str, Any] = {
             "TableName": table_name,
             "AttributeDefinitions": [
-                {"AttributeName": self.partition_key, "AttributeType": "S"},
-                {"AttributeName": self.sort_key, "AttributeType": "S"},
+                {"AttributeName": name, "AttributeType": "S"} for name in dict.fromkeys(names)
             ],
-            "KeySchema": [
-                {"AttributeName": self.partition_key, "KeyType": "HASH"},
-                {"AttributeName": self.sort_key, "KeyType": "RANGE"},
-            ],
+            "KeySchema": _key_schema(self.partition_key, self.sort_key),
             "BillingMode": "PAY_PER_REQUEST",
         }
+        if self.indexes:
+            arguments["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": _key_schema(index.partition_key, index.sort_key),
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+                for index in self.indexes
+            ]
+        return arguments
+
+
+def _key_schema(partition_key: str, sort_key: str) -> list[dict[str, str]]:
+    return [
+        {"AttributeName": partition_key, "KeyType": "HASH"},
+        {"AttributeName": sort_key, "KeyType": "RANGE"},
+    ]
 
 
 CONFIG = TableDefinition("config", "playbook (rules, plans, roles) and hashed API keys")
@@ -41,8 +69,9 @@ CONTACTS = TableDefinition(
 )
 INCIDENTS = TableDefinition(
     "incidents",
-    "events, incidents, timelines, dedup pointers and the send ledger",
+    "events, incidents, timelines, dedup pointers, the send ledger and responders",
     ttl_attribute="expires_at",
+    indexes=(DUE_INDEX,),
 )
 
 ALL_TABLES = (CONFIG, CONTACTS, INCIDENTS)

@@ -115,7 +115,11 @@ def test_pagerduty_trigger_acknowledge_resolve_drive_one_incident(
     incident = api.get(f"/v1/incidents/{incident_id}").json_body
     kinds = [entry["kind"] for entry in incident["timeline"]]
     assert incident["status"] == "resolved"
-    assert "acknowledged" in kinds and kinds[-1] == "resolved"
+    assert "acknowledged" in kinds and "resolved" in kinds
+    # Everyone the trigger reached is told it is over.
+    assert "resolution_notices" in kinds
+    notices = [e for e in incident["timeline"] if e["data"].get("notice") == "resolved"]
+    assert notices and all(e["kind"] == "notification_sent" for e in notices)
 
 
 def test_pagerduty_errors_come_in_pagerdutys_envelope(

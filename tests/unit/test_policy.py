@@ -84,7 +84,7 @@ def test_the_example_playbook_is_valid_and_covers_the_event_families() -> None:
             "plans[0].notify[0]",
             "exactly one of role or team",
         ),
-        ([RULE], [{"id": "p1", "title": "P"}], "plans[0].notify", "is required"),
+        ([RULE], [{"id": "p1", "title": "P"}], "plans[0].notify", "or give an escalation"),
         (
             [RULE],
             [{**PLAN, "manual": {"roles": ["executive"], "approval": {"roles": ["cfo"]}}}],

@@ -1,0 +1,82 @@
+"""The small page behind an acknowledgement link: readable on a phone, no login, no JavaScript.
+
+Opening the link (GET) only shows the incident; acknowledging needs the button (POST), so a
+link previewer or a mail scanner that fetches the link acknowledges nothing.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from chalicelib.core.model import Incident
+from chalicelib.core.templates import incident_reference
+
+PAGE_HEADERS: dict[str, str | list[str]] = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",  # the token is in the address
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:34rem;"
+    "font-size:1.1rem;line-height:1.4}h1{font-size:1.3rem}.meta{color:#444}"
+    "button{display:block;width:100%;padding:1rem;margin:.6rem 0;font-size:1.15rem;"
+    "border-radius:.5rem;border:0}.ack{background:#0a6b2d;color:#fff}"
+    ".decline{background:#ddd;color:#111}.note{padding:.8rem;border-radius:.5rem;"
+    "background:#eef4ff}.error{background:#fde8e8}"
+)
+
+
+def _page(title: str, body: Markup) -> str:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+def incident_page(incident: Incident, contact_id: str, note: str | None = None) -> str:
+    """The incident, and the two buttons while the person can still answer."""
+    state = incident.response
+    parts = [
+        Markup("<h1>{}{}</h1>").format(
+            "[EXERCISE] " if incident.is_exercise else "", incident.title
+        ),
+        Markup('<p class="meta">{} &middot; {} &middot; ref {}<br>opened {}</p>').format(
+            incident.severity.value.upper(),
+            incident.type,
+            incident_reference(incident.incident_id),
+            incident.opened_at.strftime("%Y-%m-%d %H:%M UTC"),
+        ),
+    ]
+    if note:
+        parts.append(Markup('<p class="note" role="status">{}</p>').format(note))
+    if incident.status.value != "open":
+        parts.append(Markup("<p>This incident is {}.</p>").format(incident.status.value))
+    elif contact_id in state.acknowledged_by:
+        parts.append(Markup("<p>You have acknowledged this incident.</p>"))
+    else:
+        parts.append(
+            Markup(
+                '<form method="post" action="">'
+                '<button class="ack" type="submit" name="answer" value="ack">Acknowledge</button>'
+                '<button class="decline" type="submit" name="answer" value="decline">'
+                "I can&#39;t respond</button></form>"
+            )
+        )
+    if state.acknowledged_by:
+        parts.append(
+            Markup("<p class=meta>Acknowledged by {} people so far.</p>").format(
+                len(state.acknowledged_by)
+            )
+        )
+    return _page(f"Tocsin: {incident.title}", Markup("").join(parts))
+
+
+def message_page(title: str, message: str) -> str:
+    body = Markup('<h1>{}</h1><p class="note error" role="alert">{}</p>').format(title, message)
+    return _page(f"Tocsin: {title}", body)

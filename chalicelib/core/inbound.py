@@ -1,0 +1,162 @@
+"""Two-way SMS: replies to Tocsin's texts acknowledge, decline, stop or ask for help.
+
+End User Messaging publishes each inbound text to an SNS topic as JSON (``originationNumber``,
+``messageBody``, ``previousPublishedMessageId``...). The sender must be a person Tocsin paged for
+the incident: their number finds them, and the reply code (or the message they answered, or
+their only open incident) finds the incident. Unknown numbers get no answer at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
+from chalicelib.core.links import ResponderPass, parse_reply
+from chalicelib.core.model import Channel, IncidentStatus, Message
+from chalicelib.core.ports import ChannelSender, Clock, IncidentStore, ResponderRegistry
+from chalicelib.core.response import Responses
+
+HELP_TEXT = (
+    "Tocsin alerts: reply with the code from the alert and ACK to acknowledge (1234 ACK), "
+    "or NO if you can't respond. STOP: no more texts."
+)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    origination: str
+    destination: str
+    body: str
+    message_id: str
+    replying_to: str | None = None  # the AWS message id of the text being answered
+
+
+def parse_inbound_sms(payload: str | Mapping[str, Any]) -> InboundSms:
+    """The JSON End User Messaging publishes for a text someone sent to our number."""
+    try:
+        document = json.loads(payload) if isinstance(payload, str) else payload
+    except json.JSONDecodeError as error:
+        raise InvalidEvent("message", f"an inbound SMS must be JSON: {error.msg}") from None
+    if not isinstance(document, Mapping):
+        raise InvalidEvent("message", "an inbound SMS must be a JSON object")
+    for name in ("originationNumber", "messageBody"):
+        if not isinstance(document.get(name), str):
+            raise InvalidEvent(name, "is required (a string)")
+    previous = document.get("previousPublishedMessageId")
+    return InboundSms(
+        origination=document["originationNumber"],
+        destination=str(document.get("destinationNumber", "")),
+        body=document["messageBody"][:1600],
+        message_id=str(document.get("inboundMessageId", "")),
+        replying_to=previous if isinstance(previous, str) and previous else None,
+    )
+
+
+class Senders(Protocol):
+    def owners_of(self, phone: str) -> list[str]: ...
+
+    def opt_out(self, contact_id: str, channel: Channel) -> bool: ...
+
+
+class SentMessages(Protocol):
+    def find_sent(self, message_id: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    intent: str
+    contact_id: str | None
+    incident_id: str | None
+    answer: str | None  # what we texted back (None: nothing)
+
+
+class InboundReplies:
+    def __init__(
+        self,
+        people: Senders,
+        registry: ResponderRegistry,
+        incidents: IncidentStore,
+        sent: SentMessages,
+        responses: Responses,
+        sms: ChannelSender | None,
+        clock: Clock,
+    ) -> None:
+        self._people = people
+        self._registry = registry
+        self._incidents = incidents
+        self._sent = sent
+        self._responses = responses
+        self._sms = sms
+        self._clock = clock
+
+    def handle(self, sms: InboundSms) -> ReplyOutcome:
+        owners = self._people.owners_of(sms.origination)
+        reply = parse_reply(sms.body)
+        if not owners:
+            return ReplyOutcome(reply.intent, None, None, None)
+        if reply.intent == "stop":
+            for contact_id in owners:
+                self._people.opt_out(contact_id, Channel.SMS)
+            # End User Messaging confirms an opt-out itself; a text of ours would not arrive.
+            return ReplyOutcome("stop", owners[0], None, None)
+        if reply.intent in ("help", "unknown"):
+            return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, HELP_TEXT))
+        found = self._incident_for(owners, reply.code, sms.replying_to)
+        if isinstance(found, str):
+            return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, found))
+        try:
+            if reply.intent == "ack":
+                answer = self._responses.acknowledge(
+                    found.incident_id, found.contact_id, "sms reply"
+                )
+            else:
+                answer = self._responses.decline(found.incident_id, found.contact_id, "sms reply")
+            text = answer.message
+        except TocsinError as error:
+            text = str(error)
+        outcome = ReplyOutcome(reply.intent, found.contact_id, found.incident_id, text)
+        return self._answer(sms, outcome)
+
+    def _incident_for(
+        self, owners: list[str], code: str | None, replying_to: str | None
+    ) -> ResponderPass | str:
+        """The pass the reply is about, or what to tell the person when it is unclear."""
+        now = self._clock.now()
+        passes = [p for c in owners for p in self._registry.for_contact(c) if not p.expired(now)]
+        if code is not None:
+            passes = [p for p in passes if p.code == code]
+            if not passes:
+                return f"No open alert of yours has the code {code}. {HELP_TEXT}"
+        elif replying_to is not None:
+            job = self._sent.find_sent(replying_to)
+            answered = [
+                p
+                for p in passes
+                if job is not None
+                and (p.incident_id, p.contact_id) == (job.incident_id, job.contact_id)
+            ]
+            passes = answered or passes
+        open_passes = [p for p in passes if self._is_open(p.incident_id)]
+        if len(open_passes) == 1:
+            return open_passes[0]
+        if not open_passes:
+            return "You have no open alerts to answer."
+        codes = ", ".join(sorted({p.code for p in open_passes}))
+        return f"You have several open alerts; reply with its code first (one of {codes}) and ACK."
+
+    def _is_open(self, incident_id: str) -> bool:
+        incident = self._incidents.get(incident_id)
+        return incident is not None and incident.status is IncidentStatus.OPEN
+
+    def _answer(self, sms: InboundSms, outcome: ReplyOutcome) -> ReplyOutcome:
+        if self._sms is None or not outcome.answer:
+            return outcome
+        try:
+            # Best effort: the acknowledgement is recorded whether or not this text arrives.
+            self._sms.send(sms.origination, Message(body=outcome.answer), outcome.incident_id or "")
+        except SendError as error:
+            return replace(outcome, answer=f"{outcome.answer} [not sent: {error.code}]")
+        return outcome

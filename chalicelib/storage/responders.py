@@ -1,0 +1,87 @@
+"""Who was paged for which incident, with their link token and reply code (incidents table).
+
+INCIDENT#<id> / RESPONDER#<contact>   the pass: token, code, expiry ("was this person paged?")
+ACKLINK#<token> / LINK                 the link's owner, for GET/POST /a/{token}
+PAGED#<contact> / INCIDENT#<id>        for an SMS reply: the person's incidents and their codes
+
+The three items are written together, idempotently (the same incident and person always get the
+same token and code), once per person per dispatch; the pointers expire with the pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.core.links import ResponderPass
+from chalicelib.storage import keys
+from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+
+_KEEP_AFTER_EXPIRY = timedelta(days=30)  # an expired link still says "expired", for a while
+
+
+class DynamoResponderRegistry:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def register(self, passes: Sequence[ResponderPass]) -> None:
+        requests: list[dict[str, Any]] = []
+        for found in passes:
+            fields: dict[str, Any] = {
+                "incident_id": found.incident_id,
+                "contact_id": found.contact_id,
+                "token": found.token,
+                "code": found.code,
+                "valid_until": found.expires_at.isoformat(),
+            }
+            cleanup: dict[str, Any] = {
+                "expires_at": int((found.expires_at + _KEEP_AFTER_EXPIRY).timestamp())
+            }
+            items: list[dict[str, Any]] = [
+                {**keys.responder(found.incident_id, found.contact_id), **fields},
+                {**keys.ack_link(found.token), **fields, **cleanup},
+                {**keys.paged(found.contact_id, found.incident_id), **fields, **cleanup},
+            ]
+            requests += [{"PutRequest": {"Item": to_item(item)}} for item in items]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            while pending:
+                with dynamodb_errors():
+                    response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+
+    def find(self, incident_id: str, contact_id: str) -> ResponderPass | None:
+        return self._get(keys.responder(incident_id, contact_id))
+
+    def by_token(self, token: str) -> ResponderPass | None:
+        return self._get(keys.ack_link(token))
+
+    def for_contact(self, contact_id: str) -> list[ResponderPass]:
+        """Every incident the person was paged for whose pass is still kept, newest first."""
+        with dynamodb_errors():
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=to_item({":pk": keys.paged_partition(contact_id)}),
+                ScanIndexForward=False,
+            )
+        return [_pass(from_item(item)) for item in response["Items"]]
+
+    def _get(self, key: dict[str, str]) -> ResponderPass | None:
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item(key), ConsistentRead=True
+            )
+        return _pass(from_item(response["Item"])) if "Item" in response else None
+
+
+def _pass(item: dict[str, Any]) -> ResponderPass:
+    return ResponderPass(
+        incident_id=item["incident_id"],
+        contact_id=item["contact_id"],
+        token=item["token"],
+        code=item["code"],
+        expires_at=datetime.fromisoformat(item["valid_until"]),
+    )
