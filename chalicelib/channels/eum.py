@@ -55,10 +55,9 @@ class _EumChannel:
         self._configuration_set = configuration_set
 
     def _common(self, destination: str, incident_id: str) -> dict[str, Any]:
-        arguments: dict[str, Any] = {
-            "DestinationPhoneNumber": destination,
-            "Context": {"incident_id": incident_id},
-        }
+        arguments: dict[str, Any] = {"DestinationPhoneNumber": destination}
+        if incident_id:  # Context values may not be empty (an answer to a HELP text has none)
+            arguments["Context"] = {"incident_id": incident_id}
         if self._origination:
             arguments["OriginationIdentity"] = self._origination
         if self._configuration_set:

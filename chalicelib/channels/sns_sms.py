@@ -20,8 +20,9 @@ class SnsSmsChannel:
         attributes = {
             # Crisis messages are transactional: AWS routes them for reliability, not price.
             "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
-            INCIDENT_ATTRIBUTE: {"DataType": "String", "StringValue": incident_id},
         }
+        if incident_id:  # SNS refuses an empty attribute (an answer to a HELP text has none)
+            attributes[INCIDENT_ATTRIBUTE] = {"DataType": "String", "StringValue": incident_id}
         with send_errors("SNS Publish"):
             response = self._client.publish(
                 PhoneNumber=destination, Message=message.body, MessageAttributes=attributes

@@ -1,0 +1,230 @@
+"""Escalation level by level, acknowledgement by SMS reply, link and API, and resolution.
+
+The clock is injected: the tick is invoked as EventBridge would, a minute at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from chalicelib import wiring
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.settings import Settings
+from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
+from local.runner import QueueRunner, scheduled_event
+from tests.e2e.conftest import Api, sent_email, sent_sms
+from tests.fakes import FixedClock
+
+# Wednesday 2 December 2026, 03:00 in Copenhagen: the office layer is off duty, and week 47
+# of the weekly rotation [c-chen, c-fay] that began on 5 January belongs to c-fay.
+NIGHT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+FAY, CHEN = "+12025550105", "+12025550103"
+OUTAGE = {
+    "source": "monitoring",
+    "type": "it.outage",
+    "severity": "critical",
+    "summary": "Payments API down",
+    "dedup_key": "payments-down",
+}
+
+
+@pytest.fixture
+def clock(client: Client) -> FixedClock:
+    fixed = FixedClock(NIGHT)
+    wiring.container().clock = fixed
+    return fixed
+
+
+@pytest.fixture
+def person_key(world: boto3.Session, settings: Settings) -> Any:
+    store = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table)
+
+    def make(name: str, contact_id: str | None, scopes: set[Scope]) -> str:
+        key = generate_api_key()
+        store.add(key, ApiKey(name, frozenset(scopes), contact_id=contact_id), NIGHT)
+        return key
+
+    return make
+
+
+def tick(client: Client) -> None:
+    client.lambda_.invoke(
+        "escalate_due_incidents", scheduled_event("escalate_due_incidents", "us-east-1")
+    )
+
+
+def reply_sms(client: Client, sender: str, body: str, replying_to: str | None = None) -> None:
+    message = {
+        "originationNumber": sender,
+        "destinationNumber": "+12025550100",
+        "messageKeyword": "KEYWORD",
+        "messageBody": body,
+        "inboundMessageId": "in-1",
+        **({"previousPublishedMessageId": replying_to} if replying_to else {}),
+    }
+    event = client.events.generate_sns_event(message=json.dumps(message), subject="")
+    client.lambda_.invoke("answer_sms_replies", event)
+
+
+def texts_to(world: boto3.Session, phone: str) -> list[str]:
+    return [body for number, body in sent_sms(world) if number == phone]
+
+
+def call(client: Client, path: str, key: str, body: Any = None) -> Any:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    return client.http.post(path, headers=headers, body=json.dumps(body or {}).encode())
+
+
+def open_outage(api: Api, runner: QueueRunner) -> str:
+    event_id = api.post_event(OUTAGE).json_body["event_id"]
+    runner.drain()
+    return str(api.get(f"/v1/events/{event_id}").json_body["incident_id"])
+
+
+def test_nobody_answers_level_two_is_paged_then_an_sms_reply_stops_it_and_resolve_tells_all(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    person_key: Any,
+) -> None:
+    incident_id = open_outage(api, runner)
+    # Level 1: the duty officer, by the first channel of the chain that works (no push token).
+    first = texts_to(world, FAY)
+    assert len(first) == 1 and re.search(r"Reply \d{4} ACK", first[0].splitlines()[0])
+    assert "http://127.0.0.1:8000/a/" in first[0]
+    assert texts_to(world, CHEN) == []
+    # The executives are informed at once by email, as the plan's `notify` says.
+    assert sorted(a for a, _ in sent_email(world)) == ["ada@example.com", "dina@example.com"]
+
+    clock.current = NIGHT + timedelta(minutes=4)
+    tick(client)
+    runner.drain()
+    assert texts_to(world, CHEN) == []  # not yet: the timeout is five minutes
+
+    clock.current = NIGHT + timedelta(minutes=5, seconds=30)
+    tick(client)
+    tick(client)  # a second tick in the same minute changes nothing
+    runner.drain()
+    chen = texts_to(world, CHEN)
+    assert len(chen) == 1  # level 2: the whole it-security role
+    assert len(texts_to(world, FAY)) == 2
+    code = re.search(r"回覆 (\d{4}) ACK", chen[0])  # in her language, zh-Hant
+    assert code is not None
+
+    reply_sms(client, CHEN, f"{code.group(1)} ACK")
+    answers = texts_to(world, CHEN)
+    assert answers[-1].startswith("Acknowledged: Payments API down")
+
+    clock.current = NIGHT + timedelta(minutes=40)
+    tick(client)
+    runner.drain()
+    assert len(texts_to(world, FAY)) == 2  # no level 3: escalation stopped
+    incident = api.get(f"/v1/incidents/{incident_id}").json_body
+    kinds = [entry["kind"] for entry in incident["timeline"]]
+    assert kinds.count("paged") == 1 and kinds.count("escalated") == 1
+    ack = next(e for e in incident["timeline"] if e["kind"] == "acknowledged")
+    assert ack["data"] == {"contact_id": "c-chen", "via": "sms reply", "have": 1, "needed": 1}
+    assert "escalation stopped" in ack["summary"]
+
+    resolver = person_key("ada", "c-ada", {Scope.RESOLVE})
+    resolved = call(client, f"/v1/incidents/{incident_id}/resolve", resolver)
+    assert resolved.status_code == 200 and resolved.json_body["status"] == "resolved"
+    runner.drain()
+    assert texts_to(world, FAY)[-1].startswith("TOCSIN RESOLVED: Payments API down")
+    assert texts_to(world, CHEN)[-1].startswith("TOCSIN 已解除")  # in her language
+    # Each in their language: Ada in English, Dina in Norwegian.
+    resolved_mail = [
+        a for a, subject in sent_email(world) if "resolved" in subject or "avsluttet" in subject
+    ]
+    assert sorted(resolved_mail) == ["ada@example.com", "dina@example.com"]
+    again = call(client, f"/v1/incidents/{incident_id}/resolve", resolver)
+    assert again.status_code == 409
+
+
+def test_the_link_page_acknowledges_once_and_refuses_forged_expired_and_wrong_people(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    person_key: Any,
+) -> None:
+    incident_id = open_outage(api, runner)
+    link = re.search(r"http://127\.0\.0\.1:8000(/a/[a-z2-7]{16})", texts_to(world, FAY)[0])
+    assert link is not None
+    path = link.group(1)
+
+    page = client.http.get(path)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "Payments API down" in page.body.decode() and "Acknowledge" in page.body.decode()
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    done = client.http.post(path, headers=form, body=b"answer=ack")
+    assert done.status_code == 200 and "Acknowledged: Payments API down" in done.body.decode()
+    again = client.http.post(path, headers=form, body=b"answer=ack")
+    assert "already acknowledged" in again.body.decode()
+    assert "<form" not in client.http.get(path).body.decode()
+
+    forged = path[:-4] + ("aaaa" if not path.endswith("aaaa") else "bbbb")
+    refused = client.http.get(forged)
+    assert refused.status_code == 404 and "not valid" in refused.body.decode()
+    assert client.http.get("/a/NOT-A-TOKEN").status_code == 404
+    nonsense = client.http.post(path, headers=form, body=b"answer=maybe")
+    assert nonsense.status_code == 400
+
+    # A person the incident did not page cannot acknowledge it through the API.
+    bo = person_key("bo", "c-bo", {Scope.RESOLVE})
+    wrong = call(client, f"/v1/incidents/{incident_id}/acknowledge", bo)
+    assert wrong.status_code == 403 and "was not paged" in wrong.json_body["error"]["message"]
+
+    clock.current = NIGHT + timedelta(days=4)
+    expired = client.http.get(path)
+    assert expired.status_code == 410 and "expired" in expired.body.decode()
+    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
+    acks = [e for e in timeline if e["kind"] == "acknowledged"]
+    assert [(e["data"]["contact_id"], e["data"]["via"]) for e in acks] == [("c-fay", "link")]
+
+
+def test_declining_by_link_pages_the_next_level_at_once(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, clock: FixedClock
+) -> None:
+    open_outage(api, runner)
+    link = re.search(r"(/a/[a-z2-7]{16})", texts_to(world, FAY)[0])
+    assert link is not None
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = client.http.post(link.group(1), headers=form, body=b"answer=decline")
+    assert "next level is being paged now" in answer.body.decode()
+    runner.drain()
+    assert len(texts_to(world, CHEN)) == 1  # level 2 without waiting five minutes
+
+
+def test_sms_replies_without_a_code_stop_help_and_strangers(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, clock: FixedClock
+) -> None:
+    incident_id = open_outage(api, runner)
+    reply_sms(client, "+12025550199", "ACK")  # nobody we know: no answer at all
+    assert texts_to(world, "+12025550199") == []
+    reply_sms(client, FAY, "help")
+    assert "1234 ACK" in texts_to(world, FAY)[-1]
+    reply_sms(client, FAY, "9999 ACK")  # a code that is not hers
+    assert "No open alert of yours has the code 9999" in texts_to(world, FAY)[-1]
+    reply_sms(client, FAY, "ok")  # her only open alert
+    assert texts_to(world, FAY)[-1].startswith("Acknowledged")
+    reply_sms(client, FAY, "STOP")
+    contact = api.get("/v1/contacts/c-fay")
+    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
+    assert [e["data"]["via"] for e in timeline if e["kind"] == "acknowledged"] == ["sms reply"]
+    from chalicelib.core.model import Channel
+
+    directory = wiring.container().directory
+    assert Channel.SMS in directory.get_contacts(["c-fay"])["c-fay"].opted_out
+    assert contact.status_code in (200, 401, 403)
