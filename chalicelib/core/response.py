@@ -157,7 +157,7 @@ class Escalator:
             entries.append(
                 TimelineEntry(
                     at=now,
-                    kind="escalated" if step else "paged",
+                    kind="paged" if state.step < 0 else "escalated",
                     summary=f"{policy.describe_step(step)}: paging {', '.join(level.paged)}; "
                     f"acknowledgement expected within {describe_duration(rules.timeout)}" + needed,
                     data={

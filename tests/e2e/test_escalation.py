@@ -228,3 +228,84 @@ def test_sms_replies_without_a_code_stop_help_and_strangers(
     directory = wiring.container().directory
     assert Channel.SMS in directory.get_contacts(["c-fay"])["c-fay"].opted_out
     assert contact.status_code in (200, 401, 403)
+
+
+def test_two_ticks_or_a_tick_racing_an_acknowledgement_never_page_a_level_twice(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, clock: FixedClock
+) -> None:
+    incident_id = open_outage(api, runner)
+    services = wiring.container()
+    clock.current = NIGHT + timedelta(minutes=6)
+    stale = services.incidents.get(incident_id)
+    assert stale is not None and stale.response.step == 0
+    assert services.escalator.advance(stale) > 0  # the first tick pages level 2
+    assert services.escalator.advance(stale) == -1  # the second, on the same read, loses
+    runner.drain()
+    assert len(texts_to(world, CHEN)) == 1
+
+    clock.current = NIGHT + timedelta(minutes=17)  # level 2's ten minutes are over
+    before_ack = services.incidents.get(incident_id)
+    assert before_ack is not None
+    services.responses.acknowledge(incident_id, "c-chen", "api")
+    # A tick that read the incident before the acknowledgement cannot move it on, and the
+    # level-3 jobs it queued before losing are dropped by the dispatcher.
+    assert services.escalator.advance(before_ack) == -1
+    runner.drain()
+    assert len(texts_to(world, CHEN)) == 1
+    assert sorted(a for a, _ in sent_email(world)) == ["ada@example.com", "dina@example.com"]
+    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
+    assert [e["data"]["step"] for e in timeline if e["kind"] in ("paged", "escalated")] == [0, 1]
+
+
+def test_a_level_with_nobody_reachable_is_skipped_at_once_and_the_policy_repeats(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    settings: Settings,
+) -> None:
+    from chalicelib.storage.playbooks import DynamoPlaybookStore
+    from tests.conftest import PROJECT
+    from tocsin_cli.policies import read_policy_dir
+
+    documents = read_policy_dir(PROJECT / "policies").sections
+    documents["escalations"] = [
+        {
+            "id": "it-major",
+            "repeat": 1,
+            "levels": [
+                # Emil (hr) has no phone: nobody on this level can get an SMS.
+                {"notify": [{"role": "hr"}], "channels": ["sms"], "timeout": "5m"},
+                {"notify": [{"contact": "c-fay"}], "channels": ["sms"], "timeout": "5m"},
+            ],
+        },
+        *[e for e in documents["escalations"] if e["id"] != "it-major"],
+    ]
+    DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NIGHT)
+    wiring.container().playbooks._cached = None  # type: ignore[attr-defined]
+    incident_id = open_outage(api, runner)
+    assert len(texts_to(world, FAY)) == 1  # level 1 skipped at once; level 2 paged
+
+    clock.current = NIGHT + timedelta(minutes=6)
+    tick(client)  # the repeat: level 1 skipped again, level 2 paged again
+    runner.drain()
+    assert len(texts_to(world, FAY)) == 2
+    clock.current = NIGHT + timedelta(minutes=12)
+    tick(client)
+    runner.drain()
+    assert len(texts_to(world, FAY)) == 2
+    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
+    steps = [
+        (e["kind"], e["data"].get("step"))
+        for e in timeline
+        if "escalat" in e["kind"] or e["kind"] == "paged"
+    ]
+    # Entries written at the same instant come back in key order: sort by step.
+    assert sorted(steps, key=lambda kind_step: 99 if kind_step[1] is None else kind_step[1]) == [
+        ("escalation_skipped", 0),
+        ("paged", 1),
+        ("escalation_skipped", 2),
+        ("escalated", 3),
+        ("escalation_exhausted", None),
+    ]
