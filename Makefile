@@ -14,6 +14,10 @@ STAGE ?= example
 SENDER ?= alerts@example.com
 OPS_EMAIL ?= ops@example.com
 
+# The link-page test drives Debian's Chromium (not a browser downloaded by a test tool).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: run demo test test-app test-infra bench synth lint typecheck clean
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -51,7 +55,11 @@ typecheck: $(STAMP) $(INFRA_STAMP)
 
 test: lint typecheck test-app test-infra  ## lint, types, then every test
 
-test-app: $(STAMP)
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium \
+		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
+test-app: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 test-infra: $(INFRA_STAMP)  ## synthesise, CDK assertions, cfn-lint, checkov

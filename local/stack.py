@@ -56,6 +56,7 @@ class LocalStack:
                 "AWS_ACCESS_KEY_ID": "local",
                 "AWS_SECRET_ACCESS_KEY": "local",
                 "TOCSIN_STAGE": "local",
+                "TOCSIN_PUBLIC_URL": self.api_url,  # acknowledgement links point here
                 "PYTHONUNBUFFERED": "1",
             }
         )

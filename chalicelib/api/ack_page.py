@@ -69,11 +69,9 @@ def incident_page(incident: Incident, contact_id: str, note: str | None = None) 
             )
         )
     if state.acknowledged_by:
-        parts.append(
-            Markup("<p class=meta>Acknowledged by {} people so far.</p>").format(
-                len(state.acknowledged_by)
-            )
-        )
+        count = len(state.acknowledged_by)
+        people = "1 person" if count == 1 else f"{count} people"
+        parts.append(Markup("<p class=meta>Acknowledged by {} so far.</p>").format(people))
     return _page(f"Tocsin: {incident.title}", Markup("").join(parts))
 
 
