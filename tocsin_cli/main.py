@@ -11,6 +11,11 @@
     tocsin policies apply [DIR]          (store a new version; the same documents change nothing)
     tocsin policies export [--version N] (the stored documents as YAML)
     tocsin policies versions
+    tocsin ack INCIDENT_ID --as CONTACT_ID  (as a person the incident paged)
+    tocsin resolve INCIDENT_ID --as WHO     (everyone reached is told)
+    tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
+    tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
+    tocsin oncall remove SCHEDULE OVERRIDE_ID
 
 ``--stage local`` (the default) talks to the local stack on 127.0.0.1:5000; any other stage uses
 your AWS credentials and the tables ``tocsin-<stage>-*`` that infra/ deploys.
@@ -38,6 +43,8 @@ from chalicelib.storage.api_keys import (
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.playbooks import DynamoPlaybookStore
+from chalicelib.wiring import Container
+from tocsin_cli import respond
 from tocsin_cli.contacts import import_contacts, read_contacts_csv
 from tocsin_cli.policies import PolicyErrors, diff_sections, dump_sections, read_policy_dir
 
@@ -116,13 +123,27 @@ def parser() -> argparse.ArgumentParser:
     export = policies.add_parser("export", help="print a stored version as YAML")
     export.add_argument("--version", type=int, help="default: the current version")
     policies.add_parser("versions", help="list applied versions")
+    respond.add_commands(commands)
     return root
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, client: Any = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO = sys.stdout,
+    client: Any = None,
+    services: Container | None = None,
+) -> int:
     arguments = parser().parse_args(argv)
     if arguments.command == "policies" and arguments.action == "validate":
         return _validate(arguments.directory, out)
+    if arguments.command in ("ack", "resolve", "oncall"):
+        try:
+            return respond.run(
+                arguments, services or respond.services_for(arguments.stage, arguments.profile), out
+            )
+        except TocsinError as error:
+            print(f"tocsin: {error}", file=sys.stderr)
+            return 2
     dynamodb = client or dynamodb_client(arguments.stage, arguments.profile)
     try:
         if arguments.command == "policies":
