@@ -31,6 +31,7 @@ EMAILS_PER_SECOND = "TOCSIN_EMAILS_PER_SECOND"
 VOICE_CALLS_PER_SECOND = "TOCSIN_VOICE_CALLS_PER_SECOND"
 DISPATCH_CONCURRENCY = "TOCSIN_DISPATCH_CONCURRENCY"
 PUBLIC_URL = "TOCSIN_PUBLIC_URL"  # where acknowledgement links point (/a/{token})
+PUBLIC_URL_PARAMETER = "TOCSIN_PUBLIC_URL_PARAMETER"  # or the SSM parameter the stack fills
 LINK_SECRET_ARN = "TOCSIN_LINK_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret; Secrets Manager: the key that signs those links
 LINK_SECRET = "TOCSIN_LINK_SECRET"  # noqa: S105 - a variable's name; the key itself: local stage only
 INBOUND_SMS_TOPIC = "TOCSIN_INBOUND_SMS_TOPIC"  # two-way SMS replies (End User Messaging)
@@ -50,7 +51,7 @@ DEFAULT_BOUND_NAMES = {
     DISPATCH_QUEUE: "tocsin-dispatch",
     ALARMS_TOPIC: "tocsin-alarms",
     DELIVERY_TOPIC: "tocsin-delivery-events",
-    INBOUND_SMS_TOPIC: "tocsin-inbound-sms",
+    INBOUND_SMS_TOPIC: "tocsin-sms-inbound",
 }
 
 
@@ -77,7 +78,8 @@ class Settings:
     voice_origination_identity: str | None
     stakeholders_topic_arn: str | None
     push_application_id: str | None
-    public_url: str
+    public_url: str | None
+    public_url_parameter: str | None
     link_secret_arn: str | None
     link_secret: str | None
     sms_parts_per_second: float
@@ -114,8 +116,8 @@ class Settings:
             sms_configuration_set=env.get(SMS_CONFIGURATION_SET) or None,
             voice_origination_identity=env.get(VOICE_ORIGINATION) or None,
             push_application_id=env.get(PUSH_APPLICATION_ID) or None,
-            public_url=env.get(PUBLIC_URL)
-            or (LOCAL_PUBLIC_URL if stage == LOCAL_STAGE else "https://tocsin.invalid"),
+            public_url=env.get(PUBLIC_URL) or (LOCAL_PUBLIC_URL if stage == LOCAL_STAGE else None),
+            public_url_parameter=env.get(PUBLIC_URL_PARAMETER) or None,
             link_secret_arn=env.get(LINK_SECRET_ARN) or None,
             link_secret=(env.get(LINK_SECRET) or LOCAL_LINK_SECRET)
             if stage == LOCAL_STAGE

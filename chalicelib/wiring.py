@@ -29,7 +29,13 @@ from chalicelib.core.quota import PacedSender, TokenBucket, burst_for, paced_rat
 from chalicelib.core.response import AckLinks, Escalator, Responses
 from chalicelib.core.scheduling import ScheduledTriggers
 from chalicelib.core.tracking import DeliveryTracker
-from chalicelib.settings import LINK_SECRET_ARN, Settings, get_settings
+from chalicelib.settings import (
+    LINK_SECRET_ARN,
+    PUBLIC_URL,
+    PUBLIC_URL_PARAMETER,
+    Settings,
+    get_settings,
+)
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber
@@ -197,8 +203,20 @@ class Container:
         raise RuntimeError(f"{LINK_SECRET_ARN} is not set: acknowledgement links can't be signed")
 
     @cached_property
+    def public_url(self) -> str:
+        """Where links point: set outright, or the SSM parameter the deployment fills in
+        (the API's address is known only once the API exists)."""
+        settings = self.settings
+        if settings.public_url:
+            return settings.public_url
+        if settings.public_url_parameter:
+            response = self.client("ssm").get_parameter(Name=settings.public_url_parameter)
+            return str(response["Parameter"]["Value"])
+        raise RuntimeError(f"set {PUBLIC_URL} or {PUBLIC_URL_PARAMETER}: links need an address")
+
+    @cached_property
     def links(self) -> AckLinks:
-        return AckLinks(self.link_secret, self.settings.public_url, self.responders)
+        return AckLinks(self.link_secret, self.public_url, self.responders)
 
     @cached_property
     def escalator(self) -> Escalator:

@@ -18,6 +18,8 @@ FUNCTIONS = (
     "receive_alarm_messages",
     "fire_scheduled_triggers",
     "track_deliveries",
+    "escalate_due_incidents",
+    "answer_sms_replies",
 )
 LOGICAL = {
     "APIHandler",
@@ -27,6 +29,8 @@ LOGICAL = {
     "ReceiveAlarmMessages",
     "FireScheduledTriggers",
     "TrackDeliveries",
+    "EscalateDueIncidents",
+    "AnswerSmsReplies",
 }
 
 
@@ -122,6 +126,32 @@ def test_aws_events_and_alarm_messages_bind_to_what_the_stack_creates(
     assert "tocsin-test-delivery-events" in topics
     [tick] = functions["FireScheduledTriggers"]["Properties"]["Events"].values()
     assert (tick["Type"], tick["Properties"]["Schedule"]) == ("Schedule", "rate(1 minute)")
+    [escalation] = functions["EscalateDueIncidents"]["Properties"]["Events"].values()
+    assert escalation["Properties"]["Schedule"] == "rate(1 minute)"
+    [replies] = functions["AnswerSmsReplies"]["Properties"]["Events"].values()
+    assert replies["Properties"]["Topic"]["Fn::Sub"].rsplit(":", 1)[1] == "tocsin-test-sms-inbound"
+    assert "tocsin-test-sms-inbound" in topics
+
+
+def test_the_escalation_index_links_secret_and_public_address_are_deployed(
+    synthesis: Synthesis,
+) -> None:
+    [incidents] = [
+        t
+        for t in synthesis.resources("AWS::DynamoDB::Table").values()
+        if t["Properties"]["TableName"] == "tocsin-test-incidents"
+    ]
+    [index] = incidents["Properties"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "due" and index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    [secret] = synthesis.resources("AWS::SecretsManager::Secret").values()
+    assert "KmsKeyId" in secret["Properties"]
+    [parameter] = synthesis.resources("AWS::SSM::Parameter").values()
+    assert parameter["Properties"]["Name"] == "/tocsin-test/public-url"
+    environment = next(iter(synthesis.resources("AWS::Serverless::Function").values()))[
+        "Properties"
+    ]["Environment"]["Variables"]
+    assert environment["TOCSIN_PUBLIC_URL_PARAMETER"] == "/tocsin-test/public-url"
+    assert "TOCSIN_LINK_SECRET_ARN" in environment
 
 
 def test_asynchronous_functions_hand_failures_to_a_watched_dead_letter_queue(
@@ -133,6 +163,8 @@ def test_asynchronous_functions_hand_failures_to_a_watched_dead_letter_queue(
         "ReceiveAlarmMessages",
         "FireScheduledTriggers",
         "TrackDeliveries",
+        "EscalateDueIncidents",
+        "AnswerSmsReplies",
     ):
         target = functions[name]["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
         assert target.startswith("AsyncDeadLetters")

@@ -29,6 +29,7 @@ class DeploymentSettings:
     sms_origination_arn: str | None = None  # set: SMS through End User Messaging, not SNS
     voice_origination_arn: str | None = None  # set: voice calls through End User Messaging
     push_application_id: str | None = None  # set: push through Pinpoint SendMessages
+    public_url: str | None = None  # where acknowledgement links point (a custom domain)
 
     @property
     def prefix(self) -> str:
@@ -67,7 +68,15 @@ class DeploymentSettings:
         push = node.try_get_context("pushApplicationId")
         if push is not None and not re.fullmatch(r"[a-zA-Z0-9]{1,64}", str(push)):
             raise ValueError("pushApplicationId must be a Pinpoint project id (letters, digits)")
+        public_url = node.try_get_context("publicUrl")
+        if public_url is not None and not re.fullmatch(
+            r"https://[A-Za-z0-9.-]+(/[\w./-]*)?", str(public_url)
+        ):
+            raise ValueError(
+                "publicUrl must be an https:// address, e.g. https://alerts.example.com"
+            )
         return cls(
+            public_url=str(public_url).rstrip("/") if public_url else None,
             push_application_id=str(push) if push else None,
             sms_origination_arn=origination["smsOriginationArn"],
             voice_origination_arn=origination["voiceOriginationArn"],

@@ -34,6 +34,9 @@ from aws_cdk import (
     aws_logs as logs,
 )
 from aws_cdk import (
+    aws_secretsmanager as secretsmanager,
+)
+from aws_cdk import (
     aws_ses as ses,
 )
 from aws_cdk import (
@@ -44,6 +47,9 @@ from aws_cdk import (
 )
 from aws_cdk import (
     aws_sqs as sqs,
+)
+from aws_cdk import (
+    aws_ssm as ssm,
 )
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -73,8 +79,17 @@ AWS_EVENTS_FUNCTION = "receive_aws_events"
 ALARM_MESSAGES_FUNCTION = "receive_alarm_messages"
 TICK_FUNCTION = "fire_scheduled_triggers"
 DELIVERY_FUNCTION = "track_deliveries"
+ESCALATE_FUNCTION = "escalate_due_incidents"
+REPLIES_FUNCTION = "answer_sms_replies"
 # Invoked asynchronously (EventBridge, SNS, schedules): Lambda retries twice, then uses the DLQ.
-ASYNC_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION, DELIVERY_FUNCTION)
+ASYNC_FUNCTIONS = (
+    AWS_EVENTS_FUNCTION,
+    ALARM_MESSAGES_FUNCTION,
+    TICK_FUNCTION,
+    DELIVERY_FUNCTION,
+    ESCALATE_FUNCTION,
+    REPLIES_FUNCTION,
+)
 # Those that turn AWS's events into Tocsin events (record and queue them).
 INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
 # checkov findings that do not apply, with the reason, attached to the resources themselves.
@@ -124,6 +139,8 @@ LOGICAL_IDS = {
     ALARM_MESSAGES_FUNCTION: "ReceiveAlarmMessages",
     TICK_FUNCTION: "FireScheduledTriggers",
     DELIVERY_FUNCTION: "TrackDeliveries",
+    ESCALATE_FUNCTION: "EscalateDueIncidents",
+    REPLIES_FUNCTION: "AnswerSmsReplies",
 }
 
 
@@ -189,11 +206,35 @@ class TocsinStack(Stack):
             ],
         )
 
+        # Signs acknowledgement links; read by the functions that issue and check them.
+        self.link_secret = secretsmanager.Secret(
+            self,
+            "LinkSecret",
+            secret_name=f"{prefix}/link-signing-key",
+            description="Tocsin: the key that signs acknowledgement links",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.public_url_parameter = f"/{prefix}/public-url"
         self.log_groups = {name: self._log_group(name) for name in LOGICAL_IDS}
         self.roles = {name: self._role(name) for name in LOGICAL_IDS}
         self._grant()
         self.app = Chalice(
             self, "App", source_dir=str(PROJECT), stage_config=self._chalice_stage_config()
+        )
+        # Where links point: the custom domain if given, else the API's own address, known only
+        # now (the functions read it by name at cold start, so nothing refers back to the API).
+        rest_api = self.app.get_resource("RestAPI")
+        ssm.StringParameter(
+            self,
+            "PublicUrl",
+            parameter_name=self.public_url_parameter,
+            description="Tocsin: the address acknowledgement links point to",
+            string_value=settings.public_url
+            or f"https://{rest_api.ref}.execute-api.{self.region}.{self.url_suffix}/api",
         )
         self._configure_functions()
         self._alarms()
@@ -201,7 +242,7 @@ class TocsinStack(Stack):
     # --- data -------------------------------------------------------------------------
 
     def _table(self, definition: TableDefinition) -> dynamodb.Table:
-        return dynamodb.Table(
+        table = dynamodb.Table(
             self,
             f"{definition.logical_name.title()}Table",
             table_name=f"{self.settings.prefix}-{definition.logical_name}",
@@ -221,6 +262,18 @@ class TocsinStack(Stack):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        for index in definition.indexes:
+            table.add_global_secondary_index(
+                index_name=index.name,
+                partition_key=dynamodb.Attribute(
+                    name=index.partition_key, type=dynamodb.AttributeType.STRING
+                ),
+                sort_key=dynamodb.Attribute(
+                    name=index.sort_key, type=dynamodb.AttributeType.STRING
+                ),
+                projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+            )
+        return table
 
     def _queue(self, name: str) -> sqs.Queue:
         prefix = self.settings.prefix
@@ -326,7 +379,11 @@ class TocsinStack(Stack):
         # the ingest queue; count requests per key and remember signatures (UpdateItem, PutItem).
         # Manual activation opens incidents and queues their notifications like the evaluator;
         # the contacts API writes contacts, and erasure rewrites incident records (Scan).
-        config.grant(api, "dynamodb:GetItem", "dynamodb:Query")
+        # It also answers incidents (links, acknowledge, decline, resolve) and edits on-call
+        # overrides (config: PutItem, DeleteItem).
+        config.grant(
+            api, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"
+        )
         incidents.grant(
             api,
             "dynamodb:GetItem",
@@ -437,6 +494,22 @@ class TocsinStack(Stack):
                     ],
                 )
             )
+        # Links: the dispatcher issues them, the API checks them; both need the key and address.
+        for role in (dispatch, api):
+            self.link_secret.grant_read(role)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["ssm:GetParameter"],
+                    resources=[
+                        self.format_arn(
+                            service="ssm",
+                            resource="parameter",
+                            resource_name=self.public_url_parameter.lstrip("/"),
+                        )
+                    ],
+                )
+            )
+        self._grant_responding()
         # Plans that inform stakeholders publish one statement to their topic.
         self.stakeholders.grant_publish(dispatch)
         dispatch.add_to_policy(
@@ -470,6 +543,47 @@ class TocsinStack(Stack):
             )
         )
 
+    def _grant_responding(self) -> None:
+        """The escalation tick and the SMS-reply handler."""
+        config, contacts, incidents = (self.tables[t] for t in (CONFIG, CONTACTS, INCIDENTS))
+        tick, replies = self.roles[ESCALATE_FUNCTION], self.roles[REPLIES_FUNCTION]
+        for role in (tick, replies):
+            # The playbook and overrides; who holds a role or a number; the incident, its
+            # response state (conditional UpdateItem), the due index (Query) and timeline.
+            config.grant(role, "dynamodb:GetItem", "dynamodb:Query")
+            contacts.grant(role, "dynamodb:Query", "dynamodb:BatchGetItem")
+            incidents.grant(
+                role,
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+                "dynamodb:PutItem",
+                "dynamodb:BatchWriteItem",
+            )
+            self.dispatch_queue.grant_send_messages(role)
+        # A STOP rewrites the contact (opted out), and answers go back by SMS.
+        contacts.grant(replies, "dynamodb:PutItem", "dynamodb:DeleteItem")
+        if self.settings.sms_origination_arn:
+            replies.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sms-voice:SendTextMessage"],
+                    resources=[
+                        self.settings.sms_origination_arn,
+                        self.format_arn(
+                            service="sms-voice", resource="opt-out-list", resource_name="*"
+                        ),
+                    ],
+                )
+            )
+        else:
+            replies.add_to_policy(
+                iam.PolicyStatement(
+                    sid="AnswerByPhoneNumber",
+                    actions=["sns:Publish"],
+                    resources=["*"],  # as for the dispatcher: direct SMS has no resource ARN
+                )
+            )
+
     def _chalice_stage_config(self) -> dict[str, Any]:
         settings = self.settings
         environment = {
@@ -481,6 +595,9 @@ class TocsinStack(Stack):
             app_settings.DISPATCH_QUEUE: f"{settings.prefix}-dispatch",
             app_settings.ALARMS_TOPIC: f"{settings.prefix}-alarms",
             app_settings.DELIVERY_TOPIC: f"{settings.prefix}-delivery-events",
+            app_settings.INBOUND_SMS_TOPIC: f"{settings.prefix}-sms-inbound",
+            app_settings.LINK_SECRET_ARN: self.link_secret.secret_arn,
+            app_settings.PUBLIC_URL_PARAMETER: self.public_url_parameter,
             app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
@@ -542,11 +659,15 @@ class TocsinStack(Stack):
             function.node.add_dependency(self.log_groups[name])
             self.key.grant_decrypt(self.roles[name])
         self.app.get_resource("RestAPI").add_metadata("checkov", {"skip": API_SKIPS})
-        policy = self.roles[DISPATCH_FUNCTION].node.find_child("DefaultPolicy")
-        assert isinstance(policy, iam.Policy)
-        cfn_policy = policy.node.default_child
-        assert isinstance(cfn_policy, iam.CfnPolicy)
-        cfn_policy.add_metadata("checkov", {"skip": SMS_POLICY_SKIPS})
+        texting = [DISPATCH_FUNCTION] + (
+            [] if self.settings.sms_origination_arn else [REPLIES_FUNCTION]
+        )
+        for name in texting:
+            policy = self.roles[name].node.find_child("DefaultPolicy")
+            assert isinstance(policy, iam.Policy)
+            cfn_policy = policy.node.default_child
+            assert isinstance(cfn_policy, iam.CfnPolicy)
+            cfn_policy.add_metadata("checkov", {"skip": SMS_POLICY_SKIPS})
 
     # --- alarms, through a second path (the operations topic, not Tocsin itself) -------------
 
