@@ -12,7 +12,13 @@ from chalicelib.api.ack_page import PAGE_HEADERS, incident_page, message_page
 from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.errors import Failure, errors_as, json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.errors import Forbidden, Gone, InvalidInput, NotFound
+from chalicelib.core.errors import (
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    UnsupportedMediaType,
+)
 from chalicelib.core.links import ResponderPass, genuine, well_formed
 from chalicelib.core.response import Answer
 from chalicelib.observability import logger
@@ -54,12 +60,16 @@ def show_link(token: str) -> Response:
     )
 
 
-@responses.route("/a/{token}", methods=["POST"], content_types=[FORM])
+@responses.route("/a/{token}", methods=["POST"], content_types=ANY_CONTENT)
 @html_errors
 def answer_link(token: str) -> Response:
     services = container()
+    request = responses.current_request
+    given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if given != FORM:
+        raise UnsupportedMediaType(f"send the page's form ({FORM}), not {given or 'nothing'}")
     found = _pass(services, token)
-    raw = responses.current_request.raw_body or b""
+    raw = request.raw_body or b""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if len(text) > 1024:
         raise InvalidInput("the form is too large")
