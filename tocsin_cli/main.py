@@ -175,7 +175,8 @@ def _validate(directory: Path, out: TextIO) -> int:
         f"{len(playbook.roles)} roles, {len(playbook.teams)} teams, "
         f"{len(playbook.templates)} template sets, "
         f"{len(playbook.schedules)} schedules, {len(playbook.maintenance)} maintenance windows, "
-        f"{len(playbook.oncall)} on-call schedules, {len(playbook.escalations)} escalation policies",
+        f"{len(playbook.oncall)} on-call schedules, "
+        f"{len(playbook.escalations)} escalation policies",
         file=out,
     )
     return 0

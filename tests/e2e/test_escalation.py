@@ -309,3 +309,35 @@ def test_a_level_with_nobody_reachable_is_skipped_at_once_and_the_policy_repeats
         ("escalated", 3),
         ("escalation_exhausted", None),
     ]
+
+
+def test_tocsin_ack_and_resolve_answer_as_a_person_from_a_shell(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import io
+
+    from tocsin_cli.main import main
+
+    incident_id = open_outage(api, runner)
+    services = wiring.container()
+    out = io.StringIO()
+    assert main(["ack", incident_id, "--as", "c-bo"], out, services=services) == 2
+    assert "c-bo was not paged" in capsys.readouterr().err
+    assert main(["ack", incident_id, "--as", "c-fay"], out, services=services) == 0
+    assert out.getvalue().startswith("Acknowledged: Payments API down")
+    assert main(["resolve", incident_id, "--as", "c-ada"], out, services=services) == 0
+    assert "Resolved: Payments API down. 3 people told." in out.getvalue()
+    assert main(["resolve", incident_id, "--as", "c-ada"], out, services=services) == 2
+    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
+    answered = [
+        (e["kind"], e["summary"]) for e in timeline if e["kind"] in ("acknowledged", "resolved")
+    ]
+    assert answered == [
+        ("acknowledged", "acknowledged by c-fay via cli; escalation stopped"),
+        ("resolved", "resolved by c-ada via cli"),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -154,7 +155,7 @@ def test_coverage_is_contiguous_and_reports_the_gaps() -> None:
     start, end = local(2026, 4, 6, 0, 0), local(2026, 4, 8, 0, 0)  # Monday and Tuesday
     shifts = coverage(duty, [], start, end)
     assert shifts[0].start == start and shifts[-1].end == end
-    assert all(a.end == b.start for a, b in zip(shifts, shifts[1:], strict=False))
+    assert all(a.end == b.start for a, b in pairwise(shifts))
     holes = gaps(shifts)
     assert [(g.start.astimezone(CPH).hour, g.end.astimezone(CPH).hour) for g in holes] == [
         (0, 8),
