@@ -37,8 +37,8 @@ run: $(STAMP)  ## start the local stack on 127.0.0.1 (Ctrl-C stops it)
 demo: $(STAMP)  ## start the stack, post a crisis, show who was reached, stop
 	$(PY) -m local.demo
 
-bench: $(STAMP)  ## figures to bench/results.json (never asserted in tests)
-	$(PY) -m bench.trigger_to_first_send
+bench: $(STAMP)  ## figures to bench/results.json and RESULTS.md (SCALE=1: 100,000 recipients)
+	$(PY) -m bench.run $(if $(SCALE),--scale)
 
 synth: $(INFRA_STAMP)  ## CloudFormation template into infra/cdk.out, offline
 	cd infra && CDK_CONTEXT_JSON='{"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)"}' \

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from unittest.mock import patch
+
 from bench.evaluation import events_for, measure, playbook_of
 
 
@@ -24,3 +28,24 @@ def test_the_fanout_bench_runs_on_a_tiny_size() -> None:
     figures = run(recipients=20, scale=10)
     assert (figures["sms"]["lost"], figures["sms"]["duplicates"]) == (0, 0)
     assert figures["email"]["recipients"] == 20
+
+
+def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
+    from bench.run import main
+
+    with patch("sys.argv", ["bench.run", "--quick", "--output", str(tmp_path)]):
+        main()
+    figures = json.loads((tmp_path / "results.json").read_text())
+    for name in (
+        "trigger_to_first_send_ms",
+        "fanout",
+        "overhead_us_per_notification",
+        "calls_per_notification",
+        "cold_start",
+        "evaluation_us_per_event_1000_rules",
+        "machine",
+    ):
+        assert name in figures
+    assert set(figures["calls_per_notification"]) == {"sms", "email"}
+    assert figures["calls_per_notification"]["sms"]["by_api"]["sns:Publish"] == 1.0
+    assert "| cold start" in (tmp_path / "RESULTS.md").read_text()

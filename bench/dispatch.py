@@ -1,0 +1,250 @@
+"""The dispatcher's own cost: CPU per notification, and AWS calls per notification.
+
+    python -m bench.dispatch [--people 2000] [--calls-people 50]
+
+Overhead: the real Dispatcher (templates, ledger protocol, acknowledgement passes, pacing)
+with instant, unlimited in-memory stand-ins for every port, so what is measured is Tocsin's
+CPU, not AWS's latency. Calls: the same dispatch against moto, counting every AWS API call
+botocore makes, per channel, beside the least the APIs allow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from chalicelib.core.dispatch import Dispatcher
+from chalicelib.core.links import ResponderPass
+from chalicelib.core.model import (
+    Channel,
+    Contact,
+    EventStatus,
+    Incident,
+    IncidentStatus,
+    Message,
+    NotificationJob,
+    SendReceipt,
+    Severity,
+    TimelineEntry,
+)
+from chalicelib.core.policy import Playbook
+from chalicelib.core.quota import PacedSender, TokenBucket
+from chalicelib.core.response import AckLinks
+
+PROJECT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+INCIDENT = Incident(
+    incident_id="inc_01M84STVCFS7F5J06PS8A3D6CA",
+    status=IncidentStatus.OPEN,
+    title="Payments API down in every region",
+    type="it.outage",
+    severity=Severity.CRITICAL,
+    event_status=EventStatus.EXERCISE,
+    dedup_key="bench",
+    rule_id="r",
+    plan_id="it-major-incident",
+    opened_at=NOW,
+    updated_at=NOW,
+)
+LANGUAGES = ("en", "da", "nb", "zh-Hant")
+# The least the APIs allow per message: one SendTextMessage / SendEmail / SendVoiceMessage a
+# message (each is personal: its own link and code); push: 100 addresses a SendMessages call.
+MINIMUM_CALLS = {"sms": 1.0, "email": 1.0, "voice": 1.0, "push": 0.01}
+
+
+def people(count: int) -> list[Contact]:
+    return [
+        Contact(
+            contact_id=f"c-{number:06d}",
+            name="Bench Person",
+            roles=("it-security",),
+            language=LANGUAGES[number % len(LANGUAGES)],
+            phone=f"+1202555{number % 10000:04d}",
+            email=f"person{number}@example.com",
+        )
+        for number in range(count)
+    ]
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return NOW
+
+
+class _Incidents:
+    def get(self, incident_id: str) -> Incident:
+        return INCIDENT
+
+    def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
+        return None
+
+
+class _Playbooks:
+    def __init__(self, playbook: Playbook) -> None:
+        self._playbook = playbook
+
+    def load(self) -> Playbook:
+        return self._playbook
+
+    def load_version(self, version: int) -> Playbook:
+        return self._playbook
+
+
+class _Directory:
+    def __init__(self, contacts: list[Contact]) -> None:
+        self._contacts = {contact.contact_id: contact for contact in contacts}
+
+    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]:
+        return list(self._contacts.values())
+
+    def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
+        return {c: self._contacts[c] for c in contact_ids if c in self._contacts}
+
+
+class _Ledger:
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
+        return True
+
+    def mark_sent(
+        self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
+    ) -> None:
+        return None
+
+    def mark_failed(
+        self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
+    ) -> None:
+        return None
+
+
+class _Registry:
+    def register(self, passes: Sequence[ResponderPass]) -> None:
+        return None
+
+
+class _Instant:
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.sent = 0
+
+    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
+        self.sent += 1
+        return SendReceipt(f"m-{self.sent}")
+
+
+def overhead(count: int, runs: int = 5) -> dict[str, Any]:
+    """CPU microseconds per notification (SMS and email, four languages)."""
+    from tocsin_cli.policies import read_policy_dir
+
+    playbook = read_policy_dir(PROJECT / "policies").validate()
+    contacts = people(count)
+    senders = {
+        channel: PacedSender(_Instant(channel), TokenBucket(1e9, burst=1e9))
+        for channel in (Channel.SMS, Channel.EMAIL)
+    }
+    dispatcher = Dispatcher(
+        _Incidents(),  # type: ignore[arg-type]
+        _Playbooks(playbook),
+        _Directory(contacts),
+        _Ledger(),
+        senders,
+        _Clock(),
+        timedelta(minutes=2),
+        AckLinks(b"bench-secret", "https://alerts.example.com", _Registry()),  # type: ignore[arg-type]
+    )
+    jobs = [
+        NotificationJob(INCIDENT.incident_id, contact.contact_id, channel)
+        for contact in contacts
+        for channel in (Channel.SMS, Channel.EMAIL)
+    ]
+    samples = []
+    for _ in range(runs):
+        started = time.process_time()
+        for start in range(0, len(jobs), 50):  # as the queue delivers them: 50 jobs a message
+            report = dispatcher.dispatch(INCIDENT.incident_id, jobs[start : start + 50])
+            assert report.sent == len(jobs[start : start + 50])
+        samples.append((time.process_time() - started) / len(jobs) * 1e6)
+    return {
+        "notifications": len(jobs),
+        "runs": runs,
+        "median_us": round(statistics.median(samples), 1),
+        "best_us": round(min(samples), 1),
+    }
+
+
+def calls(count: int) -> dict[str, Any]:
+    """AWS calls per notification, per channel, dispatching against moto."""
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "TOCSIN_SMS_PARTS_PER_SECOND": "100000",
+            "TOCSIN_EMAILS_PER_SECOND": "100000",
+        }
+    )
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        os.environ.pop(name, None)
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib import wiring
+    from chalicelib.settings import Settings
+    from local.bootstrap import create_resources, seed
+
+    figures: dict[str, Any] = {}
+    with mock_aws():
+        session = boto3.Session()
+        settings = Settings.from_environment({"TOCSIN_STAGE": "local"})
+        create_resources(settings, session)
+        seed(settings, session)
+        wiring.reset()
+        services = wiring.Container(settings, session)
+        contacts = people(count)
+        for contact in contacts:
+            services.directory.put(contact)
+        incident = replace(INCIDENT, playbook_version=services.playbooks.load().version)
+        services.incidents.create(incident, [])
+        counted: Counter[str] = Counter()
+
+        def count_call(model: Any, **_: Any) -> None:
+            counted[f"{model.service_model.service_name}:{model.name}"] += 1
+
+        for service in ("dynamodb", "sns", "sesv2", "sqs"):
+            services.client(service).meta.events.register("before-call", count_call)
+        services.playbooks.load_version(incident.playbook_version)  # cached per container
+        for channel in (Channel.SMS, Channel.EMAIL):
+            counted.clear()
+            jobs = [NotificationJob(INCIDENT.incident_id, c.contact_id, channel) for c in contacts]
+            for start in range(0, len(jobs), 50):
+                services.dispatcher.dispatch(INCIDENT.incident_id, jobs[start : start + 50])
+            total = sum(counted.values())
+            figures[channel.value] = {
+                "actual": round(total / len(jobs), 2),
+                "minimum": MINIMUM_CALLS[channel.value],
+                "by_api": {
+                    name: round(number / len(jobs), 3) for name, number in sorted(counted.items())
+                },
+            }
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--calls-people", type=int, default=50)
+    arguments = parser.parse_args()
+    print(json.dumps({"overhead": overhead(arguments.people)}, indent=2))
+    print(json.dumps({"calls": calls(arguments.calls_people)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""``make bench``: every figure, to bench/results.json and bench/RESULTS.md.
+
+    python -m bench.run [--scale] [--quick]
+
+1. trigger to first send (in-process, a 10-person plan), 2. fan-out efficiency against quota
+stand-ins (10,000 recipients; --scale: 100,000), 3. dispatcher CPU overhead per notification,
+4. AWS calls per notification against the minimum, 5. cold start against a bare boto3 import,
+6. evaluation with 1,000 rules. Figures to read, never test assertions. --quick: tiny sizes,
+to check the harness (the tests use it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "quota_efficiency": 0.90,
+    "trigger_to_first_send_median_ms": 100.0,
+    "cold_start_ratio": 1.5,
+}
+
+
+def collect(scale: bool, quick: bool) -> dict[str, Any]:
+    from bench import coldstart, dispatch, evaluation, fanout, trigger_to_first_send
+
+    recipients = 20 if quick else (100_000 if scale else 10_000)
+    evaluated = evaluation.measure(
+        rules=50 if quick else 1000, events=50 if quick else 2000, runs=1 if quick else 5
+    )
+    return {
+        "trigger_to_first_send_ms": trigger_to_first_send.figures(2 if quick else 30),
+        "fanout": fanout.run(recipients=recipients, scale=10),
+        "overhead_us_per_notification": dispatch.overhead(20 if quick else 2000, 1 if quick else 5)[
+            "median_us"
+        ],
+        "calls_per_notification": dispatch.calls(5 if quick else 50),
+        "cold_start": coldstart.measure(1 if quick else 7),
+        "evaluation_us_per_event_1000_rules": evaluated["median_us"],
+        "evaluation": evaluated,
+        "machine": machine(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "versions": {
+            name: version(name) for name in ("boto3", "botocore", "chalice", "moto", "Jinja2")
+        },
+    }
+
+
+def summary(figures: dict[str, Any]) -> str:
+    trigger = figures["trigger_to_first_send_ms"]
+    cold = figures["cold_start"]
+    fan = figures["fanout"]
+    calls = figures["calls_per_notification"]
+    met = {True: "met", False: "missed"}
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {figures['measured_at']} on {figures['machine']['cpus']} CPUs "
+        f"({figures['machine']['cpu'] or 'unknown CPU'}), Python {figures['machine']['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in figures["machine"]["versions"].items())
+        + ". Written by `make bench` (bench/run.py); the numbers are in results.json.",
+        "",
+        "| figure | value | target |",
+        "| --- | --- | --- |",
+        f"| trigger to first send, in-process ({trigger['plan']}) | median {trigger['median']} ms, "
+        f"p95 {trigger['p95']} ms ({trigger['runs']} runs) | ≤ 100 ms median: "
+        f"{met[trigger['median'] <= TARGETS['trigger_to_first_send_median_ms']]} |",
+    ]
+    for channel in ("sms", "email"):
+        row = fan[channel]
+        lines.append(
+            f"| fan-out {channel}, {row['recipients']:,} recipients at {row['quota_per_s']:g}/s "
+            f"| {row['achieved_per_s']}/s = {row['quota_efficiency']} of the quota; "
+            f"lost {row['lost']}, sent twice {row['duplicates']}, throttled {row['throttled']} "
+            f"| ≥ 0.90, 0 lost, 0 twice: "
+            f"{met[row['quota_efficiency'] >= 0.9 and not row['lost'] and not row['duplicates']]} |"
+        )
+    lines += [
+        f"| dispatcher CPU per notification (instant stand-ins) "
+        f"| {figures['overhead_us_per_notification']} µs | none yet |",
+    ]
+    for channel, row in calls.items():
+        lines.append(
+            f"| AWS calls per {channel} notification | {row['actual']} "
+            f"({', '.join(f'{k} {v}' for k, v in row['by_api'].items())}) "
+            f"| the API's minimum: {row['minimum']} |"
+        )
+    lines += [
+        f"| cold start: import of the handler module | {cold['handler_ms']} ms, "
+        f"{cold['ratio']} x a bare `import boto3` ({cold['boto3_ms']} ms) "
+        f"| ≤ 1.5 x: {met[cold['ratio'] <= TARGETS['cold_start_ratio']]} |",
+        f"| evaluation with {figures['evaluation']['rules']:,} rules "
+        f"| {figures['evaluation_us_per_event_1000_rules']} µs per event | none |",
+        "",
+        "What the figures mean, and the model that projects them to 10⁶ recipients: "
+        "[docs/SCALE.md](../docs/SCALE.md).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", action="store_true", help="fan out to 100,000 recipients")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (harness check)")
+    parser.add_argument("--output", type=Path, default=PROJECT / "bench")
+    arguments = parser.parse_args()
+    figures = collect(arguments.scale, arguments.quick)
+    arguments.output.mkdir(parents=True, exist_ok=True)
+    (arguments.output / "results.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (arguments.output / "RESULTS.md").write_text(summary(figures))
+    print(summary(figures))
+
+
+if __name__ == "__main__":
+    main()
