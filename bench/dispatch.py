@@ -75,12 +75,12 @@ def people(count: int) -> list[Contact]:
     ]
 
 
-class _Clock:
+class StillClock:
     def now(self) -> datetime:
         return NOW
 
 
-class _Incidents:
+class OneIncident:
     def get(self, incident_id: str) -> Incident:
         return INCIDENT
 
@@ -88,7 +88,7 @@ class _Incidents:
         return None
 
 
-class _Playbooks:
+class OnePlaybook:
     def __init__(self, playbook: Playbook) -> None:
         self._playbook = playbook
 
@@ -99,7 +99,7 @@ class _Playbooks:
         return self._playbook
 
 
-class _Directory:
+class MemoryDirectory:
     def __init__(self, contacts: list[Contact]) -> None:
         self._contacts = {contact.contact_id: contact for contact in contacts}
 
@@ -110,7 +110,7 @@ class _Directory:
         return {c: self._contacts[c] for c in contact_ids if c in self._contacts}
 
 
-class _Ledger:
+class OpenLedger:
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
         return True
 
@@ -125,12 +125,12 @@ class _Ledger:
         return None
 
 
-class _Registry:
+class NoRegistry:
     def register(self, passes: Sequence[ResponderPass]) -> None:
         return None
 
 
-class _Instant:
+class InstantChannel:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
         self.sent = 0
@@ -147,18 +147,18 @@ def overhead(count: int, runs: int = 5) -> dict[str, Any]:
     playbook = read_policy_dir(PROJECT / "policies").validate()
     contacts = people(count)
     senders = {
-        channel: PacedSender(_Instant(channel), TokenBucket(1e9, burst=1e9))
+        channel: PacedSender(InstantChannel(channel), TokenBucket(1e9, burst=1e9))
         for channel in (Channel.SMS, Channel.EMAIL)
     }
     dispatcher = Dispatcher(
-        _Incidents(),  # type: ignore[arg-type]
-        _Playbooks(playbook),
-        _Directory(contacts),
-        _Ledger(),
+        OneIncident(),  # type: ignore[arg-type]
+        OnePlaybook(playbook),
+        MemoryDirectory(contacts),
+        OpenLedger(),
         senders,
-        _Clock(),
+        StillClock(),
         timedelta(minutes=2),
-        AckLinks(b"bench-secret", "https://alerts.example.com", _Registry()),  # type: ignore[arg-type]
+        AckLinks(b"bench-secret", "https://alerts.example.com", NoRegistry()),  # type: ignore[arg-type]
     )
     jobs = [
         NotificationJob(INCIDENT.incident_id, contact.contact_id, channel)

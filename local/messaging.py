@@ -103,9 +103,12 @@ class MessagingStandIn:
                 channel="push",
                 api="pinpoint:SendMessages",
                 destination=f"{kind}:{token[:6]}…",
-                body=str(message.get("Body", "")),
+                # Per-address overrides, as SendMessages applies them.
+                body=str(address.get("BodyOverride") or message.get("Body", "")),
+                subject=address.get("TitleOverride") or message.get("Title"),
                 message_id=message_id,
-                incident_id=context.get("incident_id"),
+                incident_id=(address.get("Context") or {}).get("incident_id")
+                or context.get("incident_id"),
             )
             results[token] = {
                 "DeliveryStatus": "SUCCESSFUL",

@@ -2,17 +2,18 @@
 
 The messaging API that continues under AWS End User Messaging after Pinpoint's end of support:
 no endpoints, segments, campaigns or journeys, only direct sends to device tokens. One call
-reaches every device of the person (up to 100 addresses); the per-address results decide the
-outcome: any success is a send, otherwise throttling or a temporary failure is transient and
-the rest (bad or expired tokens, opt-outs) permanent.
+holds up to 100 addresses, across people: each address carries its person's own title and body
+(``TitleOverride``, ``BodyOverride``), since every alert has its own acknowledgement link. The
+per-address results decide each person's outcome.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.channels.errors import send_errors
-from chalicelib.core.errors import PermanentSendError, TransientSendError
+from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
 from chalicelib.core.model import Channel, Message, SendReceipt
 
 MAX_ADDRESSES = 100
@@ -31,19 +32,54 @@ def addresses(tokens: str) -> dict[str, dict[str, str]]:
 
 
 class PinpointPushChannel:
+    """One person's devices per ``send``; ``send_batch`` puts several people (up to 100
+    addresses) in one call, each with their own title and body as per-address overrides."""
+
     channel = Channel.PUSH
+    batch_addresses = MAX_ADDRESSES
 
     def __init__(self, client: Any, application_id: str) -> None:
         self._client = client
         self._application_id = application_id
 
     def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
-        devices = addresses(destination)
-        if not devices:
-            raise PermanentSendError("NoDevice", "no APNs or FCM token")
+        [outcome] = self.send_batch([(destination, message)], incident_id)
+        if isinstance(outcome, SendError):
+            raise outcome
+        return outcome
+
+    def send_batch(
+        self, items: Sequence[tuple[str, Message]], incident_id: str
+    ) -> list[SendReceipt | SendError]:
+        """One SendMessages call for every item; an outcome per item, in order. A failure of
+        the whole call (throttling, say) raises, and the caller retries the batch."""
+        owners: dict[str, int] = {}
+        devices: dict[str, dict[str, Any]] = {}
+        for index, (destination, message) in enumerate(items):
+            for token, address in addresses(destination).items():
+                owners.setdefault(token, index)
+                devices[token] = {
+                    **address,
+                    "TitleOverride": message.subject or "Tocsin",
+                    "BodyOverride": message.body,
+                }
+        if len(devices) > MAX_ADDRESSES:
+            raise ValueError(f"at most {MAX_ADDRESSES} addresses a call; got {len(devices)}")
+        results: dict[str, Any] = {}
+        if devices:
+            results = self._call(devices, items[0][1], incident_id)
+        outcomes: list[SendReceipt | SendError] = []
+        for index in range(len(items)):
+            mine = [r for token, r in results.items() if owners.get(token) == index]
+            outcomes.append(_outcome(mine))
+        return outcomes
+
+    def _call(
+        self, devices: dict[str, dict[str, Any]], first: Message, incident_id: str
+    ) -> dict[str, Any]:
         notification = {
-            "Title": message.subject or "Tocsin",
-            "Body": message.body,
+            "Title": first.subject or "Tocsin",
+            "Body": first.body,
             "Priority": "high",
             "Data": {"incident_id": incident_id},
         }
@@ -59,14 +95,21 @@ class PinpointPushChannel:
                     },
                 },
             )
-        results = response["MessageResponse"].get("Result", {})
-        delivered = [r for r in results.values() if r.get("DeliveryStatus") == "SUCCESSFUL"]
-        if delivered:
-            return SendReceipt(message_id=str(delivered[0].get("MessageId", "")))
-        statuses = sorted({str(r.get("DeliveryStatus")) for r in results.values()})
-        if any(status in _TRANSIENT for status in statuses):
-            raise TransientSendError(statuses[0], "Pinpoint SendMessages: no device reached yet")
-        raise PermanentSendError(
-            statuses[0] if statuses else "NoResult",
-            "Pinpoint SendMessages: every device refused (" + ", ".join(statuses) + ")",
-        )
+        return dict(response["MessageResponse"].get("Result", {}))
+
+
+def _outcome(results: list[Any]) -> SendReceipt | SendError:
+    """Any device reached is a send; otherwise throttling or a temporary failure is transient,
+    and the rest (bad or expired tokens, opt-outs) permanent."""
+    if not results:
+        return PermanentSendError("NoDevice", "no APNs or FCM token")
+    delivered = [r for r in results if r.get("DeliveryStatus") == "SUCCESSFUL"]
+    if delivered:
+        return SendReceipt(message_id=str(delivered[0].get("MessageId", "")))
+    statuses = sorted({str(r.get("DeliveryStatus")) for r in results})
+    if any(status in _TRANSIENT for status in statuses):
+        return TransientSendError(statuses[0], "Pinpoint SendMessages: no device reached yet")
+    return PermanentSendError(
+        statuses[0],
+        "Pinpoint SendMessages: every device refused (" + ", ".join(statuses) + ")",
+    )

@@ -10,14 +10,19 @@ from chalicelib.core.errors import PermanentSendError, SendError, TransientSendE
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
+    Contact,
     Incident,
     IncidentStatus,
+    Message,
     Notice,
     NotificationJob,
+    SendReceipt,
     Stop,
     TimelineEntry,
 )
+from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.ports import (
+    BatchSender,
     ChannelSender,
     Clock,
     ContactDirectory,
@@ -81,34 +86,23 @@ class Dispatcher:
         )
         acks = self._passes(incident, jobs, people)
         work = list(jobs)
-        while work:
+        batch: list[tuple[NotificationJob, str, Message]] = []
+        while work or batch:
+            if batch and (not work or _addresses(batch) >= _batch_limit(self._senders, batch)):
+                self._send_batch(incident_id, batch, report, work)
+                batch = []
+                continue
             job = work.pop(0)
             sender = self._senders.get(job.channel)
             if not _still_wanted(job, incident):
                 report.skipped += 1
                 continue
-            if job.channel is Channel.BROADCAST:
-                # One statement to the stakeholder topic, in the templates' fallback language.
-                if sender is None:
-                    report.skipped += 1
-                    continue
-                destination, language = STAKEHOLDERS, templates.fallback_language
-            else:
-                contact = contacts.get(job.contact_id)
-                if contact is None:
-                    report.skipped += 1
-                    continue
-                # Checked again at sending: the person may have opted out since planning.
-                unreachable = contact.unreachable_on(job.channel)
-                if unreachable is not None or sender is None:
-                    report.skipped += 1
-                    work += self._fall_back(
-                        job, unreachable or f"{job.channel.value} not configured"
-                    )
-                    continue
-                found = contact.destination(job.channel)
-                assert found is not None
-                destination, language = found, contact.language
+            target = self._target(job, sender, contacts, templates.fallback_language, work)
+            if target is None:
+                report.skipped += 1
+                continue
+            destination, language = target
+            assert sender is not None  # a job without a sender has no target
             now = self._clock.now()
             if not self._ledger.claim(job, now, now - self._claim_timeout):
                 report.skipped += 1
@@ -116,37 +110,95 @@ class Dispatcher:
             message = render_message(
                 incident, job.channel, language, templates, acks.get(job.contact_id), job.notice
             )
-            try:
-                receipt = sender.send(destination, message, incident_id)
-            except SendError as error:
-                self._record_failure(job, error)
-                report.failed += 1
-                if isinstance(error, TransientSendError):
-                    report.retry.append(job)
-                else:
-                    work += self._fall_back(job, f"failed: {error.code}")
+            if isinstance(sender, BatchSender) and sender.batch_addresses:
+                # Several people in one call (Pinpoint: 100 addresses), each with their own text.
+                batch.append((job, destination, message))
                 continue
-            self._ledger.mark_sent(
-                job,
-                receipt,
-                self._clock.now(),
-                TimelineEntry(
-                    at=self._clock.now(),
-                    kind="notification_sent",
-                    summary=f"{job.channel.value} handed to AWS for {job.contact_id}"
-                    + (" (resolution notice)" if job.notice is Notice.RESOLVED else ""),
-                    data={
-                        "contact_id": job.contact_id,
-                        "channel": job.channel.value,
-                        "step": job.step,
-                        "message_id": receipt.message_id,
-                        "notice": job.notice.value,
-                    },
-                    key=f"sent-{_entry_name(job)}",
-                ),
-            )
-            report.sent += 1
+            try:
+                outcome: SendReceipt | SendError = sender.send(destination, message, incident_id)
+            except SendError as error:
+                outcome = error
+            self._settle(job, outcome, report, work)
         return report
+
+    def _target(
+        self,
+        job: NotificationJob,
+        sender: ChannelSender | None,
+        contacts: Mapping[str, Contact],
+        fallback_language: str,
+        work: list[NotificationJob],
+    ) -> tuple[str, str] | None:
+        """(destination, language) for the job, or None when it is not sent on this channel
+        (then the next channel of its chain, if any, joins the work)."""
+        if job.channel is Channel.BROADCAST:
+            # One statement to the stakeholder topic, in the templates' fallback language.
+            return None if sender is None else (STAKEHOLDERS, fallback_language)
+        contact = contacts.get(job.contact_id)
+        if contact is None:
+            return None
+        # Checked again at sending: the person may have opted out since planning.
+        unreachable = contact.unreachable_on(job.channel)
+        if unreachable is not None or sender is None:
+            work += self._fall_back(job, unreachable or f"{job.channel.value} not configured")
+            return None
+        found = contact.destination(job.channel)
+        assert found is not None
+        return found, contact.language
+
+    def _send_batch(
+        self,
+        incident_id: str,
+        batch: list[tuple[NotificationJob, str, Message]],
+        report: DispatchReport,
+        work: list[NotificationJob],
+    ) -> None:
+        sender = self._senders[batch[0][0].channel]
+        assert isinstance(sender, BatchSender)
+        items = [(destination, message) for _, destination, message in batch]
+        try:
+            outcomes: list[SendReceipt | SendError] = sender.send_batch(items, incident_id)
+        except SendError as error:  # the whole call failed, after its retries
+            outcomes = [error] * len(batch)
+        for (job, _, _), outcome in zip(batch, outcomes, strict=True):
+            self._settle(job, outcome, report, work)
+
+    def _settle(
+        self,
+        job: NotificationJob,
+        outcome: SendReceipt | SendError,
+        report: DispatchReport,
+        work: list[NotificationJob],
+    ) -> None:
+        """Record what became of one message: sent, or failed (retry later, or fall back)."""
+        if isinstance(outcome, SendError):
+            self._record_failure(job, outcome)
+            report.failed += 1
+            if isinstance(outcome, TransientSendError):
+                report.retry.append(job)
+            else:
+                work += self._fall_back(job, f"failed: {outcome.code}")
+            return
+        self._ledger.mark_sent(
+            job,
+            outcome,
+            self._clock.now(),
+            TimelineEntry(
+                at=self._clock.now(),
+                kind="notification_sent",
+                summary=f"{job.channel.value} handed to AWS for {job.contact_id}"
+                + (" (resolution notice)" if job.notice is Notice.RESOLVED else ""),
+                data={
+                    "contact_id": job.contact_id,
+                    "channel": job.channel.value,
+                    "step": job.step,
+                    "message_id": outcome.message_id,
+                    "notice": job.notice.value,
+                },
+                key=f"sent-{_entry_name(job)}",
+            ),
+        )
+        report.sent += 1
 
     def _passes(
         self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
@@ -229,3 +281,16 @@ def _entry_name(job: NotificationJob) -> str:
     """The timeline key part for a job (the same as before resolution notices existed)."""
     name = f"{job.contact_id}-{job.channel.value}-{job.step}"
     return name if job.notice is Notice.ALERT else f"{name}-{job.notice.value}"
+
+
+def _addresses(batch: list[tuple[NotificationJob, str, Message]]) -> int:
+    return sum(destination.count(";") + 1 for _, destination, _ in batch)
+
+
+def _batch_limit(
+    senders: Mapping[Channel, ChannelSender], batch: list[tuple[NotificationJob, str, Message]]
+) -> int:
+    """Send the batch once one more person might not fit (a person has at most 10 devices)."""
+    sender = senders[batch[0][0].channel]
+    assert isinstance(sender, BatchSender)
+    return sender.batch_addresses - MAX_DEVICES

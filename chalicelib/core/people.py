@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.core.model import Channel, Contact
 
+MAX_DEVICES = 10  # push tokens a person may have (a push batch keeps room for one more)
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47, the common forms
 _PUSH_TOKEN = re.compile(r"(apns|fcm):[A-Za-z0-9_:.\-]{8,4096}")
@@ -91,6 +92,8 @@ def contact_from_row(
     tokens = cells("push_tokens")
     if any(not _PUSH_TOKEN.fullmatch(token) for token in tokens):
         return "push_tokens must be 'apns:<token>' or 'fcm:<token>'"
+    if len(tokens) > MAX_DEVICES:
+        return f"push_tokens: at most {MAX_DEVICES} devices a person"
     try:
         phone, email = _phone(cell("phone")), _email(cell("email"))
         consent = _channels(cells("consent"), "consent") if cell("consent") else None

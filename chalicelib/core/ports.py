@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from chalicelib.core.activation import History, Verdict
 from chalicelib.core.delivery import DeliveryReport
+from chalicelib.core.errors import SendError
 from chalicelib.core.links import ResponderPass
 from chalicelib.core.model import (
     Channel,
@@ -64,6 +65,19 @@ class ChannelSender(Protocol):
     channel: Channel
 
     def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt: ...
+
+
+@runtime_checkable
+class BatchSender(ChannelSender, Protocol):
+    """A channel whose API takes several people in one call, each with their own message."""
+
+    batch_addresses: int  # addresses one call holds
+
+    def send_batch(
+        self, items: Sequence[tuple[str, Message]], incident_id: str
+    ) -> list[SendReceipt | SendError]:
+        """An outcome per item, in order; raises only when the whole call failed."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from chalicelib.core.errors import TransientSendError
+from chalicelib.core.errors import SendError, TransientSendError
 from chalicelib.core.model import Channel, Message, SendReceipt
-from chalicelib.core.ports import ChannelSender
+from chalicelib.core.ports import BatchSender, ChannelSender
 from chalicelib.core.sms import count_segments
+
+_R = TypeVar("_R")
 
 HEADROOM = 0.95
 
@@ -113,13 +116,29 @@ class PacedSender:
         self._jitter = jitter
         self.throttled = 0  # transient failures seen (for figures)
 
+    @property
+    def batch_addresses(self) -> int:
+        """What the channel's batch call holds (0: it has none, send one by one)."""
+        return int(getattr(self._inner, "batch_addresses", 0))
+
+    def send_batch(
+        self, items: Sequence[tuple[str, Message]], incident_id: str
+    ) -> list[SendReceipt | SendError]:
+        """One paced call for several people (one token: the quota counts requests)."""
+        inner = self._inner
+        assert isinstance(inner, BatchSender)
+        return self._paced(1, lambda: inner.send_batch(items, incident_id))
+
     def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
         units = count_segments(message.body).segments if self.channel is Channel.SMS else 1
+        return self._paced(units, lambda: self._inner.send(destination, message, incident_id))
+
+    def _paced(self, units: int, call: Callable[[], _R]) -> _R:
         spent = 0.0
         for attempt in range(self._budget.attempts):
             self._bucket.take(units)
             try:
-                receipt = self._inner.send(destination, message, incident_id)
+                result = call()
             except TransientSendError:
                 self.throttled += 1
                 self._bucket.slow_down()
@@ -134,5 +153,5 @@ class PacedSender:
                 spent += pause
             else:
                 self._bucket.recover()
-                return receipt
+                return result
         raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
