@@ -341,3 +341,52 @@ def test_tocsin_ack_and_resolve_answer_as_a_person_from_a_shell(
         ("acknowledged", "acknowledged by c-fay via cli; escalation stopped"),
         ("resolved", "resolved by c-ada via cli"),
     ]
+
+
+def test_a_quorum_of_two_keeps_escalating_after_one_acknowledgement(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    settings: Settings,
+) -> None:
+    from chalicelib.storage.playbooks import DynamoPlaybookStore
+    from tests.conftest import PROJECT
+    from tocsin_cli.policies import read_policy_dir
+
+    documents = read_policy_dir(PROJECT / "policies").sections
+    documents["escalations"] = [
+        {
+            "id": "it-major",
+            "levels": [
+                {
+                    "notify": [{"role": "it-security"}],
+                    "channels": ["sms"],
+                    "timeout": "5m",
+                    "quorum": 2,
+                },
+                {"notify": [{"role": "legal"}], "channels": ["sms"], "timeout": "5m"},
+            ],
+        },
+        *[e for e in documents["escalations"] if e["id"] != "it-major"],
+    ]
+    DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NIGHT)
+    wiring.container().playbooks._cached = None  # type: ignore[attr-defined]
+    incident_id = open_outage(api, runner)
+    code = re.search(r"Reply (\d{4}) ACK", texts_to(world, FAY)[0])
+    assert code is not None
+    reply_sms(client, FAY, f"ACK {code.group(1)}")
+    assert "1 of 2 acknowledgements needed so far" in texts_to(world, FAY)[-1]
+
+    clock.current = NIGHT + timedelta(minutes=6)
+    tick(client)
+    runner.drain()
+    dina = texts_to(world, "+12025550104")
+    assert len(dina) == 1  # legal, level 2: one acknowledgement was not enough
+    services = wiring.container()
+    answer = services.responses.acknowledge(incident_id, "c-chen", "api")
+    assert answer.outcome == "acknowledged"
+    incident = services.incidents.get(incident_id)
+    assert incident is not None and incident.response.stopped is not None
+    assert incident.response.acknowledged_by == ("c-fay", "c-chen")
