@@ -76,7 +76,7 @@ def import_contacts(
     report = ImportReport([], [], [], [])
     for index, contact in enumerate(contacts, start=1):
         before = existing.get(contact.contact_id)
-        if before == contact:
+        if before == contact and contact.contact_id not in directory.outdated:
             report.unchanged.append(contact.contact_id)
         else:
             directory.put(contact)

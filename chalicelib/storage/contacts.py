@@ -18,12 +18,14 @@ from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
 
 BATCH_GET_LIMIT = 100
+INDEX_VERSION = 2  # 2: the PHONE# pointer exists; a contact saved before needs saving again
 
 
 class DynamoContactDirectory:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self.outdated: set[str] = set()  # contacts read whose pointers predate INDEX_VERSION
 
     def put(self, contact: Contact) -> None:
         """Create or replace ``contact`` and make its memberships match its roles and teams."""
@@ -101,8 +103,11 @@ class DynamoContactDirectory:
                 with dynamodb_errors():
                     response = self._client.batch_get_item(RequestItems=pending)
                 for item in response["Responses"].get(self._table, []):
-                    contact = _contact_from_item(from_item(item))
+                    raw = from_item(item)
+                    contact = _contact_from_item(raw)
                     contacts[contact.contact_id] = contact
+                    if int(raw.get("index_version", 1)) < INDEX_VERSION:
+                        self.outdated.add(contact.contact_id)
                 pending = response.get("UnprocessedKeys") or {}
         return contacts
 
@@ -130,7 +135,11 @@ def _memberships(contact: Contact) -> set[tuple[str, str]]:
 
 
 def _contact_item(contact: Contact) -> dict[str, Any]:
-    return {**keys.contact_profile(contact.contact_id), **contact_document(contact)}
+    return {
+        **keys.contact_profile(contact.contact_id),
+        **contact_document(contact),
+        "index_version": INDEX_VERSION,
+    }
 
 
 def _contact_from_item(item: dict[str, Any]) -> Contact:

@@ -99,3 +99,34 @@ def test_teams_time_zones_tokens_consent_and_opt_outs(
         "opted out of sms",
         None,
     )
+
+
+def test_a_contact_saved_before_sms_replies_existed_is_saved_again_so_its_number_is_found(
+    world: boto3.Session, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(CSV.split("c-hal", maxsplit=1)[0].rstrip(",\n") + "\n")
+    run(world, "contacts", "import", str(path))
+    client = world.client("dynamodb")
+    # As an older Tocsin stored it: no index version, no number pointer.
+    client.update_item(
+        TableName=settings.contacts_table,
+        Key={"pk": {"S": "CONTACT#c-gil"}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="REMOVE index_version",
+    )
+    directory = DynamoContactDirectory(client, settings.contacts_table)
+    for owner in directory.owners_of("+12025550106"):
+        client.delete_item(
+            TableName=settings.contacts_table,
+            Key={"pk": {"S": directory_phone("+12025550106")}, "sk": {"S": f"CONTACT#{owner}"}},
+        )
+    assert directory.owners_of("+12025550106") == []
+    code, report = run(world, "contacts", "import", str(path))
+    assert (code, report.splitlines()[0]) == (0, "created 0, updated 1, unchanged 0, rejected 0")
+    assert directory.owners_of("+12025550106") == ["c-gil"]
+
+
+def directory_phone(phone: str) -> str:
+    from chalicelib.storage.keys import phone_partition
+
+    return phone_partition(phone)
