@@ -1,10 +1,11 @@
 """Trigger to first send, in-process: the HTTP route, then the same queue handlers Lambda runs.
 
-    python -m bench.trigger_to_first_send [--runs N] [--output bench/results.json]
+    python -m bench.trigger_to_first_send [--runs N]
 
-Each run starts from the same freshly seeded tables (see fresh_world). Measures, per run, from just before ``POST /v1/events`` to the first ``notification_sent``
-timeline entry (stamped after AWS, here moto, accepted the message), with the queues drained
-in-process by the local runner. Clients are built in a warm-up run first, as in a warm Lambda.
+For a 10-person plan, measures per run from just before ``POST /v1/events`` to the first
+``notification_sent`` timeline entry (stamped after AWS, here moto, accepted the message), with
+the queues drained in-process by the local runner. Each run starts from the same freshly seeded
+tables (see fresh_world). Clients are built in a warm-up run first, as in a warm Lambda.
 Timings are figures to read, never test assertions.
 """
 
