@@ -11,12 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
 from chalicelib.core.links import ResponderPass, parse_reply
 from chalicelib.core.model import Channel, IncidentStatus, Message
-from chalicelib.core.ports import ChannelSender, Clock, IncidentStore, ResponderRegistry
+from chalicelib.core.ports import (
+    ChannelSender,
+    Clock,
+    DeliveryLedger,
+    IncidentStore,
+    PhoneOwners,
+    ResponderRegistry,
+)
 from chalicelib.core.response import Responses
 
 HELP_TEXT = (
@@ -55,16 +62,6 @@ def parse_inbound_sms(payload: str | Mapping[str, Any]) -> InboundSms:
     )
 
 
-class Senders(Protocol):
-    def owners_of(self, phone: str) -> list[str]: ...
-
-    def opt_out(self, contact_id: str, channel: Channel) -> bool: ...
-
-
-class SentMessages(Protocol):
-    def find_sent(self, message_id: str) -> Any: ...
-
-
 @dataclass(frozen=True)
 class ReplyOutcome:
     intent: str
@@ -76,10 +73,10 @@ class ReplyOutcome:
 class InboundReplies:
     def __init__(
         self,
-        people: Senders,
+        people: PhoneOwners,
         registry: ResponderRegistry,
         incidents: IncidentStore,
-        sent: SentMessages,
+        sent: DeliveryLedger,
         responses: Responses,
         sms: ChannelSender | None,
         clock: Clock,

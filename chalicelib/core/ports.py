@@ -242,6 +242,14 @@ class ReachedLedger(Protocol):
         ...
 
 
+class PhoneOwners(Protocol):
+    """Who sent an SMS: the people with a number, and their opt-outs."""
+
+    def owners_of(self, phone: str) -> list[str]: ...
+
+    def opt_out(self, contact_id: str, channel: Channel) -> bool: ...
+
+
 class UsableAddresses(Protocol):
     def mark_unusable(self, contact_id: str, channel: Channel) -> bool: ...
 
