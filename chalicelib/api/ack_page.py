@@ -9,6 +9,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from chalicelib.core.model import Incident
+from chalicelib.core.phrases import say
 from chalicelib.core.templates import incident_reference
 
 PAGE_HEADERS: dict[str, str | list[str]] = {
@@ -30,49 +31,55 @@ _STYLE = (
 )
 
 
-def _page(title: str, body: Markup) -> str:
+def _page(title: str, body: Markup, language: str = "en") -> str:
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>"
     )
 
 
-def incident_page(incident: Incident, contact_id: str, note: str | None = None) -> str:
-    """The incident, and the two buttons while the person can still answer."""
+def incident_page(
+    incident: Incident, contact_id: str, note: str | None = None, language: str = "en"
+) -> str:
+    """The incident, and the two buttons while the person can still answer, in their
+    language."""
     state = incident.response
     parts = [
         Markup("<h1>{}{}</h1>").format(
             "[EXERCISE] " if incident.is_exercise else "", incident.title
         ),
-        Markup('<p class="meta">{} &middot; {} &middot; ref {}<br>opened {}</p>').format(
+        Markup('<p class="meta">{} &middot; {} &middot; ref {}<br>{} {}</p>').format(
             incident.severity.value.upper(),
             incident.type,
             incident_reference(incident.incident_id),
+            say(language, "opened"),
             incident.opened_at.strftime("%Y-%m-%d %H:%M UTC"),
         ),
     ]
     if note:
         parts.append(Markup('<p class="note" role="status">{}</p>').format(note))
     if incident.status.value != "open":
-        parts.append(Markup("<p>This incident is {}.</p>").format(incident.status.value))
+        status = say(language, "incident_is", status=incident.status.value)
+        parts.append(Markup("<p>{}</p>").format(status))
     elif contact_id in state.acknowledged_by:
-        parts.append(Markup("<p>You have acknowledged this incident.</p>"))
+        parts.append(Markup("<p>{}</p>").format(say(language, "you_acknowledged")))
     else:
         parts.append(
             Markup(
                 '<form method="post" action="">'
-                '<button class="ack" type="submit" name="answer" value="ack">Acknowledge</button>'
-                '<button class="decline" type="submit" name="answer" value="decline">'
-                "I can&#39;t respond</button></form>"
-            )
+                '<button class="ack" type="submit" name="answer" value="ack">{}</button>'
+                '<button class="decline" type="submit" name="answer" value="decline">{}'
+                "</button></form>"
+            ).format(say(language, "button_ack"), say(language, "button_decline"))
         )
     if state.acknowledged_by:
         count = len(state.acknowledged_by)
-        people = "1 person" if count == 1 else f"{count} people"
-        parts.append(Markup("<p class=meta>Acknowledged by {} so far.</p>").format(people))
-    return _page(f"Tocsin: {incident.title}", Markup("").join(parts))
+        parts.append(
+            Markup("<p class=meta>{}</p>").format(say(language, "acknowledged_by", count=count))
+        )
+    return _page(f"Tocsin: {incident.title}", Markup("").join(parts), language)
 
 
 def message_page(title: str, message: str) -> str:

@@ -55,8 +55,11 @@ def show_link(token: str) -> Response:
     services = container()
     found = _pass(services, token)
     incident = services.responses.incident(found.incident_id)
+    language = _language(services, found.contact_id)
     return Response(
-        body=incident_page(incident, found.contact_id), status_code=200, headers=PAGE_HEADERS
+        body=incident_page(incident, found.contact_id, language=language),
+        status_code=200,
+        headers=PAGE_HEADERS,
     )
 
 
@@ -82,8 +85,11 @@ def answer_link(token: str) -> Response:
         raise InvalidInput("choose Acknowledge or I can't respond")
     _log(result, found.contact_id, "link")
     incident = services.responses.incident(found.incident_id)
+    language = _language(services, found.contact_id)
     return Response(
-        body=incident_page(incident, found.contact_id, note=result.message),
+        body=incident_page(
+            incident, found.contact_id, note=result.say(language), language=language
+        ),
         status_code=200,
         headers=PAGE_HEADERS,
     )
@@ -134,6 +140,11 @@ def _pass(services: Container, token: str) -> ResponderPass:
             f"Reply to the text message with {found.code} ACK instead."
         )
     return found
+
+
+def _language(services: Container, contact_id: str) -> str:
+    contact = services.directory.get_contacts([contact_id]).get(contact_id)
+    return contact.language if contact else "en"
 
 
 def _caller() -> tuple[Container, str, bool]:

@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
 from chalicelib.core.links import ResponderPass, parse_reply
 from chalicelib.core.model import Channel, IncidentStatus, Message
+from chalicelib.core.phrases import say
 from chalicelib.core.ports import (
     ChannelSender,
     Clock,
@@ -25,11 +26,6 @@ from chalicelib.core.ports import (
     ResponderRegistry,
 )
 from chalicelib.core.response import Responses
-
-HELP_TEXT = (
-    "Tocsin alerts: reply with the code from the alert and ACK to acknowledge (1234 ACK), "
-    "or NO if you can't respond. STOP: no more texts."
-)
 
 
 @dataclass(frozen=True)
@@ -99,9 +95,11 @@ class InboundReplies:
                 self._people.opt_out(contact_id, Channel.SMS)
             # End User Messaging confirms an opt-out itself; a text of ours would not arrive.
             return ReplyOutcome("stop", owners[0], None, None)
+        language = self._language(owners[0])
         if reply.intent in ("help", "unknown"):
-            return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, HELP_TEXT))
-        found = self._incident_for(owners, reply.code, sms.replying_to)
+            help_text = say(language, "help")
+            return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, help_text))
+        found = self._incident_for(owners, reply.code, sms.replying_to, language)
         if isinstance(found, str):
             return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, found))
         try:
@@ -111,14 +109,18 @@ class InboundReplies:
                 )
             else:
                 answer = self._responses.decline(found.incident_id, found.contact_id, "sms reply")
-            text = answer.message
+            text = answer.say(self._language(found.contact_id))
         except TocsinError as error:
             text = str(error)
         outcome = ReplyOutcome(reply.intent, found.contact_id, found.incident_id, text)
         return self._answer(sms, outcome)
 
+    def _language(self, contact_id: str) -> str:
+        contact = self._people.get_contacts([contact_id]).get(contact_id)
+        return contact.language if contact else "en"
+
     def _incident_for(
-        self, owners: list[str], code: str | None, replying_to: str | None
+        self, owners: list[str], code: str | None, replying_to: str | None, language: str
     ) -> ResponderPass | str:
         """The pass the reply is about, or what to tell the person when it is unclear."""
         now = self._clock.now()
@@ -126,7 +128,7 @@ class InboundReplies:
         if code is not None:
             passes = [p for p in passes if p.code == code]
             if not passes:
-                return f"No open alert of yours has the code {code}. {HELP_TEXT}"
+                return f"{say(language, 'no_code', code=code)} {say(language, 'help')}"
         elif replying_to is not None:
             job = self._sent.find_sent(replying_to)
             answered = [
@@ -140,9 +142,9 @@ class InboundReplies:
         if len(open_passes) == 1:
             return open_passes[0]
         if not open_passes:
-            return "You have no open alerts to answer."
+            return say(language, "none_open")
         codes = ", ".join(sorted({p.code for p in open_passes}))
-        return f"You have several open alerts; reply with its code first (one of {codes}) and ACK."
+        return say(language, "several", codes=codes)
 
     def _is_open(self, incident_id: str) -> bool:
         incident = self._incidents.get(incident_id)

@@ -35,6 +35,7 @@ from chalicelib.core.model import (
     TimelineEntry,
 )
 from chalicelib.core.oncall import on_call
+from chalicelib.core.phrases import say
 from chalicelib.core.planning import Gap, plan_person
 from chalicelib.core.policy import Playbook
 from chalicelib.core.ports import (
@@ -240,11 +241,33 @@ def _gap_entries(at: datetime, step: int, gaps: tuple[Gap, ...]) -> list[Timelin
 
 @dataclass(frozen=True)
 class Answer:
-    """What happened, in words for the person (web page, SMS reply, API, CLI)."""
+    """What happened; ``say`` puts it in words for the person (page, SMS reply, API, CLI)."""
 
-    outcome: str  # acknowledged, counted, already, declined, resolved
-    message: str
+    outcome: str  # acknowledged, counted, already, already_declined, declined, resolved
     incident: Incident
+    have: int = 0  # acknowledgements so far, and needed (counted: the quorum is not reached)
+    needed: int = 0
+    escalating: bool = False  # declined: the next level is paged now
+    people: int = 0  # resolved: people told
+
+    @property
+    def message(self) -> str:
+        return self.say("en")
+
+    def say(self, language: str) -> str:
+        title = self.incident.title
+        if self.outcome == "counted":
+            return (
+                say(language, "acknowledged", title=title)
+                + " "
+                + say(language, "progress", have=self.have, needed=self.needed)
+            )
+        if self.outcome == "declined":
+            text = say(language, "declined")
+            return text + (" " + say(language, "escalating") if self.escalating else "")
+        if self.outcome == "resolved":
+            return say(language, "resolved", title=title, people=self.people)
+        return say(language, self.outcome, title=title)
 
 
 class AckLinks:
@@ -300,9 +323,7 @@ class Responses:
             self._require_paged(incident, contact_id)
             state = incident.response
             if contact_id in state.acknowledged_by:
-                return Answer(
-                    "already", f"You have already acknowledged: {incident.title}", incident
-                )
+                return Answer("already", incident)
             policy = self._policy(incident)
             new = with_acknowledgement(state, contact_id, policy)
             needed, have = quorum(policy, state), len(new.acknowledged_by)
@@ -320,10 +341,7 @@ class Responses:
             )
             if self._incidents.save_response(incident_id, state.version, new, [entry]):
                 outcome = "acknowledged" if have >= needed else "counted"
-                message = f"Acknowledged: {incident.title}" + (
-                    f". {have} of {needed} acknowledgements needed so far." if progress else ""
-                )
-                return Answer(outcome, message, replace(incident, response=new))
+                return Answer(outcome, replace(incident, response=new), have, needed)
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
     def acknowledge_for(self, incident_id: str, source: str, via: str) -> Answer:
@@ -346,7 +364,7 @@ class Responses:
                 key=f"ack-{source}",
             )
             if self._incidents.save_response(incident_id, state.version, new, [entry]):
-                return Answer("acknowledged", f"Acknowledged: {incident.title}", incident)
+                return Answer("acknowledged", replace(incident, response=new))
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
     def decline(self, incident_id: str, contact_id: str, via: str) -> Answer:
@@ -356,7 +374,7 @@ class Responses:
             self._require_paged(incident, contact_id)
             state = incident.response
             if contact_id in state.declined_by:
-                return Answer("already", "You have already said you can't respond.", incident)
+                return Answer("already_declined", incident)
             now = self._clock.now()
             new = with_decline(state, contact_id, now)
             entry = TimelineEntry(
@@ -370,10 +388,7 @@ class Responses:
                 escalating = new.is_due(now) and not state.is_due(now)
                 if escalating:
                     self._escalator.advance(replace(incident, response=new))
-                message = "Noted: you can't respond." + (
-                    " The next level is being paged now." if escalating else ""
-                )
-                return Answer("declined", message, incident)
+                return Answer("declined", replace(incident, response=new), escalating=escalating)
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
     def resolve(self, incident_id: str, by: str, via: str) -> Answer:
@@ -390,11 +405,7 @@ class Responses:
         if not self._incidents.close(incident_id, entry):
             raise Conflict(f"incident {incident_id} is {self._status(incident_id)}, not open")
         sent = self.notify_resolved(incident_id)
-        return Answer(
-            "resolved",
-            f"Resolved: {incident.title}. {sent} people told.",
-            replace(incident, status=IncidentStatus.RESOLVED),
-        )
+        return Answer("resolved", replace(incident, status=IncidentStatus.RESOLVED), people=sent)
 
     def notify_resolved(self, incident_id: str) -> int:
         """Tell everyone an alert reached that it is over, on the channels that reached them

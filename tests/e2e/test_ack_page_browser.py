@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.phrases import say
 from local.stack import LOG_DIR, LocalStack, free_port
 from tests.conftest import LOCAL_KEY
 
@@ -87,10 +88,14 @@ def test_the_person_on_call_acknowledges_by_pressing_the_button_on_their_phone(
     page = browser.new_page(viewport={"width": 390, "height": 844}, java_script_enabled=False)
     page.goto(link)
     assert page.locator("h1").inner_text() == "Checkout is failing"
-    page.get_by_role("button", name="Acknowledge").click()
+    # Whoever is on call now gets the page in their own language (en, da, nb or zh-Hant).
+    language = page.locator("html").get_attribute("lang") or "en"
+    button = page.get_by_role("button", name=say(language, "button_ack"))
+    button.click()
     page.wait_for_load_state()
-    assert "Acknowledged: Checkout is failing" in page.get_by_role("status").inner_text()
-    assert page.get_by_role("button", name="Acknowledge").count() == 0
+    status = page.get_by_role("status").inner_text()
+    assert status == say(language, "acknowledged", title="Checkout is failing")
+    assert button.count() == 0
     page.screenshot(path=str(LOG_DIR / "ack-page.png"))  # to look at: .local/ack-page.png
     page.close()
 
