@@ -122,7 +122,7 @@ def test_nobody_answers_level_two_is_paged_then_an_sms_reply_stops_it_and_resolv
 
     reply_sms(client, CHEN, f"{code.group(1)} ACK")
     answers = texts_to(world, CHEN)
-    assert answers[-1] == "已確認：Payments API down"  # Tocsin answers in her language too
+    assert answers[-1] == "已確認：Payments API down"  # noqa: RUF001 - her language, zh-Hant
 
     clock.current = NIGHT + timedelta(minutes=40)
     tick(client)
