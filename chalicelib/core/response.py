@@ -10,7 +10,7 @@ pages the same step again and the send ledger drops what was already sent.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, TransientError
@@ -54,6 +54,13 @@ _ATTEMPTS = 5
 TICK_BATCH = 100
 
 
+@dataclass
+class TickReport:
+    escalated: int = 0  # incidents whose state moved on (a level paged, or exhausted)
+    jobs: int = 0
+    failed: list[str] = field(default_factory=list)  # incident ids to retry at the next tick
+
+
 @dataclass(frozen=True)
 class LevelPlan:
     jobs: tuple[NotificationJob, ...]
@@ -78,18 +85,20 @@ class Escalator:
         self._dispatch = dispatch
         self._clock = clock
 
-    def tick(self) -> tuple[int, int]:
-        """Page the next level of every incident whose deadline has passed.
-        Returns (incidents escalated, jobs queued)."""
-        escalated = jobs = 0
+    def tick(self) -> TickReport:
+        """Page the next level of every incident whose deadline has passed. One incident that
+        fails (DynamoDB throttling, say) does not hold up the others; the next tick retries it."""
+        report = TickReport()
         for incident_id in self._incidents.due(self._clock.now(), TICK_BATCH):
-            incident = self._incidents.get(incident_id)
-            if incident is None:
+            try:
+                incident = self._incidents.get(incident_id)
+                queued = self.advance(incident) if incident is not None else -1
+            except TransientError:
+                report.failed.append(incident_id)
                 continue
-            queued = self.advance(incident)
-            escalated += queued >= 0
-            jobs += max(queued, 0)
-        return escalated, jobs
+            report.escalated += queued >= 0
+            report.jobs += max(queued, 0)
+        return report
 
     def advance(self, incident: Incident, notified: Collection[tuple[str, str]] = ()) -> int:
         """Page the incident's next level with someone reachable, if a step is due.

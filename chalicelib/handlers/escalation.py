@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
 
-from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.errors import InvalidEvent, TransientError
 from chalicelib.core.inbound import parse_inbound_sms
 from chalicelib.observability import logger
 from chalicelib.settings import INBOUND_SMS_TOPIC, bound_name
@@ -17,9 +17,14 @@ escalation = Blueprint(__name__)
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
     its deadline). Safe to overlap: each step moves on by a conditional write."""
-    escalated, jobs = container().escalator.tick()
-    if escalated:
-        logger.info("incidents escalated", extra={"incidents": escalated, "jobs": jobs})
+    report = container().escalator.tick()
+    if report.escalated:
+        logger.info(
+            "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}
+        )
+    if report.failed:
+        # The next tick (a minute later) tries them again; the errors alarm says it happened.
+        raise TransientError(f"{len(report.failed)} incident(s) not escalated yet: {report.failed}")
 
 
 @escalation.on_sns_message(topic=bound_name(INBOUND_SMS_TOPIC))

@@ -390,3 +390,35 @@ def test_a_quorum_of_two_keeps_escalating_after_one_acknowledgement(
     incident = services.incidents.get(incident_id)
     assert incident is not None and incident.response.stopped is not None
     assert incident.response.acknowledged_by == ("c-fay", "c-chen")
+
+
+def test_one_incident_that_fails_does_not_hold_up_the_others_at_the_tick(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, clock: FixedClock
+) -> None:
+    from chalicelib.core.errors import TransientError
+
+    first = open_outage(api, runner)
+    event_id = api.post_event({**OUTAGE, "dedup_key": "second-outage"}).json_body["event_id"]
+    runner.drain()
+    second = api.get(f"/v1/events/{event_id}").json_body["incident_id"]
+    services = wiring.container()
+    clock.current = NIGHT + timedelta(minutes=6)
+    original = services.escalator.advance
+
+    def flaky(incident: Any, notified: Any = ()) -> int:
+        if incident.incident_id == first:
+            raise TransientError("DynamoDB throttled")
+        return original(incident, notified)
+
+    services.escalator.advance = flaky  # type: ignore[method-assign]
+    report = services.escalator.tick()
+    assert report.failed == [first] and report.escalated == 1
+    with pytest.raises(TransientError, match="1 incident"):
+        tick(client)  # the handler says so, so that the errors alarm sees it
+    services.escalator.advance = original  # type: ignore[method-assign]
+    assert services.escalator.tick().escalated == 1  # the next tick catches up
+    steps = {
+        incident_id: services.incidents.get(incident_id).response.step  # type: ignore[union-attr]
+        for incident_id in (first, second)
+    }
+    assert steps == {first: 1, second: 1}
