@@ -82,6 +82,21 @@ def call(client: Client, path: str, key: str, body: Any = None) -> Any:
     return client.http.post(path, headers=headers, body=json.dumps(body or {}).encode())
 
 
+def use_it_major(world: boto3.Session, settings: Settings, policy: dict[str, Any]) -> None:
+    """Apply the example playbook with ``policy`` in place of the it-major escalation."""
+    from chalicelib.storage.playbooks import DynamoPlaybookStore
+    from tests.conftest import PROJECT
+    from tocsin_cli.policies import read_policy_dir
+
+    documents = read_policy_dir(PROJECT / "policies").sections
+    documents["escalations"] = [
+        {"id": "it-major", **policy},
+        *[e for e in documents["escalations"] if e["id"] != "it-major"],
+    ]
+    DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NIGHT)
+    wiring.container().playbooks._cached = None  # type: ignore[attr-defined]
+
+
 def open_outage(api: Api, runner: QueueRunner) -> str:
     event_id = api.post_event(OUTAGE).json_body["event_id"]
     runner.drain()
@@ -265,14 +280,10 @@ def test_a_level_with_nobody_reachable_is_skipped_at_once_and_the_policy_repeats
     clock: FixedClock,
     settings: Settings,
 ) -> None:
-    from chalicelib.storage.playbooks import DynamoPlaybookStore
-    from tests.conftest import PROJECT
-    from tocsin_cli.policies import read_policy_dir
-
-    documents = read_policy_dir(PROJECT / "policies").sections
-    documents["escalations"] = [
+    use_it_major(
+        world,
+        settings,
         {
-            "id": "it-major",
             "repeat": 1,
             "levels": [
                 # Emil (hr) has no phone: nobody on this level can get an SMS.
@@ -280,10 +291,7 @@ def test_a_level_with_nobody_reachable_is_skipped_at_once_and_the_policy_repeats
                 {"notify": [{"contact": "c-fay"}], "channels": ["sms"], "timeout": "5m"},
             ],
         },
-        *[e for e in documents["escalations"] if e["id"] != "it-major"],
-    ]
-    DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NIGHT)
-    wiring.container().playbooks._cached = None  # type: ignore[attr-defined]
+    )
     incident_id = open_outage(api, runner)
     assert len(texts_to(world, FAY)) == 1  # level 1 skipped at once; level 2 paged
 
@@ -351,14 +359,10 @@ def test_a_quorum_of_two_keeps_escalating_after_one_acknowledgement(
     clock: FixedClock,
     settings: Settings,
 ) -> None:
-    from chalicelib.storage.playbooks import DynamoPlaybookStore
-    from tests.conftest import PROJECT
-    from tocsin_cli.policies import read_policy_dir
-
-    documents = read_policy_dir(PROJECT / "policies").sections
-    documents["escalations"] = [
+    use_it_major(
+        world,
+        settings,
         {
-            "id": "it-major",
             "levels": [
                 {
                     "notify": [{"role": "it-security"}],
@@ -369,10 +373,7 @@ def test_a_quorum_of_two_keeps_escalating_after_one_acknowledgement(
                 {"notify": [{"role": "legal"}], "channels": ["sms"], "timeout": "5m"},
             ],
         },
-        *[e for e in documents["escalations"] if e["id"] != "it-major"],
-    ]
-    DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NIGHT)
-    wiring.container().playbooks._cached = None  # type: ignore[attr-defined]
+    )
     incident_id = open_outage(api, runner)
     code = re.search(r"Reply (\d{4}) ACK", texts_to(world, FAY)[0])
     assert code is not None

@@ -34,6 +34,25 @@ def weekly(members: tuple[str, ...] = ("a", "b"), handoff: str = "09:00") -> Rot
     )
 
 
+def office_hours() -> Rotation:
+    """Fay, weekdays 08:00-17:00 Copenhagen time, and nobody else."""
+    return Rotation(
+        "office",
+        ("fay",),
+        date(2026, 1, 5),
+        time(8, 0),
+        timedelta(days=1),
+        "Europe/Copenhagen",
+        hours=parse_active_hours(
+            {
+                "timezone": "Europe/Copenhagen",
+                "windows": [{"days": ["weekdays"], "from": "08:00", "to": "17:00"}],
+            },
+            "hours",
+        ),
+    )
+
+
 def schedule(*layers: Rotation) -> OnCallSchedule:
     return OnCallSchedule("duty", "Europe/Copenhagen", layers)
 
@@ -98,21 +117,7 @@ def test_hour_based_shifts_count_real_hours() -> None:
 
 
 def test_the_first_layer_with_someone_wins_and_restricted_hours_leave_the_rest_below() -> None:
-    office = Rotation(
-        "office",
-        ("fay",),
-        date(2026, 1, 5),
-        time(8, 0),
-        timedelta(days=1),
-        "Europe/Copenhagen",
-        hours=parse_active_hours(
-            {
-                "timezone": "Europe/Copenhagen",
-                "windows": [{"days": ["weekdays"], "from": "08:00", "to": "17:00"}],
-            },
-            "hours",
-        ),
-    )
+    office = office_hours()
     duty = schedule(office, weekly(("chen",)))
     assert on_call(duty, [], local(2026, 4, 1, 10, 0)) == ("fay", "layer office")  # Wednesday
     assert on_call(duty, [], local(2026, 4, 1, 18, 0)) == ("chen", "layer weekly")
@@ -136,21 +141,7 @@ def test_overrides_cover_one_person_or_the_whole_schedule_and_the_latest_wins() 
 
 
 def test_coverage_is_contiguous_and_reports_the_gaps() -> None:
-    office_only = Rotation(
-        "office",
-        ("fay",),
-        date(2026, 1, 5),
-        time(8, 0),
-        timedelta(days=1),
-        "Europe/Copenhagen",
-        hours=parse_active_hours(
-            {
-                "timezone": "Europe/Copenhagen",
-                "windows": [{"days": ["weekdays"], "from": "08:00", "to": "17:00"}],
-            },
-            "hours",
-        ),
-    )
+    office_only = office_hours()
     duty = schedule(office_only)
     start, end = local(2026, 4, 6, 0, 0), local(2026, 4, 8, 0, 0)  # Monday and Tuesday
     shifts = coverage(duty, [], start, end)
