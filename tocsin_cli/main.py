@@ -30,8 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import boto3
-
 from chalicelib.core.access import ApiKey, Scope
 from chalicelib.core.errors import InvalidInput, TocsinError
 from chalicelib.core.events import is_event_type
@@ -47,25 +45,14 @@ from chalicelib.wiring import Container
 from tocsin_cli import respond
 from tocsin_cli.contacts import import_contacts, read_contacts_csv
 from tocsin_cli.policies import PolicyErrors, diff_sections, dump_sections, read_policy_dir
+from tocsin_cli.stage import LOCAL_ENDPOINT, session_for, table
 
 INTEGRATIONS = ("alertmanager", "grafana", "pagerduty", "opsgenie", "cap")
-LOCAL_ENDPOINT = "http://127.0.0.1:5000"
-
-
-def table(stage: str, logical_name: str) -> str:
-    """The physical name: the local stack's, or the one infra/ deploys for ``stage``."""
-    return f"tocsin-{logical_name}" if stage == "local" else f"tocsin-{stage}-{logical_name}"
 
 
 def dynamodb_client(stage: str, profile: str | None) -> Any:
-    if stage == "local":
-        session = boto3.Session(
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
-            region_name="us-east-1",
-        )
-        return session.client("dynamodb", endpoint_url=LOCAL_ENDPOINT)
-    return boto3.Session(profile_name=profile).client("dynamodb")
+    endpoint = LOCAL_ENDPOINT if stage == "local" else None
+    return session_for(stage, profile).client("dynamodb", endpoint_url=endpoint)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -7,36 +7,28 @@ import os
 from datetime import UTC, datetime
 from typing import TextIO
 
-import boto3
-
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.oncall import describe_shift
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
-
-LOCAL_ENDPOINT = "http://127.0.0.1:5000"
+from tocsin_cli.stage import LOCAL_ENDPOINT, session_for, table
 
 
 def services_for(stage: str, profile: str | None) -> Container:
     """The composition root for ``stage``: the local stack, or the tables infra/ deploys."""
+    session = session_for(stage, profile)
     if stage == "local":
-        session = boto3.Session(
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
-            region_name="us-east-1",
-        )
         os.environ.setdefault("AWS_ENDPOINT_URL", LOCAL_ENDPOINT)
         return Container(Settings.from_environment({"TOCSIN_STAGE": "local"}), session)
-    prefix = f"tocsin-{stage}"
     environment = {
         "TOCSIN_STAGE": stage,
-        "TOCSIN_CONFIG_TABLE": f"{prefix}-config",
-        "TOCSIN_CONTACTS_TABLE": f"{prefix}-contacts",
-        "TOCSIN_INCIDENTS_TABLE": f"{prefix}-incidents",
-        "TOCSIN_DISPATCH_QUEUE": f"{prefix}-dispatch",
-        "TOCSIN_INGEST_QUEUE": f"{prefix}-ingest",
+        "TOCSIN_CONFIG_TABLE": table(stage, "config"),
+        "TOCSIN_CONTACTS_TABLE": table(stage, "contacts"),
+        "TOCSIN_INCIDENTS_TABLE": table(stage, "incidents"),
+        "TOCSIN_DISPATCH_QUEUE": table(stage, "dispatch"),
+        "TOCSIN_INGEST_QUEUE": table(stage, "ingest"),
     }
-    return Container(Settings.from_environment(environment), boto3.Session(profile_name=profile))
+    return Container(Settings.from_environment(environment), session)
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
