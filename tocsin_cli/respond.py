@@ -7,7 +7,7 @@ import os
 from datetime import UTC, datetime
 from typing import TextIO
 
-from chalicelib.core.errors import InvalidInput
+from chalicelib.core.events import read_timestamp
 from chalicelib.core.oncall import describe_shift
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
@@ -68,8 +68,8 @@ def run(arguments: argparse.Namespace, services: Container, out: TextIO) -> int:
         return 0
     oncall = services.oncall
     if arguments.action == "show":
-        start = _instant(arguments.start) if arguments.start else None
-        end = _instant(arguments.end) if arguments.end else None
+        start = _instant(arguments.start, "--from") if arguments.start else None
+        end = _instant(arguments.end, "--to") if arguments.end else None
         found = oncall.coverage(arguments.schedule, start, end)
         zone = found.schedule.timezone
         who, source = found.now
@@ -85,8 +85,8 @@ def run(arguments: argparse.Namespace, services: Container, out: TextIO) -> int:
         made = oncall.add_override(
             arguments.schedule,
             arguments.contact,
-            _instant(arguments.start),
-            _instant(arguments.end),
+            _instant(arguments.start, "--from"),
+            _instant(arguments.end, "--to"),
             arguments.covers,
             created_by=arguments.by,
         )
@@ -97,11 +97,5 @@ def run(arguments: argparse.Namespace, services: Container, out: TextIO) -> int:
     return 0
 
 
-def _instant(text: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"not an ISO 8601 date-time: {text!r}") from None
-    if parsed.tzinfo is None:
-        raise InvalidInput(f"{text!r} needs an offset such as +01:00 or Z")
-    return parsed.astimezone(UTC)
+def _instant(text: str, option: str) -> datetime:
+    return read_timestamp(text, option).astimezone(UTC)

@@ -19,6 +19,7 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.duty import Coverage
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.events import read_timestamp
 from chalicelib.core.oncall import Override
 from chalicelib.wiring import Container, container
 
@@ -124,12 +125,6 @@ def _authorised(scope: Scope) -> Container:
 
 
 def _instant(value: Any, name: str) -> datetime:
-    if not isinstance(value, str):
+    if value is None:
         raise InvalidEvent(name, "is required: a date-time such as 2026-12-01T08:00:00+01:00")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidEvent(name, f"is not an ISO 8601 date-time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise InvalidEvent(name, "needs an offset, such as +01:00 or Z")
-    return parsed.astimezone(UTC)
+    return read_timestamp(value, name).astimezone(UTC)

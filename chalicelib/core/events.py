@@ -174,8 +174,11 @@ def _labels(document: Mapping[str, Any]) -> dict[str, str]:
 
 def _timestamp(document: Mapping[str, Any], name: str) -> datetime | None:
     value = document.get(name)
-    if value is None:
-        return None
+    return None if value is None else read_timestamp(value, name)
+
+
+def read_timestamp(value: Any, name: str) -> datetime:
+    """An ISO 8601 date-time with a time zone offset; InvalidEvent naming ``name`` if not."""
     if not isinstance(value, str):
         raise InvalidEvent(name, f"must be an ISO 8601 string, not {_json_type(value)}")
     try:
