@@ -84,11 +84,10 @@ def answer_link(token: str) -> Response:
     else:
         raise InvalidInput("choose Acknowledge or I can't respond")
     _log(result, found.contact_id, "link")
-    incident = services.responses.incident(found.incident_id)
     language = _language(services, found.contact_id)
     return Response(
         body=incident_page(
-            incident, found.contact_id, note=result.say(language), language=language
+            result.incident, found.contact_id, note=result.say(language), language=language
         ),
         status_code=200,
         headers=PAGE_HEADERS,
