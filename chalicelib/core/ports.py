@@ -187,8 +187,8 @@ class IncidentStore(Protocol):
         """Open incidents whose next escalation step is due."""
         ...
 
-    def close(self, incident_id: str, entry: TimelineEntry) -> bool:
-        """Resolve by hand; False when it was not open."""
+    def close(self, incident: Incident, entry: TimelineEntry) -> bool:
+        """Resolve by hand; False when it is no longer open."""
         ...
 
 

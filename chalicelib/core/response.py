@@ -401,9 +401,7 @@ class Responses:
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
     def resolve(self, incident_id: str, by: str, via: str) -> Answer:
-        incident = self._incidents.get(incident_id)
-        if incident is None:
-            raise NotFound(f"no incident {incident_id!r}")
+        incident = self._open(incident_id)
         entry = TimelineEntry(
             at=self._clock.now(),
             kind="resolved",
@@ -411,8 +409,8 @@ class Responses:
             data={"by": by, "via": via},
             key="resolved-by-hand",
         )
-        if not self._incidents.close(incident_id, entry):
-            raise Conflict(f"incident {incident_id} is {self._status(incident_id)}, not open")
+        if not self._incidents.close(incident, entry):
+            raise Conflict(f"incident {incident_id} was resolved meanwhile")
         sent = self.notify_resolved(incident_id)
         return Answer("resolved", replace(incident, status=IncidentStatus.RESOLVED), people=sent)
 
@@ -466,7 +464,3 @@ class Responses:
             return None
         playbook = self._playbooks.load_version(incident.playbook_version)
         return playbook.escalations.get(state.policy_id)
-
-    def _status(self, incident_id: str) -> str:
-        incident = self._incidents.get(incident_id)
-        return incident.status.value if incident else "gone"

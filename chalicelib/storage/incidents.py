@@ -283,11 +283,9 @@ class DynamoIncidentStore:
             ]
         )
 
-    def close(self, incident_id: str, entry: TimelineEntry) -> bool:
-        """Resolve by hand (API, CLI, link): False when it was not open."""
-        incident = self.get(incident_id)
-        if incident is None or incident.status is not IncidentStatus.OPEN:
-            return False
+    def close(self, incident: Incident, entry: TimelineEntry) -> bool:
+        """Resolve by hand (API, CLI), as read by the caller: False when it is no longer open."""
+        incident_id = incident.incident_id
         return self._transact(
             [
                 self._update(
