@@ -20,7 +20,7 @@ from chalicelib.core.model import (
     ResponseState,
     TimelineEntry,
 )
-from chalicelib.core.planning import NotificationPlan, plan_notifications
+from chalicelib.core.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.policy import Playbook
 from chalicelib.core.ports import (
     Clock,
@@ -280,14 +280,5 @@ class Notifier:
                 key="planned",
             )
         ]
-        entries += [
-            TimelineEntry(
-                at=at,
-                kind="unreachable",
-                summary=f"{gap.role}: {gap.reason}",
-                data={"group": gap.role, "contact_id": gap.contact_id},
-                key=f"gap-{gap.role}-{gap.contact_id or 'none'}-{index}",
-            )
-            for index, gap in enumerate(notifications.gaps)
-        ]
+        entries += gap_entries(at, notifications.gaps)
         self._incidents.append(incident_id, entries)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from chalicelib.core.model import Channel, Contact, NotificationJob
+from chalicelib.core.model import Channel, Contact, NotificationJob, TimelineEntry
 from chalicelib.core.policy import ResponsePlan
 
 
@@ -88,3 +89,19 @@ def plan_person(
             (contact.contact_id, channel.value),
             NotificationJob(incident_id, contact.contact_id, channel, step),
         )
+
+
+def gap_entries(at: datetime, gaps: Iterable[Gap], step: int | None = None) -> list[TimelineEntry]:
+    """One keyed "unreachable" timeline entry per gap (``step``: of an escalation)."""
+    prefix = "gap-" if step is None else f"gap-{step}-"
+    return [
+        TimelineEntry(
+            at=at,
+            kind="unreachable",
+            summary=f"{gap.role}: {gap.reason}",
+            data={"group": gap.role, "contact_id": gap.contact_id}
+            | ({} if step is None else {"step": step}),
+            key=f"{prefix}{gap.role}-{gap.contact_id or 'none'}-{index}",
+        )
+        for index, gap in enumerate(gaps)
+    ]

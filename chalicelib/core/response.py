@@ -36,7 +36,7 @@ from chalicelib.core.model import (
 )
 from chalicelib.core.oncall import on_call
 from chalicelib.core.phrases import say
-from chalicelib.core.planning import Gap, plan_person
+from chalicelib.core.planning import Gap, gap_entries, plan_person
 from chalicelib.core.policy import Playbook
 from chalicelib.core.ports import (
     Clock,
@@ -121,7 +121,7 @@ class Escalator:
         level = LevelPlan((), (), ())
         while step < policy.steps:
             level = self._plan_level(incident, playbook, policy, step, notified)
-            gaps += _gap_entries(now, step, level.gaps)
+            gaps += gap_entries(now, level.gaps, step)
             if level.paged:
                 break
             entries.append(
@@ -233,19 +233,6 @@ class Escalator:
         already = {contact_id for contact_id, _ in notified if contact_id in people}
         fresh = tuple(job for key, job in jobs.items() if key not in notified)
         return LevelPlan(fresh, tuple(sorted(reached | already)), tuple(gaps))
-
-
-def _gap_entries(at: datetime, step: int, gaps: tuple[Gap, ...]) -> list[TimelineEntry]:
-    return [
-        TimelineEntry(
-            at=at,
-            kind="unreachable",
-            summary=f"{gap.role}: {gap.reason}",
-            data={"group": gap.role, "contact_id": gap.contact_id, "step": step},
-            key=f"gap-{step}-{gap.role}-{gap.contact_id or 'none'}-{index}",
-        )
-        for index, gap in enumerate(gaps)
-    ]
 
 
 @dataclass(frozen=True)
