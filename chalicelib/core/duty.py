@@ -8,7 +8,15 @@ from typing import Protocol
 
 from chalicelib.core.errors import InvalidEvent, NotFound
 from chalicelib.core.ids import new_ulid
-from chalicelib.core.oncall import MAX_RANGE, OnCallSchedule, Override, Shift, coverage, on_call
+from chalicelib.core.oncall import (
+    MAX_RANGE,
+    OnCallSchedule,
+    Override,
+    Shift,
+    coverage,
+    gaps,
+    on_call,
+)
 from chalicelib.core.ports import Clock, ContactDirectory, OverrideSource, PlaybookSource
 
 MAX_OVERRIDE = timedelta(days=31)
@@ -31,7 +39,7 @@ class Coverage:
 
     @property
     def gaps(self) -> tuple[Shift, ...]:
-        return tuple(shift for shift in self.shifts if shift.is_gap)
+        return tuple(gaps(self.shifts))
 
 
 class OnCall:
