@@ -22,8 +22,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from chalicelib.core.dispatch import Dispatcher
-from chalicelib.core.links import ResponderPass
+from chalicelib.core.messaging.dispatch import Dispatcher
+from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
+from chalicelib.core.messaging.passes import ResponderPass
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -36,9 +37,8 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
-from chalicelib.core.policy import Playbook
-from chalicelib.core.quota import PacedSender, TokenBucket
-from chalicelib.core.response import AckLinks
+from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.response.escalator import AckLinks
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -17,10 +17,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.core.activation import evaluate
+from chalicelib.core.activation.decide import evaluate
 from chalicelib.core.events import parse_event
 from chalicelib.core.model import CanonicalEvent
-from chalicelib.core.policy import Playbook, parse_playbook
+from chalicelib.core.playbook.document import Playbook, parse_playbook
 
 FAMILIES = ("cyber", "it", "natural", "health", "supply", "reputation", "safety", "facility")
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -20,8 +20,14 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.core.errors import TransientSendError
+from chalicelib.core.messaging.pacing import (
+    PacedSender,
+    RetryBudget,
+    TokenBucket,
+    burst_for,
+    paced_rate,
+)
 from chalicelib.core.model import Channel, Message, SendReceipt
-from chalicelib.core.quota import PacedSender, RetryBudget, TokenBucket, burst_for, paced_rate
 
 LATENCY_SECONDS = 0.0002
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
-from chalicelib.core.policy import SECTIONS, Playbook, parse_playbook
+from chalicelib.core.playbook.document import SECTIONS, Playbook, parse_playbook
 
 PathKey = tuple[str | int, ...]
 _STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from chalicelib.core.model import Incident
-from chalicelib.core.phrases import say
-from chalicelib.core.templates import incident_reference
+from chalicelib.core.wording.phrases import say
+from chalicelib.core.wording.templates import incident_reference
 
 PAGE_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/html; charset=utf-8",

@@ -15,8 +15,8 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
+from chalicelib.core.activation.manual import parse_request
 from chalicelib.core.errors import InvalidEvent, NotFound
-from chalicelib.core.manual import parse_request
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 

@@ -17,10 +17,10 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.duty import Coverage
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.core.events import read_timestamp
-from chalicelib.core.oncall import Override
+from chalicelib.core.oncall.coverage import Coverage
+from chalicelib.core.playbook.rotations import Override
 from chalicelib.wiring import Container, container
 
 oncall = Blueprint(__name__)

@@ -19,8 +19,8 @@ from chalicelib.core.errors import (
     NotFound,
     UnsupportedMediaType,
 )
-from chalicelib.core.links import ResponderPass, genuine, well_formed
-from chalicelib.core.response import Answer
+from chalicelib.core.messaging.passes import ResponderPass, genuine, well_formed
+from chalicelib.core.response.escalator import Answer
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 

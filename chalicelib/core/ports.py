@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from chalicelib.core.activation import History, Verdict
-from chalicelib.core.delivery import DeliveryReport
+from chalicelib.core.activation.decide import History, Verdict
 from chalicelib.core.errors import SendError
-from chalicelib.core.links import ResponderPass
+from chalicelib.core.messaging.passes import ResponderPass
+from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -25,8 +25,8 @@ from chalicelib.core.model import (
     SendReceipt,
     TimelineEntry,
 )
-from chalicelib.core.oncall import Override
-from chalicelib.core.policy import Playbook
+from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.playbook.rotations import Override
 
 
 class Clock(Protocol):

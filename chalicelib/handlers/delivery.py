@@ -11,8 +11,8 @@ import json
 
 from chalice.app import Blueprint, SNSEvent
 
-from chalicelib.core.delivery import parse_delivery
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.messaging.receipts import parse_delivery
 from chalicelib.observability import logger
 from chalicelib.settings import DELIVERY_TOPIC, bound_name
 from chalicelib.wiring import container

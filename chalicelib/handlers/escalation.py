@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
 
 from chalicelib.core.errors import InvalidEvent, TransientError
-from chalicelib.core.inbound import parse_inbound_sms
+from chalicelib.core.response.replies import parse_inbound_sms
 from chalicelib.observability import logger
 from chalicelib.settings import INBOUND_SMS_TOPIC, bound_name
 from chalicelib.wiring import container

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.activation import Activation, History, Verdict
+from chalicelib.core.activation.decide import Activation, History, Verdict
 from chalicelib.core.errors import TransientError
 from chalicelib.core.events import event_to_document
 from chalicelib.core.ids import new_ulid

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.delivery import DeliveryReport
+from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item

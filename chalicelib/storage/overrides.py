@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.core.duty import MAX_OVERRIDE
 from chalicelib.core.errors import NotFound
-from chalicelib.core.oncall import Override
+from chalicelib.core.oncall.coverage import MAX_OVERRIDE
+from chalicelib.core.playbook.rotations import Override
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
 

@@ -23,7 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core.errors import NotFound, TocsinError
-from chalicelib.core.policy import SECTIONS, Playbook, parse_playbook
+from chalicelib.core.playbook.document import SECTIONS, Playbook, parse_playbook
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.phrases import say
+from chalicelib.core.wording.phrases import say
 from local.stack import LOG_DIR, LocalStack, free_port
 from tests.conftest import LOCAL_KEY
 

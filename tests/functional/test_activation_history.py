@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 
 from chalicelib import wiring
-from chalicelib.core.evaluation import Decision
+from chalicelib.core.activation.evaluator import Decision
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
-from chalicelib.core.activation import Verdict
+from chalicelib.core.activation.decide import Verdict
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import (

@@ -19,10 +19,10 @@ from bench.dispatch import (
     people,
 )
 from chalicelib.channels.push import PinpointPushChannel
-from chalicelib.core.dispatch import Dispatcher
+from chalicelib.core.messaging.dispatch import Dispatcher
+from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
 from chalicelib.core.model import Channel, NotificationJob
-from chalicelib.core.quota import PacedSender, TokenBucket
-from chalicelib.core.response import AckLinks
+from chalicelib.core.response.escalator import AckLinks
 from local.messaging import MessagingStandIn, install_in_process
 from local.outbox import Outbox
 from tests.conftest import PROJECT

@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.activation import (
-    Activation,
-    History,
-    evaluate,
-    matches_type,
-)
+from chalicelib.core.activation.decide import Activation, History, evaluate, matches_type
 from chalicelib.core.events import parse_event
-from chalicelib.core.policy import Playbook, parse_playbook
+from chalicelib.core.playbook.document import Playbook, parse_playbook
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
 

@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.core.activation import Activation, History, evaluate
+from chalicelib.core.activation.decide import Activation, History, evaluate
 from chalicelib.core.events import parse_event
 from chalicelib.core.model import Severity
-from chalicelib.core.policy import Playbook
+from chalicelib.core.playbook.document import Playbook
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
 

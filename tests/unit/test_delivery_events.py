@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.delivery import DeliveryStatus, parse_delivery
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.messaging.receipts import DeliveryStatus, parse_delivery
 from tests.conftest import SHARED_SAMPLES
 
 

@@ -8,14 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.core.errors import InvalidEvent, InvalidPolicies, InvalidPolicy
-from chalicelib.core.escalation import (
-    parse_escalation,
-    quorum,
-    with_acknowledgement,
-    with_decline,
-)
-from chalicelib.core.inbound import parse_inbound_sms
-from chalicelib.core.links import (
+from chalicelib.core.messaging.passes import (
     genuine,
     issue_pass,
     link_token,
@@ -24,6 +17,13 @@ from chalicelib.core.links import (
     well_formed,
 )
 from chalicelib.core.model import ResponseState, Stop
+from chalicelib.core.playbook.escalations import (
+    parse_escalation,
+    quorum,
+    with_acknowledgement,
+    with_decline,
+)
+from chalicelib.core.response.replies import parse_inbound_sms
 from tests.conftest import SHARED_SAMPLES
 
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
-from chalicelib.core.oncall import (
+from chalicelib.core.playbook.rotations import (
     OnCallSchedule,
     Override,
     Rotation,
@@ -18,7 +18,7 @@ from chalicelib.core.oncall import (
     on_call,
     parse_oncall,
 )
-from chalicelib.core.windows import parse_active_hours
+from chalicelib.core.playbook.scopes import parse_active_hours
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chalicelib.core.messaging.planning import plan_notifications
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -12,9 +13,8 @@ from chalicelib.core.model import (
     IncidentStatus,
     Severity,
 )
-from chalicelib.core.planning import plan_notifications
-from chalicelib.core.policy import PlanTarget, ResponsePlan
-from chalicelib.core.templates import SMS_SEGMENT, render_message
+from chalicelib.core.playbook.document import PlanTarget, ResponsePlan
+from chalicelib.core.wording.templates import SMS_SEGMENT, render_message
 
 PLAN = ResponsePlan(
     "p",

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
-from chalicelib.core.policy import parse_playbook
+from chalicelib.core.playbook.document import parse_playbook
 from tests.conftest import PROJECT
 from tocsin_cli.policies import PolicyErrors, read_policy_dir
 

@@ -12,8 +12,14 @@ import pytest
 
 from bench.fanout import QuotaStandIn as BenchStandIn
 from chalicelib.core.errors import PermanentSendError, TransientSendError
+from chalicelib.core.messaging.pacing import (
+    PacedSender,
+    RetryBudget,
+    TokenBucket,
+    burst_for,
+    paced_rate,
+)
 from chalicelib.core.model import Channel, Message, SendReceipt
-from chalicelib.core.quota import PacedSender, RetryBudget, TokenBucket, burst_for, paced_rate
 
 
 class SimulatedTime:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.errors import InvalidPolicy
-from chalicelib.core.schedules import ScheduledTrigger, due_slots, parse_schedule
+from chalicelib.core.playbook.triggers import ScheduledTrigger, due_slots, parse_schedule
 
 EVENT = {
     "source": "tocsin.schedule",

@@ -9,8 +9,8 @@ import pytest
 
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.model import Channel, EventStatus, Incident, IncidentStatus, Severity
-from chalicelib.core.sms import count_segments, fits_first_segment
-from chalicelib.core.templates import (
+from chalicelib.core.wording.segments import count_segments, fits_first_segment
+from chalicelib.core.wording.templates import (
     BUILT_IN,
     language_candidates,
     parse_template_set,

@@ -31,7 +31,7 @@ from chalicelib.core.model import (
     Notice,
     Severity,
 )
-from chalicelib.core.sms import count_segments, fits_first_segment
+from chalicelib.core.wording.segments import count_segments, fits_first_segment
 
 EXERCISE_MARKER = "[EXERCISE] "
 SMS_SEGMENT = 160

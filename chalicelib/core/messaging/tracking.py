@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.core.delivery import DeliveryReport
+from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import TimelineEntry
 from chalicelib.core.ports import Clock, DeliveryLedger, UsableAddresses
 

@@ -33,7 +33,7 @@ from chalicelib.core.fields import (
     read_string,
     read_timezone,
 )
-from chalicelib.core.windows import ActiveHours, parse_active_hours
+from chalicelib.core.playbook.scopes import ActiveHours, parse_active_hours
 
 MAX_RANGE = timedelta(days=92)  # the longest span coverage is computed over
 _LENGTH = re.compile(r"(\d+)(d|h)")

@@ -14,9 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from chalicelib.core.conditions import Condition, parse_conditions
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
-from chalicelib.core.escalation import EscalationPolicy, parse_escalation
 from chalicelib.core.fields import (
     Collector,
     describe_duration,
@@ -29,10 +27,10 @@ from chalicelib.core.fields import (
     read_string,
 )
 from chalicelib.core.model import CanonicalEvent, Channel, EventStatus, Severity
-from chalicelib.core.oncall import OnCallSchedule, parse_oncall
-from chalicelib.core.schedules import ScheduledTrigger, parse_schedule
-from chalicelib.core.templates import BUILT_IN, TemplateSet, parse_template_set
-from chalicelib.core.windows import (
+from chalicelib.core.playbook.conditions import Condition, parse_conditions
+from chalicelib.core.playbook.escalations import EscalationPolicy, parse_escalation
+from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
+from chalicelib.core.playbook.scopes import (
     ActiveHours,
     EventScope,
     MaintenanceWindow,
@@ -40,6 +38,8 @@ from chalicelib.core.windows import (
     parse_maintenance,
     parse_scope,
 )
+from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
+from chalicelib.core.wording.templates import BUILT_IN, TemplateSet, parse_template_set
 
 SECTIONS = (
     "roles",

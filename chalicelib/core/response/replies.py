@@ -14,9 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
-from chalicelib.core.links import ResponderPass, parse_reply
+from chalicelib.core.messaging.passes import ResponderPass, parse_reply
 from chalicelib.core.model import Channel, IncidentStatus, Message
-from chalicelib.core.phrases import say
 from chalicelib.core.ports import (
     ChannelSender,
     Clock,
@@ -25,7 +24,8 @@ from chalicelib.core.ports import (
     PhoneOwners,
     ResponderRegistry,
 )
-from chalicelib.core.response import Responses
+from chalicelib.core.response.escalator import Responses
+from chalicelib.core.wording.phrases import say
 
 
 @dataclass(frozen=True)

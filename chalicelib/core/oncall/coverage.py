@@ -8,7 +8,7 @@ from typing import Protocol
 
 from chalicelib.core.errors import InvalidEvent, NotFound
 from chalicelib.core.ids import new_ulid
-from chalicelib.core.oncall import (
+from chalicelib.core.playbook.rotations import (
     MAX_RANGE,
     OnCallSchedule,
     Override,

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from chalicelib.core.activation.evaluator import Notifier
 from chalicelib.core.errors import Conflict, Forbidden, InvalidEvent, NotFound
-from chalicelib.core.evaluation import Notifier
 from chalicelib.core.events import is_event_type
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import (
@@ -29,7 +29,7 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
-from chalicelib.core.policy import ResponsePlan
+from chalicelib.core.playbook.document import ResponsePlan
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore, PlaybookSource
 
 MAX_SUMMARY = 1024

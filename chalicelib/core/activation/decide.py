@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 
 from chalicelib.core.fields import describe_duration
 from chalicelib.core.model import CanonicalEvent, Severity
-from chalicelib.core.policy import ActivationRule, Playbook
-from chalicelib.core.windows import matches_type
+from chalicelib.core.playbook.document import ActivationRule, Playbook
+from chalicelib.core.playbook.scopes import matches_type
 
 __all__ = ["NO_HISTORY", "History", "Verdict", "admit", "evaluate", "match", "matches_type"]
 

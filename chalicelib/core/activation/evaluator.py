@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.core.activation import Verdict, admit, match
+from chalicelib.core.activation.decide import Verdict, admit, match
 from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
+from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Action,
@@ -20,8 +21,7 @@ from chalicelib.core.model import (
     ResponseState,
     TimelineEntry,
 )
-from chalicelib.core.planning import NotificationPlan, gap_entries, plan_notifications
-from chalicelib.core.policy import Playbook
+from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.ports import (
     Clock,
     ContactDirectory,
@@ -33,7 +33,7 @@ from chalicelib.core.ports import (
 )
 
 if TYPE_CHECKING:
-    from chalicelib.core.response import Escalator, Responses
+    from chalicelib.core.response.escalator import Escalator, Responses
 
 _DECIDE_ATTEMPTS = 5
 

@@ -30,8 +30,8 @@ from chalicelib.core.ports import (
     PlaybookSource,
     SendLedger,
 )
-from chalicelib.core.response import AckLinks
-from chalicelib.core.templates import AckInfo, render_message
+from chalicelib.core.response.escalator import AckLinks
+from chalicelib.core.wording.templates import AckInfo, render_message
 
 
 @dataclass

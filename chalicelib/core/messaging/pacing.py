@@ -27,7 +27,7 @@ from typing import TypeVar
 from chalicelib.core.errors import SendError, TransientSendError
 from chalicelib.core.model import Channel, Message, SendReceipt
 from chalicelib.core.ports import BatchSender, ChannelSender
-from chalicelib.core.sms import count_segments
+from chalicelib.core.wording.segments import count_segments
 
 _R = TypeVar("_R")
 

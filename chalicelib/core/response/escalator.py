@@ -14,14 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, TransientError
-from chalicelib.core.escalation import (
-    EscalationPolicy,
-    quorum,
-    with_acknowledgement,
-    with_decline,
-)
 from chalicelib.core.fields import describe_duration
-from chalicelib.core.links import ack_url, issue_pass
+from chalicelib.core.messaging.passes import ack_url, issue_pass
+from chalicelib.core.messaging.planning import Gap, gap_entries, plan_person
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
@@ -34,10 +29,14 @@ from chalicelib.core.model import (
     Stop,
     TimelineEntry,
 )
-from chalicelib.core.oncall import on_call
-from chalicelib.core.phrases import say
-from chalicelib.core.planning import Gap, gap_entries, plan_person
-from chalicelib.core.policy import Playbook
+from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.playbook.escalations import (
+    EscalationPolicy,
+    quorum,
+    with_acknowledgement,
+    with_decline,
+)
+from chalicelib.core.playbook.rotations import on_call
 from chalicelib.core.ports import (
     Clock,
     ContactDirectory,
@@ -48,7 +47,8 @@ from chalicelib.core.ports import (
     ReachedLedger,
     ResponderRegistry,
 )
-from chalicelib.core.templates import AckInfo
+from chalicelib.core.wording.phrases import say
+from chalicelib.core.wording.templates import AckInfo
 
 _ATTEMPTS = 5
 TICK_BATCH = 100

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.errors import TransientError
-from chalicelib.core.ingest import IngestService
+from chalicelib.core.playbook.triggers import due_slots
 from chalicelib.core.ports import Clock, PlaybookSource, ScheduleSlots
-from chalicelib.core.schedules import due_slots
 
 # The tick runs every minute; looking further back lets a missed tick still fire.
 LOOKBACK = timedelta(minutes=15)

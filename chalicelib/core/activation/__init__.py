@@ -1,0 +1,2 @@
+"""Deciding on events: intake, activation criteria, the evaluator, manual and scheduled
+activation."""

@@ -1,0 +1,1 @@
+"""Who holds the pager: shifts from rotations and overrides, coverage and its gaps."""

@@ -1,0 +1,1 @@
+"""The response to an open incident: escalation level by level, answers, and SMS replies."""
