@@ -24,7 +24,7 @@ from typing import Any
 
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
-from chalicelib.core.messaging.passes import ResponderPass
+from chalicelib.core.messaging.passes import AckLinks, ResponderPass
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -38,7 +38,6 @@ from chalicelib.core.model import (
     TimelineEntry,
 )
 from chalicelib.core.playbook.document import Playbook
-from chalicelib.core.response.escalator import AckLinks
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

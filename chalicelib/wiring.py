@@ -17,17 +17,20 @@ from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
-from chalicelib.core.activation.evaluator import Evaluator, Notifier
+from chalicelib.core.activation.evaluator import Evaluator
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
+from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
-from chalicelib.core.messaging.tracking import DeliveryTracker
+from chalicelib.core.messaging.passes import AckLinks
+from chalicelib.core.messaging.ports import ChannelSender
+from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
 from chalicelib.core.oncall.coverage import OnCall
-from chalicelib.core.ports import ChannelSender
-from chalicelib.core.response.escalator import AckLinks, Escalator, Responses
+from chalicelib.core.response.answers import Responses
+from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.settings import (
     LINK_SECRET_ARN,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.core.errors import SendError
+from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Channel, Message, SendReceipt
-from chalicelib.core.ports import ChannelSender
 
 
 class ScriptedChannel:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from chalicelib.core.events import read_timestamp
-from chalicelib.core.playbook.rotations import describe_shift
+from chalicelib.core.oncall.shifts import describe_shift
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
 from tocsin_cli.stage import LOCAL_ENDPOINT, session_for, table

@@ -20,7 +20,7 @@ from chalicelib.core.access import Scope
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.core.events import read_timestamp
 from chalicelib.core.oncall.coverage import Coverage
-from chalicelib.core.playbook.rotations import Override
+from chalicelib.core.oncall.shifts import Override
 from chalicelib.wiring import Container, container
 
 oncall = Blueprint(__name__)

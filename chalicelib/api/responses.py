@@ -20,7 +20,7 @@ from chalicelib.core.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.core.messaging.passes import ResponderPass, genuine, well_formed
-from chalicelib.core.response.escalator import Answer
+from chalicelib.core.response.answers import Answer
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 

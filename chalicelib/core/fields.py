@@ -147,3 +147,18 @@ def read_instant(value: Any, path: str, zone: str | None) -> datetime:
             raise InvalidPolicy(path, "needs an offset such as '+01:00', or set 'timezone'")
         parsed = parsed.replace(tzinfo=ZoneInfo(zone))
     return parsed
+
+
+def read_optional(
+    fields: Mapping[str, Any], name: str, path: str, parse: Callable[[Any, str], _T]
+) -> _T | None:
+    """``parse`` the field ``name`` when it is present and not null."""
+    return parse(fields[name], f"{path}.{name}") if fields.get(name) is not None else None
+
+
+def read_known(value: Any, path: str, known: Mapping[str, str] | set[str], kind: str) -> str:
+    """An identifier that must be one of ``known`` (declared elsewhere in the playbook)."""
+    identifier = read_identifier(value, path)
+    if identifier not in known:
+        raise InvalidPolicy(path, f"unknown {kind} {identifier!r}")
+    return identifier

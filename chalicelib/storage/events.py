@@ -8,9 +8,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.events import event_to_document
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
-from chalicelib.core.ports import EventRecord
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.activation.decide import Activation, History, Verdict
 from chalicelib.core.errors import TransientError
 from chalicelib.core.events import event_to_document
 from chalicelib.core.ids import new_ulid
@@ -33,6 +32,7 @@ from chalicelib.core.model import (
     TimelineEntry,
 )
 from chalicelib.core.ports import HistorySnapshot, OpenOutcome, OpenResult
+from chalicelib.core.verdicts import Activation, History, Verdict
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.events import decision_update

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.core.errors import NotFound
 from chalicelib.core.oncall.coverage import MAX_OVERRIDE
-from chalicelib.core.playbook.rotations import Override
+from chalicelib.core.oncall.shifts import Override
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
 

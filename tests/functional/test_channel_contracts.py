@@ -20,8 +20,8 @@ import pytest
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.core.errors import PermanentSendError
+from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Message
-from chalicelib.core.ports import ChannelSender
 from local.messaging import MessagingStandIn, install_in_process
 from local.outbox import Outbox
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
-from chalicelib.core.activation.decide import Verdict
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import (
@@ -18,6 +17,7 @@ from chalicelib.core.model import (
     TimelineEntry,
 )
 from chalicelib.core.ports import OpenOutcome
+from chalicelib.core.verdicts import Verdict
 from chalicelib.settings import Settings
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.incidents import DynamoIncidentStore

@@ -21,8 +21,8 @@ from bench.dispatch import (
 from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
+from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.model import Channel, NotificationJob
-from chalicelib.core.response.escalator import AckLinks
 from local.messaging import MessagingStandIn, install_in_process
 from local.outbox import Outbox
 from tests.conftest import PROJECT

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.activation.decide import Activation, History, evaluate, matches_type
+from chalicelib.core.activation.decide import evaluate
 from chalicelib.core.events import parse_event
 from chalicelib.core.playbook.document import Playbook, parse_playbook
+from chalicelib.core.playbook.scopes import matches_type
+from chalicelib.core.verdicts import Activation, History
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
 

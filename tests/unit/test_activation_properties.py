@@ -8,10 +8,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.core.activation.decide import Activation, History, evaluate
+from chalicelib.core.activation.decide import evaluate
 from chalicelib.core.events import parse_event
 from chalicelib.core.model import Severity
 from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.verdicts import Activation, History
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
 

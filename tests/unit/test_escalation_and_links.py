@@ -12,18 +12,13 @@ from chalicelib.core.messaging.passes import (
     genuine,
     issue_pass,
     link_token,
-    parse_reply,
     reply_code,
     well_formed,
 )
 from chalicelib.core.model import ResponseState, Stop
-from chalicelib.core.playbook.escalations import (
-    parse_escalation,
-    quorum,
-    with_acknowledgement,
-    with_decline,
-)
-from chalicelib.core.response.replies import parse_inbound_sms
+from chalicelib.core.playbook.escalations import parse_escalation
+from chalicelib.core.response.replies import parse_inbound_sms, parse_reply
+from chalicelib.core.response.state import quorum, with_acknowledgement, with_decline
 from tests.conftest import SHARED_SAMPLES
 
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)

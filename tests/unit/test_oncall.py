@@ -9,16 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
-from chalicelib.core.playbook.rotations import (
-    OnCallSchedule,
-    Override,
-    Rotation,
-    coverage,
-    gaps,
-    on_call,
-    parse_oncall,
-)
-from chalicelib.core.playbook.scopes import parse_active_hours
+from chalicelib.core.oncall.shifts import Override, coverage, gaps, on_call
+from chalicelib.core.playbook.hours import parse_active_hours
+from chalicelib.core.playbook.rotations import OnCallSchedule, Rotation, parse_oncall
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

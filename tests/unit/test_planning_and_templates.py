@@ -13,7 +13,7 @@ from chalicelib.core.model import (
     IncidentStatus,
     Severity,
 )
-from chalicelib.core.playbook.document import PlanTarget, ResponsePlan
+from chalicelib.core.playbook.plans import PlanTarget, ResponsePlan
 from chalicelib.core.wording.templates import SMS_SEGMENT, render_message
 
 PLAN = ResponsePlan(

@@ -10,12 +10,8 @@ import pytest
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.model import Channel, EventStatus, Incident, IncidentStatus, Severity
 from chalicelib.core.wording.segments import count_segments, fits_first_segment
-from chalicelib.core.wording.templates import (
-    BUILT_IN,
-    language_candidates,
-    parse_template_set,
-    render_message,
-)
+from chalicelib.core.wording.templates import BUILT_IN, language_candidates, render_message
+from chalicelib.core.wording.validation import parse_template_set
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
 

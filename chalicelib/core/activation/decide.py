@@ -18,51 +18,15 @@ Verdict codes: ``matched``; ``no_rule_for_type``, ``source_not_covered``, ``labe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.fields import describe_duration
-from chalicelib.core.model import CanonicalEvent, Severity
-from chalicelib.core.playbook.document import ActivationRule, Playbook
-from chalicelib.core.playbook.scopes import matches_type
+from chalicelib.core.model import CanonicalEvent
+from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.playbook.rules import ActivationRule
+from chalicelib.core.verdicts import NO_HISTORY, History, Verdict
 
-__all__ = ["NO_HISTORY", "History", "Verdict", "admit", "evaluate", "match", "matches_type"]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of evaluating one event; ``code`` is for machines, ``reason`` for people."""
-
-    activate: bool
-    code: str
-    reason: str
-    rule_id: str | None = None
-    plan_id: str | None = None
-    severity: Severity | None = None  # the incident's severity when it activates
-    incident_id: str | None = None  # the earlier incident a held-back event belongs with
-
-
-@dataclass(frozen=True)
-class Activation:
-    at: datetime
-    incident_id: str
-
-
-@dataclass(frozen=True)
-class History:
-    """Earlier activations: of the matched rule, and of the event's dedup key (any rule)."""
-
-    rule: tuple[Activation, ...] = ()
-    key: tuple[Activation, ...] = ()
-
-    def rule_since(self, since: datetime) -> list[Activation]:
-        return [activation for activation in self.rule if activation.at > since]
-
-    def key_since(self, since: datetime) -> list[Activation]:
-        return [activation for activation in self.key if activation.at > since]
-
-
-NO_HISTORY = History()
+__all__ = ["admit", "evaluate", "match"]
 
 
 def evaluate(

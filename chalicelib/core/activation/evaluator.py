@@ -5,35 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.core.activation.decide import Verdict, admit, match
+from chalicelib.core.activation.decide import admit, match
+from chalicelib.core.activation.notifier import Notifier
+from chalicelib.core.activation.ports import EventStore
 from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
-from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.model import (
-    STAKEHOLDERS,
     Action,
-    Channel,
     DecisionOutcome,
     Incident,
     IncidentStatus,
-    NotificationJob,
     ReceivedEvent,
     ResponseState,
     TimelineEntry,
 )
 from chalicelib.core.playbook.document import Playbook
-from chalicelib.core.ports import (
-    Clock,
-    ContactDirectory,
-    DispatchQueue,
-    EventStore,
-    IncidentStore,
-    OpenOutcome,
-    PlaybookSource,
-)
+from chalicelib.core.playbook.source import PlaybookSource
+from chalicelib.core.ports import Clock, IncidentStore, OpenOutcome
+from chalicelib.core.verdicts import Verdict
 
 if TYPE_CHECKING:
-    from chalicelib.core.response.escalator import Escalator, Responses
+    from chalicelib.core.response.answers import Responses
 
 _DECIDE_ATTEMPTS = 5
 
@@ -224,61 +216,3 @@ class Evaluator:
             playbook_version=playbook.version,
             response=ResponseState.starting(plan.escalation if plan else None, now),
         )
-
-
-class Notifier:
-    """Plans who an open incident's response plan reaches, records it, and queues the jobs.
-
-    Uses the playbook version the incident started with. Safe to repeat: timeline entries are
-    keyed and the send ledger drops jobs already sent.
-    """
-
-    def __init__(
-        self,
-        incidents: IncidentStore,
-        playbooks: PlaybookSource,
-        directory: ContactDirectory,
-        dispatch: DispatchQueue,
-        clock: Clock,
-        escalator: Escalator | None = None,
-    ) -> None:
-        self._incidents = incidents
-        self._playbooks = playbooks
-        self._directory = directory
-        self._dispatch = dispatch
-        self._clock = clock
-        self._escalator = escalator
-
-    def notify(self, incident_id: str, known: Incident | None = None) -> int:
-        """``known``: the incident as the caller just stored it, which saves reading it back."""
-        incident = known or self._incidents.get(incident_id)
-        if incident is None:
-            raise TransientError(f"incident {incident_id} not readable yet")
-        plan = self._playbooks.load_version(incident.playbook_version).plan(incident.plan_id)
-        contacts = self._directory.members(plan.roles, plan.teams)
-        notifications = plan_notifications(incident_id, plan, contacts)
-        self._record_plan(incident_id, notifications)
-        jobs = list(notifications.jobs)
-        if plan.inform_stakeholders:
-            jobs.append(NotificationJob(incident_id, STAKEHOLDERS, Channel.BROADCAST))
-        self._dispatch.put_jobs(jobs)
-        paged = 0
-        if plan.escalation and self._escalator is not None:
-            notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}
-            paged = max(self._escalator.advance(incident, notified), 0)
-        return len(jobs) + paged
-
-    def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:
-        at = self._clock.now()
-        entries = [
-            TimelineEntry(
-                at=at,
-                kind="planned",
-                summary=f"{len(notifications.jobs)} notifications planned for "
-                f"{notifications.recipients} people",
-                data={"jobs": len(notifications.jobs), "recipients": notifications.recipients},
-                key="planned",
-            )
-        ]
-        entries += gap_entries(at, notifications.gaps)
-        self._incidents.append(incident_id, entries)

@@ -6,11 +6,12 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from chalicelib.core.activation.ports import EventQueue, EventStore
 from chalicelib.core.errors import TransientError
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import new_event_id
 from chalicelib.core.model import CanonicalEvent, ReceivedEvent
-from chalicelib.core.ports import Clock, EventQueue, EventStore
+from chalicelib.core.ports import Clock
 
 # An original payload larger than this is not carried along (the canonical event still is):
 # it must fit beside the event in one SQS message (256 KiB) and one DynamoDB item (400 KB).

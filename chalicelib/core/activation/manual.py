@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from chalicelib.core.activation.evaluator import Notifier
+from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.errors import Conflict, Forbidden, InvalidEvent, NotFound
 from chalicelib.core.events import is_event_type
 from chalicelib.core.ids import incident_id_for_event, new_event_id
@@ -29,8 +29,9 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
-from chalicelib.core.playbook.document import ResponsePlan
-from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore, PlaybookSource
+from chalicelib.core.playbook.plans import ResponsePlan
+from chalicelib.core.playbook.source import PlaybookSource
+from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 
 MAX_SUMMARY = 1024
 _E = TypeVar("_E", Severity, EventStatus)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.core.activation.intake import IngestService
+from chalicelib.core.activation.ports import ScheduleSlots
 from chalicelib.core.errors import TransientError
+from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.playbook.triggers import due_slots
-from chalicelib.core.ports import Clock, PlaybookSource, ScheduleSlots
+from chalicelib.core.ports import Clock
 
 # The tick runs every minute; looking further back lets a missed tick still fire.
 LOOKBACK = timedelta(minutes=15)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
+from chalicelib.core.messaging.passes import AckLinks
+from chalicelib.core.messaging.ports import BatchSender, ChannelSender, SendLedger
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
@@ -21,16 +23,8 @@ from chalicelib.core.model import (
     TimelineEntry,
 )
 from chalicelib.core.people import MAX_DEVICES
-from chalicelib.core.ports import (
-    BatchSender,
-    ChannelSender,
-    Clock,
-    ContactDirectory,
-    IncidentStore,
-    PlaybookSource,
-    SendLedger,
-)
-from chalicelib.core.response.escalator import AckLinks
+from chalicelib.core.playbook.source import PlaybookSource
+from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.wording.templates import AckInfo, render_message
 
 

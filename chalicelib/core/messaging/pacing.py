@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from chalicelib.core.errors import SendError, TransientSendError
+from chalicelib.core.messaging.ports import BatchSender, ChannelSender
 from chalicelib.core.model import Channel, Message, SendReceipt
-from chalicelib.core.ports import BatchSender, ChannelSender
 from chalicelib.core.wording.segments import count_segments
 
 _R = TypeVar("_R")

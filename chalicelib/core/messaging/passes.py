@@ -4,7 +4,8 @@ A link is ``{public_url}/a/{token}``: 16 characters of base32 from an HMAC-SHA25
 and the person under a secret only Tocsin holds (80 bits: not guessable, and not forgeable
 without the secret). It is short enough for an SMS. The reply code is 4 digits from the same
 HMAC, for "1234 ACK" replies; it only has to tell apart the incidents a person was paged for,
-since the sender's number must also be a person paged for the incident. Pure.
+since the sender's number must also be a person paged for the incident. :class:`AckLinks`
+issues them and keeps them in the registry that answers check.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+
+from chalicelib.core.wording.templates import AckInfo
 
 LINK_LIFETIME = timedelta(days=3)
 TOKEN_LENGTH = 16
@@ -33,6 +38,18 @@ class ResponderPass:
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+
+class ResponderRegistry(Protocol):
+    """The passes (link token, reply code) of the people paged for each incident."""
+
+    def register(self, passes: Sequence[ResponderPass]) -> None: ...
+
+    def find(self, incident_id: str, contact_id: str) -> ResponderPass | None: ...
+
+    def by_token(self, token: str) -> ResponderPass | None: ...
+
+    def for_contact(self, contact_id: str) -> list[ResponderPass]: ...
 
 
 def _mac(secret: bytes, purpose: str, incident_id: str, contact_id: str) -> bytes:
@@ -74,37 +91,21 @@ def ack_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/a/{token}"
 
 
-_REPLY = re.compile(
-    r"^\s*(?:(?P<code1>\d{4})\s+(?P<word1>[^\W\d_]+)|(?P<word2>[^\W\d_]+)(?:\s+(?P<code2>\d{4}))?)"
-    r"\s*[.!]?\s*$"
-)
-ACK_WORDS = frozenset({"ack", "ok", "yes", "acknowledge", "acknowledged", "ja", "kvitter"})
-DECLINE_WORDS = frozenset({"no", "nej", "nei", "decline", "cant", "unable"})
-STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"})
-HELP_WORDS = frozenset({"help", "info", "hjælp", "hjelp"})
+class AckLinks:
+    """Issues each paged person their link and reply code, and remembers them."""
 
+    def __init__(self, secret: bytes, public_url: str, registry: ResponderRegistry) -> None:
+        self._secret = secret
+        self._public_url = public_url
+        self._registry = registry
 
-@dataclass(frozen=True)
-class Reply:
-    """What an inbound SMS asks: ``intent`` is ack, decline, stop, help or unknown."""
-
-    intent: str
-    code: str | None = None
-
-
-def parse_reply(body: str) -> Reply:
-    """ "1234 ACK", "ack 1234", "ACK", "1234 NO", "STOP", "HELP"; anything else is unknown."""
-    match = _REPLY.match(body.strip())
-    if match is None:
-        return Reply("unknown")
-    word = (match.group("word1") or match.group("word2") or "").lower()
-    code = match.group("code1") or match.group("code2")
-    for intent, words in (
-        ("stop", STOP_WORDS),
-        ("help", HELP_WORDS),
-        ("ack", ACK_WORDS),
-        ("decline", DECLINE_WORDS),
-    ):
-        if word in words:
-            return Reply(intent, code)
-    return Reply("unknown", code)
+    def issue(
+        self, incident_id: str, contact_ids: Sequence[str], now: datetime
+    ) -> dict[str, AckInfo]:
+        passes = [issue_pass(self._secret, incident_id, c, now) for c in contact_ids]
+        if passes:
+            self._registry.register(passes)
+        return {
+            found.contact_id: AckInfo(ack_url(self._public_url, found.token), found.code)
+            for found in passes
+        }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.core.model import Channel, Contact, NotificationJob, TimelineEntry
-from chalicelib.core.playbook.document import ResponsePlan
+from chalicelib.core.playbook.plans import ResponsePlan
 
 
 @dataclass(frozen=True)

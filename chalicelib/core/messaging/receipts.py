@@ -1,4 +1,5 @@
-"""What happened to a message after AWS accepted it: delivery events, in one shape.
+"""What happened to a message after AWS accepted it: delivery receipts, read into one shape and
+recorded on the send ledger and the timeline; a dead address is not used again.
 
 Three feeds arrive through the delivery-events SNS topic:
 
@@ -8,7 +9,8 @@ Three feeds arrive through the delivery-events SNS topic:
 - End User Messaging SMS and voice events (``eventType`` TEXT_DELIVERED, TEXT_BLOCKED,
   VOICE_COMPLETED, ...), keyed by ``messageId``.
 
-Pure. A report never carries the address or number it was about (the ledger knows who it was);
+Parsing is pure. A report never carries the address or number it was about (the ledger knows
+who it was);
 ``unusable`` says the person's address for that channel should not be used again (a permanent
 bounce, a complaint, a number that cannot receive).
 """
@@ -18,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.model import Channel, NotificationJob, TimelineEntry
+from chalicelib.core.ports import Clock
 
 
 class DeliveryStatus(StrEnum):
@@ -143,3 +147,60 @@ def _text(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidEvent(field, "is required")
     return value
+
+
+class DeliveryLedger(Protocol):
+    def find_sent(self, message_id: str) -> NotificationJob | None: ...
+
+    def record_delivery(
+        self, job: NotificationJob, report: DeliveryReport, entry: TimelineEntry
+    ) -> None: ...
+
+
+class UsableAddresses(Protocol):
+    def mark_unusable(self, contact_id: str, channel: Channel) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Tracked:
+    known: bool  # False: a message Tocsin did not send (or whose pointer expired)
+    marked_unusable: bool = False
+
+
+class DeliveryTracker:
+    def __init__(self, ledger: DeliveryLedger, contacts: UsableAddresses, clock: Clock) -> None:
+        self._ledger = ledger
+        self._contacts = contacts
+        self._clock = clock
+
+    def record(self, report: DeliveryReport) -> Tracked:
+        job = self._ledger.find_sent(report.message_id)
+        if job is None:
+            return Tracked(known=False)
+        summary = f"{job.channel.value} to {job.contact_id} {report.status.value}: {report.detail}"
+        marked = False
+        if report.unusable:
+            # The same words on every redelivery of the event: its timeline entry is keyed.
+            marked = self._contacts.mark_unusable(job.contact_id, job.channel)
+            summary += f"; this {job.channel.value} address will not be used again"
+        self._ledger.record_delivery(
+            job,
+            report,
+            TimelineEntry(
+                at=self._clock.now(),
+                kind=f"delivery_{report.status.value}",
+                summary=summary,
+                data={
+                    "contact_id": job.contact_id,
+                    "channel": job.channel.value,
+                    "step": job.step,
+                    "status": report.status.value,
+                    "detail": report.detail,
+                    "source": report.source,
+                    "unusable": report.unusable,
+                },
+                # Once per message and status, however often SNS delivers the event.
+                key=f"delivery-{report.message_id}-{report.status.value}",
+            ),
+        )
+        return Tracked(known=True, marked_unusable=marked)

@@ -8,16 +8,18 @@ from typing import Protocol
 
 from chalicelib.core.errors import InvalidEvent, NotFound
 from chalicelib.core.ids import new_ulid
-from chalicelib.core.playbook.rotations import (
+from chalicelib.core.oncall.shifts import (
     MAX_RANGE,
-    OnCallSchedule,
     Override,
+    OverrideSource,
     Shift,
     coverage,
     gaps,
     on_call,
 )
-from chalicelib.core.ports import Clock, ContactDirectory, OverrideSource, PlaybookSource
+from chalicelib.core.playbook.rotations import OnCallSchedule
+from chalicelib.core.playbook.source import PlaybookSource
+from chalicelib.core.ports import Clock, ContactDirectory
 
 MAX_OVERRIDE = timedelta(days=31)
 

@@ -13,8 +13,8 @@ acknowledgement, never escalate twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -28,7 +28,7 @@ from chalicelib.core.fields import (
     read_object,
     read_string,
 )
-from chalicelib.core.model import Channel, ResponseState, Stop
+from chalicelib.core.model import Channel
 
 TARGET_KINDS = ("role", "team", "schedule", "contact")
 MAX_TIMEOUT = timedelta(hours=24)
@@ -74,36 +74,6 @@ class EscalationPolicy:
         cycle = step // len(self.levels)
         text = f"level {number} of {len(self.levels)} ({self.policy_id})"
         return text + (f", repeat {cycle}" if cycle else "")
-
-
-def quorum(policy: EscalationPolicy | None, state: ResponseState) -> int:
-    """Acknowledgements needed now: the current level's quorum (1 without a policy)."""
-    if policy is None or state.step < 0:
-        return 1
-    return policy.level(min(state.step, policy.steps - 1)).quorum
-
-
-def with_acknowledgement(
-    state: ResponseState, contact_id: str, policy: EscalationPolicy | None
-) -> ResponseState:
-    acknowledged = (*state.acknowledged_by, contact_id)
-    reached = len(acknowledged) >= quorum(policy, state)
-    return replace(
-        state,
-        acknowledged_by=acknowledged,
-        declined_by=tuple(c for c in state.declined_by if c != contact_id),
-        stopped=Stop.ACKNOWLEDGED if reached and state.stopped is None else state.stopped,
-        due_at=None if reached else state.due_at,
-        version=state.version + 1,
-    )
-
-
-def with_decline(state: ResponseState, contact_id: str, now: datetime) -> ResponseState:
-    """Someone can't respond; when everyone paged at this step has said so, escalate now."""
-    declined = (*state.declined_by, contact_id)
-    everyone = bool(state.paged) and set(state.paged) <= set(declined)
-    due = now if everyone and state.stopped is None and state.due_at is not None else state.due_at
-    return replace(state, declined_by=declined, due_at=due, version=state.version + 1)
 
 
 def parse_escalation(document: Any, path: str, known: Mapping[str, set[str]]) -> EscalationPolicy:

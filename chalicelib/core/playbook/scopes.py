@@ -1,23 +1,17 @@
-"""Which events a rule or a maintenance window covers, and when: scopes and time windows.
-
-Pure. Wall-clock windows are read in an IANA time zone, so "weekdays 08:00-18:00
-Europe/Copenhagen" means the same office hours in winter (UTC+1) and summer (UTC+2). A window whose
-end is earlier than its start runs past midnight ("22:00-06:00") and belongs to the day it starts.
-"""
+"""Which events a rule or a maintenance window covers: types, sources and labels, and the
+maintenance windows during which matching events activate nothing. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.events import is_event_type
 from chalicelib.core.fields import (
-    read_clock_time,
     read_identifier,
     read_identifiers,
     read_instant,
@@ -28,9 +22,6 @@ from chalicelib.core.fields import (
 )
 from chalicelib.core.model import CanonicalEvent
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_GROUPS = {"weekdays": DAYS[:5], "weekend": DAYS[5:], "all": DAYS}
 MAX_MAINTENANCE = timedelta(days=31)
 
 
@@ -80,41 +71,6 @@ class EventScope:
             and self.covers_source(event.source)
             and self.labels.first_mismatch(event.labels) is None
         )
-
-
-@dataclass(frozen=True)
-class DailyWindow:
-    days: frozenset[int]  # 0 = Monday
-    start: time
-    end: time
-
-    def contains(self, local: datetime) -> bool:
-        wall = local.time().replace(tzinfo=None)
-        if self.start < self.end:
-            return local.weekday() in self.days and self.start <= wall < self.end
-        # Past midnight: the early hours belong to the window that began the day before.
-        if wall >= self.start:
-            return local.weekday() in self.days
-        return wall < self.end and (local.weekday() - 1) % 7 in self.days
-
-    def describe(self) -> str:
-        days = ",".join(DAYS[day] for day in sorted(self.days))
-        return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
-
-
-@dataclass(frozen=True)
-class ActiveHours:
-    """When a rule may activate: any of ``windows``, in ``timezone``."""
-
-    timezone: str
-    windows: tuple[DailyWindow, ...]
-
-    def contains(self, instant: datetime) -> bool:
-        local = instant.astimezone(ZoneInfo(self.timezone))
-        return any(window.contains(local) for window in self.windows)
-
-    def describe(self) -> str:
-        return "; ".join(window.describe() for window in self.windows) + f" {self.timezone}"
 
 
 @dataclass(frozen=True)
@@ -178,44 +134,6 @@ def _non_empty(value: Any, path: str) -> str:
     if not text:
         raise InvalidPolicy(path, "must not be empty")
     return text
-
-
-def parse_active_hours(document: Any, path: str) -> ActiveHours:
-    """``{timezone: Europe/Oslo, windows: [{days: [weekdays], from: '08:00', to: '18:00'}]}``"""
-    fields = read_object(document, path, required={"timezone", "windows"}, optional=set())
-    timezone = read_timezone(fields["timezone"], f"{path}.timezone")
-    windows = []
-    for index, window in enumerate(read_list(fields["windows"], f"{path}.windows")):
-        where = f"{path}.windows[{index}]"
-        spec = read_object(window, where, required={"from", "to"}, optional={"days"})
-        start = read_clock_time(spec["from"], f"{where}.from")
-        end = read_clock_time(spec["to"], f"{where}.to")
-        if start == end:
-            raise InvalidPolicy(f"{where}.to", "must differ from 'from'")
-        windows.append(
-            DailyWindow(_parse_days(spec.get("days", ["all"]), f"{where}.days"), start, end)
-        )
-    if not windows:
-        raise InvalidPolicy(f"{path}.windows", "must list at least one window")
-    return ActiveHours(timezone=timezone, windows=tuple(windows))
-
-
-def _parse_days(value: Any, path: str) -> frozenset[int]:
-    days: set[int] = set()
-    for index, item in enumerate(read_list(value, path)):
-        text = read_string(item, f"{path}[{index}]").lower()
-        if text in _DAY_GROUPS:
-            days.update(DAYS.index(day) for day in _DAY_GROUPS[text])
-        elif text[:3] in DAYS and _FULL_DAYS[DAYS.index(text[:3])].startswith(text):
-            days.add(DAYS.index(text[:3]))
-        else:
-            raise InvalidPolicy(
-                f"{path}[{index}]",
-                f"must be a day (mon..sun), weekdays, weekend or all; got {text!r}",
-            )
-    if not days:
-        raise InvalidPolicy(path, "must name at least one day")
-    return frozenset(days)
 
 
 def parse_maintenance(document: Any, path: str) -> MaintenanceWindow:

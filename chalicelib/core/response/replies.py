@@ -9,23 +9,55 @@ their only open incident) finds the incident. Unknown numbers get no answer at a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
-from chalicelib.core.messaging.passes import ResponderPass, parse_reply
+from chalicelib.core.messaging.passes import ResponderPass, ResponderRegistry
+from chalicelib.core.messaging.ports import ChannelSender
+from chalicelib.core.messaging.receipts import DeliveryLedger
 from chalicelib.core.model import Channel, IncidentStatus, Message
-from chalicelib.core.ports import (
-    ChannelSender,
-    Clock,
-    DeliveryLedger,
-    IncidentStore,
-    PhoneOwners,
-    ResponderRegistry,
-)
-from chalicelib.core.response.escalator import Responses
+from chalicelib.core.ports import Clock, IncidentStore
+from chalicelib.core.response.answers import Responses
+from chalicelib.core.response.ports import PhoneOwners
 from chalicelib.core.wording.phrases import say
+
+_REPLY = re.compile(
+    r"^\s*(?:(?P<code1>\d{4})\s+(?P<word1>[^\W\d_]+)|(?P<word2>[^\W\d_]+)(?:\s+(?P<code2>\d{4}))?)"
+    r"\s*[.!]?\s*$"
+)
+ACK_WORDS = frozenset({"ack", "ok", "yes", "acknowledge", "acknowledged", "ja", "kvitter"})
+DECLINE_WORDS = frozenset({"no", "nej", "nei", "decline", "cant", "unable"})
+STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"})
+HELP_WORDS = frozenset({"help", "info", "hjælp", "hjelp"})
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What an inbound SMS asks: ``intent`` is ack, decline, stop, help or unknown."""
+
+    intent: str
+    code: str | None = None
+
+
+def parse_reply(body: str) -> Reply:
+    """ "1234 ACK", "ack 1234", "ACK", "1234 NO", "STOP", "HELP"; anything else is unknown."""
+    match = _REPLY.match(body.strip())
+    if match is None:
+        return Reply("unknown")
+    word = (match.group("word1") or match.group("word2") or "").lower()
+    code = match.group("code1") or match.group("code2")
+    for intent, words in (
+        ("stop", STOP_WORDS),
+        ("help", HELP_WORDS),
+        ("ack", ACK_WORDS),
+        ("decline", DECLINE_WORDS),
+    ):
+        if word in words:
+            return Reply(intent, code)
+    return Reply("unknown", code)
 
 
 @dataclass(frozen=True)

@@ -17,28 +17,22 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.core.errors import InvalidPolicy
-from chalicelib.core.fields import read_identifier, read_object, read_string
 from chalicelib.core.model import (
     Channel,
-    EventStatus,
     Incident,
-    IncidentStatus,
     Message,
     Notice,
-    Severity,
 )
-from chalicelib.core.wording.segments import count_segments, fits_first_segment
+from chalicelib.core.wording.segments import fits_first_segment
 
 EXERCISE_MARKER = "[EXERCISE] "
 SMS_SEGMENT = 160
 PARTS = ("sms", "email_subject", "email_text", "voice")
 OPTIONAL_PARTS = ("email_html", "resolved_sms", "resolved_subject", "resolved_text")
-_MARKUP_PARTS = frozenset({"voice", "email_html"})  # variables are escaped in these
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+MARKUP_PARTS = frozenset({"voice", "email_html"})  # variables are escaped in these
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _ALIASES = {"no": "nb"}  # Norwegian without a written standard: bokmål
 
 
@@ -124,7 +118,7 @@ def render_message(
     ack: AckInfo | None = None,
     notice: Notice = Notice.ALERT,
 ) -> Message:
-    variables = _variables(incident, ack)
+    variables = template_variables(incident, ack)
     if notice is Notice.RESOLVED:
         return _render_resolved(channel, language, templates, variables)
     if channel is Channel.SMS:
@@ -132,25 +126,27 @@ def render_message(
     if channel is Channel.PUSH:
         _, subject = templates.source("email_subject", language)
         return Message(
-            subject=_render(subject, variables).strip(),
+            subject=render_source(subject, variables).strip(),
             body=_fit_sms(templates.source("sms", language)[1], variables),
         )
     if channel is Channel.VOICE:
         used, source = templates.source("voice", language)
-        return Message(body=_render(source, variables, markup=True), language=used)
+        return Message(body=render_source(source, variables, markup=True), language=used)
     used, subject = templates.source("email_subject", language)
     text = (
         templates.languages.get(used, {}).get("email_text")
         or templates.source("email_text", language)[1]
     )
-    body = _render(text, variables)
+    body = render_source(text, variables)
     html_source = templates.languages.get(used, {}).get("email_html")
     html = (
-        _render(html_source, variables, markup=True)
+        render_source(html_source, variables, markup=True)
         if html_source is not None
         else html_from_text(body, used)
     )
-    return Message(subject=_render(subject, variables).strip(), body=body, html=html, language=used)
+    return Message(
+        subject=render_source(subject, variables).strip(), body=body, html=html, language=used
+    )
 
 
 def _render_resolved(
@@ -161,11 +157,13 @@ def _render_resolved(
         return Message(body=_fit_sms(text, variables), language=used)
     _, subject = templates.source("resolved_subject", language)
     if channel is Channel.PUSH:
-        return Message(subject=_render(subject, variables).strip(), body=_fit_sms(text, variables))
+        return Message(
+            subject=render_source(subject, variables).strip(), body=_fit_sms(text, variables)
+        )
     used, body_source = templates.source("resolved_text", language)
-    body = _render(body_source, variables)
+    body = render_source(body_source, variables)
     return Message(
-        subject=_render(subject, variables).strip(),
+        subject=render_source(subject, variables).strip(),
         body=body,
         html=html_from_text(body, used),
         language=used,
@@ -188,7 +186,7 @@ def html_from_text(text: str, language: str) -> str:
     )
 
 
-def _variables(incident: Incident, ack: AckInfo | None = None) -> dict[str, Any]:
+def template_variables(incident: Incident, ack: AckInfo | None = None) -> dict[str, Any]:
     ref = incident_reference(incident.incident_id)
     return {
         "ack_url": ack.url if ack else "",
@@ -208,15 +206,15 @@ def _variables(incident: Incident, ack: AckInfo | None = None) -> dict[str, Any]
 
 def _fit_sms(source: str, variables: dict[str, Any]) -> str:
     """Render; while the first line would spill out of the first segment, shorten the title."""
-    text = _render(source, variables).strip()
+    text = render_source(source, variables).strip()
     if fits_first_segment(text.split("\n", 1)[0], text):
         return text
     title = str(variables["title"])
-    low, high, best = 0, len(title), _render(source, {**variables, "title": ""}).strip()
+    low, high, best = 0, len(title), render_source(source, {**variables, "title": ""}).strip()
     while low <= high:
         size = (low + high) // 2
         shortened = title[: max(size - 1, 0)] + "…" if size else ""
-        candidate = _render(source, {**variables, "title": shortened}).strip()
+        candidate = render_source(source, {**variables, "title": shortened}).strip()
         if fits_first_segment(candidate.split("\n", 1)[0], candidate):
             best, low = candidate, size + 1
         else:
@@ -224,7 +222,7 @@ def _fit_sms(source: str, variables: dict[str, Any]) -> str:
     return best
 
 
-def _render(source: str, variables: Mapping[str, Any], markup: bool = False) -> str:
+def render_source(source: str, variables: Mapping[str, Any], markup: bool = False) -> str:
     return str(_compiled(source, markup).render(**variables))
 
 
@@ -237,76 +235,3 @@ def _compiled(source: str, markup: bool) -> Any:
         undefined=StrictUndefined, autoescape=markup, keep_trailing_newline=True
     )
     return environment.from_string(source)
-
-
-# --- validation, for the playbook parser -------------------------------------------------
-
-_SAMPLE = Incident(
-    incident_id="inc_01M84STVCFS7F5J06PS8A3D6CA",
-    status=IncidentStatus.OPEN,
-    title="Sample incident title",
-    type="cyber.data_breach",
-    severity=Severity.CRITICAL,
-    event_status=EventStatus.EXERCISE,
-    dedup_key="sample",
-    rule_id="r",
-    plan_id="p",
-    opened_at=datetime(2026, 1, 1, tzinfo=UTC),
-    updated_at=datetime(2026, 1, 1, tzinfo=UTC),
-)
-
-
-_SAMPLE_ACK = AckInfo(url="https://alerts.example.com/a/abcdefghijklmnop", code="1234")
-
-
-def parse_template_set(document: Any, path: str) -> TemplateSet:
-    fields = read_object(
-        document, path, required={"id", "languages"}, optional={"fallback_language", "description"}
-    )
-    template_id = read_identifier(fields["id"], f"{path}.id")
-    fallback = read_string(fields.get("fallback_language", "en"), f"{path}.fallback_language")
-    languages_document = fields["languages"]
-    if not isinstance(languages_document, Mapping) or not languages_document:
-        raise InvalidPolicy(f"{path}.languages", "must map languages (BCP 47) to templates")
-    languages: dict[str, dict[str, str]] = {}
-    for language, parts in languages_document.items():
-        where = f"{path}.languages.{language}"
-        if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
-            raise InvalidPolicy(where, "is not a BCP 47 language tag such as 'en' or 'zh-Hant'")
-        spec = read_object(parts, where, required=set(), optional=set(PARTS + OPTIONAL_PARTS))
-        languages[language] = {
-            part: _checked(read_string(text, f"{where}.{part}"), part, f"{where}.{part}")
-            for part, text in spec.items()
-        }
-    if fallback not in languages:
-        raise InvalidPolicy(f"{path}.fallback_language", f"no templates for {fallback!r}")
-    missing = [part for part in PARTS if part not in languages[fallback]]
-    if missing:
-        raise InvalidPolicy(
-            f"{path}.languages.{fallback}.{missing[0]}",
-            "is required in the fallback language (every other language falls back to it)",
-        )
-    return TemplateSet(template_id, fallback, languages)
-
-
-def _checked(source: str, part: str, path: str) -> str:
-    """Compile and render with a sample incident: syntax errors and unknown variables now."""
-    from jinja2 import TemplateError, TemplateSyntaxError
-
-    variables = _variables(_SAMPLE, _SAMPLE_ACK)
-    try:
-        _render(source, variables, markup=part in _MARKUP_PARTS)
-    except TemplateSyntaxError as error:
-        raise InvalidPolicy(path, f"template line {error.lineno}: {error.message}") from None
-    except TemplateError as error:
-        raise InvalidPolicy(path, f"does not render: {error}") from None
-    if part in ("sms", "resolved_sms"):
-        bare = _render(source, {**variables, "title": ""}).strip()
-        if not fits_first_segment(bare.split("\n", 1)[0], bare):
-            count = count_segments(bare)
-            raise InvalidPolicy(
-                path,
-                f"the first line is longer than the first {count.encoding} segment even with "
-                f"an empty title ({count.units} > {count.first_segment_capacity})",
-            )
-    return source

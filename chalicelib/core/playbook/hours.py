@@ -1,0 +1,99 @@
+"""Active hours: wall-clock windows in an IANA time zone, for rules and on-call layers. Pure.
+
+"weekdays 08:00-18:00 Europe/Copenhagen" means the same office hours in winter (UTC+1) and summer
+(UTC+2). A window whose end is earlier than its start runs past midnight ("22:00-06:00") and
+belongs to the day it starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.core.errors import InvalidPolicy
+from chalicelib.core.fields import (
+    read_clock_time,
+    read_list,
+    read_object,
+    read_string,
+    read_timezone,
+)
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_GROUPS = {"weekdays": DAYS[:5], "weekend": DAYS[5:], "all": DAYS}
+
+
+@dataclass(frozen=True)
+class DailyWindow:
+    days: frozenset[int]  # 0 = Monday
+    start: time
+    end: time
+
+    def contains(self, local: datetime) -> bool:
+        wall = local.time().replace(tzinfo=None)
+        if self.start < self.end:
+            return local.weekday() in self.days and self.start <= wall < self.end
+        # Past midnight: the early hours belong to the window that began the day before.
+        if wall >= self.start:
+            return local.weekday() in self.days
+        return wall < self.end and (local.weekday() - 1) % 7 in self.days
+
+    def describe(self) -> str:
+        days = ",".join(DAYS[day] for day in sorted(self.days))
+        return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class ActiveHours:
+    """When a rule may activate: any of ``windows``, in ``timezone``."""
+
+    timezone: str
+    windows: tuple[DailyWindow, ...]
+
+    def contains(self, instant: datetime) -> bool:
+        local = instant.astimezone(ZoneInfo(self.timezone))
+        return any(window.contains(local) for window in self.windows)
+
+    def describe(self) -> str:
+        return "; ".join(window.describe() for window in self.windows) + f" {self.timezone}"
+
+
+def parse_active_hours(document: Any, path: str) -> ActiveHours:
+    """``{timezone: Europe/Oslo, windows: [{days: [weekdays], from: '08:00', to: '18:00'}]}``"""
+    fields = read_object(document, path, required={"timezone", "windows"}, optional=set())
+    timezone = read_timezone(fields["timezone"], f"{path}.timezone")
+    windows = []
+    for index, window in enumerate(read_list(fields["windows"], f"{path}.windows")):
+        where = f"{path}.windows[{index}]"
+        spec = read_object(window, where, required={"from", "to"}, optional={"days"})
+        start = read_clock_time(spec["from"], f"{where}.from")
+        end = read_clock_time(spec["to"], f"{where}.to")
+        if start == end:
+            raise InvalidPolicy(f"{where}.to", "must differ from 'from'")
+        windows.append(
+            DailyWindow(_parse_days(spec.get("days", ["all"]), f"{where}.days"), start, end)
+        )
+    if not windows:
+        raise InvalidPolicy(f"{path}.windows", "must list at least one window")
+    return ActiveHours(timezone=timezone, windows=tuple(windows))
+
+
+def _parse_days(value: Any, path: str) -> frozenset[int]:
+    days: set[int] = set()
+    for index, item in enumerate(read_list(value, path)):
+        text = read_string(item, f"{path}[{index}]").lower()
+        if text in _DAY_GROUPS:
+            days.update(DAYS.index(day) for day in _DAY_GROUPS[text])
+        elif text[:3] in DAYS and _FULL_DAYS[DAYS.index(text[:3])].startswith(text):
+            days.add(DAYS.index(text[:3]))
+        else:
+            raise InvalidPolicy(
+                f"{path}[{index}]",
+                f"must be a day (mon..sun), weekdays, weekend or all; got {text!r}",
+            )
+    if not days:
+        raise InvalidPolicy(path, "must name at least one day")
+    return frozenset(days)

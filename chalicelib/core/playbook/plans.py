@@ -1,0 +1,186 @@
+"""Response plans: who a plan reaches on which channels, and who may start it by hand. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from chalicelib.core.errors import InvalidPolicy
+from chalicelib.core.fields import (
+    Collector,
+    read_choice,
+    read_identifier,
+    read_known,
+    read_list,
+    read_object,
+    read_optional,
+    read_string,
+)
+from chalicelib.core.model import Channel
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """Everyone holding ``role`` (or in ``team``) is reached on each of ``channels`` at once;
+    with ``chain``, on its first channel that works for them, falling back along it."""
+
+    channels: tuple[Channel, ...]
+    role: str | None = None
+    team: str | None = None
+    chain: bool = False  # True: ``channels`` is a fallback chain, not a list to send on
+
+    @property
+    def group(self) -> str:
+        return f"role {self.role}" if self.role else f"team {self.team}"
+
+
+@dataclass(frozen=True)
+class ManualPolicy:
+    """Who may start a plan by hand, and who must approve it first (the two-person rule)."""
+
+    roles: tuple[str, ...]
+    approver_roles: tuple[str, ...] = ()
+
+    @property
+    def needs_approval(self) -> bool:
+        return bool(self.approver_roles)
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    plan_id: str
+    title: str
+    targets: tuple[PlanTarget, ...]
+    manual: ManualPolicy | None = None
+    template: str = "default"  # the template set its messages use
+    inform_stakeholders: bool = False  # also broadcast one statement to the stakeholder topic
+    escalation: str | None = None  # the escalation policy that pages responders level by level
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.role for t in self.targets if t.role))
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.team for t in self.targets if t.team))
+
+
+def parse_plan(
+    document: Any,
+    path: str,
+    roles: Mapping[str, str],
+    teams: Mapping[str, str],
+    template_ids: set[str],
+    escalation_ids: set[str],
+) -> ResponsePlan:
+    fields = read_object(
+        document,
+        path,
+        required={"id", "title"},
+        optional={"notify", "manual", "template", "inform_stakeholders", "escalation"},
+    )
+    found = Collector()
+    targets: list[PlanTarget | None] = []
+    no_targets: Sequence[Any] = []
+    for index, target in enumerate(
+        found.read(lambda: read_list(fields.get("notify", []), f"{path}.notify"), no_targets)
+    ):
+        where = f"{path}.notify[{index}]"
+        targets.append(found.read(partial(_parse_target, target, where, roles, teams), None))
+    escalation = found.read(
+        lambda: read_optional(
+            fields, "escalation", path, lambda v, p: read_known(v, p, escalation_ids, "escalation")
+        ),
+        None,
+    )
+    if not targets and escalation is None and not found.errors:
+        found.errors.append(
+            InvalidPolicy(f"{path}.notify", "must name a role or team, or give an escalation")
+        )
+    plan = ResponsePlan(
+        plan_id=found.read(lambda: read_identifier(fields["id"], f"{path}.id"), ""),
+        title=found.read(lambda: read_string(fields["title"], f"{path}.title"), ""),
+        targets=tuple(target for target in targets if target is not None),
+        manual=found.read(
+            lambda: read_optional(fields, "manual", path, lambda v, p: _parse_manual(v, p, roles)),
+            None,
+        ),
+        template=found.read(
+            lambda: _known_template(fields.get("template", "default"), path, template_ids),
+            "default",
+        ),
+        inform_stakeholders=found.read(
+            lambda: _flag(fields.get("inform_stakeholders", False), f"{path}.inform_stakeholders"),
+            False,
+        ),
+        escalation=escalation,
+    )
+    found.check()
+    return plan
+
+
+def _person_channel(value: Any, path: str) -> Channel:
+    channel = read_choice(value, path, Channel)
+    if channel is Channel.BROADCAST:
+        raise InvalidPolicy(path, "broadcast reaches a topic, not people: use inform_stakeholders")
+    return channel
+
+
+def _flag(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidPolicy(path, "must be true or false")
+    return value
+
+
+def _known_template(value: Any, path: str, template_ids: set[str]) -> str:
+    template_id = read_identifier(value, f"{path}.template")
+    if template_id not in template_ids:
+        raise InvalidPolicy(f"{path}.template", f"no template set {template_id!r}")
+    return template_id
+
+
+def _parse_target(
+    document: Any, where: str, roles: Mapping[str, str], teams: Mapping[str, str]
+) -> PlanTarget:
+    spec = read_object(
+        document, where, required=set(), optional={"role", "team", "channels", "chain"}
+    )
+    if ("role" in spec) == ("team" in spec):
+        raise InvalidPolicy(where, "must name exactly one of role or team")
+    if ("channels" in spec) == ("chain" in spec):
+        raise InvalidPolicy(where, "must give channels (all at once) or a chain (in order)")
+    field_name = "chain" if "chain" in spec else "channels"
+    role = read_known(spec["role"], f"{where}.role", roles, "role") if "role" in spec else None
+    team = read_known(spec["team"], f"{where}.team", teams, "team") if "team" in spec else None
+    channels = tuple(
+        _person_channel(channel, f"{where}.{field_name}[{position}]")
+        for position, channel in enumerate(read_list(spec[field_name], f"{where}.{field_name}"))
+    )
+    if not channels:
+        raise InvalidPolicy(f"{where}.{field_name}", "must name at least one channel")
+    if len(set(channels)) != len(channels):
+        raise InvalidPolicy(f"{where}.{field_name}", "names a channel twice")
+    return PlanTarget(channels=channels, role=role, team=team, chain=field_name == "chain")
+
+
+def _parse_manual(document: Any, path: str, roles: Mapping[str, str]) -> ManualPolicy:
+    fields = read_object(document, path, required={"roles"}, optional={"approval"})
+    allowed = tuple(
+        read_known(role, f"{path}.roles[{index}]", roles, "role")
+        for index, role in enumerate(read_list(fields["roles"], f"{path}.roles"))
+    )
+    if not allowed:
+        raise InvalidPolicy(f"{path}.roles", "must name at least one role")
+    approval = fields.get("approval")
+    approvers: tuple[str, ...] = ()
+    if approval is not None:
+        spec = read_object(approval, f"{path}.approval", required={"roles"}, optional=set())
+        approvers = tuple(
+            read_known(role, f"{path}.approval.roles[{index}]", roles, "role")
+            for index, role in enumerate(read_list(spec["roles"], f"{path}.approval.roles"))
+        )
+        if not approvers:
+            raise InvalidPolicy(f"{path}.approval.roles", "must name at least one role")
+    return ManualPolicy(roles=allowed, approver_roles=approvers)
