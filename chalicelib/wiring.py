@@ -41,7 +41,7 @@ from chalicelib.settings import (
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
-from chalicelib.storage.erasure import DynamoIncidentScrubber
+from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
 from chalicelib.storage.incidents import DynamoIncidentStore
@@ -267,6 +267,10 @@ class Container:
     @cached_property
     def scrubber(self) -> DynamoIncidentScrubber:
         return DynamoIncidentScrubber(self.dynamodb, self.settings.incidents_table)
+
+    def erase_contact(self, contact_id: str) -> tuple[str, int]:
+        """Remove the person and pseudonymise them in incident records: (pseudonym, records)."""
+        return erase_contact(contact_id, self.directory, self.scrubber)
 
     @cached_property
     def manual(self) -> ManualActivation:

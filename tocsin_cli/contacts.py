@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.model import Contact
 from chalicelib.core.people import contact_from_row
 from chalicelib.storage.contacts import DynamoContactDirectory
@@ -53,10 +54,13 @@ def read_contacts_csv(
             return [], [RejectedRow(1, f"missing columns: {', '.join(sorted(missing))}")]
         for row in reader:
             line = reader.line_num
-            result = contact_from_row(row, roles_known, teams_known)
-            if isinstance(result, str):
-                rejected.append(RejectedRow(line, result))
-            elif result.contact_id in first_seen:
+            try:
+                result = contact_from_row(row, roles_known, teams_known)
+            except InvalidRequest as invalid:
+                reasons = "; ".join(f"{p.field}: {p.message}" for p in invalid.problems)
+                rejected.append(RejectedRow(line, reasons))
+                continue
+            if result.contact_id in first_seen:
                 rejected.append(
                     RejectedRow(line, f"contact_id repeats line {first_seen[result.contact_id]}")
                 )

@@ -10,6 +10,8 @@ from chalice.app import Request
 
 from chalicelib.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
+# Routes accept any media type at the gateway: Tocsin checks it itself, to answer in its own format.
+ANY_CONTENT = ["*/*"]
 JSON_MEDIA = re.compile(r"application/([a-z0-9.+-]+\+)?json")
 XML_MEDIA = re.compile(r"(application|text)/([a-z0-9.+-]+\+)?xml")
 

@@ -11,18 +11,16 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import authenticate, bearer_key
-from chalicelib.api.body import json_body
+from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.errors import InvalidEvent, NotFound
+from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.core.model import Contact
 from chalicelib.core.people import FIELDS, contact_document, contact_from_row, is_contact_id
 from chalicelib.observability import logger
-from chalicelib.storage.erasure import erase_contact
 from chalicelib.wiring import Container, container
 
 contacts = Blueprint(__name__)
-ANY_CONTENT = ["*/*"]
 
 
 @contacts.route("/v1/contacts/{contact_id}", methods=["PUT"], content_types=ANY_CONTENT)
@@ -33,19 +31,16 @@ def put_contact(contact_id: str) -> Response:
     document, body = json_body(request, services.settings.max_body_bytes)
     _authorise(services, body)
     if not isinstance(document, dict):
-        raise InvalidEvent("$", "the contact must be a JSON object")
+        raise InvalidRequest("$", "the contact must be a JSON object")
     unknown = sorted(set(document) - set(FIELDS))
     if unknown:
-        raise InvalidEvent(unknown[0], "unknown field")
+        raise InvalidRequest(unknown[0], "unknown field")
     if document.get("contact_id", contact_id) != contact_id:
-        raise InvalidEvent("contact_id", "must match the path")
+        raise InvalidRequest("contact_id", "must match the path")
     playbook = services.playbooks.load()
     result = contact_from_row(
         {**document, "contact_id": contact_id}, set(playbook.roles), set(playbook.teams)
     )
-    if isinstance(result, str):
-        field = result.split(" ", 1)[0]
-        raise InvalidEvent(field if field in FIELDS else "$", result)
     before = services.directory.get_contacts([contact_id]).get(contact_id)
     outcome = "unchanged" if before == result else ("updated" if before else "created")
     if outcome != "unchanged":
@@ -72,7 +67,7 @@ def delete_contact(contact_id: str) -> dict[str, Any]:
     services = container()
     _authorise(services)
     _existing(services, contact_id)
-    pseudonym, records = erase_contact(contact_id, services.directory, services.scrubber)
+    pseudonym, records = services.erase_contact(contact_id)
     logger.info("contact erased", extra={"pseudonym": pseudonym, "records": records})
     return {"erased": True, "pseudonym": pseudonym, "records_rewritten": records}
 

@@ -3,7 +3,11 @@
 Tocsin's own shape::
 
     {"error": {"code": "invalid_event", "message": "severity: must be one of ...",
-               "field": "severity"}}
+               "field": "severity"},
+     "errors": [{"field": "severity", "message": "must be one of ..."},
+                {"field": "summary", "message": "is required"}]}
+
+``error`` is the first problem; ``errors`` (present when fields are at fault) lists every one.
 
 PagerDuty- and Opsgenie-compatible endpoints answer in those tools' envelopes instead (the same
 status codes), so their clients read the errors they know.
@@ -22,15 +26,20 @@ from chalice.app import Response
 from chalicelib.core.errors import (
     AuthenticationFailed,
     Conflict,
+    FieldProblem,
     Forbidden,
     Gone,
     InvalidEvent,
     InvalidInput,
+    InvalidPolicy,
+    InvalidRequest,
     NotFound,
     PayloadTooLarge,
     RateLimited,
+    SendError,
     TocsinError,
     TransientError,
+    TransientSendError,
     UnsupportedMediaType,
 )
 from chalicelib.observability import logger
@@ -38,9 +47,11 @@ from chalicelib.observability import logger
 # Most specific first: the first matching class decides.
 ERROR_TABLE: tuple[tuple[type[TocsinError], int, str], ...] = (
     (InvalidEvent, 400, "invalid_event"),
+    (InvalidRequest, 400, "invalid_request"),
     (PayloadTooLarge, 413, "payload_too_large"),
     (UnsupportedMediaType, 415, "unsupported_media_type"),
     (InvalidInput, 400, "invalid_request"),
+    (InvalidPolicy, 400, "invalid_policy"),
     (AuthenticationFailed, 401, "unauthorized"),
     (Forbidden, 403, "forbidden"),
     (NotFound, 404, "not_found"),
@@ -48,6 +59,8 @@ ERROR_TABLE: tuple[tuple[type[TocsinError], int, str], ...] = (
     (Gone, 410, "gone"),
     (RateLimited, 429, "rate_limited"),
     (TransientError, 503, "unavailable"),
+    (TransientSendError, 503, "unavailable"),
+    (SendError, 502, "send_failed"),
 )
 
 
@@ -58,6 +71,7 @@ class Failure:
     message: str
     field: str | None
     headers: dict[str, str | list[str]]
+    problems: tuple[FieldProblem, ...] = ()
 
 
 def classify(error: TocsinError) -> Failure:
@@ -72,8 +86,8 @@ def classify(error: TocsinError) -> Failure:
         headers["Retry-After"] = str(error.retry_after)
     elif status == 503:
         headers["Retry-After"] = "5"
-    if isinstance(error, InvalidEvent):
-        return Failure(status, code, error.message, error.field, headers)
+    if isinstance(error, InvalidRequest):
+        return Failure(status, code, error.message, error.field, headers, error.problems)
     return Failure(status, code, str(error), None, headers)
 
 
@@ -81,14 +95,17 @@ def tocsin_envelope(failure: Failure) -> Response:
     body: dict[str, Any] = {"code": failure.code, "message": failure.message}
     if failure.field is not None:
         body["field"] = failure.field
-    return Response(body={"error": body}, status_code=failure.status, headers=failure.headers)
+    answer: dict[str, Any] = {"error": body}
+    if failure.problems:
+        answer["errors"] = [{"field": p.field, "message": p.message} for p in failure.problems]
+    return Response(body=answer, status_code=failure.status, headers=failure.headers)
 
 
 def pagerduty_envelope(failure: Failure) -> Response:
     """PagerDuty Events API v2: ``{"status", "message", "errors"}``."""
     status = {400: "invalid event", 429: "throttle exceeded"}.get(failure.status, failure.code)
-    detail = f"{failure.field}: {failure.message}" if failure.field else failure.message
-    body = {"status": status, "message": failure.message, "errors": [detail]}
+    details = [f"{p.field}: {p.message}" for p in failure.problems] or [failure.message]
+    body = {"status": status, "message": failure.message, "errors": details}
     return Response(body=body, status_code=failure.status, headers=failure.headers)
 
 
@@ -96,8 +113,8 @@ def opsgenie_envelope(failure: Failure) -> Response:
     """Opsgenie Alert API: ``{"message", "took", "requestId"}``; invalid alerts are 422."""
     status = 422 if failure.code == "invalid_event" else failure.status
     body: dict[str, Any] = {"message": failure.message, "took": 0.0, "requestId": str(uuid.uuid4())}
-    if failure.field:
-        body["errors"] = {failure.field: failure.message}
+    if failure.problems:
+        body["errors"] = {p.field: p.message for p in failure.problems}
     return Response(body=body, status_code=status, headers=failure.headers)
 
 

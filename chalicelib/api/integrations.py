@@ -16,9 +16,8 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import authenticate, bearer_key, genie_key
-from chalicelib.api.body import XML_MEDIA, json_body, raw_body
+from chalicelib.api.body import ANY_CONTENT, XML_MEDIA, json_body, raw_body
 from chalicelib.api.errors import errors_as, json_errors, opsgenie_envelope, pagerduty_envelope
-from chalicelib.api.routes import ANY_CONTENT
 from chalicelib.core.access import ApiKey, scope_for
 from chalicelib.core.model import CanonicalEvent, ReceivedEvent
 from chalicelib.integrations.alertmanager import from_alertmanager

@@ -12,11 +12,11 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import authenticate, bearer_key
-from chalicelib.api.body import json_body
+from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.activation.manual import parse_request
-from chalicelib.core.errors import InvalidEvent, NotFound
+from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -24,7 +24,6 @@ manual = Blueprint(__name__)
 
 _PLAN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
-ANY_CONTENT = ["*/*"]
 
 
 @manual.route("/v1/plans/{plan_id}/activate", methods=["POST"], content_types=ANY_CONTENT)
@@ -63,7 +62,7 @@ def reject_incident(incident_id: str) -> dict[str, Any]:
     _known(incident_id)
     reason = document.get("reason", "") if isinstance(document, dict) else ""
     if not isinstance(reason, str) or len(reason) > 1024:
-        raise InvalidEvent("reason", "must be a string of at most 1024 characters")
+        raise InvalidRequest("reason", "must be a string of at most 1024 characters")
     services.manual.reject(incident_id, actor, reason.strip())
     logger.info("activation rejected", extra={"incident_id": incident_id, "contact_id": actor})
     return {"incident_id": incident_id, "status": "cancelled"}

@@ -14,17 +14,16 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import authenticate, bearer_key
-from chalicelib.api.body import json_body
+from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.events import read_timestamp
 from chalicelib.core.oncall.coverage import Coverage
 from chalicelib.core.oncall.shifts import Override
 from chalicelib.wiring import Container, container
 
 oncall = Blueprint(__name__)
-ANY_CONTENT = ["*/*"]
 
 
 @oncall.route("/v1/oncall/{schedule_id}", methods=["GET"])
@@ -49,16 +48,16 @@ def add_override(schedule_id: str) -> Response:
     key = authenticate(bearer_key(request.headers), services, request.headers, raw)
     key.require(Scope.ONCALL)
     if not isinstance(document, dict):
-        raise InvalidEvent("body", "must be a JSON object")
+        raise InvalidRequest("body", "must be a JSON object")
     unknown = sorted(set(document) - {"contact_id", "start", "end", "covers"})
     if unknown:
-        raise InvalidEvent(unknown[0], "unknown field")
+        raise InvalidRequest(unknown[0], "unknown field")
     contact_id = document.get("contact_id")
     covers = document.get("covers")
     if not isinstance(contact_id, str) or not contact_id:
-        raise InvalidEvent("contact_id", "is required: who will be on call")
+        raise InvalidRequest("contact_id", "is required: who will be on call")
     if covers is not None and not isinstance(covers, str):
-        raise InvalidEvent("covers", "must be a contact id")
+        raise InvalidRequest("covers", "must be a contact id")
     override = services.oncall.add_override(
         schedule_id,
         contact_id,
@@ -126,5 +125,5 @@ def _authorised(scope: Scope) -> Container:
 
 def _instant(value: Any, name: str) -> datetime:
     if value is None:
-        raise InvalidEvent(name, "is required: a date-time such as 2026-12-01T08:00:00+01:00")
+        raise InvalidRequest(name, "is required: a date-time such as 2026-12-01T08:00:00+01:00")
     return read_timestamp(value, name).astimezone(UTC)

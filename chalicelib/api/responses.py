@@ -10,6 +10,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.ack_page import PAGE_HEADERS, incident_page, message_page
 from chalicelib.api.auth import authenticate, bearer_key
+from chalicelib.api.body import ANY_CONTENT
 from chalicelib.api.errors import Failure, errors_as, json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import (
@@ -27,7 +28,6 @@ from chalicelib.wiring import Container, container
 responses = Blueprint(__name__)
 
 FORM = "application/x-www-form-urlencoded"
-ANY_CONTENT = ["*/*"]
 _TITLES = {
     400: "Not understood",
     403: "Not yours",

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import authenticate, bearer_key
-from chalicelib.api.body import json_body
+from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope, scope_for
 from chalicelib.core.errors import NotFound
@@ -19,7 +19,6 @@ from chalicelib.wiring import Container, container
 
 api = Blueprint(__name__)
 
-ANY_CONTENT = ["*/*"]  # Tocsin checks the media type itself, to answer in its own format
 _EVENT_ID = re.compile(r"evt_[0-9A-HJKMNP-TV-Z]{26}")
 _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 

@@ -2,13 +2,15 @@
 
 TocsinError
 ├── InvalidInput            caller's fault, never retried (HTTP 4xx)
-│   ├── InvalidEvent        a field of an event is wrong (names the field)
+│   ├── InvalidRequest      fields of a request body are wrong: every one, each with its field
+│   │   └── InvalidEvent    ... of an event (its own code, as integrations expect)
 │   ├── PayloadTooLarge
 │   └── UnsupportedMediaType
 ├── AuthenticationFailed    no key, a wrong key, a bad or replayed signature (401)
 ├── Forbidden               a valid key without the scope for this (403)
 ├── RateLimited             the key sent too much; retry after (429)
 ├── NotFound                (404)
+├── Gone                    it existed but can no longer be used: an expired link (410)
 ├── Conflict                the thing is not in a state that allows this (409)
 ├── InvalidPolicy           a policy document is wrong (names the path)
 │   └── InvalidPolicies     several are: every error, each with its path
@@ -16,9 +18,16 @@ TocsinError
 │   ├── PermanentSendError  retrying cannot help (bad number, opted out, rejected)
 │   └── TransientSendError  throttled or unavailable: retry with backoff
 └── TransientError          a dependency failed for now: retry the whole unit of work
+
+``api/errors.py`` gives every class its HTTP status in one table; a test fails when a class here
+has none.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Self
 
 
 class TocsinError(Exception):
@@ -29,13 +38,34 @@ class InvalidInput(TocsinError):
     """The caller sent something Tocsin cannot accept."""
 
 
-class InvalidEvent(InvalidInput):
-    """One field of an event is wrong; ``field`` is its dotted path."""
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field of a request: its dotted path and what is wrong, never its value."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    field: str
+    message: str
+
+
+class InvalidRequest(InvalidInput):
+    """Fields of a request body are wrong. ``field`` and ``message`` are the first problem;
+    ``problems`` holds every one, so a caller can fix them all after one answer."""
+
+    def __init__(self, field: str, message: str, more: Sequence[FieldProblem] = ()) -> None:
+        extra = f" (and {len(more)} more)" if more else ""
+        super().__init__(f"{field}: {message}{extra}")
         self.field = field
         self.message = message
+        self.problems: tuple[FieldProblem, ...] = (FieldProblem(field, message), *more)
+
+    @classmethod
+    def of(cls, problems: Sequence[FieldProblem]) -> Self:
+        """One error carrying every problem (at least one)."""
+        first, *rest = problems
+        return cls(first.field, first.message, rest)
+
+
+class InvalidEvent(InvalidRequest):
+    """Fields of an event are wrong; ``field`` is the first one's dotted path."""
 
 
 class PayloadTooLarge(InvalidInput):

@@ -7,11 +7,14 @@ are normalised (``email-validator``, without DNS lookups). Reasons name the fiel
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.core.errors import FieldProblem, InvalidRequest
 from chalicelib.core.model import Channel, Contact
+
+_T = TypeVar("_T")
 
 MAX_DEVICES = 10  # push tokens a person may have (a push batch keeps room for one more)
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -57,8 +60,9 @@ def is_contact_id(text: str) -> bool:
 
 def contact_from_row(
     row: Mapping[str, Any], known_roles: set[str] | None, known_teams: set[str] | None
-) -> Contact | str:
-    """A contact from one CSV row or API document, or the reason it is refused."""
+) -> Contact:
+    """A contact from one CSV row or API document; :class:`InvalidRequest` with every problem,
+    each naming its field (never its value), when it is refused."""
 
     def cell(name: str) -> str:
         value = row.get(name)
@@ -69,39 +73,67 @@ def contact_from_row(
     def cells(name: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(item.strip() for item in cell(name).split(";") if item.strip()))
 
+    problems: list[FieldProblem] = []
+
+    def check(field: str, ok: bool, message: str) -> None:
+        if not ok:
+            problems.append(FieldProblem(field, message))
+
+    def read(field: str, parse: Callable[[], _T], default: _T) -> _T:
+        try:
+            return parse()
+        except ValueError as invalid:
+            problems.append(FieldProblem(field, str(invalid)))
+            return default
+
     contact_id, name = cell("contact_id"), cell("name")
     roles, teams = cells("roles"), cells("teams")
     language = cell("language") or "en"
     timezone = cell("timezone") or "UTC"
-    if not _ID.fullmatch(contact_id):
-        return "contact_id must be letters, digits, '-' or '_'"
-    if not name:
-        return "name is empty"
-    if not roles:
-        return "no roles"
+    check("contact_id", bool(_ID.fullmatch(contact_id)), "must be letters, digits, '-' or '_'")
+    check("name", bool(name), "is empty")
+    check("roles", bool(roles), "names no role")
     unknown = sorted(set(roles) - known_roles) if known_roles is not None else []
-    if unknown:
-        return f"unknown role {unknown[0]!r} (not in the playbook)"
+    check(
+        "roles",
+        not unknown,
+        f"unknown role {unknown[0]!r} (not in the playbook)" if unknown else "",
+    )
     unknown = sorted(set(teams) - known_teams) if known_teams is not None else []
-    if unknown:
-        return f"unknown team {unknown[0]!r} (not in the playbook)"
-    if not _LANGUAGE.fullmatch(language):
-        return "language is not a BCP 47 tag such as 'en' or 'zh-Hant'"
-    if not _is_timezone(timezone):
-        return "timezone is not an IANA time zone such as 'Europe/Copenhagen'"
+    check(
+        "teams",
+        not unknown,
+        f"unknown team {unknown[0]!r} (not in the playbook)" if unknown else "",
+    )
+    check(
+        "language",
+        bool(_LANGUAGE.fullmatch(language)),
+        "is not a BCP 47 tag such as 'en' or 'zh-Hant'",
+    )
+    check(
+        "timezone",
+        _is_timezone(timezone),
+        "is not an IANA time zone such as 'Europe/Copenhagen'",
+    )
     tokens = cells("push_tokens")
-    if any(not _PUSH_TOKEN.fullmatch(token) for token in tokens):
-        return "push_tokens must be 'apns:<token>' or 'fcm:<token>'"
-    if len(tokens) > MAX_DEVICES:
-        return f"push_tokens: at most {MAX_DEVICES} devices a person"
-    try:
-        phone, email = _phone(cell("phone")), _email(cell("email"))
-        consent = _channels(cells("consent"), "consent") if cell("consent") else None
-        opted_out = _channels(cells("opted_out"), "opted_out")
-    except ValueError as invalid:
-        return str(invalid)
-    if not phone and not email:
-        return "no phone and no email"
+    check(
+        "push_tokens",
+        all(_PUSH_TOKEN.fullmatch(token) for token in tokens),
+        "must be 'apns:<token>' or 'fcm:<token>'",
+    )
+    check("push_tokens", len(tokens) <= MAX_DEVICES, f"at most {MAX_DEVICES} devices a person")
+    phone = read("phone", lambda: _phone(cell("phone")), None)
+    email = read("email", lambda: _email(cell("email")), None)
+    consent = read(
+        "consent", lambda: _channels(cells("consent")) if cell("consent") else None, None
+    )
+    opted_out: frozenset[Channel] = read(
+        "opted_out", lambda: _channels(cells("opted_out")), frozenset()
+    )
+    blank = not cell("phone") and not cell("email")
+    check("phone", not blank, "no phone and no email: give at least one")
+    if problems:
+        raise InvalidRequest.of(problems)
     return Contact(
         contact_id=contact_id,
         name=name,
@@ -125,12 +157,12 @@ def _is_timezone(name: str) -> bool:
     return True
 
 
-def _channels(names: tuple[str, ...], column: str) -> frozenset[Channel]:
+def _channels(names: tuple[str, ...]) -> frozenset[Channel]:
     allowed = ", ".join(channel.value for channel in Channel)
     try:
         return frozenset(Channel(name.lower()) for name in names)
     except ValueError:
-        raise ValueError(f"{column} must list channels ({allowed})") from None
+        raise ValueError(f"must list channels ({allowed})") from None
 
 
 def _phone(raw: str) -> str | None:
@@ -141,7 +173,7 @@ def _phone(raw: str) -> str | None:
     # validation needs these two libraries (about 80 ms of cold start between them).
     import phonenumbers
 
-    invalid = ValueError("phone is not a valid international number (+ and country code)")
+    invalid = ValueError("is not a valid international number (+ and country code)")
     try:
         number = phonenumbers.parse(raw, None)
     except phonenumbers.NumberParseException:
@@ -160,4 +192,4 @@ def _email(raw: str) -> str | None:
     try:
         return str(validate_email(raw, check_deliverability=False).normalized)
     except EmailNotValidError:
-        raise ValueError("email is not a valid address") from None
+        raise ValueError("is not a valid address") from None

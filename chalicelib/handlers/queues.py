@@ -14,9 +14,9 @@ from collections.abc import Callable
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
+from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.observability import logger
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
-from chalicelib.storage.queues import decode_jobs, decode_received
 from chalicelib.wiring import container
 
 queues = Blueprint(__name__)

@@ -64,6 +64,16 @@ def dynamodb_errors() -> Iterator[None]:
         raise TransientError(f"DynamoDB unreachable: {type(error).__name__}") from error
 
 
+def all_items(
+    client: Any, operation: str, arguments: Mapping[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """Every item of a ``query`` or ``scan``, page after page (boto3's paginator), decoded."""
+    with dynamodb_errors():
+        for page in client.get_paginator(operation).paginate(**arguments):
+            for raw in page["Items"]:
+                yield from_item(raw)
+
+
 def put_if_absent(client: Any, table: str, item: Mapping[str, Any]) -> bool:
     """Write ``item`` unless its key exists; True when this call wrote it."""
     try:

@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.core.model import Channel, Contact
 from chalicelib.core.people import contact_document
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+from chalicelib.storage.codec import all_items, dynamodb_errors, from_item, to_item
 
 BATCH_GET_LIMIT = 100
 INDEX_VERSION = 2  # 2: the PHONE# pointer exists; a contact saved before needs saving again
@@ -112,19 +112,15 @@ class DynamoContactDirectory:
         return contacts
 
     def _members(self, partition: str) -> list[str]:
-        members = []
         arguments: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": to_item({":pk": partition}),
         }
-        while True:
-            with dynamodb_errors():
-                response = self._client.query(**arguments)
-            members += [str(item["sk"]["S"]).removeprefix("CONTACT#") for item in response["Items"]]
-            if "LastEvaluatedKey" not in response:
-                return members
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [
+            str(item["sk"]).removeprefix("CONTACT#")
+            for item in all_items(self._client, "query", arguments)
+        ]
 
 
 def _memberships(contact: Contact) -> set[tuple[str, str]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.core.errors import NotFound
 from chalicelib.core.redaction import pseudonymise
-from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+from chalicelib.storage.codec import all_items, dynamodb_errors, to_item
 from chalicelib.storage.contacts import DynamoContactDirectory
 
 
@@ -25,20 +25,12 @@ class DynamoIncidentScrubber:
     def pseudonymise(self, replacements: Mapping[str, str]) -> int:
         """Replace every occurrence of each key in every item; returns how many items changed."""
         changed = 0
-        arguments: dict[str, Any] = {"TableName": self._table}
-        while True:
-            with dynamodb_errors():
-                page = self._client.scan(**arguments)
-            for raw in page["Items"]:
-                item = from_item(raw)
-                cleaned = pseudonymise(item, replacements)
-                if cleaned == item:
-                    continue
+        for item in all_items(self._client, "scan", {"TableName": self._table}):
+            cleaned = pseudonymise(item, replacements)
+            if cleaned != item:
                 self._rewrite(item, cleaned)
                 changed += 1
-            if "LastEvaluatedKey" not in page:
-                return changed
-            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return changed
 
     def _rewrite(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         writes: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": to_item(new)}}]

@@ -34,7 +34,7 @@ from chalicelib.core.model import (
 from chalicelib.core.ports import HistorySnapshot, OpenOutcome, OpenResult
 from chalicelib.core.verdicts import Activation, History, Verdict
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.events import decision_update
 from chalicelib.storage.tables import DUE_INDEX
 
@@ -379,13 +379,8 @@ class DynamoIncidentStore:
             ),
             "ConsistentRead": True,
         }
-        while True:
-            with dynamodb_errors():
-                response = self._client.query(**arguments)
-            entries += [_entry_from_item(from_item(item)) for item in response["Items"]]
-            if "LastEvaluatedKey" not in response:
-                return sorted(entries, key=lambda entry: entry.at)
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        entries = [_entry_from_item(item) for item in all_items(self._client, "query", arguments)]
+        return sorted(entries, key=lambda entry: entry.at)
 
     def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
         requests = [

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.incidents import timeline_put
 
 SENDING = "sending"
@@ -119,16 +119,10 @@ class DynamoSendLedger:
             ),
             "ConsistentRead": True,
         }
-        while True:
-            with dynamodb_errors():
-                response = self._client.query(**arguments)
-            for raw in response["Items"]:
-                item = from_item(raw)
-                if item.get("notice", Notice.ALERT.value) == Notice.ALERT.value:
-                    found[(str(item["contact_id"]), Channel(item["channel"]))] = None
-            if "LastEvaluatedKey" not in response:
-                return list(found)
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in all_items(self._client, "query", arguments):
+            if item.get("notice", Notice.ALERT.value) == Notice.ALERT.value:
+                found[(str(item["contact_id"]), Channel(item["channel"]))] = None
+        return list(found)
 
     def record_delivery(
         self, job: NotificationJob, report: DeliveryReport, entry: TimelineEntry

@@ -15,7 +15,7 @@ from chalicelib.core.errors import NotFound
 from chalicelib.core.oncall.coverage import MAX_OVERRIDE
 from chalicelib.core.oncall.shifts import Override
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+from chalicelib.storage.codec import all_items, dynamodb_errors, to_item
 
 _KEEP = timedelta(days=90)
 
@@ -55,16 +55,11 @@ class DynamoOverrideStore:
             ),
             "ConsistentRead": True,
         }
-        while True:
-            with dynamodb_errors():
-                response = self._client.query(**arguments)
-            for raw in response["Items"]:
-                override = _override(from_item(raw))
-                if override.start < end and override.end > start:
-                    found.append(override)
-            if "LastEvaluatedKey" not in response:
-                return found
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in all_items(self._client, "query", arguments):
+            override = _override(item)
+            if override.start < end and override.end > start:
+                found.append(override)
+        return found
 
     def delete(self, schedule_id: str, override_id: str, around: datetime) -> Override:
         """Remove one override; ``around`` is any instant the search may start from."""

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from chalicelib.core.errors import NotFound, TocsinError
 from chalicelib.core.playbook.document import SECTIONS, Playbook, parse_playbook
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 
 Documents = Mapping[str, Sequence[Any]]
 BATCH_WRITE_LIMIT = 25
@@ -194,7 +194,6 @@ class DynamoPlaybookStore:
         return from_item(response["Item"]) if "Item" in response else None
 
     def _query(self, partition: str, begins_with: str | None = None) -> list[dict[str, Any]]:
-        items = []
         condition = "pk = :pk" + (" AND begins_with(sk, :prefix)" if begins_with else "")
         values = {":pk": partition, **({":prefix": begins_with} if begins_with else {})}
         arguments: dict[str, Any] = {
@@ -203,13 +202,7 @@ class DynamoPlaybookStore:
             "ExpressionAttributeValues": to_item(values),
             "ConsistentRead": True,
         }
-        while True:
-            with dynamodb_errors():
-                response = self._client.query(**arguments)
-            items += [from_item(item) for item in response["Items"]]
-            if "LastEvaluatedKey" not in response:
-                return items
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return list(all_items(self._client, "query", arguments))
 
 
 class CachedPlaybookSource:

@@ -62,7 +62,7 @@ def test_create_read_update_and_erase(client: Client, capsys: pytest.CaptureFixt
     [
         ({**GIL, "phone": "12345"}, "phone"),
         ({**GIL, "email": "not-an-address"}, "email"),
-        ({**GIL, "roles": ["astronaut"]}, "$"),
+        ({**GIL, "roles": ["astronaut"]}, "roles"),
         ({**GIL, "timezone": "Mars/Olympus"}, "timezone"),
         ({**GIL, "consent": ["pigeon"]}, "consent"),
         ({**GIL, "colour": "blue"}, "colour"),
@@ -75,7 +75,18 @@ def test_bad_contacts_are_refused_and_nothing_is_stored(
 ) -> None:
     answer = put(client, "c-gil", body)
     assert answer.status_code == 400
+    assert answer.json_body["error"]["code"] == "invalid_request"
     assert answer.json_body["error"]["field"] == field
+    assert get(client, "c-gil").status_code == 404
+
+
+def test_every_invalid_field_of_a_contact_is_named_in_one_answer(client: Client) -> None:
+    bad = {**GIL, "phone": "12345", "email": "nope", "timezone": "Mars/Olympus", "name": ""}
+    answer = put(client, "c-gil", bad)
+    assert answer.status_code == 400
+    fields = [problem["field"] for problem in answer.json_body["errors"]]
+    assert fields == ["name", "timezone", "phone", "email"]
+    assert "12345" not in answer.body.decode() and "nope" not in answer.body.decode()
     assert get(client, "c-gil").status_code == 404
 
 

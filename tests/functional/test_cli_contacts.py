@@ -20,6 +20,7 @@ c-jon,Jon Example,astronaut,en,+12025550108,jon@example.com
 c-kay,Kay Example,hr,en,,not-an-address
 c-gil,Gil Again,hr,en,+12025550109,gil2@example.com
 c-lee,,hr,en,+12025550110,lee@example.com
+c-max,,,en,,
 """
 
 
@@ -35,12 +36,14 @@ def test_import_reports_each_row_and_normalises_what_it_keeps(
     path.write_text(CSV)
     code, report = run(world, "contacts", "import", str(path))
     assert code == 1  # some rows were refused; the valid ones are in
-    assert report.splitlines()[0] == "created 2, updated 0, unchanged 0, rejected 5"
-    assert "line 4: phone is not a valid international number" in report
-    assert "line 5: unknown role 'astronaut' (not in the playbook)" in report
-    assert "line 6: email is not a valid address" in report
+    assert report.splitlines()[0] == "created 2, updated 0, unchanged 0, rejected 6"
+    assert "line 4: phone: is not a valid international number" in report
+    assert "line 5: roles: unknown role 'astronaut' (not in the playbook)" in report
+    assert "line 6: email: is not a valid address" in report
     assert "line 7: contact_id repeats line 2" in report
-    assert "line 8: name is empty" in report
+    assert "line 8: name: is empty" in report
+    # A row with several problems reports every one of them, on its line.
+    assert "line 9: name: is empty; roles: names no role; phone: no phone and no email" in report
     for secret in ("+999", "not-an-address", "202-555-0106"):
         assert secret not in report
     stored = DynamoContactDirectory(world.client("dynamodb"), settings.contacts_table)
@@ -83,10 +86,10 @@ def test_teams_time_zones_tokens_consent_and_opt_outs(
     path.write_text(OPTIONAL)
     code, report = run(world, "contacts", "import", str(path))
     assert code == 1
-    assert "line 3: unknown team 'nowhere' (not in the playbook)" in report
-    assert "line 4: timezone is not an IANA time zone" in report
-    assert "line 5: push_tokens must be 'apns:<token>' or 'fcm:<token>'" in report
-    assert "line 6: consent must list channels" in report
+    assert "line 3: teams: unknown team 'nowhere' (not in the playbook)" in report
+    assert "line 4: timezone: is not an IANA time zone" in report
+    assert "line 5: push_tokens: must be 'apns:<token>' or 'fcm:<token>'" in report
+    assert "line 6: consent: must list channels" in report
     mo = DynamoContactDirectory(world.client("dynamodb"), settings.contacts_table).get_contacts(
         ["c-mo"]
     )["c-mo"]

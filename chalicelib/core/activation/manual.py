@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from chalicelib.core.activation.notifier import Notifier
-from chalicelib.core.errors import Conflict, Forbidden, InvalidEvent, NotFound
+from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.core.events import is_event_type
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import (
@@ -49,15 +49,15 @@ class ManualRequest:
 def parse_request(document: Any) -> ManualRequest:
     """``{"summary": ..., "severity": "critical", "status": "exercise", "type": "manual"}``"""
     if not isinstance(document, Mapping):
-        raise InvalidEvent("$", "the request must be a JSON object")
+        raise InvalidRequest("$", "the request must be a JSON object")
     unknown = sorted(set(document) - _REQUEST_FIELDS)
     if unknown:
-        raise InvalidEvent(unknown[0], "unknown field")
+        raise InvalidRequest(unknown[0], "unknown field")
     summary = document.get("summary")
     if not isinstance(summary, str) or not summary.strip():
-        raise InvalidEvent("summary", "is required: say what is happening")
+        raise InvalidRequest("summary", "is required: say what is happening")
     if len(summary) > MAX_SUMMARY:
-        raise InvalidEvent("summary", f"must be at most {MAX_SUMMARY} characters")
+        raise InvalidRequest("summary", f"must be at most {MAX_SUMMARY} characters")
     return ManualRequest(
         summary=summary.strip(),
         severity=_choice(document, "severity", Severity, Severity.CRITICAL),
@@ -198,10 +198,12 @@ def _choice(document: Mapping[str, Any], name: str, kind: type[_E], default: _E)
     try:
         return kind(value)
     except (ValueError, TypeError):
-        raise InvalidEvent(name, f"must be one of {allowed}; got {value!r}") from None
+        raise InvalidRequest(name, f"must be one of {allowed}; got {value!r}") from None
 
 
 def _type(value: Any) -> str:
     if not isinstance(value, str) or not is_event_type(value):
-        raise InvalidEvent("type", "must be lower-case words separated by dots, such as 'manual.x'")
+        raise InvalidRequest(
+            "type", "must be lower-case words separated by dots, such as 'manual.x'"
+        )
     return value

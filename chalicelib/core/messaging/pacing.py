@@ -114,7 +114,6 @@ class PacedSender:
         self._budget = budget
         self._sleep = sleep
         self._jitter = jitter
-        self.throttled = 0  # transient failures seen (for figures)
 
     @property
     def batch_addresses(self) -> int:
@@ -140,7 +139,6 @@ class PacedSender:
             try:
                 result = call()
             except TransientSendError:
-                self.throttled += 1
                 self._bucket.slow_down()
                 ceiling = min(self._budget.max_seconds, self._budget.base_seconds * 2**attempt)
                 pause = self._jitter(0, ceiling)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from chalicelib.core.errors import InvalidEvent, NotFound
+from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.oncall.shifts import (
     MAX_RANGE,
@@ -72,9 +72,9 @@ class OnCall:
         start = start or now
         end = end or start + timedelta(days=7)
         if end <= start:
-            raise InvalidEvent("to", "must be after from")
+            raise InvalidRequest("to", "must be after from")
         if end - start > MAX_RANGE:
-            raise InvalidEvent("to", f"ask for at most {MAX_RANGE.days} days at a time")
+            raise InvalidRequest("to", f"ask for at most {MAX_RANGE.days} days at a time")
         overrides = self._overrides.overrides(schedule_id, min(start, now), max(end, now))
         people = set(schedule.members) | {o.contact_id for o in overrides}
         known = self._directory.get_contacts(sorted(people))
@@ -98,15 +98,15 @@ class OnCall:
     ) -> Override:
         schedule = self.schedule(schedule_id)
         if end <= start:
-            raise InvalidEvent("end", "must be after start")
+            raise InvalidRequest("end", "must be after start")
         if end - start > MAX_OVERRIDE:
-            raise InvalidEvent("end", "an override may last at most 31 days")
+            raise InvalidRequest("end", "an override may last at most 31 days")
         if end <= self._clock.now():
-            raise InvalidEvent("end", "is in the past")
+            raise InvalidRequest("end", "is in the past")
         if covers is not None and covers not in schedule.members:
-            raise InvalidEvent("covers", f"{covers} is not in schedule {schedule_id}")
+            raise InvalidRequest("covers", f"{covers} is not in schedule {schedule_id}")
         if contact_id not in self._directory.get_contacts([contact_id]):
-            raise InvalidEvent("contact_id", f"no contact {contact_id!r}")
+            raise InvalidRequest("contact_id", f"no contact {contact_id!r}")
         override = Override(
             override_id=f"ovr_{new_ulid(self._clock.now())}",
             schedule_id=schedule_id,
