@@ -9,6 +9,10 @@ INFRA_VENV := .venv-infra
 INFRA_PY := $(CURDIR)/$(INFRA_VENV)/bin/python
 INFRA_STAMP := $(INFRA_VENV)/.installed
 
+# The local stack's ports: `make run AWS_PORT=5300 API_PORT=8300` when 5000 or 8000 is taken.
+AWS_PORT ?= 5000
+API_PORT ?= 8000
+
 # Deployment parameters for `make synth` (never edit code to change them).
 STAGE ?= example
 SENDER ?= alerts@example.com
@@ -21,18 +25,21 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run demo test test-app test-infra bench synth lint typecheck clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # the tocsin command
-	touch $(STAMP)
+	@echo "Setting up $(VENV): installing Tocsin's Python packages (the first time takes about a minute)..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # the tocsin command
+	@touch $(STAMP)
+	@echo "$(VENV) is ready."
 
 $(INFRA_STAMP): requirements.txt infra/requirements.txt
+	@echo "Setting up $(INFRA_VENV): the deployment toolchain (CDK, cfn-lint, checkov; a few minutes)..."
 	test -x $(INFRA_PY) || $(PYTHON) -m venv $(INFRA_VENV)
 	$(INFRA_PY) -m pip install --quiet --disable-pip-version-check -r infra/requirements.txt
 	touch $(INFRA_STAMP)
 
 run: $(STAMP)  ## start the local stack on 127.0.0.1 (Ctrl-C stops it)
-	$(PY) -m local.stack
+	$(PY) -m local.stack --aws-port $(AWS_PORT) --api-port $(API_PORT)
 
 demo: $(STAMP)  ## start the stack, post a crisis, show who was reached, stop
 	$(PY) -m local.demo
@@ -55,9 +62,13 @@ typecheck: $(STAMP) $(INFRA_STAMP)
 
 test: lint typecheck test-app test-infra  ## lint, types, then every test
 
+# The browser tests need Debian's chromium: installed with apt-get (sudo when not root). Where it
+# cannot be installed they are skipped with a message; CI (.ci/run) makes that skip a failure.
 $(CHROMIUM):
-	$(SUDO) apt-get install -y --no-install-recommends chromium \
-		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+	@echo "Installing Debian's chromium for the browser tests (apt-get$(if $(SUDO), with sudo))..."
+	-$(SUDO) apt-get install -y --no-install-recommends chromium \
+		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium) \
+		|| echo "warning: chromium could not be installed; the browser tests will be skipped"
 
 test-app: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest

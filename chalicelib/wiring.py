@@ -64,17 +64,28 @@ class SystemClock:
 
 
 class Container:
-    def __init__(self, settings: Settings, session: boto3.Session | None = None) -> None:
+    """``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
+    callers that must not depend on the environment (the ``tocsin`` command); Lambda and the
+    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session: boto3.Session | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
         self.settings = settings
         self._session = session or boto3.Session()
+        self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
         self.clock = SystemClock()
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
         if service not in self._clients:
+            extra = {"endpoint_url": self._endpoint_url} if self._endpoint_url else {}
             self._clients[service] = self._session.client(  # type: ignore[call-overload]
-                service, config=_CLIENT_CONFIG
+                service, config=_CLIENT_CONFIG, **extra
             )
         return self._clients[service]
 

@@ -2,6 +2,8 @@
 
     GET    /_local/outbox   every message handed to SNS SMS, SES or End User Messaging, as JSON
     DELETE /_local/outbox   forget them
+    POST   /_local/sms      {"from": "+1202...", "body": "1234 ACK"}: a text message from a phone,
+                            published to the inbound-SMS topic as End User Messaging does
     X-Amz-Target: PinpointSMSVoiceV2.*   answered by local.messaging
     everything else         moto; SNS Publish to a phone and SES v2 SendEmail are also recorded
 
@@ -15,22 +17,31 @@ import io
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.sns.exceptions import SNSNotFoundError
+from moto.sns.models import sns_backends
 from werkzeug.serving import make_server
 
+from chalicelib.settings import DEFAULT_BOUND_NAMES, INBOUND_SMS_TOPIC
+from local.identity import LOCAL_NUMBER
 from local.messaging import PUSH_PATH, TARGET_PREFIX, MessagingStandIn
 from local.outbox import Outbox
 
 StartResponse = Callable[..., Any]
 _SNS_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+LOCAL_REGION = "us-east-1"
+INBOUND_TOPIC = DEFAULT_BOUND_NAMES[INBOUND_SMS_TOPIC]
 
 
 class LocalAwsApp:
@@ -44,6 +55,8 @@ class LocalAwsApp:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/_local/outbox":
             return self._outbox_endpoint(method, start_response)
+        if path == "/_local/sms":
+            return self._inbound_sms(method, _read_body(environ), start_response)
         body = _read_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):
@@ -78,6 +91,48 @@ class LocalAwsApp:
         payload = json.dumps({"messages": self.outbox.messages()}, indent=2).encode()
         start_response("200 OK", [("Content-Type", "application/json")])
         return [payload]
+
+    def _inbound_sms(
+        self, method: str, body: bytes, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """What End User Messaging publishes when someone texts the organisation's number."""
+
+        def answer(status: str, document: dict[str, Any]) -> Iterable[bytes]:
+            start_response(status, [("Content-Type", "application/json")])
+            return [json.dumps(document).encode()]
+
+        if method != "POST":
+            return answer("405 Method Not Allowed", {"error": "POST a text message here"})
+        try:
+            request = json.loads(body or b"{}")
+        except json.JSONDecodeError as error:
+            return answer("400 Bad Request", {"error": f"not JSON: {error.msg}"})
+        sender = request.get("from") if isinstance(request, dict) else None
+        text = request.get("body") if isinstance(request, dict) else None
+        if not isinstance(sender, str) or not _E164.fullmatch(sender):
+            return answer("400 Bad Request", {"error": "from: a number such as +12025550101"})
+        if not isinstance(text, str) or not text.strip() or len(text) > 1600:
+            return answer("400 Bad Request", {"error": "body: the text, 1 to 1600 characters"})
+        payload = {
+            "originationNumber": sender,
+            "destinationNumber": LOCAL_NUMBER,  # the number the person texted
+            "messageKeyword": text.split()[0].upper(),
+            "messageBody": text,
+            "inboundMessageId": str(uuid.uuid4()),
+        }
+        replying_to = request.get("replying_to")
+        if isinstance(replying_to, str) and replying_to:
+            payload["previousPublishedMessageId"] = replying_to
+        topic_arn = f"arn:aws:sns:{LOCAL_REGION}:{DEFAULT_ACCOUNT_ID}:{INBOUND_TOPIC}"
+        backend = sns_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION]
+        try:
+            message_id = backend.publish(message=json.dumps(payload), arn=topic_arn)
+        except SNSNotFoundError:
+            return answer(
+                "503 Service Unavailable",
+                {"error": f"no topic {INBOUND_TOPIC} yet: is the local stack's runner up?"},
+            )
+        return answer("202 Accepted", {"message_id": message_id, "topic": topic_arn})
 
     def _recorder(self, method: str, path: str, body: bytes) -> Callable[[bytes], None] | None:
         """A function that records the request once AWS (moto) accepted it, or None."""

@@ -1,13 +1,20 @@
-"""Stand in for Lambda's SQS event source mappings and schedules on the local stack.
+"""Stand in for Lambda's SQS event source mappings, SNS subscriptions and schedules locally.
 
 It reads the app's own registrations (``app.event_sources``), so a new handler needs no
 change here. Like Lambda: a batch is deleted only when its handler returns; when it raises,
 the messages come back later (after ``retry_delay`` here, the visibility timeout on AWS) and
 the queue's redrive policy moves a message that keeps failing to its dead-letter queue.
+
+SNS topics reach their handlers as on AWS: each topic with a handler gets a local SQS queue
+subscribed to it (``tocsin-local-sns-<topic>``), and each notification on that queue is handed
+to the handler as the SNS event Lambda builds, one record per invocation. A notification whose
+handler keeps failing is tried three times (Lambda's asynchronous invocation: the first try and
+two retries), then moved to ``tocsin-local-sns-<topic>-dlq``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -19,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from chalice.app import Chalice, ScheduledEventConfig, SQSEventConfig
+from chalice.app import Chalice, ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 log = logging.getLogger("tocsin.local.runner")
@@ -38,6 +45,57 @@ def queue_bindings(app: Chalice) -> list[QueueBinding]:
         for source in app.event_sources
         if isinstance(source, SQSEventConfig) and source.queue
     ]
+
+
+@dataclass(frozen=True)
+class TopicBinding:
+    function_name: str
+    topic_name: str
+
+    @property
+    def queue_name(self) -> str:
+        return f"tocsin-local-sns-{self.topic_name}"
+
+
+def topic_bindings(app: Chalice) -> list[TopicBinding]:
+    return [
+        TopicBinding(source.name, source.topic)
+        for source in app.event_sources
+        if isinstance(source, SNSEventConfig) and source.topic
+    ]
+
+
+SNS_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
+
+
+def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]:
+    """The event Lambda builds for one SNS notification (from the envelope SQS received)."""
+    attributes = {
+        name: {"Type": value.get("Type", "String"), "Value": value.get("Value", "")}
+        for name, value in envelope.get("MessageAttributes", {}).items()
+    }
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "Sns": {
+                    "Type": envelope.get("Type", "Notification"),
+                    "MessageId": envelope["MessageId"],
+                    "TopicArn": envelope["TopicArn"],
+                    "Subject": envelope.get("Subject"),
+                    "Message": envelope["Message"],
+                    "Timestamp": envelope.get("Timestamp", ""),
+                    "SignatureVersion": "1",
+                    "Signature": "",
+                    "SigningCertUrl": "",
+                    "UnsubscribeUrl": "",
+                    "MessageAttributes": attributes,
+                },
+            }
+        ]
+    }
 
 
 @dataclass(frozen=True)
@@ -112,18 +170,46 @@ class QueueRunner:
         retry_delay: int = 2,
     ) -> None:
         self._bindings = queue_bindings(app)
+        self._topics = topic_bindings(app)
         self._schedules = schedule_bindings(app)
         self._invoke = invoke
-        self._sqs: Any = (session or boto3.Session()).client("sqs")
+        self._session = session or boto3.Session()
+        self._sqs: Any = self._session.client("sqs")
         self._retry_delay = retry_delay
         self._urls: dict[str, str] = {}
+        self._subscriptions: dict[str, str] = {}
         self._region = self._sqs.meta.region_name
 
+    def subscribe_topics(self) -> None:
+        """Give every topic with a handler its local queue, subscribed (idempotent)."""
+        sns = self._session.client("sns")
+        for binding in self._topics:
+            topic_arn = sns.create_topic(Name=binding.topic_name)["TopicArn"]
+            dlq_url = self._sqs.create_queue(QueueName=f"{binding.queue_name}-dlq")["QueueUrl"]
+            dlq_arn = self._sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": SNS_ATTEMPTS})
+            url = self._sqs.create_queue(
+                QueueName=binding.queue_name, Attributes={"RedrivePolicy": redrive}
+            )["QueueUrl"]
+            self._urls[binding.queue_name] = url
+            queue_arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            subscription = sns.subscribe(
+                TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
+            )
+            self._subscriptions[binding.topic_name] = subscription["SubscriptionArn"]
+
     def drain_once(self, wait_seconds: int = 0) -> int:
-        """Receive one batch from every queue and hand it to its handler; messages handled."""
+        """Receive one batch from every queue (and every topic's queue) and hand it to its
+        handler; messages handled."""
         handled = 0
         for binding in self._bindings:
             handled += self._pump(binding, wait_seconds)
+        for topic in self._topics if self._subscriptions else ():
+            handled += self._pump_topic(topic, wait_seconds)
         return handled
 
     def drain(self, max_rounds: int = 100) -> int:
@@ -147,9 +233,23 @@ class QueueRunner:
                     log.exception("polling %s failed; retrying", binding.queue_name)
                     stop.wait(1)
 
+        def poll_topic(binding: TopicBinding) -> None:
+            while not stop.is_set():
+                try:
+                    self._pump_topic(binding, wait_seconds)
+                except Exception:
+                    log.exception("polling topic %s failed; retrying", binding.topic_name)
+                    stop.wait(1)
+
         threads = [
             threading.Thread(target=poll, args=(binding,), name=binding.queue_name, daemon=True)
             for binding in self._bindings
+        ]
+        threads += [
+            threading.Thread(
+                target=poll_topic, args=(binding,), name=binding.queue_name, daemon=True
+            )
+            for binding in (self._topics if self._subscriptions else ())
         ]
         if self._schedules:
             threads.append(
@@ -204,6 +304,27 @@ class QueueRunner:
         )
         return len(messages)
 
+    def _pump_topic(self, binding: TopicBinding, wait_seconds: int) -> int:
+        url = self._url(binding.queue_name)
+        response = self._sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        )
+        messages = response.get("Messages", [])
+        for message in messages:
+            event = sns_event(json.loads(message["Body"]), self._subscriptions[binding.topic_name])
+            try:
+                self._invoke(binding.function_name, event)
+            except Exception:
+                log.exception("%s failed; the notification will be retried", binding.function_name)
+                self._sqs.change_message_visibility(
+                    QueueUrl=url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=self._retry_delay,
+                )
+                continue
+            self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
     def _url(self, queue_name: str) -> str:
         if queue_name not in self._urls:
             self._urls[queue_name] = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
@@ -248,13 +369,14 @@ def main() -> None:
     signal.signal(signal.SIGINT, request_stop)
     client = Client(app, stage_name="local", project_dir=str(project))
     runner = QueueRunner(app, client.lambda_.invoke)
+    runner.subscribe_topics()
     schedules = (
         ", ".join(f"{s.function_name} every {s.interval_seconds:g}s" for s in runner._schedules)
         or "none"
     )
     print(
         f"Queue runner: {', '.join(b.queue_name for b in runner._bindings)}; "
-        f"schedules: {schedules}",
+        f"topics: {', '.join(t.topic_name for t in runner._topics)}; schedules: {schedules}",
         flush=True,
     )
     runner.run_forever(stop)

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,16 +23,39 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
+from local.identity import LOCAL_NUMBER
+
 PROJECT = Path(__file__).resolve().parent.parent
 LOG_DIR = PROJECT / ".local"
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class PortBusy(RuntimeError):
+    """A port the stack needs is taken (often by another local stack)."""
+
+
+def check_free(ports: dict[str, int]) -> None:
+    """Refuse to start when a port is taken, before anything starts: a half-started stack
+    would talk to the other one's AWS stand-in and fail later, far from the cause."""
+    busy = []
+    for name, port in ports.items():
+        with socket.socket() as probe:
+            # Like the servers themselves: a port left in TIME_WAIT by a stopped stack is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                busy.append(f"{name} port {port}")
+    if busy:
+        raise PortBusy(
+            f"{' and '.join(busy)} in use on 127.0.0.1 (another local stack?). Stop it, or "
+            "choose free ports: make run AWS_PORT=5300 API_PORT=8300"
+        )
 
 
 class LocalStack:
@@ -57,6 +81,9 @@ class LocalStack:
                 "AWS_SECRET_ACCESS_KEY": "local",
                 "TOCSIN_STAGE": "local",
                 "TOCSIN_PUBLIC_URL": self.api_url,  # acknowledgement links point here
+                # A (fictional) local number for voice calls, so a plan's voice level shows in
+                # the outbox as End User Messaging SendVoiceMessage calls.
+                "TOCSIN_VOICE_ORIGINATION_IDENTITY": LOCAL_NUMBER,
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -80,6 +107,7 @@ class LocalStack:
         self.stop()
 
     def _start(self) -> None:
+        check_free({"AWS": self.aws_port, "API": self.api_port})
         env = self.environment()
         self._spawn(
             "aws", [sys.executable, "-m", "local.aws_server", "--port", str(self.aws_port)], env
@@ -180,13 +208,18 @@ Tocsin is running on the local stack.
   AWS stand-in   {aws}
   Playbook       {rules} activation rules, {plans} response plans; {contacts} example contacts
 
+The tocsin command finds this stack with:
+  export TOCSIN_AWS_ENDPOINT={aws} TOCSIN_API={api}
+
 Try it:
   curl -sS -X POST {api}/v1/events \\
        -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
        -d @examples/events/demo.json
   curl -sS {api}/v1/events/<event_id> -H 'Authorization: Bearer {key}'
   curl -sS {api}/v1/incidents/<incident_id> -H 'Authorization: Bearer {key}'
-  curl -sS {aws}/_local/outbox            # every SMS and email handed to AWS
+  curl -sS {aws}/_local/outbox            # every SMS, call and email handed to AWS
+  curl -sS -X POST {aws}/_local/sms -d '{{"from": "+12025550101", "body": "1234 ACK"}}'
+                                          # a text message as if a phone had sent it
 
 Ctrl-C stops everything.
 """
@@ -194,9 +227,14 @@ Ctrl-C stops everything.
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run Tocsin's local stack in the foreground.")
-    parser.add_argument("--aws-port", type=int, default=5000)
-    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--aws-port", type=int, default=5000, help="the AWS stand-in's port")
+    parser.add_argument("--api-port", type=int, default=8000, help="the HTTP API's port")
     arguments = parser.parse_args()
+    print(
+        f"Starting the local stack (AWS stand-in on {arguments.aws_port}, API on "
+        f"{arguments.api_port})...",
+        flush=True,
+    )
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -219,6 +257,9 @@ def main() -> None:
             )
             while True:
                 time.sleep(3600)
+    except PortBusy as busy:
+        print(f"tocsin: {busy}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print("\nStopping the local stack.", flush=True)
 

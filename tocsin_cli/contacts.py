@@ -9,15 +9,18 @@ the line and the reason, never the person's data.
 
 from __future__ import annotations
 
+import argparse
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.model import Contact
 from chalicelib.core.people import contact_from_row
 from chalicelib.storage.contacts import DynamoContactDirectory
+from tocsin_cli.cli import Cli
 
 COLUMNS = ("contact_id", "name", "roles", "language", "phone", "email")
 
@@ -88,3 +91,71 @@ def import_contacts(
         if progress is not None:
             progress(index, len(contacts))
     return report
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    contacts = commands.add_parser(
+        "contacts", help="people (personal data)", parents=[common]
+    ).add_subparsers(dest="action", required=True)
+    load = contacts.add_parser(
+        "import", help="create or update contacts from CSV (idempotent)", parents=[common]
+    )
+    load.add_argument("file", type=Path)
+    load.set_defaults(run=import_command)
+    erase = contacts.add_parser(
+        "erase", help="remove a person and pseudonymise their records", parents=[common]
+    )
+    erase.add_argument("contact_id")
+    erase.set_defaults(run=erase_command)
+
+
+def import_command(arguments: argparse.Namespace, cli: Cli) -> int:
+    services = cli.services
+    playbook = services.playbook_store.load()
+    contacts, rejected = read_contacts_csv(
+        arguments.file, known_roles=playbook.roles, known_teams=playbook.teams
+    )
+    report = import_contacts(contacts, services.directory, progress=progress_line(cli.err))
+    cli.say(
+        f"created {len(report.created)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, rejected {len(rejected)}"
+    )
+    for row in rejected:
+        cli.say(f"  line {row.line}: {row.reason}")
+    return 1 if rejected else 0
+
+
+def erase_command(arguments: argparse.Namespace, cli: Cli) -> int:
+    pseudonym, records = cli.services.erase_contact(arguments.contact_id)
+    cli.say(
+        f"contact {arguments.contact_id!r} erased; {records} incident records now say {pseudonym!r}"
+    )
+    return 0
+
+
+def progress_line(stream: TextIO) -> Callable[[int, int], None]:
+    """Progress for long imports: a bar that redraws on a terminal, a line every 10 % when the
+    output is redirected (a log file or CI still shows that it is moving)."""
+    live = stream.isatty()
+    shown = {0}
+
+    def show(done: int, total: int) -> None:
+        if total < 200:
+            return
+        if live:
+            if done % 100 == 0 or done == total:
+                filled = 30 * done // total
+                end = "\n" if done == total else ""
+                print(
+                    f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}",
+                    end=end,
+                    file=stream,
+                    flush=True,
+                )
+            return
+        tenth = 10 * done // total
+        if tenth not in shown:
+            shown.add(tenth)
+            print(f"saved {done} of {total} contacts", file=stream, flush=True)
+
+    return show

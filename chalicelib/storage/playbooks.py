@@ -98,6 +98,9 @@ class DynamoPlaybookStore:
             "plans": len(playbook.plans),
             "roles": len(playbook.roles),
             "teams": len(playbook.teams),
+            "templates": len(playbook.templates),
+            "oncall": len(playbook.oncall),
+            "escalations": len(playbook.escalations),
             "schedules": len(playbook.schedules),
             "maintenance": len(playbook.maintenance),
         }

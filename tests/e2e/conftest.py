@@ -13,6 +13,7 @@ from chalice.test import Client
 from app import app
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT
+from tests.e2e.browser import launch_browser
 
 
 class Api:
@@ -74,3 +75,9 @@ def sent_email(session: boto3.Session) -> list[tuple[str, str]]:
         for message in backend.sent_messages
         for recipient in message.destinations["ToAddresses"]
     ]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the page tests (skipped where none can be installed, not in CI)."""
+    yield from launch_browser()

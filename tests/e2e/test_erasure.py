@@ -9,6 +9,7 @@ import boto3
 
 from chalicelib.settings import Settings
 from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.wiring import Container
 from local.runner import QueueRunner
 from tests.conftest import PROJECT
 from tests.e2e.conftest import Api
@@ -35,7 +36,8 @@ def test_erase_removes_the_contact_and_pseudonymises_every_mention(
 
     assert mentions() > 0
     out = io.StringIO()
-    assert main(["contacts", "erase", "c-ada"], out=out, client=dynamodb) == 0
+    services = Container(settings, world)
+    assert main(["contacts", "erase", "c-ada"], out=out, services=services) == 0
     assert "erased" in out.getvalue()
 
     assert mentions() == 0
@@ -45,4 +47,4 @@ def test_erase_removes_the_contact_and_pseudonymises_every_mention(
     timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
     sent = [e["data"]["contact_id"] for e in timeline if e["kind"] == "notification_sent"]
     assert any(contact.startswith("erased-") for contact in sent)
-    assert main(["contacts", "erase", "c-ada"], out=io.StringIO(), client=dynamodb) == 2
+    assert main(["contacts", "erase", "c-ada"], out=io.StringIO(), services=services) == 2

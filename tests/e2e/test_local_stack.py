@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,3 +83,132 @@ def test_stopping_the_stack_stops_every_process_it_started() -> None:
         processes = list(stack._processes)
         assert all(process.poll() is None for process in processes)
     assert all(process.poll() is not None for process in processes)
+
+
+TOCSIN = str(Path(sys.executable).with_name("tocsin"))
+
+
+def tocsin(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The command as a person runs it, from a shell, with no AWS variables of its own."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TOCSIN_"))}
+    return subprocess.run(
+        [TOCSIN, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, **(env or {})},
+        check=False,
+    )
+
+
+def wait_for(condition: Any, what: str, seconds: float = 30) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_tocsin_command_finds_a_stack_on_other_ports_by_option_or_environment(
+    stack: LocalStack,
+) -> None:
+    by_option = tocsin("--aws-endpoint", stack.aws_url, "--api", stack.api_url, "keys", "list")
+    assert by_option.returncode == 0, by_option.stderr
+    assert "local-development" in by_option.stdout
+    after_the_command = tocsin("keys", "list", "--aws-endpoint", stack.aws_url)
+    assert after_the_command.stdout == by_option.stdout
+    by_environment = tocsin("oncall", "show", "it-duty", env={"TOCSIN_AWS_ENDPOINT": stack.aws_url})
+    assert "Fay Example (c-fay)" in by_environment.stdout, by_environment.stderr
+
+
+def test_a_second_stack_on_a_busy_port_refuses_to_start_and_says_why(stack: LocalStack) -> None:
+    started = time.monotonic()
+    second = subprocess.run(
+        [sys.executable, "-m", "local.stack", "--aws-port", str(stack.aws_port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert f"AWS port {stack.aws_port}" in second.stderr and "in use" in second.stderr
+    assert "make run AWS_PORT=" in second.stderr
+    assert time.monotonic() - started < 20  # at once: nothing was started
+
+
+def test_a_text_reply_declines_the_next_level_is_called_and_a_text_acknowledges(
+    stack: LocalStack,
+) -> None:
+    outage = {
+        "source": "prometheus",
+        "type": "it.outage",
+        "severity": "critical",
+        "summary": "Checkout service down",
+        "dedup_key": "local-sms-reply-test",
+    }
+    _, accepted = call("POST", f"{stack.api_url}/v1/events", json.dumps(outage).encode())
+
+    def incident_id() -> str | None:
+        return call("GET", f"{stack.api_url}/v1/events/{accepted['event_id']}")[1]["incident_id"]
+
+    incident = wait_for(incident_id, "the outage to open an incident")
+
+    def texts(number: str) -> list[dict[str, Any]]:
+        return [
+            message
+            for message in stack.outbox()
+            if message["incident_id"] == incident
+            and message["channel"] == "sms"
+            and message["destination"] == number
+        ]
+
+    page = wait_for(lambda: texts("+12025550105"), "the duty officer's page")[0]
+    code = re.search(r"Reply (\d{4}) ACK", page["body"])
+    assert code, page["body"]
+
+    def send_text(sender: str, body: str) -> None:
+        status, _ = call(
+            "POST",
+            f"{stack.aws_url}/_local/sms",
+            json.dumps({"from": sender, "body": body}).encode(),
+        )
+        assert status == 202
+
+    send_text("+12025550105", f"{code.group(1)} NO")  # Fay can't respond: level 2 at once
+
+    def voice_calls() -> list[dict[str, Any]]:
+        return [
+            m for m in stack.outbox() if m["incident_id"] == incident and m["channel"] == "voice"
+        ]
+
+    calls = wait_for(voice_calls, "level 2's voice call")
+    assert calls[0]["api"] == "pinpoint-sms-voice-v2:SendVoiceMessage"
+    chen = wait_for(lambda: texts("+12025550103"), "level 2's text to Chen")[0]
+    chen_code = re.search(r"(\d{4})", chen["body"].splitlines()[0])
+    assert chen_code, chen["body"]
+    send_text("+12025550103", f"{chen_code.group(1)} ACK")
+
+    def acknowledged() -> bool:
+        timeline = call("GET", f"{stack.api_url}/v1/incidents/{incident}")[1]["timeline"]
+        return any(
+            entry["kind"] == "acknowledged" and entry["data"].get("contact_id") == "c-chen"
+            for entry in timeline
+        )
+
+    wait_for(acknowledged, "Chen's text to acknowledge")
+
+
+def test_the_local_sms_endpoint_refuses_what_no_phone_sends(stack: LocalStack) -> None:
+    for body, problem in (
+        (b"not json", "not JSON"),
+        (json.dumps({"from": "12345", "body": "ACK"}).encode(), "from:"),
+        (json.dumps({"from": "+12025550101", "body": ""}).encode(), "body:"),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            call("POST", f"{stack.aws_url}/_local/sms", body)
+        with caught.value as refused:
+            assert refused.code == 400
+            assert problem in json.load(refused)["error"]

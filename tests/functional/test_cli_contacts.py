@@ -10,6 +10,7 @@ import boto3
 from chalicelib.core.model import Channel
 from chalicelib.settings import Settings
 from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.wiring import Container
 from tocsin_cli.main import main
 
 CSV = """contact_id,name,roles,language,phone,email
@@ -26,7 +27,8 @@ c-max,,,en,,
 
 def run(world: boto3.Session, *argv: str) -> tuple[int, str]:
     out = io.StringIO()
-    return main(list(argv), out=out, client=world.client("dynamodb")), out.getvalue()
+    services = Container(Settings.from_environment(), world)
+    return main(list(argv), out=out, services=services), out.getvalue()
 
 
 def test_import_reports_each_row_and_normalises_what_it_keeps(

@@ -11,12 +11,13 @@ import pytest
 from chalicelib.core.access import Scope
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
+from chalicelib.wiring import Container
 from tocsin_cli.main import main
 
 
 def run(world: boto3.Session, *argv: str) -> tuple[int, str]:
     out = io.StringIO()
-    code = main(list(argv), out=out, client=world.client("dynamodb"))
+    code = main(list(argv), out=out, services=Container(Settings.from_environment(), world))
     return code, out.getvalue()
 
 

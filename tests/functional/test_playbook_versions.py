@@ -13,6 +13,7 @@ import pytest
 from chalicelib.core.errors import NotFound
 from chalicelib.settings import Settings
 from chalicelib.storage.playbooks import DynamoPlaybookStore
+from chalicelib.wiring import Container
 from tests.conftest import PROJECT
 from tocsin_cli.main import main
 from tocsin_cli.policies import read_policy_dir
@@ -55,15 +56,15 @@ def test_every_change_is_a_new_version_and_old_versions_stay_readable(
         store.load_version(9)
 
 
-def run(client: object, *argv: str) -> tuple[int, str]:
+def run(services: Container, *argv: str) -> tuple[int, str]:
     out = io.StringIO()
-    return main(["--stage", "local", *argv], out=out, client=client), out.getvalue()
+    return main(["--stage", "local", *argv], out=out, services=services), out.getvalue()
 
 
 def test_the_cli_validates_diffs_applies_and_exports(
     store: DynamoPlaybookStore, aws: boto3.Session, tmp_path: Path
 ) -> None:
-    client = aws.client("dynamodb")
+    client = Container(Settings.from_environment(), aws)
     policies = str(PROJECT / "policies")
     code, text = run(client, "policies", "diff", policies)
     assert code == 0
@@ -105,7 +106,7 @@ def test_a_malformed_policy_applies_nothing(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    client = aws.client("dynamodb")
+    client = Container(Settings.from_environment(), aws)
     for path in (PROJECT / "policies").glob("*.yaml"):
         (tmp_path / path.name).write_text(path.read_text())
     rules = tmp_path / "activation-rules.yaml"

@@ -103,9 +103,10 @@ def gaps(shifts: Iterable[Shift]) -> list[Shift]:
     return [shift for shift in shifts if shift.is_gap]
 
 
-def describe_shift(shift: Shift, timezone: str) -> str:
+def describe_shift(shift: Shift, timezone: str, who: str | None = None) -> str:
+    """One line: start -> end in the schedule's zone, who (a name where the caller knows it)."""
     zone = ZoneInfo(timezone)
     start = shift.start.astimezone(zone)
     end = shift.end.astimezone(zone)
-    who = shift.contact_id or "NOBODY (gap)"
-    return f"{start:%Y-%m-%d %H:%M %Z} -> {end:%Y-%m-%d %H:%M %Z}  {who}  ({shift.source})"
+    person = who or shift.contact_id or "NOBODY (gap)"
+    return f"{start:%Y-%m-%d %H:%M %Z} -> {end:%Y-%m-%d %H:%M %Z}  {person}  ({shift.source})"

@@ -65,9 +65,15 @@ def parse_active_hours(document: Any, path: str) -> ActiveHours:
     """``{timezone: Europe/Oslo, windows: [{days: [weekdays], from: '08:00', to: '18:00'}]}``"""
     fields = read_object(document, path, required={"timezone", "windows"}, optional=set())
     timezone = read_timezone(fields["timezone"], f"{path}.timezone")
+    return parse_windows(fields["windows"], f"{path}.windows", timezone)
+
+
+def parse_windows(document: Any, path: str, timezone: str) -> ActiveHours:
+    """A list of daily windows read in ``timezone`` (an on-call layer's ``hours``); errors carry
+    the path of the list as it stands in the file."""
     windows = []
-    for index, window in enumerate(read_list(fields["windows"], f"{path}.windows")):
-        where = f"{path}.windows[{index}]"
+    for index, window in enumerate(read_list(document, path)):
+        where = f"{path}[{index}]"
         spec = read_object(window, where, required={"from", "to"}, optional={"days"})
         start = read_clock_time(spec["from"], f"{where}.from")
         end = read_clock_time(spec["to"], f"{where}.to")
@@ -77,7 +83,7 @@ def parse_active_hours(document: Any, path: str) -> ActiveHours:
             DailyWindow(_parse_days(spec.get("days", ["all"]), f"{where}.days"), start, end)
         )
     if not windows:
-        raise InvalidPolicy(f"{path}.windows", "must list at least one window")
+        raise InvalidPolicy(path, "must list at least one window")
     return ActiveHours(timezone=timezone, windows=tuple(windows))
 
 

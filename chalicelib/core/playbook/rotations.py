@@ -30,7 +30,7 @@ from chalicelib.core.fields import (
     read_string,
     read_timezone,
 )
-from chalicelib.core.playbook.hours import ActiveHours, parse_active_hours
+from chalicelib.core.playbook.hours import ActiveHours, parse_windows
 
 _LENGTH = re.compile(r"(\d+)(d|h)")
 _NAMED_LENGTHS = {"day": timedelta(days=1), "week": timedelta(days=7)}
@@ -150,11 +150,7 @@ def _parse_layer(document: Any, path: str, timezone: str) -> Rotation:
     )
     if not members:
         raise InvalidPolicy(f"{path}.members", "must name at least one contact id")
-    hours = (
-        parse_active_hours({"timezone": timezone, "windows": fields["hours"]}, f"{path}.hours")
-        if "hours" in fields
-        else None
-    )
+    hours = parse_windows(fields["hours"], f"{path}.hours", timezone) if "hours" in fields else None
     return Rotation(
         layer_id=read_identifier(fields["id"], f"{path}.id"),
         members=members,

@@ -1,0 +1,108 @@
+"""``tocsin keys create|list|revoke``: integration and API keys; only their digests are stored."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.errors import InvalidInput
+from chalicelib.core.events import is_event_type
+from chalicelib.storage.api_keys import generate_api_key, generate_signing_secret
+from tocsin_cli.cli import Cli
+
+INTEGRATIONS = ("alertmanager", "grafana", "pagerduty", "opsgenie", "cap")
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    keys = commands.add_parser(
+        "keys", help="integration and API keys", parents=[common]
+    ).add_subparsers(dest="action", required=True)
+    create = keys.add_parser(
+        "create", help="create a key; it is shown once, then only its digest", parents=[common]
+    )
+    create.add_argument("name")
+    create.add_argument(
+        "--scope", action="append", required=True, choices=[scope.value for scope in Scope]
+    )
+    create.add_argument(
+        "--integration",
+        action="append",
+        choices=INTEGRATIONS,
+        default=[],
+        help="limit the key to these integrations (default: all)",
+    )
+    create.add_argument(
+        "--type", dest="event_type", help="event type its events get by default (e.g. it.outage)"
+    )
+    create.add_argument("--source", help="source name its events get by default")
+    create.add_argument(
+        "--signed",
+        action="store_true",
+        help="require HMAC-signed requests (prints the signing secret)",
+    )
+    create.add_argument("--rate", type=int, default=600, help="requests a minute (default 600)")
+    create.add_argument(
+        "--contact",
+        help="a personal key, acting for this contact (needed for --scope activate)",
+    )
+    create.set_defaults(run=create_key)
+    keys.add_parser(
+        "list", help="list keys (names, scopes; never the keys)", parents=[common]
+    ).set_defaults(run=list_keys)
+    revoke = keys.add_parser("revoke", help="revoke a key at once", parents=[common])
+    revoke.add_argument("name")
+    revoke.set_defaults(run=revoke_key)
+
+
+def create_key(arguments: argparse.Namespace, cli: Cli) -> int:
+    typed = arguments.event_type
+    if typed is not None and not (is_event_type(typed) and "." in typed):
+        raise InvalidInput(
+            f"--type {arguments.event_type!r} is not an event type: lower-case words joined "
+            "by dots, such as 'it.outage' or 'cyber.data_breach'"
+        )
+    if "activate" in arguments.scope and not arguments.contact:
+        raise InvalidInput("--scope activate needs --contact: the person the key acts for")
+    if arguments.rate < 1:
+        raise InvalidInput("--rate must be at least 1 request a minute")
+    secret = generate_signing_secret() if arguments.signed else None
+    api_key = generate_api_key()
+    cli.services.api_keys.add(
+        api_key,
+        ApiKey(
+            name=arguments.name,
+            scopes=frozenset(Scope(s) for s in arguments.scope),
+            integrations=frozenset(arguments.integration),
+            event_type=arguments.event_type,
+            source=arguments.source,
+            signing_secrets=(secret,) if secret else (),
+            rate_per_minute=arguments.rate,
+            contact_id=arguments.contact,
+        ),
+        datetime.now(UTC),
+    )
+    cli.say(f"key {arguments.name!r} created; store it now, it is not shown again:")
+    cli.say(f"  api key:        {api_key}")
+    if secret:
+        cli.say(f"  signing secret: {secret}")
+    return 0
+
+
+def list_keys(arguments: argparse.Namespace, cli: Cli) -> int:
+    rows = sorted(cli.services.api_keys.list(), key=lambda row: row["name"])
+    cli.say(f"{'NAME':<24} {'SCOPES':<22} {'INTEGRATIONS':<24} {'SIGNED':<6} {'STATE'}")
+    for row in rows:
+        state = f"revoked {row['revoked_at'][:19]}" if row.get("revoked_at") else "active"
+        cli.say(
+            f"{row['name']:<24} {','.join(row['scopes']):<22} "
+            f"{','.join(row['integrations']) or 'all':<24} "
+            f"{'yes' if row.get('signed') else 'no':<6} {state}"
+        )
+    return 0
+
+
+def revoke_key(arguments: argparse.Namespace, cli: Cli) -> int:
+    cli.services.api_keys.revoke(arguments.name, datetime.now(UTC))
+    cli.say(f"key {arguments.name!r} revoked")
+    return 0
