@@ -304,11 +304,13 @@ class DynamoIncidentStore:
         )
 
     def _free_dedup_key(self, incident: Incident) -> dict[str, Any]:
+        """Delete the key's pointer if it names this incident. An incident activated by hand
+        has none (nothing can join it), so an absent pointer is no conflict."""
         return {
             "Delete": {
                 "TableName": self._table,
                 "Key": to_item(keys.dedup(incident.dedup_key)),
-                "ConditionExpression": "incident_id = :id",
+                "ConditionExpression": "attribute_not_exists(pk) OR incident_id = :id",
                 "ExpressionAttributeValues": to_item({":id": incident.incident_id}),
             }
         }
