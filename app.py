@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.api.contacts import contacts
 from chalicelib.api.integrations import integrations
+from chalicelib.api.lists import lists
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
 from chalicelib.api.responses import responses
@@ -16,6 +17,7 @@ from chalicelib.handlers.schedules import schedules
 
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
+app.register_blueprint(lists)
 app.register_blueprint(integrations)
 app.register_blueprint(manual)
 app.register_blueprint(contacts)

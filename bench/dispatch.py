@@ -86,6 +86,9 @@ class OneIncident:
     def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
         return None
 
+    def mark_first_send(self, incident_id: str, at: datetime) -> bool:
+        return False
+
 
 class OnePlaybook:
     def __init__(self, playbook: Playbook) -> None:

@@ -46,6 +46,7 @@ from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.lists import DynamoLists
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
@@ -100,6 +101,10 @@ class Container:
     @cached_property
     def incidents(self) -> DynamoIncidentStore:
         return DynamoIncidentStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def lists(self) -> DynamoLists:
+        return DynamoLists(self.dynamodb, self.settings.incidents_table)
 
     @cached_property
     def ledger(self) -> DynamoSendLedger:

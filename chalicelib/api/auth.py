@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalicelib.core.access import ApiKey, verify_signature
+from chalicelib.core.access import ApiKey, Scope, verify_signature
 from chalicelib.core.errors import AuthenticationFailed
 from chalicelib.settings import DEFAULT_LOCAL_API_KEY
-from chalicelib.wiring import Container
+from chalicelib.wiring import Container, container
 
 
 def bearer_key(headers: Mapping[str, str]) -> str | None:
@@ -49,6 +49,14 @@ def authenticate(
         services.replay_guard.first_use(signature_digest, now)
     services.rate_limiter.admit(key.name, key.rate_per_minute, now)
     return key
+
+
+def reader(headers: Mapping[str, str]) -> Container:
+    """The services, for a caller whose bearer key has the ``read`` scope."""
+    services = container()
+    key = authenticate(bearer_key(headers), services, headers)
+    key.require(Scope.READ)
+    return services
 
 
 def _scheme_key(headers: Mapping[str, str], scheme: str) -> str | None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import authenticate, bearer_key
+from chalicelib.api.auth import authenticate, bearer_key, reader
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
-from chalicelib.core.access import Scope, scope_for
+from chalicelib.core.access import scope_for
 from chalicelib.core.errors import NotFound
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.observability import logger
@@ -91,6 +91,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
         "opened_at": incident.opened_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "first_sent_at": incident.first_sent_at.isoformat() if incident.first_sent_at else None,
         "timeline": [
             {
                 "at": entry.at.isoformat(),
@@ -104,11 +105,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
 
 
 def _reader() -> Container:
-    services = container()
-    request = api.current_request
-    key = authenticate(bearer_key(request.headers), services, request.headers)
-    key.require(Scope.READ)
-    return services
+    return reader(api.current_request.headers)
 
 
 _OPENAPI = Path(__file__).with_name("openapi.json")

@@ -171,6 +171,7 @@ class Incident:
     playbook_version: int = 0  # the playbook it started with, kept for its whole life
     requested_by: str | None = None  # the contact who activated it by hand
     response: ResponseState = field(default_factory=ResponseState)
+    first_sent_at: datetime | None = None  # when its first alert was handed to AWS
 
     @property
     def is_exercise(self) -> bool:

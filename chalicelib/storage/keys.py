@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalicelib.core.model import NotificationJob
 
@@ -156,3 +156,42 @@ def override(schedule_id: str, start: datetime, override_id: str) -> Key:
 
 def override_partition(schedule_id: str) -> str:
     return f"OVERRIDE#{schedule_id}"
+
+
+# The lists index (tables.LIST_INDEX): one partition per status, newest first by list_at.
+INCIDENT_LISTS = "INCIDENTS#"
+EVENT_LISTS = "EVENTS#"
+
+
+def list_instant(at: datetime) -> str:
+    """A UTC instant that sorts as text: always the same width, always microseconds."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def list_position(at: datetime, item_id: str) -> str:
+    """Where an item sorts in its list: its time, then its id (ids are unique)."""
+    return f"{list_instant(at)}#{item_id}"
+
+
+def incident_list_partition(status: str) -> str:
+    return f"{INCIDENT_LISTS}{status}"
+
+
+def event_list_partition(outcome: str) -> str:
+    return f"{EVENT_LISTS}{outcome}"
+
+
+def incident_listing(status: str, opened_at: datetime, incident_id: str) -> Key:
+    """The lists index's keys on an incident item (``list_pk`` moves with its status)."""
+    return {
+        "list_pk": incident_list_partition(status),
+        "list_at": list_position(opened_at, incident_id),
+    }
+
+
+def event_listing(outcome: str, received_at: datetime, event_id: str) -> Key:
+    """The lists index's keys on an event item (``list_pk`` moves with its decision)."""
+    return {
+        "list_pk": event_list_partition(outcome),
+        "list_at": list_position(received_at, event_id),
+    }

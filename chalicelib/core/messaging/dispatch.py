@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
 from chalicelib.core.messaging.passes import AckLinks
@@ -34,6 +34,7 @@ class DispatchReport:
     failed: int = 0
     skipped: int = 0
     retry: list[NotificationJob] = field(default_factory=list)
+    first_alert_at: datetime | None = None  # when this batch handed its first alert to AWS
 
     @property
     def needs_retry(self) -> bool:
@@ -113,6 +114,8 @@ class Dispatcher:
             except SendError as error:
                 outcome = error
             self._settle(job, outcome, report, work)
+        if report.first_alert_at is not None and incident.first_sent_at is None:
+            self._incidents.mark_first_send(incident_id, report.first_alert_at)
         return report
 
     def _target(
@@ -193,6 +196,8 @@ class Dispatcher:
             ),
         )
         report.sent += 1
+        if job.notice is Notice.ALERT and report.first_alert_at is None:
+            report.first_alert_at = self._clock.now()
 
     def _passes(
         self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
