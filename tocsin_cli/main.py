@@ -12,6 +12,10 @@
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
+    tocsin incidents list [--status S] [--since T] [--until T] [--type T] [--severity S]
+                          [--plan P] [--exercise exclude|include|only] [--limit N] [--all] [--json]
+    tocsin incidents show INCIDENT_ID [--json]
+    tocsin events list [--status S] [--source S] [--since T] [--limit N] [--all] [--json]
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -29,12 +33,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, keys, policy_commands, respond
+from tocsin_cli import contacts, history, keys, policy_commands, respond
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond)
+GROUPS = (keys, contacts, policy_commands, respond, history)
 
 
 def _version() -> str:

@@ -8,13 +8,8 @@ from chalice.app import Blueprint, Request
 
 from chalicelib.api.auth import reader
 from chalicelib.api.errors import json_errors
-from chalicelib.core.listing import (
-    cursor_for,
-    event_document,
-    event_query,
-    incident_document,
-    incident_query,
-)
+from chalicelib.core.listing import cursor_for, event_query, incident_query
+from chalicelib.core.summaries import event_document, incident_document
 
 lists = Blueprint(__name__)
 

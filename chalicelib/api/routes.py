@@ -14,6 +14,7 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import scope_for
 from chalicelib.core.errors import NotFound
 from chalicelib.core.model import CanonicalEvent
+from chalicelib.core.summaries import incident_detail_document
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -77,31 +78,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
     incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
-    return {
-        "incident_id": incident.incident_id,
-        "status": incident.status.value,
-        "title": incident.title,
-        "type": incident.type,
-        "severity": incident.severity.value,
-        "exercise": incident.is_exercise,
-        "dedup_key": incident.dedup_key,
-        "rule_id": incident.rule_id,
-        "plan_id": incident.plan_id,
-        "event_count": incident.event_count,
-        "opened_at": incident.opened_at.isoformat(),
-        "updated_at": incident.updated_at.isoformat(),
-        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-        "first_sent_at": incident.first_sent_at.isoformat() if incident.first_sent_at else None,
-        "timeline": [
-            {
-                "at": entry.at.isoformat(),
-                "kind": entry.kind,
-                "summary": entry.summary,
-                "data": entry.data,
-            }
-            for entry in services.incidents.timeline(incident.incident_id)
-        ],
-    }
+    return incident_detail_document(incident, services.incidents.timeline(incident.incident_id))
 
 
 def _reader() -> Container:

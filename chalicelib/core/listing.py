@@ -15,6 +15,7 @@ from chalicelib.core.cursors import Position, fingerprint, make_cursor, read_cur
 from chalicelib.core.errors import FieldProblem, InvalidEvent, InvalidRequest
 from chalicelib.core.events import is_event_type, read_timestamp
 from chalicelib.core.model import DecisionOutcome, IncidentStatus, Severity
+from chalicelib.core.summaries import EventSummary, IncidentSummary
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -68,36 +69,6 @@ class EventQuery:
             "source": self.source,
             "since": self.since.isoformat() if self.since else None,
         }
-
-
-@dataclass(frozen=True)
-class IncidentSummary:
-    incident_id: str
-    status: IncidentStatus
-    title: str
-    type: str
-    severity: Severity
-    exercise: bool
-    plan_id: str
-    rule_id: str
-    opened_at: datetime
-    resolved_at: datetime | None = None
-    first_sent_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class EventSummary:
-    event_id: str
-    status: DecisionOutcome
-    source: str
-    type: str
-    severity: Severity
-    exercise: bool
-    received_at: datetime
-    decided_at: datetime | None = None
-    code: str | None = None
-    reason: str | None = None
-    incident_id: str | None = None
 
 
 Item = TypeVar("Item", IncidentSummary, EventSummary)
@@ -252,40 +223,3 @@ class _Reader:
             )
             return None
         return position
-
-
-def incident_document(summary: IncidentSummary) -> dict[str, Any]:
-    """One incident as the list shows it (the API and ``tocsin incidents list --json``)."""
-    return {
-        "incident_id": summary.incident_id,
-        "status": summary.status.value,
-        "title": summary.title,
-        "type": summary.type,
-        "severity": summary.severity.value,
-        "exercise": summary.exercise,
-        "plan_id": summary.plan_id,
-        "rule_id": summary.rule_id,
-        "opened_at": summary.opened_at.isoformat(),
-        "resolved_at": _iso(summary.resolved_at),
-        "first_sent_at": _iso(summary.first_sent_at),
-    }
-
-
-def event_document(summary: EventSummary) -> dict[str, Any]:
-    return {
-        "event_id": summary.event_id,
-        "status": summary.status.value,
-        "source": summary.source,
-        "type": summary.type,
-        "severity": summary.severity.value,
-        "exercise": summary.exercise,
-        "received_at": summary.received_at.isoformat(),
-        "decided_at": _iso(summary.decided_at),
-        "code": summary.code,
-        "reason": summary.reason,
-        "incident_id": summary.incident_id,
-    }
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None

@@ -25,10 +25,8 @@ from typing import Any
 from chalicelib.core.cursors import Position
 from chalicelib.core.listing import (
     EventQuery,
-    EventSummary,
     Exercises,
     IncidentQuery,
-    IncidentSummary,
     Page,
 )
 from chalicelib.core.model import (
@@ -37,6 +35,7 @@ from chalicelib.core.model import (
     IncidentStatus,
     Severity,
 )
+from chalicelib.core.summaries import EventSummary, IncidentSummary
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
 from chalicelib.storage.tables import LIST_INDEX

@@ -11,10 +11,8 @@ import pytest
 
 from chalicelib.core.listing import (
     EventQuery,
-    EventSummary,
     Exercises,
     IncidentQuery,
-    IncidentSummary,
     Page,
 )
 from chalicelib.core.model import (
@@ -25,6 +23,7 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
+from chalicelib.core.summaries import EventSummary, IncidentSummary
 from chalicelib.settings import Settings
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.incidents import DynamoIncidentStore

@@ -31,6 +31,7 @@ KERNEL = {
     "ports",
     "queue_messages",
     "redaction",
+    "summaries",
     "verdicts",
 }
 
