@@ -3,6 +3,7 @@
 from chalice.app import Chalice
 
 from chalicelib.api.contacts import contacts
+from chalicelib.api.errors import chalice_errors_in_tocsin_shape
 from chalicelib.api.integrations import integrations
 from chalicelib.api.lists import lists
 from chalicelib.api.manual import manual
@@ -16,6 +17,8 @@ from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
 
 app = Chalice(app_name="tocsin")
+# Chalice's own errors (a method a route does not take) in Tocsin's shape.
+app.register_middleware(chalice_errors_in_tocsin_shape, "http")
 app.register_blueprint(api)
 app.register_blueprint(lists)
 app.register_blueprint(integrations)

@@ -11,6 +11,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from local.api_gateway import TocsinClient
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT
 from tests.e2e.browser import launch_browser
@@ -41,7 +42,7 @@ class Api:
 
 @pytest.fixture
 def client(world: boto3.Session) -> Iterator[Client]:
-    with Client(app, stage_name="local", project_dir=str(PROJECT)) as chalice_client:
+    with TocsinClient(app, stage_name="local", project_dir=str(PROJECT)) as chalice_client:
         yield chalice_client
 
 
