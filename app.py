@@ -15,9 +15,12 @@ from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
+from chalicelib.observability import observe_invocation
 
 app = Chalice(app_name="tocsin")
-# Chalice's own errors (a method a route does not take) in Tocsin's shape.
+# Every invocation: request id, cold start and correlation id on each log line; metrics written
+# at its end. Then, for HTTP, Chalice's own errors in Tocsin's shape.
+app.register_middleware(observe_invocation, "all")
 app.register_middleware(chalice_errors_in_tocsin_shape, "http")
 app.register_blueprint(api)
 app.register_blueprint(lists)

@@ -32,6 +32,8 @@ from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.telemetry import Meter
+from chalicelib.observability import metrics
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -67,15 +69,19 @@ class SystemClock:
 class Container:
     """``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
     callers that must not depend on the environment (the ``tocsin`` command); Lambda and the
-    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set)."""
+    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set).
+    ``meter``: where the use cases' figures go; the functions' own (written as metrics at the end
+    of each invocation) unless given."""
 
     def __init__(
         self,
         settings: Settings,
         session: boto3.Session | None = None,
         endpoint_url: str | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.settings = settings
+        self.meter: Meter = metrics if meter is None else meter
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
@@ -175,6 +181,7 @@ class Container:
             channel: PacedSender(
                 sender,
                 TokenBucket(rate, burst=burst_for(rate)),
+                meter=self.meter,
             )
             for channel, sender in senders.items()
             for rate in [paced_rate(quotas[channel], settings.dispatch_concurrency)]
@@ -183,7 +190,7 @@ class Container:
     @cached_property
     def ingest(self) -> IngestService:
         queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
-        return IngestService(self.events, queue, self.clock)
+        return IngestService(self.events, queue, self.clock, self.meter)
 
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:
@@ -246,6 +253,7 @@ class Container:
             self.overrides,
             self.dispatch_queue,
             self.clock,
+            self.meter,
         )
 
     @cached_property
@@ -274,6 +282,7 @@ class Container:
             self.dispatch_queue,
             self.escalator,
             self.clock,
+            self.meter,
         )
 
     @cached_property
@@ -303,6 +312,7 @@ class Container:
             self.notifier,
             self.clock,
             self.responses,
+            self.meter,
         )
 
     @cached_property
@@ -321,6 +331,7 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
+            self.meter,
         )
 
 

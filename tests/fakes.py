@@ -7,6 +7,7 @@ from datetime import datetime
 from chalicelib.core.errors import SendError
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Channel, Message, SendReceipt
+from chalicelib.core.telemetry import Figure
 
 
 class ScriptedChannel:
@@ -34,3 +35,19 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.current
+
+
+class RecordingMeter:
+    """Implements the core's Meter: every figure recorded, in order, as (name, value, by)."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, float, str | None]] = []
+
+    def record(self, figure: Figure, value: float = 1, by: str | None = None) -> None:
+        self.records.append((figure.name, value, by))
+
+    def total(self, name: str, by: str | None = None) -> float:
+        return sum(v for n, v, b in self.records if n == name and (by is None or b == by))
+
+    def values(self, name: str) -> list[float]:
+        return [v for n, v, _ in self.records if n == name]

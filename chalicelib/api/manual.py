@@ -17,7 +17,7 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.activation.manual import parse_request
 from chalicelib.core.errors import InvalidRequest, NotFound
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 manual = Blueprint(__name__)
@@ -33,7 +33,7 @@ def activate_plan(plan_id: str) -> Response:
     if not _PLAN_ID.fullmatch(plan_id):
         raise NotFound(f"no response plan {plan_id}")
     incident = services.manual.request(plan_id, actor, parse_request(document))
-    logger.set_correlation_id(incident.incident_id)
+    set_correlation_id(incident.incident_id)
     logger.info(
         "plan activated by hand",
         extra={"plan_id": plan_id, "status": incident.status.value, "contact_id": actor},

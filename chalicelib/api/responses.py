@@ -22,7 +22,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.messaging.passes import ResponderPass, genuine, well_formed
 from chalicelib.core.response.answers import Answer
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 responses = Blueprint(__name__)
@@ -172,5 +172,5 @@ def _answer_body(result: Answer) -> dict[str, Any]:
 
 
 def _log(result: Answer, who: str, via: str) -> None:
-    logger.set_correlation_id(result.incident.incident_id)
+    set_correlation_id(result.incident.incident_id)
     logger.info("incident answered", extra={"outcome": result.outcome, "by": who, "via": via})

@@ -15,7 +15,7 @@ from chalicelib.core.access import scope_for
 from chalicelib.core.errors import NotFound
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.core.summaries import incident_detail_document
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 api = Blueprint(__name__)
@@ -36,7 +36,7 @@ def post_event() -> Response:
         key.require(scope_for(event.action))
 
     received = services.ingest.accept(document, allow=allow)
-    logger.set_correlation_id(received.event_id)
+    set_correlation_id(received.event_id)
     logger.info(
         "event accepted",
         extra={

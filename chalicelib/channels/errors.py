@@ -30,6 +30,19 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+# Of those, the ones that mean "too fast": the quota, not a failure.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "KMSThrottlingException",
+    }
+)
+
+
 @contextmanager
 def send_errors(api: str) -> Iterator[None]:
     """Raise the AWS failure as a send error whose text carries no destination."""
@@ -40,7 +53,7 @@ def send_errors(api: str) -> Iterator[None]:
         code = str(details.get("Code", "Unknown"))
         message = f"{api}: {redact(str(details.get('Message', '')))}"
         if code in TRANSIENT_CODES:
-            raise TransientSendError(code, message) from error
+            raise TransientSendError(code, message, code in THROTTLING_CODES) from error
         raise PermanentSendError(code, message) from error
     except BotoCoreError as error:
         raise TransientSendError(type(error).__name__, f"{api} unreachable") from error

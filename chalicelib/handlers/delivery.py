@@ -13,7 +13,8 @@ from chalice.app import Blueprint, SNSEvent
 
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.core.messaging.receipts import parse_delivery
-from chalicelib.observability import logger
+from chalicelib.handlers.cloud import sns_message_id
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import DELIVERY_TOPIC, bound_name
 from chalicelib.wiring import container
 
@@ -22,6 +23,7 @@ delivery = Blueprint(__name__)
 
 @delivery.on_sns_message(topic=bound_name(DELIVERY_TOPIC))
 def track_deliveries(event: SNSEvent) -> None:
+    set_correlation_id(sns_message_id(event))
     try:
         report = parse_delivery(json.loads(event.message))
     except (InvalidEvent, json.JSONDecodeError) as error:
@@ -30,6 +32,8 @@ def track_deliveries(event: SNSEvent) -> None:
     if report is None:
         return
     tracked = container().tracker.record(report)
+    if tracked.incident_id:
+        set_correlation_id(tracked.incident_id)
     logger.info(
         "delivery recorded" if tracked.known else "delivery event for an unknown message",
         extra={

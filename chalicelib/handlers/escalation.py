@@ -6,7 +6,8 @@ from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
 
 from chalicelib.core.errors import InvalidEvent, TransientError
 from chalicelib.core.response.replies import parse_inbound_sms
-from chalicelib.observability import logger
+from chalicelib.handlers.cloud import sns_message_id
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import INBOUND_SMS_TOPIC, bound_name
 from chalicelib.wiring import container
 
@@ -17,10 +18,16 @@ escalation = Blueprint(__name__)
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
     its deadline). Safe to overlap: each step moves on by a conditional write."""
+    set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     report = container().escalator.tick()
     if report.escalated:
         logger.info(
-            "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}
+            "incidents escalated",
+            extra={
+                "incidents": report.escalated,
+                "incident_ids": report.incidents,
+                "jobs": report.jobs,
+            },
         )
     if report.failed:
         # The next tick (a minute later) tries them again; the errors alarm says it happened.
@@ -29,6 +36,7 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
 
 @escalation.on_sns_message(topic=bound_name(INBOUND_SMS_TOPIC))
 def answer_sms_replies(event: SNSEvent) -> None:
+    set_correlation_id(sns_message_id(event))
     try:
         sms = parse_inbound_sms(event.message)
     except InvalidEvent as error:
@@ -36,6 +44,8 @@ def answer_sms_replies(event: SNSEvent) -> None:
         logger.warning("inbound SMS ignored", extra={"field": error.field, "error": error.message})
         return
     outcome = container().inbound.handle(sms)
+    if outcome.incident_id:
+        set_correlation_id(outcome.incident_id)
     # The number and the text are personal data: only ids and the intent are logged.
     logger.info(
         "inbound SMS handled",

@@ -15,7 +15,7 @@ from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
 from chalicelib.core.queue_messages import decode_jobs, decode_received
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
 
@@ -32,7 +32,7 @@ def evaluate_events(event: SQSEvent) -> None:
 
     def decide(record: SQSRecord) -> bool:
         received = decode_received(record.body)
-        logger.set_correlation_id(received.event_id)
+        set_correlation_id(received.event_id)
         decision = services.evaluator.handle(received)
         logger.info(
             "event decided",
@@ -54,7 +54,7 @@ def dispatch_notifications(event: SQSEvent) -> None:
 
     def dispatch(record: SQSRecord) -> bool:
         incident_id, jobs = decode_jobs(record.body)
-        logger.set_correlation_id(incident_id)
+        set_correlation_id(incident_id)
         report = services.dispatcher.dispatch(incident_id, jobs)
         logger.info(
             "notifications dispatched",
@@ -75,6 +75,9 @@ def process_batch(event: SQSEvent, handle: Callable[[SQSRecord], bool], what: st
     failed = 0
     for record in event:
         ids = {"sqs_message_id": str(record.to_dict().get("messageId", ""))}
+        # Each record's lines carry its own id: the SQS message's until ``handle`` reads the
+        # event or incident id in it.
+        set_correlation_id(ids["sqs_message_id"] or None)
         try:
             if not handle(record):
                 failed += 1

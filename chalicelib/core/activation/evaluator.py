@@ -22,6 +22,7 @@ from chalicelib.core.model import (
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, IncidentStore, OpenOutcome
+from chalicelib.core.telemetry import EVENTS_DECIDED, NO_METER, Meter
 from chalicelib.core.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ class Evaluator:
         notifier: Notifier,
         clock: Clock,
         responses: Responses | None = None,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._events = events
         self._incidents = incidents
         self._playbooks = playbooks
@@ -114,6 +117,8 @@ class Evaluator:
             # Opened now: the incident is as built here. Redelivered: read it back, since the
             # first delivery may have opened it under an earlier playbook version.
             opened = incident if result.outcome is OpenOutcome.OPENED else None
+            if opened is not None:  # decided now, in the opening transaction
+                self._meter.record(EVENTS_DECIDED, by=DecisionOutcome.ACTIVATED.value)
             return self._notify(result.incident_id, verdict.reason, opened)
         raise TransientError(
             f"event {received.event_id}: activation history kept changing; will retry"
@@ -157,7 +162,10 @@ class Evaluator:
         if received.event.action is Action.RESOLVE:
             # The decision is written in the resolving transaction: a redelivery that finds
             # the incident already resolved sees the decided event and stops in handle().
-            if self._incidents.resolve(incident_id, received, now) and self._responses:
+            resolved = self._incidents.resolve(incident_id, received, now)
+            if resolved:  # decided now, in the resolving transaction
+                self._meter.record(EVENTS_DECIDED, by=DecisionOutcome.RESOLVED.value)
+            if resolved and self._responses:
                 self._responses.notify_resolved(incident_id)
             return Decision(
                 DecisionOutcome.RESOLVED, f"resolved by {received.event.source}", incident_id
@@ -189,9 +197,10 @@ class Evaluator:
         reason: str,
         incident_id: str | None = None,
     ) -> Decision:
-        self._events.record_decision(
+        if self._events.record_decision(
             received.event_id, outcome, code, reason, self._clock.now(), incident_id
-        )
+        ):
+            self._meter.record(EVENTS_DECIDED, by=outcome.value)
         return Decision(outcome, reason, incident_id)
 
     def _new_incident(

@@ -12,6 +12,7 @@ from chalicelib.core.events import parse_event
 from chalicelib.core.ids import new_event_id
 from chalicelib.core.model import CanonicalEvent, ReceivedEvent
 from chalicelib.core.ports import Clock
+from chalicelib.core.telemetry import EVENTS_ACCEPTED, NO_METER, Meter
 
 # An original payload larger than this is not carried along (the canonical event still is):
 # it must fit beside the event in one SQS message (256 KiB) and one DynamoDB item (400 KB).
@@ -19,10 +20,13 @@ MAX_ORIGINAL_BYTES = 64 * 1024
 
 
 class IngestService:
-    def __init__(self, events: EventStore, queue: EventQueue, clock: Clock) -> None:
+    def __init__(
+        self, events: EventStore, queue: EventQueue, clock: Clock, meter: Meter = NO_METER
+    ) -> None:
         self._events = events
         self._queue = queue
         self._clock = clock
+        self._meter = meter
 
     def accept(
         self, document: Any, allow: Callable[[CanonicalEvent], None] | None = None
@@ -66,6 +70,7 @@ class IngestService:
             for item in received:
                 self._events.forget(item.event_id)
             raise
+        self._meter.record(EVENTS_ACCEPTED, len(received))
         return received
 
 

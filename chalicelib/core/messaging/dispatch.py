@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import chalicelib.core.telemetry as figures
 from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
 from chalicelib.core.messaging.passes import AckLinks
+from chalicelib.core.messaging.planning import still_wanted
 from chalicelib.core.messaging.ports import BatchSender, ChannelSender, SendLedger
 from chalicelib.core.model import (
     STAKEHOLDERS,
@@ -19,12 +21,12 @@ from chalicelib.core.model import (
     Notice,
     NotificationJob,
     SendReceipt,
-    Stop,
     TimelineEntry,
 )
 from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+from chalicelib.core.telemetry import NO_METER, Meter
 from chalicelib.core.wording.templates import AckInfo, render_message
 
 
@@ -58,7 +60,9 @@ class Dispatcher:
         clock: Clock,
         claim_timeout: timedelta,
         links: AckLinks | None = None,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
@@ -89,7 +93,7 @@ class Dispatcher:
                 continue
             job = work.pop(0)
             sender = self._senders.get(job.channel)
-            if not _still_wanted(job, incident):
+            if not still_wanted(job, incident):
                 report.skipped += 1
                 continue
             target = self._target(job, sender, contacts, templates.fallback_language, work)
@@ -114,8 +118,15 @@ class Dispatcher:
             except SendError as error:
                 outcome = error
             self._settle(job, outcome, report, work)
-        if report.first_alert_at is not None and incident.first_sent_at is None:
-            self._incidents.mark_first_send(incident_id, report.first_alert_at)
+        first = report.first_alert_at
+        # Only the batch whose write records the incident's first alert counts it.
+        if (
+            first is not None
+            and incident.first_sent_at is None
+            and self._incidents.mark_first_send(incident_id, first)
+        ):
+            seconds = (first - incident.opened_at).total_seconds()
+            self._meter.record(figures.TIME_TO_FIRST_SEND, max(seconds, 0.0))
         return report
 
     def _target(
@@ -171,6 +182,9 @@ class Dispatcher:
         if isinstance(outcome, SendError):
             self._record_failure(job, outcome)
             report.failed += 1
+            self._meter.record(figures.MESSAGES_FAILED, by=job.channel.value)
+            if isinstance(outcome, TransientSendError) and outcome.throttled:
+                self._meter.record(figures.MESSAGES_THROTTLED, by=job.channel.value)
             if isinstance(outcome, TransientSendError):
                 report.retry.append(job)
             else:
@@ -196,6 +210,7 @@ class Dispatcher:
             ),
         )
         report.sent += 1
+        self._meter.record(figures.MESSAGES_SENT, by=job.channel.value)
         if job.notice is Notice.ALERT and report.first_alert_at is None:
             report.first_alert_at = self._clock.now()
 
@@ -264,16 +279,6 @@ class Dispatcher:
                 },
             ),
         )
-
-
-def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
-    """Alerts go out while the incident is open, and escalation steps only until someone
-    acknowledged; resolution notices only once it is resolved."""
-    if job.notice is Notice.RESOLVED:
-        return incident.status is IncidentStatus.RESOLVED
-    if incident.status is not IncidentStatus.OPEN:
-        return False
-    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
 
 
 def _entry_name(job: NotificationJob) -> str:

@@ -8,6 +8,7 @@ answer racing an escalation tick or another answer is retried on the state it lo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, TransientError
 from chalicelib.core.messaging.passes import ResponderRegistry
@@ -29,6 +30,7 @@ from chalicelib.core.ports import Clock, IncidentStore
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.ports import ReachedLedger
 from chalicelib.core.response.state import quorum, with_acknowledgement, with_decline
+from chalicelib.core.telemetry import NO_METER, TIME_TO_ACKNOWLEDGE, Meter
 from chalicelib.core.wording.phrases import say
 
 _ATTEMPTS = 5
@@ -77,7 +79,9 @@ class Responses:
         dispatch: DispatchQueue,
         escalator: Escalator,
         clock: Clock,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._incidents = incidents
         self._playbooks = playbooks
         self._registry = registry
@@ -115,6 +119,8 @@ class Responses:
                 key=f"ack-{contact_id}",
             )
             if self._incidents.save_response(incident_id, state.version, new, [entry]):
+                if stopped:
+                    self._acknowledged(incident, entry.at)
                 outcome = "acknowledged" if have >= needed else "counted"
                 return Answer(outcome, replace(incident, response=new), have, needed)
         raise TransientError(f"incident {incident_id} kept changing; try again")
@@ -139,6 +145,8 @@ class Responses:
                 key=f"ack-{source}",
             )
             if self._incidents.save_response(incident_id, state.version, new, [entry]):
+                if state.stopped is None:
+                    self._acknowledged(incident, entry.at)
                 return Answer("acknowledged", replace(incident, response=new))
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
@@ -208,6 +216,11 @@ class Responses:
             ],
         )
         return len(people)
+
+    def _acknowledged(self, incident: Incident, at: datetime) -> None:
+        """The acknowledgement that stopped the escalation (or, with none, the first one)."""
+        seconds = (at - incident.opened_at).total_seconds()
+        self._meter.record(TIME_TO_ACKNOWLEDGE, max(seconds, 0.0))
 
     def _open(self, incident_id: str) -> Incident:
         incident = self._incidents.get(incident_id)

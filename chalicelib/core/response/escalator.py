@@ -29,6 +29,7 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.escalations import EscalationPolicy
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+from chalicelib.core.telemetry import ESCALATIONS_EXHAUSTED, ESCALATIONS_FIRED, NO_METER, Meter
 
 TICK_BATCH = 100
 
@@ -36,6 +37,7 @@ TICK_BATCH = 100
 @dataclass
 class TickReport:
     escalated: int = 0  # incidents whose state moved on (a level paged, or exhausted)
+    incidents: list[str] = field(default_factory=list)  # their ids
     jobs: int = 0
     failed: list[str] = field(default_factory=list)  # incident ids to retry at the next tick
 
@@ -56,7 +58,9 @@ class Escalator:
         overrides: OverrideSource,
         dispatch: DispatchQueue,
         clock: Clock,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
@@ -75,7 +79,9 @@ class Escalator:
             except TransientError:
                 report.failed.append(incident_id)
                 continue
-            report.escalated += queued >= 0
+            if queued >= 0:
+                report.escalated += 1
+                report.incidents.append(incident_id)
             report.jobs += max(queued, 0)
         return report
 
@@ -163,6 +169,10 @@ class Escalator:
             self._dispatch.put_jobs(list(level.jobs))
         if not self._incidents.save_response(incident.incident_id, state.version, new, entries):
             return -1
+        if step >= policy.steps:
+            self._meter.record(ESCALATIONS_EXHAUSTED)
+        elif state.step >= 0:  # a level after the first: nobody acknowledged in time
+            self._meter.record(ESCALATIONS_FIRED)
         if gaps:
             self._incidents.append(incident.incident_id, gaps)
         return len(level.jobs) if step < policy.steps else 0
