@@ -26,12 +26,8 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import EphemeralMetrics
 
 from chalicelib.core.redaction import redact
-from chalicelib.core.telemetry import Figure, Unit
+from chalicelib.core.telemetry import NAMESPACE, SERVICE, STAGE_DIMENSION, Figure, Unit
 from chalicelib.settings import LOCAL_STAGE, STAGE
-
-SERVICE = "tocsin"
-METRICS_NAMESPACE = "Tocsin"
-STAGE_DIMENSION = "stage"
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
@@ -56,7 +52,7 @@ class EmfMeter:
     total without metric math.
     """
 
-    def __init__(self, namespace: str = METRICS_NAMESPACE, service: str = SERVICE) -> None:
+    def __init__(self, namespace: str = NAMESPACE, service: str = SERVICE) -> None:
         self.namespace = namespace
         self.service = service
         self._lock = threading.Lock()

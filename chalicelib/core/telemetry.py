@@ -16,6 +16,11 @@ from typing import Protocol
 
 from chalicelib.core.model import Channel, DecisionOutcome
 
+# Where the figures are published: CloudWatch namespace and the dimensions every one carries.
+NAMESPACE = "Tocsin"
+SERVICE = "tocsin"  # the "service" dimension (and the logs' service)
+STAGE_DIMENSION = "stage"
+
 
 class Unit(StrEnum):
     COUNT = "Count"

@@ -56,6 +56,8 @@ from constructs import Construct
 
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_infra.gateway import add_gateway_responses
+from tocsin_infra.observability import Observability
 from tocsin_infra.settings import DeploymentSettings
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -237,7 +239,17 @@ class TocsinStack(Stack):
             or f"https://{rest_api.ref}.execute-api.{self.region}.{self.url_suffix}/api",
         )
         self._configure_functions()
+        add_gateway_responses(rest_api)
         self._alarms()
+        self.observability = Observability(
+            self,
+            "Observability",
+            prefix=prefix,
+            stage=settings.stage,
+            alarm_topic=self.operations,
+            functions={name: self._function_name(name) for name in LOGICAL_IDS},
+            queues={"ingest": self.ingest_queue, "dispatch": self.dispatch_queue},
+        )
 
     # --- data -------------------------------------------------------------------------
 
@@ -271,7 +283,10 @@ class TocsinStack(Stack):
                 sort_key=dynamodb.Attribute(
                     name=index.sort_key, type=dynamodb.AttributeType.STRING
                 ),
-                projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+                projection_type=dynamodb.ProjectionType.INCLUDE
+                if index.projected
+                else dynamodb.ProjectionType.KEYS_ONLY,
+                non_key_attributes=list(index.projected) or None,
             )
         return table
 
@@ -711,24 +726,4 @@ class TocsinStack(Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(action)
-        failures = logs.MetricFilter(
-            self,
-            "DispatchFailuresFilter",
-            log_group=self.log_groups[DISPATCH_FUNCTION],
-            filter_pattern=logs.FilterPattern.all(
-                logs.FilterPattern.string_value("$.message", "=", "notifications dispatched"),
-                logs.FilterPattern.number_value("$.failed", ">", 0),
-            ),
-            metric_namespace="Tocsin",
-            metric_name="DispatchFailures",
-            metric_value="$.failed",
-        )
-        failures.metric(period=Duration.minutes(5), statistic="Sum").create_alarm(
-            self,
-            "DispatchFailuresAlarm",
-            alarm_name=f"{self.settings.prefix}-dispatch-failures",
-            alarm_description="Notifications AWS refused or could not take (see the timeline)",
-            threshold=1,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        ).add_alarm_action(action)
+        # Alarms on Tocsin's own metrics (failed messages...) are in tocsin_infra/observability.
