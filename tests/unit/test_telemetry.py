@@ -207,3 +207,59 @@ def test_time_to_first_send_is_counted_by_the_batch_that_records_it_only() -> No
     incidents.incident = replace(opened, first_sent_at=NOW)
     send.dispatch(INCIDENT.incident_id, jobs(Channel.SMS, 2))
     assert len(incidents.marked) == 2  # known already: not even tried
+
+
+class Context:
+    function_name = "api_handler"
+
+    def __init__(self, request_id: str) -> None:
+        self.aws_request_id = request_id
+
+
+class HttpRequest:
+    """What Chalice hands HTTP middleware: API Gateway's requestContext and Lambda's context."""
+
+    def __init__(self, request_id: str, gateway_id: str | None) -> None:
+        self.context = {"requestId": gateway_id} if gateway_id else {}
+        self.lambda_context = Context(request_id)
+
+
+class QueueEvent:
+    def __init__(self, request_id: str) -> None:
+        self.context = Context(request_id)
+
+
+def test_an_http_request_is_correlated_by_api_gateways_request_id() -> None:
+    from chalicelib.observability import correlation_id, logger, observe_invocation
+
+    seen: dict[str, object] = {}
+
+    def handler(event: object) -> str:
+        seen.update(logger.thread_safe_get_current_keys())
+        return "answered"
+
+    assert observe_invocation(HttpRequest("lambda-1", "gateway-1"), handler) == "answered"
+    assert (seen["correlation_id"], seen["function_request_id"]) == ("gateway-1", "lambda-1")
+    assert correlation_id() is None  # cleared at the end
+
+
+def test_the_keys_are_cleared_and_the_figures_written_even_when_the_handler_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from chalicelib.observability import (
+        correlation_id,
+        metrics,
+        observe_invocation,
+        set_correlation_id,
+    )
+
+    def failing(event: object) -> None:
+        set_correlation_id("evt_01M6B1YQ006EMTW12P27F9HM52")
+        metrics.record(EVENTS_ACCEPTED)
+        raise RuntimeError("the batch must be retried")
+
+    with pytest.raises(RuntimeError):
+        observe_invocation(QueueEvent("lambda-2"), failing)
+    assert correlation_id() is None
+    [line] = emf_lines(capsys.readouterr().out)
+    assert line["EventsAccepted"] == [1.0]
