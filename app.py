@@ -15,9 +15,10 @@ from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
-from chalicelib.observability import observe_invocation
+from chalicelib.observability import adopt_chalice_log, observe_invocation
 
 app = Chalice(app_name="tocsin")
+adopt_chalice_log(app.log)  # one logger, Tocsin's redacting one (Chalice's bears the same name)
 # Every invocation: request id, cold start and correlation id on each log line; metrics written
 # at its end. Then, for HTTP, Chalice's own errors in Tocsin's shape.
 app.register_middleware(observe_invocation, "all")

@@ -41,6 +41,22 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
+_HANDLER = logger.registered_handler  # the redacting one
+_LEVEL = logger.log_level  # as Powertools set it (POWERTOOLS_LOG_LEVEL)
+
+
+def adopt_chalice_log(log: logging.Logger) -> None:
+    """Chalice's own logger (``app.log``, where it writes the tracebacks of unhandled errors) is
+    named after the app, ``tocsin``: it is this logger. Chalice configures it (level ERROR, a
+    plain-text handler) unless it sees a handler on the ``sys.stdout`` of that moment, which is
+    not so wherever stdout was replaced in between (test runners). Keep Powertools' redacting
+    handler and level on it, and only those: nothing logged unmasked, nothing dropped."""
+    for handler in list(log.handlers):
+        if handler is not _HANDLER and type(handler) is logging.StreamHandler:
+            log.removeHandler(handler)
+    if _HANDLER not in log.handlers:
+        log.addHandler(_HANDLER)
+    log.setLevel(_LEVEL)
 
 
 class EmfMeter:

@@ -1,6 +1,6 @@
 """Lists of incidents and events: the filters a caller may give, every bad one named at once,
-what a list shows of each item, and the port that reads them (newest first, a page at a time;
-the cursor that pages through one query and no other is in :mod:`cursors`)."""
+and the port that reads them, newest first, a page at a time. What a list shows of each item is
+in :mod:`summaries`; the cursor that pages one query and no other, in :mod:`cursors`."""
 
 from __future__ import annotations
 

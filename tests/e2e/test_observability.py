@@ -234,3 +234,29 @@ def test_the_first_invocation_of_a_fresh_process_is_the_cold_start() -> None:
     refused = [line for line in lines if line["message"] == "request refused"]
     assert [line["cold_start"] for line in refused] == [True, False, False]
     assert len({line["function_request_id"] for line in refused}) == 3
+
+
+def test_chalices_own_logger_writes_through_the_redacting_formatter(
+    log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from chalice.app import Chalice
+
+    from chalicelib.observability import adopt_chalice_log
+
+    # Chalice names its logger after the app: Tocsin's own. Built while stdout is not the
+    # stream the redacting handler writes to, it configures it: level ERROR, a plain handler.
+    other = Chalice(app_name="tocsin")
+    try:
+        assert other.log.level == logging.ERROR
+        adopt_chalice_log(other.log)
+        other.log.error("view failed while texting +12025550101")
+        logger.info("and an ordinary line still shows")
+    finally:
+        adopt_chalice_log(other.log)
+    assert [line["message"] for line in records(log_output)] == [
+        "view failed while texting <phone>",
+        "and an ordinary line still shows",
+    ]
+    assert "+12025550101" not in capsys.readouterr().out
