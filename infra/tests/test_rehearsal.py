@@ -484,7 +484,7 @@ def test_deploy_md_lists_the_functions_the_stack_deploys(synthesis: Synthesis) -
     names = {
         f["Properties"]["FunctionName"].removeprefix("tocsin-test-") for f in functions.values()
     }
-    listed = set(re.findall(r"`-([a-z_]+)`", text))
+    listed = set(re.findall(r"-([a-z_]+)`", text))
     assert names <= listed
     asynchronous = [f for f in functions.values() if "DeadLetterQueue" in f["Properties"]]
     assert f"{len(functions)} Lambda functions" in text
