@@ -16,6 +16,8 @@
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
+    tocsin smoke [--canary CONTACT_ID] [--key KEY] [--api-url URL] [--timeout 300]
+                                            (a test event end to end; exit 1 if no receipt)
 
 ``--stage local`` (the default) talks to the local stack on 127.0.0.1:5000; any other stage uses
 your AWS credentials and the tables ``tocsin-<stage>-*`` that infra/ deploys.
@@ -42,7 +44,7 @@ from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.playbooks import DynamoPlaybookStore
 from chalicelib.wiring import Container
-from tocsin_cli import respond
+from tocsin_cli import respond, smoke
 from tocsin_cli.contacts import import_contacts, read_contacts_csv
 from tocsin_cli.policies import PolicyErrors, diff_sections, dump_sections, read_policy_dir
 from tocsin_cli.stage import LOCAL_ENDPOINT, session_for, table
@@ -111,6 +113,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--version", type=int, help="default: the current version")
     policies.add_parser("versions", help="list applied versions")
     respond.add_commands(commands)
+    smoke.add_command(commands)
     return root
 
 
@@ -123,6 +126,8 @@ def main(
     arguments = parser().parse_args(argv)
     if arguments.command == "policies" and arguments.action == "validate":
         return _validate(arguments.directory, out)
+    if arguments.command == "smoke":
+        return smoke.command(arguments, out)
     if arguments.command in ("ack", "resolve", "oncall"):
         try:
             return respond.run(
