@@ -12,6 +12,8 @@
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
+    tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
+                                         (a test event end to end; exit 1 if no receipt)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -29,12 +31,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, keys, policy_commands, respond
+from tocsin_cli import contacts, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond)
+GROUPS = (keys, contacts, policy_commands, respond, smoke)
 
 
 def _version() -> str:
