@@ -19,7 +19,7 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from local.runner import QueueRunner
-from tests.conftest import PROJECT, load_event
+from tests.conftest import LOCAL_KEY, PROJECT, load_event
 from tests.e2e.conftest import Api, sent_email, sent_sms
 from tests.e2e.test_integrations import bearer, post
 from tests.fakes import FixedClock
@@ -77,6 +77,18 @@ def test_a_monitoring_tools_first_alert_pages_the_person_on_call(
     assert (incident["type"], incident["plan_id"]) == ("it.alert", "monitoring-page")
     assert paged_by(api, first["incident_id"]) == ["c-fay"]
     # No push token in the examples: the chain [push, sms, voice] falls back to SMS at once.
+    assert [phone for phone, _ in sent_sms(world)] == [FAY_PHONE]
+
+
+def test_a_pagerduty_style_tool_pages_the_person_on_call_too(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session
+) -> None:
+    sample = {**load_event("pagerduty-trigger.json"), "routing_key": LOCAL_KEY}
+    answer = post(client, "/v1/integrations/pagerduty", sample)
+    runner.drain()
+    [decision] = decisions(api, [answer.json_body["event_id"]])
+    assert decision["reason"] == "matched rule monitoring-alert-page"  # "error" is high
+    assert paged_by(api, decision["incident_id"]) == ["c-fay"]
     assert [phone for phone, _ in sent_sms(world)] == [FAY_PHONE]
 
 
