@@ -9,6 +9,7 @@ not reach anyone within the time limit.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import sys
@@ -210,13 +211,26 @@ def _decided(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _settled(incident: dict[str, Any]) -> dict[str, Any] | None:
-    planned = next((e for e in incident["timeline"] if e["kind"] == "planned"), None)
+    """The incident once every message it planned was handed over or failed: the plan's, the
+    escalation's first level, and the statement to the stakeholder topic, when the plan has one
+    (the demo knows from the example playbook the stack loaded)."""
+    timeline = incident["timeline"]
+    planned = next((e for e in timeline if e["kind"] == "planned"), None)
     if planned is None:
         return None
-    done = [
-        e for e in incident["timeline"] if e["kind"] in ("notification_sent", "notification_failed")
-    ]
-    return incident if len(done) >= planned["data"]["jobs"] else None
+    expected = planned["data"]["jobs"] + sum(
+        e["data"]["jobs"] for e in timeline if e["kind"] in ("paged", "escalated")
+    )
+    expected += 1 if _informs_stakeholders(incident["plan_id"]) else 0
+    done = [e for e in timeline if e["kind"] in ("notification_sent", "notification_failed")]
+    return incident if len(done) >= expected else None
+
+
+@functools.lru_cache
+def _informs_stakeholders(plan_id: str) -> bool:
+    from tocsin_cli.policies import read_policy_dir
+
+    return read_policy_dir(PROJECT / "policies").validate().plan(plan_id).inform_stakeholders
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from local.demo import read_people, report
+from local.demo import _settled, read_people, report
 
 TITLE = "Customer database exposed: records of 1,200 people accessible without authentication"
 SMS_ID = "747b1a40-7f10-46b6-8db8-be3ecb8242b7"
@@ -36,6 +36,7 @@ INCIDENT: dict[str, Any] = {
                 "step": 0,
                 "policy_id": "crisis-core",
                 "paged": ["c-ada", "c-chen"],
+                "jobs": 1,
                 "due_at": "2026-12-02T02:10:01+00:00",
             },
         },
@@ -84,3 +85,12 @@ def test_it_says_when_level_two_is_due_and_how_to_stop_it() -> None:
     assert "Escalation crisis-core paged Ada Example, Chen Example." in text
     assert "Level 2 is due at 02:10:01 UTC (10 min later) unless they acknowledge first" in text
     assert "(Ada Example: 3455 ACK)" in text
+
+
+def test_the_demo_waits_for_the_plan_the_first_level_and_the_stakeholder_statement() -> None:
+    planned = {"at": "", "kind": "planned", "summary": "", "data": {"jobs": 2}}
+    incident = {**INCIDENT, "plan_id": "crisis-cell"}  # informs the stakeholders
+    incident["timeline"] = [*INCIDENT["timeline"][:2], planned, *INCIDENT["timeline"][2:-1]]
+    assert _settled(incident) is None  # 3 of 3 messages to people, the statement still due
+    incident["timeline"].append(INCIDENT["timeline"][-1])
+    assert _settled(incident) is incident
