@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,8 +92,8 @@ def test_validate_never_claims_to_have_applied_anything(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "quoted", "where"),
     [
-        ("activation-rules.yaml", 'to: "18:00"', "rules[7].active.windows[0].to"),
-        ("oncall.yaml", 'to: "17:00"', "oncall[0].layers[0].hours[0].to"),
+        ("activation-rules.yaml", 'to: "18:00"', r"rules\[\d+\]\.active\.windows\[0\]\.to"),
+        ("oncall.yaml", 'to: "17:00"', r"oncall\[0\]\.layers\[0\]\.hours\[0\]\.to"),
     ],
 )
 def test_an_unquoted_time_is_reported_on_its_own_line(
@@ -105,7 +106,7 @@ def test_an_unquoted_time_is_reported_on_its_own_line(
     (tmp_path / file).write_text(text.replace(quoted, quoted.replace('"', ""), 1))
     done = shell("policies", "validate", str(tmp_path))
     assert done.returncode == 1
-    assert f"{file}:{line}: {where}: must be a quoted time" in done.stderr
+    assert re.search(rf"{re.escape(file)}:{line}: {where}: must be a quoted time", done.stderr)
 
 
 def test_versions_count_every_section_of_the_playbook(world: boto3.Session) -> None:
