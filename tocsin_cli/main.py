@@ -24,6 +24,7 @@ http://127.0.0.1:8000; env TOCSIN_API). Exit codes: 0 done, 1 done with problems
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -70,7 +71,19 @@ def main(
     err: TextIO | None = None,
 ) -> int:
     """``services``: tests pass the services to use; otherwise they are built from the options."""
-    errors = err or sys.stderr
+    try:
+        return _main(argv, out, services, err or sys.stderr)
+    except BrokenPipeError:
+        # `tocsin oncall show X | head`: the reader left early; that is not an error. Point
+        # stdout at /dev/null so the interpreter's last flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(
+    argv: Sequence[str] | None, out: TextIO, services: Container | None, errors: TextIO
+) -> int:
     arguments = parser().parse_args(argv)
     try:
         target = Target.chosen(
@@ -97,6 +110,8 @@ def main(
     except TocsinError as error:
         print(f"tocsin: {error}", file=errors)
         return 2
+    except BrokenPipeError:
+        raise
     except OSError as error:
         print(f"tocsin: {error.strerror}: {error.filename}", file=errors)
         return 2

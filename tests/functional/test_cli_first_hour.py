@@ -135,3 +135,23 @@ def test_apply_shows_that_it_is_storing_and_what_it_stored(world: boto3.Session)
     code, out, err = run(world, "policies", "apply", str(PROJECT / "policies"))
     assert code == 0
     assert "storing" in err or "no changes" in out
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader (`| head`) has already gone
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TOCSIN_"))}
+    try:
+        done = subprocess.run(
+            [TOCSIN, "--help"],
+            stdout=write_end,
+            capture_output=False,
+            stderr=subprocess.PIPE,
+            env=clean,
+            check=False,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0
+    assert b"Broken pipe" not in done.stderr and b"Traceback" not in done.stderr
