@@ -32,6 +32,8 @@ from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -44,6 +46,7 @@ from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.overrides import DynamoOverrideStore
@@ -51,6 +54,7 @@ from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookSto
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
+from chalicelib.storage.spending import DynamoSpendCounters
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -269,6 +273,38 @@ class Container:
             self.dispatch_queue,
             self.escalator,
             self.clock,
+            self.hold_desk,
+        )
+
+    @cached_property
+    def spend_counters(self) -> DynamoSpendCounters:
+        return DynamoSpendCounters(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def holds(self) -> DynamoHoldStore:
+        return DynamoHoldStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def spend_gate(self) -> SpendGate:
+        return SpendGate(
+            self.playbooks,
+            self.spend_counters,
+            self.holds,
+            self.directory,
+            self.dispatch_queue,
+            self.incidents,
+            self.clock,
+        )
+
+    @cached_property
+    def hold_desk(self) -> HoldDesk:
+        return HoldDesk(
+            self.holds,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
         )
 
     @cached_property
@@ -316,6 +352,7 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
+            spending=self.spend_gate,
         )
 
 

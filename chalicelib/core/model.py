@@ -224,6 +224,7 @@ STAKEHOLDERS = "@stakeholders"  # the "contact" of a broadcast job: a topic, not
 class Notice(StrEnum):
     ALERT = "alert"  # the incident needs you (step 0: the plan; 1, 2...: escalation steps)
     RESOLVED = "resolved"  # it is over (sent to everyone an alert reached)
+    BUDGET = "budget"  # messages are held past the budget: release or cancel them (release role)
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ class NotificationJob:
     step: int = 0
     fallbacks: tuple[Channel, ...] = ()  # tried in order, at once, if this channel fails
     notice: Notice = Notice.ALERT
+    hold: str | None = None  # released from this hold: sent past the budget, a person decided
 
     @property
     def ledger_name(self) -> str:
