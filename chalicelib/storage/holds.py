@@ -232,7 +232,7 @@ class DynamoHoldStore:
             channel = message.job.channel.value
             counts[f"messages_{channel}"] = counts.get(f"messages_{channel}", 0) + 1
             counts[f"units_{channel}"] = counts.get(f"units_{channel}", 0) + message.charge.units
-        counts["usd"] = round(sum(message.charge.usd for message in held), 6)
+        counts["usd"] = round(sum(message.charge.usd for message in held), 10)
         return {
             "Update": {
                 "TableName": self._table,

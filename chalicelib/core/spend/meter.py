@@ -58,7 +58,7 @@ def voice_minutes(ssml: str) -> int:
 def charge(channel: Channel, destination: str | None, message: Message, prices: Prices) -> Charge:
     units = units_of(channel, message)
     price, row = prices.price(channel, destination)
-    return Charge(channel, units, round(units * price, 6), row)
+    return Charge(channel, units, round(units * price, 10), row)
 
 
 def hour_of(moment: datetime) -> datetime:

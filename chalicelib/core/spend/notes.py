@@ -17,22 +17,23 @@ from chalicelib.core.spend.ports import HeldMessage, Hold
 def held_entry(
     hold_id: str, held: Sequence[HeldMessage], budget: Budget, window: datetime, now: datetime
 ) -> TimelineEntry:
-    """``5 sms and 7 email messages held: the budget of sms: 20 messages ... is spent``."""
+    """``12 messages (7 email, 5 sms) held past the budget (email: 2000 messages an hour; ...)``."""
     by_channel = Counter(message.job.channel for message in held)
-    what = " and ".join(f"{n} {channel.value}" for channel, n in sorted(by_channel.items()))
+    what = ", ".join(f"{n} {channel.value}" for channel, n in sorted(by_channel.items()))
     limits = "; ".join(budget.describe(channel) for channel in sorted(by_channel))
     count = len(held)
     return TimelineEntry(
         at=now,
         kind="held",
-        summary=f"{what} message{'' if count == 1 else 's'} held past the budget ({limits}) "
+        summary=f"{count} message{'' if count == 1 else 's'} ({what}) held past the budget "
+        f"({limits}) "
         f"in the hour from {window:%H:%M} UTC; hold {hold_id}: release or cancel it "
         f"(tocsin holds release {hold_id})",
         data={
             "hold_id": hold_id,
             "messages": {channel.value: n for channel, n in sorted(by_channel.items())},
             "units": sum(message.charge.units for message in held),
-            "estimated_usd": round(sum(message.charge.usd for message in held), 6),
+            "estimated_usd": round(sum(message.charge.usd for message in held), 10),
             "window": window.isoformat(),
             "reason": "budget",
         },
