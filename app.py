@@ -3,6 +3,7 @@
 from chalice.app import Chalice
 
 from chalicelib.api.contacts import contacts
+from chalicelib.api.holds import holds
 from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
@@ -13,6 +14,7 @@ from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
+from chalicelib.handlers.spending import spending
 
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
@@ -21,8 +23,10 @@ app.register_blueprint(manual)
 app.register_blueprint(contacts)
 app.register_blueprint(responses)
 app.register_blueprint(oncall)
+app.register_blueprint(holds)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)
 app.register_blueprint(schedules)
 app.register_blueprint(escalation)
+app.register_blueprint(spending)

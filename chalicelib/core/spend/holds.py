@@ -36,7 +36,9 @@ class HoldDesk:
         self._clock = clock
 
     def recent(self, state: HoldState | None = HoldState.HELD, limit: int = 100) -> list[Hold]:
-        return self._holds.recent(state, limit)
+        """Newest first. A hold nothing was added to (its incident resolved, or its invocation
+        died, between opening it and holding) is not shown: there is nothing to decide."""
+        return [hold for hold in self._holds.recent(state, limit) if hold.count]
 
     def release(self, hold_id: str, by: str, via: str) -> Hold:
         """Send what the hold holds, once. ``by``: the contact deciding (the release role)."""
