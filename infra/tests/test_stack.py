@@ -21,6 +21,7 @@ FUNCTIONS = (
     "track_sms_status",
     "escalate_due_incidents",
     "answer_sms_replies",
+    "report_held_messages",
 )
 LOGICAL = {
     "APIHandler",
@@ -33,6 +34,7 @@ LOGICAL = {
     "TrackSmsStatus",
     "EscalateDueIncidents",
     "AnswerSmsReplies",
+    "ReportHeldMessages",
 }
 
 
@@ -260,6 +262,7 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         "tocsin-test-dispatch-dead-letters",
         "tocsin-test-async-dead-letters",
         "tocsin-test-dispatch-failures",
+        "tocsin-test-held-messages",
         *(f"tocsin-test-{function}-errors" for function in FUNCTIONS),
         *(f"tocsin-test-{queue}-age" for queue in (*queues, "async-dead-letters")),
     }
@@ -273,8 +276,12 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
             if name.endswith("-age")
             else 1
         )
-    [metric_filter] = synthesis.resources("AWS::Logs::MetricFilter").values()
-    assert "notifications dispatched" in metric_filter["Properties"]["FilterPattern"]
+    patterns = [
+        metric_filter["Properties"]["FilterPattern"]
+        for metric_filter in synthesis.resources("AWS::Logs::MetricFilter").values()
+    ]
+    assert len(patterns) == 2  # failed sends, and held messages (test_spending.py)
+    assert any("notifications dispatched" in pattern for pattern in patterns)
 
 
 def test_function_logs_are_kept_encrypted_for_the_retention_period(template: Template) -> None:
