@@ -12,8 +12,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from chalicelib.core.errors import TransientError
 from chalicelib.core.model import (
     Channel,
     EventStatus,
@@ -69,6 +71,26 @@ class Stores:
     incidents: Any
 
 
+class AtomicRequests:
+    """DynamoDB applies each request to an item atomically; moto does not (two threads can both
+    pass a condition before either writes). This client makes each request atomic, as DynamoDB
+    does, and nothing more: a read and a later write are still two requests that other threads'
+    requests can come between, so a read-then-write counter still counts past its limit."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        request = getattr(self._client, name)
+
+        def atomic(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return request(*args, **kwargs)
+
+        return atomic
+
+
 @pytest.fixture(params=["dynamodb", "memory"])
 def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     if request.param == "memory":
@@ -85,7 +107,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         client = boto3.Session(region_name="us-east-1").client("dynamodb")
         client.create_table(**INCIDENTS.create_table_arguments("incidents"))
         yield Stores(
-            DynamoSpendCounters(client, "incidents"),
+            DynamoSpendCounters(AtomicRequests(client), "incidents"),
             DynamoHoldStore(client, "incidents"),
             DynamoSendLedger(client, "incidents"),
             DynamoIncidentStore(client, "incidents"),
@@ -251,3 +273,53 @@ def test_at_most_one_transaction_of_messages_is_held_at_once(stores: Stores) -> 
     messages = [job(f"c-{n}") for n in range(MAX_HELD_PER_ADD + 1)]
     with pytest.raises(ValueError, match="at most 90"):
         stores.holds.add("hld_x", INCIDENT.incident_id, held(*messages), entry("f"), False)
+
+
+class ConflictingClient:
+    """A DynamoDB client whose first transactions collide with another writer's (DynamoDB
+    cancels them with TransactionConflict); everything else goes to the real (moto) client."""
+
+    def __init__(self, client: Any, conflicts: int) -> None:
+        self._client = client
+        self.conflicts = conflicts
+
+    def transact_write_items(self, **arguments: Any) -> Any:
+        if self.conflicts:
+            self.conflicts -= 1
+            reasons = [{"Code": "TransactionConflict"}] + [{"Code": "None"}] * (
+                len(arguments["TransactItems"]) - 1
+            )
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+        return self._client.transact_write_items(**arguments)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+@pytest.mark.parametrize(("conflicts", "outcome"), [(2, "added"), (5, "busy")])
+def test_two_dispatchers_holding_for_one_incident_at_once_are_retried(
+    conflicts: int, outcome: str
+) -> None:
+    with mock_aws():
+        client = boto3.Session(region_name="us-east-1").client("dynamodb")
+        client.create_table(**INCIDENTS.create_table_arguments("incidents"))
+        DynamoIncidentStore(client, "incidents").create(INCIDENT, [])
+        ledger = DynamoSendLedger(client, "incidents")
+        [message] = [job("c-dee")]
+        assert ledger.claim(message, NOW, NOW - TIMEOUT)
+        holds = DynamoHoldStore(client, "incidents")
+        hold_id = holds.open_hold(INCIDENT.incident_id, NOW)
+        colliding = DynamoHoldStore(ConflictingClient(client, conflicts), "incidents")
+        if outcome == "busy":
+            with pytest.raises(TransientError, match="busy; will retry"):
+                colliding.add(hold_id, INCIDENT.incident_id, held(message), entry("g"), True)
+            assert ledger.status(message) == "sending"  # claimed still: the batch is retried
+            return
+        added = colliding.add(hold_id, INCIDENT.incident_id, held(message), entry("g"), True)
+        assert added is AddOutcome.ADDED and ledger.status(message) == "held"
