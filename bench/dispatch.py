@@ -2,10 +2,11 @@
 
     python -m bench.dispatch [--people 2000] [--calls-people 50]
 
-Overhead: the real Dispatcher (templates, ledger protocol, acknowledgement passes, pacing)
-with instant, unlimited in-memory stand-ins for every port, so what is measured is Tocsin's
-CPU, not AWS's latency. Calls: the same dispatch against moto, counting every AWS API call
-botocore makes, per channel, beside the least the APIs allow.
+Overhead: the real Dispatcher (templates, ledger protocol, acknowledgement passes, pacing, the
+budget gate) with instant, unlimited in-memory stand-ins for every port, so what is measured is
+Tocsin's CPU, not AWS's latency. Calls: the same dispatch against moto, counting every AWS API
+call botocore makes, per channel, beside the least the APIs allow. Both fan out on purpose, so
+both set a message budget large enough that nothing is held (LARGE_BUDGET).
 """
 
 from __future__ import annotations
@@ -37,7 +38,12 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
+from chalicelib.core.playbook.budget import Budget, ChannelBudget
 from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.playbook.spending import Spending
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.ports import AddOutcome
+from chalicelib.storage.spending import fit
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -58,6 +64,18 @@ LANGUAGES = ("en", "da", "nb", "zh-Hant")
 # The least the APIs allow per message: one SendTextMessage / SendEmail / SendVoiceMessage a
 # message (each is personal: its own link and code); push: 100 addresses a SendMessages call.
 MINIMUM_CALLS = {"sms": 1.0, "email": 1.0, "voice": 1.0, "push": 0.01}
+# A fan-out on purpose: the budget is set so that nothing of it is held.
+LARGE = 10**9
+LARGE_BUDGET = {
+    "id": "budget",
+    "per_hour": {
+        "sms": {"messages": LARGE, "parts": LARGE},
+        "voice": {"messages": LARGE, "minutes": LARGE},
+        "email": {"messages": LARGE},
+        "push": {"messages": LARGE},
+        "broadcast": {"messages": LARGE},
+    },
+}
 
 
 def people(count: int) -> list[Contact]:
@@ -124,9 +142,42 @@ class OpenLedger:
         return None
 
 
+class MemoryCounters:
+    """The budget's counters in memory: what the conditional update counts, in one step."""
+
+    def __init__(self) -> None:
+        self.counted: dict[tuple[str, datetime], tuple[int, int]] = {}
+
+    def take(self, meter: str, window: datetime, asks: Sequence[int], limit: ChannelBudget) -> int:
+        messages, units = self.counted.get((meter, window), (0, 0))
+        granted = fit(asks, messages, units, limit)
+        self.counted[(meter, window)] = (messages + granted, units + sum(asks[:granted]))
+        return granted
+
+    def claim_page(self, window: datetime, incident_id: str) -> str:
+        return incident_id
+
+
+class NothingHeld:
+    """Holds, for a bench whose budget is large enough: holding anything is a broken bench."""
+
+    def open_hold(self, incident_id: str, now: datetime) -> str:
+        raise AssertionError("the bench's budget must be large enough to hold nothing")
+
+    def add(self, *args: Any) -> AddOutcome:
+        raise AssertionError("the bench's budget must be large enough to hold nothing")
+
+
 class NoRegistry:
     def register(self, passes: Sequence[ResponderPass]) -> None:
         return None
+
+
+class NoQueue:
+    """Where the release page would go: the bench's budget pages nobody."""
+
+    def put_jobs(self, jobs: Sequence[NotificationJob]) -> None:
+        assert not jobs
 
 
 class InstantChannel:
@@ -143,7 +194,12 @@ def overhead(count: int, runs: int = 5) -> dict[str, Any]:
     """CPU microseconds per notification (SMS and email, four languages)."""
     from tocsin_cli.policies import read_policy_dir
 
-    playbook = read_policy_dir(PROJECT / "policies").validate()
+    playbook = replace(
+        read_policy_dir(PROJECT / "policies").validate(),
+        spending=Spending(
+            budget=Budget(per_hour={c: ChannelBudget(LARGE, LARGE) for c in Channel})
+        ),
+    )
     contacts = people(count)
     senders = {
         channel: PacedSender(InstantChannel(channel), TokenBucket(1e9, burst=1e9))
@@ -158,6 +214,15 @@ def overhead(count: int, runs: int = 5) -> dict[str, Any]:
         StillClock(),
         timedelta(minutes=2),
         AckLinks(b"bench-secret", "https://alerts.example.com", NoRegistry()),  # type: ignore[arg-type]
+        spending=SpendGate(
+            OnePlaybook(playbook),
+            MemoryCounters(),
+            NothingHeld(),  # type: ignore[arg-type]
+            MemoryDirectory(contacts),
+            NoQueue(),
+            OneIncident(),  # type: ignore[arg-type]
+            StillClock(),
+        ),
     )
     jobs = [
         NotificationJob(INCIDENT.incident_id, contact.contact_id, channel)
@@ -198,6 +263,7 @@ def calls(count: int) -> dict[str, Any]:
     from chalicelib import wiring
     from chalicelib.settings import Settings
     from local.bootstrap import create_resources, seed
+    from tocsin_cli.policies import read_policy_dir
 
     figures: dict[str, Any] = {}
     with mock_aws():
@@ -210,6 +276,9 @@ def calls(count: int) -> dict[str, Any]:
         contacts = people(count)
         for contact in contacts:
             services.directory.put(contact)
+        documents = read_policy_dir(PROJECT / "policies").sections
+        documents["settings"] = [LARGE_BUDGET]  # nothing of this fan-out is held
+        services.playbook_store.apply(documents, NOW)
         incident = replace(INCIDENT, playbook_version=services.playbooks.load().version)
         services.incidents.create(incident, [])
         counted: Counter[str] = Counter()
