@@ -94,14 +94,12 @@ def report(
 def cost_summary(incident: Mapping[str, Any]) -> str:
     """What its messages cost, as GET /v1/incidents/{id} reports it: an estimate."""
     cost = incident["cost"]
-    parts = [f"{cost['sms_messages']} SMS ({cost['sms_parts']} parts)"]
+    parts = [f"{cost['sms_messages']} SMS ({_count(cost['sms_parts'], 'part')})"]
     if cost["voice_calls"]:
-        parts.append(f"{cost['voice_calls']} calls ({cost['voice_minutes']} minutes)")
-    parts += [
-        f"{cost['emails']} emails",
-        f"{cost['push']} push",
-        f"{cost['statements']} statements",
-    ]
+        minutes = _count(cost["voice_minutes"], "minute")
+        parts.append(f"{_count(cost['voice_calls'], 'call')} ({minutes})")
+    parts += [_count(cost["emails"], "email"), f"{cost['push']} push"]
+    parts.append(_count(cost["statements"], "statement"))
     return (
         f"Cost: {', '.join(parts)}: about ${cost['estimated_usd']:.4f} "
         f"({cost['prices'].split(': ', 1)[0]}; see policies/budget.yaml)."
