@@ -8,7 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.core.errors import PermanentSendError
+import pytest
+
+from chalicelib.core.errors import Conflict, PermanentSendError
 from chalicelib.core.model import Channel, Contact, IncidentStatus, Message, SendReceipt
 from chalicelib.core.playbook.document import Playbook, parse_playbook
 from chalicelib.core.spend.cost import incident_cost
@@ -200,3 +202,20 @@ def test_the_estimate_is_on_the_timeline_before_a_fan_out_above_the_threshold() 
     quiet.decide_all()
     [quiet_id] = quiet.tables.incidents
     assert "cost_estimate" not in kinds(quiet, quiet_id)
+
+
+def test_a_release_that_died_before_queueing_is_finished_by_releasing_again() -> None:
+    budget = {"per_hour": {"sms": {"messages": 1}}, "release": {"role": "executive"}}
+    world = World(playbook(budget), [DUTY, EVE], NOW)
+    storm(world, 2)
+    [hold] = world.desk.recent(HoldState.HELD)
+    # The first release moved the hold, then its invocation died before queueing anything.
+    assert world.holds.settle(hold.hold_id, HoldState.RELEASED, "c-eve", NOW) is not None
+    assert world.dispatch_all() == 0
+    finished = world.desk.release(hold.hold_id, "c-eve", "api")
+    assert finished.queued and finished.settled_by == "c-eve"  # the first decision stands
+    assert world.dispatch_all() == 1
+    assert len([s for s in world.sent(Channel.SMS) if s.destination == DUTY.phone]) == 2
+    with pytest.raises(Conflict, match="already released"):
+        world.desk.release(hold.hold_id, "c-eve", "api")
+    assert world.dispatch_all() == 0
