@@ -16,6 +16,7 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.response.next_step import StepOutcome
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from local.runner import QueueRunner, scheduled_event
@@ -253,8 +254,10 @@ def test_two_ticks_or_a_tick_racing_an_acknowledgement_never_page_a_level_twice(
     clock.current = NIGHT + timedelta(minutes=6)
     stale = services.incidents.get(incident_id)
     assert stale is not None and stale.response.step == 0
-    assert services.escalator.advance(stale) > 0  # the first tick pages level 2
-    assert services.escalator.advance(stale) == -1  # the second, on the same read, loses
+    first = services.escalator.advance(stale)  # the first tick pages level 2
+    assert (first.outcome, first.step, first.paged) == (StepOutcome.PAGED, 1, ("c-chen", "c-fay"))
+    second = services.escalator.advance(stale)  # the second, on the same read, loses
+    assert (second.outcome, second.jobs) == (StepOutcome.LOST_RACE, ())
     runner.drain()
     assert len(texts_to(world, CHEN)) == 1
 
@@ -264,7 +267,7 @@ def test_two_ticks_or_a_tick_racing_an_acknowledgement_never_page_a_level_twice(
     services.responses.acknowledge(incident_id, "c-chen", "api")
     # A tick that read the incident before the acknowledgement cannot move it on, and the
     # level-3 jobs it queued before losing are dropped by the dispatcher.
-    assert services.escalator.advance(before_ack) == -1
+    assert services.escalator.advance(before_ack).outcome is StepOutcome.LOST_RACE
     runner.drain()
     assert len(texts_to(world, CHEN)) == 1
     assert sorted(a for a, _ in sent_email(world)) == ["ada@example.com", "dina@example.com"]
@@ -406,7 +409,7 @@ def test_one_incident_that_fails_does_not_hold_up_the_others_at_the_tick(
     clock.current = NIGHT + timedelta(minutes=6)
     original = services.escalator.advance
 
-    def flaky(incident: Any, notified: Any = ()) -> int:
+    def flaky(incident: Any, notified: Any = ()) -> Any:
         if incident.incident_id == first:
             raise TransientError("DynamoDB throttled")
         return original(incident, notified)
