@@ -19,9 +19,9 @@ from chalicelib.core.access import ApiKey, Scope
 from chalicelib.core.response.next_step import StepOutcome
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
+from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
 from tests.e2e.conftest import Api, sent_email, sent_sms
-from tests.fakes import FixedClock
 
 # Wednesday 2 December 2026, 03:00 in Copenhagen: the office layer is off duty, and week 47
 # of the weekly rotation [c-chen, c-fay] that began on 5 January belongs to c-fay.

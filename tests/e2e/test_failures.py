@@ -10,10 +10,10 @@ import boto3
 from chalicelib import wiring
 from chalicelib.core.errors import PermanentSendError, TransientSendError
 from chalicelib.core.model import Channel
+from fakes import ScriptedChannel
 from local.runner import QueueRunner
 from tests.conftest import PROJECT
 from tests.e2e.conftest import Api, sent_sms
-from tests.fakes import ScriptedChannel
 
 DEMO = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
 ADA_PHONE = "+12025550101"

@@ -17,11 +17,11 @@ from chalicelib.core.errors import PermanentSendError
 from chalicelib.core.model import Channel
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
+from fakes import ScriptedChannel
 from local.messaging import MessagingStandIn, install_in_process
 from local.outbox import Outbox
 from local.runner import QueueRunner
 from tests.e2e.conftest import Api, sent_email
-from tests.fakes import ScriptedChannel
 
 FAY_PHONE = "+12025550105"
 

@@ -15,11 +15,11 @@ from chalicelib.core.access import ApiKey, Scope, signature
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from chalicelib.storage.incidents import DynamoIncidentStore
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import EVENTS, LOCAL_KEY, load_event
 from tests.e2e.conftest import Api
 from tests.e2e.test_bad_input import nothing_was_accepted
-from tests.fakes import FixedClock
 
 
 @pytest.fixture

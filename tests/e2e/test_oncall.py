@@ -15,7 +15,7 @@ from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
-from tests.fakes import FixedClock
+from fakes import FixedClock
 from tocsin_cli.main import main
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Copenhagen

@@ -8,9 +8,9 @@ import boto3
 from chalice.test import Client
 
 from chalicelib import wiring
+from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
 from tests.e2e.conftest import sent_email
-from tests.fakes import FixedClock
 
 
 def test_the_weekly_path_test_fires_once_and_reaches_it_security(

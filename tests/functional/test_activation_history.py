@@ -13,7 +13,7 @@ from chalicelib.core.events import parse_event
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
 from chalicelib.core.ports import OpenOutcome
-from tests.fakes import FixedClock
+from fakes import FixedClock
 from tests.functional.test_incident_store import VERDICT, incident_for
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
