@@ -13,9 +13,9 @@ behaves as its DynamoDB or SQS adapter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from chalicelib.core.activation.evaluator import Decision, Evaluator
@@ -33,7 +33,7 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
-from fakes.channels import RecordingChannel
+from fakes.channels import RecordingChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
@@ -58,12 +58,15 @@ class MemoryWorld:
         playbook: Playbook | None = None,
         contacts: Iterable[Contact] = (),
         senders: Mapping[Channel, ChannelSender] | None = None,
+        incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
     ) -> None:
+        """``senders``: instead of the recording SMS, email and broadcast channels.
+        ``incidents``: builds the incident store (a subclass that injects a fault or a race)."""
         self.clock = FixedClock(now)
         self.playbooks = MemoryPlaybookSource(playbook)
         self.directory = MemoryDirectory(contacts)
         self.events = MemoryEventStore()
-        self.incidents = MemoryIncidentStore(self.events)
+        self.incidents = incidents(self.events)
         self.ledger = MemorySendLedger(self.incidents)
         self.overrides = MemoryOverrideStore()
         self.responders = MemoryResponderRegistry()
@@ -83,20 +86,19 @@ class MemoryWorld:
 
     @classmethod
     def example(
-        cls, now: datetime, senders: Mapping[Channel, ChannelSender] | None = None
+        cls,
+        now: datetime,
+        senders: Mapping[Channel, ChannelSender] | None = None,
+        incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
     ) -> MemoryWorld:
         """The example playbook (``policies/``) and contacts (``examples/contacts.csv``): what
         ``make run`` seeds, so a test reads like the local stack's story."""
-        from tocsin_cli.contacts import read_contacts_csv
-        from tocsin_cli.policies import read_policy_dir
+        playbook, contacts = _example()
+        return cls(now, playbook, contacts, senders, incidents)
 
-        playbook = read_policy_dir(PROJECT / "policies").validate()
-        contacts, _ = read_contacts_csv(
-            PROJECT / "examples" / "contacts.csv",
-            known_roles=playbook.roles,
-            known_teams=playbook.teams,
-        )
-        return cls(now, playbook, contacts, senders)
+    def sent(self) -> list[Sent]:
+        """Everything the world's own channels accepted, channel by channel."""
+        return [*self.sms.sent, *self.email.sent, *self.broadcast.sent]
 
     # -- the use cases, wired as chalicelib/wiring.py wires them ---------------------------
     @cached_property
@@ -218,3 +220,18 @@ class MemoryWorld:
             decisions += self.decide_queued()
             self.dispatch_queued()
         raise RuntimeError(f"the queues were not empty after {MAX_ROUNDS} rounds")
+
+
+@cache
+def _example() -> tuple[Playbook, tuple[Contact, ...]]:
+    """Read once per process: parsing the YAML takes far longer than any use case."""
+    from tocsin_cli.contacts import read_contacts_csv
+    from tocsin_cli.policies import read_policy_dir
+
+    playbook = read_policy_dir(PROJECT / "policies").validate()
+    contacts, _ = read_contacts_csv(
+        PROJECT / "examples" / "contacts.csv",
+        known_roles=playbook.roles,
+        known_teams=playbook.teams,
+    )
+    return playbook, tuple(contacts)
