@@ -5,7 +5,7 @@ destination raises PermanentSendError naming no personal data, and nothing is re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chalicelib.core.errors import PermanentSendError, SendError
@@ -70,10 +70,10 @@ class RecordingBatchChannel(RecordingChannel):
 class ScriptedChannel:
     """Raises the scripted errors for a destination, one per attempt, then delegates."""
 
-    def __init__(self, inner: ChannelSender, script: dict[str, list[SendError]]) -> None:
+    def __init__(self, inner: ChannelSender, script: Mapping[str, Iterable[SendError]]) -> None:
         self.channel: Channel = inner.channel
         self._inner = inner
-        self._script = script
+        self._script = {destination: list(errors) for destination, errors in script.items()}
         self.attempts: list[str] = []
 
     def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:

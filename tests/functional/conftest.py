@@ -16,8 +16,23 @@ BACKENDS = ["fake", "aws"]
 
 @pytest.fixture
 def tables(aws: boto3.Session, settings: Settings) -> boto3.Session:
-    """moto with Tocsin's tables, queues, sender identity and stakeholder topic, and nothing
-    in them (the ``world`` fixture also seeds the example playbook and contacts)."""
+    """moto with Tocsin's three tables, empty (from their one definition)."""
+    from chalicelib.storage.tables import CONFIG, CONTACTS, INCIDENTS
+
+    client = aws.client("dynamodb")
+    for definition, name in (
+        (CONFIG, settings.config_table),
+        (CONTACTS, settings.contacts_table),
+        (INCIDENTS, settings.incidents_table),
+    ):
+        client.create_table(**definition.create_table_arguments(name))
+    return aws
+
+
+@pytest.fixture
+def resources(aws: boto3.Session, settings: Settings) -> boto3.Session:
+    """moto with everything ``make run`` creates (tables, queues, sender identity, stakeholder
+    topic), and nothing in it (``world`` also seeds the example playbook and contacts)."""
     from local.bootstrap import create_resources
 
     create_resources(settings, aws)

@@ -90,7 +90,7 @@ def _sns_backend(session: boto3.Session) -> Any:
 
 
 def _sns_sms(request: pytest.FixtureRequest) -> Harness:
-    session: boto3.Session = request.getfixturevalue("tables")
+    session: boto3.Session = request.getfixturevalue("resources")
     client = session.client("sns")
     wire = Wire(client, "sns.Publish")
 
@@ -107,7 +107,7 @@ def _sns_sms(request: pytest.FixtureRequest) -> Harness:
 
 
 def _sns_topic(request: pytest.FixtureRequest) -> Harness:
-    session: boto3.Session = request.getfixturevalue("tables")
+    session: boto3.Session = request.getfixturevalue("resources")
     settings: Settings = request.getfixturevalue("settings")
     topic = settings.stakeholders_topic_arn
     assert topic is not None
@@ -129,7 +129,7 @@ def _ses_email(request: pytest.FixtureRequest) -> Harness:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    session: boto3.Session = request.getfixturevalue("tables")
+    session: boto3.Session = request.getfixturevalue("resources")
     settings: Settings = request.getfixturevalue("settings")
     client = session.client("sesv2")
     wire = Wire(client, "sesv2.SendEmail")

@@ -58,7 +58,7 @@ def queues(request: pytest.FixtureRequest) -> Queues:
         return Queues(events, jobs, events.take, jobs.take_messages, refuse_fake)
     from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 
-    session: boto3.Session = request.getfixturevalue("tables")
+    session: boto3.Session = request.getfixturevalue("resources")
     settings: Settings = request.getfixturevalue("settings")
     sqs = session.client("sqs")
 

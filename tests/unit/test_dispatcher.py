@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
+from chalicelib.core.errors import PermanentSendError, TransientSendError
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -96,9 +96,7 @@ def test_a_transient_failure_past_the_pacers_budget_goes_back_to_the_queue_and_i
 
 
 def test_a_permanent_failure_falls_back_along_the_chain_with_the_reason() -> None:
-    refused: dict[str, list[SendError]] = {
-        FAY: [PermanentSendError("InvalidParameter", "SNS Publish: unreachable")]
-    }
+    refused = {FAY: [PermanentSendError("InvalidParameter", "SNS Publish: unreachable")]}
     sms = RecordingChannel(Channel.SMS)
     email = RecordingChannel(Channel.EMAIL)
     org = MemoryWorld.example(

@@ -92,7 +92,7 @@ def test_the_answer_is_in_the_persons_language(org: MemoryWorld) -> None:
 
 def test_an_answer_the_sms_channel_cannot_send_says_so() -> None:
     throttled = {FAY: [TransientSendError("Throttling", "SNS Publish: rate exceeded")]}
-    sms = ScriptedChannel(RecordingChannel(Channel.SMS), dict(throttled))
+    sms = ScriptedChannel(RecordingChannel(Channel.SMS), throttled)
     org = MemoryWorld.example(NIGHT, senders={Channel.SMS: sms})
     outcome = reply(org, FAY, "help")
     assert outcome.answer is not None and outcome.answer.endswith("[not sent: Throttling]")
