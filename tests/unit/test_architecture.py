@@ -147,9 +147,11 @@ def test_outer_modules_import_only_what_the_outer_table_allows(path: Path) -> No
 @pytest.mark.parametrize(
     "path", [*modules(CHALICELIB), PROJECT / "app.py"], ids=lambda p: str(p.relative_to(PROJECT))
 )
-def test_nothing_deployed_imports_the_local_stack_or_the_cli(path: Path) -> None:
+def test_nothing_deployed_imports_the_local_stack_the_cli_or_the_fakes(path: Path) -> None:
     for name in imports_of(path):
-        assert top(name) not in ("local", "tocsin_cli", "tests", "bench"), f"{path} imports {name}"
+        assert top(name) not in ("local", "tocsin_cli", "tests", "bench", "fakes"), (
+            f"{path} imports {name}"
+        )
 
 
 @pytest.mark.parametrize("path", modules(CORE), ids=lambda p: str(p.relative_to(CORE)))
@@ -246,3 +248,15 @@ def test_no_test_assigns_to_the_containers_attributes() -> None:
         f"{poked}: inject through Container(..., clock=, channels=) and wiring.install(), "
         "or build the use case on the fakes, instead"
     )
+
+
+@pytest.mark.parametrize(
+    "path", modules(PROJECT / "fakes"), ids=lambda p: str(p.relative_to(PROJECT))
+)
+def test_the_fakes_stand_on_the_core_alone(path: Path) -> None:
+    """A fake mirrors its adapter's rules by itself (its contract suite proves it alike), so it
+    never borrows the adapter's code, nor AWS's."""
+    for name in imports_of(path):
+        assert top(name) not in AWS_AND_FRAMEWORKS, f"{path.name} imports {name}"
+        if name.startswith("chalicelib"):
+            assert name.startswith("chalicelib.core."), f"{path.name} imports {name}"
