@@ -5,6 +5,7 @@ Tests call :func:`reset` so every test builds its clients inside its own moto mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,7 @@ from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
 from chalicelib.core.oncall.coverage import OnCall
+from chalicelib.core.ports import Clock
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
@@ -64,21 +66,32 @@ class SystemClock:
 
 
 class Container:
-    """``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
+    """Everything the handlers use, built on first use from ``settings`` and ``session``.
+
+    ``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
     callers that must not depend on the environment (the ``tocsin`` command); Lambda and the
-    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set)."""
+    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set).
+    ``clock``: the time every service sees (default: the system's). ``channels``: senders to
+    use instead of those the settings call for (a stand-in, a scripted failure), each still
+    paced to its channel's quota. Tests inject here and :func:`install` the container; nothing
+    replaces a container's attributes afterwards.
+    """
 
     def __init__(
         self,
         settings: Settings,
         session: boto3.Session | None = None,
         endpoint_url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        channels: Mapping[Channel, ChannelSender] | None = None,
     ) -> None:
         self.settings = settings
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
-        self.clock = SystemClock()
+        self.clock: Clock = clock or SystemClock()
+        self._channels = dict(channels or {})
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
@@ -159,6 +172,7 @@ class Container:
             senders[Channel.BROADCAST] = SnsTopicChannel(
                 self.client("sns"), settings.stakeholders_topic_arn
             )
+        senders.update(self._channels)
         quotas = {
             Channel.SMS: settings.sms_parts_per_second,
             Channel.EMAIL: settings.emails_per_second,
@@ -327,6 +341,14 @@ def container() -> Container:
     if _container is None:
         _container = Container(get_settings())
     return _container
+
+
+def install(chosen: Container) -> Container:
+    """Make ``chosen`` the container the handlers use, until :func:`reset` (tests, and tools
+    that run the handlers in-process, build it with what they inject)."""
+    global _container  # noqa: PLW0603
+    _container = chosen
+    return chosen
 
 
 def reset() -> None:

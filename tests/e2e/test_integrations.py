@@ -10,16 +10,15 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope, signature
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from chalicelib.storage.incidents import DynamoIncidentStore
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import EVENTS, LOCAL_KEY, load_event
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, use_container
 from tests.e2e.test_bad_input import nothing_was_accepted
-from tests.fakes import FixedClock
 
 
 @pytest.fixture
@@ -180,7 +179,7 @@ def test_pagerduty_errors_come_in_pagerdutys_envelope(
 def test_opsgenie_create_alert_with_a_geniekey(
     client: Client, api: Api, runner: QueueRunner
 ) -> None:
-    wiring.container().clock = FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))  # Saturday
+    use_container(clock=FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC)))  # Saturday
     answer = post(
         client,
         "/v1/integrations/opsgenie",
