@@ -187,14 +187,14 @@ class MemoryIncidentStore:
         return True
 
     def _close(self, incident: Incident, now: datetime) -> bool:
-        """Resolve and free the dedup key, provided the incident is open and the key is its
-        (a manual activation never took its key, so it cannot be closed: as the adapter)."""
+        """Resolve and free the dedup key, provided the incident is open and the key is its own
+        or nobody's (a manual activation never took one): as the adapter."""
         stored = self._incidents.get(incident.incident_id)
         if stored is None or stored.status is not IncidentStatus.OPEN:
             return False
-        if self._dedup.get(incident.dedup_key) != incident.incident_id:
+        if self._dedup.get(incident.dedup_key, incident.incident_id) != incident.incident_id:
             return False
-        del self._dedup[incident.dedup_key]
+        self._dedup.pop(incident.dedup_key, None)
         self._incidents[incident.incident_id] = replace(
             stored, status=IncidentStatus.RESOLVED, resolved_at=now, updated_at=now
         )

@@ -305,11 +305,13 @@ class DynamoIncidentStore:
         )
 
     def _free_dedup_key(self, incident: Incident) -> dict[str, Any]:
+        """Free the key if this incident holds it; an incident opened by hand never took one
+        (nothing to free), and a key another incident holds is left alone (the write fails)."""
         return {
             "Delete": {
                 "TableName": self._table,
                 "Key": to_item(keys.dedup(incident.dedup_key)),
-                "ConditionExpression": "incident_id = :id",
+                "ConditionExpression": "attribute_not_exists(pk) OR incident_id = :id",
                 "ExpressionAttributeValues": to_item({":id": incident.incident_id}),
             }
         }

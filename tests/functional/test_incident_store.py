@@ -262,10 +262,18 @@ def test_closing_by_hand_needs_the_incident_open_under_its_dedup_key(stores: Sto
     assert closed is not None and closed.status is IncidentStatus.RESOLVED
     assert closed.resolved_at == NOW + timedelta(minutes=3)
     assert incidents.find_open("db-down") is None
-    # An incident created by hand never took its dedup key: it cannot be closed this way.
+    # An incident created by hand never took a dedup key: closing it by hand works, once.
     manual = incident_for(received(at=NOW), dedup_key="manual:y")
     incidents.create(manual, [])
+    assert incidents.close(manual, closing) is True
     assert incidents.close(manual, closing) is False
+    # A key held by another open incident is never freed by closing one that does not hold it.
+    third = received(at=NOW + timedelta(minutes=4))
+    holder = incidents.open(incident_for(third), third, VERDICT)
+    impostor = incident_for(received(at=NOW + timedelta(minutes=5)), dedup_key="db-down")
+    incidents.create(impostor, [])
+    assert incidents.close(impostor, closing) is False
+    assert incidents.find_open("db-down") == holder.incident_id
 
 
 def test_the_response_state_moves_on_only_from_the_version_read(stores: Stores) -> None:
