@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import boto3
@@ -31,3 +32,28 @@ def test_a_stored_key_is_accepted_on_a_deployed_stage(world: boto3.Session) -> N
     key = generate_api_key()
     services.api_keys.add(key, ApiKey("monitoring", frozenset({Scope.TRIGGER})), datetime.now(UTC))
     assert authenticate(key, services, {}).name == "monitoring"
+
+
+def test_a_function_without_its_stage_refuses_even_the_local_key(
+    world: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployed function that lost TOCSIN_STAGE: every request fails, nothing is accepted."""
+    from chalice.test import Client
+
+    from app import app
+    from tests.conftest import LOCAL_KEY, PROJECT
+    from tests.e2e.test_bad_input import GOOD, nothing_was_accepted
+
+    monkeypatch.delenv("TOCSIN_STAGE")
+    wiring.reset()
+    # A stage the project's config does not know: only the variables common to every stage.
+    with Client(app, stage_name="unnamed", project_dir=str(PROJECT)) as client:
+        answer = client.http.post(
+            "/v1/events",
+            headers={"Authorization": f"Bearer {LOCAL_KEY}", "Content-Type": "application/json"},
+            body=json.dumps(GOOD).encode(),
+        )
+    assert answer.status_code == 500
+    assert LOCAL_KEY not in answer.body.decode()
+    monkeypatch.setenv("TOCSIN_STAGE", "local")
+    assert nothing_was_accepted(world, Settings.from_environment())
