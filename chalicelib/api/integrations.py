@@ -21,7 +21,7 @@ from chalicelib.api.errors import errors_as, json_errors, opsgenie_envelope, pag
 from chalicelib.core.access import ApiKey, scope_for
 from chalicelib.core.model import CanonicalEvent, ReceivedEvent
 from chalicelib.integrations.alertmanager import from_alertmanager
-from chalicelib.integrations.cap import from_cap, parse_cap_xml
+from chalicelib.integrations.cap import document_text, from_cap, parse_cap_xml
 from chalicelib.integrations.common import Document, IntegrationDefaults
 from chalicelib.integrations.grafana import from_grafana
 from chalicelib.integrations.opsgenie import from_opsgenie
@@ -54,9 +54,7 @@ def cap() -> Response:
     body = raw_body(request, services.settings.max_body_bytes, XML_MEDIA, "application/xml")
     key = authenticate(bearer_key(request.headers), services, request.headers, body, "cap")
     root = parse_cap_xml(body)
-    received = _accept(
-        services, key, "cap", from_cap(root, _defaults(key)), body.decode("utf-8", errors="replace")
-    )
+    received = _accept(services, key, "cap", from_cap(root, _defaults(key)), document_text(body))
     return _accepted(received)
 
 
