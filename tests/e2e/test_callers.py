@@ -15,6 +15,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib import wiring
 from chalicelib.core.access import INTEGRATIONS, ApiKey, Scope, SignedRequest, signature
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
@@ -577,3 +578,78 @@ def test_a_utf16_billion_laughs_is_refused_and_a_utf16_alert_is_read(
     incident = api.get(f"/v1/incidents/{decision['incident_id']}").json_body
     assert incident["title"] == "M6.1 earthquake near the Example Valley 附近"
     assert "Example Valley 附近" in incident["timeline"][0]["data"]["original"]
+
+
+def test_the_documented_signing_recipe_is_accepted(
+    client: Client, make_key: Any, tmp_path: Any
+) -> None:
+    """The shell recipe in docs/INTEGRATIONS.md, run as written, signs a request Tocsin takes."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:  # pragma: no cover - Debian and CI have it
+        pytest.fail("openssl is needed to run the documented recipe")
+    text = (PROJECT / "docs" / "INTEGRATIONS.md").read_text()
+    marker = (
+        "<!-- tested by tests/e2e/test_callers.py::"
+        + "test_the_documented_signing_recipe_is_accepted -->"
+    )
+    recipe = text.split(marker, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    key = make_key("signed", {Scope.TRIGGER}, signing_secrets=("tss_documented-secret-0001",))
+    body = json.dumps(DEMO, indent=2).encode() + b"\n"
+    (tmp_path / "event.json").write_bytes(body)
+    script = recipe + 'printf "%s %s" "$TIMESTAMP" "$SIGNATURE"\n'
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={"SECRET": "tss_documented-secret-0001", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    timestamp, sig = done.stdout.split()
+    headers = {
+        "Authorization": f"Bearer {key}",
+        "Content-Type": "application/json",
+        "X-Tocsin-Timestamp": timestamp,
+        "X-Tocsin-Signature": f"sha256={sig}",
+    }
+    answer = client.http.post("/v1/events", headers=headers, body=body)
+    assert answer.status_code == 202, answer.json_body
+
+
+def test_an_incident_opened_before_namespaces_is_reached_only_by_hand(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings
+) -> None:
+    """What docs/INTEGRATIONS.md says of an upgrade: nothing stored is changed; an incident
+    opened with a bare dedup key is no event's any more, and resolving it by hand works."""
+    from chalicelib.core.events import parse_event
+    from chalicelib.core.ids import new_event_id
+    from chalicelib.core.model import ReceivedEvent
+    from chalicelib.core.queue_messages import encode_received
+
+    now = datetime.now(UTC)
+    before = ReceivedEvent(new_event_id(now), now, parse_event(DEMO))  # no namespace: old code
+    message = json.loads(encode_received(before))
+    del message["namespace"]  # as the previous version queued it
+    wiring.container().events.record_received(before)  # as its API recorded it
+    sqs = world.client("sqs")
+    url = sqs.get_queue_url(QueueName=settings.ingest_queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
+    runner.drain()
+    legacy = api.get(f"/v1/events/{before.event_id}").json_body["incident_id"]
+    assert api.get(f"/v1/incidents/{legacy}").json_body["dedup_namespace"] is None
+
+    resolve = {**DEMO, "action": "resolve", "severity": "info"}
+    refused = api.post_event(resolve).json_body["event_id"]
+    runner.drain()
+    assert api.get(f"/v1/events/{refused}").json_body["code"] == "no_open_incident"
+    answer = call(client, "POST", f"/v1/incidents/{legacy}/resolve", LOCAL_KEY)
+    assert answer.status_code == 200, answer.json_body
+    assert api.get(f"/v1/incidents/{legacy}").json_body["status"] == "resolved"
+    pointers = world.client("dynamodb").scan(
+        TableName=settings.incidents_table,
+        FilterExpression="begins_with(pk, :p)",
+        ExpressionAttributeValues={":p": {"S": "DEDUP#"}},
+    )
+    assert pointers["Count"] == 0  # the bare pointer was freed with it
