@@ -67,7 +67,9 @@ def authenticate(
 
 
 def admit_events(services: Container, key: ApiKey, count: int) -> None:
-    """Count ``count`` events against the key's rate; a request that could never fit is 413."""
+    """Count ``count`` events against the key's rate (a request without events counts one);
+    a request that could never fit is 413."""
+    count = max(count, 1)
     if count > key.rate_per_minute:
         raise PayloadTooLarge(
             f"this request carries {count} events; the key {key.name!r} may send "

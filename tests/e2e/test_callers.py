@@ -362,6 +362,16 @@ def test_the_rate_limit_counts_events_not_requests(
     assert events["Count"] == 2  # the first request's two, nothing of the refused one
 
 
+def test_a_request_without_events_counts_one_against_the_same_rate(
+    client: Client, make_key: Any
+) -> None:
+    key = make_key("reader", {Scope.TRIGGER, Scope.READ}, rate_per_minute=3)
+    posted = call(client, "POST", "/v1/integrations/alertmanager", key, firing("it.a", "it.b"))
+    [event_id, _] = posted.json_body["event_ids"]
+    answers = [call(client, "GET", f"/v1/events/{event_id}", key) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 429]
+
+
 def test_one_post_carrying_more_events_than_a_minute_allows_is_refused_whole(
     client: Client, make_key: Any, world: boto3.Session, settings: Settings
 ) -> None:
