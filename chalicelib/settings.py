@@ -39,6 +39,7 @@ MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
 LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
+LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"  # set by AWS Lambda in every function
 
 LOCAL_STAGE = "local"
 DEFAULT_LOCAL_API_KEY = "local-dev-key"
@@ -53,6 +54,10 @@ DEFAULT_BOUND_NAMES = {
     DELIVERY_TOPIC: "tocsin-delivery-events",
     INBOUND_SMS_TOPIC: "tocsin-sms-inbound",
 }
+
+
+class SettingsError(ValueError):
+    """The environment cannot be run safely as it is; the function refuses to start."""
 
 
 def bound_name(variable: str) -> str:
@@ -98,10 +103,10 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        stage = env.get(STAGE, LOCAL_STAGE)
+        stage = _stage(env)
         provider = env.get(SMS_PROVIDER, "sns")
         if provider not in SMS_PROVIDERS:
-            raise ValueError(f"{SMS_PROVIDER} must be one of {', '.join(SMS_PROVIDERS)}")
+            raise SettingsError(f"{SMS_PROVIDER} must be one of {', '.join(SMS_PROVIDERS)}")
         return cls(
             stage=stage,
             config_table=env.get(CONFIG_TABLE, "tocsin-config"),
@@ -136,6 +141,23 @@ class Settings:
             if stage == LOCAL_STAGE
             else None,
         )
+
+
+def _stage(env: Mapping[str, str]) -> str:
+    """The stage, which must be said: the local stage trusts a public key and a public link
+    secret, so a function that lost its variable must not fall back to it (fail closed)."""
+    stage = env.get(STAGE, "").strip()
+    if not stage:
+        raise SettingsError(
+            f"{STAGE} is not set: set it to the stage's name ('{LOCAL_STAGE}' only for the "
+            "local stack and tests); refusing to start without it"
+        )
+    if stage == LOCAL_STAGE and env.get(LAMBDA_FUNCTION_NAME):
+        raise SettingsError(
+            f"{STAGE} is '{LOCAL_STAGE}' inside AWS Lambda ({env[LAMBDA_FUNCTION_NAME]}): the "
+            "local stage's key and link secret are public; refusing to start"
+        )
+    return stage
 
 
 @lru_cache(maxsize=1)

@@ -60,12 +60,12 @@ class MemoryIncidentStore:
         snapshot: HistorySnapshot | None = None,
     ) -> OpenResult:
         fits = (
-            incident.dedup_key not in self._dedup
+            incident.scoped_dedup_key not in self._dedup
             and incident.incident_id not in self._incidents
             and (snapshot is None or self._logs_unchanged(snapshot))
         )
         if fits:
-            self._dedup[incident.dedup_key] = incident.incident_id
+            self._dedup[incident.scoped_dedup_key] = incident.incident_id
             self._store(incident)
             self.put_entry(incident.incident_id, _received_entry(received))
             self.put_entry(incident.incident_id, _activated_entry(incident, received, verdict))
@@ -80,7 +80,7 @@ class MemoryIncidentStore:
             if snapshot is not None:
                 self._log_activation(snapshot, received, incident.incident_id)
             return OpenResult(OpenOutcome.OPENED, incident.incident_id)
-        existing = self.find_open(incident.dedup_key)
+        existing = self.find_open(incident.scoped_dedup_key)
         if existing == incident.incident_id:
             return OpenResult(OpenOutcome.REDELIVERED, existing)
         if existing is not None:
@@ -192,9 +192,9 @@ class MemoryIncidentStore:
         stored = self._incidents.get(incident.incident_id)
         if stored is None or stored.status is not IncidentStatus.OPEN:
             return False
-        if self._dedup.get(incident.dedup_key, incident.incident_id) != incident.incident_id:
+        if self._dedup.get(incident.scoped_dedup_key, incident.incident_id) != incident.incident_id:
             return False
-        self._dedup.pop(incident.dedup_key, None)
+        self._dedup.pop(incident.scoped_dedup_key, None)
         self._incidents[incident.incident_id] = replace(
             stored, status=IncidentStatus.RESOLVED, resolved_at=now, updated_at=now
         )

@@ -2,7 +2,7 @@
 use cases wired from them as ``chalicelib/wiring.py`` wires them from AWS.
 
     world = MemoryWorld.example(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
-    world.ingest.accept({...})        # POST /v1/events
+    world.ingest.accept({...}, Sender("key"))  # POST /v1/events
     world.run_queues()                # what the queue handlers do: decide, then dispatch
     world.sms.to("+12025550105")      # what reached Fay
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.activation.intake import Sender
 from chalicelib.core.model import Incident, ReceivedEvent
 from fakes import MemoryWorld
 from tests.conftest import PROJECT
@@ -34,9 +35,12 @@ def org() -> MemoryWorld:
     return MemoryWorld.example(NIGHT)
 
 
+SENDER = Sender(namespace="test")  # a key named test, as the edge would establish it
+
+
 def post(org: MemoryWorld, document: dict[str, Any], **fields: Any) -> ReceivedEvent:
     """POST /v1/events, then what the queue handlers do with it."""
-    received = org.ingest.accept({**document, **fields})
+    received = org.ingest.accept({**document, **fields}, SENDER)
     org.run_queues()
     return received
 

@@ -30,6 +30,7 @@ from tests.unit.conftest import (
     FAY,
     NIGHT,
     OUTAGE,
+    SENDER,
     inboxes,
     incident_of,
     post,
@@ -194,7 +195,7 @@ def test_two_evaluators_racing_for_the_last_place_under_a_rate_limit_open_one_in
 
 
 def test_a_redelivered_event_pages_nobody_twice(org: MemoryWorld) -> None:
-    received = org.ingest.accept(DEMO)
+    received = org.ingest.accept(DEMO, SENDER)
     [queued] = org.event_queue.take()
     org.evaluator.handle(queued)
     org.evaluator.handle(queued)  # SQS delivered it twice; the first run may have died
