@@ -13,6 +13,8 @@
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
+    tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
+                  [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -30,12 +32,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, keys, policy_commands, respond
+from tocsin_cli import contacts, importing, keys, policy_commands, respond
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond)
+GROUPS = (keys, contacts, policy_commands, respond, importing)
 
 
 def _version() -> str:
