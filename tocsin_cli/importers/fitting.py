@@ -136,15 +136,27 @@ def _turn_length(merged: Sequence[CalendarShift], tz: ZoneInfo) -> timedelta | N
 
 
 def _anchor(merged: Sequence[CalendarShift], length: timedelta, tz: ZoneInfo) -> datetime:
-    """The first hand-off: at the usual time of day, at or before the first shift."""
+    """The first hand-off, at or before the first shift, in step with most hand-offs (a
+    calendar may begin in the middle of a turn)."""
     if length % timedelta(days=1):
-        return merged[0].start
-    usual = Counter(s.start.astimezone(tz).time() for s in merged).most_common(1)[0][0]
-    aligned = next(s.start for s in merged if s.start.astimezone(tz).time() == usual)
+        origin = merged[0].start
+        offset = Counter((s.start - origin) % length for s in merged).most_common(1)[0][0]
+        anchor = origin + offset
+        while anchor > origin:
+            anchor -= length
+        return anchor
+    days = length.days
+
+    def phase(moment: datetime) -> tuple[int, time]:
+        local = moment.astimezone(tz)
+        return local.date().toordinal() % days, local.time().replace(tzinfo=None)
+
+    usual = Counter(phase(s.start) for s in merged).most_common(1)[0][0]
+    aligned = next(s.start for s in merged if phase(s.start) == usual)
     day = aligned.astimezone(tz).date()
-    while _at(day, usual, tz) > merged[0].start:
+    while _at(day, usual[1], tz) > merged[0].start:
         day -= length
-    return _at(day, usual, tz)
+    return _at(day, usual[1], tz)
 
 
 def _earlier(anchor: datetime, span: timedelta, tz: ZoneInfo) -> datetime:

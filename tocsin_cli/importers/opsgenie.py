@@ -179,12 +179,16 @@ def _schedule(
     rotations += [(at, r) for at, r in export.rotations if _belongs(r, document)]
     layer_names = Names()
     layers: list[dict[str, Any]] = []
-    current: set[str] = set()
+    current: set[str] = set()  # the rotations in force, which an override must all name
     for at, rotation in rotations:
+        if not isinstance(rotation, dict):
+            findings.problem(at, "must be a rotation object", unit)
+            continue
+        if not _has_ended(rotation, as_of):
+            current |= {str(rotation.get("id")), str(rotation.get("name"))}
         layer = _layer(at, rotation, zone, people, as_of, layer_names, findings, unit)
         if layer is not None:
             layers.append(layer)
-            current |= {str(rotation.get("id")), str(rotation.get("name"))}
     if not layers and not any(p.unit == unit for p in findings.problems):
         findings.problem(
             where.at("rotations"), "has no rotation in force (export it with its rotations)", unit
@@ -218,6 +222,14 @@ def _schedule(
         _rendering(timeline, people, findings, unit) if timeline else None,
         "Opsgenie's final timeline",
     )
+
+
+def _has_ended(rotation: dict[str, Any], as_of: datetime) -> bool:
+    try:
+        ends = datetime.fromisoformat(str(rotation.get("endDate")).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return ends.tzinfo is not None and ends <= as_of
 
 
 def _layer(
