@@ -241,14 +241,15 @@ def _layer(
         )
         return None
     members = []
-    for index, entry in enumerate(as_list(layer.get("users"), where.at("users"), findings, unit)):
+    users = as_list(layer.get("users"), where.at("users"), findings, unit)
+    for index, entry in enumerate(users):
         at = where.at("users").at(index).at("user")
         user = entry.get("user") if isinstance(entry, dict) else None
         contact = _contact(user, at, export, people, findings, unit)
         if contact is not None:
             members.append(contact)
     hours = _restrictions(where, layer.get("restrictions") or [], findings, unit)
-    if virtual is None or starts is None or len(members) != len(layer.get("users") or [0]):
+    if virtual is None or starts is None or len(members) != len(users):
         return None
     if not members:
         findings.problem(where.at("users"), f"{label} has nobody in it", unit)
