@@ -84,6 +84,12 @@ def test_the_unchanged_exports_import_and_the_failed_ones_below_are_not_vacuous(
     assert code == 0, err
     written = yaml.safe_load((out / "imported-pagerduty.yaml").read_text())
     assert [s["id"] for s in written["oncall"]] == ["it-primary"]
+    # What ended before the import is left out, and said so.
+    assert (
+        "note: schedule-it-primary.json: schedule.schedule_layers[2]: layer 'Weekly (before "
+        "November)' ended on 2026-11-02 09:00 CET; not imported" in err
+    )
+    assert [layer["id"] for layer in written["oncall"][0]["layers"]] == ["office-hours", "weekly"]
 
 
 def test_users_who_are_not_contacts_are_each_named_at_their_path(out: Path, tmp_path: Path) -> None:
@@ -356,15 +362,16 @@ def test_a_calendar_of_usernames_needs_a_map_and_one_without_a_zone_needs_timezo
         (["--prefix", "PD_"], "--prefix 'PD_': use lower-case letters"),
         (["--as-of", "yesterday"], "--as-of"),
         (["--days", "3"], "--days must be 7 to 366"),
+        (["--schedule", "rota", "--days", "30"], "give one calendar file with it"),
     ],
 )
 def test_options_that_make_no_sense_are_refused_before_anything_is_read(
     out: Path, options: list[str], message: str
 ) -> None:
     vendor = "ical" if "--days" in options else "pagerduty"
+    files = [str(EXPORTS / "pagerduty" / "users.json")] * (2 if "--schedule" in options else 1)
     code, _, err = tocsin(
-        "import", vendor, str(EXPORTS / "pagerduty" / "users.json"), "--contacts", CONTACTS,
-        "--out", str(out), *options,
+        "import", vendor, *files, "--contacts", CONTACTS, "--out", str(out), *options,
     )  # fmt: skip
     assert code == 2 and message in err, err
     assert (out / f"imported-{vendor}.yaml").read_text() == OLD
@@ -397,3 +404,47 @@ def test_a_dry_run_writes_nothing_and_importing_twice_writes_the_same_file(
     assert tocsin("import", "opsgenie", *files, *common)[0] == 0
     assert (out / "imported-opsgenie.yaml").read_text() == first != OLD
     assert not [p.name for p in out.iterdir() if p.name.startswith(".import-")]
+
+
+def test_a_pagerduty_layer_starting_later_must_start_on_a_hand_off(
+    out: Path, tmp_path: Path
+) -> None:
+    mid_turn = pd_layer(1, start="2027-01-06T12:00:00+01:00")
+    err = refused(
+        out,
+        "pagerduty",
+        vendor_files(tmp_path, "pagerduty", {"schedule-it-primary.json": mid_turn}),
+    )
+    assert "schedule.schedule_layers[1].start: layer 'Weekly' starts on 2027-01-06T12:00:00" in err
+    assert "in the middle of a turn" in err
+
+    # On a hand-off it is kept: the layer begins then, with whoever's turn it is (Chen's on
+    # Monday 28 December, the ninth week from 2 November), and nobody from it before.
+    def on_hand_off(document: dict[str, Any]) -> None:
+        pd_layer(1, start="2026-12-28T09:00:00+01:00")(document)
+        del document["schedule"]["final_schedule"]  # which describes the layer as it was
+
+    files = vendor_files(tmp_path, "pagerduty", {"schedule-it-primary.json": on_hand_off})
+    code, text, err = tocsin(
+        "import", "pagerduty", *files, "--contacts", CONTACTS, "--out", str(out), "--as-of",
+        AS_OF, "--dry-run",
+    )  # fmt: skip
+    assert code == 0, err
+    layer = yaml.safe_load(text.split("would import")[0])["oncall"][0]["layers"][1]
+    assert layer["start"] == "2026-12-28" and layer["handoff"] == "09:00"
+    assert layer["members"] == ["c-chen", "c-ada", "c-bo"]
+
+
+def test_round_robin_and_out_of_range_delays_cannot_be_expressed(out: Path, tmp_path: Path) -> None:
+    def round_robin(document: dict[str, Any]) -> None:
+        policy = document["escalation_policies"][0]
+        policy["escalation_rule_assignment_strategy"] = {"type": "round_robin"}
+        policy["escalation_rules"][1]["escalation_delay_in_minutes"] = 2000
+
+    err = refused(
+        out,
+        "pagerduty",
+        vendor_files(tmp_path, "pagerduty", {"escalation-policies.json": round_robin}),
+    )
+    assert "escalation_policies[0].escalation_rule_assignment_strategy: round robin" in err
+    assert "escalation_rules[1].escalation_delay_in_minutes: must be 1 to 1440 minutes" in err
