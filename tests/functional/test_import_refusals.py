@@ -448,3 +448,19 @@ def test_round_robin_and_out_of_range_delays_cannot_be_expressed(out: Path, tmp_
     )
     assert "escalation_policies[0].escalation_rule_assignment_strategy: round robin" in err
     assert "escalation_rules[1].escalation_delay_in_minutes: must be 1 to 1440 minutes" in err
+
+
+def test_opsgenie_overrides_of_a_schedule_not_exported_are_refused_not_dropped(
+    out: Path, tmp_path: Path
+) -> None:
+    files = [f for f in vendor_files(tmp_path, "opsgenie") if "schedule-" not in f]
+    err = refused(out, "opsgenie", files)
+    assert (
+        "overrides-ops-duty.json: data[0]: belongs to schedule Ops Duty, which is not in the "
+        "export" in err
+    )
+    assert "timeline-ops-duty.json: data: belongs to schedule Ops Duty" in err
+    assert (
+        "escalations.json: data[0].rules[0].recipient: schedule Ops Duty is not in the export"
+        in err
+    )

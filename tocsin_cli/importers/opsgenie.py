@@ -82,6 +82,7 @@ def read(
             imported.schedules.append(draft)
             by_vendor[str(document.get("id"))] = draft.schedule_id
             by_vendor[str(document.get("name"))] = draft.schedule_id
+    _orphans(export, imported.findings)
     policy_names = Names(prefix)
     for where, document in export.escalations:
         imported.escalations.append(
@@ -123,6 +124,23 @@ def _collect(paths: Sequence[Path], findings: Findings) -> _Export:
             else:
                 getattr(export, kind).append((at, item))
     return export
+
+
+def _orphans(export: _Export, findings: Findings) -> None:
+    """Rotations, overrides and timelines of no exported schedule: refused, not dropped."""
+    for kind in ("rotations", "overrides", "timelines"):
+        for where, item in getattr(export, kind):
+            if any(_belongs(item, schedule) for _, schedule in export.schedules):
+                continue
+            parent_id, parent_name = _parent_of(item)
+            if parent_id or parent_name:
+                findings.problem(
+                    where,
+                    f"belongs to schedule {parent_name or parent_id}, which is not in the export: "
+                    "add the answer of GET /v2/schedules/{id}",
+                )
+            else:
+                findings.problem(where, "does not say which schedule it belongs to (no _parent)")
 
 
 def _kind(item: Any) -> str | None:
