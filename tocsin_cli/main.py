@@ -15,6 +15,8 @@
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
                   [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
+    tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
+                                         (a test event end to end; exit 1 if no receipt)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -25,6 +27,7 @@ http://127.0.0.1:8000; env TOCSIN_API). Exit codes: 0 done, 1 done with problems
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -32,12 +35,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, importing, keys, policy_commands, respond
+from tocsin_cli import contacts, importing, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, importing)
+GROUPS = (keys, contacts, policy_commands, respond, importing, smoke)
 
 
 def _version() -> str:
@@ -71,7 +74,19 @@ def main(
     err: TextIO | None = None,
 ) -> int:
     """``services``: tests pass the services to use; otherwise they are built from the options."""
-    errors = err or sys.stderr
+    try:
+        return _main(argv, out, services, err or sys.stderr)
+    except BrokenPipeError:
+        # `tocsin oncall show X | head`: the reader left early; that is not an error. Point
+        # stdout at /dev/null so the interpreter's last flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(
+    argv: Sequence[str] | None, out: TextIO, services: Container | None, errors: TextIO
+) -> int:
     arguments = parser().parse_args(argv)
     try:
         target = Target.chosen(
@@ -98,6 +113,8 @@ def main(
     except TocsinError as error:
         print(f"tocsin: {error}", file=errors)
         return 2
+    except BrokenPipeError:
+        raise
     except OSError as error:
         print(f"tocsin: {error.strerror}: {error.filename}", file=errors)
         return 2

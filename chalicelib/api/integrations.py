@@ -69,9 +69,16 @@ def pagerduty() -> Response:
         lambda payload, _: routing_key(payload),
         how="send the integration key as 'routing_key'",
     )
+    # PagerDuty's own answer, plus where to read Tocsin's decision: its clients ignore both.
     return Response(
-        body={"status": "success", "message": "Event processed", "dedup_key": received.dedup_key},
+        body={
+            "status": "success",
+            "message": "Event processed",
+            "dedup_key": received.dedup_key,
+            "event_id": received.event_id,
+        },
         status_code=202,
+        headers={"Location": f"/v1/events/{received.event_id}"},
     )
 
 

@@ -55,9 +55,9 @@ def show_link(token: str) -> Response:
     services = container()
     found = _pass(services, token)
     incident = services.responses.incident(found.incident_id)
-    language = _language(services, found.contact_id)
+    language, timezone = _reader(services, found.contact_id)
     return Response(
-        body=incident_page(incident, found.contact_id, language=language),
+        body=incident_page(incident, found.contact_id, language=language, timezone=timezone),
         status_code=200,
         headers=PAGE_HEADERS,
     )
@@ -84,10 +84,14 @@ def answer_link(token: str) -> Response:
     else:
         raise InvalidInput("choose Acknowledge or I can't respond")
     _log(result, found.contact_id, "link")
-    language = _language(services, found.contact_id)
+    language, timezone = _reader(services, found.contact_id)
     return Response(
         body=incident_page(
-            result.incident, found.contact_id, note=result.say(language), language=language
+            result.incident,
+            found.contact_id,
+            note=result.say(language),
+            language=language,
+            timezone=timezone,
         ),
         status_code=200,
         headers=PAGE_HEADERS,
@@ -141,9 +145,10 @@ def _pass(services: Container, token: str) -> ResponderPass:
     return found
 
 
-def _language(services: Container, contact_id: str) -> str:
+def _reader(services: Container, contact_id: str) -> tuple[str, str]:
+    """The person's language and time zone, for the page they read."""
     contact = services.directory.get_contacts([contact_id]).get(contact_id)
-    return contact.language if contact else "en"
+    return (contact.language, contact.timezone) if contact else ("en", "UTC")
 
 
 def _caller() -> tuple[Container, str, bool]:

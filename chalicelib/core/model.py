@@ -171,6 +171,7 @@ class Incident:
     playbook_version: int = 0  # the playbook it started with, kept for its whole life
     requested_by: str | None = None  # the contact who activated it by hand
     response: ResponseState = field(default_factory=ResponseState)
+    links: tuple[Link, ...] = ()  # the opening event's (a status page, the alert's source)
 
     @property
     def is_exercise(self) -> bool:

@@ -26,6 +26,7 @@ from chalicelib.core.model import (
     EventStatus,
     Incident,
     IncidentStatus,
+    Link,
     ReceivedEvent,
     ResponseState,
     Severity,
@@ -479,6 +480,7 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "event_count": incident.event_count,
         "playbook_version": incident.playbook_version,
         "requested_by": incident.requested_by,
+        "links": [{"href": link.href, "text": link.text} for link in incident.links],
         **_response_attributes(incident.response),
     }
 
@@ -512,6 +514,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
         playbook_version=int(item.get("playbook_version", 0)),
         requested_by=item.get("requested_by"),
+        links=tuple(Link(link["href"], link.get("text", "")) for link in item.get("links", [])),
         response=ResponseState.from_document(
             json.loads(item.get("response_state") or "{}"), int(item.get("response_version", 0))
         ),

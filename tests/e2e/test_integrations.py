@@ -70,7 +70,10 @@ def test_alertmanager_firing_then_resolved_opens_then_resolves(
     received = incident["timeline"][0]
     assert received["data"]["format"] == "alertmanager"
     assert received["data"]["original"]["receiver"] == "tocsin"  # the payload as sent
-    assert api.get(f"/v1/events/{replica}").json_body["status"] == "suppressed"  # severity floor
+    # The replica's warning has no tocsin_type: an it.alert, emailed as a notice.
+    assert api.get(f"/v1/events/{replica}").json_body["reason"] == (
+        "matched rule monitoring-alert-notice"
+    )
 
     resolved = post(
         client, "/v1/integrations/alertmanager", load_event("alertmanager-resolved.json"), bearer()
@@ -100,6 +103,7 @@ def test_pagerduty_trigger_acknowledge_resolve_drive_one_incident(
         "status": "success",
         "message": "Event processed",
         "dedup_key": "payments/api-latency",
+        "event_id": trigger.json_body["event_id"],
     }
     runner.drain()
     incident_id = DynamoIncidentStore(world.client("dynamodb"), settings.incidents_table).find_open(
@@ -120,6 +124,28 @@ def test_pagerduty_trigger_acknowledge_resolve_drive_one_incident(
     assert "resolution_notices" in kinds
     notices = [e for e in incident["timeline"] if e["data"].get("notice") == "resolved"]
     assert notices and all(e["kind"] == "notification_sent" for e in notices)
+
+
+def test_pagerduty_answer_points_at_the_event_so_its_decision_can_be_read(
+    client: Client, api: Api, runner: QueueRunner, make_key: Any
+) -> None:
+    key = make_key("monitor", {Scope.TRIGGER}, event_type="it.outage")
+    answer = post(
+        client,
+        "/v1/integrations/pagerduty",
+        {**load_event("pagerduty-trigger.json"), "routing_key": key},
+    )
+    assert answer.status_code == 202
+    event_id = answer.json_body["event_id"]
+    assert answer.headers["Location"] == f"/v1/events/{event_id}"
+    runner.drain()
+    decision = api.get(answer.headers["Location"]).json_body
+    assert (decision["event_id"], decision["status"]) == (event_id, "activated")
+    # The OpenAPI description says so too.
+    spec = json.loads(client.http.get("/v1/openapi.json").body)
+    accepted = spec["paths"]["/v1/integrations/pagerduty"]["post"]["responses"]["202"]
+    assert "Location" in accepted["headers"]
+    assert "event_id" in spec["components"]["schemas"]["PagerDutySuccess"]["required"]
 
 
 def test_pagerduty_errors_come_in_pagerdutys_envelope(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -12,6 +13,7 @@ from chalicelib.core.model import (
     EventStatus,
     Incident,
     IncidentStatus,
+    Link,
     ReceivedEvent,
     Severity,
     TimelineEntry,
@@ -66,6 +68,17 @@ def stores(
         DynamoIncidentStore(client, settings.incidents_table),
         DynamoEventStore(client, settings.incidents_table),
     )
+
+
+def test_the_opening_events_links_are_kept_with_the_incident(
+    world: boto3.Session, settings: Settings
+) -> None:
+    incidents, _ = stores(world, settings)
+    event = received()
+    links = (Link("https://status.example.com/db", "Status page"), Link("https://x.example.com"))
+    opened = incidents.open(replace(incident_for(event), links=links), event, VERDICT)
+    stored = incidents.get(opened.incident_id)
+    assert stored is not None and stored.links == links
 
 
 def test_opens_once_and_recognises_its_own_redelivery(

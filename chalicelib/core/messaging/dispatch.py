@@ -95,14 +95,15 @@ class Dispatcher:
             if target is None:
                 report.skipped += 1
                 continue
-            destination, language = target
+            destination, language, timezone = target
             assert sender is not None  # a job without a sender has no target
             now = self._clock.now()
             if not self._ledger.claim(job, now, now - self._claim_timeout):
                 report.skipped += 1
                 continue
+            ack = acks.get(job.contact_id)
             message = render_message(
-                incident, job.channel, language, templates, acks.get(job.contact_id), job.notice
+                incident, job.channel, language, templates, ack, job.notice, timezone
             )
             if isinstance(sender, BatchSender) and sender.batch_addresses:
                 # Several people in one call (Pinpoint: 100 addresses), each with their own text.
@@ -122,12 +123,12 @@ class Dispatcher:
         contacts: Mapping[str, Contact],
         fallback_language: str,
         work: list[NotificationJob],
-    ) -> tuple[str, str] | None:
-        """(destination, language) for the job, or None when it is not sent on this channel
-        (then the next channel of its chain, if any, joins the work)."""
+    ) -> tuple[str, str, str] | None:
+        """(destination, language, time zone) for the job, or None when it is not sent on this
+        channel (then the next channel of its chain, if any, joins the work)."""
         if job.channel is Channel.BROADCAST:
             # One statement to the stakeholder topic, in the templates' fallback language.
-            return None if sender is None else (STAKEHOLDERS, fallback_language)
+            return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC")
         contact = contacts.get(job.contact_id)
         if contact is None:
             return None
@@ -138,7 +139,7 @@ class Dispatcher:
             return None
         found = contact.destination(job.channel)
         assert found is not None
-        return found, contact.language
+        return found, contact.language, contact.timezone
 
     def _send_batch(
         self,

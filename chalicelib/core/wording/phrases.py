@@ -33,6 +33,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "This incident is {status}.",
         "acknowledged_by": "Acknowledged by {count} so far.",
         "opened": "opened",
+        "links": "Links",
     },
     "da": {
         "acknowledged": "Kvitteret: {title}",
@@ -53,6 +54,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "Hændelsen er {status}.",
         "acknowledged_by": "Kvitteret af {count} indtil nu.",
         "opened": "åbnet",
+        "links": "Links",
     },
     "nb": {
         "acknowledged": "Kvittert: {title}",
@@ -73,6 +75,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "Hendelsen er {status}.",
         "acknowledged_by": "Kvittert av {count} så langt.",
         "opened": "åpnet",
+        "links": "Lenker",
     },
     "zh-Hant": {
         "acknowledged": "已確認：{title}",
@@ -93,6 +96,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "此事件狀態：{status}。",
         "acknowledged_by": "目前已有 {count} 人確認。",
         "opened": "開始於",
+        "links": "相關連結",
     },
 }
 

@@ -8,7 +8,9 @@ at 3 a.m. Without a ``templates`` section, the built-in English set below is use
 Language: the person's BCP 47 tag, then its shorter forms (``zh-Hant-TW`` -> ``zh-Hant`` ->
 ``zh``), then the set's fallback language. SMS: the first line (what, severity, reference)
 must arrive in the first segment; a long title is shortened until it does, never the rest.
-Voice: variables are escaped for SSML; the template's own markup is kept.
+Voice: variables are escaped for SSML; the template's own markup is kept. Times are on the
+person's wall clock, the zone named (``opened_at``); the opening event's ``links`` are for the
+channels that can carry them (the email templates use them; SMS and voice do not).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from chalicelib.core.model import (
     Notice,
 )
 from chalicelib.core.wording.segments import fits_first_segment
+from chalicelib.core.wording.times import local_time
 
 EXERCISE_MARKER = "[EXERCISE] "
 SMS_SEGMENT = 160
@@ -34,6 +37,7 @@ OPTIONAL_PARTS = ("email_html", "resolved_sms", "resolved_subject", "resolved_te
 MARKUP_PARTS = frozenset({"voice", "email_html"})  # variables are escaped in these
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _ALIASES = {"no": "nb"}  # Norwegian without a written standard: bokmål
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,10 @@ BUILT_IN = TemplateSet(
             "email_text": (
                 "{{ marker }}A crisis response has been activated and you are on its team.\n\n"
                 "What: {{ title }}\nSeverity: {{ severity }}\nType: {{ type }}\n"
-                "Opened: {{ opened_at }}\nReference: {{ ref }} ({{ incident_id }})\n"
+                "Opened: {{ opened_at }}\nReference: {{ ref }} ({{ incident_id }})"
+                "{% if links %}\n\nLinks:{% for link in links %}\n- "
+                "{% if link.text %}{{ link.text }}: {% endif %}{{ link.href }}{% endfor %}"
+                "{% endif %}\n"
                 "{% if exercise %}\nThis is an exercise. No real incident is under way.\n"
                 "{% endif %}"
             ),
@@ -117,8 +124,11 @@ def render_message(
     templates: TemplateSet = BUILT_IN,
     ack: AckInfo | None = None,
     notice: Notice = Notice.ALERT,
+    timezone: str = "UTC",
 ) -> Message:
-    variables = template_variables(incident, ack)
+    """What ``channel`` sends about ``incident`` to a person who reads ``language`` and lives
+    in ``timezone`` (times are shown on their wall clock)."""
+    variables = template_variables(incident, ack, timezone)
     if notice is Notice.RESOLVED:
         return _render_resolved(channel, language, templates, variables)
     if channel is Channel.SMS:
@@ -176,7 +186,7 @@ def html_from_text(text: str, language: str) -> str:
 
     paragraphs = [part.strip() for part in text.strip().split("\n\n") if part.strip()]
     inner = "".join(
-        "<p>" + "<br>".join(str(escape(line)) for line in part.splitlines()) + "</p>"
+        "<p>" + "<br>".join(_linked(str(escape(line))) for line in part.splitlines()) + "</p>"
         for part in paragraphs
     )
     return (
@@ -186,7 +196,14 @@ def html_from_text(text: str, language: str) -> str:
     )
 
 
-def template_variables(incident: Incident, ack: AckInfo | None = None) -> dict[str, Any]:
+def _linked(escaped: str) -> str:
+    """Web addresses in an escaped line made into links (their ``&amp;`` is right in href)."""
+    return _URL.sub(lambda found: f'<a href="{found[0]}">{found[0]}</a>', escaped)
+
+
+def template_variables(
+    incident: Incident, ack: AckInfo | None = None, timezone: str = "UTC"
+) -> dict[str, Any]:
     ref = incident_reference(incident.incident_id)
     return {
         "ack_url": ack.url if ack else "",
@@ -200,7 +217,11 @@ def template_variables(incident: Incident, ack: AckInfo | None = None) -> dict[s
         "ref": ref,
         "ref_spoken": " ".join(ref),
         "incident_id": incident.incident_id,
-        "opened_at": incident.opened_at.isoformat(timespec="seconds"),
+        "opened_at": local_time(incident.opened_at, timezone),
+        # One line each: a link's text comes from the caller and must not add lines of its own.
+        "links": [
+            {"href": link.href, "text": " ".join(link.text.split())} for link in incident.links
+        ],
     }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.fields import read_identifier, read_object, read_string
-from chalicelib.core.model import EventStatus, Incident, IncidentStatus, Severity
+from chalicelib.core.model import EventStatus, Incident, IncidentStatus, Link, Severity
 from chalicelib.core.wording.segments import count_segments, fits_first_segment
 from chalicelib.core.wording.templates import (
     LANGUAGE_TAG,
@@ -38,6 +38,7 @@ _SAMPLE = Incident(
     plan_id="p",
     opened_at=datetime(2026, 1, 1, tzinfo=UTC),
     updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    links=(Link("https://status.example.com/incidents/1", "Status page"),),
 )
 
 
