@@ -2,6 +2,7 @@
 
 from chalice.app import Chalice
 
+from chalicelib.api.calendars import calendars
 from chalicelib.api.contacts import contacts
 from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
@@ -21,6 +22,7 @@ app.register_blueprint(manual)
 app.register_blueprint(contacts)
 app.register_blueprint(responses)
 app.register_blueprint(oncall)
+app.register_blueprint(calendars)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)

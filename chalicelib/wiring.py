@@ -29,6 +29,7 @@ from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
+from chalicelib.core.oncall.calendar import PersonalCalendars
 from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.ports import Clock
 from chalicelib.core.response.answers import Responses
@@ -42,6 +43,7 @@ from chalicelib.settings import (
     get_settings,
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
+from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
@@ -260,6 +262,16 @@ class Container:
     @cached_property
     def oncall(self) -> OnCall:
         return OnCall(self.playbooks, self.overrides, self.directory, self.clock)
+
+    @cached_property
+    def calendars(self) -> PersonalCalendars:
+        return PersonalCalendars(
+            DynamoCalendarTokens(self.dynamodb, self.settings.config_table),
+            self.playbooks,
+            self.overrides,
+            self.directory,
+            self.clock,
+        )
 
     @cached_property
     def inbound(self) -> InboundReplies:

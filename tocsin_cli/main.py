@@ -12,6 +12,9 @@
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
+    tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
+    tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
+                  [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
     tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
                                          (a test event end to end; exit 1 if no receipt)
 
@@ -32,12 +35,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, keys, policy_commands, respond, smoke
+from tocsin_cli import contacts, importing, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, smoke)
+GROUPS = (keys, contacts, policy_commands, respond, importing, smoke)
 
 
 def _version() -> str:

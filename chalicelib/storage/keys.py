@@ -156,3 +156,13 @@ def override(schedule_id: str, start: datetime, override_id: str) -> Key:
 
 def override_partition(schedule_id: str) -> str:
     return f"OVERRIDE#{schedule_id}"
+
+
+def calendar_token(digest: str) -> Key:
+    """A personal calendar link, by the SHA-256 digest of its token."""
+    return {"pk": f"CALENDAR#{digest}", "sk": "CALENDAR"}
+
+
+def calendar_owner(contact_id: str) -> Key:
+    """Which link is a person's current one, so a new one revokes it."""
+    return {"pk": f"CALENDARS#{contact_id}", "sk": "CURRENT"}
