@@ -29,7 +29,14 @@ INCIDENT_ID = "inc_01M84STVCFS7F5J06PS8A3D6CA"
 DEMO = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
 # Routes anyone may call: the API's description, and the acknowledgement link's page (which
 # its signed token guards). Every other route needs a key; a test below holds this list true.
-PUBLIC = {("GET", "/v1/openapi.json"), ("GET", "/a/{token}"), ("POST", "/a/{token}")}
+# The token in the path is the credential where the caller cannot send a key: a person's link,
+# and a calendar app subscribed to a person's on-call feed.
+PUBLIC = {
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/a/{token}"),
+    ("POST", "/a/{token}"),
+    ("GET", "/v1/calendars/{token}"),
+}
 ROUTES = sorted((method, path) for path, entries in app.routes.items() for method in entries)
 GUARDED = [route for route in ROUTES if route not in PUBLIC]
 
@@ -89,7 +96,12 @@ def any_body(method: str, path: str) -> tuple[Any, str]:
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/v1/openapi.json", 200), ("GET", "/a/x", 404), ("POST", "/a/x", 404)],
+    [
+        ("GET", "/v1/openapi.json", 200),
+        ("GET", "/a/x", 404),
+        ("POST", "/a/x", 404),
+        ("GET", "/v1/calendars/x", 404),
+    ],
 )
 def test_the_public_routes_answer_without_a_key(
     client: Client, method: str, path: str, status: int
