@@ -35,6 +35,7 @@ from chalicelib.core.ports import Clock
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -48,6 +49,7 @@ from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.overrides import DynamoOverrideStore
@@ -330,6 +332,16 @@ class Container:
     def scheduled_triggers(self) -> ScheduledTriggers:
         slots = DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table)
         return ScheduledTriggers(self.playbooks, slots, self.ingest, self.clock)
+
+    @cached_property
+    def heartbeat_store(self) -> DynamoHeartbeatStore:
+        return DynamoHeartbeatStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 POLICIES = PROJECT / "policies"
 EXAMPLE_CONTACTS = PROJECT / "examples" / "contacts.csv"
 MAX_RECEIVE_COUNT = 5
-# Every scope, every integration, a rate that a local load test will not hit.
+# Every scope, every integration, a rate that a local load test will not hit; seeding binds it
+# to every heartbeat of the playbook too, so it can ping them.
 LOCAL_KEY = ApiKey(name="local-development", scopes=frozenset(Scope), rate_per_minute=100_000)
 
 
@@ -137,6 +138,8 @@ def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path)
         directory.put(contact)
     if settings.local_api_key:
         DynamoApiKeyStore(dynamodb, settings.config_table).add(
-            settings.local_api_key, LOCAL_KEY, datetime.now(UTC)
+            settings.local_api_key,
+            replace(LOCAL_KEY, heartbeats=frozenset(playbook.heartbeats)),
+            datetime.now(UTC),
         )
     return Seeded(len(playbook.rules), len(playbook.plans), len(contacts), len(rejected))

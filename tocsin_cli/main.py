@@ -2,6 +2,7 @@
 
     tocsin keys create NAME --scope trigger [--scope resolve] [--integration alertmanager]
                             [--type it.outage] [--source prometheus-prod] [--signed] [--rate 600]
+                            [--heartbeat ID]   (the key may ping that heartbeat)
     tocsin keys list | revoke NAME
     tocsin contacts import FILE.csv      (per row: created, updated, unchanged or rejected, why)
     tocsin contacts erase CONTACT_ID     (remove, and pseudonymise them in incident records)

@@ -103,7 +103,8 @@ def parse_heartbeat(document: Any, path: str) -> Heartbeat:
         lambda: read_choice(fields.get("severity", "high"), f"{path}.severity", Severity),
         Severity.HIGH,
     )
-    labels = collect.read(lambda: _labels(fields.get("labels", {}), f"{path}.labels"), {})
+    no_labels: dict[str, str] = {}
+    labels = collect.read(lambda: _labels(fields.get("labels", {}), f"{path}.labels"), no_labels)
     description = collect.read(
         lambda: read_string(fields.get("description", ""), f"{path}.description"), ""
     )
@@ -121,8 +122,12 @@ def parse_canary(document: Any, path: str) -> Canary:
     collect = Collector()
     canary_id = collect.read(lambda: read_identifier(fields["id"], f"{path}.id"), "")
     every = collect.read(lambda: _canary_interval(fields["every"], f"{path}.every"), timedelta(0))
-    contacts = collect.read(lambda: _contacts(fields["contacts"], f"{path}.contacts"), ())
-    channels = collect.read(lambda: _channels(fields.get("channels"), f"{path}.channels"), ())
+    nobody: tuple[str, ...] = ()
+    every_channel: tuple[Channel, ...] = ()
+    contacts = collect.read(lambda: _contacts(fields["contacts"], f"{path}.contacts"), nobody)
+    channels = collect.read(
+        lambda: _channels(fields.get("channels"), f"{path}.channels"), every_channel
+    )
     within = collect.read(
         lambda: read_duration(fields.get("receipt_within", "15m"), f"{path}.receipt_within"),
         DEFAULT_RECEIPT_WITHIN,
