@@ -25,6 +25,8 @@ from chalicelib.core.model import (
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.watch.ports import CanaryRound, CanaryState, HeartbeatState
 
+RECENT_ROUNDS = 5
+
 
 class MemoryHeartbeatStore:
     def __init__(self) -> None:
@@ -79,11 +81,11 @@ class MemoryCanaryRounds:
         self.rounds[key] = started
         return True
 
-    def open_rounds(self, canary_id: str) -> list[CanaryRound]:
-        return sorted(
-            (r for (c, _), r in self.rounds.items() if c == canary_id and r.verdict is None),
-            key=lambda r: r.started_at,
+    def recent_rounds(self, canary_id: str) -> list[CanaryRound]:
+        mine = sorted(
+            (r for (c, _), r in self.rounds.items() if c == canary_id), key=lambda r: r.started_at
         )
+        return mine[-RECENT_ROUNDS:]
 
     def judged(self, canary_id: str, started_at: datetime, verdict: Mapping[str, str]) -> bool:
         found = self.rounds.get((canary_id, started_at))

@@ -26,3 +26,29 @@ def check_heartbeats(event: CloudWatchEvent) -> None:
         logger.info("heartbeat back", extra={"heartbeat": heartbeat_id})
     if report.watching:
         logger.info("heartbeats watched from now", extra={"heartbeats": report.watching})
+
+
+@watch.schedule(Rate(1, unit=Rate.MINUTES))
+def run_canaries(event: CloudWatchEvent) -> None:
+    # A failure raises (the errors alarm says so); a round judged but not told keeps its old
+    # state, so the next judged round tells again.
+    report = container().canaries.tick()
+    for incident_id in report.begun:
+        logger.info("canary round begun", extra={"incident_id": incident_id})
+    for gap in report.unwatched:
+        logger.warning("canary cannot test a channel", extra={"gap": gap})
+    for check in report.checks:
+        logger.info(
+            "canary channel checked",
+            extra={
+                "canary": check.canary_id,
+                "channel": check.channel.value,
+                "missing": 0 if check.delivered else 1,
+                "detail": check.detail,
+                "incident_id": check.incident_id,
+            },
+        )
+    for failing in report.failing:
+        logger.warning("canary channel failing", extra={"canary_channel": failing})
+    for recovered in report.recovered:
+        logger.info("canary channel delivers again", extra={"canary_channel": recovered})

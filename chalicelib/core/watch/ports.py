@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.core.model import Channel, DecisionOutcome, ReceivedEvent
+from chalicelib.core.model import (
+    Channel,
+    DecisionOutcome,
+    Incident,
+    ReceivedEvent,
+    TimelineEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -76,9 +82,10 @@ class CanaryRound:
     (contact, channel) it sent. ``verdict`` is set once, when it was judged."""
 
     canary_id: str
-    started_at: datetime  # the round's start (a whole multiple of the canary's interval)
+    started_at: datetime  # the round's slot (a whole multiple of the canary's interval)
+    begun_at: datetime  # when its messages were queued
     incident_id: str
-    judge_by: datetime
+    judge_by: datetime  # begun_at + the canary's receipt_within
     expected: tuple[tuple[str, Channel], ...]
     verdict: Mapping[str, str] | None = None  # channel -> "delivered" or why not
 
@@ -94,15 +101,15 @@ class CanaryState:
 class CanaryRounds(Protocol):
     """canary rounds and state:
 
-    begin(round)                      -> True once per (canary, start): the round is ours
-    open_rounds(canary)               -> its rounds not judged yet, oldest first
+    begin(round)                      -> True once per (canary, slot): the round is ours
+    recent_rounds(canary)             -> its latest rounds (a few), oldest first
     judged(canary, start, verdict)    -> True once: the verdict is recorded
     state(canary) / save_state(...)   -> failing channels, written if still at version v
     """
 
     def begin(self, started: CanaryRound) -> bool: ...
 
-    def open_rounds(self, canary_id: str) -> list[CanaryRound]: ...
+    def recent_rounds(self, canary_id: str) -> list[CanaryRound]: ...
 
     def judged(self, canary_id: str, started_at: datetime, verdict: Mapping[str, str]) -> bool: ...
 
@@ -111,6 +118,18 @@ class CanaryRounds(Protocol):
     def save_state(
         self, canary_id: str, failing: frozenset[Channel], seen_version: int
     ) -> bool: ...
+
+
+class CanaryIncidents(Protocol):
+    """The part of the incident store a canary round uses: its test incident and timeline."""
+
+    def create(self, incident: Incident, entries: Sequence[TimelineEntry]) -> None: ...
+
+    def get(self, incident_id: str) -> Incident | None: ...
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]: ...
+
+    def close(self, incident: Incident, entry: TimelineEntry) -> bool: ...
 
 
 class OperationsTopic(Protocol):
