@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 
 from chalicelib.core.access import ApiKey, Scope
-from chalicelib.settings import Settings
+from chalicelib.settings import DELIVERY_TOPIC, Settings, bound_name
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.playbooks import DynamoPlaybookStore
@@ -70,9 +70,16 @@ def create_resources(
         _create_queues(settings, sqs)
     with _client(session, "sesv2", endpoint_url) as sesv2:
         sesv2.create_email_identity(EmailIdentity=settings.sender_email)
-    if settings.stakeholders_topic_arn:
-        with _client(session, "sns", endpoint_url) as sns:
-            sns.create_topic(Name=settings.stakeholders_topic_arn.rsplit(":", 1)[1])
+    # The stakeholder and operations topics, and the delivery-events topic that the AWS
+    # stand-in publishes delivery receipts to (the runner subscribes its handler).
+    topics = [
+        arn.rsplit(":", 1)[1]
+        for arn in (settings.stakeholders_topic_arn, settings.operations_topic_arn)
+        if arn
+    ] + [bound_name(DELIVERY_TOPIC)]
+    with _client(session, "sns", endpoint_url) as sns:
+        for topic in topics:
+            sns.create_topic(Name=topic)
 
 
 def _create_tables(settings: Settings, dynamodb: Any) -> None:

@@ -16,12 +16,16 @@ from chalicelib.wiring import container
 
 watch = Blueprint(__name__)
 
+# The log lines the deployment's metric filters count (infra/tocsin_infra/watch.py imports them).
+HEARTBEAT_MISSED = "heartbeat missed"
+CANARY_CHECKED = "canary channel checked"
+
 
 @watch.schedule(Rate(1, unit=Rate.MINUTES))
 def check_heartbeats(event: CloudWatchEvent) -> None:
     report = container().heartbeats.check()
     for heartbeat_id in report.missed:
-        logger.warning("heartbeat missed", extra={"heartbeat": heartbeat_id, "missed": 1})
+        logger.warning(HEARTBEAT_MISSED, extra={"heartbeat": heartbeat_id, "missed": 1})
     for heartbeat_id in report.resolved:
         logger.info("heartbeat back", extra={"heartbeat": heartbeat_id})
     if report.watching:
@@ -39,7 +43,7 @@ def run_canaries(event: CloudWatchEvent) -> None:
         logger.warning("canary cannot test a channel", extra={"gap": gap})
     for check in report.checks:
         logger.info(
-            "canary channel checked",
+            CANARY_CHECKED,
             extra={
                 "canary": check.canary_id,
                 "channel": check.channel.value,
