@@ -212,3 +212,48 @@ def test_the_local_sms_endpoint_refuses_what_no_phone_sends(stack: LocalStack) -
         with caught.value as refused:
             assert refused.code == 400
             assert problem in json.load(refused)["error"]
+
+
+def test_the_stand_in_reports_each_delivery_and_a_silent_channel_reports_none(
+    stack: LocalStack,
+) -> None:
+    def open_incident(dedup_key: str) -> str:
+        event = {**json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())}
+        _, accepted = call(
+            "POST",
+            f"{stack.api_url}/v1/events",
+            json.dumps({**event, "dedup_key": dedup_key}).encode(),
+        )
+        return str(
+            wait_for(
+                lambda: call("GET", f"{stack.api_url}/v1/events/{accepted['event_id']}")[1][
+                    "incident_id"
+                ],
+                "the incident",
+            )
+        )
+
+    def delivered(incident_id: str, channel: str) -> list[Any]:
+        timeline = call("GET", f"{stack.api_url}/v1/incidents/{incident_id}")[1]["timeline"]
+        return [
+            e
+            for e in timeline
+            if e["kind"] == "delivery_delivered" and e["data"]["channel"] == channel
+        ]
+
+    reported = open_incident("receipts-on")
+    wait_for(lambda: len(delivered(reported, "sms")) == 5, "every text's receipt")
+    wait_for(lambda: len(delivered(reported, "email")) == 6, "every email's receipt")
+
+    status, state = call(
+        "PUT", f"{stack.aws_url}/_local/receipts", json.dumps({"silent": ["email"]}).encode()
+    )
+    assert (status, state["silent"]) == (200, ["email"])
+    silent = open_incident("receipts-off")
+    wait_for(lambda: len(delivered(silent, "sms")) == 5, "the texts' receipts")
+    time.sleep(2)  # longer than the stand-in waits before it reports
+    assert delivered(silent, "email") == []
+    assert (
+        call("GET", f"{stack.aws_url}/_local/receipts")[1]["withheld"] >= 6
+    )  # and a canary's, if one ran
+    call("PUT", f"{stack.aws_url}/_local/receipts", json.dumps({"silent": []}).encode())
