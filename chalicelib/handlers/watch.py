@@ -4,7 +4,8 @@ moves on by a conditional write.
 
 Their log lines are the metrics the deployment alarms on (infra/tocsin_infra/watch.py):
 ``heartbeat missed`` and ``canary channel checked`` (``missing``: 1 when a channel's messages
-came back with no delivery receipt in time).
+came back with no delivery receipt in time), each with its ``stage``, a metric dimension, so
+two stages in one account never share an alarm.
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ CANARY_CHECKED = "canary channel checked"
 
 @watch.schedule(Rate(1, unit=Rate.MINUTES))
 def check_heartbeats(event: CloudWatchEvent) -> None:
-    report = container().heartbeats.check()
+    services = container()
+    report = services.heartbeats.check()
+    stage = services.settings.stage
     for heartbeat_id in report.missed:
-        logger.warning(HEARTBEAT_MISSED, extra={"heartbeat": heartbeat_id, "missed": 1})
+        logger.warning(
+            HEARTBEAT_MISSED, extra={"heartbeat": heartbeat_id, "missed": 1, "stage": stage}
+        )
     for heartbeat_id in report.resolved:
         logger.info("heartbeat back", extra={"heartbeat": heartbeat_id})
     if report.watching:
@@ -36,7 +41,8 @@ def check_heartbeats(event: CloudWatchEvent) -> None:
 def run_canaries(event: CloudWatchEvent) -> None:
     # A failure raises (the errors alarm says so); a round judged but not told keeps its old
     # state, so the next judged round tells again.
-    report = container().canaries.tick()
+    services = container()
+    report = services.canaries.tick()
     for incident_id in report.begun:
         logger.info("canary round begun", extra={"incident_id": incident_id})
     for gap in report.unwatched:
@@ -50,6 +56,7 @@ def run_canaries(event: CloudWatchEvent) -> None:
                 "missing": 0 if check.delivered else 1,
                 "detail": check.detail,
                 "incident_id": check.incident_id,
+                "stage": services.settings.stage,
             },
         )
     for failing in report.failing:
