@@ -126,6 +126,7 @@ def test_a_channel_that_fails_silently_raises_the_canary_alarm(
         if f'"message":"{CANARY_CHECKED}"' in line
     ]
     assert {(c["channel"], c["missing"]) for c in checked} == {("sms", 0), ("email", 1)}
+    assert {c["stage"] for c in checked} == {"local"}  # the metric's other dimension
     [email] = [c for c in checked if c["channel"] == "email"]
     assert email["detail"] == "to c-canary: no delivery receipt within 15m"
 
