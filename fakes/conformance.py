@@ -21,20 +21,32 @@ if TYPE_CHECKING:
     from chalicelib.core.playbook.source import PlaybookSource
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger
+    from chalicelib.core.watch.ports import (
+        CanaryIncidents,
+        CanaryRounds,
+        Decisions,
+        EventIntake,
+        HeartbeatStore,
+        OperationsTopic,
+    )
     from fakes import (
         FixedClock,
+        MemoryCanaryRounds,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
         MemoryEventStore,
+        MemoryHeartbeatStore,
         MemoryIncidentStore,
         MemoryOverrideStore,
         MemoryPlaybookSource,
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
+        MemoryWorld,
         RecordingBatchChannel,
         RecordingChannel,
+        RecordingOperationsTopic,
         ScriptedChannel,
     )
 
@@ -62,3 +74,10 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     scripted: ChannelSender = ScriptedChannel(sms, {})
     del incidents, events, event_queue, slots, dispatch, sends, reached, deliveries
     del contacts, owners, addresses, registry, overrides, playbooks, clock, push, scripted
+    heartbeats: HeartbeatStore = MemoryHeartbeatStore()
+    rounds: CanaryRounds = MemoryCanaryRounds()
+    operations: OperationsTopic = RecordingOperationsTopic()
+    round_incidents: CanaryIncidents = MemoryIncidentStore()
+    decisions: Decisions = MemoryEventStore()
+    intake: EventIntake = MemoryWorld(datetime.now(UTC)).ingest
+    del heartbeats, rounds, operations, round_incidents, decisions, intake

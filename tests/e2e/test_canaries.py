@@ -1,11 +1,8 @@
-"""A canary round through the whole loop on the in-process runner: the dispatcher sends through
-moto, the stand-in carrier publishes AWS-shaped delivery events to the delivery-events topic,
-the runner routes them to ``track_deliveries``, and the ``run_canaries`` tick (invoked as
-EventBridge would) judges the round.
-
-The clock: ``Container`` takes no clock yet, so nothing here replaces the container's. The
-round is begun by the use case built with an injected clock (twenty minutes ago, past its
-fifteen-minute receipt window); the tick that judges it runs on the system clock, as deployed.
+"""A canary round through the whole loop on the in-process runner, on a clock the test sets
+(``use_container(clock=...)``): the ``run_canaries`` tick (invoked as EventBridge would) begins
+the round, the dispatcher sends through moto, the stand-in carrier publishes AWS-shaped
+delivery events to the delivery-events topic, the runner routes them to ``track_deliveries``,
+and the tick judges the round.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -21,19 +18,25 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import wiring
-from chalicelib.channels.operations import SnsOperationsTopic
-from chalicelib.core.watch.canaries import Canaries
 from chalicelib.handlers.watch import CANARY_CHECKED
 from chalicelib.observability import logger
 from chalicelib.settings import Settings
 from chalicelib.storage.canaries import DynamoCanaryRounds
+from fakes import FixedClock
 from local.receipts import DeliveryReceipts, MotoCarrier, moto_topic
 from local.runner import QueueRunner, ScheduleBinding, schedule_bindings, scheduled_event
 from tests.conftest import LOCAL_KEY
-from tests.fakes import FixedClock
+from tests.e2e.conftest import use_container
 
 CANARY = "hourly-canary"  # every 1h, c-canary, receipts within 15m (policies/watching.yaml)
+ROUND_ONE = datetime(2026, 12, 2, 3, 0, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(client: Client) -> FixedClock:
+    fixed = FixedClock(ROUND_ONE)
+    use_container(clock=fixed)
+    return fixed
 
 
 @pytest.fixture
@@ -57,26 +60,16 @@ def operations(world: boto3.Session, settings: Settings) -> Any:
     sns.subscribe(TopicArn=settings.operations_topic_arn, Protocol="sqs", Endpoint=arn)
 
     def read() -> list[dict[str, Any]]:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        return [json.loads(message["Body"]) for message in messages]
+        found = []
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            found += [json.loads(message["Body"]) for message in messages]
+            for message in messages:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return found
 
     return read
-
-
-def begun_earlier(settings: Settings, minutes: int) -> Canaries:
-    """The canary use case with the clock ``minutes`` ago and the app's own adapters."""
-    services = wiring.container()
-    return Canaries(
-        services.playbooks,
-        DynamoCanaryRounds(services.dynamodb, settings.incidents_table),
-        services.incidents,
-        services.directory,
-        services.dispatch_queue,
-        services.ingest,
-        SnsOperationsTopic(services.client("sns"), str(settings.operations_topic_arn)),
-        frozenset(services.senders),
-        FixedClock(datetime.now(UTC) - timedelta(minutes=minutes)),
-    )
 
 
 def tick(client: Client) -> None:
@@ -90,15 +83,25 @@ def incident(client: Client, incident_id: str) -> Any:
     return answer.json_body
 
 
+def checked(log_lines: io.StringIO) -> list[dict[str, Any]]:
+    """The metric's data points so far: one per channel of each judged round."""
+    return [
+        json.loads(line)
+        for line in log_lines.getvalue().splitlines()
+        if f'"message":"{CANARY_CHECKED}"' in line
+    ]
+
+
 def test_the_runner_fires_the_canary_tick_every_minute() -> None:
     assert ScheduleBinding("run_canaries", 60) in schedule_bindings(app)
 
 
-def test_a_channel_that_fails_silently_raises_the_canary_alarm(
+def test_a_channel_that_fails_silently_raises_the_canary_alarm_until_it_delivers_again(
     client: Client,
     runner: QueueRunner,
     world: boto3.Session,
     settings: Settings,
+    clock: FixedClock,
     operations: Any,
     log_lines: io.StringIO,
 ) -> None:
@@ -106,47 +109,65 @@ def test_a_channel_that_fails_silently_raises_the_canary_alarm(
     receipts = DeliveryReceipts(moto_topic())
     carrier = MotoCarrier(receipts)
     receipts.silence(["email"])  # SES takes the email and never reports it delivered
+    rounds = DynamoCanaryRounds(world.client("dynamodb"), settings.incidents_table)
 
-    [round_id] = begun_earlier(settings, minutes=20).tick().begun
+    tick(client)  # 03:00:30: this hour's round begins
+    [first] = rounds.recent_rounds(CANARY)
     runner.drain()  # the dispatcher hands the test messages to SNS and SES
-    assert sorted(carrier.deliver()) == ["published", "withheld"]  # the SMS's, and the email's
-    runner.drain()  # the SMS receipt reaches the round's timeline
-    sent = incident(client, round_id)
+    assert sorted(carrier.deliver()) == ["published", "withheld"]  # the SMS's, the email's
+    runner.drain()  # the SMS's receipt reaches the round's timeline
+    sent = incident(client, first.incident_id)
     kinds = [entry["kind"] for entry in sent["timeline"]]
-    assert kinds.count("notification_sent") == 2 and "delivery_delivered" in kinds
+    assert kinds.count("notification_sent") == 2 and kinds.count("delivery_delivered") == 1
     assert (sent["status"], sent["exercise"], sent["type"]) == ("open", True, "tocsin.canary")
+    clock.advance(minutes=14)
+    tick(client)
+    assert checked(log_lines) == []  # the email may still come back
 
-    tick(client)  # fifteen minutes are over: the round is judged
+    clock.advance(minutes=1)  # 03:15:30: fifteen minutes are over
+    tick(client)
     runner.drain()
-
-    # The alarm: the metric filter counts each channel's missing receipts.
-    checked = [
-        json.loads(line)
-        for line in log_lines.getvalue().splitlines()
-        if f'"message":"{CANARY_CHECKED}"' in line
-    ]
-    assert {(c["channel"], c["missing"]) for c in checked} == {("sms", 0), ("email", 1)}
-    assert {c["stage"] for c in checked} == {"local"}  # the metric's other dimension
-    [email] = [c for c in checked if c["channel"] == "email"]
+    # The alarm: the metric filter counts each channel's missing receipts, per stage.
+    points = checked(log_lines)
+    assert {(p["channel"], p["missing"], p["stage"]) for p in points} == {
+        ("sms", 0, "local"),
+        ("email", 1, "local"),
+    }
+    [email] = [p for p in points if p["channel"] == "email"]
     assert email["detail"] == "to c-canary: no delivery receipt within 15m"
-
     # The operations topic is told which channel failed.
     [told] = operations()
     assert told["Subject"] == f"Tocsin canary {CANARY}: email FAILED"
     assert "email to c-canary: no delivery receipt within 15m" in told["Message"]
-    assert "sms to c-canary: delivered" in told["Message"]
-
+    assert "sms to c-canary: delivered (0 s after AWS took it)" in told["Message"]
     # The round is on record, and an incident is open for the failing channel.
-    judged = incident(client, round_id)
-    assert judged["status"] == "resolved"
-    assert judged["timeline"][-1]["kind"] == "canary_failed"
-    failed = failed_channel_incidents(world, settings)
-    assert [(i["status"], i["dedup_key"]) for i in failed] == [("open", f"canary:{CANARY}:email")]
-
+    judged = incident(client, first.incident_id)
+    assert (judged["status"], judged["timeline"][-1]["kind"]) == ("resolved", "canary_failed")
+    assert failed_channel_incidents(world, settings) == [
+        {"status": "open", "dedup_key": f"canary:{CANARY}:email"}
+    ]
     tick(client)  # judged once: nobody is told twice
     runner.drain()
     assert operations() == []
-    assert len(failed_channel_incidents(world, settings)) == 1
+
+    receipts.silence([])  # SES reports deliveries again
+    clock.advance(minutes=45)  # 04:00:30: the next round
+    tick(client)
+    runner.drain()
+    assert set(carrier.deliver()) == {"published"}  # the round's, and the duty officer's page
+    runner.drain()
+    clock.advance(minutes=1)
+    tick(client)  # every receipt is in: judged at once
+    runner.drain()
+    assert {(p["channel"], p["missing"]) for p in checked(log_lines)[2:]} == {
+        ("sms", 0),
+        ("email", 0),
+    }
+    [again] = operations()
+    assert again["Subject"] == f"Tocsin canary {CANARY}: email delivers again"
+    assert failed_channel_incidents(world, settings) == [
+        {"status": "resolved", "dedup_key": f"canary:{CANARY}:email"}
+    ]
 
 
 def failed_channel_incidents(world: boto3.Session, settings: Settings) -> list[dict[str, str]]:

@@ -1,10 +1,6 @@
 """Heartbeats through the app: pings over HTTP, the one-minute tick as EventBridge invokes it,
-and the local runner draining the queues into the evaluator and the dispatcher.
-
-The clock: ``Container`` takes no clock yet, so nothing here replaces the container's. The
-tool's earlier ping is made by the use case built with an injected clock (twenty minutes ago);
-everything after runs on the system clock, as deployed.
-"""
+and the local runner draining the queues into the evaluator and the dispatcher, on a clock the
+test sets (``use_container(clock=...)``)."""
 
 from __future__ import annotations
 
@@ -16,22 +12,30 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope
-from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
+from chalicelib.storage.heartbeats import DynamoHeartbeatStore
+from fakes import FixedClock
 from local.runner import QueueRunner, ScheduleBinding, schedule_bindings, scheduled_event
 from tests.conftest import LOCAL_KEY
-from tests.fakes import FixedClock
+from tests.e2e.conftest import use_container
 
 WATCHDOG = "monitoring-watchdog"  # every 5m, grace 10m, critical (policies/watching.yaml)
+NIGHT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(client: Client) -> FixedClock:
+    fixed = FixedClock(NIGHT)
+    use_container(clock=fixed)
+    return fixed
 
 
 def make_key(world: boto3.Session, settings: Settings, name: str, **bound: Any) -> str:
     key = generate_api_key()
     DynamoApiKeyStore(world.client("dynamodb"), settings.config_table).add(
-        key, ApiKey(name, frozenset(bound.pop("scopes", ())), **bound), datetime.now(UTC)
+        key, ApiKey(name, frozenset(bound.pop("scopes", ())), **bound), NIGHT
     )
     return key
 
@@ -43,6 +47,10 @@ def ping(client: Client, name: str, key: str | None, body: bytes = b"", **header
 
 def tick(client: Client) -> None:
     client.lambda_.invoke("check_heartbeats", scheduled_event("check_heartbeats", "us-east-1"))
+
+
+def states(world: boto3.Session, settings: Settings, name: str) -> dict[str, Any]:
+    return DynamoHeartbeatStore(world.client("dynamodb"), settings.incidents_table).states([name])
 
 
 def incidents_for(world: boto3.Session, settings: Settings, dedup_key: str) -> list[dict[str, Any]]:
@@ -59,54 +67,67 @@ def incidents_for(world: boto3.Session, settings: Settings, dedup_key: str) -> l
     return [item for page in pages for item in page["Items"]]
 
 
+def incident(client: Client, incident_id: str) -> Any:
+    headers = {"Authorization": f"Bearer {LOCAL_KEY}"}
+    return client.http.get(f"/v1/incidents/{incident_id}", headers=headers).json_body
+
+
 def test_the_runner_fires_the_heartbeat_tick_every_minute() -> None:
     assert ScheduleBinding("check_heartbeats", 60) in schedule_bindings(app)
 
 
 def test_a_missed_heartbeat_opens_one_incident_and_a_returning_one_resolves_it(
-    client: Client, runner: QueueRunner, world: boto3.Session, settings: Settings
+    client: Client,
+    runner: QueueRunner,
+    world: boto3.Session,
+    settings: Settings,
+    clock: FixedClock,
 ) -> None:
     key = make_key(world, settings, "alertmanager-watchdog", heartbeats=frozenset({WATCHDOG}))
-    services = wiring.container()
-    twenty_minutes_ago = FixedClock(datetime.now(UTC) - timedelta(minutes=20))
-    earlier = Heartbeats(
-        services.playbooks,
-        services.heartbeat_store,
-        services.ingest,
-        services.events,
-        twenty_minutes_ago,
-    )
-    bound = services.api_keys.find(key)
-    assert bound is not None
-    earlier.ping(WATCHDOG, bound)  # the tool's last ping, twenty minutes ago
-
-    tick(client)  # 20 min of silence > every 5m + grace 10m
+    assert ping(client, WATCHDOG, key).status_code == 200  # 02:00
+    clock.advance(minutes=14, seconds=59)
+    tick(client)
     runner.drain()
+    assert incidents_for(world, settings, f"heartbeat:{WATCHDOG}") == []  # not yet
+
+    clock.advance(seconds=1)  # 02:15: 5m and 10m of grace are over
+    tick(client)
+    runner.drain()
+    clock.advance(minutes=1)
     tick(client)  # still silent: the same incident, not a second one
     runner.drain()
     [opened] = incidents_for(world, settings, f"heartbeat:{WATCHDOG}")
     incident_id = opened["pk"]["S"].removeprefix("INCIDENT#")
-    incident = client.http.get(
-        f"/v1/incidents/{incident_id}", headers={"Authorization": f"Bearer {LOCAL_KEY}"}
-    ).json_body
-    assert (incident["status"], incident["type"], incident["severity"]) == (
+    missed = incident(client, incident_id)
+    assert (missed["status"], missed["type"], missed["severity"]) == (
         "open",
         "heartbeat.missed",
         "critical",
     )
-    assert (incident["rule_id"], incident["plan_id"]) == ("heartbeat-missed", "tocsin-watch")
-    assert incident["title"].startswith(f"Heartbeat {WATCHDOG} missed: no ping since ")
-    kinds = [entry["kind"] for entry in incident["timeline"]]
-    assert "notification_sent" in kinds  # the duty officer was paged
+    assert (missed["rule_id"], missed["plan_id"]) == ("heartbeat-missed", "tocsin-watch")
+    assert missed["title"] == (
+        f"Heartbeat {WATCHDOG} missed: no ping since 2026-12-02 02:00:00 UTC "
+        "(expected every 5m, grace 10m)"
+    )
+    assert missed["opened_at"] == "2026-12-02T02:15:00+00:00"
+    assert "notification_sent" in [entry["kind"] for entry in missed["timeline"]]  # paged
 
+    clock.advance(minutes=4)  # 02:20: the watchdog is back
     answer = ping(client, WATCHDOG, key, b'{"receiver": "tocsin", "status": "firing"}')
     assert answer.status_code == 200
-    assert answer.json_body["resolving"] is True
+    assert answer.json_body == {
+        "heartbeat": WATCHDOG,
+        "received_at": "2026-12-02T02:20:00+00:00",
+        "due_by": "2026-12-02T02:35:00+00:00",
+        "resolving": True,
+    }
     runner.drain()
-    resolved = client.http.get(
-        f"/v1/incidents/{incident_id}", headers={"Authorization": f"Bearer {LOCAL_KEY}"}
-    ).json_body
-    assert resolved["status"] == "resolved"
+    resolved = incident(client, incident_id)
+    assert (resolved["status"], resolved["resolved_at"]) == (
+        "resolved",
+        "2026-12-02T02:20:00+00:00",
+    )
+    clock.advance(minutes=1)
     tick(client)  # pinging again: nothing new opens
     runner.drain()
     assert len(incidents_for(world, settings, f"heartbeat:{WATCHDOG}")) == 1
@@ -134,13 +155,15 @@ def test_a_ping_from_a_key_not_bound_to_the_heartbeat_is_403_and_records_nothing
             f"not bound to heartbeat '{WATCHDOG}' (it is bound to {bound})"
             in (answer.json_body["error"]["message"])
         )
-    assert wiring.container().heartbeat_store.states([WATCHDOG]) == {}
+    assert states(world, settings, WATCHDOG) == {}
 
 
-def test_a_ping_without_a_valid_key_is_401(client: Client) -> None:
+def test_a_ping_without_a_valid_key_is_401(
+    client: Client, world: boto3.Session, settings: Settings
+) -> None:
     assert ping(client, WATCHDOG, None).status_code == 401
     assert ping(client, WATCHDOG, "not-a-key").status_code == 401
-    assert wiring.container().heartbeat_store.states([WATCHDOG]) == {}
+    assert states(world, settings, WATCHDOG) == {}
 
 
 @pytest.mark.parametrize(
@@ -161,7 +184,9 @@ def test_any_body_of_any_type_is_a_ping(
     assert datetime.fromisoformat(answer.json_body["due_by"]) == received + timedelta(hours=26)
 
 
-def test_a_body_over_the_limit_is_413_and_records_nothing(client: Client) -> None:
+def test_a_body_over_the_limit_is_413_and_records_nothing(
+    client: Client, world: boto3.Session, settings: Settings
+) -> None:
     answer = ping(client, "nightly-backup", LOCAL_KEY, b"x" * (256 * 1024 + 1))
     assert answer.status_code == 413
-    assert wiring.container().heartbeat_store.states(["nightly-backup"]) == {}
+    assert states(world, settings, "nightly-backup") == {}

@@ -15,21 +15,21 @@ from chalicelib.core.watch.ports import CanaryRound
 from chalicelib.settings import Settings
 from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
-from tests.watch_fakes import MemoryCanaryRounds, MemoryHeartbeatStore
+from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore
+from tests.functional.conftest import BACKENDS
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["dynamodb", "memory"])
+@pytest.fixture(params=BACKENDS)
 def make(request: pytest.FixtureRequest) -> Callable[[str], Any]:
     def build(kind: str) -> Any:
-        if request.param == "memory":
+        if request.param == "fake":
             return MemoryHeartbeatStore() if kind == "heartbeats" else MemoryCanaryRounds()
-        world: boto3.Session = request.getfixturevalue("world")
+        tables: boto3.Session = request.getfixturevalue("tables")
         settings: Settings = request.getfixturevalue("settings")
-        client = world.client("dynamodb")
         adapter = DynamoHeartbeatStore if kind == "heartbeats" else DynamoCanaryRounds
-        return adapter(client, settings.incidents_table)
+        return adapter(tables.client("dynamodb"), settings.incidents_table)
 
     return build
 

@@ -1,5 +1,7 @@
-"""Canary rounds on a simulated clock: a test message per channel, judged by its receipts; a
-silent channel is reported once when it starts failing and once when it delivers again."""
+"""Canary rounds on the in-memory world and a simulated clock: a test message per channel
+through the dispatcher, judged by the receipts the tracker records; a silent channel is told
+once when it starts failing and once when it delivers again, and opens one incident by the
+rules in between."""
 
 from __future__ import annotations
 
@@ -8,267 +10,250 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.errors import TransientError
+from chalicelib.core.messaging.receipts import DeliveryReport, DeliveryStatus
 from chalicelib.core.model import (
     Channel,
     Contact,
     EventStatus,
     IncidentStatus,
-    NotificationJob,
     Severity,
-    TimelineEntry,
 )
 from chalicelib.core.playbook.document import parse_playbook
-from chalicelib.core.watch.canaries import Canaries
-from tests.fakes import FixedClock
-from tests.watch_fakes import (
-    MemoryCanaryRounds,
-    MemoryDirectory,
-    MemoryIncidents,
-    RecordingIntake,
-    RecordingOperationsTopic,
-    RecordingQueue,
-    StaticPlaybooks,
-)
+from fakes import MemoryWorld, RecordingChannel
 
 START = datetime(2026, 12, 2, 3, 0, 30, tzinfo=UTC)
-CANARY_CONTACT = Contact(
-    "c-canary", "Canary", ("canary",), phone="+12025550110", email="canary@example.com"
-)
+PHONE = "+12025550110"
+CANARY = Contact("c-canary", "Canary", ("canary",), phone=PHONE, email="canary@example.com")
+FAY = Contact("c-fay", "Fay Example", ("it-security",), email="fay@example.com")
 HOURLY = {"id": "hourly", "every": "1h", "contacts": ["c-canary"], "receipt_within": "15m"}
-ALL = frozenset({Channel.SMS, Channel.EMAIL, Channel.VOICE, Channel.PUSH, Channel.BROADCAST})
+PAGING = {
+    "roles": [{"id": "canary"}, {"id": "it-security"}],
+    "plans": [
+        {"id": "p", "title": "P", "notify": [{"role": "it-security", "channels": ["email"]}]}
+    ],
+    "rules": [{"id": "failed", "match": {"types": ["canary.failed"]}, "plan": "p"}],
+}
 
 
-class World:
-    def __init__(
-        self,
-        canary: dict[str, Any] = HOURLY,
-        contacts: tuple[Contact, ...] = (CANARY_CONTACT,),
-        channels: frozenset[Channel] = ALL,
-    ) -> None:
-        self.clock = FixedClock(START)
-        self.rounds = MemoryCanaryRounds()
-        self.incidents = MemoryIncidents()
-        self.queue = RecordingQueue()
-        self.intake = RecordingIntake(self.clock)
-        self.operations = RecordingOperationsTopic()
-        self.canaries = Canaries(
-            StaticPlaybooks(parse_playbook({"canaries": [canary]})),
-            self.rounds,
-            self.incidents,
-            MemoryDirectory(*contacts),
-            self.queue,
-            self.intake,
-            self.operations,
-            channels,
-            self.clock,
-        )
-        self.handled: set[NotificationJob] = set()
-
-    def at(self, delta: timedelta) -> World:
-        self.clock.current = START + delta
-        return self
-
-    def aws(self, silent: frozenset[Channel] = frozenset(), **outcome: str) -> None:
-        """The dispatcher sends each queued job, and receipts come back a few seconds later,
-        except on ``silent`` channels; ``outcome``: channel -> another ending."""
-        for job in [j for j in self.queue.jobs if j not in self.handled]:
-            self.handled.add(job)
-            data = {"contact_id": job.contact_id, "channel": job.channel.value, "step": 0}
-            now = self.clock.now()
-            ending = outcome.get(job.channel.value)
-            if ending == "refused":
-                entry = TimelineEntry(
-                    now,
-                    "notification_failed",
-                    "x",
-                    {**data, "error": "OptedOut", "retryable": False},
-                )
-                self.incidents.append(job.incident_id, [entry])
-                continue
-            if ending == "unsent":
-                continue
-            self.incidents.append(
-                job.incident_id, [TimelineEntry(now, "notification_sent", "x", data)]
-            )
-            if job.channel in silent:
-                continue
-            status = ending or "delivered"
-            receipt = TimelineEntry(
-                now + timedelta(seconds=3),
-                f"delivery_{status}",
-                "x",
-                {**data, "status": status, "detail": "permanent bounce (General)"},
-            )
-            self.incidents.append(job.incident_id, [receipt])
-
-    def round_incident(self) -> Any:
-        [incident] = self.incidents.incidents.values()
-        return incident
-
-    def events(self) -> list[tuple[str, str | None]]:
-        return self.intake.actions()
+def a_world(
+    canary: dict[str, Any] = HOURLY,
+    contacts: tuple[Contact, ...] = (CANARY, FAY),
+    **senders: RecordingChannel,
+) -> MemoryWorld:
+    playbook = parse_playbook({"canaries": [canary], **PAGING})
+    chosen = {Channel(name): sender for name, sender in senders.items()} or None
+    return MemoryWorld(START, playbook, contacts, senders=chosen)
 
 
-def test_a_round_sends_one_test_message_per_channel_once_per_slot() -> None:
-    world = World()
-    report = world.canaries.tick()
-    [incident_id] = report.begun
-    incident = world.round_incident()
+@pytest.fixture
+def world() -> MemoryWorld:
+    return a_world()
+
+
+def at(world: MemoryWorld, delta: timedelta) -> MemoryWorld:
+    world.clock.current = START + delta
+    return world
+
+
+def carriers(
+    world: MemoryWorld, silent: tuple[Channel, ...] = (), **endings: DeliveryStatus
+) -> None:
+    """The dispatcher sends what is queued; a few seconds later every message it handed to AWS
+    comes back delivered (or as ``endings`` say), except on ``silent`` channels."""
+    world.dispatch_queued()
+    world.clock.advance(seconds=3)
+    everything = [
+        s for c in world.senders.values() if isinstance(c, RecordingChannel) for s in c.sent
+    ]
+    for sent in everything:
+        if sent.channel in silent or sent.channel is Channel.BROADCAST:
+            continue
+        status = endings.get(sent.channel.value, DeliveryStatus.DELIVERED)
+        detail = "permanent bounce (General)" if status is DeliveryStatus.BOUNCED else "ok"
+        world.tracker.record(DeliveryReport(sent.message_id, status, detail))
+
+
+def actions(world: MemoryWorld) -> list[tuple[str, str | None]]:
+    ordered = sorted(world.events.received.values(), key=lambda r: r.event_id)
+    return [(r.event.action.value, r.event.dedup_key) for r in ordered]
+
+
+def the_round(world: MemoryWorld, incident_id: str) -> Any:
+    incident = world.incidents.get(incident_id)
+    assert incident is not None
+    return incident
+
+
+def test_a_round_sends_one_test_message_per_channel_once_per_slot(world: MemoryWorld) -> None:
+    [incident_id] = world.canaries.tick().begun
+    incident = the_round(world, incident_id)
     assert (incident.status, incident.event_status, incident.type, incident.severity) == (
         IncidentStatus.OPEN,
         EventStatus.TEST,
         "tocsin.canary",
         Severity.INFO,
     )
-    assert incident.title == "Canary hourly: a test message on email, sms, voice"
-    assert [(j.contact_id, j.channel) for j in world.queue.jobs] == [
-        ("c-canary", Channel.SMS),
-        ("c-canary", Channel.EMAIL),
-        ("c-canary", Channel.VOICE),
+    assert incident.title == "Canary hourly: a test message on email, sms"
+    world.dispatch_queued()
+    assert [(s.channel, s.destination) for s in world.sent()] == [
+        (Channel.SMS, PHONE),
+        (Channel.EMAIL, "canary@example.com"),
     ]
-    assert {j.incident_id for j in world.queue.jobs} == {incident_id}
-    assert world.at(timedelta(minutes=1)).canaries.tick().begun == []
-    assert world.at(timedelta(minutes=59, seconds=29)).canaries.tick().begun == []
-    assert len(world.at(timedelta(minutes=59, seconds=30)).canaries.tick().begun) == 1
+    assert all(s.message.body.startswith("[EXERCISE]") for s in world.sent())
+    assert at(world, timedelta(minutes=1)).canaries.tick().begun == []
+    assert at(world, timedelta(minutes=59, seconds=29)).canaries.tick().begun == []
+    assert len(at(world, timedelta(minutes=59, seconds=30)).canaries.tick().begun) == 1
 
 
-def test_a_round_whose_receipts_all_came_back_passes_at_once_and_tells_nobody() -> None:
-    world = World()
-    world.canaries.tick()
-    world.at(timedelta(minutes=1)).aws()
-    report = world.at(timedelta(minutes=2)).canaries.tick()
+def test_a_round_whose_receipts_all_came_back_passes_at_once_and_tells_nobody(
+    world: MemoryWorld,
+) -> None:
+    [incident_id] = world.canaries.tick().begun
+    carriers(world)
+    report = at(world, timedelta(minutes=1)).canaries.tick()
     assert [(c.channel, c.delivered) for c in report.checks] == [
         (Channel.SMS, True),
         (Channel.EMAIL, True),
-        (Channel.VOICE, True),
     ]
-    incident = world.round_incident()
-    assert incident.status is IncidentStatus.RESOLVED
-    verdict = world.incidents.timeline(incident.incident_id)[-1]
+    assert the_round(world, incident_id).status is IncidentStatus.RESOLVED
+    verdict = world.incidents.timeline(incident_id)[-1]
     assert verdict.kind == "canary_passed"
-    assert verdict.summary.startswith("canary round passed: sms to c-canary delivered (3 s")
-    assert world.events() == [] and world.operations.told == []
+    assert verdict.summary == (
+        "canary round passed: sms to c-canary delivered (3 s after AWS took it); "
+        "email to c-canary delivered (3 s after AWS took it)"
+    )
+    assert actions(world) == [] and world.operations.told == []
 
 
-def test_a_silent_channel_fails_at_the_deadline_and_is_told_once_until_it_delivers() -> None:
-    world = World()
-    world.canaries.tick()
-    world.at(timedelta(minutes=1)).aws(silent=frozenset({Channel.VOICE}))
-    assert world.at(timedelta(minutes=14, seconds=59)).canaries.tick().checks == []  # waiting
-    report = world.at(timedelta(minutes=15, seconds=30)).canaries.tick()
-    assert {c.channel: c.delivered for c in report.checks} == {
-        Channel.SMS: True,
-        Channel.EMAIL: True,
-        Channel.VOICE: False,
+def test_a_silent_channel_fails_at_the_deadline_and_is_told_once_until_it_delivers(
+    world: MemoryWorld,
+) -> None:
+    [first] = world.canaries.tick().begun
+    carriers(world, silent=(Channel.EMAIL,))
+    assert at(world, timedelta(minutes=14, seconds=59)).canaries.tick().checks == []  # waiting
+    report = at(world, timedelta(minutes=15)).canaries.tick()
+    assert {c.channel: (c.delivered, c.detail) for c in report.checks} == {
+        Channel.SMS: (True, "delivered"),
+        Channel.EMAIL: (False, "to c-canary: no delivery receipt within 15m"),
     }
-    [voice] = [c for c in report.checks if not c.delivered]
-    assert voice.detail == "to c-canary: no delivery receipt within 15m"
-    assert report.failing == ["hourly/voice"]
-    assert world.events() == [("trigger", "canary:hourly:voice")]
-    event = world.intake.received[0].event
-    assert (event.type, event.severity, event.status) == (
+    assert report.failing == ["hourly/email"]
+    assert actions(world) == [("trigger", "canary:hourly:email")]
+    [trigger] = world.events.received.values()
+    assert (trigger.event.type, trigger.event.severity, trigger.event.labels) == (
         "canary.failed",
         Severity.HIGH,
-        EventStatus.ACTUAL,
+        {"canary": "hourly", "channel": "email"},
     )
-    assert event.labels == {"canary": "hourly", "channel": "voice"}
     [(subject, message)] = world.operations.told
-    assert subject == "Tocsin canary hourly: voice FAILED"
-    assert "voice to c-canary: no delivery receipt within 15m" in message
-    assert "People paged by voice may not be reached" in message
-    verdict = world.incidents.timeline(world.round_incident().incident_id)[-1]
-    assert verdict.kind == "canary_failed"
-    assert verdict.summary.startswith(
-        "canary round FAILED: voice to c-canary no delivery receipt within 15m; sms"
+    assert subject == "Tocsin canary hourly: email FAILED"
+    assert "email to c-canary: no delivery receipt within 15m" in message
+    assert "People paged by email may not be reached" in message
+    verdict = world.incidents.timeline(first)[-1]
+    assert (verdict.kind, the_round(world, first).status) == (
+        "canary_failed",
+        IncidentStatus.RESOLVED,
     )
+    assert verdict.summary.startswith(
+        "canary round FAILED: email to c-canary no delivery receipt within 15m; sms"
+    )
+    world.run_queues()  # the rules open the incident for the failing channel
+    [record] = [world.events.get(event_id) for event_id in world.events.received]
+    assert record is not None and record.incident_id is not None
+    failed_incident = record.incident_id
+    assert the_round(world, failed_incident).status is IncidentStatus.OPEN
 
-    # The next round fails again: the alarm counts it, nobody is told twice.
-    world.at(timedelta(hours=1)).canaries.tick()
-    world.aws(silent=frozenset({Channel.VOICE}))
-    report = world.at(timedelta(hours=1, minutes=16)).canaries.tick()
-    assert [c.channel for c in report.checks if not c.delivered] == [Channel.VOICE]
+    # The next round fails again: counted for the alarm, nobody told twice.
+    at(world, timedelta(hours=1)).canaries.tick()
+    carriers(world, silent=(Channel.EMAIL,))
+    report = at(world, timedelta(hours=1, minutes=15)).canaries.tick()
+    assert [c.channel for c in report.checks if not c.delivered] == [Channel.EMAIL]
     assert report.failing == [] and len(world.operations.told) == 1
-    assert len(world.events()) == 1
+    assert len(world.events.received) == 1
 
-    # Then voice delivers again: resolved, and said once.
-    world.at(timedelta(hours=2)).canaries.tick()
-    world.aws()
-    report = world.at(timedelta(hours=2, minutes=1)).canaries.tick()
-    assert report.recovered == ["hourly/voice"]
-    assert world.events() == [
-        ("trigger", "canary:hourly:voice"),
-        ("resolve", "canary:hourly:voice"),
+    # Then email delivers again: told once, and the incident is resolved by the rules.
+    at(world, timedelta(hours=2)).canaries.tick()
+    carriers(world)
+    report = at(world, timedelta(hours=2, minutes=1)).canaries.tick()
+    assert report.recovered == ["hourly/email"]
+    assert actions(world) == [
+        ("trigger", "canary:hourly:email"),
+        ("resolve", "canary:hourly:email"),
     ]
-    assert world.operations.told[-1][0] == "Tocsin canary hourly: voice delivers again"
+    assert world.operations.subjects()[-1] == "Tocsin canary hourly: email delivers again"
+    world.run_queues()
+    assert the_round(world, failed_incident).status is IncidentStatus.RESOLVED
 
 
 @pytest.mark.parametrize(
     ("ending", "detail"),
     [
-        ("refused", "to c-canary: AWS refused it: OptedOut"),
         ("bounced", "to c-canary: bounced: permanent bounce (General)"),
         ("unsent", "to c-canary: not handed to AWS within 15m"),
     ],
 )
-def test_every_way_a_message_can_fail_is_named(ending: str, detail: str) -> None:
-    world = World()
+def test_a_bounce_and_a_message_never_sent_are_named(
+    world: MemoryWorld, ending: str, detail: str
+) -> None:
     world.canaries.tick()
-    world.at(timedelta(minutes=1)).aws(email=ending)
-    report = world.at(timedelta(minutes=16)).canaries.tick()
+    if ending == "bounced":
+        carriers(world, email=DeliveryStatus.BOUNCED)
+    report = at(world, timedelta(minutes=16)).canaries.tick()
     [email] = [c for c in report.checks if c.channel is Channel.EMAIL]
     assert (email.delivered, email.detail) == (False, detail)
 
 
-def test_a_final_failure_is_judged_without_waiting_for_the_deadline() -> None:
-    world = World()
+def test_a_message_aws_refuses_fails_the_round_without_waiting_for_the_deadline() -> None:
+    world = a_world(
+        sms=RecordingChannel(Channel.SMS, refused=[PHONE]), email=RecordingChannel(Channel.EMAIL)
+    )
     world.canaries.tick()
-    world.at(timedelta(minutes=1)).aws(sms="refused")
-    report = world.at(timedelta(minutes=2)).canaries.tick()
+    carriers(world)
+    report = at(world, timedelta(minutes=1)).canaries.tick()
+    [sms] = [c for c in report.checks if c.channel is Channel.SMS]
+    assert (sms.delivered, sms.detail) == (False, "to c-canary: AWS refused it: Refused")
     assert report.failing == ["hourly/sms"]
 
 
 def test_what_a_round_cannot_test_is_said_and_the_rest_is_tested() -> None:
     mailbox = Contact("c-canary", "Canary", ("canary",), email="canary@example.com")
-    world = World(
-        canary={**HOURLY, "channels": ["email", "voice"]},
-        contacts=(mailbox,),
-        channels=frozenset({Channel.SMS, Channel.EMAIL}),
+    only_email = a_world(
+        {**HOURLY, "channels": ["email", "voice"]},
+        (mailbox,),
+        email=RecordingChannel(Channel.EMAIL),
     )
-    report = world.canaries.tick()
-    assert report.unwatched == ["hourly: voice is not configured here, so it is not tested"]
-    assert [j.channel for j in world.queue.jobs] == [Channel.EMAIL]
-    without_phone = World(contacts=(mailbox,))
-    assert without_phone.canaries.tick().unwatched == [
+    assert only_email.canaries.tick().unwatched == [
+        "hourly: voice is not configured here, so it is not tested"
+    ]
+    without_phone = a_world(contacts=(mailbox,))
+    [incident_id] = (report := without_phone.canaries.tick()).begun
+    assert report.unwatched == [
         "hourly: sms to c-canary: no sms address",
         "hourly: sms is not tested: no canary contact can receive it",
-        "hourly: voice to c-canary: no voice address",
-        "hourly: voice is not tested: no canary contact can receive it",
     ]
-    gaps = [
-        e.summary
-        for e in without_phone.incidents.timeline(without_phone.round_incident().incident_id)
-    ]
-    assert "voice is not tested: no canary contact can receive it" in gaps
+    gaps = [e.summary for e in without_phone.incidents.timeline(incident_id)]
+    assert "sms is not tested: no canary contact can receive it" in gaps
+    without_phone.dispatch_queued()
+    assert [s.channel for s in without_phone.sent()] == [Channel.EMAIL]
 
 
 def test_a_canary_whose_contact_does_not_exist_sends_nothing_and_says_so() -> None:
-    world = World(contacts=())
+    world = a_world(contacts=())
     report = world.canaries.tick()
-    assert report.begun == [] and world.queue.jobs == []
+    assert report.begun == [] and world.dispatch_queue.bodies == []
     assert "hourly: no contact c-canary (import it)" in report.unwatched
-    assert world.at(timedelta(minutes=1)).canaries.tick().unwatched == []  # said once a round
+    assert at(world, timedelta(minutes=1)).canaries.tick().unwatched == []  # once a round
 
 
-def test_an_operations_topic_that_fails_is_told_again_at_the_next_judged_round() -> None:
-    world = World()
+def test_an_operations_topic_that_fails_is_told_again_at_the_next_judged_round(
+    world: MemoryWorld,
+) -> None:
     world.canaries.tick()
-    world.at(timedelta(minutes=1)).aws(silent=frozenset({Channel.SMS}))
-    world.operations.fail_next = 1
-    with pytest.raises(TransientError):
-        world.at(timedelta(minutes=16)).canaries.tick()
-    world.at(timedelta(hours=1)).canaries.tick()
-    world.aws(silent=frozenset({Channel.SMS}))
-    report = world.at(timedelta(hours=1, minutes=16)).canaries.tick()
+    carriers(world, silent=(Channel.SMS,))
+    world.operations.failing_next = 1
+    with pytest.raises(Exception, match="Throttling"):
+        at(world, timedelta(minutes=16)).canaries.tick()
+    at(world, timedelta(hours=1)).canaries.tick()
+    carriers(world, silent=(Channel.SMS,))
+    report = at(world, timedelta(hours=1, minutes=16)).canaries.tick()
     assert report.failing == ["hourly/sms"]
-    assert [subject for subject, _ in world.operations.told] == ["Tocsin canary hourly: sms FAILED"]
+    assert world.operations.subjects() == ["Tocsin canary hourly: sms FAILED"]

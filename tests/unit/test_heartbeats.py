@@ -1,5 +1,6 @@
-"""Heartbeats on a simulated clock: silence past the grace opens one incident's trigger, pings
-coming back resolve it once its trigger is decided, and every refusal says why."""
+"""Heartbeats on the in-memory world and a simulated clock: silence past the grace opens one
+incident through the activation rules, pings coming back resolve it once its trigger is
+decided, and every refusal says why."""
 
 from __future__ import annotations
 
@@ -9,69 +10,82 @@ import pytest
 
 from chalicelib.core.access import ApiKey
 from chalicelib.core.errors import Forbidden, NotFound, TransientError
-from chalicelib.core.model import Action, DecisionOutcome, EventStatus, Severity
+from chalicelib.core.model import Action, Contact, EventStatus, IncidentStatus, Severity
 from chalicelib.core.playbook.document import parse_playbook
-from chalicelib.core.watch.heartbeats import Heartbeats
-from tests.fakes import FixedClock
-from tests.watch_fakes import (
-    MemoryDecisions,
-    MemoryHeartbeatStore,
-    RecordingIntake,
-    StaticPlaybooks,
-)
+from fakes import MemoryWorld
 
 START = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
-PLAYBOOK = parse_playbook(
-    {
-        "heartbeats": [
-            {"id": "nightly-backup", "every": "1d", "grace": "2h", "labels": {"service": "db"}},
-            {"id": "watchdog", "every": "5m", "grace": "10m", "severity": "critical"},
-        ]
-    }
-)
+BEATS = [
+    {"id": "nightly-backup", "every": "1d", "grace": "2h", "labels": {"service": "db"}},
+    {"id": "watchdog", "every": "5m", "grace": "10m", "severity": "critical"},
+]
+PAGING = {
+    "roles": [{"id": "it-security"}],
+    "plans": [{"id": "p", "title": "P", "notify": [{"role": "it-security", "channels": ["sms"]}]}],
+    "rules": [{"id": "missed", "match": {"types": ["heartbeat.missed"]}, "plan": "p"}],
+}
 BACKUP_KEY = ApiKey("backup-job", frozenset(), heartbeats=frozenset({"nightly-backup"}))
 WATCHDOG_KEY = ApiKey("alertmanager", frozenset(), heartbeats=frozenset({"watchdog"}))
 
 
-class World:
-    def __init__(self) -> None:
-        self.clock = FixedClock(START)
-        self.store = MemoryHeartbeatStore()
-        self.intake = RecordingIntake(self.clock)
-        self.decisions = MemoryDecisions(self.intake)
-        self.heartbeats = Heartbeats(
-            StaticPlaybooks(PLAYBOOK), self.store, self.intake, self.decisions, self.clock
-        )
+FAY = Contact("c-fay", "Fay Example", ("it-security",), phone="+12025550105")
 
-    def at(self, delta: timedelta) -> World:
-        self.clock.current = START + delta
-        return self
+
+def a_world(rules: bool = True) -> MemoryWorld:
+    playbook = parse_playbook({"heartbeats": BEATS, **(PAGING if rules else {})})
+    return MemoryWorld(START, playbook, contacts=[FAY])
 
 
 @pytest.fixture
-def world() -> World:
-    return World()
+def world() -> MemoryWorld:
+    return a_world()
 
 
-def test_a_silent_heartbeat_is_missed_once_past_its_grace(world: World) -> None:
+def at(world: MemoryWorld, delta: timedelta) -> MemoryWorld:
+    world.clock.current = START + delta
+    return world
+
+
+def actions(world: MemoryWorld) -> list[tuple[str, str | None]]:
+    return [
+        (r.event.action.value, r.event.dedup_key)
+        for r in sorted(world.events.received.values(), key=lambda r: r.event_id)
+    ]
+
+
+def incidents(world: MemoryWorld, dedup_key: str) -> list[IncidentStatus]:
+    """Every incident the events with ``dedup_key`` opened or joined, by its status now."""
+    found = {
+        record.incident_id
+        for event_id, received in world.events.received.items()
+        if received.event.dedup_key == dedup_key
+        and (record := world.events.get(event_id)) is not None
+        and record.incident_id
+    }
+    return [incident.status for i in sorted(found) if (incident := world.incidents.get(i))]
+
+
+def test_a_silent_heartbeat_is_missed_once_past_its_grace(world: MemoryWorld) -> None:
     assert world.heartbeats.check().watching == ["nightly-backup", "watchdog"]
     world.heartbeats.ping("nightly-backup", BACKUP_KEY)
-    world.at(timedelta(days=1, hours=1, minutes=59))
-    assert world.heartbeats.check().missed == ["watchdog"]  # 15 min without any ping
-    world.at(timedelta(days=1, hours=2))
+    at(world, timedelta(days=1, hours=1, minutes=59))
+    assert world.heartbeats.check().missed == ["watchdog"]  # not a single ping in 15 min
+    at(world, timedelta(days=1, hours=2))
     assert world.heartbeats.check().missed == ["nightly-backup"]
-    world.at(timedelta(days=1, hours=3))
-    assert world.heartbeats.check().missed == []  # missed once, not every tick
-    triggers = [r.event for r in world.intake.received]
-    assert [(e.dedup_key, e.action) for e in triggers] == [
-        ("heartbeat:watchdog", Action.TRIGGER),
-        ("heartbeat:nightly-backup", Action.TRIGGER),
+    at(world, timedelta(days=1, hours=3))
+    assert world.heartbeats.check().missed == []  # missed once, not at every tick
+    assert actions(world) == [
+        ("trigger", "heartbeat:watchdog"),
+        ("trigger", "heartbeat:nightly-backup"),
     ]
-    watchdog, backup = triggers
-    assert (watchdog.type, watchdog.severity, watchdog.status) == (
+    watchdog, backup = [
+        r.event for r in sorted(world.events.received.values(), key=lambda r: r.event_id)
+    ]
+    assert (watchdog.type, watchdog.severity, watchdog.status, watchdog.action) == (
         "heartbeat.missed",
         Severity.CRITICAL,
         EventStatus.ACTUAL,
+        Action.TRIGGER,
     )
     assert "no ping at all since Tocsin began watching it at 2026-12-02 01:00:00 UTC" in (
         watchdog.summary
@@ -85,10 +99,31 @@ def test_a_silent_heartbeat_is_missed_once_past_its_grace(world: World) -> None:
     assert backup.details["overdue_since"] == "2026-12-03T03:00:00+00:00"
 
 
-def test_a_ping_says_when_the_next_is_due(world: World) -> None:
-    ping = world.at(timedelta(minutes=3)).heartbeats.ping("watchdog", WATCHDOG_KEY)
+def test_a_miss_opens_one_incident_by_the_rules_and_the_pings_coming_back_resolve_it(
+    world: MemoryWorld,
+) -> None:
+    world.heartbeats.check()
+    at(world, timedelta(minutes=15))
+    world.heartbeats.check()
+    world.run_queues()
+    assert incidents(world, "heartbeat:watchdog") == [IncidentStatus.OPEN]
+    assert world.sms.to("+12025550105"), "the rule's plan paged Fay"
+    at(world, timedelta(minutes=16))
+    world.heartbeats.check()
+    world.run_queues()
+    assert incidents(world, "heartbeat:watchdog") == [IncidentStatus.OPEN]  # still one
+    at(world, timedelta(minutes=20))
+    assert world.heartbeats.ping("watchdog", WATCHDOG_KEY).resolving
+    world.run_queues()
+    assert incidents(world, "heartbeat:watchdog") == [IncidentStatus.RESOLVED]
+    resolve = max(world.events.received.values(), key=lambda r: r.event_id).event
+    assert resolve.summary == "Heartbeat watchdog is back: pinged at 2026-12-02 01:20:00 UTC"
+
+
+def test_a_ping_says_when_the_next_is_due(world: MemoryWorld) -> None:
+    ping = at(world, timedelta(minutes=3)).heartbeats.ping("watchdog", WATCHDOG_KEY)
     assert ping.due_by == START + timedelta(minutes=18) and not ping.resolving
-    state = world.store.items["watchdog"]
+    state = world.heartbeat_store.items["watchdog"]
     assert (state.pings, state.last_key, state.last_ping_at) == (
         1,
         "alertmanager",
@@ -96,123 +131,110 @@ def test_a_ping_says_when_the_next_is_due(world: World) -> None:
     )
 
 
-def test_an_undeclared_heartbeat_is_not_found_and_named(world: World) -> None:
+def test_an_undeclared_heartbeat_is_not_found_and_named(world: MemoryWorld) -> None:
     with pytest.raises(NotFound) as caught:
         world.heartbeats.ping("nighlty-backup", BACKUP_KEY)
     assert str(caught.value) == (
         "no heartbeat 'nighlty-backup' is declared in the playbook "
-        "(version 0; declared: nightly-backup, watchdog)"
+        "(version 1; declared: nightly-backup, watchdog)"
     )
-    assert world.store.items == {}
+    assert world.heartbeat_store.items == {}
 
 
 def test_a_key_not_bound_to_the_heartbeat_is_refused_and_nothing_is_recorded(
-    world: World,
+    world: MemoryWorld,
 ) -> None:
     with pytest.raises(Forbidden) as caught:
         world.heartbeats.ping("nightly-backup", WATCHDOG_KEY)
     assert "not bound to heartbeat 'nightly-backup' (it is bound to watchdog)" in str(caught.value)
     with pytest.raises(Forbidden, match="bound to no heartbeat"):
         world.heartbeats.ping("watchdog", ApiKey("ops", frozenset()))
-    assert world.store.items == {}
+    assert world.heartbeat_store.items == {}
 
 
-def miss_the_watchdog(world: World) -> None:
+def miss_the_watchdog(world: MemoryWorld) -> None:
     world.heartbeats.check()
-    world.at(timedelta(minutes=15))
+    at(world, timedelta(minutes=15))
     assert world.heartbeats.check().missed == ["watchdog"]
 
 
-def test_pings_coming_back_resolve_once_the_trigger_is_decided(world: World) -> None:
+def test_a_return_waits_for_the_trigger_to_be_decided_so_the_two_never_cross(
+    world: MemoryWorld,
+) -> None:
     miss_the_watchdog(world)
-    # The trigger is still on the queue: resolving now could be decided before it.
-    world.at(timedelta(minutes=16))
+    # The trigger is still on the queue: a resolve now could be decided before it.
+    at(world, timedelta(minutes=16))
     assert world.heartbeats.ping("watchdog", WATCHDOG_KEY).resolving is False
     assert world.heartbeats.check().resolved == []
-    world.decisions.decide_all(DecisionOutcome.ACTIVATED)
-    world.at(timedelta(minutes=17))
+    world.decide_queued()
+    at(world, timedelta(minutes=17))
     assert world.heartbeats.check().resolved == ["watchdog"]
-    assert world.intake.actions() == [
-        ("trigger", "heartbeat:watchdog"),
-        ("resolve", "heartbeat:watchdog"),
-    ]
-    resolve = world.intake.received[-1].event
-    assert resolve.summary == "Heartbeat watchdog is back: pinged at 2026-12-02 01:16:00 UTC"
+    assert actions(world) == [("trigger", "heartbeat:watchdog"), ("resolve", "heartbeat:watchdog")]
+    world.run_queues()
+    assert incidents(world, "heartbeat:watchdog") == [IncidentStatus.RESOLVED]
     # Back to normal: another ping resolves nothing; silence again is a new miss.
     world.heartbeats.ping("watchdog", WATCHDOG_KEY)
-    assert len(world.intake.received) == 2
-    world.at(timedelta(minutes=17 + 15))
+    assert len(world.events.received) == 2
+    at(world, timedelta(minutes=17 + 15))
     assert world.heartbeats.check().missed == ["watchdog"]
 
 
-def test_a_ping_after_the_decision_resolves_at_once(world: World) -> None:
+def test_a_trigger_no_rule_took_is_cleared_without_a_resolve() -> None:
+    world = a_world(rules=False)
     miss_the_watchdog(world)
-    world.decisions.decide_all(DecisionOutcome.ACTIVATED)
-    assert world.at(timedelta(minutes=20)).heartbeats.ping("watchdog", WATCHDOG_KEY).resolving
-    assert world.heartbeats.ping("watchdog", WATCHDOG_KEY).resolving is False
-    assert world.heartbeats.check().resolved == []
-    assert [action for action, _ in world.intake.actions()] == ["trigger", "resolve"]
+    world.decide_queued()  # suppressed: no rule for heartbeat.missed
+    assert at(world, timedelta(minutes=20)).heartbeats.ping("watchdog", WATCHDOG_KEY).resolving
+    assert [action for action, _ in actions(world)] == ["trigger"]
+    assert world.heartbeat_store.items["watchdog"].missed_at is None
 
 
-def test_a_suppressed_trigger_is_cleared_without_a_resolve(world: World) -> None:
-    miss_the_watchdog(world)
-    world.decisions.decide_all(DecisionOutcome.SUPPRESSED)  # no rule took heartbeat.missed
-    assert world.at(timedelta(minutes=20)).heartbeats.ping("watchdog", WATCHDOG_KEY).resolving
-    assert [action for action, _ in world.intake.actions()] == ["trigger"]
-    assert world.store.items["watchdog"].missed_at is None
-
-
-def test_a_trigger_the_queue_refused_is_tried_again_by_the_next_tick(world: World) -> None:
+def test_a_trigger_the_queue_refused_is_tried_again_by_the_next_tick(world: MemoryWorld) -> None:
     world.heartbeats.check()
-    world.at(timedelta(minutes=15))
-    world.intake.fail_next = 1
+    at(world, timedelta(minutes=15))
+    world.event_queue.refusing = True
     with pytest.raises(TransientError):
         world.heartbeats.check()
-    assert world.store.items["watchdog"].missed_at is None  # the claim was undone
-    world.at(timedelta(minutes=16))
+    assert world.heartbeat_store.items["watchdog"].missed_at is None  # the claim was undone
+    world.event_queue.refusing = False
+    at(world, timedelta(minutes=16))
     assert world.heartbeats.check().missed == ["watchdog"]
-    assert world.intake.actions() == [("trigger", "heartbeat:watchdog")]
+    assert actions(world) == [("trigger", "heartbeat:watchdog")]
 
 
 def test_a_resolve_the_queue_refused_keeps_the_ping_and_the_tick_resolves_later(
-    world: World,
+    world: MemoryWorld,
 ) -> None:
     miss_the_watchdog(world)
-    world.decisions.decide_all()
-    world.intake.fail_next = 1
-    world.at(timedelta(minutes=20))
+    world.decide_queued()
+    world.event_queue.refusing = True
+    at(world, timedelta(minutes=20))
     assert world.heartbeats.ping("watchdog", WATCHDOG_KEY).resolving is False
-    assert world.store.items["watchdog"].pings == 1
+    assert world.heartbeat_store.items["watchdog"].pings == 1
+    world.event_queue.refusing = False
     assert world.heartbeats.check().resolved == ["watchdog"]
 
 
 def test_a_claim_whose_trigger_was_never_recorded_stops_blocking_after_ten_minutes(
-    world: World,
+    world: MemoryWorld,
 ) -> None:
     world.heartbeats.check()
-    state = world.store.items["watchdog"]
-    world.store.mark_missed("watchdog", state.version, START)  # a tick died after claiming
-    world.at(timedelta(minutes=5))
+    state = world.heartbeat_store.items["watchdog"]
+    world.heartbeat_store.mark_missed("watchdog", state.version, START)  # the tick died here
+    at(world, timedelta(minutes=5))
     assert world.heartbeats.ping("watchdog", WATCHDOG_KEY).resolving is False
-    world.at(timedelta(minutes=10))
+    at(world, timedelta(minutes=10))
     assert world.heartbeats.check().resolved == ["watchdog"]
-    assert world.intake.actions() == [("resolve", "heartbeat:watchdog")]
+    assert actions(world) == [("resolve", "heartbeat:watchdog")]
 
 
-def test_a_heartbeat_the_playbook_no_longer_declares_is_not_checked(world: World) -> None:
+def test_a_heartbeat_the_playbook_no_longer_declares_is_not_checked(world: MemoryWorld) -> None:
     world.heartbeats.check()
-    world.heartbeats = Heartbeats(
-        StaticPlaybooks(parse_playbook({})),
-        world.store,
-        world.intake,
-        world.decisions,
-        world.clock,
-    )
-    world.at(timedelta(days=30))
+    world.playbooks.use(parse_playbook({}))
+    at(world, timedelta(days=30))
     assert world.heartbeats.check().missed == []
 
 
-def test_statuses_say_waiting_ok_late_missed_and_back(world: World) -> None:
+def test_statuses_say_waiting_ok_late_missed_and_back(world: MemoryWorld) -> None:
     def conditions() -> dict[str, str]:
         return {s.heartbeat.heartbeat_id: s.condition for s in world.heartbeats.statuses()}
 
@@ -223,12 +245,12 @@ def test_statuses_say_waiting_ok_late_missed_and_back(world: World) -> None:
     world.heartbeats.ping("watchdog", WATCHDOG_KEY)
     world.heartbeats.check()
     assert conditions()["watchdog"] == "ok"
-    world.at(timedelta(minutes=6))
+    at(world, timedelta(minutes=6))
     assert conditions()["watchdog"] == "late"
     [_, watchdog] = world.heartbeats.statuses()
     assert watchdog.due_by == START + timedelta(minutes=15)
-    world.at(timedelta(minutes=15))
+    at(world, timedelta(minutes=15))
     world.heartbeats.check()
     assert conditions()["watchdog"] == "missed"
-    world.at(timedelta(minutes=16)).heartbeats.ping("watchdog", WATCHDOG_KEY)
+    at(world, timedelta(minutes=16)).heartbeats.ping("watchdog", WATCHDOG_KEY)
     assert conditions()["watchdog"] == "back (resolving)"
