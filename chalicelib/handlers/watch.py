@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
+from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from chalicelib.observability import logger
 from chalicelib.wiring import container
 
 watch = Blueprint(__name__)
-
-# The log lines the deployment's metric filters count (infra/tocsin_infra/watch.py imports them).
-HEARTBEAT_MISSED = "heartbeat missed"
-CANARY_CHECKED = "canary channel checked"
 
 
 @watch.schedule(Rate(1, unit=Rate.MINUTES))

@@ -2,7 +2,8 @@
 and no more, and their log lines become metrics whose alarms tell the operations topic.
 
 The metric filters read the log lines ``chalicelib/handlers/watch.py`` writes, by the same
-constants; ``tests/e2e/test_canaries.py`` checks those lines carry the fields read here.
+constants (``chalicelib/core/watch/metric_lines.py``); ``tests/e2e/test_canaries.py`` checks
+that those lines carry the fields read here.
 CloudWatch Logs metric filters with dimensions, and alarms on them:
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringPolicyExamples.html
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.handlers.watch import CANARY_CHECKED, HEARTBEAT_MISSED
+from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from tests.conftest import Synthesis
 
 CHANNELS = ("sms", "email", "voice")

@@ -22,7 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from chalicelib.handlers.watch import CANARY_CHECKED, HEARTBEAT_MISSED
+from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from chalicelib.storage.tables import CONFIG, CONTACTS, INCIDENTS, TableDefinition
 
 HEARTBEATS_FUNCTION = "check_heartbeats"

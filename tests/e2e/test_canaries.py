@@ -18,7 +18,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.handlers.watch import CANARY_CHECKED
+from chalicelib.core.watch.metric_lines import CANARY_CHECKED
 from chalicelib.observability import logger
 from chalicelib.settings import Settings
 from chalicelib.storage.canaries import DynamoCanaryRounds
