@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
         CanaryRounds,
-        Decisions,
-        EventIntake,
         HeartbeatStore,
         OperationsTopic,
     )
@@ -43,7 +41,6 @@ if TYPE_CHECKING:
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
-        MemoryWorld,
         RecordingBatchChannel,
         RecordingChannel,
         RecordingOperationsTopic,
@@ -78,6 +75,4 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     rounds: CanaryRounds = MemoryCanaryRounds()
     operations: OperationsTopic = RecordingOperationsTopic()
     round_incidents: CanaryIncidents = MemoryIncidentStore()
-    decisions: Decisions = MemoryEventStore()
-    intake: EventIntake = MemoryWorld(datetime.now(UTC)).ingest
-    del heartbeats, rounds, operations, round_incidents, decisions, intake
+    del heartbeats, rounds, operations, round_incidents

@@ -30,7 +30,7 @@ def ping_heartbeat(heartbeat_id: str) -> dict[str, Any]:
     services = container()
     request = heartbeats.current_request
     body = raw_body(request, services.settings.max_body_bytes, _ANY_MEDIA, "any")
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
+    key = authenticate(bearer_key(request.headers), services, request, body)
     ping = services.heartbeats.ping(heartbeat_id, key)
     logger.info(
         "heartbeat ping",

@@ -36,7 +36,9 @@ def test_a_key_for_pings_only_is_bound_to_its_heartbeats(
     assert key is not None
     assert (key.scopes, key.heartbeats) == (frozenset(), frozenset({"nightly-backup"}))
     listing = run(services, "keys", "list")[1]
-    assert re.search(r"backup-job\s+-\s+all\s+no\s+active  \(heartbeats: nightly-backup\)", listing)
+    assert re.search(
+        r"backup-job\s+-\s+all\s+any\s+no\s+active  \(heartbeats: nightly-backup\)", listing
+    )
 
 
 def test_a_key_bound_to_an_undeclared_heartbeat_is_refused_before_it_exists(

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from chalicelib.core.activation.intake import IngestService, Sender
 from chalicelib.core.fields import describe_duration
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.messaging.ports import DispatchQueue
@@ -40,11 +41,12 @@ from chalicelib.core.watch.ports import (
     CanaryIncidents,
     CanaryRound,
     CanaryRounds,
-    EventIntake,
     OperationsTopic,
 )
 
 ROUND_TYPE = "tocsin.canary"
+# canary.failed events keep their dedup keys in a namespace of their own.
+CANARIES = Sender(namespace="canaries")
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Canaries:
         incidents: CanaryIncidents,
         directory: ContactDirectory,
         dispatch: DispatchQueue,
-        intake: EventIntake,
+        intake: IngestService,
         operations: OperationsTopic | None,
         channels: frozenset[Channel],
         clock: Clock,
@@ -234,6 +236,7 @@ class Canaries:
         ]:
             self._intake.accept_many(
                 [notices.canary_event(canary, channel, judged, action, details)],
+                CANARIES,
                 format="canary",
                 original={"round": judged.incident_id},
             )

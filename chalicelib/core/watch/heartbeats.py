@@ -21,17 +21,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.core.access import ApiKey
+from chalicelib.core.activation.intake import IngestService, Sender
+from chalicelib.core.activation.ports import EventStore
 from chalicelib.core.errors import NotFound, TransientError
 from chalicelib.core.fields import describe_duration
 from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.playbook.watching import HEARTBEAT_LABEL, Heartbeat
 from chalicelib.core.ports import Clock
-from chalicelib.core.watch.ports import Decisions, EventIntake, HeartbeatState, HeartbeatStore
+from chalicelib.core.watch.ports import HeartbeatState, HeartbeatStore
 
 SOURCE = "tocsin.heartbeat"
 MISSED = "heartbeat.missed"
 FORMAT = "heartbeat"
+# Heartbeat events keep their dedup keys in a namespace of their own: no API key can reach them.
+HEARTBEATS = Sender(namespace="heartbeats")
 # A claim whose event id was never written (the tick died between queueing and recording it)
 # stops blocking a resolution after this long.
 UNRECORDED_CLAIM = timedelta(minutes=10)
@@ -85,8 +89,8 @@ class Heartbeats:
         self,
         playbooks: PlaybookSource,
         store: HeartbeatStore,
-        intake: EventIntake,
-        decisions: Decisions,
+        intake: IngestService,
+        decisions: EventStore,
         clock: Clock,
     ) -> None:
         self._playbooks = playbooks
@@ -160,6 +164,7 @@ class Heartbeats:
         try:
             [received] = self._intake.accept_many(
                 [missed_event(heartbeat, state, now)],
+                HEARTBEATS,
                 format=FORMAT,
                 original={"heartbeat": heartbeat.heartbeat_id, "missed_at": now.isoformat()},
             )
@@ -187,6 +192,7 @@ class Heartbeats:
         if opened:
             self._intake.accept_many(
                 [back_event(heartbeat, state.last_ping_at)],
+                HEARTBEATS,
                 format=FORMAT,
                 original={
                     "heartbeat": heartbeat.heartbeat_id,

@@ -1,20 +1,14 @@
-"""What watching needs: where heartbeats and canary rounds are remembered, how events reach
-the activation rules, what became of an event, and the operations topic."""
+"""What watching needs besides the intake and the event store (activation's): where heartbeats
+and canary rounds are remembered, and the operations topic."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from chalicelib.core.model import (
-    Channel,
-    DecisionOutcome,
-    Incident,
-    ReceivedEvent,
-    TimelineEntry,
-)
+from chalicelib.core.model import Channel, Incident, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -55,25 +49,6 @@ class HeartbeatStore(Protocol):
     def missed_sent(self, heartbeat_id: str, missed_at: datetime, event_id: str) -> bool: ...
 
     def clear_missed(self, heartbeat_id: str, missed_at: datetime) -> bool: ...
-
-
-class Decision(Protocol):
-    """What became of an accepted event (the event store's record of it)."""
-
-    @property
-    def outcome(self) -> DecisionOutcome: ...
-
-
-class Decisions(Protocol):
-    def get(self, event_id: str) -> Decision | None: ...
-
-
-class EventIntake(Protocol):
-    """Accepting events for the activation rules to decide on (the ingest service)."""
-
-    def accept_many(
-        self, documents: Sequence[Any], format: str = ..., original: Any = ...
-    ) -> list[ReceivedEvent]: ...
 
 
 @dataclass(frozen=True)
