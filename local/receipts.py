@@ -20,7 +20,9 @@ tests use :class:`MotoCarrier` to do in-process what the server does on every re
 from __future__ import annotations
 
 import json
+import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,7 +68,8 @@ class DeliveryReceipts:
 
     ``delay``: seconds between taking a message and reporting it. The local server waits a
     moment, as AWS does, so that the dispatcher has recorded the message id the event names
-    (an event for an id not recorded yet is dropped as unknown)."""
+    (an event for an id not recorded yet is dropped as unknown). One thread reports them in
+    the order they were taken, however many there are."""
 
     def __init__(self, publish: Publish, sender: str = SENDER, delay: float = 0.0) -> None:
         self._publish = publish
@@ -76,6 +79,8 @@ class DeliveryReceipts:
         self._silent: set[str] = set()
         self.published = 0
         self.withheld = 0
+        self._later: queue.Queue[tuple[float, OutboxMessage]] = queue.Queue()
+        self._reporter: threading.Thread | None = None
 
     @property
     def silent(self) -> list[str]:
@@ -106,11 +111,24 @@ class DeliveryReceipts:
                 self.withheld += 1
                 return "withheld"
         if self._delay:
-            later = threading.Timer(self._delay, self._report, args=(message,))
-            later.daemon = True
-            later.start()
+            self._later.put((time.monotonic() + self._delay, message))
+            self._start_reporter()
             return "scheduled"
         return self._report(message)
+
+    def _start_reporter(self) -> None:
+        with self._lock:
+            if self._reporter is None:
+                self._reporter = threading.Thread(
+                    target=self._report_when_due, name="delivery-receipts", daemon=True
+                )
+                self._reporter.start()
+
+    def _report_when_due(self) -> None:
+        while True:
+            due, message = self._later.get()
+            time.sleep(max(0.0, due - time.monotonic()))
+            self._report(message)
 
     def _report(self, message: OutboxMessage) -> str:
         event = delivery_event(message, datetime.now(UTC), self._sender)

@@ -4,6 +4,7 @@ message they name, and withheld on a silent channel."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -151,3 +152,24 @@ def test_with_no_topic_yet_a_receipt_is_lost_and_says_so() -> None:
     receipts = DeliveryReceipts(lambda event: False)
     assert receipts.handed_over(SNS_SMS) == "no topic"
     assert receipts.state()["published"] == 0
+
+
+def test_with_a_delay_receipts_come_later_in_the_order_the_messages_were_taken() -> None:
+    published: list[str] = []
+    arrived = threading.Event()
+
+    def publish(event: str) -> bool:
+        published.append(
+            json.loads(event).get("messageId") or json.loads(event)["notification"]["messageId"]
+        )
+        if len(published) == 2:
+            arrived.set()
+        return True
+
+    receipts = DeliveryReceipts(publish, delay=0.05)
+    assert receipts.handed_over(SNS_SMS) == "scheduled"
+    assert receipts.handed_over(EUM_VOICE) == "scheduled"
+    assert published == []  # not yet: the dispatcher records the message id first
+    assert arrived.wait(timeout=5)
+    assert published == ["sns-1", "eum-2"]
+    assert receipts.state()["published"] == 2
