@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.api.calendars import calendars
 from chalicelib.api.contacts import contacts
+from chalicelib.api.heartbeats import heartbeats
 from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
@@ -14,6 +15,7 @@ from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
+from chalicelib.handlers.watch import watch
 
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
@@ -23,8 +25,10 @@ app.register_blueprint(contacts)
 app.register_blueprint(responses)
 app.register_blueprint(oncall)
 app.register_blueprint(calendars)
+app.register_blueprint(heartbeats)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)
 app.register_blueprint(schedules)
 app.register_blueprint(escalation)
+app.register_blueprint(watch)

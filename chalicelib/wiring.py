@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
+from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
@@ -35,6 +36,8 @@ from chalicelib.core.ports import Clock
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.watch.canaries import Canaries
+from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -44,10 +47,12 @@ from chalicelib.settings import (
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.calendars import DynamoCalendarTokens
+from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.overrides import DynamoOverrideStore
@@ -330,6 +335,36 @@ class Container:
     def scheduled_triggers(self) -> ScheduledTriggers:
         slots = DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table)
         return ScheduledTriggers(self.playbooks, slots, self.ingest, self.clock)
+
+    @cached_property
+    def heartbeat_store(self) -> DynamoHeartbeatStore:
+        return DynamoHeartbeatStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        settings = self.settings
+        operations = (
+            SnsOperationsTopic(self.client("sns"), settings.operations_topic_arn)
+            if settings.operations_topic_arn
+            else None
+        )
+        return Canaries(
+            self.playbooks,
+            DynamoCanaryRounds(self.dynamodb, settings.incidents_table),
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.ingest,
+            operations,
+            frozenset(self.senders),
+            self.clock,
+        )
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

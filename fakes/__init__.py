@@ -22,6 +22,9 @@ BatchSender                             ScriptedChannel (scripted failures)
 messaging.passes.ResponderRegistry      MemoryResponderRegistry
 oncall.coverage.OverrideStore           MemoryOverrideStore
 playbook.source.PlaybookSource          MemoryPlaybookSource
+watch.ports.HeartbeatStore              MemoryHeartbeatStore
+watch.ports.CanaryRounds                MemoryCanaryRounds
+watch.ports.OperationsTopic             RecordingOperationsTopic
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
@@ -37,14 +40,17 @@ from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.responders import MemoryResponderRegistry
+from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
 __all__ = [
     "FixedClock",
+    "MemoryCanaryRounds",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryEventQueue",
     "MemoryEventStore",
+    "MemoryHeartbeatStore",
     "MemoryIncidentStore",
     "MemoryOverrideStore",
     "MemoryPlaybookSource",
@@ -54,6 +60,7 @@ __all__ = [
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",
+    "RecordingOperationsTopic",
     "ScriptedChannel",
     "Sent",
 ]

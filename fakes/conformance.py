@@ -21,12 +21,20 @@ if TYPE_CHECKING:
     from chalicelib.core.playbook.source import PlaybookSource
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger
+    from chalicelib.core.watch.ports import (
+        CanaryIncidents,
+        CanaryRounds,
+        HeartbeatStore,
+        OperationsTopic,
+    )
     from fakes import (
         FixedClock,
+        MemoryCanaryRounds,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
         MemoryEventStore,
+        MemoryHeartbeatStore,
         MemoryIncidentStore,
         MemoryOverrideStore,
         MemoryPlaybookSource,
@@ -35,6 +43,7 @@ if TYPE_CHECKING:
         MemorySendLedger,
         RecordingBatchChannel,
         RecordingChannel,
+        RecordingOperationsTopic,
         ScriptedChannel,
     )
 
@@ -62,3 +71,8 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     scripted: ChannelSender = ScriptedChannel(sms, {})
     del incidents, events, event_queue, slots, dispatch, sends, reached, deliveries
     del contacts, owners, addresses, registry, overrides, playbooks, clock, push, scripted
+    heartbeats: HeartbeatStore = MemoryHeartbeatStore()
+    rounds: CanaryRounds = MemoryCanaryRounds()
+    operations: OperationsTopic = RecordingOperationsTopic()
+    round_incidents: CanaryIncidents = MemoryIncidentStore()
+    del heartbeats, rounds, operations, round_incidents

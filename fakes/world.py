@@ -33,6 +33,8 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.watch.canaries import Canaries
+from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.channels import RecordingChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
@@ -43,6 +45,7 @@ from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.responders import MemoryResponderRegistry
+from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
 PUBLIC_URL = "http://127.0.0.1:8000"  # the local stage's, so links read as they do there
@@ -73,6 +76,9 @@ class MemoryWorld:
         self.event_queue = MemoryEventQueue()
         self.dispatch_queue = MemoryDispatchQueue()
         self.slots = MemoryScheduleSlots()
+        self.heartbeat_store = MemoryHeartbeatStore()
+        self.canary_rounds = MemoryCanaryRounds()
+        self.operations = RecordingOperationsTopic()
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -191,6 +197,26 @@ class MemoryWorld:
     @cached_property
     def oncall(self) -> OnCall:
         return OnCall(self.playbooks, self.overrides, self.directory, self.clock)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        return Canaries(
+            self.playbooks,
+            self.canary_rounds,
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.ingest,
+            self.operations,
+            frozenset(self.senders),
+            self.clock,
+        )
 
     # -- what the queue handlers do ------------------------------------------------------
     def decide_queued(self) -> list[Decision]:

@@ -76,6 +76,7 @@ class ApiKey:
     rate_per_minute: int = 600  # events (a request without events counts one)
     contact_id: str | None = None  # a personal key: the person it acts for
     allowed_types: tuple[str, ...] = ()  # "it.outage" or "it.*"; empty: every type
+    heartbeats: frozenset[str] = frozenset()  # the heartbeats it may ping (none: no pings)
 
     @property
     def dedup_namespace(self) -> str:
@@ -115,6 +116,15 @@ class ApiKey:
             raise Forbidden(
                 f"the key {self.name!r} may not send or answer events of type {event_type!r}; "
                 f"it is allowed {', '.join(self.allowed_types)}"
+            )
+
+    def require_heartbeat(self, heartbeat_id: str) -> None:
+        """Only a key bound to a heartbeat may ping it: a ping is a promise that all is well."""
+        if heartbeat_id not in self.heartbeats:
+            bound = ", ".join(sorted(self.heartbeats)) or "no heartbeat"
+            raise Forbidden(
+                f"the key {self.name!r} is not bound to heartbeat {heartbeat_id!r} (it is bound "
+                f"to {bound}); create one with: tocsin keys create NAME --heartbeat {heartbeat_id}"
             )
 
 

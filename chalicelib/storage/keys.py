@@ -51,6 +51,31 @@ def schedule_slot(schedule_id: str, slot: datetime) -> Key:
     return {"pk": f"SCHEDULE#{schedule_id}#{slot.isoformat()}", "sk": "FIRED"}
 
 
+def heartbeat(heartbeat_id: str) -> Key:
+    """When a heartbeat was last pinged, and whether it is missed (incidents table)."""
+    return {"pk": f"HEARTBEAT#{heartbeat_id}", "sk": "STATE"}
+
+
+def canary_partition(canary_id: str) -> str:
+    return f"CANARY#{canary_id}"
+
+
+def canary_round(canary_id: str, started_at: datetime) -> Key:
+    """One round of a canary, by its start (incidents table)."""
+    return {
+        "pk": canary_partition(canary_id),
+        "sk": f"{CANARY_ROUND_PREFIX}{started_at.isoformat()}",
+    }
+
+
+CANARY_ROUND_PREFIX = "ROUND#"
+
+
+def canary_state(canary_id: str) -> Key:
+    """The channels a canary found failing at its last judged round."""
+    return {"pk": canary_partition(canary_id), "sk": "STATE"}
+
+
 # contacts table
 def contact_profile(contact_id: str) -> Key:
     return {"pk": f"CONTACT#{contact_id}", "sk": "PROFILE"}

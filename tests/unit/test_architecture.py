@@ -41,6 +41,10 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "messaging": {"kernel", "wording", "playbook"},
     "response": {"kernel", "wording", "playbook", "oncall", "messaging"},
     "activation": {"kernel", "wording", "playbook", "messaging", "response"},
+    # Watching reads what the playbook declares, queues canary messages for the dispatcher,
+    # and sends its events to the activation rules through the intake (in dedup namespaces of
+    # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.
+    "watch": {"kernel", "playbook", "messaging", "activation"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the
