@@ -34,7 +34,7 @@ STATES = {"held": HoldState.HELD, "released": HoldState.RELEASED, "cancelled": H
 def list_holds() -> dict[str, Any]:
     services = container()
     request = holds.current_request
-    key = authenticate(bearer_key(request.headers), services, request.headers)
+    key = authenticate(bearer_key(request.headers), services, request)
     key.require(Scope.READ)
     query: Mapping[str, str] = request.query_params or {}
     unknown = sorted(set(query) - {"state"})
@@ -86,7 +86,7 @@ def _person() -> tuple[Container, str]:
     request = holds.current_request
     given = request.raw_body or b""
     raw = given if isinstance(given, bytes) else given.encode()
-    key = authenticate(bearer_key(request.headers), services, request.headers, raw)
+    key = authenticate(bearer_key(request.headers), services, request, raw)
     key.require(Scope.SPEND)
     return services, key.require_person()
 

@@ -51,6 +51,31 @@ def schedule_slot(schedule_id: str, slot: datetime) -> Key:
     return {"pk": f"SCHEDULE#{schedule_id}#{slot.isoformat()}", "sk": "FIRED"}
 
 
+def heartbeat(heartbeat_id: str) -> Key:
+    """When a heartbeat was last pinged, and whether it is missed (incidents table)."""
+    return {"pk": f"HEARTBEAT#{heartbeat_id}", "sk": "STATE"}
+
+
+def canary_partition(canary_id: str) -> str:
+    return f"CANARY#{canary_id}"
+
+
+def canary_round(canary_id: str, started_at: datetime) -> Key:
+    """One round of a canary, by its start (incidents table)."""
+    return {
+        "pk": canary_partition(canary_id),
+        "sk": f"{CANARY_ROUND_PREFIX}{started_at.isoformat()}",
+    }
+
+
+CANARY_ROUND_PREFIX = "ROUND#"
+
+
+def canary_state(canary_id: str) -> Key:
+    """The channels a canary found failing at its last judged round."""
+    return {"pk": canary_partition(canary_id), "sk": "STATE"}
+
+
 # contacts table
 def contact_profile(contact_id: str) -> Key:
     return {"pk": f"CONTACT#{contact_id}", "sk": "PROFILE"}
@@ -182,3 +207,13 @@ HOLD_PREFIX = "HOLD#"
 def open_hold(incident_id: str) -> Key:
     """The incident's hold still collecting messages (deleted when the hold is settled)."""
     return {"pk": incident_partition(incident_id), "sk": "HOLD#OPEN"}
+
+
+def calendar_token(digest: str) -> Key:
+    """A personal calendar link, by the SHA-256 digest of its token."""
+    return {"pk": f"CALENDAR#{digest}", "sk": "CALENDAR"}
+
+
+def calendar_owner(contact_id: str) -> Key:
+    """Which link is a person's current one, so a new one revokes it."""
+    return {"pk": f"CALENDARS#{contact_id}", "sk": "CURRENT"}

@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core.playbook.budget import ChannelBudget
+from chalicelib.core.spend.meter import fit
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, put_if_absent, to_item
 
@@ -95,19 +96,6 @@ class DynamoSpendCounters:
             seen: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
             return _counts(seen)
         return None
-
-
-def fit(asks: Sequence[int], messages: int, units: int, limit: ChannelBudget) -> int:
-    """How many of ``asks``, in order, fit on top of what is counted."""
-    count = 0
-    for ask in asks:
-        if messages + count + 1 > limit.messages:
-            break
-        if limit.units is not None and units + ask > limit.units:
-            break
-        count += 1
-        units += ask
-    return count
 
 
 def _counts(item: dict[str, Any] | None) -> tuple[int, int]:

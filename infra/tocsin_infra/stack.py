@@ -67,6 +67,13 @@ from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
 from tocsin_infra.settings import DeploymentSettings
 from tocsin_infra.spending import watch_held_messages
+from tocsin_infra.watch import (
+    CANARIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    WATCH_LOGICAL_IDS,
+    add_watch_alarms,
+    grant_watching,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 RETENTION = {
@@ -102,6 +109,8 @@ ASYNC_FUNCTIONS = (
     SMS_STATUS_FUNCTION,
     ESCALATE_FUNCTION,
     REPLIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    CANARIES_FUNCTION,
     HELD_MESSAGES_FUNCTION,
 )
 # Those that turn AWS's events into Tocsin events (record and queue them).
@@ -166,6 +175,7 @@ LOGICAL_IDS = {
     SMS_STATUS_FUNCTION: "TrackSmsStatus",
     ESCALATE_FUNCTION: "EscalateDueIncidents",
     REPLIES_FUNCTION: "AnswerSmsReplies",
+    **WATCH_LOGICAL_IDS,
     HELD_MESSAGES_FUNCTION: "ReportHeldMessages",
 }
 
@@ -584,6 +594,9 @@ class TocsinStack(Stack):
                 )
             )
         self._grant_responding()
+        grant_watching(
+            self.roles, self.tables, self.ingest_queue, self.dispatch_queue, self.operations
+        )
         self._grant_spending()
         # Plans that inform stakeholders publish one statement to their topic, granted by name.
         self.stakeholders.grant_publish(dispatch)
@@ -688,6 +701,7 @@ class TocsinStack(Stack):
             app_settings.LINK_SECRET_ARN: self.link_secret.secret_arn,
             app_settings.PUBLIC_URL_PARAMETER: self.public_url_parameter,
             app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
+            app_settings.OPERATIONS_TOPIC_ARN: self.operations.topic_arn,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
@@ -998,6 +1012,7 @@ class TocsinStack(Stack):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         ).add_alarm_action(action)
+        add_watch_alarms(self, self.settings.prefix, self.settings.stage, self.log_groups, action)
 
 
 def _topic_policy(topic: sns.Topic) -> sns.TopicPolicy:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
@@ -11,6 +12,11 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib import wiring
+from chalicelib.core.messaging.ports import ChannelSender
+from chalicelib.core.model import Channel
+from chalicelib.core.ports import Clock
+from chalicelib.settings import get_settings
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT
 from tests.e2e.browser import launch_browser
@@ -53,6 +59,18 @@ def api(client: Client) -> Api:
 @pytest.fixture
 def runner(client: Client, world: boto3.Session) -> QueueRunner:
     return QueueRunner(app, client.lambda_.invoke, session=world, retry_delay=0)
+
+
+def use_container(
+    session: boto3.Session | None = None,
+    clock: Clock | None = None,
+    channels: Mapping[Channel, ChannelSender] | None = None,
+    **settings: Any,
+) -> wiring.Container:
+    """The container the handlers will use, built with what the test injects (a clock, a
+    channel, a session whose clients carry a fault, a setting) through its constructor."""
+    chosen = dataclasses.replace(get_settings(), **settings)
+    return wiring.install(wiring.Container(chosen, session, clock=clock, channels=channels))
 
 
 def sent_sms(session: boto3.Session) -> list[tuple[str, str]]:

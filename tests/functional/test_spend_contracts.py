@@ -1,5 +1,5 @@
 """One contract for the budget's stores, run against the DynamoDB adapters (under moto) and the
-in-memory stand-ins the use-case tests use: counters that never pass a limit, even with many
+in-memory fakes the use-case tests use: counters that never pass a limit, even with many
 dispatchers at once; holds that settle once; a held message claimed only when released."""
 
 from __future__ import annotations
@@ -35,14 +35,7 @@ from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.spending import DynamoSpendCounters
 from chalicelib.storage.tables import INCIDENTS
-from tests.spend_fakes import (
-    MemoryEventStore,
-    MemoryHoldStore,
-    MemoryIncidentStore,
-    MemorySendLedger,
-    MemorySpendCounters,
-    Tables,
-)
+from fakes import MemoryHoldStore, MemoryIncidentStore, MemorySendLedger, MemorySpendCounters
 
 NOW = datetime(2026, 12, 2, 3, 5, tzinfo=UTC)
 WINDOW = NOW.replace(minute=0)
@@ -94,14 +87,9 @@ class AtomicRequests:
 @pytest.fixture(params=["dynamodb", "memory"])
 def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     if request.param == "memory":
-        tables = Tables()
-        incidents = MemoryIncidentStore(tables, MemoryEventStore(tables))
-        yield Stores(
-            MemorySpendCounters(tables),
-            MemoryHoldStore(tables),
-            MemorySendLedger(tables),
-            incidents,
-        )
+        incidents = MemoryIncidentStore()
+        ledger = MemorySendLedger(incidents)
+        yield Stores(MemorySpendCounters(), MemoryHoldStore(incidents, ledger), ledger, incidents)
         return
     with mock_aws():
         client = boto3.Session(region_name="us-east-1").client("dynamodb")

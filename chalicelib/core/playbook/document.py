@@ -1,5 +1,6 @@
-"""The playbook: activation rules, response plans, roles, teams, schedules, maintenance windows
-and settings (the message budget and the price table).
+"""The playbook: activation rules, response plans, roles, teams, schedules, maintenance windows,
+what Tocsin watches besides events (heartbeats, canaries) and settings (the message budget and
+the price table).
 
 Documents come from ``policies/*.yaml`` (through the CLI's loader) or from DynamoDB (as JSON);
 both go through :func:`parse_playbook`, so what is stored is exactly what was validated. Every
@@ -24,6 +25,7 @@ from chalicelib.core.playbook.rules import ActivationRule, parse_rule
 from chalicelib.core.playbook.scopes import MaintenanceWindow, parse_maintenance
 from chalicelib.core.playbook.spending import Spending, parse_spending
 from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
+from chalicelib.core.playbook.watching import Canary, Heartbeat, parse_canary, parse_heartbeat
 from chalicelib.core.wording.templates import BUILT_IN, TemplateSet
 from chalicelib.core.wording.validation import parse_template_set
 
@@ -38,6 +40,8 @@ SECTIONS = (
     "schedules",
     "maintenance",
     "settings",
+    "heartbeats",
+    "canaries",
 )
 _T = TypeVar("_T")
 _TYPE_INDEX_LIMIT = 4096  # distinct event types remembered per playbook
@@ -55,6 +59,8 @@ class Playbook:
     oncall: Mapping[str, OnCallSchedule] = field(default_factory=dict)
     escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
     spending: Spending = field(default_factory=Spending)  # the message budget and prices
+    heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
+    canaries: tuple[Canary, ...] = ()
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -153,6 +159,8 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         errors.extend(invalid.errors)
     except InvalidPolicy as invalid:
         errors.append(invalid)
+    heartbeats = section("heartbeats", parse_heartbeat, lambda beat: beat.heartbeat_id)
+    canaries = section("canaries", parse_canary, lambda canary: canary.canary_id)
     if errors:
         raise InvalidPolicies(errors)
     return Playbook(
@@ -166,6 +174,8 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         oncall={schedule.schedule_id: schedule for schedule in oncall},
         escalations={policy.policy_id: policy for policy in escalations},
         spending=spending,
+        heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
+        canaries=tuple(canaries),
         version=version,
     )
 

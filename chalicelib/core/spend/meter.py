@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.core.model import Channel, Message
+from chalicelib.core.playbook.budget import ChannelBudget
 from chalicelib.core.playbook.prices import Prices
 from chalicelib.core.wording.segments import count_segments
 
@@ -64,3 +66,16 @@ def charge(channel: Channel, destination: str | None, message: Message, prices: 
 def hour_of(moment: datetime) -> datetime:
     """The budget window a moment falls in: its clock hour, in UTC."""
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def fit(asks: Sequence[int], messages: int, units: int, limit: ChannelBudget) -> int:
+    """How many of ``asks``, in order, fit on top of what is counted."""
+    count = 0
+    for ask in asks:
+        if messages + count + 1 > limit.messages:
+            break
+        if limit.units is not None and units + ask > limit.units:
+            break
+        count += 1
+        units += ask
+    return count
