@@ -36,6 +36,8 @@ from chalicelib.core.ports import Clock
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
@@ -53,6 +55,7 @@ from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
+from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.overrides import DynamoOverrideStore
@@ -60,6 +63,7 @@ from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookSto
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
+from chalicelib.storage.spending import DynamoSpendCounters
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -300,6 +304,38 @@ class Container:
             self.dispatch_queue,
             self.escalator,
             self.clock,
+            self.hold_desk,
+        )
+
+    @cached_property
+    def spend_counters(self) -> DynamoSpendCounters:
+        return DynamoSpendCounters(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def holds(self) -> DynamoHoldStore:
+        return DynamoHoldStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def spend_gate(self) -> SpendGate:
+        return SpendGate(
+            self.playbooks,
+            self.spend_counters,
+            self.holds,
+            self.directory,
+            self.dispatch_queue,
+            self.incidents,
+            self.clock,
+        )
+
+    @cached_property
+    def hold_desk(self) -> HoldDesk:
+        return HoldDesk(
+            self.holds,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
         )
 
     @cached_property
@@ -377,6 +413,7 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
+            spending=self.spend_gate,
         )
 
 

@@ -25,6 +25,8 @@ playbook.source.PlaybookSource          MemoryPlaybookSource
 watch.ports.HeartbeatStore              MemoryHeartbeatStore
 watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
+spend.ports.SpendCounters               MemorySpendCounters
+spend.ports.HoldStore                   MemoryHoldStore
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
@@ -40,6 +42,7 @@ from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.responders import MemoryResponderRegistry
+from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
@@ -51,12 +54,14 @@ __all__ = [
     "MemoryEventQueue",
     "MemoryEventStore",
     "MemoryHeartbeatStore",
+    "MemoryHoldStore",
     "MemoryIncidentStore",
     "MemoryOverrideStore",
     "MemoryPlaybookSource",
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",
+    "MemorySpendCounters",
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.core.playbook.source import PlaybookSource
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger
+    from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
         CanaryRounds,
@@ -35,12 +36,14 @@ if TYPE_CHECKING:
         MemoryEventQueue,
         MemoryEventStore,
         MemoryHeartbeatStore,
+        MemoryHoldStore,
         MemoryIncidentStore,
         MemoryOverrideStore,
         MemoryPlaybookSource,
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
+        MemorySpendCounters,
         RecordingBatchChannel,
         RecordingChannel,
         RecordingOperationsTopic,
@@ -76,3 +79,8 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     operations: OperationsTopic = RecordingOperationsTopic()
     round_incidents: CanaryIncidents = MemoryIncidentStore()
     del heartbeats, rounds, operations, round_incidents
+    counters: SpendCounters = MemorySpendCounters()
+    shared = MemoryIncidentStore()
+    holds: HoldStore = MemoryHoldStore(shared, MemorySendLedger(shared))
+    pages: PageQueue = MemoryDispatchQueue()
+    del counters, holds, pages

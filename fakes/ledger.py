@@ -2,6 +2,7 @@
 ``tests/functional/test_ledger.py``, runs against both):
 
 claim ─▶ absent, 'retryable', or 'sending' since before the stale limit ─▶ 'sending'
+      ─▶ 'held' past the budget (fakes/spend.py), for a job released from that hold ─▶ 'sending'
       ─▶ anything else ─▶ refused
 mark_sent ─▶ 'sent' + message id + timeline entry + a pointer from the message id to the job
 mark_failed ─▶ 'failed' or 'retryable' + timeline entry
@@ -9,7 +10,7 @@ mark_failed ─▶ 'failed' or 'retryable' + timeline entry
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.core.messaging.receipts import DeliveryReport
@@ -20,6 +21,8 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 RETRYABLE = "retryable"
+HELD = "held"
+CANCELLED = "cancelled"
 
 
 @dataclass
@@ -32,6 +35,7 @@ class LedgerItem:
     last_error: str | None = None
     delivery: str | None = None
     delivery_detail: str | None = None
+    hold_id: str | None = None  # held past the budget in this hold
 
 
 class MemorySendLedger:
@@ -50,11 +54,12 @@ class MemorySendLedger:
                 and item.claimed_at is not None
                 and item.claimed_at < _millis(stale_before)
             )
+            or (job.hold is not None and item.status == HELD and item.hold_id == job.hold)
         )
         if not free:
             return False
         item = item or LedgerItem(job)
-        item.job = job
+        item.job = replace(job, hold=None) if job.hold else job
         item.status, item.claimed_at = SENDING, _millis(now)
         item.attempts += 1
         self.items[_key(job)] = item

@@ -33,6 +33,8 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.channels import RecordingChannel, Sent
@@ -45,6 +47,7 @@ from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.responders import MemoryResponderRegistry
+from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -79,6 +82,8 @@ class MemoryWorld:
         self.heartbeat_store = MemoryHeartbeatStore()
         self.canary_rounds = MemoryCanaryRounds()
         self.operations = RecordingOperationsTopic()
+        self.spend_counters = MemorySpendCounters()
+        self.holds = MemoryHoldStore(self.incidents, self.ledger)
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -143,6 +148,30 @@ class MemoryWorld:
             self.dispatch_queue,
             self.escalator,
             self.clock,
+            self.hold_desk,
+        )
+
+    @cached_property
+    def spend_gate(self) -> SpendGate:
+        return SpendGate(
+            self.playbooks,
+            self.spend_counters,
+            self.holds,
+            self.directory,
+            self.dispatch_queue,
+            self.incidents,
+            self.clock,
+        )
+
+    @cached_property
+    def hold_desk(self) -> HoldDesk:
+        return HoldDesk(
+            self.holds,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
         )
 
     @cached_property
@@ -172,6 +201,7 @@ class MemoryWorld:
             self.clock,
             CLAIM_TIMEOUT,
             self.links,
+            spending=self.spend_gate,
         )
 
     @cached_property
@@ -232,6 +262,7 @@ class MemoryWorld:
             total.sent += report.sent
             total.failed += report.failed
             total.skipped += report.skipped
+            total.held += report.held
             total.retry += report.retry
             if report.retry:
                 self.dispatch_queue.put_jobs(report.retry)

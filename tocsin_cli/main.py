@@ -13,6 +13,8 @@
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
+    tocsin holds list [--state held|released|cancelled|all]   (messages held past the budget)
+    tocsin holds release|cancel HOLD_ID... --as CONTACT_ID [--all-held]
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
                   [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
@@ -37,12 +39,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, heartbeats, importing, keys, policy_commands, respond, smoke
+from tocsin_cli import contacts, heartbeats, holds, importing, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, smoke)
+GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke)
 
 
 def _version() -> str:

@@ -57,6 +57,7 @@ class Scope(StrEnum):
     ACTIVATE = "activate"  # start, approve or reject a plan by hand (personal keys only)
     CONTACTS = "contacts"  # manage contacts (personal data)
     ONCALL = "oncall"  # enter and remove on-call overrides
+    SPEND = "spend"  # release or cancel messages held past the budget (personal keys only)
 
 
 def scope_for(action: Action) -> Scope:

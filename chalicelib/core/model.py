@@ -200,9 +200,8 @@ class Incident:
 class Contact:
     """A person who can be reached. Personal data: never logged, never in git.
 
-    ``consents``: the channels the person agreed to be reached on (None: every channel they
-    gave an address for). ``opted_out``: channels they switched off (an SMS STOP, say); an
-    opt-out wins over consent and is honoured before sending.
+    ``consents``: the channels they agreed to be reached on (None: every one with an address).
+    ``opted_out``: channels they switched off (an SMS STOP): it wins over consent, at sending.
     """
 
     contact_id: str
@@ -242,6 +241,7 @@ STAKEHOLDERS = "@stakeholders"  # the "contact" of a broadcast job: a topic, not
 class Notice(StrEnum):
     ALERT = "alert"  # the incident needs you (step 0: the plan; 1, 2...: escalation steps)
     RESOLVED = "resolved"  # it is over (sent to everyone an alert reached)
+    BUDGET = "budget"  # messages are held past the budget: release or cancel them (release role)
 
 
 @dataclass(frozen=True)
@@ -254,6 +254,7 @@ class NotificationJob:
     step: int = 0
     fallbacks: tuple[Channel, ...] = ()  # tried in order, at once, if this channel fails
     notice: Notice = Notice.ALERT
+    hold: str | None = None  # released from this hold: sent past the budget, a person decided
 
     @property
     def ledger_name(self) -> str:
@@ -290,8 +291,7 @@ class DecisionOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of an incident's story. An entry with a ``key`` is written once, however
-    often the step that writes it is retried."""
+    """One line of an incident's story; one with a ``key`` is written once, however retried."""
 
     at: datetime
     kind: str

@@ -183,6 +183,32 @@ def override_partition(schedule_id: str) -> str:
     return f"OVERRIDE#{schedule_id}"
 
 
+# spending (incidents table)
+def spend_counter(meter: str, window: datetime) -> Key:
+    """What one meter (``budget#sms``, ``reserve#email``) counted in one hour (UTC)."""
+    return {"pk": f"SPEND#{meter}#{window:%Y-%m-%dT%H}", "sk": "COUNT"}
+
+
+def release_page(window: datetime) -> Key:
+    """Which incident paged the release role in one hour (UTC): the first to hold anything."""
+    return {"pk": f"SPEND#PAGE#{window:%Y-%m-%dT%H}", "sk": "PAGE"}
+
+
+HOLDS_PK = "HOLDS"  # every hold in one partition, newest last: there are few, and the list is read
+
+
+def hold(hold_id: str) -> Key:
+    return {"pk": HOLDS_PK, "sk": f"{HOLD_PREFIX}{hold_id}"}
+
+
+HOLD_PREFIX = "HOLD#"
+
+
+def open_hold(incident_id: str) -> Key:
+    """The incident's hold still collecting messages (deleted when the hold is settled)."""
+    return {"pk": incident_partition(incident_id), "sk": "HOLD#OPEN"}
+
+
 def calendar_token(digest: str) -> Key:
     """A personal calendar link, by the SHA-256 digest of its token."""
     return {"pk": f"CALENDAR#{digest}", "sk": "CALENDAR"}

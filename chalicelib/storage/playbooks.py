@@ -104,6 +104,7 @@ class DynamoPlaybookStore:
             "escalations": len(playbook.escalations),
             "schedules": len(playbook.schedules),
             "maintenance": len(playbook.maintenance),
+            "settings": len(documents.get("settings", [])),
             "heartbeats": len(playbook.heartbeats),
             "canaries": len(playbook.canaries),
         }

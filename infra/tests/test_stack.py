@@ -23,6 +23,7 @@ FUNCTIONS = (
     "answer_sms_replies",
     "check_heartbeats",
     "run_canaries",
+    "report_held_messages",
 )
 LOGICAL = {
     "APIHandler",
@@ -37,6 +38,7 @@ LOGICAL = {
     "AnswerSmsReplies",
     "CheckHeartbeats",
     "RunCanaries",
+    "ReportHeldMessages",
 }
 
 
@@ -266,6 +268,7 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         "tocsin-test-dispatch-dead-letters",
         "tocsin-test-async-dead-letters",
         "tocsin-test-dispatch-failures",
+        "tocsin-test-held-messages",
         *(f"tocsin-test-{function}-errors" for function in FUNCTIONS),
         *(f"tocsin-test-{queue}-age" for queue in (*queues, "async-dead-letters")),
         *(f"tocsin-test-canary-{channel}" for channel in ("sms", "email", "voice")),

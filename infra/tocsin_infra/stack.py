@@ -66,6 +66,7 @@ from constructs import Construct
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
 from tocsin_infra.settings import DeploymentSettings
+from tocsin_infra.spending import watch_held_messages
 from tocsin_infra.watch import (
     CANARIES_FUNCTION,
     HEARTBEATS_FUNCTION,
@@ -98,6 +99,7 @@ DELIVERY_FUNCTION = "track_deliveries"
 SMS_STATUS_FUNCTION = "track_sms_status"  # SNS SMS delivery status, from CloudWatch Logs
 ESCALATE_FUNCTION = "escalate_due_incidents"
 REPLIES_FUNCTION = "answer_sms_replies"
+HELD_MESSAGES_FUNCTION = "report_held_messages"  # the held-messages gauge (spending.py)
 # Invoked asynchronously (EventBridge, SNS, schedules): Lambda retries twice, then uses the DLQ.
 ASYNC_FUNCTIONS = (
     AWS_EVENTS_FUNCTION,
@@ -109,6 +111,7 @@ ASYNC_FUNCTIONS = (
     REPLIES_FUNCTION,
     HEARTBEATS_FUNCTION,
     CANARIES_FUNCTION,
+    HELD_MESSAGES_FUNCTION,
 )
 # Those that turn AWS's events into Tocsin events (record and queue them).
 INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
@@ -173,6 +176,7 @@ LOGICAL_IDS = {
     ESCALATE_FUNCTION: "EscalateDueIncidents",
     REPLIES_FUNCTION: "AnswerSmsReplies",
     **WATCH_LOGICAL_IDS,
+    HELD_MESSAGES_FUNCTION: "ReportHeldMessages",
 }
 
 
@@ -593,6 +597,7 @@ class TocsinStack(Stack):
         grant_watching(
             self.roles, self.tables, self.ingest_queue, self.dispatch_queue, self.operations
         )
+        self._grant_spending()
         # Plans that inform stakeholders publish one statement to their topic, granted by name.
         self.stakeholders.grant_publish(dispatch)
         dispatch.add_to_policy(self._sms_to_phone_numbers())
@@ -653,6 +658,13 @@ class TocsinStack(Stack):
             )
         else:
             replies.add_to_policy(self._sms_to_phone_numbers())
+
+    def _grant_spending(self) -> None:
+        """The message budget (issue #20). The dispatcher counts, holds and pages the release
+        role (on the dispatch queue it reads); the gauge tick reads the holds."""
+        incidents = self.tables[INCIDENTS]
+        self.dispatch_queue.grant_send_messages(self.roles[DISPATCH_FUNCTION])
+        incidents.grant(self.roles[HELD_MESSAGES_FUNCTION], "dynamodb:Query")
 
     def _sms_to_phone_numbers(self) -> iam.PolicyStatement:
         """sns:Publish to phone numbers only.
@@ -987,6 +999,9 @@ class TocsinStack(Stack):
             metric_namespace="Tocsin",
             metric_name="DispatchFailures",
             metric_value="$.failed",
+        )
+        watch_held_messages(
+            self, self.log_groups[HELD_MESSAGES_FUNCTION], action, self.settings.prefix
         )
         failures.metric(period=Duration.minutes(5), statistic="Sum").create_alarm(
             self,

@@ -38,9 +38,12 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "wording": {"kernel"},
     "playbook": {"kernel", "wording"},
     "oncall": {"kernel", "playbook"},
-    "messaging": {"kernel", "wording", "playbook"},
-    "response": {"kernel", "wording", "playbook", "oncall", "messaging"},
-    "activation": {"kernel", "wording", "playbook", "messaging", "response"},
+    # Spending sits under messaging: the dispatcher asks it before every send; answers (resolving
+    # cancels holds) and activation (a fan-out's estimate) use it too.
+    "spend": {"kernel", "wording", "playbook"},
+    "messaging": {"kernel", "wording", "playbook", "spend"},
+    "response": {"kernel", "wording", "playbook", "oncall", "messaging", "spend"},
+    "activation": {"kernel", "wording", "playbook", "messaging", "response", "spend"},
     # Watching reads what the playbook declares, queues canary messages for the dispatcher,
     # and sends its events to the activation rules through the intake (in dedup namespaces of
     # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.

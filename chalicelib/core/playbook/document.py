@@ -1,5 +1,6 @@
 """The playbook: activation rules, response plans, roles, teams, schedules, maintenance windows,
-and what Tocsin watches besides events (heartbeats, canaries).
+what Tocsin watches besides events (heartbeats, canaries) and settings (the message budget and
+the price table).
 
 Documents come from ``policies/*.yaml`` (through the CLI's loader) or from DynamoDB (as JSON);
 both go through :func:`parse_playbook`, so what is stored is exactly what was validated. Every
@@ -22,6 +23,7 @@ from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
 from chalicelib.core.playbook.rules import ActivationRule, parse_rule
 from chalicelib.core.playbook.scopes import MaintenanceWindow, parse_maintenance
+from chalicelib.core.playbook.spending import Spending, parse_spending
 from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
 from chalicelib.core.playbook.watching import Canary, Heartbeat, parse_canary, parse_heartbeat
 from chalicelib.core.wording.templates import BUILT_IN, TemplateSet
@@ -37,6 +39,7 @@ SECTIONS = (
     "rules",
     "schedules",
     "maintenance",
+    "settings",
     "heartbeats",
     "canaries",
 )
@@ -55,6 +58,7 @@ class Playbook:
     templates: Mapping[str, TemplateSet] = field(default_factory=dict)
     oncall: Mapping[str, OnCallSchedule] = field(default_factory=dict)
     escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
+    spending: Spending = field(default_factory=Spending)  # the message budget and prices
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
     canaries: tuple[Canary, ...] = ()
     version: int = 0  # set by the store: 0 for a playbook that was never applied
@@ -148,6 +152,13 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda doc, path: _checked_window(parse_maintenance(doc, path), path, rule_ids),
         lambda window: window.window_id,
     )
+    spending = Spending()
+    try:
+        spending = parse_spending(read_list(documents.get("settings", []), "settings"), roles)
+    except InvalidPolicies as invalid:
+        errors.extend(invalid.errors)
+    except InvalidPolicy as invalid:
+        errors.append(invalid)
     heartbeats = section("heartbeats", parse_heartbeat, lambda beat: beat.heartbeat_id)
     canaries = section("canaries", parse_canary, lambda canary: canary.canary_id)
     if errors:
@@ -162,6 +173,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         templates={template.template_id: template for template in templates},
         oncall={schedule.schedule_id: schedule for schedule in oncall},
         escalations={policy.policy_id: policy for policy in escalations},
+        spending=spending,
         heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
         canaries=tuple(canaries),
         version=version,

@@ -31,6 +31,7 @@ from chalicelib.core.ports import Clock, IncidentStore
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.ports import ReachedLedger
 from chalicelib.core.response.state import quorum, with_acknowledgement, with_decline
+from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.wording.phrases import say
 
 _ATTEMPTS = 5
@@ -160,6 +161,7 @@ class Responses:
         dispatch: DispatchQueue,
         escalator: Escalator,
         clock: Clock,
+        holds: HoldDesk | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -168,6 +170,7 @@ class Responses:
         self._dispatch = dispatch
         self._escalator = escalator
         self._clock = clock
+        self._holds = holds
 
     def incident(self, incident_id: str) -> Incident:
         incident = self._incidents.get(incident_id)
@@ -233,7 +236,10 @@ class Responses:
 
     def notify_resolved(self, incident_id: str) -> int:
         """Tell everyone an alert reached that it is over, on the channels that reached them
-        (a text instead of a call: nobody needs waking to hear it is over). Idempotent."""
+        (a text instead of a call: nobody needs waking to hear it is over), and cancel what the
+        incident still holds past the budget. Idempotent."""
+        if self._holds is not None:
+            self._holds.cancel_for_resolution(incident_id)
         reached = self._ledger.reached(incident_id)
         pairs: dict[tuple[str, Channel], None] = {}
         for contact_id, channel in reached:

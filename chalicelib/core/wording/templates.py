@@ -27,6 +27,7 @@ from chalicelib.core.model import (
     Message,
     Notice,
 )
+from chalicelib.core.wording.held import budget_notice
 from chalicelib.core.wording.segments import fits_first_segment
 from chalicelib.core.wording.times import local_time
 
@@ -129,6 +130,9 @@ def render_message(
     """What ``channel`` sends about ``incident`` to a person who reads ``language`` and lives
     in ``timezone`` (times are shown on their wall clock)."""
     variables = template_variables(incident, ack, timezone)
+    if notice is Notice.BUDGET:
+        ref = str(variables["ref"])
+        return budget_notice(channel, language_candidates(language), incident.title, ref)
     if notice is Notice.RESOLVED:
         return _render_resolved(channel, language, templates, variables)
     if channel is Channel.SMS:
