@@ -11,6 +11,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.auth import authenticate, bearer_key, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
+from chalicelib.api.responses import standing_document
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import NotFound
 from chalicelib.observability import logger
@@ -73,6 +74,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
     incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
+    timeline = services.incidents.timeline(incident.incident_id)
     return {
         "incident_id": incident.incident_id,
         "status": incident.status.value,
@@ -95,8 +97,9 @@ def get_incident(incident_id: str) -> dict[str, Any]:
                 "summary": entry.summary,
                 "data": entry.data,
             }
-            for entry in services.incidents.timeline(incident.incident_id)
+            for entry in timeline
         ],
+        **standing_document(services.responses.standing(incident, timeline)),
     }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
 from chalicelib.core.messaging.passes import ResponderPass, ResponderRegistry
 from chalicelib.core.messaging.ports import ChannelSender
@@ -129,18 +130,17 @@ class InboundReplies:
             return ReplyOutcome("stop", owners[0], None, None)
         language = self._language(owners[0])
         if reply.intent in ("help", "unknown"):
-            help_text = say(language, "help")
-            return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, help_text))
+            outcome = ReplyOutcome(reply.intent, owners[0], None, say(language, "help"))
+            return self._answer(sms, outcome)
         found = self._incident_for(owners, reply.code, sms.replying_to, language)
         if isinstance(found, str):
             return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, found))
+        answerer = Answerer.by_sms(found.contact_id)
         try:
             if reply.intent == "ack":
-                answer = self._responses.acknowledge(
-                    found.incident_id, found.contact_id, "sms reply"
-                )
+                answer = self._responses.acknowledge(found.incident_id, answerer)
             else:
-                answer = self._responses.decline(found.incident_id, found.contact_id, "sms reply")
+                answer = self._responses.decline(found.incident_id, answerer)
             text = answer.say(self._language(found.contact_id))
         except TocsinError as error:
             text = str(error)
