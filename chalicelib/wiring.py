@@ -53,7 +53,7 @@ from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
@@ -297,6 +297,7 @@ class Container:
             self.ledger,
             self.responses,
             self.senders.get(Channel.SMS),
+            DynamoReplyBudget(self.dynamodb, self.settings.incidents_table),
             self.clock,
         )
 
