@@ -250,6 +250,7 @@ class Message:
     subject: str | None = None
     language: str | None = None  # the template language used (voice picks its voice by it)
     html: str | None = None  # email: the HTML part beside the plain text
+    link: str | None = None  # push: the person's answer link, opened when they tap the alert
 
 
 @dataclass(frozen=True)
