@@ -20,7 +20,7 @@ from chalicelib.core.events import read_timestamp
 from chalicelib.core.oncall.shifts import describe_shift
 from tocsin_cli.calendars import add_calendar_command
 from tocsin_cli.cli import Cli
-from tocsin_cli.http import KEY_VARIABLE, ApiRefused, TocsinApi
+from tocsin_cli.http import KEY_VARIABLE, ApiRefused, ApiUnreachable, TocsinApi
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -118,6 +118,8 @@ def _answer_with_key(arguments: argparse.Namespace, cli: Cli, key: str) -> int:
         if refused.field == "for":  # the command's name for it
             raise InvalidInput(f"--as: {refused.message}") from None
         raise
+    except ApiUnreachable as unreachable:
+        raise ApiUnreachable(f"{unreachable}; {cli.target.unreachable_hint()}") from None
     cli.say(str(result.get("message", "")))
     return 0 if result.get("counted", True) else 1
 
