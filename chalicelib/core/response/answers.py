@@ -104,14 +104,16 @@ class Responses:
         """Decide on the open incident as read, and store the change conditional on the
         version read; an answer that lost to a tick or another answer decides again. An
         answer that does not count changes no state: its entry is only appended."""
-        contact_id = answerer.contact_id
-        alerted = bool(
-            contact_id
-            and answerer.person_bound
-            and self._registry.find(incident_id, contact_id) is not None
-        )
+        alerted: bool | None = None  # an alert reached them: read once the incident is found
         for _ in range(_ATTEMPTS):
             incident = self._open(incident_id)
+            if alerted is None:
+                contact_id = answerer.contact_id
+                alerted = bool(
+                    contact_id
+                    and answerer.person_bound
+                    and self._registry.find(incident_id, contact_id) is not None
+                )
             now = self._clock.now()
             decided = decide(incident, answerer, self._policy(incident), alerted, now)
             if isinstance(decided, Answer):
