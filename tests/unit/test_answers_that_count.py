@@ -231,3 +231,12 @@ def test_the_reply_texted_to_an_uncounted_person_says_why(org: MemoryWorld, brea
     outcome = org.inbound.handle(InboundSms(BO, "+12025550100", f"{code} ACK", "in-1"))
     assert (outcome.intent, outcome.contact_id) == ("ack", "c-bo")
     assert texts(org, BO)[-1].endswith("du blev orienteret, ikke kaldt på dette niveau.")
+
+
+def test_tocsin_has_words_for_every_answer_in_every_language() -> None:
+    from chalicelib.core.wording.phrases import PHRASES
+
+    for language, phrases in PHRASES.items():
+        assert set(phrases) == set(PHRASES["en"]), language
+    for why in NotCounted:
+        assert f"why_{why.value}" in PHRASES["en"]
