@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.operations import SnsOperationsTopic
@@ -24,6 +25,7 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.messaging.passes import AckLinks
@@ -53,7 +55,7 @@ from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.incidents import DynamoIncidentStore
@@ -112,6 +114,14 @@ class Container:
                 service, config=_CLIENT_CONFIG, **extra
             )
         return self._clients[service]
+
+    def aws_principal(self) -> str:
+        """Whose AWS credentials these are (STS ``GetCallerIdentity``): what the timeline
+        records of an answer made with them (the ``tocsin`` command without a personal key)."""
+        try:
+            return str(self.client("sts").get_caller_identity()["Arn"])
+        except (BotoCoreError, ClientError) as error:
+            raise TransientError(f"STS GetCallerIdentity: {type(error).__name__}") from error
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -291,6 +301,7 @@ class Container:
             self.ledger,
             self.responses,
             self.senders.get(Channel.SMS),
+            DynamoReplyBudget(self.dynamodb, self.settings.incidents_table),
             self.clock,
         )
 

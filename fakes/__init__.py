@@ -20,6 +20,7 @@ receipts.DeliveryLedger
 messaging.ports.ChannelSender /         RecordingChannel / RecordingBatchChannel,
 BatchSender                             ScriptedChannel (scripted failures)
 messaging.passes.ResponderRegistry      MemoryResponderRegistry
+response.ports.ReplyBudget              MemoryReplyBudget
 oncall.coverage.OverrideStore           MemoryOverrideStore
 playbook.source.PlaybookSource          MemoryPlaybookSource
 watch.ports.HeartbeatStore              MemoryHeartbeatStore
@@ -41,6 +42,7 @@ from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
+from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
@@ -58,6 +60,7 @@ __all__ = [
     "MemoryIncidentStore",
     "MemoryOverrideStore",
     "MemoryPlaybookSource",
+    "MemoryReplyBudget",
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",

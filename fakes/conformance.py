@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.core.oncall.coverage import OverrideStore
     from chalicelib.core.playbook.source import PlaybookSource
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
-    from chalicelib.core.response.ports import PhoneOwners, ReachedLedger
+    from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         MemoryIncidentStore,
         MemoryOverrideStore,
         MemoryPlaybookSource,
+        MemoryReplyBudget,
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
@@ -66,6 +67,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     owners: PhoneOwners = directory
     addresses: UsableAddresses = directory
     registry: ResponderRegistry = MemoryResponderRegistry()
+    replies: ReplyBudget = MemoryReplyBudget()
     overrides: OverrideStore = MemoryOverrideStore()
     playbooks: PlaybookSource = MemoryPlaybookSource()
     clock: Clock = FixedClock(datetime.now(UTC))
@@ -73,7 +75,8 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     push: BatchSender = RecordingBatchChannel(Channel.PUSH)
     scripted: ChannelSender = ScriptedChannel(sms, {})
     del incidents, events, event_queue, slots, dispatch, sends, reached, deliveries
-    del contacts, owners, addresses, registry, overrides, playbooks, clock, push, scripted
+    del contacts, owners, addresses, registry, replies, overrides, playbooks, clock, push
+    del scripted
     heartbeats: HeartbeatStore = MemoryHeartbeatStore()
     rounds: CanaryRounds = MemoryCanaryRounds()
     operations: OperationsTopic = RecordingOperationsTopic()

@@ -46,6 +46,7 @@ from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
+from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
@@ -76,6 +77,7 @@ class MemoryWorld:
         self.ledger = MemorySendLedger(self.incidents)
         self.overrides = MemoryOverrideStore()
         self.responders = MemoryResponderRegistry()
+        self.reply_budget = MemoryReplyBudget()
         self.event_queue = MemoryEventQueue()
         self.dispatch_queue = MemoryDispatchQueue()
         self.slots = MemoryScheduleSlots()
@@ -217,6 +219,7 @@ class MemoryWorld:
             self.ledger,
             self.responses,
             self.senders.get(Channel.SMS),
+            self.reply_budget,
             self.clock,
         )
 

@@ -156,10 +156,12 @@ def next_level(
     example = next(
         (f" ({paged[i]}: {codes[c]} ACK)" for i, c in enumerate(latest["paged"]) if c in codes), ""
     )
+    needed = incident.get("acknowledgements", {}).get("needed", 1)
+    who = "they" if needed == 1 else f"{needed} of them"
     lines.append(
-        f"{following} is due at {due:%H:%M:%S} UTC ({minutes} min later) unless they acknowledge "
+        f"{following} is due at {due:%H:%M:%S} UTC ({minutes} min later) unless {who} acknowledge "
         f"first: a text with their reply code and ACK{example}, the link in their message, or "
-        "tocsin ack."
+        "tocsin ack with their personal key."
     )
     return lines
 

@@ -8,8 +8,9 @@
     tocsin contacts erase CONTACT_ID     (remove, and pseudonymise them in incident records)
     tocsin policies validate [DIR]       (offline; every error as file:line: path: message)
     tocsin policies diff [DIR] | apply [DIR] | export [--version N] | versions
-    tocsin ack INCIDENT_ID --as CONTACT_ID  (as a person the incident paged)
-    tocsin resolve INCIDENT_ID --as WHO     (everyone reached is told)
+    tocsin ack|decline INCIDENT_ID [--key KEY]   (your personal key, or env TOCSIN_KEY: counts)
+    tocsin ack|decline INCIDENT_ID --as CONTACT_ID (AWS credentials: recorded, never counted)
+    tocsin resolve INCIDENT_ID [--key KEY | --as CONTACT_ID]  (everyone reached is told)
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
@@ -41,6 +42,7 @@ from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
 from tocsin_cli import contacts, heartbeats, holds, importing, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
+from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
@@ -76,10 +78,12 @@ def main(
     out: TextIO = sys.stdout,
     services: Container | None = None,
     err: TextIO | None = None,
+    transport: Transport | None = None,
 ) -> int:
-    """``services``: tests pass the services to use; otherwise they are built from the options."""
+    """``services``, ``transport``: tests pass the services and the HTTP transport to use;
+    otherwise they are built from the options."""
     try:
-        return _main(argv, out, services, err or sys.stderr)
+        return _main(argv, out, services, err or sys.stderr, transport)
     except BrokenPipeError:
         # `tocsin oncall show X | head`: the reader left early; that is not an error. Point
         # stdout at /dev/null so the interpreter's last flush does not complain either.
@@ -89,7 +93,11 @@ def main(
 
 
 def _main(
-    argv: Sequence[str] | None, out: TextIO, services: Container | None, errors: TextIO
+    argv: Sequence[str] | None,
+    out: TextIO,
+    services: Container | None,
+    errors: TextIO,
+    transport: Transport | None,
 ) -> int:
     arguments = parser().parse_args(argv)
     try:
@@ -102,7 +110,7 @@ def _main(
     except TocsinError as error:
         print(f"tocsin: {error}", file=errors)
         return 2
-    cli = Cli(target, out, errors, services)
+    cli = Cli(target, out, errors, services, transport)
     try:
         return int(arguments.run(arguments, cli))
     except PolicyErrors as problems:

@@ -11,6 +11,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.auth import authenticate, bearer_key, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
+from chalicelib.api.responses import standing_document
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import NotFound
 from chalicelib.core.spend.cost import incident_cost
@@ -101,6 +102,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
             }
             for entry in timeline
         ],
+        **standing_document(services.responses.standing(incident, timeline)),
     }
 
 

@@ -15,7 +15,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from urllib.parse import quote
 
-from chalicelib.core.errors import AuthenticationFailed, Forbidden
+from chalicelib.core.credentials import Answerer
+from chalicelib.core.errors import AuthenticationFailed, Forbidden, InvalidRequest
 from chalicelib.core.model import Action
 
 SIGNATURE_WINDOW_SECONDS = 300
@@ -93,6 +94,28 @@ class ApiKey:
                 f"the key {self.name!r} is not a personal key; create one with --contact"
             )
         return self.contact_id
+
+    def answerer(self, named: str | None, person_needed: bool = True) -> Answerer:
+        """Who an answer made with this key is by. A personal key answers for its person
+        only; any other key must name the person it answers for (``named``, the body's
+        ``for``), and its answer is recorded without counting. ``person_needed=False``: an
+        action on the incident (resolving) that may name nobody."""
+        if self.contact_id is not None:
+            if named is not None and named != self.contact_id:
+                raise Forbidden(
+                    f"the key {self.name!r} is {self.contact_id}'s personal key: it answers "
+                    f"only for {self.contact_id}, not for {named}"
+                )
+            return Answerer.by_personal_key(self.name, self.contact_id)
+        if named is None and person_needed:
+            raise InvalidRequest(
+                "for",
+                f"is required: the key {self.name!r} is not a personal key, so name the "
+                'person you answer for ({"for": "c-ada"}); such an answer is recorded '
+                "but counts only when made with the person's own link, reply code or "
+                "personal key",
+            )
+        return Answerer.by_shared_key(self.name, named)
 
     def require(self, scope: Scope) -> None:
         if scope not in self.scopes:

@@ -43,6 +43,12 @@ def rate_window(key_name: str, window: datetime) -> Key:
     return {"pk": f"RATE#{key_name}#{window.isoformat()}", "sk": "RATE"}
 
 
+def reply_window(phone: str, hour: datetime) -> Key:
+    """Answers texted back to a number within one clock hour (the number itself is hashed)."""
+    digest = phone_partition(phone).removeprefix("PHONE#")
+    return {"pk": f"REPLIES#{digest}", "sk": hour.isoformat()}
+
+
 def signature(signature_digest: str) -> Key:
     return {"pk": f"SIGNATURE#{signature_digest}", "sk": "SIGNATURE"}
 

@@ -99,3 +99,21 @@ def sent_email(session: boto3.Session) -> list[tuple[str, str]]:
 def browser() -> Iterator[Any]:
     """Headless Chromium for the page tests (skipped where none can be installed, not in CI)."""
     yield from launch_browser()
+
+
+class ChaliceTransport:
+    """The ``tocsin`` command's HTTP transport, handing each request to the app in process:
+    the command, its client and the routes all run as they do against a deployed API."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> tuple[int, bytes]:
+        from urllib.parse import urlsplit
+
+        answer = self._client.http.request(
+            method, urlsplit(url).path, headers=dict(headers), body=body or b""
+        )
+        return int(answer.status_code), bytes(answer.body)

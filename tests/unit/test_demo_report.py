@@ -106,6 +106,13 @@ def test_it_says_when_level_two_is_due_and_how_to_stop_it() -> None:
     assert "Escalation crisis-core paged Ada Example, Chen Example." in text
     assert "Level 2 is due at 02:10:01 UTC (10 min later) unless they acknowledge first" in text
     assert "(Ada Example: 3455 ACK)" in text
+    assert "or tocsin ack with their personal key." in text
+
+
+def test_with_a_quorum_it_says_how_many_must_acknowledge() -> None:
+    incident = {**INCIDENT, "acknowledgements": {"needed": 2, "counted": [], "not_counted": []}}
+    text = "\n".join(report(incident, OUTBOX, read_people(), CODES))
+    assert "Level 2 is due at 02:10:01 UTC (10 min later) unless 2 of them acknowledge" in text
 
 
 def test_the_demo_waits_for_the_plan_the_first_level_and_the_stakeholder_statement() -> None:
