@@ -3,6 +3,8 @@
 from chalice.app import Chalice
 
 from chalicelib.api.contacts import contacts
+from chalicelib.api.dropin_opsgenie import opsgenie_dropin
+from chalicelib.api.dropin_pagerduty import pagerduty_dropin
 from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
@@ -21,6 +23,8 @@ app.register_blueprint(manual)
 app.register_blueprint(contacts)
 app.register_blueprint(responses)
 app.register_blueprint(oncall)
+app.register_blueprint(pagerduty_dropin)
+app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)

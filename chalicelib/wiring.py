@@ -22,6 +22,9 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.dropin.alerts import AlertDesk
+from chalicelib.core.dropin.changes import ChangeLog
+from chalicelib.core.dropin.heartbeats import HeartbeatPings
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.messaging.passes import AckLinks
@@ -40,12 +43,15 @@ from chalicelib.settings import (
     get_settings,
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
+from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.heartbeat_pings import DynamoPingStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
@@ -304,6 +310,33 @@ class Container:
     def scheduled_triggers(self) -> ScheduledTriggers:
         slots = DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table)
         return ScheduledTriggers(self.playbooks, slots, self.ingest, self.clock)
+
+    @cached_property
+    def change_log(self) -> ChangeLog:
+        """PagerDuty change events (``/v2/change/enqueue``) and their senders' incidents."""
+        return ChangeLog(
+            DynamoChangeStore(self.dynamodb, self.settings.incidents_table), self.incidents
+        )
+
+    @cached_property
+    def alert_desk(self) -> AlertDesk:
+        """Opsgenie's Alert API over Tocsin's events (``/v2/alerts``)."""
+        table = self.settings.incidents_table
+        return AlertDesk(
+            DynamoAlertStore(self.dynamodb, table),
+            DynamoRequestLog(self.dynamodb, table),
+            self.events,
+            self.incidents,
+            self.change_log,
+            self.clock,
+        )
+
+    @cached_property
+    def heartbeat_pings(self) -> HeartbeatPings:
+        """Opsgenie heartbeat pings; issue #24's heartbeat monitoring takes them over."""
+        return HeartbeatPings(
+            DynamoPingStore(self.dynamodb, self.settings.incidents_table), self.clock
+        )
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

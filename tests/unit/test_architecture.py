@@ -41,6 +41,7 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "messaging": {"kernel", "wording", "playbook"},
     "response": {"kernel", "wording", "playbook", "oncall", "messaging"},
     "activation": {"kernel", "wording", "playbook", "messaging", "response"},
+    "dropin": {"kernel"},  # PagerDuty's and Opsgenie's own APIs: alerts, changes, pings
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the

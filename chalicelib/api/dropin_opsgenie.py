@@ -1,0 +1,263 @@
+"""Opsgenie's Alert API at its own paths, with ``Authorization: GenieKey <Tocsin API key>``.
+
+| request                                          | scope   | answer                       |
+| POST /v2/alerts                                  | trigger | 202 result, took, requestId  |
+| POST /v2/alerts/{id}/acknowledge, /close         | resolve | 202 (404: no such alert)     |
+| POST /v2/alerts/{id}/notes                       | resolve | 202                          |
+| GET /v2/alerts/{id}, GET /v2/alerts?query=       | read    | 200 data                     |
+| GET /v2/alerts/requests/{requestId}              | any     | 200 data (404 until decided) |
+| GET or POST /v2/heartbeats/{name}/ping           | trigger | 202 PONG                     |
+
+``identifierType`` is ``id`` (the default), ``alias`` or ``tiny``. Only the alerts of the key's
+own sender (``sender_namespace``) are found. Errors come as Opsgenie's ``{"message", "took",
+"requestId"}``; wrong fields are 422.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.api.auth import authenticate, genie_key
+from chalicelib.api.body import ANY_CONTENT, json_body
+from chalicelib.api.dropin import (
+    Stopwatch,
+    accept,
+    defaults,
+    optional_json,
+    sender_namespace,
+)
+from chalicelib.api.errors import errors_as, opsgenie_envelope
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.dropin.alerts import Intake
+from chalicelib.core.dropin.ports import Alert, RequestStatus
+from chalicelib.core.dropin.query import parse_page, parse_query
+from chalicelib.integrations.opsgenie import action_note, new_alert
+from chalicelib.wiring import Container, container
+
+opsgenie_dropin = Blueprint(__name__)
+PROCESSING = "Request will be processed"
+GENIEKEY = "send 'Authorization: GenieKey <api key>'"
+
+
+@opsgenie_dropin.route("/v2/alerts", methods=["POST"], content_types=ANY_CONTENT)
+@errors_as(opsgenie_envelope)
+def create_alert() -> Response:
+    watch = Stopwatch()
+    services, request = container(), opsgenie_dropin.current_request
+    payload, body = json_body(request, services.settings.max_body_bytes)
+    key = _key(services, request, body)
+    wanted, document = new_alert(payload, defaults(key))
+    logged = services.alert_desk.create(
+        sender_namespace(key), wanted, document, _intake(services, key, payload)
+    )
+    return Response(watch.answer({"result": PROCESSING}, logged.request_id), status_code=202)
+
+
+@opsgenie_dropin.route(
+    "/v2/alerts/{identifier}/acknowledge", methods=["POST"], content_types=ANY_CONTENT
+)
+@errors_as(opsgenie_envelope)
+def acknowledge_alert(identifier: str) -> Response:
+    return _answer(identifier, "acknowledge")
+
+
+@opsgenie_dropin.route("/v2/alerts/{identifier}/close", methods=["POST"], content_types=ANY_CONTENT)
+@errors_as(opsgenie_envelope)
+def close_alert(identifier: str) -> Response:
+    return _answer(identifier, "resolve")
+
+
+@opsgenie_dropin.route("/v2/alerts/{identifier}/notes", methods=["POST"], content_types=ANY_CONTENT)
+@errors_as(opsgenie_envelope)
+def add_note(identifier: str) -> Response:
+    watch = Stopwatch()
+    services, request = container(), opsgenie_dropin.current_request
+    payload = optional_json(request, services.settings.max_body_bytes)
+    key = _key(services, request, _raw(request))
+    key.require(Scope.RESOLVE)
+    logged = services.alert_desk.add_note(
+        sender_namespace(key), identifier, _identifier_type(request), action_note(payload)
+    )
+    return Response(watch.answer({"result": PROCESSING}, logged.request_id), status_code=202)
+
+
+@opsgenie_dropin.route("/v2/alerts/{identifier}", methods=["GET"])
+@errors_as(opsgenie_envelope)
+def get_alert(identifier: str) -> dict[str, Any]:
+    watch = Stopwatch()
+    services, request = container(), opsgenie_dropin.current_request
+    key = _key(services, request)
+    key.require(Scope.READ)
+    alert = services.alert_desk.find(sender_namespace(key), identifier, _identifier_type(request))
+    return watch.answer({"data": alert_document(alert, full=True)})
+
+
+@opsgenie_dropin.route("/v2/alerts", methods=["GET"])
+@errors_as(opsgenie_envelope)
+def list_alerts() -> dict[str, Any]:
+    """A documented subset of Opsgenie's search (``core/dropin/query.py``), newest first."""
+    watch = Stopwatch()
+    services, request = container(), opsgenie_dropin.current_request
+    key = _key(services, request)
+    key.require(Scope.READ)
+    query = _query(request)
+    wanted = parse_query(query.get("query"))
+    page = parse_page(
+        query.get("offset"), query.get("limit"), query.get("sort"), query.get("order")
+    )
+    found = services.alert_desk.list(sender_namespace(key), wanted, page)
+    order = "desc" if page.newest_first else "asc"
+    here = {"query": query.get("query") or "", "limit": page.limit, "sort": "createdAt"}
+    paging = {"first": _page_link({**here, "offset": 0, "order": order})}
+    if len(found) == page.limit:
+        paging["next"] = _page_link({**here, "offset": page.offset + page.limit, "order": order})
+    return watch.answer({"data": [alert_document(a, full=False) for a in found], "paging": paging})
+
+
+@opsgenie_dropin.route("/v2/alerts/requests/{requestId}", methods=["GET"])
+@errors_as(opsgenie_envelope)
+def get_request_status(requestId: str) -> dict[str, Any]:
+    watch = Stopwatch()
+    services, request = container(), opsgenie_dropin.current_request
+    key = _key(services, request)
+    found = services.alert_desk.status(sender_namespace(key), requestId)
+    return watch.answer({"data": status_document(found)})
+
+
+@opsgenie_dropin.route(
+    "/v2/heartbeats/{name}/ping", methods=["GET", "POST"], content_types=ANY_CONTENT
+)
+@errors_as(opsgenie_envelope)
+def ping_heartbeat(name: str) -> Response:
+    """A tool says it is alive (recorded for the heartbeat monitoring; see heartbeats.py)."""
+    watch = Stopwatch()
+    services, request = container(), opsgenie_dropin.current_request
+    key = _key(services, request, _raw(request))
+    ping = services.heartbeat_pings.ping(name, key)
+    body = {"result": "PONG - Heartbeat received", "heartbeat": ping.heartbeat_id}
+    return Response(watch.answer(body), status_code=202)
+
+
+def _answer(identifier: str, action: str) -> Response:
+    watch = Stopwatch()
+    services, request = container(), opsgenie_dropin.current_request
+    payload = optional_json(request, services.settings.max_body_bytes)
+    key = _key(services, request, _raw(request))
+    logged = services.alert_desk.answer(
+        sender_namespace(key),
+        identifier,
+        _identifier_type(request),
+        action,
+        action_note(payload),
+        _intake(services, key, payload),
+    )
+    return Response(watch.answer({"result": PROCESSING}, logged.request_id), status_code=202)
+
+
+def _key(services: Container, request: Request, body: bytes = b"") -> ApiKey:
+    return authenticate(
+        genie_key(request.headers), services, request.headers, body, "opsgenie", how=GENIEKEY
+    )
+
+
+def _intake(services: Container, key: ApiKey, original: Any) -> Intake:
+    return lambda document: accept(services, key, "opsgenie", dict(document), original)
+
+
+def _identifier_type(request: Request) -> str | None:
+    return _query(request).get("identifierType")
+
+
+def _query(request: Request) -> Mapping[str, str]:
+    """The query string (the last value of a repeated name)."""
+    return dict(request.query_params or {})
+
+
+def _raw(request: Request) -> bytes:
+    raw = request.raw_body or b""
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+def _page_link(values: Mapping[str, Any]) -> str:
+    return "/v2/alerts?" + urlencode(values)
+
+
+def alert_document(alert: Alert, full: bool) -> dict[str, Any]:
+    """An alert in Opsgenie's shape (``full``: with what only ``GET /v2/alerts/{id}`` has)."""
+    document: dict[str, Any] = {
+        "id": alert.alert_id,
+        "tinyId": alert.tiny_id,
+        "alias": alert.alias,
+        "message": alert.message,
+        "status": alert.status.value,
+        "acknowledged": alert.acknowledged,
+        "isSeen": alert.acknowledged,
+        "tags": list(alert.tags),
+        "snoozed": False,
+        "count": alert.count,
+        "lastOccurredAt": _time(alert.last_occurred_at or alert.created_at),
+        "createdAt": _time(alert.created_at),
+        "updatedAt": _time(alert.updated_at),
+        "source": alert.source or "",
+        "owner": "",
+        "priority": alert.priority,
+        # As Opsgenie shows them, with an id; all of them as sent are on the event's timeline.
+        "responders": [{"type": r["type"], "id": r["id"]} for r in alert.responders if r.get("id")],
+        "integration": {"id": alert.sender, "name": alert.sender, "type": "API"},
+        "report": _report(alert),
+    }
+    if full:
+        document |= {
+            "actions": list(alert.actions),
+            "entity": alert.entity or "",
+            "description": alert.description or "",
+            "details": dict(alert.details),
+        }
+    return document
+
+
+def status_document(found: RequestStatus) -> dict[str, Any]:
+    request, decision = found.request, found.decision
+    document: dict[str, Any] = {
+        "success": request.success,
+        "action": request.action,
+        "processedAt": _time(found.processed_at),
+        "integrationId": request.sender,
+        "isSuccess": request.success,
+        "status": request.status,
+        "alertId": request.alert_id,
+        "alias": request.alias,
+    }
+    if decision is not None:
+        # What Tocsin decided on the request's event; Opsgenie clients ignore it.
+        document["tocsin"] = {
+            "eventId": request.event_id,
+            "decision": decision.outcome.value,
+            "reason": decision.reason,
+            "incidentId": decision.incident_id,
+        }
+    return document
+
+
+def _report(alert: Alert) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    if alert.acknowledged_at is not None:
+        report["ackTime"] = _millis(alert.acknowledged_at - alert.created_at)
+        report["acknowledgedBy"] = alert.acknowledged_by
+    if alert.closed_at is not None:
+        report["closeTime"] = _millis(alert.closed_at - alert.created_at)
+        report["closedBy"] = alert.closed_by
+    return report
+
+
+def _millis(span: Any) -> int:
+    return int(span.total_seconds() * 1000)
+
+
+def _time(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
