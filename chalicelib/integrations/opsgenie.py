@@ -58,8 +58,11 @@ def from_opsgenie(payload: Any, defaults: IntegrationDefaults) -> list[Document]
     return [document]
 
 
-# Opsgenie's own limits on the rest of a create request (its Alert API documentation).
-_LIMITS = {"alias": 512, "description": 15000, "entity": 512, "source": 100, "user": 100}
+# Opsgenie's documented limits on the rest of a create request. Text past them is cut, not
+# refused (a tool's long default source must not cost an alert); a longer alias is refused,
+# since cutting it would merge alerts that differ.
+_LIMITS = {"description": 15000, "entity": 512, "source": 100, "user": 100}
+ALIAS_LIMIT = 512
 NOTE_LIMIT = 25000
 RESPONDER_TYPES = ("team", "user", "escalation", "schedule")
 MAX_TAGS, TAG_LIMIT, MAX_ACTIONS, ACTION_LIMIT, MAX_RESPONDERS = 20, 50, 10, 50, 50
@@ -71,8 +74,11 @@ def new_alert(payload: Any, defaults: IntegrationDefaults) -> tuple[NewAlert, Do
     and actions are recorded as sent, never used to route (the playbook routes)."""
     [document] = from_opsgenie(payload, defaults)
     body = mapping(payload, "$")
-    given = {name: _limited(body, name, limit) for name, limit in _LIMITS.items()}
-    note = _limited(body, "note", NOTE_LIMIT)
+    given = {name: _cut(body, name, limit) for name, limit in _LIMITS.items()}
+    alias = text(body.get("alias"), "alias")
+    if alias is not None and len(alias) > ALIAS_LIMIT:
+        raise InvalidEvent("alias", f"must be at most {ALIAS_LIMIT} characters")
+    note = _cut(body, "note", NOTE_LIMIT)
     tags = tuple(str(tag) for tag in items(body.get("tags", []), "tags"))
     if len(tags) > MAX_TAGS or any(len(tag) > TAG_LIMIT for tag in tags):
         raise InvalidEvent("tags", f"at most {MAX_TAGS} tags of at most {TAG_LIMIT} characters")
@@ -86,7 +92,7 @@ def new_alert(payload: Any, defaults: IntegrationDefaults) -> tuple[NewAlert, Do
         message=str(document["summary"]),
         priority=str(body.get("priority", "P3")),
         event_type=str(document["type"]),
-        alias=given["alias"],
+        alias=alias,
         description=given["description"],
         entity=given["entity"],
         source=given["source"],
@@ -104,17 +110,15 @@ def action_note(payload: Any) -> ActionNote:
     """The optional body of an acknowledge, close or add-note request."""
     body = mapping(payload, "$", required=False)
     return ActionNote(
-        user=_limited(body, "user", _LIMITS["user"]),
-        source=_limited(body, "source", _LIMITS["source"]),
-        note=_limited(body, "note", NOTE_LIMIT),
+        user=_cut(body, "user", _LIMITS["user"]),
+        source=_cut(body, "source", _LIMITS["source"]),
+        note=_cut(body, "note", NOTE_LIMIT),
     )
 
 
-def _limited(body: Any, name: str, limit: int) -> str | None:
+def _cut(body: Any, name: str, limit: int) -> str | None:
     value = text(body.get(name), name)
-    if value is not None and len(value) > limit:
-        raise InvalidEvent(name, f"must be at most {limit} characters")
-    return value
+    return value[:limit] if value is not None else None
 
 
 def _responders(raw: Any) -> tuple[dict[str, str], ...]:

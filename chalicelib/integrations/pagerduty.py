@@ -97,7 +97,8 @@ def change_event(payload: Any, sender: str, change_id: str, received_at: datetim
     body = mapping(payload, "$")
     event = mapping(body.get("payload"), "payload")
     change_summary = text(event.get("summary"), "payload.summary", required=True)
-    assert change_summary is not None
+    if change_summary is None:  # only white space
+        raise InvalidEvent("payload.summary", "is required")
     if len(change_summary) > MAX_SUMMARY:
         raise InvalidEvent("payload.summary", f"must be at most {MAX_SUMMARY} characters")
     custom = mapping(event.get("custom_details"), "payload.custom_details", required=False)

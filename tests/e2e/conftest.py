@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -11,6 +12,9 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.settings import Settings
+from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT
 from tests.e2e.browser import launch_browser
@@ -81,3 +85,16 @@ def sent_email(session: boto3.Session) -> list[tuple[str, str]]:
 def browser() -> Iterator[Any]:
     """Headless Chromium for the page tests (skipped where none can be installed, not in CI)."""
     yield from launch_browser()
+
+
+@pytest.fixture
+def key_maker(world: boto3.Session, settings: Settings) -> Callable[..., str]:
+    """``key_maker(name, scopes, **options)``: a new API key (the key itself, shown once)."""
+    store = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table)
+
+    def make(name: str, scopes: set[Scope], **options: Any) -> str:
+        key = generate_api_key()
+        store.add(key, ApiKey(name, frozenset(scopes), **options), datetime.now(UTC))
+        return key
+
+    return make
