@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from chalice.app import Blueprint, Request, Response
 
@@ -81,7 +81,7 @@ def add_note(identifier: str) -> Response:
     key = _key(services, request, _raw(request))
     key.require(Scope.RESOLVE)
     logged = services.alert_desk.add_note(
-        sender_namespace(key), identifier, _identifier_type(request), action_note(payload)
+        sender_namespace(key), _decoded(identifier), _identifier_type(request), action_note(payload)
     )
     return Response(watch.answer({"result": PROCESSING}, logged.request_id), status_code=202)
 
@@ -93,7 +93,9 @@ def get_alert(identifier: str) -> dict[str, Any]:
     services, request = container(), opsgenie_dropin.current_request
     key = _key(services, request)
     key.require(Scope.READ)
-    alert = services.alert_desk.find(sender_namespace(key), identifier, _identifier_type(request))
+    alert = services.alert_desk.find(
+        sender_namespace(key), _decoded(identifier), _identifier_type(request)
+    )
     return watch.answer({"data": alert_document(alert, full=True)})
 
 
@@ -125,7 +127,7 @@ def get_request_status(requestId: str) -> dict[str, Any]:
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     key = _key(services, request)
-    found = services.alert_desk.status(sender_namespace(key), requestId)
+    found = services.alert_desk.status(sender_namespace(key), _decoded(requestId))
     return watch.answer({"data": status_document(found)})
 
 
@@ -138,7 +140,7 @@ def ping_heartbeat(name: str) -> Response:
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     key = _key(services, request, _raw(request))
-    ping = services.heartbeat_pings.ping(name, key)
+    ping = services.heartbeat_pings.ping(_decoded(name), key)
     body = {"result": "PONG - Heartbeat received", "heartbeat": ping.heartbeat_id}
     return Response(watch.answer(body), status_code=202)
 
@@ -150,7 +152,7 @@ def _answer(identifier: str, action: str) -> Response:
     key = _key(services, request, _raw(request))
     logged = services.alert_desk.answer(
         sender_namespace(key),
-        identifier,
+        _decoded(identifier),
         _identifier_type(request),
         action,
         action_note(payload),
@@ -167,6 +169,12 @@ def _key(services: Container, request: Request, body: bytes = b"") -> ApiKey:
 
 def _intake(services: Container, key: ApiKey, original: Any) -> Intake:
     return lambda document: accept(services, key, "opsgenie", dict(document), original)
+
+
+def _decoded(parameter: str) -> str:
+    """A path parameter as the client meant it: clients percent-encode aliases ("db-1/disk"
+    arrives as db-1%2Fdisk) and not every router decodes them."""
+    return unquote(parameter) if "%" in parameter else parameter
 
 
 def _identifier_type(request: Request) -> str | None:

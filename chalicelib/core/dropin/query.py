@@ -3,7 +3,7 @@
 Terms joined by ``AND`` (any case)::
 
     status:open        status=closed                 (open or closed)
-    alias:db-down      alias:"disk full on db-1"     (exact; quotes for spaces, \\" inside)
+    alias:db-down      alias:"disk full on db-1"     (exact; quotes for spaces or *, \\" inside)
     createdAt>1767225600000    createdAt<=2026-01-01T00:00:00Z    (epoch milliseconds, or
                                                      ISO 8601 with a zone; a bare date is UTC)
 
@@ -78,7 +78,10 @@ def parse_query(query: str | None) -> AlertFilter:
         term = _TERM.match(text, position)
         if term is None:
             raise _invalid(f"cannot read {text[position:][:30]!r}")
-        found = _apply(found, term.group("field"), term.group("op"), _unquote(term["value"]))
+        value = term["value"]
+        if "*" in value and not value.startswith('"'):
+            raise _invalid(f"wildcards are not understood ({value}; quote a value to match it)")
+        found = _apply(found, term.group("field"), term.group("op"), _unquote(value))
         position = term.end()
     return found
 
