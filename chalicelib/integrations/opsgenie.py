@@ -122,15 +122,17 @@ def _cut(body: Any, name: str, limit: int) -> str | None:
 
 
 def _responders(raw: Any) -> tuple[dict[str, str], ...]:
+    """Recorded as sent: an object each, with a known type when it names one. A responder
+    without a type (opsgenie-sdk's TeamRecipient sends only a name) is kept, not refused:
+    responders never route, so their shape must not cost an alert."""
     found = []
     for index, entry in enumerate(items(raw, "responders")):
         responder = string_map(mapping(entry, f"responders[{index}]"), f"responders[{index}]")
-        if responder.get("type") not in RESPONDER_TYPES:
+        kind = responder.get("type")
+        if kind and kind not in RESPONDER_TYPES:
             raise InvalidEvent(
                 f"responders[{index}].type", f"must be one of {', '.join(RESPONDER_TYPES)}"
             )
-        if not any(responder.get(name) for name in ("id", "name", "username")):
-            raise InvalidEvent(f"responders[{index}]", "needs an id, a name or a username")
         found.append(responder)
     if len(found) > MAX_RESPONDERS:
         raise InvalidEvent("responders", f"at most {MAX_RESPONDERS}")
