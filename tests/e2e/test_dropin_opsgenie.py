@@ -384,3 +384,18 @@ def test_alertmanagers_opsgenie_configs_payloads_open_and_close(
     assert store.find_open(f"opsgenie:{alias}") is None
     alert = get(client, f"/v2/alerts/{alias}?identifierType=alias", key).json_body["data"]
     assert alert["status"] == "closed" and len(alert["source"]) == 100
+
+
+def test_a_geniekey_sent_in_the_body_too_is_never_kept(
+    client: Client, api: Api, runner: QueueRunner, key_maker: Any
+) -> None:
+    """The legacy Opsgenie API took the key in the body as ``apiKey``; some tools still send it."""
+    key = key_maker("legacy", ALL)
+    body = {"message": "Disk full", "alias": "db-1", "priority": "P1", "apiKey": key}
+    request_id = post(client, "/v2/alerts", body, genie(key)).json_body["requestId"]
+    runner.drain()
+    status = get(client, f"/v2/alerts/requests/{request_id}", key).json_body["data"]
+    incident = api.get(f"/v1/incidents/{status['tocsin']['incidentId']}").json_body
+    assert key not in json.dumps(incident)
+    [received] = [e for e in incident["timeline"] if e["kind"] == "event_received"]
+    assert "apiKey" not in received["data"]["original"]
