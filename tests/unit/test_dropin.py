@@ -336,6 +336,12 @@ def test_a_new_incident_lists_the_changes_of_the_lookback_before_it() -> None:
         "change before this incident: deploy yesterday-evening",
         "change before this incident: deploy just-before",
     ]
+    # A change recorded after the incident opened, before it was known to be the sender's:
+    # listed too, as a change, not as one before it (a keyed entry: record() would not double it).
+    changes.record(change("racing", NOW + timedelta(seconds=5)))
+    log.incident_opened("inc_1")
+    assert timelines.entries["inc_1"]["change-racing"].summary == "change: deploy racing"
+    assert len(timelines.entries["inc_1"]) == 3
     timelines.incidents["inc_9"] = incident("inc_9", "nobody-remembered-this")
     assert log.incident_opened("inc_9") == 0  # not a drop-in sender's: nothing listed
 

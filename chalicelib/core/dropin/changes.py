@@ -47,21 +47,25 @@ class ChangeLog:
 
     def incident_opened(self, incident_id: str) -> int:
         """An incident opened: if a sender's drop-in trigger opened it, it becomes the
-        sender's, and the sender's changes of the LOOKBACK before it are listed on its
-        timeline. How many were listed."""
+        sender's, and the sender's changes since the LOOKBACK before it are listed on its
+        timeline (those that came after it opened too: they may have been recorded before
+        the incident was known to be the sender's). How many were listed."""
         incident = self._incidents.get(incident_id)
         sender = self._changes.sender_of(incident.dedup_key) if incident else None
         if incident is None or sender is None:
             return 0
         self._changes.add_incident(sender, incident_id, incident.opened_at)
-        recent = self._changes.changes(
-            sender, incident.opened_at - LOOKBACK, incident.opened_at + timedelta(seconds=1)
-        )[-MAX_LISTED:]
+        opened = incident.opened_at
+        recent = self._changes.changes(sender, opened - LOOKBACK, opened + CHANGE_RETENTION)
         if recent:
             self._incidents.append(
-                incident_id, [_entry(change, "recent_change") for change in recent]
+                incident_id,
+                [
+                    _entry(change, "recent_change" if change.received_at < opened else "change")
+                    for change in recent[-MAX_LISTED:]
+                ],
             )
-        return len(recent)
+        return len(recent[-MAX_LISTED:])
 
 
 def _entry(change: ChangeEvent, kind: str) -> TimelineEntry:
