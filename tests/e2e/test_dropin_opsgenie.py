@@ -399,3 +399,32 @@ def test_a_geniekey_sent_in_the_body_too_is_never_kept(
     assert key not in json.dumps(incident)
     [received] = [e for e in incident["timeline"] if e["kind"] == "event_received"]
     assert "apiKey" not in received["data"]["original"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type", "status", "envelope"),
+    [
+        ("/v2/alerts", b"x" * (256 * 1024 + 1), "application/json", 413, "message"),
+        ("/v2/alerts", b'{"message": "m"}', "text/plain", 415, "message"),
+        ("/v2/alerts", b'{"message": ', "application/json", 400, "message"),
+        ("/v2/enqueue", b"x" * (256 * 1024 + 1), "application/json", 413, "status"),
+        ("/v2/enqueue", b'{"event_action": "trigger"}', "text/plain", 415, "status"),
+        ("/v2/change/enqueue", b"\xff\xfe", "application/json", 400, "status"),
+    ],
+)
+def test_oversized_mistyped_or_broken_bodies_are_refused_in_the_callers_envelope(
+    client: Client,
+    key_maker: Any,
+    world: boto3.Session,
+    settings: Settings,
+    path: str,
+    body: bytes,
+    content_type: str,
+    status: int,
+    envelope: str,
+) -> None:
+    key = key_maker("airflow", ALL)
+    answer = client.http.post(path, body=body, headers={"Content-Type": content_type, **genie(key)})
+    assert answer.status_code == status
+    assert envelope in answer.json_body  # Opsgenie's {"message"...} or PagerDuty's {"status"...}
+    assert nothing_was_accepted(world, settings)
