@@ -72,7 +72,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP) $(INFRA_STAMP)
-	$(VENV)/bin/mypy app.py chalicelib local tocsin_cli bench
+	$(VENV)/bin/mypy app.py chalicelib local tocsin_cli bench fakes
 	cd infra && MYPYPATH=.. ../$(VENV)/bin/mypy --python-executable $(INFRA_PY) tocsin_infra cdk_app.py
 
 test: lint typecheck test-app test-infra  ## lint, types, then every test

@@ -2,7 +2,9 @@
 
 from chalice.app import Chalice
 
+from chalicelib.api.calendars import calendars
 from chalicelib.api.contacts import contacts
+from chalicelib.api.heartbeats import heartbeats
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
 from chalicelib.api.integrations import integrations
@@ -15,6 +17,7 @@ from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
+from chalicelib.handlers.watch import watch
 
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
@@ -23,6 +26,8 @@ app.register_blueprint(manual)
 app.register_blueprint(contacts)
 app.register_blueprint(responses)
 app.register_blueprint(oncall)
+app.register_blueprint(calendars)
+app.register_blueprint(heartbeats)
 app.register_blueprint(pagerduty_dropin)
 app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(queues)
@@ -30,3 +35,4 @@ app.register_blueprint(cloud)
 app.register_blueprint(delivery)
 app.register_blueprint(schedules)
 app.register_blueprint(escalation)
+app.register_blueprint(watch)

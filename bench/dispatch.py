@@ -3,8 +3,9 @@
     python -m bench.dispatch [--people 2000] [--calls-people 50]
 
 Overhead: the real Dispatcher (templates, ledger protocol, acknowledgement passes, pacing)
-with instant, unlimited in-memory stand-ins for every port, so what is measured is Tocsin's
-CPU, not AWS's latency. Calls: the same dispatch against moto, counting every AWS API call
+with the in-memory fakes of every port (``fakes/``, proven equal to the adapters by their
+contract suites) and instant, unlimited channels, so what is measured is Tocsin's CPU, not
+AWS's latency. Calls: the same dispatch against moto, counting every AWS API call
 botocore makes, per channel, beside the least the APIs allow.
 """
 
@@ -16,28 +17,23 @@ import os
 import statistics
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
-from chalicelib.core.messaging.passes import AckLinks, ResponderPass
+from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import (
     Channel,
     Contact,
     EventStatus,
     Incident,
     IncidentStatus,
-    Message,
     NotificationJob,
-    SendReceipt,
     Severity,
-    TimelineEntry,
 )
-from chalicelib.core.playbook.document import Playbook
+from fakes import MemoryWorld, RecordingChannel
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -74,98 +70,28 @@ def people(count: int) -> list[Contact]:
     ]
 
 
-class StillClock:
-    def now(self) -> datetime:
-        return NOW
-
-
-class OneIncident:
-    def get(self, incident_id: str) -> Incident:
-        return INCIDENT
-
-    def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
-        return None
-
-
-class OnePlaybook:
-    def __init__(self, playbook: Playbook) -> None:
-        self._playbook = playbook
-
-    def load(self) -> Playbook:
-        return self._playbook
-
-    def load_version(self, version: int) -> Playbook:
-        return self._playbook
-
-
-class MemoryDirectory:
-    def __init__(self, contacts: list[Contact]) -> None:
-        self._contacts = {contact.contact_id: contact for contact in contacts}
-
-    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]:
-        return list(self._contacts.values())
-
-    def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
-        return {c: self._contacts[c] for c in contact_ids if c in self._contacts}
-
-
-class OpenLedger:
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
-        return True
-
-    def mark_sent(
-        self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
-    ) -> None:
-        return None
-
-    def mark_failed(
-        self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
-    ) -> None:
-        return None
-
-
-class NoRegistry:
-    def register(self, passes: Sequence[ResponderPass]) -> None:
-        return None
-
-
-class InstantChannel:
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
-        self.sent = 0
-
-    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
-        self.sent += 1
-        return SendReceipt(f"m-{self.sent}")
-
-
 def overhead(count: int, runs: int = 5) -> dict[str, Any]:
     """CPU microseconds per notification (SMS and email, four languages)."""
     from tocsin_cli.policies import read_policy_dir
 
     playbook = read_policy_dir(PROJECT / "policies").validate()
     contacts = people(count)
-    senders = {
-        channel: PacedSender(InstantChannel(channel), TokenBucket(1e9, burst=1e9))
-        for channel in (Channel.SMS, Channel.EMAIL)
-    }
-    dispatcher = Dispatcher(
-        OneIncident(),  # type: ignore[arg-type]
-        OnePlaybook(playbook),
-        MemoryDirectory(contacts),
-        OpenLedger(),
-        senders,
-        StillClock(),
-        timedelta(minutes=2),
-        AckLinks(b"bench-secret", "https://alerts.example.com", NoRegistry()),  # type: ignore[arg-type]
-    )
-    jobs = [
-        NotificationJob(INCIDENT.incident_id, contact.contact_id, channel)
-        for contact in contacts
-        for channel in (Channel.SMS, Channel.EMAIL)
-    ]
     samples = []
     for _ in range(runs):
+        # A fresh world each run: its send ledger would rightly refuse to send anything twice.
+        senders: dict[Channel, ChannelSender] = {
+            channel: PacedSender(RecordingChannel(channel), TokenBucket(1e9, burst=1e9))
+            for channel in (Channel.SMS, Channel.EMAIL)
+        }
+        world = MemoryWorld(NOW, playbook, contacts, senders)
+        incident = replace(INCIDENT, playbook_version=world.playbooks.version)
+        world.incidents.create(incident, [])
+        jobs = [
+            NotificationJob(INCIDENT.incident_id, contact.contact_id, channel)
+            for contact in contacts
+            for channel in (Channel.SMS, Channel.EMAIL)
+        ]
+        dispatcher = world.dispatcher
         started = time.process_time()
         for start in range(0, len(jobs), 50):  # as the queue delivers them: 50 jobs a message
             report = dispatcher.dispatch(INCIDENT.incident_id, jobs[start : start + 50])

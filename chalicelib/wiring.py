@@ -5,6 +5,7 @@ Tests call :func:`reset` so every test builds its clients inside its own moto mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -13,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
+from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
@@ -24,17 +26,20 @@ from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
-from chalicelib.core.dropin.heartbeats import HeartbeatPings
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
+from chalicelib.core.oncall.calendar import PersonalCalendars
 from chalicelib.core.oncall.coverage import OnCall
+from chalicelib.core.ports import Clock
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.watch.canaries import Canaries
+from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -44,11 +49,13 @@ from chalicelib.settings import (
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.changes import DynamoChangeStore
+from chalicelib.storage.calendars import DynamoCalendarTokens
+from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
-from chalicelib.storage.heartbeat_pings import DynamoPingStore
+from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
@@ -70,21 +77,32 @@ class SystemClock:
 
 
 class Container:
-    """``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
+    """Everything the handlers use, built on first use from ``settings`` and ``session``.
+
+    ``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
     callers that must not depend on the environment (the ``tocsin`` command); Lambda and the
-    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set)."""
+    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set).
+    ``clock``: the time every service sees (default: the system's). ``channels``: senders to
+    use instead of those the settings call for (a stand-in, a scripted failure), each still
+    paced to its channel's quota. Tests inject here and :func:`install` the container; nothing
+    replaces a container's attributes afterwards.
+    """
 
     def __init__(
         self,
         settings: Settings,
         session: boto3.Session | None = None,
         endpoint_url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        channels: Mapping[Channel, ChannelSender] | None = None,
     ) -> None:
         self.settings = settings
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
-        self.clock = SystemClock()
+        self.clock: Clock = clock or SystemClock()
+        self._channels = dict(channels or {})
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
@@ -165,6 +183,7 @@ class Container:
             senders[Channel.BROADCAST] = SnsTopicChannel(
                 self.client("sns"), settings.stakeholders_topic_arn
             )
+        senders.update(self._channels)
         quotas = {
             Channel.SMS: settings.sms_parts_per_second,
             Channel.EMAIL: settings.emails_per_second,
@@ -254,6 +273,16 @@ class Container:
         return OnCall(self.playbooks, self.overrides, self.directory, self.clock)
 
     @cached_property
+    def calendars(self) -> PersonalCalendars:
+        return PersonalCalendars(
+            DynamoCalendarTokens(self.dynamodb, self.settings.config_table),
+            self.playbooks,
+            self.overrides,
+            self.directory,
+            self.clock,
+        )
+
+    @cached_property
     def inbound(self) -> InboundReplies:
         return InboundReplies(
             self.directory,
@@ -332,10 +361,33 @@ class Container:
         )
 
     @cached_property
-    def heartbeat_pings(self) -> HeartbeatPings:
-        """Opsgenie heartbeat pings; issue #24's heartbeat monitoring takes them over."""
-        return HeartbeatPings(
-            DynamoPingStore(self.dynamodb, self.settings.incidents_table), self.clock
+    def heartbeat_store(self) -> DynamoHeartbeatStore:
+        return DynamoHeartbeatStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        settings = self.settings
+        operations = (
+            SnsOperationsTopic(self.client("sns"), settings.operations_topic_arn)
+            if settings.operations_topic_arn
+            else None
+        )
+        return Canaries(
+            self.playbooks,
+            DynamoCanaryRounds(self.dynamodb, settings.incidents_table),
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.ingest,
+            operations,
+            frozenset(self.senders),
+            self.clock,
         )
 
     @cached_property
@@ -360,6 +412,14 @@ def container() -> Container:
     if _container is None:
         _container = Container(get_settings())
     return _container
+
+
+def install(chosen: Container) -> Container:
+    """Make ``chosen`` the container the handlers use, until :func:`reset` (tests, and tools
+    that run the handlers in-process, build it with what they inject)."""
+    global _container  # noqa: PLW0603
+    _container = chosen
+    return chosen
 
 
 def reset() -> None:

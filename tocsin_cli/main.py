@@ -2,6 +2,7 @@
 
     tocsin keys create NAME --scope trigger [--scope resolve] [--integration alertmanager]
                             [--type it.outage] [--source prometheus-prod] [--signed] [--rate 600]
+                            [--heartbeat ID]   (the key may ping that heartbeat)
     tocsin keys list | revoke NAME
     tocsin contacts import FILE.csv      (per row: created, updated, unchanged or rejected, why)
     tocsin contacts erase CONTACT_ID     (remove, and pseudonymise them in incident records)
@@ -12,6 +13,10 @@
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
+    tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
+    tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
+                  [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
+    tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)
     tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
                                          (a test event end to end; exit 1 if no receipt)
 
@@ -32,12 +37,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, keys, policy_commands, respond, smoke
+from tocsin_cli import contacts, heartbeats, importing, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, smoke)
+GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, smoke)
 
 
 def _version() -> str:

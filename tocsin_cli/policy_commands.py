@@ -27,6 +27,8 @@ COUNTED = (
     "escalations",
     "schedules",
     "maintenance",
+    "heartbeats",
+    "canaries",
 )
 
 

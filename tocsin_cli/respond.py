@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from chalicelib.core.events import read_timestamp
 from chalicelib.core.oncall.shifts import describe_shift
+from tocsin_cli.calendars import add_calendar_command
 from tocsin_cli.cli import Cli
 
 
@@ -45,6 +46,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     remove.add_argument("schedule")
     remove.add_argument("override_id")
     remove.set_defaults(run=remove_override)
+    add_calendar_command(oncall, common)
 
 
 def acknowledge(arguments: argparse.Namespace, cli: Cli) -> int:

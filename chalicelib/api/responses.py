@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -26,6 +27,7 @@ from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
 responses = Blueprint(__name__)
+_INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 
 FORM = "application/x-www-form-urlencoded"
 _TITLES = {
@@ -103,7 +105,7 @@ def answer_link(token: str) -> Response:
 )
 @json_errors
 def acknowledge_incident(incident_id: str) -> dict[str, Any]:
-    services, who, person = _caller()
+    services, who, person = _caller(incident_id)
     if person:
         result = services.responses.acknowledge(incident_id, who, "api")
     else:
@@ -115,7 +117,7 @@ def acknowledge_incident(incident_id: str) -> dict[str, Any]:
 @responses.route("/v1/incidents/{incident_id}/decline", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def decline_incident(incident_id: str) -> dict[str, Any]:
-    services, who, person = _caller()
+    services, who, person = _caller(incident_id)
     if not person:
         raise Forbidden("only a person can say they can't respond: use a personal key (--contact)")
     result = services.responses.decline(incident_id, who, "api")
@@ -126,7 +128,7 @@ def decline_incident(incident_id: str) -> dict[str, Any]:
 @responses.route("/v1/incidents/{incident_id}/resolve", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def resolve_incident(incident_id: str) -> dict[str, Any]:
-    services, who, person = _caller()
+    services, who, person = _caller(incident_id)
     result = services.responses.resolve(incident_id, who if person else f"key {who}", "api")
     _log(result, who, "api")
     return _answer_body(result)
@@ -151,14 +153,21 @@ def _reader(services: Container, contact_id: str) -> tuple[str, str]:
     return (contact.language, contact.timezone) if contact else ("en", "UTC")
 
 
-def _caller() -> tuple[Container, str, bool]:
-    """(services, contact id or key name, whether that is a person)."""
+def _caller(incident_id: str) -> tuple[Container, str, bool]:
+    """(services, contact id or key name, whether that is a person); a key with an allow-list
+    of event types may answer only incidents of those types."""
     services = container()
     request = responses.current_request
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode()
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
+    key = authenticate(bearer_key(request.headers), services, request, body)
     key.require(Scope.RESOLVE)
+    if key.allowed_types:
+        incident = (
+            services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
+        )
+        if incident is not None:
+            key.require_type(incident.type)
     if key.contact_id:
         return services, key.contact_id, True
     return services, key.name, False

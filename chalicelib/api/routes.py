@@ -8,12 +8,11 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import authenticate, bearer_key
+from chalicelib.api.auth import authenticate, bearer_key, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
-from chalicelib.core.access import Scope, scope_for
+from chalicelib.core.access import Scope
 from chalicelib.core.errors import NotFound
-from chalicelib.core.model import CanonicalEvent
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -29,12 +28,9 @@ def post_event() -> Response:
     services = container()
     request = api.current_request
     document, body = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
-
-    def allow(event: CanonicalEvent) -> None:
-        key.require(scope_for(event.action))
-
-    received = services.ingest.accept(document, allow=allow)
+    credential = bearer_key(request.headers)
+    key = authenticate(credential, services, request, body, counts_events=True)
+    received = services.ingest.accept(document, sender_for(services, key, credential))
     logger.set_correlation_id(received.event_id)
     logger.info(
         "event accepted",
@@ -85,6 +81,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
         "severity": incident.severity.value,
         "exercise": incident.is_exercise,
         "dedup_key": incident.dedup_key,
+        "dedup_namespace": incident.dedup_namespace or None,
         "rule_id": incident.rule_id,
         "plan_id": incident.plan_id,
         "event_count": incident.event_count,
@@ -106,7 +103,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
 def _reader() -> Container:
     services = container()
     request = api.current_request
-    key = authenticate(bearer_key(request.headers), services, request.headers)
+    key = authenticate(bearer_key(request.headers), services, request)
     key.require(Scope.READ)
     return services
 

@@ -85,11 +85,24 @@ class ReceivedEvent:
     event: CanonicalEvent
     format: str = "tocsin"
     original: Any = None  # the foreign payload it was mapped from (None for native events)
+    namespace: str = ""  # the sender's dedup namespace ("": received before namespaces)
 
     @property
     def dedup_key(self) -> str:
         """The caller's dedup key, or one unique to this event when it gave none."""
         return self.event.dedup_key or self.event_id
+
+    @property
+    def scoped_dedup_key(self) -> str:
+        """The dedup key within the sender's namespace: what finds and opens incidents."""
+        return scope_dedup_key(self.namespace, self.dedup_key)
+
+
+def scope_dedup_key(namespace: str, dedup_key: str) -> str:
+    """``<namespace>#<key>``, ``%`` and ``#`` escaped in the namespace so no two pairs meet;
+    without one (incidents opened before namespaces), the bare key, as it was stored then."""
+    escaped = namespace.replace("%", "%25").replace("#", "%23")
+    return f"{escaped}#{dedup_key}" if namespace else dedup_key
 
 
 class IncidentStatus(StrEnum):
@@ -172,10 +185,15 @@ class Incident:
     requested_by: str | None = None  # the contact who activated it by hand
     response: ResponseState = field(default_factory=ResponseState)
     links: tuple[Link, ...] = ()  # the opening event's (a status page, the alert's source)
+    dedup_namespace: str = ""  # whose dedup key it is: only that sender's events reach it
 
     @property
     def is_exercise(self) -> bool:
         return self.event_status is not EventStatus.ACTUAL
+
+    @property
+    def scoped_dedup_key(self) -> str:
+        return scope_dedup_key(self.dedup_namespace, self.dedup_key)
 
 
 @dataclass(frozen=True)

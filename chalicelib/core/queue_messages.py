@@ -22,6 +22,7 @@ def encode_received(received: ReceivedEvent) -> str:
             "event": event_to_document(received.event),
             "format": received.format,
             "original": received.original,
+            "namespace": received.namespace,
         },
         default=str,
         ensure_ascii=False,  # keeps the message near the size of the body that was accepted
@@ -36,6 +37,7 @@ def decode_received(body: str) -> ReceivedEvent:
         event=parse_event(document["event"]),
         format=document.get("format", "tocsin"),
         original=document.get("original"),
+        namespace=document.get("namespace", ""),  # "": queued before namespaces existed
     )
 
 

@@ -15,26 +15,29 @@ REPLAY_MEMORY = timedelta(minutes=10)  # longer than the five-minute signature w
 
 
 class DynamoRateLimiter:
-    """A fixed one-minute window per key: ``ADD count`` while it is below the key's limit."""
+    """A fixed one-minute window per key, counting events (a request without events counts
+    one): ``ADD count :cost`` only while the window still has room for all of them."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
-    def admit(self, key_name: str, limit: int, now: datetime) -> None:
+    def admit(self, key_name: str, limit: int, now: datetime, cost: int = 1) -> None:
+        if not 1 <= cost <= limit:
+            raise ValueError(f"a cost of {cost} can never fit a limit of {limit}")
         window = now.replace(second=0, microsecond=0)
         try:
             with dynamodb_errors():
                 self._client.update_item(
                     TableName=self._table,
                     Key=to_item(keys.rate_window(key_name, window)),
-                    UpdateExpression="ADD #count :one SET expires_at = :expires",
-                    ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+                    UpdateExpression="ADD #count :cost SET expires_at = :expires",
+                    ConditionExpression="attribute_not_exists(#count) OR #count <= :room",
                     ExpressionAttributeNames={"#count": "count"},
                     ExpressionAttributeValues=to_item(
                         {
-                            ":one": 1,
-                            ":limit": limit,
+                            ":cost": cost,
+                            ":room": limit - cost,
                             ":expires": int((window + timedelta(minutes=5)).timestamp()),
                         }
                     ),
@@ -44,7 +47,9 @@ class DynamoRateLimiter:
                 raise
             retry_after = 60 - now.second
             raise RateLimited(
-                f"the key {key_name!r} may send {limit} requests a minute", retry_after
+                f"the key {key_name!r} may send {limit} events a minute "
+                "(a request without events counts one)",
+                retry_after,
             ) from None
 
 

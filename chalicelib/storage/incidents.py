@@ -1,7 +1,9 @@
 """Incidents, their timelines and dedup pointers, in the incidents table.
 
-Opening is one transaction, so two deliveries of the same event, or two events with the same
-dedup key, can never open two incidents:
+A dedup key lives in its sender's namespace: ``k`` below is ``<namespace>#<dedup key>``
+(``scope_dedup_key``), so two senders with the same dedup key never meet. Opening is one
+transaction, so two deliveries of the same event, or two events with the same dedup key, can
+never open two incidents:
 
     event A ─▶ put DEDUP#k (if absent) + put INCIDENT#a + timeline + EVENT#A=activated ─▶ opened
     event A again ─▶ DEDUP#k exists and names a ───────────────────────────────────▶ redelivered
@@ -61,7 +63,7 @@ class DynamoIncidentStore:
     ) -> OpenResult:
         if self._transact(self._open_writes(incident, received, verdict, snapshot)):
             return OpenResult(OpenOutcome.OPENED, incident.incident_id)
-        existing = self.find_open(incident.dedup_key)
+        existing = self.find_open(incident.scoped_dedup_key)
         if existing == incident.incident_id:
             return OpenResult(OpenOutcome.REDELIVERED, existing)
         if existing is not None:
@@ -103,7 +105,7 @@ class DynamoIncidentStore:
         )
 
     def history(self, rule_id: str, dedup_key: str, keep: timedelta) -> HistorySnapshot:
-        """Both activation logs in one consistent read."""
+        """Both activation logs in one consistent read (``dedup_key``: scoped)."""
         rule_key, key_key = keys.rule_activations(rule_id), keys.key_activations(dedup_key)
         with dynamodb_errors():
             response = self._client.batch_get_item(
@@ -140,7 +142,7 @@ class DynamoIncidentStore:
     ) -> list[dict[str, Any]]:
         writes = [
             self._put(
-                {**keys.dedup(incident.dedup_key), "incident_id": incident.incident_id},
+                {**keys.dedup(incident.scoped_dedup_key), "incident_id": incident.incident_id},
                 condition="attribute_not_exists(pk)",
             ),
             self._put(_incident_item(incident), condition="attribute_not_exists(pk)"),
@@ -232,6 +234,7 @@ class DynamoIncidentStore:
         )
 
     def find_open(self, dedup_key: str) -> str | None:
+        """The open incident for a scoped dedup key (``ReceivedEvent.scoped_dedup_key``)."""
         with dynamodb_errors():
             response = self._client.get_item(
                 TableName=self._table, Key=to_item(keys.dedup(dedup_key)), ConsistentRead=True
@@ -305,11 +308,13 @@ class DynamoIncidentStore:
         )
 
     def _free_dedup_key(self, incident: Incident) -> dict[str, Any]:
+        """Free the key if this incident holds it; an incident opened by hand never took one
+        (nothing to free), and a key another incident holds is left alone (the write fails)."""
         return {
             "Delete": {
                 "TableName": self._table,
-                "Key": to_item(keys.dedup(incident.dedup_key)),
-                "ConditionExpression": "incident_id = :id",
+                "Key": to_item(keys.dedup(incident.scoped_dedup_key)),
+                "ConditionExpression": "attribute_not_exists(pk) OR incident_id = :id",
                 "ExpressionAttributeValues": to_item({":id": incident.incident_id}),
             }
         }
@@ -473,6 +478,7 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "severity": incident.severity.value,
         "event_status": incident.event_status.value,
         "dedup_key": incident.dedup_key,
+        "dedup_namespace": incident.dedup_namespace,
         "rule_id": incident.rule_id,
         "plan_id": incident.plan_id,
         "opened_at": incident.opened_at.isoformat(),
@@ -506,6 +512,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         severity=Severity(item["severity"]),
         event_status=EventStatus(item["event_status"]),
         dedup_key=item["dedup_key"],
+        dedup_namespace=item.get("dedup_namespace", ""),  # "": opened before namespaces
         rule_id=item["rule_id"],
         plan_id=item["plan_id"],
         opened_at=datetime.fromisoformat(item["opened_at"]),

@@ -51,6 +51,31 @@ def schedule_slot(schedule_id: str, slot: datetime) -> Key:
     return {"pk": f"SCHEDULE#{schedule_id}#{slot.isoformat()}", "sk": "FIRED"}
 
 
+def heartbeat(heartbeat_id: str) -> Key:
+    """When a heartbeat was last pinged, and whether it is missed (incidents table)."""
+    return {"pk": f"HEARTBEAT#{heartbeat_id}", "sk": "STATE"}
+
+
+def canary_partition(canary_id: str) -> str:
+    return f"CANARY#{canary_id}"
+
+
+def canary_round(canary_id: str, started_at: datetime) -> Key:
+    """One round of a canary, by its start (incidents table)."""
+    return {
+        "pk": canary_partition(canary_id),
+        "sk": f"{CANARY_ROUND_PREFIX}{started_at.isoformat()}",
+    }
+
+
+CANARY_ROUND_PREFIX = "ROUND#"
+
+
+def canary_state(canary_id: str) -> Key:
+    """The channels a canary found failing at its last judged round."""
+    return {"pk": canary_partition(canary_id), "sk": "STATE"}
+
+
 # contacts table
 def contact_profile(contact_id: str) -> Key:
     return {"pk": f"CONTACT#{contact_id}", "sk": "PROFILE"}
@@ -158,6 +183,16 @@ def override_partition(schedule_id: str) -> str:
     return f"OVERRIDE#{schedule_id}"
 
 
+def calendar_token(digest: str) -> Key:
+    """A personal calendar link, by the SHA-256 digest of its token."""
+    return {"pk": f"CALENDAR#{digest}", "sk": "CALENDAR"}
+
+
+def calendar_owner(contact_id: str) -> Key:
+    """Which link is a person's current one, so a new one revokes it."""
+    return {"pk": f"CALENDARS#{contact_id}", "sk": "CURRENT"}
+
+
 # drop-in APIs (incidents table): Opsgenie alerts and requests, change events, their senders
 def alerts_partition(sender: str) -> str:
     """A sender's alerts, sorted by creation (``GET /v2/alerts`` reads a range of it)."""
@@ -216,7 +251,3 @@ def sortable_time(at: datetime) -> str:
     """UTC to the microsecond, fixed width: sorts as the times do."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-
-def heartbeat(heartbeat_id: str) -> Key:
-    """When a heartbeat was last pinged (incidents table; issue #24 adds its watch state)."""
-    return {"pk": f"HEARTBEAT#{heartbeat_id}", "sk": "STATE"}

@@ -67,6 +67,13 @@ from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
 from tocsin_infra.custom_domain import add_custom_domain
 from tocsin_infra.settings import DeploymentSettings
+from tocsin_infra.watch import (
+    CANARIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    WATCH_LOGICAL_IDS,
+    add_watch_alarms,
+    grant_watching,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 RETENTION = {
@@ -101,6 +108,8 @@ ASYNC_FUNCTIONS = (
     SMS_STATUS_FUNCTION,
     ESCALATE_FUNCTION,
     REPLIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    CANARIES_FUNCTION,
 )
 # Those that turn AWS's events into Tocsin events (record and queue them).
 INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
@@ -164,6 +173,7 @@ LOGICAL_IDS = {
     SMS_STATUS_FUNCTION: "TrackSmsStatus",
     ESCALATE_FUNCTION: "EscalateDueIncidents",
     REPLIES_FUNCTION: "AnswerSmsReplies",
+    **WATCH_LOGICAL_IDS,
 }
 
 
@@ -585,6 +595,9 @@ class TocsinStack(Stack):
                 )
             )
         self._grant_responding()
+        grant_watching(
+            self.roles, self.tables, self.ingest_queue, self.dispatch_queue, self.operations
+        )
         # Plans that inform stakeholders publish one statement to their topic, granted by name.
         self.stakeholders.grant_publish(dispatch)
         dispatch.add_to_policy(self._sms_to_phone_numbers())
@@ -681,6 +694,7 @@ class TocsinStack(Stack):
             app_settings.LINK_SECRET_ARN: self.link_secret.secret_arn,
             app_settings.PUBLIC_URL_PARAMETER: self.public_url_parameter,
             app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
+            app_settings.OPERATIONS_TOPIC_ARN: self.operations.topic_arn,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
@@ -988,6 +1002,7 @@ class TocsinStack(Stack):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         ).add_alarm_action(action)
+        add_watch_alarms(self, self.settings.prefix, self.settings.stage, self.log_groups, action)
 
 
 def _topic_policy(topic: sns.Topic) -> sns.TopicPolicy:

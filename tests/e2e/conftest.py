@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,12 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope
-from chalicelib.settings import Settings
+from chalicelib.core.messaging.ports import ChannelSender
+from chalicelib.core.model import Channel
+from chalicelib.core.ports import Clock
+from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT
@@ -57,6 +62,18 @@ def api(client: Client) -> Api:
 @pytest.fixture
 def runner(client: Client, world: boto3.Session) -> QueueRunner:
     return QueueRunner(app, client.lambda_.invoke, session=world, retry_delay=0)
+
+
+def use_container(
+    session: boto3.Session | None = None,
+    clock: Clock | None = None,
+    channels: Mapping[Channel, ChannelSender] | None = None,
+    **settings: Any,
+) -> wiring.Container:
+    """The container the handlers will use, built with what the test injects (a clock, a
+    channel, a session whose clients carry a fault, a setting) through its constructor."""
+    chosen = dataclasses.replace(get_settings(), **settings)
+    return wiring.install(wiring.Container(chosen, session, clock=clock, channels=channels))
 
 
 def sent_sms(session: boto3.Session) -> list[tuple[str, str]]:

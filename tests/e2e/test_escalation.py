@@ -16,11 +16,12 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.response.next_step import StepOutcome
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
+from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
-from tests.e2e.conftest import Api, sent_email, sent_sms
-from tests.fakes import FixedClock
+from tests.e2e.conftest import Api, sent_email, sent_sms, use_container
 
 # Wednesday 2 December 2026, 03:00 in Copenhagen: the office layer is off duty, and week 47
 # of the weekly rotation [c-chen, c-fay] that began on 5 January belongs to c-fay.
@@ -38,7 +39,7 @@ OUTAGE = {
 @pytest.fixture
 def clock(client: Client) -> FixedClock:
     fixed = FixedClock(NIGHT)
-    wiring.container().clock = fixed
+    use_container(clock=fixed)
     return fixed
 
 
@@ -94,7 +95,8 @@ def use_it_major(world: boto3.Session, settings: Settings, policy: dict[str, Any
         *[e for e in documents["escalations"] if e["id"] != "it-major"],
     ]
     DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NIGHT)
-    wiring.container().playbooks._cached = None  # type: ignore[attr-defined]
+    # A fresh container, as a Lambda instance started after the apply: nothing cached.
+    use_container(clock=wiring.container().clock)
 
 
 def open_outage(api: Api, runner: QueueRunner) -> str:
@@ -253,8 +255,10 @@ def test_two_ticks_or_a_tick_racing_an_acknowledgement_never_page_a_level_twice(
     clock.current = NIGHT + timedelta(minutes=6)
     stale = services.incidents.get(incident_id)
     assert stale is not None and stale.response.step == 0
-    assert services.escalator.advance(stale) > 0  # the first tick pages level 2
-    assert services.escalator.advance(stale) == -1  # the second, on the same read, loses
+    first = services.escalator.advance(stale)  # the first tick pages level 2
+    assert (first.outcome, first.step, first.paged) == (StepOutcome.PAGED, 1, ("c-chen", "c-fay"))
+    second = services.escalator.advance(stale)  # the second, on the same read, loses
+    assert (second.outcome, second.jobs) == (StepOutcome.LOST_RACE, ())
     runner.drain()
     assert len(texts_to(world, CHEN)) == 1
 
@@ -264,7 +268,7 @@ def test_two_ticks_or_a_tick_racing_an_acknowledgement_never_page_a_level_twice(
     services.responses.acknowledge(incident_id, "c-chen", "api")
     # A tick that read the incident before the acknowledgement cannot move it on, and the
     # level-3 jobs it queued before losing are dropped by the dispatcher.
-    assert services.escalator.advance(before_ack) == -1
+    assert services.escalator.advance(before_ack).outcome is StepOutcome.LOST_RACE
     runner.drain()
     assert len(texts_to(world, CHEN)) == 1
     assert sorted(a for a, _ in sent_email(world)) == ["ada@example.com", "dina@example.com"]
@@ -393,31 +397,34 @@ def test_a_quorum_of_two_keeps_escalating_after_one_acknowledgement(
     assert incident.response.acknowledged_by == ("c-fay", "c-chen")
 
 
-def test_one_incident_that_fails_does_not_hold_up_the_others_at_the_tick(
+def test_an_incident_dynamodb_throttles_makes_the_tick_fail_loudly_and_the_next_catches_up(
     client: Client, api: Api, runner: QueueRunner, world: boto3.Session, clock: FixedClock
 ) -> None:
+    """The tick's own isolation of a failing incident is unit-tested on the fakes
+    (tests/unit/test_escalator.py); here the handler says so, for the errors alarm."""
+    from botocore.exceptions import ClientError
+
     from chalicelib.core.errors import TransientError
 
     first = open_outage(api, runner)
     event_id = api.post_event({**OUTAGE, "dedup_key": "second-outage"}).json_body["event_id"]
     runner.drain()
     second = api.get(f"/v1/events/{event_id}").json_body["incident_id"]
-    services = wiring.container()
+    throttled = [True]
+
+    def throttle(params: dict[str, Any], **_: Any) -> None:
+        if throttled[0] and params["Key"]["pk"]["S"] == f"INCIDENT#{first}":
+            error = {"Code": "ThrottlingException", "Message": "Rate exceeded"}
+            raise ClientError({"Error": error}, "GetItem")
+
+    session = boto3.Session()  # its clients carry the fault: DynamoDB throttles one incident
+    session.events.register("before-parameter-build.dynamodb.GetItem", throttle)
+    services = use_container(session, clock=clock)
     clock.current = NIGHT + timedelta(minutes=6)
-    original = services.escalator.advance
-
-    def flaky(incident: Any, notified: Any = ()) -> int:
-        if incident.incident_id == first:
-            raise TransientError("DynamoDB throttled")
-        return original(incident, notified)
-
-    services.escalator.advance = flaky  # type: ignore[method-assign]
-    report = services.escalator.tick()
-    assert report.failed == [first] and report.escalated == 1
     with pytest.raises(TransientError, match="1 incident"):
         tick(client)  # the handler says so, so that the errors alarm sees it
-    services.escalator.advance = original  # type: ignore[method-assign]
-    assert services.escalator.tick().escalated == 1  # the next tick catches up
+    throttled[0] = False
+    tick(client)  # the next tick catches up
     steps = {
         incident_id: services.incidents.get(incident_id).response.step  # type: ignore[union-attr]
         for incident_id in (first, second)

@@ -10,16 +10,16 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
-from chalicelib.core.access import ApiKey, Scope, signature
+from chalicelib.core.access import ApiKey, Scope, SignedRequest, signature
+from chalicelib.core.model import scope_dedup_key
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from chalicelib.storage.incidents import DynamoIncidentStore
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import EVENTS, LOCAL_KEY, load_event
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, use_container
 from tests.e2e.test_bad_input import nothing_was_accepted
-from tests.fakes import FixedClock
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_pagerduty_trigger_acknowledge_resolve_drive_one_incident(
     }
     runner.drain()
     incident_id = DynamoIncidentStore(world.client("dynamodb"), settings.incidents_table).find_open(
-        "payments/api-latency"
+        scope_dedup_key("key:monitor", "payments/api-latency")  # the key's own namespace
     )
     assert incident_id is not None
     for name in ("pagerduty-acknowledge.json", "pagerduty-resolve.json"):
@@ -180,7 +180,7 @@ def test_pagerduty_errors_come_in_pagerdutys_envelope(
 def test_opsgenie_create_alert_with_a_geniekey(
     client: Client, api: Api, runner: QueueRunner
 ) -> None:
-    wiring.container().clock = FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))  # Saturday
+    use_container(clock=FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC)))  # Saturday
     answer = post(
         client,
         "/v1/integrations/opsgenie",
@@ -380,11 +380,20 @@ def test_a_key_for_another_integration_or_without_the_scope_is_forbidden(
     )
 
 
-def signed(secret: str, body: bytes, at: int | None = None) -> dict[str, str]:
+def signed(
+    secret: str,
+    body: bytes,
+    at: int | None = None,
+    path: str = "/v1/integrations/alertmanager",
+    method: str = "POST",
+    query: dict[str, list[str]] | None = None,
+) -> dict[str, str]:
+    """The headers a client sends for a signed request (docs/INTEGRATIONS.md)."""
     timestamp = str(at if at is not None else int(datetime.now(UTC).timestamp()))
+    request = SignedRequest(method, path, query or {}, body)
     return {
         "X-Tocsin-Timestamp": timestamp,
-        "X-Tocsin-Signature": signature(secret, timestamp, body),
+        "X-Tocsin-Signature": signature(secret, timestamp, request),
     }
 
 

@@ -11,12 +11,11 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import PROJECT, load_event
-from tests.e2e.conftest import Api, sent_sms
+from tests.e2e.conftest import Api, sent_sms, use_container
 from tests.e2e.test_integrations import bearer, post
-from tests.fakes import FixedClock
 
 NIGHT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 03:00 in Copenhagen, 21:00 in New York
 DEMO = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
@@ -26,7 +25,7 @@ FAY_PHONE = "+12025550105"
 @pytest.fixture(autouse=True)
 def night(client: Client) -> FixedClock:
     fixed = FixedClock(NIGHT)
-    wiring.container().clock = fixed
+    use_container(clock=fixed)
     return fixed
 
 

@@ -17,14 +17,13 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT, load_event
-from tests.e2e.conftest import Api, sent_email, sent_sms
+from tests.e2e.conftest import Api, sent_email, sent_sms, use_container
 from tests.e2e.test_integrations import bearer, post
-from tests.fakes import FixedClock
 from tocsin_cli.main import main
 
 # Wednesday 2 December 2026, 03:00 in Copenhagen: c-fay's week of the it-duty rotation.
@@ -36,7 +35,7 @@ IT_SECURITY = {"chen@example.com", FAY_EMAIL}  # the it-security role in example
 @pytest.fixture(autouse=True)
 def night(client: Client) -> FixedClock:
     fixed = FixedClock(NIGHT)
-    wiring.container().clock = fixed
+    use_container(clock=fixed)
     return fixed
 
 

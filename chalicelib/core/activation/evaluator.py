@@ -90,10 +90,10 @@ class Evaluator:
             if (
                 rule is not None
                 and rule.uses_history
-                and self._incidents.find_open(received.dedup_key) is None
+                and self._incidents.find_open(received.scoped_dedup_key) is None
             ):
                 snapshot = self._incidents.history(
-                    rule.rule_id, received.dedup_key, rule.history_span
+                    rule.rule_id, received.scoped_dedup_key, rule.history_span
                 )
                 verdict = admit(verdict, rule, snapshot.history, at)
             if not verdict.activate:
@@ -143,8 +143,9 @@ class Evaluator:
         return Decision(DecisionOutcome.ACTIVATED, reason, incident_id, jobs)
 
     def _follow_up(self, received: ReceivedEvent) -> Decision:
-        """Acknowledge or resolve the open incident with the event's dedup key."""
-        incident_id = self._incidents.find_open(received.dedup_key)
+        """Acknowledge or resolve the open incident with the event's dedup key, in the
+        sender's namespace: another sender's incident with the same key is not found."""
+        incident_id = self._incidents.find_open(received.scoped_dedup_key)
         verb = received.event.action.value
         if incident_id is None:
             return self._decide(
@@ -209,6 +210,7 @@ class Evaluator:
             severity=verdict.severity or event.severity,
             event_status=event.status,
             dedup_key=received.dedup_key,
+            dedup_namespace=received.namespace,
             rule_id=verdict.rule_id,
             plan_id=verdict.plan_id,
             opened_at=now,

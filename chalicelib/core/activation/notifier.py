@@ -50,7 +50,7 @@ class Notifier:
         paged = 0
         if plan.escalation and self._escalator is not None:
             notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}
-            paged = max(self._escalator.advance(incident, notified), 0)
+            paged = len(self._escalator.advance(incident, notified).jobs)
         return len(jobs) + paged
 
     def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:

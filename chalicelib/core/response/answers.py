@@ -7,7 +7,9 @@ answer racing an escalation tick or another answer is retried on the state it lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, TransientError
 from chalicelib.core.messaging.passes import ResponderRegistry
@@ -65,6 +67,87 @@ class Answer:
         return say(language, self.outcome, title=title)
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """What an answer changes: the new response state, the entry that says so, and the
+    answer to give once the state is stored."""
+
+    state: ResponseState
+    entry: TimelineEntry
+    answer: Answer
+
+
+def acknowledgement(
+    incident: Incident,
+    contact_id: str,
+    via: str,
+    policy: EscalationPolicy | None,
+    now: datetime,
+) -> Answer | StateChange:
+    """A person paged acknowledges: escalation stops once the level's quorum has."""
+    state = incident.response
+    if contact_id in state.acknowledged_by:
+        return Answer("already", incident)
+    new = with_acknowledgement(state, contact_id, policy)
+    needed, have = quorum(policy, state), len(new.acknowledged_by)
+    stopped = new.stopped is Stop.ACKNOWLEDGED and state.stopped is None
+    progress = f" ({have} of {needed} needed)" if have < needed else ""
+    summary = f"acknowledged by {contact_id} via {via}" + progress
+    if stopped and state.policy_id:
+        summary += "; escalation stopped"
+    entry = TimelineEntry(
+        at=now,
+        kind="acknowledged",
+        summary=summary,
+        data={"contact_id": contact_id, "via": via, "have": have, "needed": needed},
+        key=f"ack-{contact_id}",
+    )
+    outcome = "acknowledged" if have >= needed else "counted"
+    return StateChange(new, entry, Answer(outcome, replace(incident, response=new), have, needed))
+
+
+def acknowledgement_by_tool(
+    incident: Incident, source: str, via: str, now: datetime
+) -> StateChange:
+    """A tool or a service key acknowledges (not a person): escalation stops."""
+    state = incident.response
+    new = replace(
+        state,
+        stopped=state.stopped or Stop.ACKNOWLEDGED,
+        due_at=None,
+        version=state.version + 1,
+    )
+    entry = TimelineEntry(
+        at=now,
+        kind="acknowledged",
+        summary=f"acknowledged by {source} via {via}"
+        + ("; escalation stopped" if state.stopped is None and state.policy_id else ""),
+        data={"source": source, "via": via},
+        key=f"ack-{source}",
+    )
+    return StateChange(new, entry, Answer("acknowledged", replace(incident, response=new)))
+
+
+def decline_by(
+    incident: Incident, contact_id: str, via: str, now: datetime
+) -> Answer | StateChange:
+    """ "I can't respond": when everyone paged at this level says so, the next is due now."""
+    state = incident.response
+    if contact_id in state.declined_by:
+        return Answer("already_declined", incident)
+    new = with_decline(state, contact_id, now)
+    entry = TimelineEntry(
+        at=now,
+        kind="declined",
+        summary=f"{contact_id} can't respond (via {via})",
+        data={"contact_id": contact_id, "via": via},
+        key=f"decline-{contact_id}-{state.step}",
+    )
+    escalating = new.is_due(now) and not state.is_due(now)
+    answer = Answer("declined", replace(incident, response=new), escalating=escalating)
+    return StateChange(new, entry, answer)
+
+
 class Responses:
     """Acknowledge, decline and resolve, by link, SMS reply, API or CLI."""
 
@@ -93,77 +176,45 @@ class Responses:
         return incident
 
     def acknowledge(self, incident_id: str, contact_id: str, via: str) -> Answer:
-        for _ in range(_ATTEMPTS):
-            incident = self._open(incident_id)
+        def decide(incident: Incident) -> Answer | StateChange:
             self._require_paged(incident, contact_id)
-            state = incident.response
-            if contact_id in state.acknowledged_by:
-                return Answer("already", incident)
             policy = self._policy(incident)
-            new = with_acknowledgement(state, contact_id, policy)
-            needed, have = quorum(policy, state), len(new.acknowledged_by)
-            stopped = new.stopped is Stop.ACKNOWLEDGED and state.stopped is None
-            progress = f" ({have} of {needed} needed)" if have < needed else ""
-            summary = f"acknowledged by {contact_id} via {via}" + progress
-            if stopped and state.policy_id:
-                summary += "; escalation stopped"
-            entry = TimelineEntry(
-                at=self._clock.now(),
-                kind="acknowledged",
-                summary=summary,
-                data={"contact_id": contact_id, "via": via, "have": have, "needed": needed},
-                key=f"ack-{contact_id}",
-            )
-            if self._incidents.save_response(incident_id, state.version, new, [entry]):
-                outcome = "acknowledged" if have >= needed else "counted"
-                return Answer(outcome, replace(incident, response=new), have, needed)
-        raise TransientError(f"incident {incident_id} kept changing; try again")
+            return acknowledgement(incident, contact_id, via, policy, self._clock.now())
+
+        return self._answer(incident_id, decide)
 
     def acknowledge_for(self, incident_id: str, source: str, via: str) -> Answer:
         """A tool or a service key acknowledges (not a person): escalation stops."""
-        for _ in range(_ATTEMPTS):
-            incident = self._open(incident_id)
-            state = incident.response
-            new = replace(
-                state,
-                stopped=state.stopped or Stop.ACKNOWLEDGED,
-                due_at=None,
-                version=state.version + 1,
-            )
-            entry = TimelineEntry(
-                at=self._clock.now(),
-                kind="acknowledged",
-                summary=f"acknowledged by {source} via {via}"
-                + ("; escalation stopped" if state.stopped is None and state.policy_id else ""),
-                data={"source": source, "via": via},
-                key=f"ack-{source}",
-            )
-            if self._incidents.save_response(incident_id, state.version, new, [entry]):
-                return Answer("acknowledged", replace(incident, response=new))
-        raise TransientError(f"incident {incident_id} kept changing; try again")
+        return self._answer(
+            incident_id,
+            lambda incident: acknowledgement_by_tool(incident, source, via, self._clock.now()),
+        )
 
     def decline(self, incident_id: str, contact_id: str, via: str) -> Answer:
         """ "I can't respond": when everyone paged at this level says so, escalate at once."""
+
+        def decide(incident: Incident) -> Answer | StateChange:
+            self._require_paged(incident, contact_id)
+            return decline_by(incident, contact_id, via, self._clock.now())
+
+        answer = self._answer(incident_id, decide)
+        if answer.escalating:
+            self._escalator.advance(answer.incident)
+        return answer
+
+    def _answer(
+        self, incident_id: str, decide: Callable[[Incident], Answer | StateChange]
+    ) -> Answer:
+        """Decide on the open incident as read, and store the change conditional on the
+        version read; an answer that lost to a tick or another answer decides again."""
         for _ in range(_ATTEMPTS):
             incident = self._open(incident_id)
-            self._require_paged(incident, contact_id)
-            state = incident.response
-            if contact_id in state.declined_by:
-                return Answer("already_declined", incident)
-            now = self._clock.now()
-            new = with_decline(state, contact_id, now)
-            entry = TimelineEntry(
-                at=now,
-                kind="declined",
-                summary=f"{contact_id} can't respond (via {via})",
-                data={"contact_id": contact_id, "via": via},
-                key=f"decline-{contact_id}-{state.step}",
-            )
-            if self._incidents.save_response(incident_id, state.version, new, [entry]):
-                escalating = new.is_due(now) and not state.is_due(now)
-                if escalating:
-                    self._escalator.advance(replace(incident, response=new))
-                return Answer("declined", replace(incident, response=new), escalating=escalating)
+            decided = decide(incident)
+            if isinstance(decided, Answer):
+                return decided
+            seen = incident.response.version
+            if self._incidents.save_response(incident_id, seen, decided.state, [decided.entry]):
+                return decided.answer
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
     def resolve(self, incident_id: str, by: str, via: str) -> Answer:
