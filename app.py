@@ -4,9 +4,9 @@ from chalice.app import Chalice
 
 from chalicelib.api.calendars import calendars
 from chalicelib.api.contacts import contacts
-from chalicelib.api.heartbeats import heartbeats
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
+from chalicelib.api.heartbeats import heartbeats
 from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall

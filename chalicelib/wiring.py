@@ -48,9 +48,9 @@ from chalicelib.settings import (
     get_settings,
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
-from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
+from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore

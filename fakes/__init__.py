@@ -25,6 +25,10 @@ playbook.source.PlaybookSource          MemoryPlaybookSource
 watch.ports.HeartbeatStore              MemoryHeartbeatStore
 watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
+dropin.ports.AlertStore                 MemoryAlertStore
+dropin.ports.RequestLog                 MemoryRequestLog
+dropin.ports.ChangeStore                MemoryChangeStore
+dropin.ports.IncidentTimelines          MemoryTimelines
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
@@ -33,6 +37,7 @@ watch.ports.OperationsTopic             RecordingOperationsTopic
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
+from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
@@ -45,7 +50,9 @@ from fakes.world import MemoryWorld
 
 __all__ = [
     "FixedClock",
+    "MemoryAlertStore",
     "MemoryCanaryRounds",
+    "MemoryChangeStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryEventQueue",
@@ -54,9 +61,11 @@ __all__ = [
     "MemoryIncidentStore",
     "MemoryOverrideStore",
     "MemoryPlaybookSource",
+    "MemoryRequestLog",
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",
+    "MemoryTimelines",
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",

@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.core.activation.ports import EventQueue, EventStore, ScheduleSlots
+    from chalicelib.core.dropin.ports import (
+        AlertStore,
+        ChangeStore,
+        IncidentTimelines,
+        RequestLog,
+    )
     from chalicelib.core.messaging.passes import ResponderRegistry
     from chalicelib.core.messaging.ports import (
         BatchSender,
@@ -29,7 +35,9 @@ if TYPE_CHECKING:
     )
     from fakes import (
         FixedClock,
+        MemoryAlertStore,
         MemoryCanaryRounds,
+        MemoryChangeStore,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
@@ -38,9 +46,11 @@ if TYPE_CHECKING:
         MemoryIncidentStore,
         MemoryOverrideStore,
         MemoryPlaybookSource,
+        MemoryRequestLog,
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
+        MemoryTimelines,
         RecordingBatchChannel,
         RecordingChannel,
         RecordingOperationsTopic,
@@ -76,3 +86,8 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     operations: OperationsTopic = RecordingOperationsTopic()
     round_incidents: CanaryIncidents = MemoryIncidentStore()
     del heartbeats, rounds, operations, round_incidents
+    alerts: AlertStore = MemoryAlertStore()
+    requests: RequestLog = MemoryRequestLog()
+    changes: ChangeStore = MemoryChangeStore()
+    timelines: IncidentTimelines = MemoryTimelines()
+    del alerts, requests, changes, timelines

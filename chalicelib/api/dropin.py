@@ -3,76 +3,81 @@ a "PagerDuty/Opsgenie API URL" setting work against Tocsin by changing only the 
 
 Behind a custom domain (``infra/``: ``apiDomainName``) these paths are at the host's root, as at
 ``events.pagerduty.com`` and ``api.opsgenie.com``. The routes live in ``dropin_pagerduty.py``
-and ``dropin_opsgenie.py``; this module holds what they share, and the declared paths of each
-integration: a key bound to an integration (``--integration``) may call these paths and the
-integration's ``/v1/integrations/<name>`` (issue #17 joins them into one table).
+and ``dropin_opsgenie.py``; this module holds what they share. Which key may call them is issue
+#17's: the paths are declared in ``core/access.INTEGRATIONS`` (a key bound to pagerduty or
+opsgenie calls its tool's /v1 and /v2 paths and nothing else), each route authenticates with
+``api/auth.authenticate``, and events go through the intake with ``sender_for``'s sender (the
+key's dedup namespace, its scopes and types, its rate, the credential withheld).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 from chalice.app import Request
 
+from chalicelib.api.auth import sender_for
 from chalicelib.api.body import json_body
-from chalicelib.core.access import ApiKey, scope_for
+from chalicelib.core.access import INTEGRATIONS, ApiKey
+from chalicelib.core.activation.intake import Sender
 from chalicelib.core.errors import InvalidInput
-from chalicelib.core.model import CanonicalEvent, ReceivedEvent
+from chalicelib.core.model import ReceivedEvent
+from chalicelib.core.redaction import withhold_secrets
 from chalicelib.integrations.common import Document, IntegrationDefaults
 from chalicelib.observability import logger
 from chalicelib.wiring import Container
 
-# path (as routed, parameters in braces) -> the integration whose keys may call it
-DROPIN_PATHS: Mapping[str, str] = MappingProxyType(
-    {
-        "/v2/enqueue": "pagerduty",
-        "/v2/change/enqueue": "pagerduty",
-        "/v2/alerts": "opsgenie",
-        "/v2/alerts/{identifier}": "opsgenie",
-        "/v2/alerts/{identifier}/acknowledge": "opsgenie",
-        "/v2/alerts/{identifier}/close": "opsgenie",
-        "/v2/alerts/{identifier}/notes": "opsgenie",
-        "/v2/alerts/requests/{requestId}": "opsgenie",
-        "/v2/heartbeats/{name}/ping": "opsgenie",
-    }
-)
 
-# The payload fields these formats carry credentials in: never kept (issue #17 withholds them
-# everywhere, deeply; these paths drop them before anything is stored).
-CREDENTIAL_FIELDS = frozenset({"routing_key", "service_key", "apiKey"})
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated drop-in caller: its key, the credential it presented, its tool."""
 
+    key: ApiKey
+    credential: str | None
+    integration: str  # "pagerduty" | "opsgenie"
 
-def sender_namespace(key: ApiKey) -> str:
-    """Whose alerts, dedup keys and changes these are: the key's --source, else its name (the
-    namespace issue #17 gives dedup keys, so keys that replace each other share it)."""
-    return f"source:{key.source}" if key.source else f"key:{key.name}"
+    @property
+    def namespace(self) -> str:
+        """Whose alerts, dedup keys and changes these are (#17's namespace)."""
+        return self.key.dedup_namespace
 
+    def withheld(self, payload: Any) -> Any:
+        """``payload`` with no credential left in it (the presented key anywhere, the tool's
+        credential fields at any depth): what the drop-in stores keep of a request."""
+        fields = INTEGRATIONS[self.integration].secret_fields
+        secrets = (self.credential,) if self.credential else ()
+        return withhold_secrets(payload, secrets, fields)
 
-def without_credentials(payload: Any) -> Any:
-    if isinstance(payload, Mapping):
-        return {name: value for name, value in payload.items() if name not in CREDENTIAL_FIELDS}
-    return payload
+    def sender(self, services: Container, counted: bool = True) -> Sender:
+        """The intake's sender; ``counted=False``: the request was counted against the key's
+        rate when it was authenticated (one event per request), so the event is not again."""
+        sender = sender_for(services, self.key, self.credential, self.integration)
+        return sender if counted else dataclasses.replace(sender, admit=lambda _: None)
 
 
 def accept(
-    services: Container, key: ApiKey, integration: str, document: Document, original: Any
+    services: Container, caller: Caller, document: Document, original: Any, counted: bool = True
 ) -> ReceivedEvent:
-    """Queue one event as the key may send it (the scope for its action); the original payload
-    goes along, without credentials."""
-
-    def allow(event: CanonicalEvent) -> None:
-        key.require(scope_for(event.action))
-
+    """Queue one event as the key may send it (the scope for its action, its types, its
+    namespace); the original payload goes along, credentials withheld by the intake."""
     [received] = services.ingest.accept_many(
-        [document], format=integration, original=without_credentials(original), allow=allow
+        [document],
+        caller.sender(services, counted),
+        format=caller.integration,
+        original=original,
     )
     logger.info(
         "drop-in event accepted",
-        extra={"integration": integration, "key": key.name, "event_ids": [received.event_id]},
+        extra={
+            "integration": caller.integration,
+            "key": caller.key.name,
+            "event_ids": [received.event_id],
+        },
     )
     return received
 

@@ -6,11 +6,13 @@
 | POST /v2/alerts/{id}/notes                       | resolve | 202                          |
 | GET /v2/alerts/{id}, GET /v2/alerts?query=       | read    | 200 data                     |
 | GET /v2/alerts/requests/{requestId}              | any     | 200 data (404 until decided) |
-| GET or POST /v2/heartbeats/{name}/ping           | trigger | 202 PONG                     |
+| GET or POST /v2/heartbeats/{name}/ping           | bound   | 202 PONG (404: undeclared)   |
 
 ``identifierType`` is ``id`` (the default), ``alias`` or ``tiny``. Only the alerts of the key's
-own sender (``sender_namespace``) are found. Errors come as Opsgenie's ``{"message", "took",
-"requestId"}``; wrong fields are 422.
+own dedup namespace (issue #17's ``ApiKey.dedup_namespace``) are found. A heartbeat ping is
+issue #24's (``services.heartbeats.ping``): the key must be bound to the heartbeat
+(``tocsin keys create NAME --heartbeat ID``), which the playbook must declare. Errors come as
+Opsgenie's ``{"message", "took", "requestId"}``; wrong fields are 422.
 """
 
 from __future__ import annotations
@@ -24,19 +26,14 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import authenticate, genie_key
 from chalicelib.api.body import ANY_CONTENT, json_body
-from chalicelib.api.dropin import (
-    Stopwatch,
-    accept,
-    defaults,
-    optional_json,
-    sender_namespace,
-)
+from chalicelib.api.dropin import Caller, Stopwatch, accept, defaults, optional_json
 from chalicelib.api.errors import errors_as, opsgenie_envelope
-from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.access import Scope
 from chalicelib.core.dropin.alerts import Intake
 from chalicelib.core.dropin.ports import Alert, RequestStatus
 from chalicelib.core.dropin.query import parse_page, parse_query
 from chalicelib.integrations.opsgenie import action_note, new_alert
+from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
 opsgenie_dropin = Blueprint(__name__)
@@ -50,10 +47,10 @@ def create_alert() -> Response:
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     payload, body = json_body(request, services.settings.max_body_bytes)
-    key = _key(services, request, body)
-    wanted, document = new_alert(payload, defaults(key))
+    caller = _caller(services, request, body, counts_events=True)
+    wanted, document = new_alert(caller.withheld(payload), defaults(caller.key))
     logged = services.alert_desk.create(
-        sender_namespace(key), wanted, document, _intake(services, key, payload)
+        caller.namespace, wanted, document, _intake(services, caller, payload)
     )
     return Response(watch.answer({"result": PROCESSING}, logged.request_id), status_code=202)
 
@@ -78,10 +75,13 @@ def add_note(identifier: str) -> Response:
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     payload = optional_json(request, services.settings.max_body_bytes)
-    key = _key(services, request, _raw(request))
-    key.require(Scope.RESOLVE)
+    caller = _caller(services, request, _raw(request))
+    caller.key.require(Scope.RESOLVE)
     logged = services.alert_desk.add_note(
-        sender_namespace(key), _decoded(identifier), _identifier_type(request), action_note(payload)
+        caller.namespace,
+        _decoded(identifier),
+        _identifier_type(request),
+        action_note(caller.withheld(payload)),
     )
     return Response(watch.answer({"result": PROCESSING}, logged.request_id), status_code=202)
 
@@ -91,10 +91,10 @@ def add_note(identifier: str) -> Response:
 def get_alert(identifier: str) -> dict[str, Any]:
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
-    key = _key(services, request)
-    key.require(Scope.READ)
+    caller = _caller(services, request)
+    caller.key.require(Scope.READ)
     alert = services.alert_desk.find(
-        sender_namespace(key), _decoded(identifier), _identifier_type(request)
+        caller.namespace, _decoded(identifier), _identifier_type(request)
     )
     return watch.answer({"data": alert_document(alert, full=True)})
 
@@ -105,14 +105,14 @@ def list_alerts() -> dict[str, Any]:
     """A documented subset of Opsgenie's search (``core/dropin/query.py``), newest first."""
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
-    key = _key(services, request)
-    key.require(Scope.READ)
+    caller = _caller(services, request)
+    caller.key.require(Scope.READ)
     query = _query(request)
     wanted = parse_query(query.get("query"))
     page = parse_page(
         query.get("offset"), query.get("limit"), query.get("sort"), query.get("order")
     )
-    found = services.alert_desk.list(sender_namespace(key), wanted, page)
+    found = services.alert_desk.list(caller.namespace, wanted, page)
     order = "desc" if page.newest_first else "asc"
     here = {"query": query.get("query") or "", "limit": page.limit, "sort": "createdAt"}
     paging = {"first": _page_link({**here, "offset": 0, "order": order})}
@@ -126,8 +126,8 @@ def list_alerts() -> dict[str, Any]:
 def get_request_status(requestId: str) -> dict[str, Any]:
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
-    key = _key(services, request)
-    found = services.alert_desk.status(sender_namespace(key), _decoded(requestId))
+    caller = _caller(services, request)
+    found = services.alert_desk.status(caller.namespace, _decoded(requestId))
     return watch.answer({"data": status_document(found)})
 
 
@@ -136,12 +136,22 @@ def get_request_status(requestId: str) -> dict[str, Any]:
 )
 @errors_as(opsgenie_envelope)
 def ping_heartbeat(name: str) -> Response:
-    """A tool says it is alive (recorded for the heartbeat monitoring; see heartbeats.py)."""
+    """A tool says it is alive: issue #24's ping, as ``POST /v1/heartbeats/{id}`` (the key
+    must be bound to the heartbeat; one the playbook does not declare is 404), answered in
+    Opsgenie's envelope. The body, if any, is ignored."""
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
-    key = _key(services, request, _raw(request))
-    ping = services.heartbeat_pings.ping(_decoded(name), key)
-    body = {"result": "PONG - Heartbeat received", "heartbeat": ping.heartbeat_id}
+    caller = _caller(services, request, _raw(request))
+    ping = services.heartbeats.ping(_decoded(name), caller.key)
+    logger.info(
+        "heartbeat ping",
+        extra={"heartbeat": ping.heartbeat_id, "key": caller.key.name, "resolving": ping.resolving},
+    )
+    body = {
+        "result": "PONG - Heartbeat received",
+        "heartbeat": ping.heartbeat_id,
+        "dueBy": _time(ping.due_by),  # Tocsin's: when a silence becomes a miss
+    }
     return Response(watch.answer(body), status_code=202)
 
 
@@ -149,26 +159,33 @@ def _answer(identifier: str, action: str) -> Response:
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     payload = optional_json(request, services.settings.max_body_bytes)
-    key = _key(services, request, _raw(request))
+    caller = _caller(services, request, _raw(request))
     logged = services.alert_desk.answer(
-        sender_namespace(key),
+        caller.namespace,
         _decoded(identifier),
         _identifier_type(request),
         action,
-        action_note(payload),
-        _intake(services, key, payload),
+        action_note(caller.withheld(payload)),
+        # the request was counted when it was authenticated; its one event is not again
+        _intake(services, caller, payload, counted=False),
     )
     return Response(watch.answer({"result": PROCESSING}, logged.request_id), status_code=202)
 
 
-def _key(services: Container, request: Request, body: bytes = b"") -> ApiKey:
-    return authenticate(
-        genie_key(request.headers), services, request.headers, body, "opsgenie", how=GENIEKEY
+def _caller(
+    services: Container, request: Request, body: bytes = b"", counts_events: bool = False
+) -> Caller:
+    """Issue #17's authentication: a valid key, allowed on this path (opsgenie's), signed if
+    it must be, within its rate (``counts_events``: the event is counted when it is accepted)."""
+    credential = genie_key(request.headers)
+    key = authenticate(
+        credential, services, request, body, how=GENIEKEY, counts_events=counts_events
     )
+    return Caller(key, credential, "opsgenie")
 
 
-def _intake(services: Container, key: ApiKey, original: Any) -> Intake:
-    return lambda document: accept(services, key, "opsgenie", dict(document), original)
+def _intake(services: Container, caller: Caller, original: Any, counted: bool = True) -> Intake:
+    return lambda document: accept(services, caller, dict(document), original, counted)
 
 
 def _decoded(parameter: str) -> str:

@@ -3,7 +3,9 @@
 The ``routing_key`` is a Tocsin API key. Answers are PagerDuty's: ``202`` with
 ``{"status": "success", "message": "Event processed", "dedup_key"}``; ``400`` with
 ``{"status": "invalid event", "message", "errors"}``, for an unknown routing key too, as
-PagerDuty answers; ``429`` when the key is over its rate.
+PagerDuty answers; ``401`` without any routing key (as every Tocsin route without a key,
+issue #17); ``403`` for a key bound to other integrations; ``429`` when the key is over its
+rate.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import authenticate
 from chalicelib.api.body import ANY_CONTENT, json_body
-from chalicelib.api.dropin import accept, defaults, sender_namespace
+from chalicelib.api.dropin import Caller, accept, defaults
 from chalicelib.api.errors import errors_as, pagerduty_envelope
-from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.access import Scope
 from chalicelib.core.errors import AuthenticationFailed, InvalidEvent
 from chalicelib.integrations.pagerduty import change_event, from_pagerduty, routing_key
 from chalicelib.observability import logger
@@ -33,18 +35,18 @@ def enqueue() -> Response:
     PagerDuty gives one, and the answer carries it for the acknowledgement and resolution."""
     services = container()
     request = pagerduty_dropin.current_request
-    payload, key = _read(services, request)
+    payload, caller = _read(services, request, counts_events=True)
     mapped = payload
     if payload.get("event_action") == "trigger" and not payload.get("dedup_key"):
         mapped = {**payload, "dedup_key": uuid.uuid4().hex}
-    [document] = from_pagerduty(mapped, defaults(key))
+    [document] = from_pagerduty(mapped, defaults(caller.key))
     if document["action"] == "trigger":
         # Remembered before the event is queued: the incident it opens is the sender's, and
         # lists the sender's recent change events.
         services.change_log.remember(
-            sender_namespace(key), str(document["dedup_key"]), services.clock.now()
+            caller.namespace, str(document["dedup_key"]), services.clock.now()
         )
-    received = accept(services, key, "pagerduty", document, payload)
+    received = accept(services, caller, document, payload)
     return Response(
         body={
             "status": "success",
@@ -64,13 +66,15 @@ def enqueue_change() -> Response:
     incidents that open within a day; nobody is paged and nothing is queued."""
     services = container()
     request = pagerduty_dropin.current_request
-    payload, key = _read(services, request)
-    key.require(Scope.TRIGGER)
-    change = change_event(payload, sender_namespace(key), uuid.uuid4().hex, services.clock.now())
+    payload, caller = _read(services, request)
+    caller.key.require(Scope.TRIGGER)
+    change = change_event(
+        caller.withheld(payload), caller.namespace, uuid.uuid4().hex, services.clock.now()
+    )
     reached = services.change_log.record(change)
     logger.info(
         "change event recorded",
-        extra={"key": key.name, "change_id": change.change_id, "incidents": reached},
+        extra={"key": caller.key.name, "change_id": change.change_id, "incidents": reached},
     )
     return Response(
         body={
@@ -83,20 +87,22 @@ def enqueue_change() -> Response:
     )
 
 
-def _read(services: Container, request: Request) -> tuple[dict[str, Any], ApiKey]:
-    """The body as an object, and the key its routing_key names (an unknown one is 400)."""
+def _read(
+    services: Container, request: Request, counts_events: bool = False
+) -> tuple[dict[str, Any], Caller]:
+    """The body as an object, and the caller its routing_key names: none at all is 401, as on
+    every route (issue #17); an unknown one is 400, as PagerDuty answers."""
     payload, body = json_body(request, services.settings.max_body_bytes)
     if not isinstance(payload, dict):
         raise InvalidEvent("$", "the event must be a JSON object")
+    credential = routing_key(payload)
+    how = "send the integration key as 'routing_key'"
+    if not credential:
+        raise AuthenticationFailed(how)
     try:
         key = authenticate(
-            routing_key(payload),
-            services,
-            request.headers,
-            body,
-            "pagerduty",
-            how="send the integration key as 'routing_key'",
+            credential, services, request, body, how=how, counts_events=counts_events
         )
     except AuthenticationFailed as refused:
         raise InvalidEvent("routing_key", f"Invalid routing key ({refused})") from None
-    return payload, key
+    return payload, Caller(key, credential, "pagerduty")

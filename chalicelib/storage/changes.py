@@ -1,7 +1,7 @@
 """Change events and their senders' incidents, in the incidents table (all expire)::
 
 CHANGES#<sender> / <received>#<id>          a change event (JSON)
-KEYSENDER#<dedup key> / SENDER               the sender that triggers with that key
+KEYSENDER#<scoped dedup key> / SENDER        the sender that triggers with that key
 SENDERINCIDENTS#<sender> / INCIDENT#<id>     an incident of the sender's, until resolved
 """
 

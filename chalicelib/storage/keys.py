@@ -250,4 +250,3 @@ def sender_incident(sender: str, incident_id: str) -> Key:
 def sortable_time(at: datetime) -> str:
     """UTC to the microsecond, fixed width: sorts as the times do."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-

@@ -44,7 +44,8 @@ def proxy(stack: LocalStack) -> Iterator[TlsProxy]:
 
 @pytest.fixture(scope="module")
 def monitor_key(stack: LocalStack) -> str:
-    """A key as `tocsin keys create monitor --scope trigger --scope resolve --scope read`."""
+    """A key as `tocsin keys create monitor --scope trigger --scope resolve --scope read
+    --heartbeat nightly-backup`."""
     settings = Settings.from_environment(stack.environment())
     session = boto3.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
@@ -54,7 +55,8 @@ def monitor_key(stack: LocalStack) -> str:
     )
     key = generate_api_key()
     scopes = frozenset({Scope.TRIGGER, Scope.RESOLVE, Scope.READ})
-    store.add(key, ApiKey("monitor", scopes), datetime.now(UTC))
+    beats = frozenset({"nightly-backup"})  # policies/watching.yaml declares it
+    store.add(key, ApiKey("monitor", scopes, heartbeats=beats), datetime.now(UTC))
     return key
 
 

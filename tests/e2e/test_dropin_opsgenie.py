@@ -1,6 +1,6 @@
 """Opsgenie's Alert API at its own paths through the app and its queue handlers: the alert
-lifecycle by id, alias and tiny id, request status, the query subset, heartbeat pings, and every
-bad request answered in Opsgenie's envelope with nothing queued."""
+lifecycle by id, alias and tiny id, request status, the query subset, heartbeat pings (issue
+#24's), and every bad request answered in Opsgenie's envelope with nothing queued."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.core.access import Scope
+from chalicelib.core.model import scope_dedup_key
 from chalicelib.settings import Settings
+from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from local.runner import QueueRunner
 from tests.conftest import SHARED_SAMPLES
@@ -169,7 +171,7 @@ def test_an_open_alias_counts_the_alert_and_joins_its_incident(
     assert fresh["tocsin"]["decision"] == "suppressed"
     assert "within the 30m dedup window" in fresh["tocsin"]["reason"]
     store = DynamoIncidentStore(world.client("dynamodb"), settings.incidents_table)
-    assert store.find_open("opsgenie:db-1/disk") is None
+    assert store.find_open(scope_dedup_key("key:airflow", "opsgenie:db-1/disk")) is None
 
 
 @pytest.mark.parametrize(
@@ -327,23 +329,51 @@ def test_listing_understands_status_alias_and_creation_ranges_and_refuses_the_re
         assert get(client, f"/v2/alerts?{bad}", key).status_code == 422, bad
 
 
-def test_heartbeat_pings_are_recorded_for_the_heartbeat_monitoring(
+def test_opsgenies_heartbeat_ping_is_issue_24s_ping_answered_in_opsgenies_envelope(
     client: Client, key_maker: Any, world: boto3.Session, settings: Settings
 ) -> None:
-    key = key_maker("backup-job", {Scope.TRIGGER})
+    """``/v2/heartbeats/{name}/ping`` is ``services.heartbeats.ping``: the key must be bound to
+    the heartbeat (``tocsin keys create --heartbeat``), a heartbeat the playbook does not
+    declare is 404 naming it, and every answer is Opsgenie's envelope."""
+    key = key_maker("backup-job", set(), heartbeats=frozenset({"nightly-backup"}))
     first = client.http.get("/v2/heartbeats/nightly-backup/ping", headers=genie(key))
     second = client.http.post("/v2/heartbeats/nightly-backup/ping", headers=genie(key))
     assert (first.status_code, second.status_code) == (202, 202)
     assert second.json_body["result"] == "PONG - Heartbeat received"
-    item = world.client("dynamodb").get_item(
-        TableName=settings.incidents_table,
-        Key={"pk": {"S": "HEARTBEAT#nightly-backup"}, "sk": {"S": "STATE"}},
-    )["Item"]
-    assert (item["pings"]["N"], item["last_key"]["S"]) == ("2", "backup-job")
-    reader = key_maker("reader", {Scope.READ})
-    assert client.http.get("/v2/heartbeats/x/ping", headers=genie(reader)).status_code == 403
+    assert {"took", "requestId", "dueBy"} <= set(second.json_body)
+    state = DynamoHeartbeatStore(world.client("dynamodb"), settings.incidents_table).states(
+        ["nightly-backup"]
+    )["nightly-backup"]
+    assert (state.pings, state.last_key) == (2, "backup-job")
+    # An opsgenie-bound key bound to the heartbeat pings it on Opsgenie's path.
+    tool = key_maker(
+        "og-tool",
+        {Scope.TRIGGER},
+        integrations=frozenset({"opsgenie"}),
+        heartbeats=frozenset({"monitoring-watchdog"}),
+    )
+    assert (
+        client.http.post("/v2/heartbeats/monitoring-watchdog/ping", headers=genie(tool)).status_code
+        == 202
+    )
+    # A key with every scope but not bound to the heartbeat: 403, nothing recorded.
+    unbound = key_maker("everything", ALL)
+    refused = client.http.get("/v2/heartbeats/nightly-backup/ping", headers=genie(unbound))
+    assert refused.status_code == 403
+    assert "not bound to heartbeat 'nightly-backup'" in refused.json_body["message"]
+    assert set(refused.json_body) == {"message", "took", "requestId"}
+    # An undeclared heartbeat: 404 naming it.
+    unknown = client.http.get("/v2/heartbeats/no-such-beat/ping", headers=genie(key))
+    assert unknown.status_code == 404 and "no-such-beat" in unknown.json_body["message"]
+    assert set(unknown.json_body) == {"message", "took", "requestId"}
     bad = client.http.get("/v2/heartbeats/..%2Fetc/ping", headers=genie(key))
-    assert bad.status_code == 422 and "name" in bad.json_body["message"]
+    assert bad.status_code in (403, 404)
+    assert (
+        DynamoHeartbeatStore(world.client("dynamodb"), settings.incidents_table)
+        .states(["nightly-backup"])["nightly-backup"]
+        .pings
+        == 2
+    )
     assert nothing_was_accepted(world, settings)
 
 
@@ -373,7 +403,8 @@ def test_alertmanagers_opsgenie_configs_payloads_open_and_close(
     assert opened.status_code == 202, opened.json_body
     runner.drain()
     store = DynamoIncidentStore(world.client("dynamodb"), settings.incidents_table)
-    assert store.find_open(f"opsgenie:{alias}") is not None
+    scoped = scope_dedup_key("key:prometheus", f"opsgenie:{alias}")  # the key's namespace
+    assert store.find_open(scoped) is not None
     closed = client.http.post(
         f"/v2/alerts/{alias}/close?identifierType=alias",
         body=(json.dumps({"source": source}) + "\n").encode(),
@@ -381,7 +412,7 @@ def test_alertmanagers_opsgenie_configs_payloads_open_and_close(
     )
     assert closed.status_code == 202
     runner.drain()
-    assert store.find_open(f"opsgenie:{alias}") is None
+    assert store.find_open(scoped) is None
     alert = get(client, f"/v2/alerts/{alias}?identifierType=alias", key).json_body["data"]
     assert alert["status"] == "closed" and len(alert["source"]) == 100
 
@@ -398,7 +429,7 @@ def test_a_geniekey_sent_in_the_body_too_is_never_kept(
     incident = api.get(f"/v1/incidents/{status['tocsin']['incidentId']}").json_body
     assert key not in json.dumps(incident)
     [received] = [e for e in incident["timeline"] if e["kind"] == "event_received"]
-    assert "apiKey" not in received["data"]["original"]
+    assert received["data"]["original"]["apiKey"] == "<secret>"  # issue #17's mask
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import boto3
 from chalice.test import Client
 
 from chalicelib.core.access import Scope
+from chalicelib.core.model import scope_dedup_key
 from chalicelib.settings import Settings
 from chalicelib.storage.incidents import DynamoIncidentStore
 from local.runner import QueueRunner
@@ -25,9 +26,13 @@ def shared(name: str) -> dict[str, Any]:
     return dict(json.loads((SHARED_SAMPLES / name).read_text(encoding="utf-8")))
 
 
-def open_incident(world: boto3.Session, settings: Settings, dedup_key: str) -> str | None:
+def open_incident(
+    world: boto3.Session, settings: Settings, dedup_key: str, key_name: str
+) -> str | None:
+    """The open incident of ``dedup_key`` sent with the key named ``key_name`` (its dedup
+    namespace, issue #17)."""
     return DynamoIncidentStore(world.client("dynamodb"), settings.incidents_table).find_open(
-        dedup_key
+        scope_dedup_key(f"key:{key_name}", dedup_key)
     )
 
 
@@ -60,7 +65,7 @@ def test_pagerdutys_published_trigger_acknowledge_and_resolve_drive_one_incident
         "dedup_key": "srv01/mysql",
     }
     runner.drain()
-    incident_id = open_incident(world, settings, "srv01/mysql")
+    incident_id = open_incident(world, settings, "srv01/mysql", "datapipe")
     assert incident_id is not None
     for name in ("pagerduty-events-v2-acknowledge.json", "pagerduty-events-v2-resolve.json"):
         document = {**shared(name), "routing_key": key, "dedup_key": "srv01/mysql"}
@@ -75,7 +80,7 @@ def test_pagerdutys_published_trigger_acknowledge_and_resolve_drive_one_incident
     assert key not in json.dumps(incident)
     [received] = [e for e in incident["timeline"] if e["kind"] == "event_received"][:1]
     assert received["data"]["original"]["dedup_key"] == "srv01/mysql"
-    assert "routing_key" not in received["data"]["original"]
+    assert received["data"]["original"]["routing_key"] == "<secret>"  # issue #17's mask
 
 
 def test_a_trigger_without_a_dedup_key_gets_one_that_resolves_it(
@@ -91,16 +96,18 @@ def test_a_trigger_without_a_dedup_key_gets_one_that_resolves_it(
     dedup_key = post(client, "/v2/enqueue", trigger).json_body["dedup_key"]
     assert len(dedup_key) == 32  # as PagerDuty gives one
     runner.drain()
-    assert open_incident(world, settings, dedup_key) is not None
+    assert open_incident(world, settings, dedup_key, "datapipe") is not None
     resolve = {"routing_key": key, "event_action": "resolve", "dedup_key": dedup_key}
     assert post(client, "/v2/enqueue", resolve).status_code == 202
     runner.drain()
-    assert open_incident(world, settings, dedup_key) is None
+    assert open_incident(world, settings, dedup_key, "datapipe") is None
 
 
-def test_an_unknown_or_missing_routing_key_is_400_as_pagerduty_answers_and_nothing_is_kept(
+def test_an_unknown_routing_key_is_400_as_pagerduty_answers_a_missing_one_401_nothing_kept(
     client: Client, world: boto3.Session, settings: Settings
 ) -> None:
+    """PagerDuty answers 400 to a routing key it does not know; no key at all is 401, as on
+    every Tocsin route (issue #17: tests/e2e/test_callers.py)."""
     for routing_key in ("not-a-key", None, ""):
         event = shared("pagerduty-events-v2-trigger.json")
         if routing_key is None:
@@ -109,9 +116,13 @@ def test_an_unknown_or_missing_routing_key_is_400_as_pagerduty_answers_and_nothi
             event["routing_key"] = routing_key
         for path in ("/v2/enqueue", "/v2/change/enqueue"):
             answer = post(client, path, event)
-            assert answer.status_code == 400, (path, routing_key)
-            assert answer.json_body["status"] == "invalid event"
-            assert answer.json_body["errors"][0].startswith("routing_key: Invalid routing key")
+            if routing_key:
+                assert answer.status_code == 400, (path, routing_key)
+                assert answer.json_body["status"] == "invalid event"
+                assert answer.json_body["errors"][0].startswith("routing_key: Invalid routing key")
+            else:
+                assert answer.status_code == 401, (path, routing_key)
+                assert "routing_key" in answer.json_body["message"]
     assert nothing_was_accepted(world, settings)
     assert items(world, settings, "CHANGES#") == []
 
@@ -177,7 +188,8 @@ def test_keys_bound_to_an_integration_work_on_its_paths_only(
     )
     refused = post(client, "/v2/change/enqueue", {**change, "routing_key": grafana})
     assert refused.status_code == 403
-    assert "not for the pagerduty integration" in refused.json_body["message"]
+    message = refused.json_body["message"]  # issue #17's words: the paths it may call
+    assert "bound to grafana" in message and "/v2/change/enqueue" in message
     on_opsgenie = post(
         client, "/v2/alerts", {"message": "x"}, {"Authorization": f"GenieKey {pagerduty}"}
     )
@@ -200,7 +212,7 @@ def test_a_change_event_lands_on_the_senders_open_incidents_and_pages_nobody(
         post(client, "/v2/enqueue", {**event, "dedup_key": dedup_key})
     runner.drain()
     sent_before = (len(sent_sms(world)), len(sent_email(world)))
-    mine_open = open_incident(world, settings, "payments/latency")
+    mine_open = open_incident(world, settings, "payments/latency", "payments")
     change = {
         "routing_key": mine,
         "payload": {
@@ -223,7 +235,7 @@ def test_a_change_event_lands_on_the_senders_open_incidents_and_pages_nobody(
     assert entry["data"]["links"] == [
         {"href": "https://ci.example.com/builds/220", "text": "Build 220"}
     ]
-    theirs_open = open_incident(world, settings, "warehouse/conveyor")
+    theirs_open = open_incident(world, settings, "warehouse/conveyor", "warehouse")
     theirs_timeline = api.get(f"/v1/incidents/{theirs_open}").json_body["timeline"]
     assert not [e for e in theirs_timeline if e["kind"] == "change"]
 
@@ -243,7 +255,7 @@ def test_changes_are_listed_on_the_senders_later_incidents(
     post(client, "/v2/enqueue", event)
     runner.drain()
     runner.drain()  # a redelivered decision lists nothing twice
-    incident_id = open_incident(world, settings, "srv01/mysql")
+    incident_id = open_incident(world, settings, "srv01/mysql", "payments")
     timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
     listed = [e["summary"] for e in timeline if e["kind"] == "recent_change"]
     assert listed == ["change before this incident: Feature flag fast-checkout on"]
@@ -314,11 +326,11 @@ def test_alertmanagers_pagerduty_configs_payloads_open_and_resolve(
     }
     assert post(client, "/v2/enqueue", message).status_code == 202
     runner.drain()
-    assert open_incident(world, settings, group) is not None
+    assert open_incident(world, settings, group, "prometheus") is not None
     resolved = {**message, "event_action": "resolve"}
     assert post(client, "/v2/enqueue", resolved).status_code == 202
     runner.drain()
-    assert open_incident(world, settings, group) is None
+    assert open_incident(world, settings, group, "prometheus") is None
 
 
 def test_the_answer_points_at_the_event_as_on_the_v1_path(

@@ -1,6 +1,6 @@
 """The drop-in stores: one contract suite runs against the in-memory fakes the unit tests use
 and the DynamoDB adapters under moto, so the fakes cannot drift; then what only DynamoDB does
-(expiry, heartbeat attributes)."""
+(expiry). Heartbeat pings are issue #24's store (tests/functional/test_watch_stores.py)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,8 @@ from chalicelib.core.model import Link
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.storage.changes import DynamoChangeStore
-from chalicelib.storage.heartbeat_pings import DynamoPingStore
 from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
-from tests.dropin_fakes import MemoryAlertStore, MemoryChangeStore
+from fakes import MemoryAlertStore, MemoryChangeStore
 
 NOW = datetime(2026, 11, 23, 3, 0, 0, 123456, tzinfo=UTC)
 SENDER = "source:airflow#with a hash"
@@ -159,19 +158,3 @@ def test_what_dynamodb_keeps_expires(world: boto3.Session, settings: Settings) -
     )
     logged = DynamoRequestLog(client, table).get("r-1")
     assert logged == AlertRequest("r-1", SENDER, "Create", NOW, "a-1", "db-1/disk", "Created alert")
-
-
-def test_pings_are_recorded_in_the_heartbeat_monitorings_item(
-    world: boto3.Session, settings: Settings
-) -> None:
-    client = world.client("dynamodb")
-    store = DynamoPingStore(client, settings.incidents_table)
-    assert store.record_ping("nightly-backup", NOW, "cron") == 1
-    assert store.record_ping("nightly-backup", NOW + timedelta(minutes=1), "cron-2") == 2
-    item = client.get_item(
-        TableName=settings.incidents_table,
-        Key={k: {"S": v} for k, v in keys.heartbeat("nightly-backup").items()},
-    )["Item"]
-    assert item["watched_since"]["S"] == NOW.isoformat()
-    assert item["last_ping_at"]["S"] == (NOW + timedelta(minutes=1)).isoformat()
-    assert (item["last_key"]["S"], item["version"]["N"]) == ("cron-2", "2")

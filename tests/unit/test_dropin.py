@@ -1,6 +1,7 @@
 """The drop-in core with plain values, fakes and a fixed clock: Opsgenie alerts under races,
-request status and its retention, notes, change events and their lookback, heartbeat names,
-and the query language subset with hostile input."""
+request status and its retention, notes and change events on their sender's incidents (by the
+scoped dedup key, issue #17) and the lookback, and the query language subset with hostile
+input."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from typing import Any
 import pytest
 
 from app import app
-from chalicelib.api.dropin import DROPIN_PATHS, without_credentials
-from chalicelib.core.access import ApiKey, Scope
+from chalicelib.api.dropin import Caller
+from chalicelib.core.access import INTEGRATIONS, ApiKey, Scope
 from chalicelib.core.dropin.alerts import MAX_NOTES, REQUEST_RETENTION, AlertDesk, alias_dedup_key
 from chalicelib.core.dropin.changes import LOOKBACK, ChangeLog
-from chalicelib.core.dropin.heartbeats import HeartbeatPings
 from chalicelib.core.dropin.ports import ActionNote, AlertStatus, ChangeEvent, NewAlert
 from chalicelib.core.dropin.query import AlertFilter, Page, parse_page, parse_query
 from chalicelib.core.errors import Forbidden, InvalidRequest, NotFound
@@ -28,14 +28,15 @@ from chalicelib.core.model import (
     IncidentStatus,
     ReceivedEvent,
     Severity,
+    scope_dedup_key,
 )
-from tests.dropin_fakes import (
+from fakes import (
+    FixedClock,
     MemoryAlertStore,
     MemoryChangeStore,
     MemoryRequestLog,
     MemoryTimelines,
 )
-from tests.fakes import FixedClock
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SENDER = "key:airflow"
@@ -116,7 +117,8 @@ def test_without_an_alias_the_alert_id_is_its_alias_and_each_create_is_its_own(
     assert first.alias == first.alert_id and second.alias == second.alert_id
     assert first.alert_id != second.alert_id
     # The sender is remembered before the event is queued, for its incidents' change events.
-    assert parts["changes"].sender_of(alias_dedup_key(first.alias)) == SENDER
+    remembered = scope_dedup_key(SENDER, alias_dedup_key(first.alias))  # as incidents know it
+    assert parts["changes"].sender_of(remembered) == SENDER
 
 
 def test_an_invalid_event_or_a_refused_key_changes_nothing(parts: dict[str, Any]) -> None:
@@ -289,11 +291,15 @@ def test_paging_is_bounded(given: tuple[str | None, ...], field: str | None) -> 
         assert refused.value.field == field
 
 
-def incident(incident_id: str, dedup_key: str, opened_at: datetime = NOW) -> Incident:
+def incident(
+    incident_id: str, dedup_key: str, opened_at: datetime = NOW, namespace: str = SENDER
+) -> Incident:
+    """An open incident of ``dedup_key`` in the sender's ``namespace`` (issue #17)."""
     return Incident(
         incident_id=incident_id, status=IncidentStatus.OPEN, title="t", type="it.alert",
         severity=Severity.HIGH, event_status=EventStatus.ACTUAL, dedup_key=dedup_key,
         rule_id="r", plan_id="p", opened_at=opened_at, updated_at=opened_at,
+        dedup_namespace=namespace,
     )  # fmt: skip
 
 
@@ -306,7 +312,10 @@ def test_changes_reach_the_senders_open_incidents_and_forget_resolved_ones() -> 
     log = ChangeLog(changes, timelines)
     log.remember(SENDER, "k1", NOW)
     log.remember("key:other", "k2", NOW)
-    timelines.incidents |= {"inc_1": incident("inc_1", "k1"), "inc_2": incident("inc_2", "k2")}
+    timelines.incidents |= {
+        "inc_1": incident("inc_1", "k1"),
+        "inc_2": incident("inc_2", "k2", namespace="key:other"),
+    }
     assert log.incident_opened("inc_1") == 0 and log.incident_opened("inc_2") == 0
     assert log.record(change("c1", NOW)) == ["inc_1"]
     assert log.record(change("c1", NOW)) == ["inc_1"]  # a retry: one entry, keyed
@@ -346,40 +355,59 @@ def test_a_new_incident_lists_the_changes_of_the_lookback_before_it() -> None:
     assert log.incident_opened("inc_9") == 0  # not a drop-in sender's: nothing listed
 
 
-class Pings:
-    def __init__(self) -> None:
-        self.pings: list[tuple[str, datetime, str]] = []
-
-    def record_ping(self, heartbeat_id: str, at: datetime, key_name: str) -> int:
-        self.pings.append((heartbeat_id, at, key_name))
-        return len(self.pings)
-
-
-@pytest.mark.parametrize("name", ["", "-x", "../etc", "a b", "x" * 101, "名前", "a/b"])
-def test_a_heartbeat_name_outside_the_safe_set_is_refused(name: str) -> None:
-    pings = Pings()
-    with pytest.raises(InvalidRequest):
-        HeartbeatPings(pings, FixedClock(NOW)).ping(name, ApiKey("k", frozenset({Scope.TRIGGER})))
-    assert pings.pings == []
-
-
-def test_a_ping_needs_the_trigger_scope_and_is_recorded_with_its_key() -> None:
-    pings, clock = Pings(), FixedClock(NOW)
-    beat = HeartbeatPings(pings, clock)
-    assert beat.ping("nightly-backup", ApiKey("cron", frozenset({Scope.TRIGGER}))).pings == 1
-    with pytest.raises(Forbidden):
-        beat.ping("nightly-backup", ApiKey("reader", frozenset({Scope.READ})))
-    assert pings.pings == [("nightly-backup", NOW, "cron")]
-
-
 def test_every_v2_route_is_declared_for_its_integration_and_nothing_else() -> None:
     served = {path for path in app.routes if path.startswith("/v2/")}
-    assert served == set(DROPIN_PATHS)
-    assert {DROPIN_PATHS[p] for p in served if "alerts" in p or "heartbeats" in p} == {"opsgenie"}
-    assert {DROPIN_PATHS["/v2/enqueue"], DROPIN_PATHS["/v2/change/enqueue"]} == {"pagerduty"}
+    owners = {path: name for name, declared in INTEGRATIONS.items() for path in declared.paths}
+    assert served <= set(owners)
+    assert {owners[p] for p in served if "alerts" in p or "heartbeats" in p} == {"opsgenie"}
+    assert {owners["/v2/enqueue"], owners["/v2/change/enqueue"]} == {"pagerduty"}
+    assert {p for p, name in owners.items() if name in ("pagerduty", "opsgenie")} - served == {
+        "/v1/integrations/pagerduty",
+        "/v1/integrations/opsgenie",
+    }
 
 
-def test_credential_fields_are_dropped_from_what_is_kept() -> None:
-    payload = {"routing_key": "tcs_secret", "service_key": "s", "apiKey": "g", "message": "m"}
-    assert without_credentials(payload) == {"message": "m"}
-    assert without_credentials(["kept", "as is"]) == ["kept", "as is"]
+def test_credentials_are_withheld_from_what_the_drop_in_stores_keep() -> None:
+    genie = "tcs_live_0123456789abcdefghijklmnop"
+    caller = Caller(ApiKey("og", frozenset({Scope.TRIGGER})), genie, "opsgenie")
+    payload = {
+        "message": "m",
+        "apiKey": "legacy-genie-key-0001",
+        "details": {"deeper": {"APIKEY": "x"}, "said": f"GenieKey {genie}"},
+        "note": f"sent with {genie}",
+    }
+    kept = caller.withheld(payload)
+    assert "legacy-genie-key-0001" not in str(kept) and genie not in str(kept)
+    assert kept["message"] == "m" and kept["details"]["deeper"]["APIKEY"] != "x"
+    pagerduty = Caller(ApiKey("pd", frozenset({Scope.TRIGGER})), genie, "pagerduty")
+    change = {"routing_key": genie, "service_key": "v1-service-key-0001", "payload": {}}
+    assert "v1-service-key-0001" not in str(pagerduty.withheld(change))
+    assert genie not in str(pagerduty.withheld(change))
+
+
+def test_a_note_reaches_only_the_incident_of_its_senders_namespace(
+    parts: dict[str, Any],
+) -> None:
+    """Incidents are found by scoped dedup key: another sender's incident with the same dedup
+    key gets none of this sender's notes."""
+    desk, intake, timelines = parts["desk"], parts["intake"], parts["timelines"]
+    desk.create(SENDER, WANTED, TRIGGER, intake)
+    timelines.incidents["theirs"] = incident("theirs", alias_dedup_key("db-1"), namespace="key:x")
+    timelines.incidents["mine"] = incident("mine", alias_dedup_key("db-1"))
+    desk.add_note(SENDER, "db-1", "alias", ActionNote(user="Jesse", note="Freed 40 GB"))
+    assert [e.summary for e in timelines.entries["mine"].values()] == [
+        "note from Jesse: Freed 40 GB"
+    ]
+    assert "theirs" not in timelines.entries
+
+
+def test_an_incident_with_the_senders_dedup_key_in_another_namespace_lists_no_changes() -> None:
+    changes, timelines = MemoryChangeStore(), MemoryTimelines()
+    log = ChangeLog(changes, timelines)
+    changes.record(change("deploy-1", NOW - timedelta(minutes=1)))
+    log.remember(SENDER, "k1", NOW)
+    timelines.incidents["theirs"] = incident("theirs", "k1", namespace="key:other")
+    assert log.incident_opened("theirs") == 0
+    timelines.incidents["mine"] = incident("mine", "k1")
+    assert log.incident_opened("mine") == 1
+    assert log.record(change("deploy-2", NOW)) == ["mine"]

@@ -36,7 +36,7 @@ from chalicelib.core.dropin.ports import (
 )
 from chalicelib.core.dropin.query import AlertFilter, Page, select
 from chalicelib.core.errors import InvalidRequest, NotFound, TransientError
-from chalicelib.core.model import DecisionOutcome, ReceivedEvent, TimelineEntry
+from chalicelib.core.model import DecisionOutcome, ReceivedEvent, TimelineEntry, scope_dedup_key
 from chalicelib.core.ports import Clock
 
 IDENTIFIER_TYPES = ("id", "alias", "tiny")
@@ -237,7 +237,8 @@ class AlertDesk:
         create's note is on the timeline already, in the event's original payload.)"""
         if not note:
             return
-        incident_id = self._incidents.find_open(alert.dedup_key)
+        # By the scoped dedup key (issue #17): the alert's sender is its events' namespace.
+        incident_id = self._incidents.find_open(scope_dedup_key(alert.sender, alert.dedup_key))
         if incident_id is None:
             return
         entry = TimelineEntry(

@@ -1,6 +1,6 @@
 """PagerDuty change events: what changed (a deploy, a configuration), never paging anyone.
 
-    trigger through a drop-in path ──▶ its dedup key is the sender's
+    trigger through a drop-in path ──▶ its dedup key (scoped to the sender) is the sender's
     incident of that key opens ──▶ it is the sender's; the sender's changes of the LOOKBACK
                                    before it are listed on its timeline
     change ──▶ kept for CHANGE_RETENTION ──▶ on the timeline of each of the sender's incidents
@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib.core.dropin.ports import ChangeEvent, ChangeStore, IncidentTimelines
-from chalicelib.core.model import IncidentStatus, TimelineEntry
+from chalicelib.core.model import IncidentStatus, TimelineEntry, scope_dedup_key
 
 CHANGE_RETENTION = timedelta(days=30)
 LOOKBACK = timedelta(hours=24)
@@ -29,8 +29,10 @@ class ChangeLog:
         self._incidents = incidents
 
     def remember(self, sender: str, dedup_key: str, at: datetime) -> None:
-        """The sender triggers with this dedup key: the incidents it opens are the sender's."""
-        self._changes.remember(sender, dedup_key, at)
+        """The sender triggers with this dedup key: the incidents it opens are the sender's.
+        Kept by the key scoped to the sender's namespace (issue #17), as incidents know it, so
+        another sender with the same dedup key never claims the sender's incidents."""
+        self._changes.remember(sender, scope_dedup_key(sender, dedup_key), at)
 
     def record(self, change: ChangeEvent) -> list[str]:
         """Keep the change and put it on the sender's open incidents; their ids."""
@@ -51,7 +53,7 @@ class ChangeLog:
         timeline (those that came after it opened too: they may have been recorded before
         the incident was known to be the sender's). How many were listed."""
         incident = self._incidents.get(incident_id)
-        sender = self._changes.sender_of(incident.dedup_key) if incident else None
+        sender = self._changes.sender_of(incident.scoped_dedup_key) if incident else None
         if incident is None or sender is None:
             return 0
         self._changes.add_incident(sender, incident_id, incident.opened_at)

@@ -1,5 +1,5 @@
 """The values and stores of the drop-in APIs: Opsgenie alerts and requests, change events,
-heartbeat pings, and the parts of the incident and event stores they read."""
+and the parts of the incident and event stores they read."""
 
 from __future__ import annotations
 
@@ -162,7 +162,8 @@ class ChangeEvent:
 class ChangeStore(Protocol):
     """Change events by sender, and which incidents are the sender's:
 
-    remember(sender, dedup_key)    -> the sender triggers with this key (kept CHANGE_RETENTION)
+    remember(sender, scoped key)   -> the sender triggers with this dedup key, scoped to its
+                                      namespace (``scope_dedup_key``; kept CHANGE_RETENTION)
     add_incident(sender, id)       -> an incident of that key opened: it is the sender's
     forget_incident(sender, id)    -> it is resolved: changes no longer go on it
     record(change)                 -> kept for CHANGE_RETENTION
@@ -188,12 +189,6 @@ class ChangeStore(Protocol):
 class SenderMemory(Protocol):
     def remember(self, sender: str, dedup_key: str, at: datetime) -> None:
         """The sender triggers with this dedup key: the incidents it opens are the sender's."""
-        ...
-
-
-class PingStore(Protocol):
-    def record_ping(self, heartbeat_id: str, at: datetime, key_name: str) -> int:
-        """Record a ping; the number of pings so far."""
         ...
 
 

@@ -1,5 +1,9 @@
-"""In-memory stand-ins for the drop-in stores (the contract suite in
-tests/functional/test_dropin_stores.py runs against these and the DynamoDB ones alike)."""
+"""The drop-in stores in memory: Opsgenie alerts and requests, change events, incident timelines.
+
+The same rules as ``storage/opsgenie_alerts.py`` and ``storage/changes.py`` (one contract suite,
+``tests/functional/test_dropin_stores.py``, runs against both). ``MemoryTimelines`` finds open
+incidents by their scoped dedup key (``Incident.scoped_dedup_key``), as the incident store does.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.core.dropin.ports import Alert, AlertRequest, ChangeEvent
-from chalicelib.core.model import Incident, TimelineEntry
+from chalicelib.core.model import Incident, IncidentStatus, TimelineEntry
 
 
 class MemoryAlertStore:
@@ -118,7 +122,8 @@ class MemoryChangeStore:
 
 
 class MemoryTimelines:
-    """Open incidents by dedup key, and what was appended to each (keyed entries once)."""
+    """Open incidents by scoped dedup key (issue #17: ``scope_dedup_key(namespace, key)``, as
+    the incident store finds them), and what was appended to each (keyed entries once)."""
 
     def __init__(self) -> None:
         self.incidents: dict[str, Incident] = {}
@@ -129,7 +134,7 @@ class MemoryTimelines:
             (
                 incident.incident_id
                 for incident in self.incidents.values()
-                if incident.dedup_key == dedup_key and incident.status.value == "open"
+                if incident.scoped_dedup_key == dedup_key and incident.status is IncidentStatus.OPEN
             ),
             None,
         )
