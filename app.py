@@ -4,6 +4,8 @@ from chalice.app import Chalice
 
 from chalicelib.api.calendars import calendars
 from chalicelib.api.contacts import contacts
+from chalicelib.api.dropin_opsgenie import opsgenie_dropin
+from chalicelib.api.dropin_pagerduty import pagerduty_dropin
 from chalicelib.api.heartbeats import heartbeats
 from chalicelib.api.holds import holds
 from chalicelib.api.integrations import integrations
@@ -29,6 +31,8 @@ app.register_blueprint(oncall)
 app.register_blueprint(holds)
 app.register_blueprint(calendars)
 app.register_blueprint(heartbeats)
+app.register_blueprint(pagerduty_dropin)
+app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)

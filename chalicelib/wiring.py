@@ -25,6 +25,8 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.dropin.alerts import AlertDesk
+from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
@@ -52,6 +54,7 @@ from chalicelib.settings import (
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
+from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
@@ -60,6 +63,7 @@ from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
@@ -382,6 +386,26 @@ class Container:
     def scheduled_triggers(self) -> ScheduledTriggers:
         slots = DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table)
         return ScheduledTriggers(self.playbooks, slots, self.ingest, self.clock)
+
+    @cached_property
+    def change_log(self) -> ChangeLog:
+        """PagerDuty change events (``/v2/change/enqueue``) and their senders' incidents."""
+        return ChangeLog(
+            DynamoChangeStore(self.dynamodb, self.settings.incidents_table), self.incidents
+        )
+
+    @cached_property
+    def alert_desk(self) -> AlertDesk:
+        """Opsgenie's Alert API over Tocsin's events (``/v2/alerts``)."""
+        table = self.settings.incidents_table
+        return AlertDesk(
+            DynamoAlertStore(self.dynamodb, table),
+            DynamoRequestLog(self.dynamodb, table),
+            self.events,
+            self.incidents,
+            self.change_log,
+            self.clock,
+        )
 
     @cached_property
     def heartbeat_store(self) -> DynamoHeartbeatStore:

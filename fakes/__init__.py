@@ -28,6 +28,10 @@ watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
 spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
+dropin.ports.AlertStore                 MemoryAlertStore
+dropin.ports.RequestLog                 MemoryRequestLog
+dropin.ports.ChangeStore                MemoryChangeStore
+dropin.ports.IncidentTimelines          MemoryTimelines
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
@@ -36,6 +40,7 @@ spend.ports.HoldStore                   MemoryHoldStore
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
+from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
@@ -50,7 +55,9 @@ from fakes.world import MemoryWorld
 
 __all__ = [
     "FixedClock",
+    "MemoryAlertStore",
     "MemoryCanaryRounds",
+    "MemoryChangeStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryEventQueue",
@@ -61,10 +68,12 @@ __all__ = [
     "MemoryOverrideStore",
     "MemoryPlaybookSource",
     "MemoryReplyBudget",
+    "MemoryRequestLog",
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",
     "MemorySpendCounters",
+    "MemoryTimelines",
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",

@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.core.activation.ports import EventQueue, EventStore, ScheduleSlots
+    from chalicelib.core.dropin.ports import (
+        AlertStore,
+        ChangeStore,
+        IncidentTimelines,
+        RequestLog,
+    )
     from chalicelib.core.messaging.passes import ResponderRegistry
     from chalicelib.core.messaging.ports import (
         BatchSender,
@@ -30,7 +36,9 @@ if TYPE_CHECKING:
     )
     from fakes import (
         FixedClock,
+        MemoryAlertStore,
         MemoryCanaryRounds,
+        MemoryChangeStore,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
@@ -41,10 +49,12 @@ if TYPE_CHECKING:
         MemoryOverrideStore,
         MemoryPlaybookSource,
         MemoryReplyBudget,
+        MemoryRequestLog,
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
         MemorySpendCounters,
+        MemoryTimelines,
         RecordingBatchChannel,
         RecordingChannel,
         RecordingOperationsTopic,
@@ -87,3 +97,8 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     holds: HoldStore = MemoryHoldStore(shared, MemorySendLedger(shared))
     pages: PageQueue = MemoryDispatchQueue()
     del counters, holds, pages
+    alerts: AlertStore = MemoryAlertStore()
+    requests: RequestLog = MemoryRequestLog()
+    changes: ChangeStore = MemoryChangeStore()
+    timelines: IncidentTimelines = MemoryTimelines()
+    del alerts, requests, changes, timelines

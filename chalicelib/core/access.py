@@ -33,17 +33,38 @@ class Integration:
     secret_fields: frozenset[str] = frozenset()
 
 
-# The declared table. A key created with --integration NAME is refused everywhere else.
+# The declared table: paths as routed, parameters in braces. A key created with
+# --integration NAME is refused everywhere else; pagerduty and opsgenie keys may call their
+# tool's own paths (/v2/..., the drop-in APIs) as well as their /v1/integrations path.
 INTEGRATIONS: Mapping[str, Integration] = MappingProxyType(
     {
         "alertmanager": Integration(frozenset({"/v1/integrations/alertmanager"})),
         "grafana": Integration(frozenset({"/v1/integrations/grafana"})),
         "pagerduty": Integration(
-            frozenset({"/v1/integrations/pagerduty"}),
+            frozenset(
+                {
+                    "/v1/integrations/pagerduty",
+                    # PagerDuty's own paths (api/dropin_pagerduty.py)
+                    "/v2/enqueue",
+                    "/v2/change/enqueue",
+                }
+            ),
             frozenset({"routing_key", "service_key"}),  # Events API v2, and v1's name for it
         ),
         "opsgenie": Integration(
-            frozenset({"/v1/integrations/opsgenie"}),
+            frozenset(
+                {
+                    "/v1/integrations/opsgenie",
+                    # Opsgenie's own paths (api/dropin_opsgenie.py)
+                    "/v2/alerts",
+                    "/v2/alerts/{identifier}",
+                    "/v2/alerts/{identifier}/acknowledge",
+                    "/v2/alerts/{identifier}/close",
+                    "/v2/alerts/{identifier}/notes",
+                    "/v2/alerts/requests/{requestId}",
+                    "/v2/heartbeats/{name}/ping",
+                }
+            ),
             frozenset({"apiKey"}),  # the legacy Opsgenie API took the GenieKey in the body
         ),
         "cap": Integration(frozenset({"/v1/integrations/cap"})),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalicelib.core.model import NotificationJob
 
@@ -223,3 +223,62 @@ def calendar_token(digest: str) -> Key:
 def calendar_owner(contact_id: str) -> Key:
     """Which link is a person's current one, so a new one revokes it."""
     return {"pk": f"CALENDARS#{contact_id}", "sk": "CURRENT"}
+
+
+# drop-in APIs (incidents table): Opsgenie alerts and requests, change events, their senders
+def alerts_partition(sender: str) -> str:
+    """A sender's alerts, sorted by creation (``GET /v2/alerts`` reads a range of it)."""
+    return f"OGALERTS#{sender}"
+
+
+def alert(sender: str, created: str, alert_id: str) -> Key:
+    """The alert itself; ``created``: its creation time, sortable (``sortable_time``)."""
+    return {"pk": alerts_partition(sender), "sk": f"{created}#{alert_id}"}
+
+
+def alert_by_id(alert_id: str) -> Key:
+    return {"pk": f"OGALERT#{alert_id}", "sk": "ID"}
+
+
+def alert_by_tiny_id(tiny_id: str) -> Key:
+    return {"pk": f"OGTINY#{tiny_id}", "sk": "ID"}
+
+
+def alert_by_alias(sender: str, alias: str) -> Key:
+    """The latest alert with an alias, within its sender (both hashed: any text is safe)."""
+    digest = hashlib.sha256(f"{len(sender)}:{sender}{alias}".encode()).hexdigest()
+    return {"pk": f"OGALIAS#{digest}", "sk": "LATEST"}
+
+
+def tiny_id_counter() -> Key:
+    return {"pk": "OGTINY", "sk": "COUNTER"}
+
+
+def alert_request(request_id: str) -> Key:
+    return {"pk": f"OGREQUEST#{request_id}", "sk": "REQUEST"}
+
+
+def changes_partition(sender: str) -> str:
+    return f"CHANGES#{sender}"
+
+
+def change(sender: str, received: str, change_id: str) -> Key:
+    return {"pk": changes_partition(sender), "sk": f"{received}#{change_id}"}
+
+
+def dedup_key_sender(dedup_key: str) -> Key:
+    """Which sender triggers with a dedup key (so its incidents are that sender's)."""
+    return {"pk": f"KEYSENDER#{dedup_key}", "sk": "SENDER"}
+
+
+def sender_incidents_partition(sender: str) -> str:
+    return f"SENDERINCIDENTS#{sender}"
+
+
+def sender_incident(sender: str, incident_id: str) -> Key:
+    return {"pk": sender_incidents_partition(sender), "sk": f"INCIDENT#{incident_id}"}
+
+
+def sortable_time(at: datetime) -> str:
+    """UTC to the microsecond, fixed width: sorts as the times do."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -65,6 +65,7 @@ from constructs import Construct
 
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_infra.custom_domain import add_custom_domain
 from tocsin_infra.settings import DeploymentSettings
 from tocsin_infra.spending import watch_held_messages
 from tocsin_infra.watch import (
@@ -278,6 +279,10 @@ class TocsinStack(Stack):
         )
         self._configure_functions()
         self._configure_api()
+        if settings.api_domain_name and settings.api_certificate_arn:
+            add_custom_domain(
+                self, rest_api, settings.api_domain_name, settings.api_certificate_arn
+            )
         if settings.has_origination_identities:
             self._report_end_user_messaging_events()
         if settings.sms_through_sns:

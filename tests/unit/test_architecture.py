@@ -49,6 +49,7 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # and sends its events to the activation rules through the intake (in dedup namespaces of
     # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.
     "watch": {"kernel", "playbook", "messaging", "activation"},
+    "dropin": {"kernel"},  # PagerDuty's and Opsgenie's own APIs: alerts and changes
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the
