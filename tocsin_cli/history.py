@@ -30,7 +30,6 @@ from chalicelib.core.summaries import (
     EventSummary,
     IncidentSummary,
     event_document,
-    incident_detail_document,
     incident_document,
 )
 from tocsin_cli.cli import Cli
@@ -116,7 +115,7 @@ def show_incident(arguments: argparse.Namespace, cli: Cli) -> int:
         raise NotFound(f"no incident {arguments.incident_id!r}")
     timeline = cli.services.incidents.timeline(incident.incident_id)
     if arguments.json:
-        cli.say(_json(incident_detail_document(incident, timeline)))
+        cli.say(_json(cli.services.responses.document(incident, timeline)))
         return 0
     drill = " (exercise)" if incident.is_exercise else ""
     cli.say(f"{incident.incident_id}  {incident.status.value}{drill}  {incident.title}")

@@ -74,7 +74,7 @@ def delete_contact(contact_id: str) -> dict[str, Any]:
 
 def _authorise(services: Container, body: bytes = b"") -> None:
     request = contacts.current_request
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
+    key = authenticate(bearer_key(request.headers), services, request, body)
     key.require(Scope.CONTACTS)
 
 

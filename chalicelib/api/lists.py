@@ -18,7 +18,7 @@ lists = Blueprint(__name__)
 @json_errors
 def list_incidents() -> dict[str, Any]:
     request = lists.current_request
-    services = reader(request.headers)
+    services = reader(request)
     query = incident_query(query_parameters(request))
     page = services.lists.incidents(query)
     return {
@@ -31,7 +31,7 @@ def list_incidents() -> dict[str, Any]:
 @json_errors
 def list_events() -> dict[str, Any]:
     request = lists.current_request
-    services = reader(request.headers)
+    services = reader(request)
     query = event_query(query_parameters(request))
     page = services.lists.events(query)
     return {

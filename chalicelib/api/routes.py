@@ -8,13 +8,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import authenticate, bearer_key, reader
+from chalicelib.api.auth import authenticate, bearer_key, reader, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
-from chalicelib.core.access import scope_for
 from chalicelib.core.errors import NotFound
-from chalicelib.core.model import CanonicalEvent
-from chalicelib.core.summaries import incident_detail_document
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
@@ -30,12 +27,9 @@ def post_event() -> Response:
     services = container()
     request = api.current_request
     document, body = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
-
-    def allow(event: CanonicalEvent) -> None:
-        key.require(scope_for(event.action))
-
-    received = services.ingest.accept(document, allow=allow)
+    credential = bearer_key(request.headers)
+    key = authenticate(credential, services, request, body, counts_events=True)
+    received = services.ingest.accept(document, sender_for(services, key, credential))
     set_correlation_id(received.event_id)
     logger.info(
         "event accepted",
@@ -78,11 +72,11 @@ def get_incident(incident_id: str) -> dict[str, Any]:
     incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
-    return incident_detail_document(incident, services.incidents.timeline(incident.incident_id))
+    return services.responses.document(incident)
 
 
 def _reader() -> Container:
-    return reader(api.current_request.headers)
+    return reader(api.current_request)
 
 
 _OPENAPI = Path(__file__).with_name("openapi.json")

@@ -87,7 +87,9 @@ def _iso(at: datetime | None) -> str | None:
 def incident_detail_document(
     incident: Incident, timeline: Sequence[TimelineEntry]
 ) -> dict[str, Any]:
-    """One incident with its timeline (``GET /v1/incidents/{id}``, ``tocsin incidents show``)."""
+    """One incident with its timeline: what ``GET /v1/incidents/{id}`` and ``tocsin incidents
+    show --json`` answer, before the cost and the answers are added
+    (:meth:`chalicelib.core.response.answers.Responses.document`)."""
     return {
         "incident_id": incident.incident_id,
         "status": incident.status.value,
@@ -96,6 +98,7 @@ def incident_detail_document(
         "severity": incident.severity.value,
         "exercise": incident.is_exercise,
         "dedup_key": incident.dedup_key,
+        "dedup_namespace": incident.dedup_namespace or None,
         "rule_id": incident.rule_id,
         "plan_id": incident.plan_id,
         "event_count": incident.event_count,

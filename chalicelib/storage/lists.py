@@ -111,8 +111,8 @@ class DynamoLists:
         where: _Filter,
         limit: int,
     ) -> tuple[list[dict[str, Any]], Position | None]:
-        low = keys.list_instant(since) if since else _LOWEST
-        high = keys.list_instant(until) + "~" if until else _HIGHEST
+        low = keys.sortable_time(since) if since else _LOWEST
+        high = keys.sortable_time(until) + "~" if until else _HIGHEST
         if after is not None:
             high = min(high, _just_before(keys.list_position(after.at, after.item_id)))
         reads = [self._read(partition, low, high, where, limit) for partition in partitions]

@@ -1,11 +1,15 @@
-"""The dashboard shows every figure the functions publish, and no alarm depends on log text."""
+"""The dashboard shows every figure the functions publish, and no alarm depends on the text of a
+log line, except the gauge lines written for a metric filter under a name both sides share."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from tocsin_infra import spending, watch
+
 from chalicelib.core.telemetry import FIGURES, NAMESPACE, SERVICE
+from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from chalicelib.observability import EmfMeter
 from tests.conftest import Synthesis
 
@@ -82,15 +86,30 @@ def watched(properties: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def test_no_alarm_depends_on_the_text_of_a_log_line(synthesis: Synthesis) -> None:
-    assert synthesis.resources("AWS::Logs::MetricFilter") == {}
-    names = {figure.name for figure in FIGURES}
+# The ticks' gauge lines (one a minute, written to be counted) and the metrics their filters
+# make: the message each filter matches is the constant the handler logs.
+GAUGES = {
+    CANARY_CHECKED: watch.CANARY_METRIC,
+    HEARTBEAT_MISSED: watch.HEARTBEAT_METRIC,
+    spending.GAUGE_MESSAGE: spending.METRIC_NAME,
+}
+
+
+def test_no_alarm_depends_on_the_text_of_a_log_line_but_the_gauges_made_for_it(
+    synthesis: Synthesis,
+) -> None:
+    for metric_filter in synthesis.resources("AWS::Logs::MetricFilter").values():
+        properties = metric_filter["Properties"]
+        [transformation] = properties["MetricTransformations"]
+        matched = [m for m in GAUGES if f'$.message = "{m}"' in properties["FilterPattern"]]
+        assert [GAUGES[m] for m in matched] == [transformation["MetricName"]], properties
+    names = {figure.name for figure in FIGURES} | set(GAUGES.values())
     alarms = synthesis.resources("AWS::CloudWatch::Alarm").values()
     assert alarms
     for alarm in alarms:
         properties = alarm["Properties"]
         for namespace, metric in watched(properties):
-            # AWS's own metrics, or a figure the functions publish by name.
+            # AWS's own metrics, a figure the functions publish by name, or a gauge's.
             assert namespace.startswith("AWS/") or namespace == NAMESPACE, properties["AlarmName"]
             assert namespace != NAMESPACE or metric in names, properties["AlarmName"]
 
@@ -101,7 +120,7 @@ def test_alarms_on_tocsins_metrics_watch_this_stage_and_page_operations(
     alarms = {
         r["Properties"]["AlarmName"]: r["Properties"]
         for r in synthesis.resources("AWS::CloudWatch::Alarm").values()
-        if watched(r["Properties"])[0][0] == NAMESPACE
+        if watched(r["Properties"])[0] in {(NAMESPACE, figure.name) for figure in FIGURES}
     }
     assert set(alarms) == set(ALARMS_ON_TOCSIN_METRICS)
     for name, (metric, statistic, threshold) in ALARMS_ON_TOCSIN_METRICS.items():

@@ -18,6 +18,7 @@ from chalice.test import Client
 
 from chalicelib.observability import logger
 from chalicelib.settings import Settings
+from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
 from tests.conftest import PROJECT, load_event
 from tests.e2e.conftest import Api, sent_email, sent_sms
@@ -32,7 +33,6 @@ from tests.e2e.test_escalation import (
     tick,
     use_it_major,
 )
-from tests.fakes import FixedClock
 
 DEMO = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
 

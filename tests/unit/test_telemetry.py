@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from bench.dispatch import (
-    INCIDENT,
-    NOW,
-    InstantChannel,
-    MemoryDirectory,
-    OneIncident,
-    OnePlaybook,
-    OpenLedger,
-    StillClock,
-    people,
-)
+from bench.dispatch import INCIDENT, NOW, people
 from chalicelib.core.errors import PermanentSendError, TransientSendError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, RetryBudget, TokenBucket
-from chalicelib.core.model import Channel, Incident, NotificationJob
+from chalicelib.core.messaging.ports import ChannelSender
+from chalicelib.core.model import Channel, Incident, Message, NotificationJob, SendReceipt
 from chalicelib.core.telemetry import (
     DIMENSION_VALUES,
     EVENTS_ACCEPTED,
@@ -32,8 +23,17 @@ from chalicelib.core.telemetry import (
     TIME_TO_FIRST_SEND,
 )
 from chalicelib.observability import EmfMeter
+from fakes import (
+    FixedClock,
+    MemoryDirectory,
+    MemoryIncidentStore,
+    MemoryPlaybookSource,
+    MemorySendLedger,
+    RecordingChannel,
+    RecordingMeter,
+    ScriptedChannel,
+)
 from tests.conftest import PROJECT
-from tests.fakes import RecordingMeter, ScriptedChannel
 
 
 def emf_lines(text: str) -> list[dict[str, object]]:
@@ -96,33 +96,47 @@ def test_every_figure_names_a_unit_and_its_dimension_values() -> None:
     assert "pending" not in DIMENSION_VALUES["outcome"]  # never a decision
 
 
-class FirstSendOnce(OneIncident):
-    """The incident store's conditional write: the first call wins."""
+# As the fake playbook source stores its one playbook: version 1.
+OPENED = replace(INCIDENT, playbook_version=1)
+
+
+class RacingIncidents(MemoryIncidentStore):
+    """Every batch reads the incident as it was before any of them recorded its first send (they
+    run at once); the conditional write still lets only the first record it."""
 
     def __init__(self, incident: Incident) -> None:
-        self.incident = incident
+        super().__init__()
+        self.create(incident, [])
+        self.as_read = incident
         self.marked: list[object] = []
 
     def get(self, incident_id: str) -> Incident:
-        return self.incident
+        return self.as_read
 
-    def mark_first_send(self, incident_id: str, at: object) -> bool:
+    def mark_first_send(self, incident_id: str, at: datetime) -> bool:
         self.marked.append(at)
-        return len(self.marked) == 1
+        return super().mark_first_send(incident_id, at)
 
 
 def dispatcher(
-    senders: dict[Channel, object], meter: RecordingMeter, incidents: OneIncident | None = None
+    senders: dict[Channel, ChannelSender],
+    meter: RecordingMeter,
+    incidents: MemoryIncidentStore | None = None,
 ) -> Dispatcher:
+    """The real dispatcher on the fakes, with no budget: every message is sent."""
     from tocsin_cli.policies import read_policy_dir
 
+    playbooks = MemoryPlaybookSource(read_policy_dir(PROJECT / "policies").validate())
+    if incidents is None:
+        incidents = MemoryIncidentStore()
+        incidents.create(OPENED, [])
     return Dispatcher(
-        incidents or OneIncident(),  # type: ignore[arg-type]
-        OnePlaybook(read_policy_dir(PROJECT / "policies").validate()),
-        MemoryDirectory(people(6)),
-        OpenLedger(),
-        senders,  # type: ignore[arg-type]
-        StillClock(),
+        incidents,
+        playbooks,
+        MemoryDirectory(people(8)),
+        MemorySendLedger(incidents),
+        senders,
+        FixedClock(NOW),
         timedelta(minutes=2),
         meter=meter,
     )
@@ -135,9 +149,9 @@ def jobs(channel: Channel, count: int = 6) -> list[NotificationJob]:
     ]
 
 
-def paced(channel: object) -> PacedSender:
+def paced(channel: ChannelSender) -> PacedSender:
     return PacedSender(
-        channel,  # type: ignore[arg-type]
+        channel,
         TokenBucket(1000, burst=1000),
         RetryBudget(attempts=3),
         sleep=lambda seconds: None,
@@ -152,14 +166,14 @@ METER = RecordingMeter()
 def test_sends_failures_and_throttles_are_counted_per_channel() -> None:
     METER.records.clear()
     sms = ScriptedChannel(
-        InstantChannel(Channel.SMS),
+        RecordingChannel(Channel.SMS),
         {
             "+12025550000": [TransientSendError("ThrottlingException", "slow", throttled=True)],
             "+12025550001": [PermanentSendError("InvalidParameter", "not a number")],
             "+12025550002": [TransientSendError("ServiceUnavailable", "later")],
         },
     )
-    email = InstantChannel(Channel.EMAIL)
+    email = RecordingChannel(Channel.EMAIL)
     report = dispatcher({Channel.SMS: paced(sms), Channel.EMAIL: paced(email)}, METER).dispatch(
         INCIDENT.incident_id, jobs(Channel.SMS) + jobs(Channel.EMAIL)
     )
@@ -174,12 +188,12 @@ def test_sends_failures_and_throttles_are_counted_per_channel() -> None:
 def test_a_batch_item_throttled_counts_as_failed_and_throttled() -> None:
     meter = RecordingMeter()
 
-    class ThrottledOne(InstantChannel):
-        def send(self, destination: str, message: object, incident_id: str) -> object:  # type: ignore[override]
+    class ThrottledOne(RecordingChannel):
+        def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
             raise TransientSendError("TooManyRequestsException", "slow", throttled=True)
 
     plain = PacedSender(
-        ThrottledOne(Channel.EMAIL),  # type: ignore[arg-type]
+        ThrottledOne(Channel.EMAIL),
         TokenBucket(1000, burst=1000),
         RetryBudget(attempts=1),
         sleep=lambda seconds: None,
@@ -196,16 +210,18 @@ def test_a_batch_item_throttled_counts_as_failed_and_throttled() -> None:
 
 def test_time_to_first_send_is_counted_by_the_batch_that_records_it_only() -> None:
     meter = RecordingMeter()
-    opened = replace(INCIDENT, opened_at=NOW - timedelta(seconds=42))
-    incidents = FirstSendOnce(opened)
-    senders = {Channel.SMS: paced(InstantChannel(Channel.SMS))}
-    send = dispatcher(senders, meter, incidents)  # type: ignore[arg-type]
+    opened = replace(OPENED, opened_at=NOW - timedelta(seconds=42))
+    incidents = RacingIncidents(opened)
+    senders: dict[Channel, ChannelSender] = {Channel.SMS: paced(RecordingChannel(Channel.SMS))}
+    send = dispatcher(senders, meter, incidents)
     send.dispatch(INCIDENT.incident_id, jobs(Channel.SMS, 3))
     send.dispatch(INCIDENT.incident_id, jobs(Channel.SMS, 6)[3:])  # a second, concurrent batch
     assert incidents.marked == [NOW, NOW]
     assert meter.values("TimeToFirstSend") == [42.0]
-    incidents.incident = replace(opened, first_sent_at=NOW)
-    send.dispatch(INCIDENT.incident_id, jobs(Channel.SMS, 2))
+    stored = incidents.incidents()[0]
+    assert stored.first_sent_at == NOW
+    incidents.as_read = stored
+    assert send.dispatch(INCIDENT.incident_id, jobs(Channel.SMS, 8)[6:]).sent == 2
     assert len(incidents.marked) == 2  # known already: not even tried
 
 

@@ -118,7 +118,11 @@ def gap_entries(at: datetime, gaps: Iterable[Gap], step: int | None = None) -> l
 
 def still_wanted(job: NotificationJob, incident: Incident) -> bool:
     """Whether a job is still to be sent, as the incident stands now: alerts while it is open,
-    escalation steps only until someone acknowledged, resolution notices once it is resolved."""
+    escalation steps only until someone acknowledged, resolution notices once it is resolved;
+    pages about held messages whatever the incident's state (they are about every incident of
+    the hour)."""
+    if job.notice is Notice.BUDGET:
+        return True
     if job.notice is Notice.RESOLVED:
         return incident.status is IncidentStatus.RESOLVED
     if incident.status is not IncidentStatus.OPEN:
