@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.core.activation.ports import EventStore
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.model import (
@@ -17,8 +18,7 @@ from chalicelib.core.model import (
     ReceivedEvent,
     Severity,
 )
-from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.incidents import DynamoIncidentStore
+from chalicelib.core.ports import IncidentStore
 
 START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 TYPES = ("it.outage", "cyber.data_breach", "natural.earthquake")
@@ -62,7 +62,7 @@ def sample_incidents(count: int, start: datetime = START) -> list[Incident]:
     return incidents
 
 
-def store_incidents(store: DynamoIncidentStore, incidents: Sequence[Incident]) -> None:
+def store_incidents(store: IncidentStore, incidents: Sequence[Incident]) -> None:
     for incident in incidents:
         store.create(incident, [])
 
@@ -88,7 +88,7 @@ def sample_events(
 
 
 def store_events(
-    store: DynamoEventStore, events: Sequence[tuple[ReceivedEvent, DecisionOutcome]]
+    store: EventStore, events: Sequence[tuple[ReceivedEvent, DecisionOutcome]]
 ) -> None:
     for received, outcome in events:
         store.record_received(received)

@@ -1,18 +1,21 @@
-"""The lists index under moto: every filter, page after page, equals filtering everything."""
+"""The lists, fake and DynamoDB (the lists index under moto) alike: every filter, page after page,
+equals filtering everything, and an item moves between lists as its status changes. The read
+budget is the adapter's own (a tiny one ends its pages early); the fake has none."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-import boto3
 import pytest
 
+from chalicelib.core.activation.ports import EventStore
 from chalicelib.core.listing import (
     EventQuery,
     Exercises,
     IncidentQuery,
+    Lists,
     Page,
 )
 from chalicelib.core.model import (
@@ -23,38 +26,49 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
+from chalicelib.core.ports import IncidentStore
 from chalicelib.core.summaries import EventSummary, IncidentSummary
-from chalicelib.settings import Settings
-from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.incidents import DynamoIncidentStore
-from chalicelib.storage.lists import DynamoLists
+from fakes import MemoryEventStore, MemoryIncidentStore, MemoryLists
+from tests.functional.conftest import BACKENDS
 from tests.list_samples import START, sample_events, sample_incidents, store_events, store_incidents
 
 INCIDENTS = sample_incidents(30)
 EVENTS = sample_events(25)
 
 
-@pytest.fixture
-def stores(
-    world: boto3.Session, settings: Settings
-) -> tuple[DynamoIncidentStore, DynamoEventStore]:
-    client = world.client("dynamodb")
-    return (
-        DynamoIncidentStore(client, settings.incidents_table),
-        DynamoEventStore(client, settings.incidents_table),
+@dataclass(frozen=True)
+class Backend:
+    incidents: IncidentStore
+    events: EventStore
+    lists: Callable[[int], Lists]  # the lists, with the adapter's read budget per page
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "fake":
+        events = MemoryEventStore()
+        incidents = MemoryIncidentStore(events)
+        memory = MemoryLists(incidents, events)
+        return Backend(incidents, events, lambda budget: memory)
+    from chalicelib.storage.events import DynamoEventStore
+    from chalicelib.storage.incidents import DynamoIncidentStore
+    from chalicelib.storage.lists import DynamoLists
+
+    client = request.getfixturevalue("tables").client("dynamodb")
+    table = request.getfixturevalue("settings").incidents_table
+    return Backend(
+        DynamoIncidentStore(client, table),
+        DynamoEventStore(client, table),
+        lambda budget: DynamoLists(client, table, read_budget=budget),
     )
 
 
-def lists_of(world: boto3.Session, settings: Settings, budget: int = 500) -> DynamoLists:
-    return DynamoLists(world.client("dynamodb"), settings.incidents_table, read_budget=budget)
-
-
-def every_incident(lists: DynamoLists, query: IncidentQuery) -> tuple[list[str], int]:
+def every_incident(lists: Lists, query: IncidentQuery) -> tuple[list[str], int]:
     """Ids over every page, and how many pages it took."""
     return _pages(lists.incidents, query)
 
 
-def every_event(lists: DynamoLists, query: EventQuery) -> tuple[list[str], int]:
+def every_event(lists: Lists, query: EventQuery) -> tuple[list[str], int]:
     return _pages(lists.events, query)
 
 
@@ -133,16 +147,12 @@ INCIDENT_FILTERS: dict[str, tuple[IncidentQuery, Callable[[Incident], bool]]] = 
 @pytest.mark.parametrize("budget", [500, 3], ids=["ample budget", "tiny read budget"])
 @pytest.mark.parametrize("name", list(INCIDENT_FILTERS))
 def test_every_incident_filter_pages_to_exactly_what_filtering_everything_gives(
-    world: boto3.Session,
-    settings: Settings,
-    stores: tuple[DynamoIncidentStore, DynamoEventStore],
-    name: str,
-    budget: int,
+    backend: Backend, name: str, budget: int
 ) -> None:
-    store_incidents(stores[0], INCIDENTS)
+    store_incidents(backend.incidents, INCIDENTS)
     query, keep = INCIDENT_FILTERS[name]
     expected = newest_first(INCIDENTS, keep)
-    found, pages = every_incident(lists_of(world, settings, budget), replace(query, limit=2))
+    found, pages = every_incident(backend.lists(budget), replace(query, limit=2))
     assert found == expected
     assert len(expected) > 2 and pages > 1
 
@@ -178,13 +188,9 @@ EVENT_FILTERS: dict[str, tuple[EventQuery, Callable[[DecisionOutcome, str, float
 @pytest.mark.parametrize("budget", [500, 2], ids=["ample budget", "tiny read budget"])
 @pytest.mark.parametrize("name", list(EVENT_FILTERS))
 def test_every_event_filter_pages_to_exactly_what_filtering_everything_gives(
-    world: boto3.Session,
-    settings: Settings,
-    stores: tuple[DynamoIncidentStore, DynamoEventStore],
-    name: str,
-    budget: int,
+    backend: Backend, name: str, budget: int
 ) -> None:
-    store_events(stores[1], EVENTS)
+    store_events(backend.events, EVENTS)
     query, keep = EVENT_FILTERS[name]
     expected = [
         received.event_id
@@ -195,18 +201,18 @@ def test_every_event_filter_pages_to_exactly_what_filtering_everything_gives(
             (received.received_at - START).total_seconds() / 60,
         )
     ]
-    found, pages = every_event(lists_of(world, settings, budget), replace(query, limit=2))
+    found, pages = every_event(backend.lists(budget), replace(query, limit=2))
     assert found == expected
     assert len(expected) > 2 and pages > 1
 
 
 def test_an_incident_moves_between_status_lists_as_it_is_approved_and_resolved(
-    world: boto3.Session, settings: Settings, stores: tuple[DynamoIncidentStore, DynamoEventStore]
+    backend: Backend,
 ) -> None:
-    incidents, _ = stores
+    incidents = backend.incidents
     held = replace(INCIDENTS[0], status=IncidentStatus.AWAITING_APPROVAL)
     incidents.create(held, [])
-    lists = lists_of(world, settings)
+    lists = backend.lists(500)
 
     def listed(status: IncidentStatus) -> list[str]:
         return [i.incident_id for i in lists.incidents(IncidentQuery(status=status)).items]
@@ -227,13 +233,11 @@ def test_an_incident_moves_between_status_lists_as_it_is_approved_and_resolved(
     assert summary.resolved_at is not None
 
 
-def test_an_event_moves_from_the_pending_list_to_its_decision(
-    world: boto3.Session, settings: Settings, stores: tuple[DynamoIncidentStore, DynamoEventStore]
-) -> None:
-    _, events = stores
+def test_an_event_moves_from_the_pending_list_to_its_decision(backend: Backend) -> None:
+    events = backend.events
     received, _ = EVENTS[0]
     events.record_received(received)
-    lists = lists_of(world, settings)
+    lists = backend.lists(500)
     [pending] = lists.events(EventQuery(status=DecisionOutcome.PENDING)).items
     assert (pending.event_id, pending.source, pending.exercise) == (
         received.event_id,
@@ -252,15 +256,13 @@ def test_an_event_moves_from_the_pending_list_to_its_decision(
     )
 
 
-def test_instants_in_other_time_zones_sort_by_the_moment_they_name(
-    world: boto3.Session, settings: Settings, stores: tuple[DynamoIncidentStore, DynamoEventStore]
-) -> None:
+def test_instants_in_other_time_zones_sort_by_the_moment_they_name(backend: Backend) -> None:
     from datetime import timezone
 
     early, late = sample_incidents(2)
     # 09:30 at +02:00 is 07:30 UTC: earlier than 08:00 UTC, though its text sorts after it.
     plus_two = timezone(timedelta(hours=2))
     shifted = replace(early, opened_at=START.astimezone(plus_two) - timedelta(minutes=30))
-    store_incidents(stores[0], [shifted, late])
-    found = lists_of(world, settings).incidents(IncidentQuery(exercise=Exercises.INCLUDE))
+    store_incidents(backend.incidents, [shifted, late])
+    found = backend.lists(500).incidents(IncidentQuery(exercise=Exercises.INCLUDE))
     assert [i.incident_id for i in found.items] == [late.incident_id, shifted.incident_id]
