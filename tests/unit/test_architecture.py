@@ -24,6 +24,7 @@ KERNEL = {
     "events",
     "fields",
     "ids",
+    "json_text",
     "model",
     "people",
     "ports",
