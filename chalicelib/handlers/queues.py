@@ -1,15 +1,18 @@
 """SQS edges: the ingest queue feeds the evaluator, the dispatch queue feeds the dispatcher.
 
-Every record of a batch is processed; if any failed, the handler raises at the end so Lambda
-returns the whole batch to the queue. That is safe because both steps are idempotent (the
-evaluator's writes are conditional, the dispatcher claims each send in the ledger), and it
-works whatever the event source mapping's response types are. A message that keeps failing
-reaches the dead-letter queue through the queue's redrive policy: nothing is dropped here.
+Every record of a batch is processed, and only the records that failed go back to the queue:
+the handlers answer with SQS partial batch responses (``batchItemFailures``), which the event
+source mappings are configured to read (``ReportBatchItemFailures``, in ``infra/``), as the
+local runner does. Returning a record is safe because both steps are idempotent (the
+evaluator's writes are conditional, the dispatcher claims each send in the ledger). A message
+that keeps failing reaches the dead-letter queue through the queue's redrive policy: nothing is
+dropped here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
@@ -21,16 +24,14 @@ from chalicelib.wiring import container
 
 queues = Blueprint(__name__)
 
-
-class BatchIncomplete(Exception):
-    """Some records of the batch must be retried; the rest were processed."""
+BatchResponse = dict[str, list[dict[str, str]]]
 
 
 @queues.on_sqs_message(queue=bound_name(INGEST_QUEUE), batch_size=10)
-def evaluate_events(event: SQSEvent) -> None:
+def evaluate_events(event: SQSEvent) -> BatchResponse:
     services = container()
 
-    def decide(record: SQSRecord) -> bool:
+    def decide(record: SQSRecord) -> None:
         received = decode_received(record.body)
         logger.set_correlation_id(received.event_id)
         decision = services.evaluator.handle(received)
@@ -43,16 +44,15 @@ def evaluate_events(event: SQSEvent) -> None:
                 "notifications": decision.notifications,
             },
         )
-        return True
 
-    process_batch(event, decide, "event")
+    return process_batch(event, decide, "event")
 
 
 @queues.on_sqs_message(queue=bound_name(DISPATCH_QUEUE), batch_size=10)
-def dispatch_notifications(event: SQSEvent) -> None:
+def dispatch_notifications(event: SQSEvent) -> BatchResponse:
     services = container()
 
-    def dispatch(record: SQSRecord) -> bool:
+    def dispatch(record: SQSRecord) -> None:
         incident_id, jobs = decode_jobs(record.body)
         logger.set_correlation_id(incident_id)
         report = services.dispatcher.dispatch(incident_id, jobs)
@@ -65,26 +65,32 @@ def dispatch_notifications(event: SQSEvent) -> None:
                 "to_retry": len(report.retry),
             },
         )
-        return not report.needs_retry
+        if report.needs_retry:
+            raise TransientError(f"{len(report.retry)} notification(s) of the message to retry")
 
-    process_batch(event, dispatch, "dispatch")
+    return process_batch(event, dispatch, "dispatch")
 
 
-def process_batch(event: SQSEvent, handle: Callable[[SQSRecord], bool], what: str) -> None:
-    """Run ``handle`` on every record; raise at the end if any returned False or failed."""
-    failed = 0
+def process_batch(event: SQSEvent, handle: Callable[[SQSRecord], None], what: str) -> BatchResponse:
+    """Run ``handle`` on every record; those that raised are the batch item failures, which
+    SQS makes visible again (the others are deleted)."""
+    failures: list[dict[str, str]] = []
     for record in event:
-        ids = {"sqs_message_id": str(record.to_dict().get("messageId", ""))}
+        message_id = message_id_of(record)
+        ids = {"sqs_message_id": message_id}
         try:
-            if not handle(record):
-                failed += 1
+            handle(record)
         except TransientError as error:
-            failed += 1
+            failures.append({"itemIdentifier": message_id})
             logger.warning(
                 f"{what} incomplete; it will be retried", extra={**ids, "error": str(error)}
             )
         except Exception:
-            failed += 1
+            failures.append({"itemIdentifier": message_id})
             logger.exception(f"{what} failed; it will be retried", extra=ids)
-    if failed:
-        raise BatchIncomplete(f"{failed} {what} message(s) of the batch must be retried")
+    return {"batchItemFailures": failures}
+
+
+def message_id_of(record: SQSRecord) -> str:
+    raw: dict[str, Any] = record.to_dict()
+    return str(raw.get("messageId", ""))

@@ -101,6 +101,8 @@ ASYNC_FUNCTIONS = (
     ESCALATE_FUNCTION,
     REPLIES_FUNCTION,
 )
+# Fed by SQS queues; they answer with partial batch responses (batchItemFailures).
+SQS_FUNCTIONS = (EVALUATE_FUNCTION, DISPATCH_FUNCTION)
 # Those that turn AWS's events into Tocsin events (record and queue them).
 INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
 # Those that record delivery reports on the ledger.
@@ -754,6 +756,14 @@ class TocsinStack(Stack):
             "Events.DispatchNotificationsSqsEventSource.Properties.ScalingConfig",
             {"MaximumConcurrency": self.settings.dispatch_concurrency},
         )
+        # The queue handlers answer with partial batch responses: only the records they name
+        # go back to the queue (Chalice 1.34 has no option for it, so it is set here).
+        for name in SQS_FUNCTIONS:
+            logical_id = LOGICAL_IDS[name]
+            self.app.get_resource(logical_id).add_property_override(
+                f"Events.{logical_id}SqsEventSource.Properties.FunctionResponseTypes",
+                ["ReportBatchItemFailures"],
+            )
 
     def _order_after_what_it_needs(self, name: str, function: CfnResource) -> None:
         """Lambda checks the role's permissions when a queue mapping or an async dead-letter
