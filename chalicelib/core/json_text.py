@@ -39,7 +39,7 @@ def read_json(data: str | bytes) -> Any:
         ) from None
     except RecursionError:
         raise UnreadableJson(_too_deep()) from None
-    _check(value)
+    check_value(value)
     return value
 
 
@@ -47,8 +47,9 @@ def _too_deep() -> str:
     return f"is nested too deeply: objects and arrays may be nested at most {MAX_DEPTH} levels deep"
 
 
-def _check(value: Any) -> None:
-    """Depth and lone surrogates, without recursion (the value may be deep)."""
+def check_value(value: Any) -> None:
+    """What :func:`read_json` checks, on a value read some other way (AWS's own events): at
+    most :data:`MAX_DEPTH` deep, no lone surrogates. Without recursion: it may be deep."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()

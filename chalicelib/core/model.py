@@ -286,12 +286,12 @@ class DecisionOutcome(StrEnum):
     SUPPRESSED = "suppressed"
     RESOLVED = "resolved"
     ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"  # could not be decided after every try; decided again if redriven
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of an incident's story. An entry with a ``key`` is written once, however
-    often the step that writes it is retried."""
+    """A line of an incident's story; one with a ``key`` is written once, however often retried."""
 
     at: datetime
     kind: str

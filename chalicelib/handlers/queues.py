@@ -6,7 +6,8 @@ source mappings are configured to read (``ReportBatchItemFailures``, in ``infra/
 local runner does. Returning a record is safe because both steps are idempotent (the
 evaluator's writes are conditional, the dispatcher claims each send in the ledger). A message
 that keeps failing reaches the dead-letter queue through the queue's redrive policy: nothing is
-dropped here.
+dropped here. At a message's last receive the failure is recorded where it is read: an event
+that cannot be decided is marked ``failed`` with the reason, never left ``pending``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
 from chalicelib.core.queue_messages import decode_jobs, decode_received
+from chalicelib.core.redaction import redact
 from chalicelib.observability import logger
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
@@ -25,6 +27,8 @@ from chalicelib.wiring import container
 queues = Blueprint(__name__)
 
 BatchResponse = dict[str, list[dict[str, str]]]
+LastTry = Callable[[SQSRecord, str], None]  # (record, why it failed) at its last receive
+MAX_REASON = 500
 
 
 @queues.on_sqs_message(queue=bound_name(INGEST_QUEUE), batch_size=10)
@@ -45,7 +49,15 @@ def evaluate_events(event: SQSEvent) -> BatchResponse:
             },
         )
 
-    return process_batch(event, decide, "event")
+    def give_up(record: SQSRecord, why: str) -> None:
+        received = decode_received(record.body)  # an unreadable message names no event
+        if services.evaluator.give_up(received.event_id, why):
+            logger.error(
+                "event not decided; marked failed",
+                extra={"event_id": received.event_id, "reason": why},
+            )
+
+    return process_batch(event, decide, "event", give_up)
 
 
 @queues.on_sqs_message(queue=bound_name(DISPATCH_QUEUE), batch_size=10)
@@ -71,26 +83,56 @@ def dispatch_notifications(event: SQSEvent) -> BatchResponse:
     return process_batch(event, dispatch, "dispatch")
 
 
-def process_batch(event: SQSEvent, handle: Callable[[SQSRecord], None], what: str) -> BatchResponse:
+def process_batch(
+    event: SQSEvent,
+    handle: Callable[[SQSRecord], None],
+    what: str,
+    last_try: LastTry | None = None,
+) -> BatchResponse:
     """Run ``handle`` on every record; those that raised are the batch item failures, which
-    SQS makes visible again (the others are deleted)."""
+    SQS makes visible again (the others are deleted). A record that fails on its last receive
+    (the queue's maxReceiveCount) is handed to ``last_try`` with the reason, before SQS moves
+    it to the dead-letter queue."""
     failures: list[dict[str, str]] = []
+    last_receive = container().settings.max_receive_count
     for record in event:
         message_id = message_id_of(record)
         ids = {"sqs_message_id": message_id}
         try:
             handle(record)
-        except TransientError as error:
+        except Exception as error:
             failures.append({"itemIdentifier": message_id})
-            logger.warning(
-                f"{what} incomplete; it will be retried", extra={**ids, "error": str(error)}
-            )
-        except Exception:
-            failures.append({"itemIdentifier": message_id})
-            logger.exception(f"{what} failed; it will be retried", extra=ids)
+            if isinstance(error, TransientError):
+                logger.warning(
+                    f"{what} incomplete; it will be retried", extra={**ids, "error": str(error)}
+                )
+            else:
+                logger.exception(f"{what} failed; it will be retried", extra=ids)
+            receives = receive_count(record)
+            if last_try is not None and receives >= last_receive:
+                why = f"{failure_reason(error)} (tried {receives} times)"
+                try:
+                    last_try(record, why)
+                except Exception:
+                    logger.exception(f"{what}: its last failure could not be recorded", extra=ids)
     return {"batchItemFailures": failures}
 
 
 def message_id_of(record: SQSRecord) -> str:
     raw: dict[str, Any] = record.to_dict()
     return str(raw.get("messageId", ""))
+
+
+def receive_count(record: SQSRecord) -> int:
+    """How often SQS has handed this message out (1 the first time)."""
+    attributes = record.to_dict().get("attributes") or {}
+    try:
+        return int(attributes.get("ApproximateReceiveCount", 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def failure_reason(error: Exception) -> str:
+    """What went wrong, for people to read later: the kind of error and its message, with
+    anything that looks like personal data or a secret masked, and kept short."""
+    return redact(f"{type(error).__name__}: {error}")[:MAX_REASON]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -12,6 +12,7 @@ from chalicelib.core.model import NotificationJob, ReceivedEvent
 from chalicelib.core.queue_messages import encode_jobs, encode_received
 
 SEND_BATCH_LIMIT = 10  # SQS SendMessageBatch entries
+SEND_BATCH_BYTES = 256 * 1024  # ... and their bodies together
 JOBS_PER_MESSAGE = 50  # a dispatch message stays far below SQS's 256 KiB
 
 
@@ -28,10 +29,9 @@ class _SqsQueue:
 
     def _send_all(self, bodies: Sequence[str]) -> None:
         try:
-            for start in range(0, len(bodies), SEND_BATCH_LIMIT):
+            for batch in _batches(bodies):
                 entries = [
-                    {"Id": str(index), "MessageBody": body}
-                    for index, body in enumerate(bodies[start : start + SEND_BATCH_LIMIT])
+                    {"Id": str(index), "MessageBody": body} for index, body in enumerate(batch)
                 ]
                 response = self._client.send_message_batch(
                     QueueUrl=self._queue_url(), Entries=entries
@@ -41,6 +41,21 @@ class _SqsQueue:
                     raise TransientError(f"SQS refused {len(response['Failed'])} messages: {codes}")
         except (ClientError, BotoCoreError) as error:
             raise TransientError(f"SQS {self._queue_name}: {type(error).__name__}") from error
+
+
+def _batches(bodies: Sequence[str]) -> Iterator[list[str]]:
+    """SendMessageBatch calls: at most 10 messages and 256 KiB together, as SQS requires."""
+    batch: list[str] = []
+    size = 0
+    for body in bodies:
+        length = len(body.encode("utf-8"))
+        if batch and (len(batch) == SEND_BATCH_LIMIT or size + length > SEND_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(body)
+        size += length
+    if batch:
+        yield batch
 
 
 class SqsEventQueue(_SqsQueue):

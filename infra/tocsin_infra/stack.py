@@ -681,6 +681,8 @@ class TocsinStack(Stack):
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
+            # The evaluator marks an event failed at its queue message's last receive.
+            app_settings.MAX_RECEIVE_COUNT: str(MAX_RECEIVE_COUNT),
             # Each dispatch instance paces itself to its share of the account's quotas; the
             # dispatch mapping's maximum concurrency is the same number (_configure_functions).
             app_settings.DISPATCH_CONCURRENCY: str(settings.dispatch_concurrency),

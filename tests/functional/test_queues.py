@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -124,3 +125,28 @@ def test_a_slot_fires_once_until_it_is_released(slots: ScheduleSlots) -> None:
     assert slots.claim("another", NOW) is True
     slots.release("weekly-path-test", NOW)
     assert slots.claim("weekly-path-test", NOW) is True
+
+
+def test_events_travel_in_batches_sqs_accepts_whatever_their_size(
+    resources: boto3.Session, settings: Settings
+) -> None:
+    """SendMessageBatch takes ten messages and 256 KiB together (moto does not check: this
+    test does). Ten events of 60 KB each go four, four and two to a call, and all arrive."""
+    from chalicelib.storage.queues import SqsEventQueue
+
+    sqs = resources.client("sqs")
+    batches: list[tuple[int, int]] = []  # (messages, bytes) of each call
+
+    def measure(params: dict[str, Any], **_: Any) -> None:
+        entries = params["Entries"]
+        batches.append((len(entries), sum(len(e["MessageBody"].encode()) for e in entries)))
+
+    sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", measure)
+    event = parse_event({**EVENT, "details": {"note": "ü" * 30_000}})  # 60 KB once queued
+    sent = [ReceivedEvent(f"evt_{n}", NOW, event) for n in range(10)]
+    SqsEventQueue(sqs, settings.ingest_queue).put_many(sent)
+
+    assert all(count <= 10 and size <= 256 * 1024 for count, size in batches), batches
+    assert [count for count, _ in batches] == [4, 4, 2]
+    arrived = [decode_received(body) for body in drain(resources, settings.ingest_queue)]
+    assert sorted(arrived, key=lambda r: r.event_id) == sent

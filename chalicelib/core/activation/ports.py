@@ -46,7 +46,8 @@ class EventStore(Protocol):
         now: datetime,
         incident_id: str | None = None,
     ) -> bool:
-        """Record the decision once; False when the event was already decided."""
+        """Record the decision once, while the event is pending (or failed to be decided, and
+        is tried again); False when it was already decided."""
         ...
 
 
