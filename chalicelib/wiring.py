@@ -342,6 +342,7 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
+            self.dispatch_queue,
         )
 
 

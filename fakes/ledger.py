@@ -1,8 +1,9 @@
 """The send ledger in memory, by the rules of ``storage/ledger.py`` (one contract suite,
 ``tests/functional/test_ledger.py``, runs against both):
 
-claim ─▶ absent, 'retryable', or 'sending' since before the stale limit ─▶ 'sending'
-      ─▶ anything else ─▶ refused
+claim ─▶ absent or 'retryable' ─▶ 'sending', CLAIMED
+      ─▶ 'sending' since before the stale limit ─▶ 'sending', TAKEN_OVER (since the old claim)
+      ─▶ 'sending' since within the limit ─▶ HELD (since that claim); 'sent', 'failed' ─▶ DONE
 mark_sent ─▶ 'sent' + message id + timeline entry + a pointer from the message id to the job
 mark_failed ─▶ 'failed' or 'retryable' + timeline entry
 """
@@ -10,8 +11,9 @@ mark_failed ─▶ 'failed' or 'retryable' + timeline entry
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from chalicelib.core.messaging.ports import Claim, ClaimOutcome
 from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from fakes.incidents import MemoryIncidentStore
@@ -40,25 +42,22 @@ class MemorySendLedger:
         self.items: dict[tuple[str, str], LedgerItem] = {}
         self._pointers: dict[str, NotificationJob] = {}
 
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
         item = self.items.get(_key(job))
-        free = (
-            item is None
-            or item.status == RETRYABLE
-            or (
-                item.status == SENDING
-                and item.claimed_at is not None
-                and item.claimed_at < _millis(stale_before)
-            )
-        )
-        if not free:
-            return False
+        claim = Claim(ClaimOutcome.CLAIMED)
+        if item is not None and item.status == SENDING and item.claimed_at is not None:
+            since = datetime.fromtimestamp(item.claimed_at / 1000, UTC)
+            if item.claimed_at >= _millis(stale_before):
+                return Claim(ClaimOutcome.HELD, since)
+            claim = Claim(ClaimOutcome.TAKEN_OVER, since)
+        elif item is not None and item.status not in (None, RETRYABLE):
+            return Claim(ClaimOutcome.DONE)
         item = item or LedgerItem(job)
         item.job = job
         item.status, item.claimed_at = SENDING, _millis(now)
         item.attempts += 1
         self.items[_key(job)] = item
-        return True
+        return claim
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry

@@ -59,19 +59,21 @@ class MemoryWorld:
         contacts: Iterable[Contact] = (),
         senders: Mapping[Channel, ChannelSender] | None = None,
         incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
+        ledger: Callable[[MemoryIncidentStore], MemorySendLedger] = MemorySendLedger,
     ) -> None:
         """``senders``: instead of the recording SMS, email and broadcast channels.
-        ``incidents``: builds the incident store (a subclass that injects a fault or a race)."""
+        ``incidents``, ``ledger``: build the incident store and the send ledger (a subclass
+        that injects a fault or a race)."""
         self.clock = FixedClock(now)
         self.playbooks = MemoryPlaybookSource(playbook)
         self.directory = MemoryDirectory(contacts)
         self.events = MemoryEventStore()
         self.incidents = incidents(self.events)
-        self.ledger = MemorySendLedger(self.incidents)
+        self.ledger = ledger(self.incidents)
         self.overrides = MemoryOverrideStore()
         self.responders = MemoryResponderRegistry()
         self.event_queue = MemoryEventQueue()
-        self.dispatch_queue = MemoryDispatchQueue()
+        self.dispatch_queue = MemoryDispatchQueue(self.clock)
         self.slots = MemoryScheduleSlots()
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
@@ -90,11 +92,12 @@ class MemoryWorld:
         now: datetime,
         senders: Mapping[Channel, ChannelSender] | None = None,
         incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
+        ledger: Callable[[MemoryIncidentStore], MemorySendLedger] = MemorySendLedger,
     ) -> MemoryWorld:
         """The example playbook (``policies/``) and contacts (``examples/contacts.csv``): what
         ``make run`` seeds, so a test reads like the local stack's story."""
         playbook, contacts = _example()
-        return cls(now, playbook, contacts, senders, incidents)
+        return cls(now, playbook, contacts, senders, incidents, ledger)
 
     def sent(self) -> list[Sent]:
         """Everything the world's own channels accepted, channel by channel."""
@@ -166,6 +169,7 @@ class MemoryWorld:
             self.clock,
             CLAIM_TIMEOUT,
             self.links,
+            self.dispatch_queue,
         )
 
     @cached_property
@@ -206,17 +210,23 @@ class MemoryWorld:
             total.sent += report.sent
             total.failed += report.failed
             total.skipped += report.skipped
+            total.unknown_outcomes += report.unknown_outcomes
+            total.requeued += report.requeued
             total.retry += report.retry
             if report.retry:
                 self.dispatch_queue.put_jobs(report.retry)
         return total
 
     def run_queues(self) -> list[Decision]:
-        """Both queues until they are empty, as the local runner drains them."""
+        """Both queues until they are empty, as the local runner drains them. When only
+        delayed messages are left, the clock moves on to the first of them, as time would."""
         decisions: list[Decision] = []
         for _ in range(MAX_ROUNDS):
             if not self.event_queue.bodies and not self.dispatch_queue.bodies:
-                return decisions
+                due = self.dispatch_queue.next_due()
+                if due is None:
+                    return decisions
+                self.clock.current = max(self.clock.current, due)
             decisions += self.decide_queued()
             self.dispatch_queued()
         raise RuntimeError(f"the queues were not empty after {MAX_ROUNDS} rounds")

@@ -17,6 +17,8 @@ TocsinError
 ├── SendError               a channel could not hand a message to AWS
 │   ├── PermanentSendError  retrying cannot help (bad number, opted out, rejected)
 │   └── TransientSendError  throttled or unavailable: retry with backoff
+│       └── SendOutcomeUnknown  the call may have reached AWS, its answer was lost: retry,
+│                               and say it may arrive twice
 └── TransientError          a dependency failed for now: retry the whole unit of work
 
 ``api/errors.py`` gives every class its HTTP status in one table; a test fails when a class here
@@ -138,6 +140,11 @@ class PermanentSendError(SendError):
 
 class TransientSendError(SendError):
     """The send may succeed later (throttling, service unavailable)."""
+
+
+class SendOutcomeUnknown(TransientSendError):
+    """The request may have reached AWS and been accepted, but no answer came (a read timeout,
+    a connection closed mid-answer): sending again may send twice, so it is said each time."""
 
 
 class TransientError(TocsinError):

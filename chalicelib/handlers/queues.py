@@ -75,6 +75,9 @@ def dispatch_notifications(event: SQSEvent) -> BatchResponse:
                 "failed": report.failed,
                 "skipped": report.skipped,
                 "to_retry": len(report.retry),
+                # Sent again though an earlier attempt may have reached AWS (on the timeline).
+                "unknown_outcomes": report.unknown_outcomes,
+                "requeued": report.requeued,  # held by another invocation: back in a while
             },
         )
         if report.needs_retry:

@@ -1,20 +1,23 @@
 """The send ledger: one item per (incident, contact, channel, step), claimed before sending.
 
-claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ send
-      ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ send
-      ─▶ 'sending' but claimed before the stale limit (that invocation died)   ─▶ send
-      ─▶ 'sending' recently, 'sent' or 'failed' ─▶ refused: somebody else has it, or done
+claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ CLAIMED: send
+      ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ CLAIMED: send
+      ─▶ 'sending' but claimed before the stale limit (that invocation died, or its ledger
+         write failed after AWS accepted) ─▶ 'sending' ─▶ TAKEN_OVER: send, outcome unknown
+      ─▶ 'sending' recently ─▶ HELD (since claimed_at): back to the queue until it is stale
+      ─▶ 'sent' or 'failed' ─▶ DONE
 send ok ─▶ 'sent' + message id + timeline entry + MSG#<message id> pointer, in one transaction
 delivery event ─▶ MSG#<message id> ─▶ the item's ``delivery`` (delivered, bounced, ...) + timeline
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.messaging.ports import Claim, ClaimOutcome
 from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.storage import keys
@@ -33,10 +36,10 @@ class DynamoSendLedger:
         self._client = client
         self._table = table_name
 
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
         try:
             with dynamodb_errors():
-                self._client.update_item(
+                response = self._client.update_item(
                     TableName=self._table,
                     Key=to_item(keys.send(job)),
                     UpdateExpression="SET #status = :sending, claimed_at = :now, "
@@ -57,12 +60,20 @@ class DynamoSendLedger:
                             ":notice": job.notice.value,
                         }
                     ),
+                    ReturnValues="ALL_OLD",  # was it 'sending'? Then this is a take-over
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",  # held, or done?
                 )
         except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            held = from_item(dict(error.response.get("Item") or {}))  # type: ignore[call-overload]
+            if held.get("status") == SENDING:
+                return Claim(ClaimOutcome.HELD, _moment(held["claimed_at"]))
+            return Claim(ClaimOutcome.DONE)
+        before = from_item(response.get("Attributes") or {})
+        if before.get("status") == SENDING:
+            return Claim(ClaimOutcome.TAKEN_OVER, _moment(before["claimed_at"]))
+        return Claim(ClaimOutcome.CLAIMED)
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
@@ -203,3 +214,7 @@ class DynamoSendLedger:
 
 def _millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def _moment(millis: Any) -> datetime:
+    return datetime.fromtimestamp(int(millis) / 1000, UTC)

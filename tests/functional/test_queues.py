@@ -4,9 +4,10 @@ that refuses raises TransientError; a slot fires once until released."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -19,7 +20,7 @@ from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import Channel, Notice, NotificationJob, ReceivedEvent
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.settings import Settings
-from fakes import MemoryDispatchQueue, MemoryEventQueue, MemoryScheduleSlots
+from fakes import FixedClock, MemoryDispatchQueue, MemoryEventQueue, MemoryScheduleSlots
 from tests.functional.conftest import BACKENDS
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -33,6 +34,7 @@ class Queues:
     take_events: Callable[[], list[ReceivedEvent]]
     take_jobs: Callable[[], list[tuple[str, list[NotificationJob]]]]  # message by message
     refuse: Callable[[], None]  # make both queues refuse what is put on them
+    wait: Callable[[float], None]  # let seconds pass (the fake's clock, or the wall clock)
 
 
 def drain(session: boto3.Session, queue: str) -> list[str]:
@@ -51,12 +53,16 @@ def drain(session: boto3.Session, queue: str) -> list[str]:
 @pytest.fixture(params=BACKENDS)
 def queues(request: pytest.FixtureRequest) -> Queues:
     if request.param == "fake":
-        events, jobs = MemoryEventQueue(), MemoryDispatchQueue()
+        clock = FixedClock(NOW)
+        events, jobs = MemoryEventQueue(), MemoryDispatchQueue(clock)
 
         def refuse_fake() -> None:
             events.refusing = jobs.refusing = True
 
-        return Queues(events, jobs, events.take, jobs.take_messages, refuse_fake)
+        def wait_fake(seconds: float) -> None:
+            clock.advance(seconds=seconds)
+
+        return Queues(events, jobs, events.take, jobs.take_messages, refuse_fake, wait_fake)
     from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 
     session: boto3.Session = request.getfixturevalue("resources")
@@ -73,6 +79,7 @@ def queues(request: pytest.FixtureRequest) -> Queues:
         lambda: [decode_received(body) for body in drain(session, settings.ingest_queue)],
         lambda: [decode_jobs(body) for body in drain(session, settings.dispatch_queue)],
         refuse_sqs,
+        time.sleep,  # moto delays messages in wall-clock time, as SQS does
     )
 
 
@@ -108,6 +115,16 @@ def test_jobs_travel_fifty_to_a_message_grouped_by_incident(queues: Queues) -> N
     assert all({job.incident_id for job in jobs} == {incident} for incident, jobs in messages)
     received = [job for _, jobs in messages for job in jobs]
     assert sorted(received, key=repr) == sorted(many + others, key=repr)
+
+
+def test_delayed_jobs_are_handed_out_only_once_their_delay_has_passed(queues: Queues) -> None:
+    """How a job held by another invocation goes back on the queue until that claim is stale."""
+    held = NotificationJob("inc_1", "c-ada", Channel.SMS)
+    queues.jobs.put_jobs([held], timedelta(seconds=1))
+    queues.jobs.put_jobs([NotificationJob("inc_2", "c-bo", Channel.EMAIL)])
+    assert [incident for incident, _ in queues.take_jobs()] == ["inc_2"]
+    queues.wait(1.2)
+    assert queues.take_jobs() == [("inc_1", [held])]
 
 
 def test_a_queue_that_refuses_raises_a_transient_error(queues: Queues) -> None:

@@ -1,14 +1,28 @@
-"""Send notification jobs through their channels, each exactly once."""
+"""Send notification jobs through their channels, each once (twice only when a channel call's
+outcome is unknown, and then said on the timeline: ``uncertain.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
+from chalicelib.core.errors import (
+    PermanentSendError,
+    SendError,
+    SendOutcomeUnknown,
+    TransientSendError,
+)
+from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
-from chalicelib.core.messaging.ports import BatchSender, ChannelSender, SendLedger
+from chalicelib.core.messaging.ports import (
+    BatchSender,
+    ChannelSender,
+    ClaimOutcome,
+    DispatchQueue,
+    SendLedger,
+)
+from chalicelib.core.messaging.uncertain import answer_lost_entry, requeue_delay, taken_over_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
@@ -20,7 +34,6 @@ from chalicelib.core.model import (
     NotificationJob,
     SendReceipt,
     Stop,
-    TimelineEntry,
 )
 from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.playbook.source import PlaybookSource
@@ -34,6 +47,9 @@ class DispatchReport:
     failed: int = 0
     skipped: int = 0
     retry: list[NotificationJob] = field(default_factory=list)
+    unknown_outcomes: int = 0  # sent again though the earlier attempt may have reached AWS
+    requeued: int = 0  # claimed by another invocation: back on the queue until that is stale
+    _held: list[tuple[NotificationJob, datetime]] = field(default_factory=list, repr=False)
 
     @property
     def needs_retry(self) -> bool:
@@ -45,6 +61,8 @@ class Dispatcher:
 
     ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
     timeout): a claim older than that belongs to an invocation that died mid-send.
+    ``requeue``: where a job claimed by another invocation goes back to, delayed until that
+    claim would be stale (without one, the job is in the report's ``retry``).
     """
 
     def __init__(
@@ -57,6 +75,7 @@ class Dispatcher:
         clock: Clock,
         claim_timeout: timedelta,
         links: AckLinks | None = None,
+        requeue: DispatchQueue | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -66,6 +85,7 @@ class Dispatcher:
         self._clock = clock
         self._claim_timeout = claim_timeout
         self._links = links
+        self._requeue = requeue
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -97,9 +117,7 @@ class Dispatcher:
                 continue
             destination, language, timezone = target
             assert sender is not None  # a job without a sender has no target
-            now = self._clock.now()
-            if not self._ledger.claim(job, now, now - self._claim_timeout):
-                report.skipped += 1
+            if not self._claim(job, report):
                 continue
             ack = acks.get(job.contact_id)
             message = render_message(
@@ -114,7 +132,38 @@ class Dispatcher:
             except SendError as error:
                 outcome = error
             self._settle(job, outcome, report, work)
+        self._put_back_held(report)
         return report
+
+    def _claim(self, job: NotificationJob, report: DispatchReport) -> bool:
+        """Whether to send ``job`` now: claimed (or taken over, said on the timeline); a job
+        another invocation holds is put back later, one that is done is skipped."""
+        now = self._clock.now()
+        claim = self._ledger.claim(job, now, now - self._claim_timeout)
+        if claim.outcome is ClaimOutcome.TAKEN_OVER:
+            assert claim.since is not None
+            self._incidents.append(job.incident_id, [taken_over_entry(job, claim.since, now)])
+            report.unknown_outcomes += 1
+        elif claim.outcome is ClaimOutcome.HELD:
+            assert claim.since is not None
+            report._held.append((job, claim.since + self._claim_timeout))
+        elif claim.outcome is ClaimOutcome.DONE:
+            report.skipped += 1
+        return claim.granted
+
+    def _put_back_held(self, report: DispatchReport) -> None:
+        """Jobs held by another invocation go back on the queue until its claim is stale: if
+        it finishes, they are done then; if it died, they are taken over. Never dropped."""
+        held, report._held = report._held, []
+        if not held:
+            return
+        jobs = [job for job, _ in held]
+        if self._requeue is None:
+            report.retry += jobs
+            return
+        delay = requeue_delay((stale_at for _, stale_at in held), self._clock.now())
+        self._requeue.put_jobs(jobs, delay)
+        report.requeued += len(jobs)
 
     def _target(
         self,
@@ -166,6 +215,12 @@ class Dispatcher:
         work: list[NotificationJob],
     ) -> None:
         """Record what became of one message: sent, or failed (retry later, or fall back)."""
+        if isinstance(outcome, SendOutcomeUnknown):
+            now = self._clock.now()
+            self._ledger.mark_failed(job, True, now, answer_lost_entry(job, outcome, now))
+            report.unknown_outcomes += 1
+            report.retry.append(job)
+            return
         if isinstance(outcome, SendError):
             self._record_failure(job, outcome)
             report.failed += 1
@@ -174,25 +229,8 @@ class Dispatcher:
             else:
                 work += self._fall_back(job, f"failed: {outcome.code}")
             return
-        self._ledger.mark_sent(
-            job,
-            outcome,
-            self._clock.now(),
-            TimelineEntry(
-                at=self._clock.now(),
-                kind="notification_sent",
-                summary=f"{job.channel.value} handed to AWS for {job.contact_id}"
-                + (" (resolution notice)" if job.notice is Notice.RESOLVED else ""),
-                data={
-                    "contact_id": job.contact_id,
-                    "channel": job.channel.value,
-                    "step": job.step,
-                    "message_id": outcome.message_id,
-                    "notice": job.notice.value,
-                },
-                key=f"sent-{_entry_name(job)}",
-            ),
-        )
+        now = self._clock.now()
+        self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, now))
         report.sent += 1
 
     def _passes(
@@ -216,50 +254,14 @@ class Dispatcher:
             job.fallbacks[1:],
             job.notice,
         )
-        now = self._clock.now()
-        self._incidents.append(
-            job.incident_id,
-            [
-                TimelineEntry(
-                    at=now,
-                    kind="fallback",
-                    summary=f"{job.channel.value} to {job.contact_id} {why}; "
-                    f"falling back to {following.channel.value}",
-                    data={
-                        "contact_id": job.contact_id,
-                        "from": job.channel.value,
-                        "to": following.channel.value,
-                        "reason": why,
-                        "step": job.step,
-                    },
-                    key=f"fallback-{_entry_name(job)}",
-                )
-            ],
-        )
+        entry = fallback_entry(job, following, why, self._clock.now())
+        self._incidents.append(job.incident_id, [entry])
         return [following]
 
     def _record_failure(self, job: NotificationJob, error: SendError) -> None:
         retryable = not isinstance(error, PermanentSendError)
         now = self._clock.now()
-        self._ledger.mark_failed(
-            job,
-            retryable,
-            now,
-            TimelineEntry(
-                at=now,
-                kind="notification_failed",
-                summary=f"{job.channel.value} to {job.contact_id} failed: {error.code}"
-                + (" (will retry)" if retryable else ""),
-                data={
-                    "contact_id": job.contact_id,
-                    "channel": job.channel.value,
-                    "step": job.step,
-                    "error": error.code,
-                    "detail": error.message,
-                    "retryable": retryable,
-                },
-            ),
-        )
+        self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
 
 
 def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
@@ -270,12 +272,6 @@ def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
     if incident.status is not IncidentStatus.OPEN:
         return False
     return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
-
-
-def _entry_name(job: NotificationJob) -> str:
-    """The timeline key part for a job (the same as before resolution notices existed)."""
-    name = f"{job.contact_id}-{job.channel.value}-{job.step}"
-    return name if job.notice is Notice.ALERT else f"{name}-{job.notice.value}"
 
 
 def _addresses(batch: list[tuple[NotificationJob, str, Message]]) -> int:
