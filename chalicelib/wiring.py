@@ -45,6 +45,7 @@ from chalicelib.settings import (
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
@@ -216,6 +217,20 @@ class Container:
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:
         return SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
+
+    @cached_property
+    def failures(self) -> DynamoFailureLog:
+        """Why each failed queue message last failed (queues keep no reason)."""
+        return DynamoFailureLog(self.dynamodb, self.settings.incidents_table)
+
+    def record_failure(self, queue: str, message_id: str, reason: str, receives: int) -> None:
+        """Keep why a queue message failed (its last error), for ``tocsin dlq show``."""
+        self.failures.record(Failure(queue, message_id, reason, receives, self.clock.now()))
+
+    @cached_property
+    def dead_letters(self) -> SqsDeadLetters:
+        queues = {"ingest": self.settings.ingest_queue, "dispatch": self.settings.dispatch_queue}
+        return SqsDeadLetters(self.client("sqs"), queues, self.failures)
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -17,6 +17,8 @@
                   [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
     tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
                                          (a test event end to end; exit 1 if no receipt)
+    tocsin dlq show [ingest|dispatch] [--limit N]   (dead letters and why; exit 1 if any)
+    tocsin dlq redrive [ingest|dispatch]            (send them back after a fix)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -35,12 +37,12 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, importing, keys, policy_commands, respond, smoke
+from tocsin_cli import contacts, dlq, importing, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, importing, smoke)
+GROUPS = (keys, contacts, policy_commands, respond, importing, smoke, dlq)
 
 
 def _version() -> str:

@@ -112,13 +112,24 @@ def process_batch(
             else:
                 logger.exception(f"{what} failed; it will be retried", extra=ids)
             receives = receive_count(record)
+            why = f"{failure_reason(error)} (tried {receives} times)"
+            _note_failure(record, message_id, why, receives)
             if last_try is not None and receives >= last_receive:
-                why = f"{failure_reason(error)} (tried {receives} times)"
                 try:
                     last_try(record, why)
                 except Exception:
                     logger.exception(f"{what}: its last failure could not be recorded", extra=ids)
     return {"batchItemFailures": failures}
+
+
+def _note_failure(record: SQSRecord, message_id: str, why: str, receives: int) -> None:
+    """Keep why the message failed, by its id, for ``tocsin dlq show`` (queues keep no reason).
+    Best effort: when DynamoDB is what failed, this fails too, and the log line says so."""
+    queue = str(record.to_dict().get("eventSourceARN", "")).rsplit(":", 1)[-1]
+    try:
+        container().record_failure(queue, message_id, why, receives)
+    except Exception:
+        logger.exception("the failure could not be recorded", extra={"sqs_message_id": message_id})
 
 
 def message_id_of(record: SQSRecord) -> str:

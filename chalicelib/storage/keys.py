@@ -150,6 +150,11 @@ def paged_partition(contact_id: str) -> str:
 DUE_PARTITION = "DUE"  # the escalation index: open incidents by their next deadline
 
 
+def failure(message_id: str) -> Key:
+    """Why a queue message last failed (queues keep no reason; a dead letter keeps its id)."""
+    return {"pk": f"FAILURE#{message_id}", "sk": "LAST"}
+
+
 def override(schedule_id: str, start: datetime, override_id: str) -> Key:
     return {"pk": override_partition(schedule_id), "sk": f"{start.isoformat()}#{override_id}"}
 

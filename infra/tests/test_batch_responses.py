@@ -9,7 +9,7 @@ import pytest
 from tocsin_infra.stack import LOGICAL_IDS, SQS_FUNCTIONS
 
 from tests.conftest import Synthesis
-from tests.rehearsal import Expanded, expand
+from tests.rehearsal import Expanded, allows, expand, statements
 
 
 @pytest.fixture(scope="module", params=["sns", "origination"])
@@ -39,3 +39,19 @@ def test_the_functions_that_report_them_are_the_apps_queue_handlers() -> None:
 
     handlers = {source.name for source in app.event_sources if isinstance(source, SQSEventConfig)}
     assert handlers == set(SQS_FUNCTIONS)
+
+
+def test_the_dispatcher_may_put_held_jobs_back_on_its_queue(expanded: Expanded) -> None:
+    """A job claimed by another invocation goes back on the dispatch queue, delayed: without
+    sqs:SendMessage there, the dispatcher would fail on every such copy."""
+    role = expanded.function_role("DispatchNotifications")
+    documents = [
+        document["Properties"]["PolicyDocument"]
+        for document in expanded.role_policies(role).values()
+    ]
+    assert any(
+        allows(statement, "sqs:SendMessage")
+        and "dispatch" in str(statement.get("Resource")).lower()
+        for document in documents
+        for statement in statements(document)
+    ), documents

@@ -552,6 +552,9 @@ class TocsinStack(Stack):
                     )
                 )
         self.dispatch_queue.grant_consume_messages(dispatch)
+        # A job another invocation holds goes back on the dispatch queue, delayed until that
+        # claim would be stale (core/messaging/uncertain.py).
+        self.dispatch_queue.grant_send_messages(dispatch)
         if self.settings.push_application_id:
             dispatch.add_to_policy(
                 iam.PolicyStatement(
