@@ -19,6 +19,7 @@ from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
 from chalicelib.core.activation.evaluator import Evaluator
+from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
@@ -49,6 +50,7 @@ from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLe
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.idempotency import DynamoIdempotencyStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.overrides import DynamoOverrideStore
@@ -217,6 +219,12 @@ class Container:
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:
         return SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
+
+    @cached_property
+    def idempotency(self) -> Idempotency:
+        return Idempotency(
+            DynamoIdempotencyStore(self.dynamodb, self.settings.incidents_table), self.clock
+        )
 
     @cached_property
     def failures(self) -> DynamoFailureLog:

@@ -13,6 +13,7 @@ UsableAddresses
 activation.ports.EventStore             MemoryEventStore
 activation.ports.EventQueue             MemoryEventQueue
 activation.ports.ScheduleSlots          MemoryScheduleSlots
+activation.ports.IdempotencyStore       MemoryIdempotencyStore
 messaging.ports.DispatchQueue           MemoryDispatchQueue
 messaging.ports.SendLedger, response.   MemorySendLedger
 ports.ReachedLedger, messaging.
@@ -31,6 +32,7 @@ from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChan
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
+from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
@@ -45,6 +47,7 @@ __all__ = [
     "MemoryDispatchQueue",
     "MemoryEventQueue",
     "MemoryEventStore",
+    "MemoryIdempotencyStore",
     "MemoryIncidentStore",
     "MemoryOverrideStore",
     "MemoryPlaybookSource",

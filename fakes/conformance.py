@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.core.activation.ports import EventQueue, EventStore, ScheduleSlots
+    from chalicelib.core.activation.ports import (
+        EventQueue,
+        EventStore,
+        IdempotencyStore,
+        ScheduleSlots,
+    )
     from chalicelib.core.messaging.passes import ResponderRegistry
     from chalicelib.core.messaging.ports import (
         BatchSender,
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
         MemoryDispatchQueue,
         MemoryEventQueue,
         MemoryEventStore,
+        MemoryIdempotencyStore,
         MemoryIncidentStore,
         MemoryOverrideStore,
         MemoryPlaybookSource,
@@ -44,6 +50,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     events: EventStore = MemoryEventStore()
     event_queue: EventQueue = MemoryEventQueue()
     slots: ScheduleSlots = MemoryScheduleSlots()
+    requests: IdempotencyStore = MemoryIdempotencyStore()
     dispatch: DispatchQueue = MemoryDispatchQueue()
     ledger = MemorySendLedger(MemoryIncidentStore())
     sends: SendLedger = ledger
@@ -60,5 +67,5 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     sms: ChannelSender = RecordingChannel(Channel.SMS)
     push: BatchSender = RecordingBatchChannel(Channel.PUSH)
     scripted: ChannelSender = ScriptedChannel(sms, {})
-    del incidents, events, event_queue, slots, dispatch, sends, reached, deliveries
+    del incidents, events, event_queue, slots, requests, dispatch, sends, reached, deliveries
     del contacts, owners, addresses, registry, overrides, playbooks, clock, push, scripted

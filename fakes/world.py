@@ -19,6 +19,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from chalicelib.core.activation.evaluator import Decision, Evaluator
+from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
@@ -37,6 +38,7 @@ from fakes.channels import RecordingChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
+from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
@@ -75,6 +77,7 @@ class MemoryWorld:
         self.event_queue = MemoryEventQueue()
         self.dispatch_queue = MemoryDispatchQueue(self.clock)
         self.slots = MemoryScheduleSlots()
+        self.requests = MemoryIdempotencyStore()
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -107,6 +110,10 @@ class MemoryWorld:
     @cached_property
     def ingest(self) -> IngestService:
         return IngestService(self.events, self.event_queue, self.clock)
+
+    @cached_property
+    def idempotency(self) -> Idempotency:
+        return Idempotency(self.requests, self.clock)
 
     @cached_property
     def escalator(self) -> Escalator:

@@ -5,6 +5,7 @@ TocsinError
 │   ├── InvalidRequest      fields of a request body are wrong: every one, each with its field
 │   │   └── InvalidEvent    ... of an event (its own code, as integrations expect)
 │   ├── PayloadTooLarge
+│   ├── IdempotencyKeyReused  an Idempotency-Key already used for another request (422)
 │   └── UnsupportedMediaType
 ├── AuthenticationFailed    no key, a wrong key, a bad or replayed signature (401)
 ├── Forbidden               a valid key without the scope for this (403)
@@ -72,6 +73,10 @@ class InvalidEvent(InvalidRequest):
 
 class PayloadTooLarge(InvalidInput):
     """The request body is larger than Tocsin accepts."""
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The ``Idempotency-Key`` was used within its 24 hours for a different request."""
 
 
 class UnsupportedMediaType(InvalidInput):
