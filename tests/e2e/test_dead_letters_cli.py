@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import boto3
+import pytest
 from chalice.test import Client
 
 from app import app
@@ -97,3 +98,13 @@ def test_a_reason_never_keeps_personal_data(
     assert "event evt_1" in shown
     stored = world.client("dynamodb").scan(TableName=settings.incidents_table)["Items"]
     assert "+12025550101" not in str(stored) and "2025550101" not in shown
+
+
+def test_an_unknown_queue_name_is_refused_naming_the_choices(
+    world: boto3.Session, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        tocsin(world, settings, "dlq", "redrive", "evaluate")
+    assert refused.value.code == 2
+    said = capsys.readouterr().err
+    assert "invalid choice: 'evaluate' (choose from 'ingest', 'dispatch')" in said
