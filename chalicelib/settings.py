@@ -35,6 +35,7 @@ PUBLIC_URL_PARAMETER = "TOCSIN_PUBLIC_URL_PARAMETER"  # or the SSM parameter the
 LINK_SECRET_ARN = "TOCSIN_LINK_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret; Secrets Manager: the key that signs those links
 LINK_SECRET = "TOCSIN_LINK_SECRET"  # noqa: S105 - a variable's name; the key itself: local stage only
 INBOUND_SMS_TOPIC = "TOCSIN_INBOUND_SMS_TOPIC"  # two-way SMS replies (End User Messaging)
+OPERATIONS_TOPIC_ARN = "TOCSIN_OPERATIONS_TOPIC_ARN"  # what Tocsin tells its operators (canaries)
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
@@ -49,6 +50,7 @@ DEFAULT_LOCAL_API_KEY = "local-dev-key"
 LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
 LOCAL_LINK_SECRET = "local-dev-link-secret"  # noqa: S105 - public by design; signs links on the local stack only
 LOCAL_STAKEHOLDERS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-stakeholders"
+LOCAL_OPERATIONS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-operations"
 
 DEFAULT_BOUND_NAMES = {
     INGEST_QUEUE: "tocsin-ingest",
@@ -85,6 +87,7 @@ class Settings:
     sms_configuration_set: str | None
     voice_origination_identity: str | None
     stakeholders_topic_arn: str | None
+    operations_topic_arn: str | None
     push_application_id: str | None
     public_url: str | None
     public_url_parameter: str | None
@@ -133,6 +136,8 @@ class Settings:
             else None,
             stakeholders_topic_arn=env.get(STAKEHOLDERS_TOPIC_ARN)
             or (LOCAL_STAKEHOLDERS_TOPIC_ARN if stage == LOCAL_STAGE else None),
+            operations_topic_arn=env.get(OPERATIONS_TOPIC_ARN)
+            or (LOCAL_OPERATIONS_TOPIC_ARN if stage == LOCAL_STAGE else None),
             sms_parts_per_second=float(env.get(SMS_PARTS_PER_SECOND, "20")),
             emails_per_second=float(env.get(EMAILS_PER_SECOND, "14")),
             voice_calls_per_second=float(env.get(VOICE_CALLS_PER_SECOND, "1")),

@@ -12,8 +12,10 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
+from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
@@ -24,6 +26,9 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.dropin.alerts import AlertDesk
+from chalicelib.core.dropin.changes import ChangeLog
+from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.messaging.passes import AckLinks
@@ -36,6 +41,10 @@ from chalicelib.core.ports import Clock
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.watch.canaries import Canaries
+from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -45,19 +54,25 @@ from chalicelib.settings import (
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.calendars import DynamoCalendarTokens
+from chalicelib.storage.canaries import DynamoCanaryRounds
+from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
+from chalicelib.storage.heartbeats import DynamoHeartbeatStore
+from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.idempotency import DynamoIdempotencyStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
+from chalicelib.storage.spending import DynamoSpendCounters
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -123,6 +138,14 @@ class Container:
                 service, config=config, **extra
             )
         return self._clients[name]
+
+    def aws_principal(self) -> str:
+        """Whose AWS credentials these are (STS ``GetCallerIdentity``): what the timeline
+        records of an answer made with them (the ``tocsin`` command without a personal key)."""
+        try:
+            return str(self.client("sts").get_caller_identity()["Arn"])
+        except (BotoCoreError, ClientError) as error:
+            raise TransientError(f"STS GetCallerIdentity: {type(error).__name__}") from error
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -322,6 +345,7 @@ class Container:
             self.ledger,
             self.responses,
             self.senders.get(Channel.SMS),
+            DynamoReplyBudget(self.dynamodb, self.settings.incidents_table),
             self.clock,
         )
 
@@ -334,6 +358,38 @@ class Container:
             self.ledger,
             self.dispatch_queue,
             self.escalator,
+            self.clock,
+            self.hold_desk,
+        )
+
+    @cached_property
+    def spend_counters(self) -> DynamoSpendCounters:
+        return DynamoSpendCounters(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def holds(self) -> DynamoHoldStore:
+        return DynamoHoldStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def spend_gate(self) -> SpendGate:
+        return SpendGate(
+            self.playbooks,
+            self.spend_counters,
+            self.holds,
+            self.directory,
+            self.dispatch_queue,
+            self.incidents,
+            self.clock,
+        )
+
+    @cached_property
+    def hold_desk(self) -> HoldDesk:
+        return HoldDesk(
+            self.holds,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
             self.clock,
         )
 
@@ -372,6 +428,56 @@ class Container:
         return ScheduledTriggers(self.playbooks, slots, self.ingest, self.clock)
 
     @cached_property
+    def change_log(self) -> ChangeLog:
+        """PagerDuty change events (``/v2/change/enqueue``) and their senders' incidents."""
+        return ChangeLog(
+            DynamoChangeStore(self.dynamodb, self.settings.incidents_table), self.incidents
+        )
+
+    @cached_property
+    def alert_desk(self) -> AlertDesk:
+        """Opsgenie's Alert API over Tocsin's events (``/v2/alerts``)."""
+        table = self.settings.incidents_table
+        return AlertDesk(
+            DynamoAlertStore(self.dynamodb, table),
+            DynamoRequestLog(self.dynamodb, table),
+            self.events,
+            self.incidents,
+            self.change_log,
+            self.clock,
+        )
+
+    @cached_property
+    def heartbeat_store(self) -> DynamoHeartbeatStore:
+        return DynamoHeartbeatStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        settings = self.settings
+        operations = (
+            SnsOperationsTopic(self.client("sns"), settings.operations_topic_arn)
+            if settings.operations_topic_arn
+            else None
+        )
+        return Canaries(
+            self.playbooks,
+            DynamoCanaryRounds(self.dynamodb, settings.incidents_table),
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.ingest,
+            operations,
+            frozenset(self.senders),
+            self.clock,
+        )
+
+    @cached_property
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(
             self.incidents,
@@ -382,7 +488,8 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
-            self.dispatch_queue,
+            requeue=self.dispatch_queue,
+            spending=self.spend_gate,
         )
 
 

@@ -21,8 +21,18 @@ receipts.DeliveryLedger
 messaging.ports.ChannelSender /         RecordingChannel / RecordingBatchChannel,
 BatchSender                             ScriptedChannel (scripted failures)
 messaging.passes.ResponderRegistry      MemoryResponderRegistry
+response.ports.ReplyBudget              MemoryReplyBudget
 oncall.coverage.OverrideStore           MemoryOverrideStore
 playbook.source.PlaybookSource          MemoryPlaybookSource
+watch.ports.HeartbeatStore              MemoryHeartbeatStore
+watch.ports.CanaryRounds                MemoryCanaryRounds
+watch.ports.OperationsTopic             RecordingOperationsTopic
+spend.ports.SpendCounters               MemorySpendCounters
+spend.ports.HoldStore                   MemoryHoldStore
+dropin.ports.AlertStore                 MemoryAlertStore
+dropin.ports.RequestLog                 MemoryRequestLog
+dropin.ports.ChangeStore                MemoryChangeStore
+dropin.ports.IncidentTimelines          MemoryTimelines
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
@@ -31,6 +41,7 @@ playbook.source.PlaybookSource          MemoryPlaybookSource
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
+from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
@@ -38,25 +49,38 @@ from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
+from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
 __all__ = [
     "FixedClock",
+    "MemoryAlertStore",
+    "MemoryCanaryRounds",
+    "MemoryChangeStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryEventQueue",
     "MemoryEventStore",
+    "MemoryHeartbeatStore",
+    "MemoryHoldStore",
     "MemoryIdempotencyStore",
     "MemoryIncidentStore",
     "MemoryOverrideStore",
     "MemoryPlaybookSource",
+    "MemoryReplyBudget",
+    "MemoryRequestLog",
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",
+    "MemorySpendCounters",
+    "MemoryTimelines",
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",
+    "RecordingOperationsTopic",
     "ScriptedChannel",
     "Sent",
 ]

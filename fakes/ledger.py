@@ -2,15 +2,17 @@
 ``tests/functional/test_ledger.py``, runs against both):
 
 claim ─▶ absent or 'retryable' ─▶ 'sending', CLAIMED
+      ─▶ 'held' past the budget (fakes/spend.py), for a job released from that hold ─▶ 'sending',
+         CLAIMED
       ─▶ 'sending' since before the stale limit ─▶ 'sending', TAKEN_OVER (since the old claim)
-      ─▶ 'sending' since within the limit ─▶ HELD (since that claim); 'sent', 'failed' ─▶ DONE
+      ─▶ 'sending' since within the limit ─▶ BUSY (since that claim); anything else ─▶ DONE
 mark_sent ─▶ 'sent' + message id + timeline entry + a pointer from the message id to the job
 mark_failed ─▶ 'failed' or 'retryable' + timeline entry
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from chalicelib.core.messaging.ports import Claim, ClaimOutcome
@@ -22,6 +24,8 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 RETRYABLE = "retryable"
+HELD = "held"
+CANCELLED = "cancelled"
 
 
 @dataclass
@@ -34,6 +38,7 @@ class LedgerItem:
     last_error: str | None = None
     delivery: str | None = None
     delivery_detail: str | None = None
+    hold_id: str | None = None  # held past the budget in this hold
 
 
 class MemorySendLedger:
@@ -48,12 +53,14 @@ class MemorySendLedger:
         if item is not None and item.status == SENDING and item.claimed_at is not None:
             since = datetime.fromtimestamp(item.claimed_at / 1000, UTC)
             if item.claimed_at >= _millis(stale_before):
-                return Claim(ClaimOutcome.HELD, since)
+                return Claim(ClaimOutcome.BUSY, since)
             claim = Claim(ClaimOutcome.TAKEN_OVER, since)
         elif item is not None and item.status not in (None, RETRYABLE):
-            return Claim(ClaimOutcome.DONE)
+            released = job.hold is not None and item.status == HELD and item.hold_id == job.hold
+            if not released:  # only a person's release, from that very hold, reopens it
+                return Claim(ClaimOutcome.DONE)
         item = item or LedgerItem(job)
-        item.job = job
+        item.job = replace(job, hold=None) if job.hold else job
         item.status, item.claimed_at = SENDING, _millis(now)
         item.attempts += 1
         self.items[_key(job)] = item

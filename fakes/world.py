@@ -34,6 +34,10 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.watch.canaries import Canaries
+from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.channels import RecordingChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
@@ -44,7 +48,10 @@ from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
+from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
 PUBLIC_URL = "http://127.0.0.1:8000"  # the local stage's, so links read as they do there
@@ -74,10 +81,16 @@ class MemoryWorld:
         self.ledger = ledger(self.incidents)
         self.overrides = MemoryOverrideStore()
         self.responders = MemoryResponderRegistry()
+        self.reply_budget = MemoryReplyBudget()
         self.event_queue = MemoryEventQueue()
         self.dispatch_queue = MemoryDispatchQueue(self.clock)
         self.slots = MemoryScheduleSlots()
         self.requests = MemoryIdempotencyStore()
+        self.heartbeat_store = MemoryHeartbeatStore()
+        self.canary_rounds = MemoryCanaryRounds()
+        self.operations = RecordingOperationsTopic()
+        self.spend_counters = MemorySpendCounters()
+        self.holds = MemoryHoldStore(self.incidents, self.ledger)
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -147,6 +160,30 @@ class MemoryWorld:
             self.dispatch_queue,
             self.escalator,
             self.clock,
+            self.hold_desk,
+        )
+
+    @cached_property
+    def spend_gate(self) -> SpendGate:
+        return SpendGate(
+            self.playbooks,
+            self.spend_counters,
+            self.holds,
+            self.directory,
+            self.dispatch_queue,
+            self.incidents,
+            self.clock,
+        )
+
+    @cached_property
+    def hold_desk(self) -> HoldDesk:
+        return HoldDesk(
+            self.holds,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
         )
 
     @cached_property
@@ -176,7 +213,8 @@ class MemoryWorld:
             self.clock,
             CLAIM_TIMEOUT,
             self.links,
-            self.dispatch_queue,
+            requeue=self.dispatch_queue,
+            spending=self.spend_gate,
         )
 
     @cached_property
@@ -192,6 +230,7 @@ class MemoryWorld:
             self.ledger,
             self.responses,
             self.senders.get(Channel.SMS),
+            self.reply_budget,
             self.clock,
         )
 
@@ -202,6 +241,26 @@ class MemoryWorld:
     @cached_property
     def oncall(self) -> OnCall:
         return OnCall(self.playbooks, self.overrides, self.directory, self.clock)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        return Canaries(
+            self.playbooks,
+            self.canary_rounds,
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.ingest,
+            self.operations,
+            frozenset(self.senders),
+            self.clock,
+        )
 
     # -- what the queue handlers do ------------------------------------------------------
     def decide_queued(self) -> list[Decision]:
@@ -217,6 +276,7 @@ class MemoryWorld:
             total.sent += report.sent
             total.failed += report.failed
             total.skipped += report.skipped
+            total.held += report.held
             total.unknown_outcomes += report.unknown_outcomes
             total.requeued += report.requeued
             total.retry += report.retry

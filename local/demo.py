@@ -1,9 +1,10 @@
 """``make demo``: start the stack, post a crisis, show who was reached and the timeline, stop.
 
 What it prints: the decision; every message with the person (or the stakeholder topic), the
-destination, the person's reply code and AWS's whole message id; the timeline; when the next
-escalation level is due; and how many people were reached. Exits non-zero when the crisis does
-not reach anyone within the time limit.
+destination, the person's reply code and AWS's whole message id; the timeline (the cost estimate
+before the fan-out among it); when the next escalation level is due; how many people were
+reached; and what the messages cost (an estimate from the playbook's price table). Exits
+non-zero when the crisis does not reach anyone within the time limit.
 """
 
 from __future__ import annotations
@@ -85,7 +86,24 @@ def report(
     for entry in incident["timeline"]:
         lines.append(f"  {entry['at'][11:23]}  {entry['kind']:<20} {entry['summary']}")
     lines += ["", *next_level(incident, people, codes), reach_summary(incident)]
+    if "cost" in incident:
+        lines.append(cost_summary(incident))
     return lines
+
+
+def cost_summary(incident: Mapping[str, Any]) -> str:
+    """What its messages cost, as GET /v1/incidents/{id} reports it: an estimate."""
+    cost = incident["cost"]
+    parts = [f"{cost['sms_messages']} SMS ({_count(cost['sms_parts'], 'part')})"]
+    if cost["voice_calls"]:
+        minutes = _count(cost["voice_minutes"], "minute")
+        parts.append(f"{_count(cost['voice_calls'], 'call')} ({minutes})")
+    parts += [_count(cost["emails"], "email"), f"{cost['push']} push"]
+    parts.append(_count(cost["statements"], "statement"))
+    return (
+        f"Cost: {', '.join(parts)}: about ${cost['estimated_usd']:.4f} "
+        f"({cost['prices'].split(': ', 1)[0]}; see policies/budget.yaml)."
+    )
 
 
 def reached_table(
@@ -138,10 +156,12 @@ def next_level(
     example = next(
         (f" ({paged[i]}: {codes[c]} ACK)" for i, c in enumerate(latest["paged"]) if c in codes), ""
     )
+    needed = incident.get("acknowledgements", {}).get("needed", 1)
+    who = "they" if needed == 1 else f"{needed} of them"
     lines.append(
-        f"{following} is due at {due:%H:%M:%S} UTC ({minutes} min later) unless they acknowledge "
+        f"{following} is due at {due:%H:%M:%S} UTC ({minutes} min later) unless {who} acknowledge "
         f"first: a text with their reply code and ACK{example}, the link in their message, or "
-        "tocsin ack."
+        "tocsin ack with their personal key."
     )
     return lines
 
@@ -168,6 +188,10 @@ def reach_summary(incident: Mapping[str, Any]) -> str:
         f"{text}. Trigger to first send: {(min(times) - received).total_seconds() * 1000:.0f} ms; "
         f"to last: {(max(times) - received).total_seconds() * 1000:.0f} ms."
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def reply_codes(stack: LocalStack, incident_id: str, contact_ids: Iterable[str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     )
     create.add_argument("name")
     create.add_argument(
-        "--scope", action="append", required=True, choices=[scope.value for scope in Scope]
+        "--scope", action="append", default=[], choices=[scope.value for scope in Scope]
     )
     create.add_argument(
         "--integration",
@@ -62,6 +62,14 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         "--contact",
         help="a personal key, acting for this contact (needed for --scope activate)",
     )
+    create.add_argument(
+        "--heartbeat",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="let the key ping this heartbeat of the playbook (POST /v1/heartbeats/ID); "
+        "a key for pings only needs no --scope",
+    )
     create.set_defaults(run=create_key)
     keys.add_parser(
         "list", help="list keys (names, scopes; never the keys)", parents=[common]
@@ -92,6 +100,9 @@ def create_key(arguments: argparse.Namespace, cli: Cli) -> int:
             f"the key's events get the type {default_type!r} unless they say otherwise, and "
             f"--allow-type {' '.join(arguments.allowed_types)} refuses it: give a --type it allows"
         )
+    if not arguments.scope and not arguments.heartbeat:
+        raise InvalidInput("give the key what it is for: --scope, --heartbeat, or both")
+    _require_declared(arguments.heartbeat, cli)
     if "activate" in arguments.scope and not arguments.contact:
         raise InvalidInput("--scope activate needs --contact: the person the key acts for")
     if arguments.rate < 1:
@@ -110,6 +121,7 @@ def create_key(arguments: argparse.Namespace, cli: Cli) -> int:
             rate_per_minute=arguments.rate,
             contact_id=arguments.contact,
             allowed_types=tuple(dict.fromkeys(arguments.allowed_types)),
+            heartbeats=frozenset(arguments.heartbeat),
         ),
         datetime.now(UTC),
     )
@@ -120,6 +132,22 @@ def create_key(arguments: argparse.Namespace, cli: Cli) -> int:
     return 0
 
 
+def _require_declared(heartbeats: list[str], cli: Cli) -> None:
+    """A key bound to a heartbeat nobody declared is a typo that would surface only as
+    refused pings, at the worst moment: refuse it now."""
+    if not heartbeats:
+        return
+    playbook = cli.services.playbook_store.load()
+    unknown = sorted(set(heartbeats) - set(playbook.heartbeats))
+    if unknown:
+        declared = ", ".join(sorted(playbook.heartbeats)) or "none"
+        raise InvalidInput(
+            f"--heartbeat {unknown[0]!r}: no such heartbeat in the playbook in force "
+            f"(version {playbook.version}; declared: {declared}); declare it in policies/ "
+            "and apply it first"
+        )
+
+
 def list_keys(arguments: argparse.Namespace, cli: Cli) -> int:
     rows = sorted(cli.services.api_keys.list(), key=lambda row: row["name"])
     cli.say(
@@ -127,11 +155,13 @@ def list_keys(arguments: argparse.Namespace, cli: Cli) -> int:
     )
     for row in rows:
         state = f"revoked {row['revoked_at'][:19]}" if row.get("revoked_at") else "active"
+        beats = row.get("heartbeats") or []
         cli.say(
-            f"{row['name']:<24} {','.join(row['scopes']):<22} "
+            f"{row['name']:<24} {','.join(row['scopes']) or '-':<22} "
             f"{','.join(row['integrations']) or 'all':<24} "
             f"{','.join(row.get('allowed_types') or []) or 'any':<20} "
             f"{'yes' if row.get('signed') else 'no':<6} {state}"
+            + (f"  (heartbeats: {', '.join(beats)})" if beats else "")
         )
     return 0
 

@@ -27,6 +27,9 @@ COUNTED = (
     "escalations",
     "schedules",
     "maintenance",
+    "settings",
+    "heartbeats",
+    "canaries",
 )
 
 

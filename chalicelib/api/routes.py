@@ -12,8 +12,10 @@ from chalicelib.api.auth import authenticate, bearer_key, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.api.idempotency import idempotent
+from chalicelib.api.responses import standing_document
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import NotFound
+from chalicelib.core.spend.cost import incident_cost
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -78,6 +80,8 @@ def get_incident(incident_id: str) -> dict[str, Any]:
     incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
+    timeline = services.incidents.timeline(incident.incident_id)
+    prices = services.playbooks.load().spending.prices
     return {
         "incident_id": incident.incident_id,
         "status": incident.status.value,
@@ -93,6 +97,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
         "opened_at": incident.opened_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "cost": incident_cost(timeline).to_document(prices.source),
         "timeline": [
             {
                 "at": entry.at.isoformat(),
@@ -100,8 +105,9 @@ def get_incident(incident_id: str) -> dict[str, Any]:
                 "summary": entry.summary,
                 "data": entry.data,
             }
-            for entry in services.incidents.timeline(incident.incident_id)
+            for entry in timeline
         ],
+        **standing_document(services.responses.standing(incident, timeline)),
     }
 
 

@@ -15,7 +15,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from urllib.parse import quote
 
-from chalicelib.core.errors import AuthenticationFailed, Forbidden
+from chalicelib.core.credentials import Answerer
+from chalicelib.core.errors import AuthenticationFailed, Forbidden, InvalidRequest
 from chalicelib.core.model import Action
 
 SIGNATURE_WINDOW_SECONDS = 300
@@ -32,17 +33,38 @@ class Integration:
     secret_fields: frozenset[str] = frozenset()
 
 
-# The declared table. A key created with --integration NAME is refused everywhere else.
+# The declared table: paths as routed, parameters in braces. A key created with
+# --integration NAME is refused everywhere else; pagerduty and opsgenie keys may call their
+# tool's own paths (/v2/..., the drop-in APIs) as well as their /v1/integrations path.
 INTEGRATIONS: Mapping[str, Integration] = MappingProxyType(
     {
         "alertmanager": Integration(frozenset({"/v1/integrations/alertmanager"})),
         "grafana": Integration(frozenset({"/v1/integrations/grafana"})),
         "pagerduty": Integration(
-            frozenset({"/v1/integrations/pagerduty"}),
+            frozenset(
+                {
+                    "/v1/integrations/pagerduty",
+                    # PagerDuty's own paths (api/dropin_pagerduty.py)
+                    "/v2/enqueue",
+                    "/v2/change/enqueue",
+                }
+            ),
             frozenset({"routing_key", "service_key"}),  # Events API v2, and v1's name for it
         ),
         "opsgenie": Integration(
-            frozenset({"/v1/integrations/opsgenie"}),
+            frozenset(
+                {
+                    "/v1/integrations/opsgenie",
+                    # Opsgenie's own paths (api/dropin_opsgenie.py)
+                    "/v2/alerts",
+                    "/v2/alerts/{identifier}",
+                    "/v2/alerts/{identifier}/acknowledge",
+                    "/v2/alerts/{identifier}/close",
+                    "/v2/alerts/{identifier}/notes",
+                    "/v2/alerts/requests/{requestId}",
+                    "/v2/heartbeats/{name}/ping",
+                }
+            ),
             frozenset({"apiKey"}),  # the legacy Opsgenie API took the GenieKey in the body
         ),
         "cap": Integration(frozenset({"/v1/integrations/cap"})),
@@ -57,6 +79,7 @@ class Scope(StrEnum):
     ACTIVATE = "activate"  # start, approve or reject a plan by hand (personal keys only)
     CONTACTS = "contacts"  # manage contacts (personal data)
     ONCALL = "oncall"  # enter and remove on-call overrides
+    SPEND = "spend"  # release or cancel messages held past the budget (personal keys only)
 
 
 def scope_for(action: Action) -> Scope:
@@ -76,6 +99,7 @@ class ApiKey:
     rate_per_minute: int = 600  # events (a request without events counts one)
     contact_id: str | None = None  # a personal key: the person it acts for
     allowed_types: tuple[str, ...] = ()  # "it.outage" or "it.*"; empty: every type
+    heartbeats: frozenset[str] = frozenset()  # the heartbeats it may ping (none: no pings)
 
     @property
     def dedup_namespace(self) -> str:
@@ -91,6 +115,28 @@ class ApiKey:
                 f"the key {self.name!r} is not a personal key; create one with --contact"
             )
         return self.contact_id
+
+    def answerer(self, named: str | None, person_needed: bool = True) -> Answerer:
+        """Who an answer made with this key is by. A personal key answers for its person
+        only; any other key must name the person it answers for (``named``, the body's
+        ``for``), and its answer is recorded without counting. ``person_needed=False``: an
+        action on the incident (resolving) that may name nobody."""
+        if self.contact_id is not None:
+            if named is not None and named != self.contact_id:
+                raise Forbidden(
+                    f"the key {self.name!r} is {self.contact_id}'s personal key: it answers "
+                    f"only for {self.contact_id}, not for {named}"
+                )
+            return Answerer.by_personal_key(self.name, self.contact_id)
+        if named is None and person_needed:
+            raise InvalidRequest(
+                "for",
+                f"is required: the key {self.name!r} is not a personal key, so name the "
+                'person you answer for ({"for": "c-ada"}); such an answer is recorded '
+                "but counts only when made with the person's own link, reply code or "
+                "personal key",
+            )
+        return Answerer.by_shared_key(self.name, named)
 
     def require(self, scope: Scope) -> None:
         if scope not in self.scopes:
@@ -115,6 +161,15 @@ class ApiKey:
             raise Forbidden(
                 f"the key {self.name!r} may not send or answer events of type {event_type!r}; "
                 f"it is allowed {', '.join(self.allowed_types)}"
+            )
+
+    def require_heartbeat(self, heartbeat_id: str) -> None:
+        """Only a key bound to a heartbeat may ping it: a ping is a promise that all is well."""
+        if heartbeat_id not in self.heartbeats:
+            bound = ", ".join(sorted(self.heartbeats)) or "no heartbeat"
+            raise Forbidden(
+                f"the key {self.name!r} is not bound to heartbeat {heartbeat_id!r} (it is bound "
+                f"to {bound}); create one with: tocsin keys create NAME --heartbeat {heartbeat_id}"
             )
 
 

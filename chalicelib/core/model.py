@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -120,7 +119,8 @@ class Stop(StrEnum):
 
 @dataclass(frozen=True)
 class ResponseState:
-    """Who was paged, who acknowledged, and the next escalation deadline of one incident."""
+    """Who was paged, step by step, who acknowledged (the people whose acknowledgement counts
+    toward the quorum), who declined, and the next escalation deadline of one incident."""
 
     policy_id: str | None = None
     step: int = -1  # the step last paged; -1: none yet
@@ -130,6 +130,7 @@ class ResponseState:
     declined_by: tuple[str, ...] = ()
     stopped: Stop | None = None
     version: int = 0
+    paged_by_step: tuple[tuple[str, ...], ...] = ()  # who each step paged (skipped: nobody)
 
     @classmethod
     def starting(cls, policy_id: str | None, at: datetime) -> ResponseState:
@@ -139,31 +140,10 @@ class ResponseState:
     def is_due(self, now: datetime) -> bool:
         return self.stopped is None and self.due_at is not None and self.due_at <= now
 
-    def to_document(self) -> dict[str, Any]:
-        return {
-            "policy_id": self.policy_id,
-            "step": self.step,
-            "due_at": self.due_at.isoformat() if self.due_at else None,
-            "paged": list(self.paged),
-            "acknowledged_by": list(self.acknowledged_by),
-            "declined_by": list(self.declined_by),
-            "stopped": self.stopped.value if self.stopped else None,
-        }
-
-    @classmethod
-    def from_document(cls, document: Mapping[str, Any], version: int) -> ResponseState:
-        due = document.get("due_at")
-        stopped = document.get("stopped")
-        return cls(
-            policy_id=document.get("policy_id"),
-            step=int(document.get("step", -1)),
-            due_at=datetime.fromisoformat(due) if due else None,
-            paged=tuple(document.get("paged", ())),
-            acknowledged_by=tuple(document.get("acknowledged_by", ())),
-            declined_by=tuple(document.get("declined_by", ())),
-            stopped=Stop(stopped) if stopped else None,
-            version=version,
-        )
+    @property
+    def paged_so_far(self) -> frozenset[str]:
+        """Everyone a step of the policy has paged up to now: whose acknowledgement counts."""
+        return frozenset(c for paged in (*self.paged_by_step, self.paged) for c in paged)
 
 
 @dataclass(frozen=True)
@@ -200,9 +180,8 @@ class Incident:
 class Contact:
     """A person who can be reached. Personal data: never logged, never in git.
 
-    ``consents``: the channels the person agreed to be reached on (None: every channel they
-    gave an address for). ``opted_out``: channels they switched off (an SMS STOP, say); an
-    opt-out wins over consent and is honoured before sending.
+    ``consents``: the channels they agreed to be reached on (None: every one with an address).
+    ``opted_out``: channels they switched off (an SMS STOP): it wins over consent, at sending.
     """
 
     contact_id: str
@@ -242,6 +221,7 @@ STAKEHOLDERS = "@stakeholders"  # the "contact" of a broadcast job: a topic, not
 class Notice(StrEnum):
     ALERT = "alert"  # the incident needs you (step 0: the plan; 1, 2...: escalation steps)
     RESOLVED = "resolved"  # it is over (sent to everyone an alert reached)
+    BUDGET = "budget"  # messages are held past the budget: release or cancel them (release role)
 
 
 @dataclass(frozen=True)
@@ -254,6 +234,7 @@ class NotificationJob:
     step: int = 0
     fallbacks: tuple[Channel, ...] = ()  # tried in order, at once, if this channel fails
     notice: Notice = Notice.ALERT
+    hold: str | None = None  # released from this hold: sent past the budget, a person decided
 
     @property
     def ledger_name(self) -> str:
@@ -270,6 +251,7 @@ class Message:
     subject: str | None = None
     language: str | None = None  # the template language used (voice picks its voice by it)
     html: str | None = None  # email: the HTML part beside the plain text
+    link: str | None = None  # push: the person's answer link, opened when they tap the alert
 
 
 @dataclass(frozen=True)
@@ -291,7 +273,7 @@ class DecisionOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """A line of an incident's story; one with a ``key`` is written once, however often retried."""
+    """One line of an incident's story; one with a ``key`` is written once, however retried."""
 
     at: datetime
     kind: str

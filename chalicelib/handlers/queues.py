@@ -18,6 +18,7 @@ from typing import Any
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
+from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.core.redaction import redact
 from chalicelib.observability import logger
@@ -25,6 +26,7 @@ from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
 
 queues = Blueprint(__name__)
+DROPIN_FORMATS = ("pagerduty", "opsgenie")  # formats whose triggers name their sender
 
 BatchResponse = dict[str, list[dict[str, str]]]
 LastTry = Callable[[SQSRecord, str], None]  # (record, why it failed) at its last receive
@@ -39,6 +41,13 @@ def evaluate_events(event: SQSEvent) -> BatchResponse:
         received = decode_received(record.body)
         logger.set_correlation_id(received.event_id)
         decision = services.evaluator.handle(received)
+        if (
+            decision.outcome is DecisionOutcome.ACTIVATED
+            and decision.incident_id is not None
+            and received.format in DROPIN_FORMATS
+        ):
+            # The incident is its sender's: their change events reach it (keyed: no doubles).
+            services.change_log.incident_opened(decision.incident_id)
         logger.info(
             "event decided",
             extra={
@@ -77,7 +86,7 @@ def dispatch_notifications(event: SQSEvent) -> BatchResponse:
                 "to_retry": len(report.retry),
                 # Sent again though an earlier attempt may have reached AWS (on the timeline).
                 "unknown_outcomes": report.unknown_outcomes,
-                "requeued": report.requeued,  # held by another invocation: back in a while
+                "requeued": report.requeued,  # another invocation is sending them: back in a while
             },
         )
         if report.needs_retry:

@@ -1,4 +1,5 @@
-"""Per-key rate limits and signed-request replay detection, as conditional writes that expire."""
+"""Per-key rate limits, signed-request replay detection and the hourly budget of answers texted
+back to a number, as conditional writes that expire."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, put_if_absent, to_item
 
 REPLAY_MEMORY = timedelta(minutes=10)  # longer than the five-minute signature window
+REPLY_MEMORY = timedelta(hours=2)  # an hour's window, and then some for clocks that differ
 
 
 class DynamoRateLimiter:
@@ -70,3 +72,39 @@ class DynamoReplayGuard:
             },
         ):
             raise AuthenticationFailed("this signed request was already received")
+
+
+class DynamoReplyBudget:
+    """One item per number (hashed) and clock hour: ``ADD answered :one`` only while fewer than
+    the limit were answered, or, for the hour's first HELP (``helped`` not yet set), at once."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def spend(self, phone: str, hour: datetime, limit: int, first_help: bool = False) -> bool:
+        room = "attribute_not_exists(answered) OR answered < :limit"
+        values: dict[str, Any] = {
+            ":one": 1,
+            ":limit": limit,
+            ":expires": int((hour + REPLY_MEMORY).timestamp()),
+        }
+        update = "ADD answered :one SET expires_at = :expires"
+        if first_help:
+            room = f"({room}) OR attribute_not_exists(helped)"
+            update += ", helped = :yes"
+            values[":yes"] = True
+        try:
+            with dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(keys.reply_window(phone, hour)),
+                    UpdateExpression=update,
+                    ConditionExpression=room,
+                    ExpressionAttributeValues=to_item(values),
+                )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True

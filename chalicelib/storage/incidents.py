@@ -14,7 +14,7 @@ never open two incidents:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from chalicelib.core.model import (
     ReceivedEvent,
     ResponseState,
     Severity,
+    Stop,
     TimelineEntry,
 )
 from chalicelib.core.ports import HistorySnapshot, OpenOutcome, OpenResult
@@ -495,12 +496,49 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
 def _response_attributes(state: ResponseState) -> dict[str, Any]:
     """The response state, and the escalation index's keys while a step is due."""
     attributes: dict[str, Any] = {
-        "response_state": json.dumps(state.to_document()),
+        "response_state": json.dumps(state_document(state)),
         "response_version": state.version,
     }
     if state.stopped is None and state.due_at is not None:
         attributes |= {"due_pk": keys.DUE_PARTITION, "due_at": state.due_at.isoformat()}
     return attributes
+
+
+def state_document(state: ResponseState) -> dict[str, Any]:
+    """The response state as stored (JSON in ``response_state``; its version beside it)."""
+    return {
+        "policy_id": state.policy_id,
+        "step": state.step,
+        "due_at": state.due_at.isoformat() if state.due_at else None,
+        "paged": list(state.paged),
+        "paged_by_step": [list(paged) for paged in state.paged_by_step],
+        "acknowledged_by": list(state.acknowledged_by),
+        "declined_by": list(state.declined_by),
+        "stopped": state.stopped.value if state.stopped else None,
+    }
+
+
+def state_from_document(document: Mapping[str, Any], version: int) -> ResponseState:
+    """A stored response state. One stored before steps were kept knows only its current
+    step's people: the earlier steps read as paging nobody."""
+    due = document.get("due_at")
+    stopped = document.get("stopped")
+    step = int(document.get("step", -1))
+    paged = tuple(document.get("paged", ()))
+    history = document.get("paged_by_step")
+    if history is None:
+        history = [[]] * step + [list(paged)] if step >= 0 else []
+    return ResponseState(
+        policy_id=document.get("policy_id"),
+        step=step,
+        due_at=datetime.fromisoformat(due) if due else None,
+        paged=paged,
+        paged_by_step=tuple(tuple(each) for each in history),
+        acknowledged_by=tuple(document.get("acknowledged_by", ())),
+        declined_by=tuple(document.get("declined_by", ())),
+        stopped=Stop(stopped) if stopped else None,
+        version=version,
+    )
 
 
 def _incident_from_item(item: dict[str, Any]) -> Incident:
@@ -523,7 +561,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         playbook_version=int(item.get("playbook_version", 0)),
         requested_by=item.get("requested_by"),
         links=tuple(Link(link["href"], link.get("text", "")) for link in item.get("links", [])),
-        response=ResponseState.from_document(
+        response=state_from_document(
             json.loads(item.get("response_state") or "{}"), int(item.get("response_version", 0))
         ),
     )

@@ -2,10 +2,12 @@
 
 claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ CLAIMED: send
       ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ CLAIMED: send
+      ─▶ 'held' past the budget (storage/holds.py), for a job released from that very hold
+                                                ─▶ 'sending'                    ─▶ CLAIMED: send
       ─▶ 'sending' but claimed before the stale limit (that invocation died, or its ledger
          write failed after AWS accepted) ─▶ 'sending' ─▶ TAKEN_OVER: send, outcome unknown
-      ─▶ 'sending' recently ─▶ HELD (since claimed_at): back to the queue until it is stale
-      ─▶ 'sent' or 'failed' ─▶ DONE
+      ─▶ 'sending' recently ─▶ BUSY (since claimed_at): back to the queue until it is stale
+      ─▶ 'sent', 'failed', 'held' (not released from it) or 'cancelled' ─▶ DONE
 send ok ─▶ 'sent' + message id + timeline entry + MSG#<message id> pointer, in one transaction
 delivery event ─▶ MSG#<message id> ─▶ the item's ``delivery`` (delivered, bounced, ...) + timeline
 """
@@ -28,6 +30,8 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 RETRYABLE = "retryable"
+HELD = "held"  # past the budget: waits for a person (storage/holds.py)
+CANCELLED = "cancelled"  # held, then cancelled: never sent
 POINTER_RETENTION = timedelta(days=30)  # delivery events come within hours; keep a margin
 
 
@@ -37,6 +41,14 @@ class DynamoSendLedger:
         self._table = table_name
 
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
+        condition = (
+            "attribute_not_exists(pk) OR #status = :retryable "
+            "OR (#status = :sending AND claimed_at < :stale)"
+        )
+        released = {}
+        if job.hold is not None:  # released by a person: only from that very hold, once
+            condition += " OR (#status = :held AND hold_id = :hold)"
+            released = {":held": HELD, ":hold": job.hold}
         try:
             with dynamodb_errors():
                 response = self._client.update_item(
@@ -45,8 +57,7 @@ class DynamoSendLedger:
                     UpdateExpression="SET #status = :sending, claimed_at = :now, "
                     "contact_id = :contact, channel = :channel, notice = :notice "
                     "ADD attempts :one",
-                    ConditionExpression="attribute_not_exists(pk) OR #status = :retryable "
-                    "OR (#status = :sending AND claimed_at < :stale)",
+                    ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues=to_item(
                         {
@@ -58,17 +69,18 @@ class DynamoSendLedger:
                             ":contact": job.contact_id,
                             ":channel": job.channel.value,
                             ":notice": job.notice.value,
+                            **released,
                         }
                     ),
                     ReturnValues="ALL_OLD",  # was it 'sending'? Then this is a take-over
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",  # held, or done?
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",  # busy, or done?
                 )
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
-            held = from_item(dict(error.response.get("Item") or {}))  # type: ignore[call-overload]
-            if held.get("status") == SENDING:
-                return Claim(ClaimOutcome.HELD, _moment(held["claimed_at"]))
+            found = from_item(dict(error.response.get("Item") or {}))  # type: ignore[call-overload]
+            if found.get("status") == SENDING:
+                return Claim(ClaimOutcome.BUSY, _moment(found["claimed_at"]))
             return Claim(ClaimOutcome.DONE)
         before = from_item(response.get("Attributes") or {})
         if before.get("status") == SENDING:

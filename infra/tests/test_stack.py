@@ -21,6 +21,9 @@ FUNCTIONS = (
     "track_sms_status",
     "escalate_due_incidents",
     "answer_sms_replies",
+    "check_heartbeats",
+    "run_canaries",
+    "report_held_messages",
 )
 LOGICAL = {
     "APIHandler",
@@ -33,6 +36,9 @@ LOGICAL = {
     "TrackSmsStatus",
     "EscalateDueIncidents",
     "AnswerSmsReplies",
+    "CheckHeartbeats",
+    "RunCanaries",
+    "ReportHeldMessages",
 }
 
 
@@ -168,6 +174,8 @@ def test_asynchronous_functions_hand_failures_to_a_watched_dead_letter_queue(
         "TrackSmsStatus",
         "EscalateDueIncidents",
         "AnswerSmsReplies",
+        "CheckHeartbeats",
+        "RunCanaries",
     ):
         target = functions[name]["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
         assert target.startswith("AsyncDeadLetters")
@@ -260,8 +268,11 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         "tocsin-test-dispatch-dead-letters",
         "tocsin-test-async-dead-letters",
         "tocsin-test-dispatch-failures",
+        "tocsin-test-held-messages",
         *(f"tocsin-test-{function}-errors" for function in FUNCTIONS),
         *(f"tocsin-test-{queue}-age" for queue in (*queues, "async-dead-letters")),
+        *(f"tocsin-test-canary-{channel}" for channel in ("sms", "email", "voice")),
+        "tocsin-test-heartbeat-missed",
     }
     for name, alarm in alarms.items():
         [action] = alarm["AlarmActions"]
@@ -273,8 +284,11 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
             if name.endswith("-age")
             else 1
         )
-    [metric_filter] = synthesis.resources("AWS::Logs::MetricFilter").values()
-    assert "notifications dispatched" in metric_filter["Properties"]["FilterPattern"]
+    patterns = [
+        f["Properties"]["FilterPattern"]
+        for f in synthesis.resources("AWS::Logs::MetricFilter").values()
+    ]
+    assert any("notifications dispatched" in pattern for pattern in patterns)
 
 
 def test_function_logs_are_kept_encrypted_for_the_retention_period(template: Template) -> None:

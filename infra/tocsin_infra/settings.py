@@ -20,6 +20,10 @@ _ORIGINATION_ARN = re.compile(
 )
 
 
+_HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_CERTIFICATE_ARN = re.compile(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+")
+
+
 class ContextReader(Protocol):
     def try_get_context(self, key: str) -> Any: ...
 
@@ -36,6 +40,10 @@ class DeploymentSettings:
     voice_origination_arn: str | None = None  # set: voice calls through End User Messaging
     push_application_id: str | None = None  # set: push through Pinpoint SendMessages
     public_url: str | None = None  # where acknowledgement links point (a custom domain)
+    # A host of your own with the API at its root (PagerDuty's and Opsgenie's paths need it),
+    # and its ACM certificate in the stack's Region; both or neither.
+    api_domain_name: str | None = None
+    api_certificate_arn: str | None = None
     # Dispatch instances at once: the SQS mapping's maximum and what each paces itself to share.
     dispatch_concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
     reserved_concurrency: int | None = None  # set: reserved for the API, evaluator, dispatcher
@@ -97,6 +105,7 @@ class DeploymentSettings:
             raise ValueError(
                 "publicUrl must be an https:// address, e.g. https://alerts.example.com"
             )
+        domain, certificate = _custom_domain(node)
         concurrency = _integer(node, "dispatchConcurrency", DEFAULT_DISPATCH_CONCURRENCY)
         if not MIN_DISPATCH_CONCURRENCY <= concurrency <= MAX_DISPATCH_CONCURRENCY:
             raise ValueError(
@@ -126,7 +135,11 @@ class DeploymentSettings:
             api_burst_limit=burst,
             queue_age_alarm_seconds=_integer(node, "queueAgeAlarmSeconds", 300),
             sms_status_log_groups=log_groups,
-            public_url=str(public_url).rstrip("/") if public_url else None,
+            public_url=str(public_url).rstrip("/")
+            if public_url
+            else (f"https://{domain}" if domain else None),
+            api_domain_name=domain,
+            api_certificate_arn=certificate,
             push_application_id=str(push) if push else None,
             sms_origination_arn=origination["smsOriginationArn"],
             voice_origination_arn=origination["voiceOriginationArn"],
@@ -137,6 +150,26 @@ class DeploymentSettings:
             api_timeout_seconds=int(node.try_get_context("apiTimeoutSeconds") or 15),
             worker_timeout_seconds=int(node.try_get_context("workerTimeoutSeconds") or 60),
         )
+
+
+def _custom_domain(node: ContextReader) -> tuple[str | None, str | None]:
+    domain = node.try_get_context("apiDomainName")
+    certificate = node.try_get_context("apiCertificateArn")
+    if domain is None and certificate is None:
+        return None, None
+    if domain is None or certificate is None:
+        raise ValueError(
+            "set both apiDomainName and apiCertificateArn (an ACM certificate for that name, "
+            "in the stack's Region), or neither"
+        )
+    if not _HOST.fullmatch(str(domain)):
+        raise ValueError("apiDomainName must be a host name, e.g. alerts.example.com")
+    if not _CERTIFICATE_ARN.fullmatch(str(certificate)):
+        raise ValueError(
+            "apiCertificateArn must be an ACM certificate ARN "
+            "(arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
+        )
+    return str(domain).lower(), str(certificate)
 
 
 def _integer(node: ContextReader, key: str, default: int) -> int:

@@ -65,7 +65,16 @@ from constructs import Construct
 
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_infra.custom_domain import add_custom_domain
 from tocsin_infra.settings import DeploymentSettings
+from tocsin_infra.spending import watch_held_messages
+from tocsin_infra.watch import (
+    CANARIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    WATCH_LOGICAL_IDS,
+    add_watch_alarms,
+    grant_watching,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 RETENTION = {
@@ -91,6 +100,7 @@ DELIVERY_FUNCTION = "track_deliveries"
 SMS_STATUS_FUNCTION = "track_sms_status"  # SNS SMS delivery status, from CloudWatch Logs
 ESCALATE_FUNCTION = "escalate_due_incidents"
 REPLIES_FUNCTION = "answer_sms_replies"
+HELD_MESSAGES_FUNCTION = "report_held_messages"  # the held-messages gauge (spending.py)
 # Invoked asynchronously (EventBridge, SNS, schedules): Lambda retries twice, then uses the DLQ.
 ASYNC_FUNCTIONS = (
     AWS_EVENTS_FUNCTION,
@@ -100,6 +110,9 @@ ASYNC_FUNCTIONS = (
     SMS_STATUS_FUNCTION,
     ESCALATE_FUNCTION,
     REPLIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    CANARIES_FUNCTION,
+    HELD_MESSAGES_FUNCTION,
 )
 # Fed by SQS queues; they answer with partial batch responses (batchItemFailures).
 SQS_FUNCTIONS = (EVALUATE_FUNCTION, DISPATCH_FUNCTION)
@@ -165,6 +178,8 @@ LOGICAL_IDS = {
     SMS_STATUS_FUNCTION: "TrackSmsStatus",
     ESCALATE_FUNCTION: "EscalateDueIncidents",
     REPLIES_FUNCTION: "AnswerSmsReplies",
+    **WATCH_LOGICAL_IDS,
+    HELD_MESSAGES_FUNCTION: "ReportHeldMessages",
 }
 
 
@@ -266,6 +281,10 @@ class TocsinStack(Stack):
         )
         self._configure_functions()
         self._configure_api()
+        if settings.api_domain_name and settings.api_certificate_arn:
+            add_custom_domain(
+                self, rest_api, settings.api_domain_name, settings.api_certificate_arn
+            )
         if settings.has_origination_identities:
             self._report_end_user_messaging_events()
         if settings.sms_through_sns:
@@ -585,6 +604,10 @@ class TocsinStack(Stack):
                 )
             )
         self._grant_responding()
+        grant_watching(
+            self.roles, self.tables, self.ingest_queue, self.dispatch_queue, self.operations
+        )
+        self._grant_spending()
         # Plans that inform stakeholders publish one statement to their topic, granted by name.
         self.stakeholders.grant_publish(dispatch)
         dispatch.add_to_policy(self._sms_to_phone_numbers())
@@ -646,6 +669,13 @@ class TocsinStack(Stack):
         else:
             replies.add_to_policy(self._sms_to_phone_numbers())
 
+    def _grant_spending(self) -> None:
+        """The message budget (issue #20). The dispatcher counts, holds and pages the release
+        role (on the dispatch queue it reads); the gauge tick reads the holds."""
+        incidents = self.tables[INCIDENTS]
+        self.dispatch_queue.grant_send_messages(self.roles[DISPATCH_FUNCTION])
+        incidents.grant(self.roles[HELD_MESSAGES_FUNCTION], "dynamodb:Query")
+
     def _sms_to_phone_numbers(self) -> iam.PolicyStatement:
         """sns:Publish to phone numbers only.
 
@@ -681,6 +711,7 @@ class TocsinStack(Stack):
             app_settings.LINK_SECRET_ARN: self.link_secret.secret_arn,
             app_settings.PUBLIC_URL_PARAMETER: self.public_url_parameter,
             app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
+            app_settings.OPERATIONS_TOPIC_ARN: self.operations.topic_arn,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
@@ -989,6 +1020,9 @@ class TocsinStack(Stack):
             metric_name="DispatchFailures",
             metric_value="$.failed",
         )
+        watch_held_messages(
+            self, self.log_groups[HELD_MESSAGES_FUNCTION], action, self.settings.prefix
+        )
         failures.metric(period=Duration.minutes(5), statistic="Sum").create_alarm(
             self,
             "DispatchFailuresAlarm",
@@ -998,6 +1032,7 @@ class TocsinStack(Stack):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         ).add_alarm_action(action)
+        add_watch_alarms(self, self.settings.prefix, self.settings.stage, self.log_groups, action)
 
 
 def _topic_policy(topic: sns.Topic) -> sns.TopicPolicy:

@@ -17,7 +17,8 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.core.oncall.calendar import feed_window
-from tests.fakes import FixedClock
+from fakes import FixedClock
+from tests.e2e.conftest import use_container
 from tocsin_cli.main import main
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Copenhagen
@@ -30,7 +31,7 @@ SHOWN = re.compile(
 @pytest.fixture
 def clock(client: Client, world: boto3.Session) -> FixedClock:
     fixed = FixedClock(NOW)
-    wiring.container().clock = fixed
+    use_container(world, clock=fixed)
     return fixed
 
 

@@ -29,7 +29,14 @@ INCIDENT_ID = "inc_01M84STVCFS7F5J06PS8A3D6CA"
 DEMO = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
 # Routes anyone may call: the API's description, and the acknowledgement link's page (which
 # its signed token guards). Every other route needs a key; a test below holds this list true.
-PUBLIC = {("GET", "/v1/openapi.json"), ("GET", "/a/{token}"), ("POST", "/a/{token}")}
+# The token in the path is the credential where the caller cannot send a key: a person's link,
+# and a calendar app subscribed to a person's on-call feed.
+PUBLIC = {
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/a/{token}"),
+    ("POST", "/a/{token}"),
+    ("GET", "/v1/calendars/{token}"),
+}
 ROUTES = sorted((method, path) for path, entries in app.routes.items() for method in entries)
 GUARDED = [route for route in ROUTES if route not in PUBLIC]
 
@@ -56,11 +63,13 @@ def call(
     headers: dict[str, str] | None = None,
 ) -> Any:
     """A request the way each tool sends its key: PagerDuty's in the body, Opsgenie's as
-    ``GenieKey``, everyone else's as ``Bearer``."""
+    ``GenieKey`` (on their /v1/integrations path and their own /v2 paths alike), everyone
+    else's as ``Bearer``."""
     sent = dict(headers or {})
-    if path == "/v1/integrations/pagerduty" and isinstance(body, dict):
+    tool = tool_of(path)
+    if tool == "pagerduty" and isinstance(body, dict):
         body = {**body, "routing_key": key} if key else body
-    elif key and path == "/v1/integrations/opsgenie":
+    elif key and tool == "opsgenie":
         sent["Authorization"] = f"GenieKey {key}"
     elif key:
         sent["Authorization"] = f"Bearer {key}"
@@ -68,6 +77,16 @@ def call(
     if body is not None:
         sent["Content-Type"] = content_type
     return client.http.request(method, path, headers=sent, body=raw)
+
+
+def tool_of(path: str) -> str | None:
+    """The integration (pagerduty, opsgenie) whose declared path ``path`` is, if any."""
+    path = path.partition("?")[0]
+    for name in ("pagerduty", "opsgenie"):
+        for declared in INTEGRATIONS[name].paths:
+            if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(declared)), path):
+                return name
+    return None
 
 
 def concrete(path: str) -> str:
@@ -89,7 +108,12 @@ def any_body(method: str, path: str) -> tuple[Any, str]:
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/v1/openapi.json", 200), ("GET", "/a/x", 404), ("POST", "/a/x", 404)],
+    [
+        ("GET", "/v1/openapi.json", 200),
+        ("GET", "/a/x", 404),
+        ("POST", "/a/x", 404),
+        ("GET", "/v1/calendars/x", 404),
+    ],
 )
 def test_the_public_routes_answer_without_a_key(
     client: Client, method: str, path: str, status: int
@@ -561,6 +585,59 @@ def test_no_credential_is_stored_or_returned(
     ]
     assert {"routing_key": "<secret>", "service_key": "<secret>"}.items() <= originals[0].items()
     assert "paged with <secret>" in json.dumps(originals)
+
+
+def test_no_credential_is_stored_or_returned_on_the_drop_in_paths(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    make_key: Any,
+    world: boto3.Session,
+    settings: Settings,
+) -> None:
+    """PagerDuty's and Opsgenie's own /v2 paths keep what they store (events, alerts, notes,
+    change events) without the key, anywhere, or the tool's credential fields."""
+    scopes = {Scope.TRIGGER, Scope.RESOLVE, Scope.READ}
+    pagerduty = make_key("pd", scopes, integrations=frozenset({"pagerduty"}))
+    opsgenie = make_key("og", scopes, integrations=frozenset({"opsgenie"}))
+    legacy = "legacy-v1-service-key-0002"
+    trigger = load_event("pagerduty-trigger.json")
+    trigger["payload"]["custom_details"] = {"note": f"paged with {pagerduty}"}
+    trigger["service_key"] = legacy
+    change = {
+        "payload": {"summary": "deploy", "custom_details": {"by": f"ci with {pagerduty}"}},
+        "service_key": legacy,
+    }
+    alert = {
+        **load_event("opsgenie-create.json"),
+        "alias": "db-1/disk",
+        "apiKey": opsgenie,
+        "note": f"opened with {opsgenie}",
+        "details": {"where": f"GenieKey {opsgenie}"},
+    }
+    answers = [
+        call(client, "POST", "/v2/enqueue", pagerduty, trigger),
+        call(client, "POST", "/v2/change/enqueue", pagerduty, change),
+        call(client, "POST", "/v2/alerts", opsgenie, alert),
+    ]
+    assert [a.status_code for a in answers] == [202, 202, 202], [a.json_body for a in answers]
+    queued = everything_queued(world, settings)
+    runner.drain()
+    closing = "/v2/alerts/db-1%2Fdisk/{}?identifierType=alias"
+    for verb, body in (("notes", {"note": f"still {opsgenie}"}), ("close", {"apiKey": legacy})):
+        answer = call(client, "POST", closing.format(verb), opsgenie, body)
+        assert answer.status_code == 202, answer.json_body
+        queued += everything_queued(world, settings)
+        runner.drain()
+    read = [
+        call(client, "GET", "/v2/alerts/db-1%2Fdisk?identifierType=alias", opsgenie).json_body,
+        call(client, "GET", "/v2/alerts", opsgenie).json_body,
+    ]
+    stored = everything_stored(world, settings)
+    returned = json.dumps(read)
+    for secret in (pagerduty, pagerduty[4:], opsgenie, opsgenie[4:], legacy):
+        for where, text in (("stored", stored), ("queued", queued), ("returned", returned)):
+            assert secret not in text, f"a credential was {where}"
 
 
 # --- CAP through the route ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.response.next_step import StepOutcome
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
@@ -149,7 +150,25 @@ def test_nobody_answers_level_two_is_paged_then_an_sms_reply_stops_it_and_resolv
     kinds = [entry["kind"] for entry in incident["timeline"]]
     assert kinds.count("paged") == 1 and kinds.count("escalated") == 1
     ack = next(e for e in incident["timeline"] if e["kind"] == "acknowledged")
-    assert ack["data"] == {"contact_id": "c-chen", "via": "sms reply", "have": 1, "needed": 1}
+    assert ack["data"] == {
+        "contact_id": "c-chen",
+        "via": "sms reply",
+        "credential": "sms from their number",
+        "by": "c-chen",
+        "person_bound": True,
+        "have": 1,
+        "needed": 1,
+        "step": 1,
+    }
+    assert incident["levels"][1] == {
+        "step": 1,
+        "level": 2,
+        "repeat": 0,
+        "quorum": 1,
+        "paged": ["c-chen", "c-fay"],
+        "acknowledged": ["c-chen"],
+        "declined": [],
+    }
     assert "escalation stopped" in ack["summary"]
 
     resolver = person_key("ada", "c-ada", {Scope.RESOLVE})
@@ -198,10 +217,15 @@ def test_the_link_page_acknowledges_once_and_refuses_forged_expired_and_wrong_pe
     nonsense = client.http.post(path, headers=form, body=b"answer=maybe")
     assert nonsense.status_code == 400
 
-    # A person the incident did not page cannot acknowledge it through the API.
+    # A person the incident did not page is recorded through the API, and counts for nothing.
     bo = person_key("bo", "c-bo", {Scope.RESOLVE})
-    wrong = call(client, f"/v1/incidents/{incident_id}/acknowledge", bo)
-    assert wrong.status_code == 403 and "was not paged" in wrong.json_body["error"]["message"]
+    outsider = call(client, f"/v1/incidents/{incident_id}/acknowledge", bo)
+    assert outsider.status_code == 200
+    assert (outsider.json_body["outcome"], outsider.json_body["why"]) == (
+        "not_counted",
+        "not_paged",
+    )
+    assert outsider.json_body["acknowledged_by"] == ["c-fay"]
 
     clock.current = NIGHT + timedelta(days=4)
     expired = client.http.get(path)
@@ -265,7 +289,7 @@ def test_two_ticks_or_a_tick_racing_an_acknowledgement_never_page_a_level_twice(
     clock.current = NIGHT + timedelta(minutes=17)  # level 2's ten minutes are over
     before_ack = services.incidents.get(incident_id)
     assert before_ack is not None
-    services.responses.acknowledge(incident_id, "c-chen", "api")
+    services.responses.acknowledge(incident_id, Answerer.by_link("c-chen"))
     # A tick that read the incident before the acknowledgement cannot move it on, and the
     # level-3 jobs it queued before losing are dropped by the dispatcher.
     assert services.escalator.advance(before_ack).outcome is StepOutcome.LOST_RACE
@@ -323,35 +347,54 @@ def test_a_level_with_nobody_reachable_is_skipped_at_once_and_the_policy_repeats
     ]
 
 
-def test_tocsin_ack_and_resolve_answer_as_a_person_from_a_shell(
+def test_tocsin_ack_and_resolve_answer_from_a_shell_counting_only_with_a_personal_key(
     client: Client,
     api: Api,
     runner: QueueRunner,
     world: boto3.Session,
     clock: FixedClock,
+    person_key: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     import io
 
+    from tests.e2e.conftest import ChaliceTransport
     from tocsin_cli.main import main
 
     incident_id = open_outage(api, runner)
     services = wiring.container()
     out = io.StringIO()
-    assert main(["ack", incident_id, "--as", "c-bo"], out, services=services) == 2
-    assert "c-bo was not paged" in capsys.readouterr().err
-    assert main(["ack", incident_id, "--as", "c-fay"], out, services=services) == 0
-    assert out.getvalue().startswith("Acknowledged: Payments API down")
-    assert main(["resolve", incident_id, "--as", "c-ada"], out, services=services) == 0
+
+    def tocsin(*argv: str) -> int:
+        return main(list(argv), out, services=services, transport=ChaliceTransport(client))
+
+    # With AWS credentials: recorded with the principal, not counted (exit 1).
+    assert tocsin("ack", incident_id, "--as", "c-fay") == 1
+    assert "does not count" in out.getvalue() and "--key" in out.getvalue()
+    # With her personal key: through the API, as Fay, counted.
+    fay = person_key("fay-phone", "c-fay", {Scope.RESOLVE})
+    assert tocsin("ack", incident_id, "--key", fay) == 0
+    assert out.getvalue().splitlines()[-1] == "Acknowledged: Payments API down"
+    ada = person_key("ada-phone", "c-ada", {Scope.RESOLVE})
+    assert tocsin("resolve", incident_id, "--key", ada) == 0
     assert "Resolved: Payments API down. 3 people told." in out.getvalue()
-    assert main(["resolve", incident_id, "--as", "c-ada"], out, services=services) == 2
+    assert tocsin("resolve", incident_id, "--key", ada) == 2
+    assert "is resolved, not open" in capsys.readouterr().err
     timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
     answered = [
-        (e["kind"], e["summary"]) for e in timeline if e["kind"] in ("acknowledged", "resolved")
+        (e["kind"], e["summary"])
+        for e in timeline
+        if e["kind"] in ("acknowledged", "not_counted", "resolved")
     ]
-    assert answered == [
-        ("acknowledged", "acknowledged by c-fay via cli; escalation stopped"),
-        ("resolved", "resolved by c-ada via cli"),
+    principal = "arn:aws:sts::123456789012:user/moto"
+    assert sorted(answered) == [  # written at one instant: in key order, not call order
+        ("acknowledged", "acknowledged by c-fay via api; escalation stopped"),
+        (
+            "not_counted",
+            f"AWS principal {principal} acknowledged for c-fay via cli; not counted: made with "
+            f"AWS principal {principal}, not with c-fay's own link, reply code or personal key",
+        ),
+        ("resolved", "resolved by c-ada via api"),
     ]
 
 
@@ -390,7 +433,7 @@ def test_a_quorum_of_two_keeps_escalating_after_one_acknowledgement(
     dina = texts_to(world, "+12025550104")
     assert len(dina) == 1  # legal, level 2: one acknowledgement was not enough
     services = wiring.container()
-    answer = services.responses.acknowledge(incident_id, "c-chen", "api")
+    answer = services.responses.acknowledge(incident_id, Answerer.by_link("c-chen"))
     assert answer.outcome == "acknowledged"
     incident = services.incidents.get(incident_id)
     assert incident is not None and incident.response.stopped is not None

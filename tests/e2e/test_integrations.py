@@ -119,7 +119,11 @@ def test_pagerduty_trigger_acknowledge_resolve_drive_one_incident(
     incident = api.get(f"/v1/incidents/{incident_id}").json_body
     kinds = [entry["kind"] for entry in incident["timeline"]]
     assert incident["status"] == "resolved"
-    assert "acknowledged" in kinds and "resolved" in kinds
+    assert "resolved" in kinds
+    # PagerDuty's acknowledge is recorded, and does not count: a tool answers for no person.
+    [tool] = [e for e in incident["timeline"] if e["kind"] == "not_counted"]
+    assert (tool["data"]["by"], tool["data"]["why"]) == ("pagerduty", "not_a_person")
+    assert "acknowledged" not in kinds
     # Everyone the trigger reached is told it is over.
     assert "resolution_notices" in kinds
     notices = [e for e in incident["timeline"] if e["data"].get("notice") == "resolved"]

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 import boto3
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.settings import Settings
 from chalicelib.storage.playbooks import DynamoPlaybookStore
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import PROJECT
-from tests.e2e.conftest import Api, sent_sms
-from tests.fakes import FixedClock
+from tests.e2e.conftest import Api, sent_sms, use_container
 from tocsin_cli.policies import read_policy_dir
 
 NIGHT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # c-fay's week on it-duty, office hours over
@@ -24,7 +23,7 @@ FAY, DINA = "+12025550105", "+12025550104"
 def test_a_declared_override_pages_its_person_instead_of_the_rotation(
     client: Client, api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings
 ) -> None:
-    wiring.container().clock = FixedClock(NIGHT)
+    use_container(world, clock=FixedClock(NIGHT))
     documents = read_policy_dir(PROJECT / "policies").sections
     duty = next(s for s in documents["oncall"] if s["id"] == "it-duty")
     duty["overrides"] = [

@@ -67,13 +67,13 @@ def claim(ledger: Ledger, at: datetime, job: NotificationJob = JOB) -> Claim:
     return ledger.claim(job, at, at - TIMEOUT)
 
 
-def test_a_job_is_claimed_once_and_a_copy_learns_since_when_it_is_held(ledger: Ledger) -> None:
+def test_a_job_is_claimed_once_and_a_copy_learns_since_when_it_is_busy(ledger: Ledger) -> None:
     assert ledger.status(JOB) is None
     assert claim(ledger, NOW) == Claim(ClaimOutcome.CLAIMED)
     assert ledger.status(JOB) == "sending"
-    held = claim(ledger, NOW + timedelta(seconds=30))
-    assert held == Claim(ClaimOutcome.HELD, NOW)  # back to the queue until NOW + TIMEOUT
-    assert not held.granted
+    busy = claim(ledger, NOW + timedelta(seconds=30))
+    assert busy == Claim(ClaimOutcome.BUSY, NOW)  # back to the queue until NOW + TIMEOUT
+    assert not busy.granted
 
 
 def test_a_sent_job_is_never_claimed_again(ledger: Ledger) -> None:
@@ -85,13 +85,13 @@ def test_a_sent_job_is_never_claimed_again(ledger: Ledger) -> None:
 
 def test_a_claim_whose_invocation_died_is_taken_over_saying_since_when(ledger: Ledger) -> None:
     assert claim(ledger, NOW).granted
-    assert claim(ledger, NOW + TIMEOUT).outcome is ClaimOutcome.HELD  # not older than the limit
+    assert claim(ledger, NOW + TIMEOUT).outcome is ClaimOutcome.BUSY  # not older than the limit
     taken = claim(ledger, NOW + TIMEOUT + timedelta(milliseconds=1))
     assert taken == Claim(ClaimOutcome.TAKEN_OVER, NOW) and taken.granted
-    # The new claim is fresh: a copy now is held since the take-over, not since NOW.
+    # The new claim is fresh: a copy now is busy since the take-over, not since NOW.
     later = NOW + TIMEOUT + timedelta(seconds=5)
     assert claim(ledger, later) == Claim(
-        ClaimOutcome.HELD, NOW + TIMEOUT + timedelta(milliseconds=1)
+        ClaimOutcome.BUSY, NOW + TIMEOUT + timedelta(milliseconds=1)
     )
 
 

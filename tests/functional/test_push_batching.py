@@ -4,6 +4,7 @@ their own text, and each person's outcome read from the per-address results."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import boto3
 
@@ -23,10 +24,10 @@ def test_forty_people_with_three_devices_each_take_two_calls_and_each_gets_their
     outbox = Outbox()
     client = boto3.client("pinpoint", region_name="us-east-1")
     install_in_process(client, MessagingStandIn(outbox))
-    calls: list[int] = []
+    calls: list[dict[str, Any]] = []
     client.meta.events.register(
         "provide-client-params.pinpoint.SendMessages",
-        lambda params, **_: calls.append(len(params["MessageRequest"]["Addresses"])),
+        lambda params, **_: calls.append(params["MessageRequest"]["Addresses"]),
     )
     crowd = [
         replace(
@@ -54,7 +55,14 @@ def test_forty_people_with_three_devices_each_take_two_calls_and_each_gets_their
     ]
     report = world.dispatcher.dispatch(INCIDENT.incident_id, jobs)
 
-    assert calls == [90, 30]  # a batch is sent once one more person might not fit in 100
+    assert [len(c) for c in calls] == [90, 30]  # sent once one more person might not fit
+    # Each device carries its person's answer link, for the app to open when it is tapped.
+    addresses = [address for call in calls for address in call.values()]
+    assert all(
+        a["Context"]["ack_url"] == a["BodyOverride"].splitlines()[-1]
+        and a["Context"]["incident_id"] == INCIDENT.incident_id
+        for a in addresses
+    )
     assert (report.sent, report.failed) == (39, 1)  # person 7's devices all refused
     bodies = [message["body"] for message in outbox.messages()]
     assert len(bodies) == 39 * 3

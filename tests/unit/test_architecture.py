@@ -20,6 +20,7 @@ AWS_AND_FRAMEWORKS = ("boto3", "botocore", "chalice", "aws_lambda_powertools", "
 # directly under core/ must be added here on purpose (or go into a package).
 KERNEL = {
     "access",
+    "credentials",
     "errors",
     "events",
     "fields",
@@ -39,9 +40,17 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "wording": {"kernel"},
     "playbook": {"kernel", "wording"},
     "oncall": {"kernel", "playbook"},
-    "messaging": {"kernel", "wording", "playbook"},
-    "response": {"kernel", "wording", "playbook", "oncall", "messaging"},
-    "activation": {"kernel", "wording", "playbook", "messaging", "response"},
+    # Spending sits under messaging: the dispatcher asks it before every send; answers (resolving
+    # cancels holds) and activation (a fan-out's estimate) use it too.
+    "spend": {"kernel", "wording", "playbook"},
+    "messaging": {"kernel", "wording", "playbook", "spend"},
+    "response": {"kernel", "wording", "playbook", "oncall", "messaging", "spend"},
+    "activation": {"kernel", "wording", "playbook", "messaging", "response", "spend"},
+    # Watching reads what the playbook declares, queues canary messages for the dispatcher,
+    # and sends its events to the activation rules through the intake (in dedup namespaces of
+    # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.
+    "watch": {"kernel", "playbook", "messaging", "activation"},
+    "dropin": {"kernel"},  # PagerDuty's and Opsgenie's own APIs: alerts and changes
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the

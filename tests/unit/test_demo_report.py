@@ -73,6 +73,27 @@ def test_the_title_and_every_message_id_are_shown_whole() -> None:
         assert message_id in text
 
 
+def test_the_cost_is_reported_as_the_api_gives_it_an_estimate() -> None:
+    cost = {
+        "sms_messages": 5,
+        "sms_parts": 6,
+        "voice_calls": 0,
+        "voice_minutes": 0,
+        "emails": 6,
+        "push": 0,
+        "statements": 1,
+        "estimated_usd": 0.0534,
+        "currency": "USD",
+        "prices": "an estimate from the price table: AWS list prices, 2025",
+    }
+    text = "\n".join(report({**INCIDENT, "cost": cost}, OUTBOX, read_people(), CODES))
+    assert text.splitlines()[-1] == (
+        "Cost: 5 SMS (6 parts), 6 emails, 0 push, 1 statement: about $0.0534 "
+        "(an estimate from the price table; see policies/budget.yaml)."
+    )
+    assert "Cost:" not in printed()  # an incident without a cost (an older API) prints none
+
+
 def test_each_persons_reply_code_is_on_their_rows_and_the_topic_has_none() -> None:
     [ada] = [line for line in printed().splitlines() if SMS_ID in line]
     assert "Ada Example" in ada and " 3455 " in ada
@@ -85,6 +106,13 @@ def test_it_says_when_level_two_is_due_and_how_to_stop_it() -> None:
     assert "Escalation crisis-core paged Ada Example, Chen Example." in text
     assert "Level 2 is due at 02:10:01 UTC (10 min later) unless they acknowledge first" in text
     assert "(Ada Example: 3455 ACK)" in text
+    assert "or tocsin ack with their personal key." in text
+
+
+def test_with_a_quorum_it_says_how_many_must_acknowledge() -> None:
+    incident = {**INCIDENT, "acknowledgements": {"needed": 2, "counted": [], "not_counted": []}}
+    text = "\n".join(report(incident, OUTBOX, read_people(), CODES))
+    assert "Level 2 is due at 02:10:01 UTC (10 min later) unless 2 of them acknowledge" in text
 
 
 def test_the_demo_waits_for_the_plan_the_first_level_and_the_stakeholder_statement() -> None:

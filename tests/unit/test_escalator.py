@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.planning import Gap
 from chalicelib.core.model import (
@@ -188,7 +189,7 @@ def test_the_level_three_jobs_of_a_tick_that_lost_to_an_acknowledgement_are_drop
     org.clock.advance(minutes=11)
     before = org.incidents.get(incident_id)
     assert before is not None
-    org.responses.acknowledge(incident_id, "c-chen", "api")
+    org.responses.acknowledge(incident_id, Answerer.by_link("c-chen"))
     lost = org.escalator.advance(before)
     assert lost.outcome is StepOutcome.LOST_RACE
     org.run_queues()  # the jobs it queued before losing

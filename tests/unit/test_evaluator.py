@@ -205,27 +205,30 @@ def test_a_redelivered_event_pages_nobody_twice(org: MemoryWorld) -> None:
     assert decision(org, received.event_id)[0] is DecisionOutcome.ACTIVATED
 
 
-def test_an_acknowledge_event_stops_the_escalation_and_a_resolve_tells_everyone_reached(
+def test_an_acknowledge_event_is_recorded_without_stopping_the_escalation_and_a_resolve_tells_all(
     org: MemoryWorld,
 ) -> None:
+    """A tool answers for no person: only the people paged can stop the escalation."""
     opened = post(org, OUTAGE)
     incident_id = incident_of(org, opened).incident_id
     acked = post(org, OUTAGE, action="acknowledge")
     assert decision(org, acked.event_id) == (
         DecisionOutcome.ACKNOWLEDGED,
         "acknowledge",
-        "acknowledged by monitoring",
+        "acknowledgement from monitoring recorded; it does not stop the escalation (only the "
+        "people paged can)",
     )
-    assert story(org, incident_id, "acknowledged") == [
-        "acknowledged by monitoring via event; escalation stopped"
+    assert story(org, incident_id, "acknowledged", "not_counted") == [
+        "monitoring acknowledged via event; not counted: a monitoring event answers for no person"
     ]
     org.clock.advance(minutes=6)
-    assert org.escalator.tick().escalated == 0
+    assert org.escalator.tick().escalated == 1  # level 2 paged, as without the event
+    org.run_queues()
     post(org, OUTAGE, action="resolve")
     assert incident_of(org, opened).status is IncidentStatus.RESOLVED
     assert texts(org, FAY)[-1].startswith("TOCSIN RESOLVED: Payments API down")
     assert story(org, incident_id, "resolution_notices") == [
-        "resolution notices queued for 3 people (3 messages)"
+        "resolution notices queued for 4 people (4 messages)"  # Chen too: level 2 reached her
     ]
 
 

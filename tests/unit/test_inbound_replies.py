@@ -96,3 +96,48 @@ def test_an_answer_the_sms_channel_cannot_send_says_so() -> None:
     org = MemoryWorld.example(NIGHT, senders={Channel.SMS: sms})
     outcome = reply(org, FAY, "help")
     assert outcome.answer is not None and outcome.answer.endswith("[not sent: Throttling]")
+
+
+# --- reply loops: at most three answers that change nothing, per number per hour -------------
+
+
+def test_the_fourth_help_answer_in_an_hour_is_not_sent(org: MemoryWorld, outage: str) -> None:
+    before = len(texts(org, FAY))
+    outcomes = [reply(org, FAY, "HELP") for _ in range(4)]
+    assert [o.answer is not None for o in outcomes] == [True, True, True, False]
+    assert [o.withheld for o in outcomes] == [False, False, False, True]
+    assert len(texts(org, FAY)) == before + 3
+    org.clock.advance(hours=1)  # a new clock hour: answered again
+    assert reply(org, FAY, "HELP").answer is not None
+    assert len(texts(org, FAY)) == before + 4
+
+
+def test_an_auto_responder_is_answered_three_times_then_stop_help_and_acks_still_work(
+    org: MemoryWorld, outage: str
+) -> None:
+    before = len(texts(org, FAY))
+    for _ in range(50):
+        reply(org, FAY, "I am out of the office until Monday.")
+    assert len(texts(org, FAY)) == before + 3  # not 50: the loop ends
+    # Carriers require HELP to be answered: the hour's first HELP is, past the limit.
+    assert reply(org, FAY, "HELP").answer is not None
+    assert reply(org, FAY, "HELP").withheld
+    # An acknowledgement still counts and is confirmed (it can happen only once)...
+    code = code_in(texts(org, FAY)[0])
+    assert reply(org, FAY, f"{code} ACK").answer == "Acknowledged: Payments API down"
+    # ...but "you have already acknowledged", to an auto-responder saying OK, is not.
+    assert reply(org, FAY, "OK").withheld
+    assert len(texts(org, FAY)) == before + 5
+    assert story(org, outage, "acknowledged") == [
+        "acknowledged by c-fay via sms reply; escalation stopped"
+    ]
+    # STOP is always recorded, whatever was answered before.
+    assert reply(org, FAY, "STOP").intent == "stop"
+    assert Channel.SMS in org.directory.get_contacts(["c-fay"])["c-fay"].opted_out
+
+
+def test_the_limit_is_per_number(org: MemoryWorld, outage: str) -> None:
+    post(org, DEMO)
+    for _ in range(4):
+        reply(org, FAY, "what?")
+    assert reply(org, CHEN, "what?").answer is not None

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from chalicelib.core.errors import Conflict, Forbidden, NotFound, TransientError
+from chalicelib.core.credentials import Answerer
+from chalicelib.core.errors import Conflict, NotFound, TransientError
 from chalicelib.core.model import IncidentStatus, ResponseState, Stop, TimelineEntry
+from chalicelib.core.response.state import NotCounted
 from fakes import MemoryIncidentStore, MemoryWorld
 from tests.unit.conftest import CHEN, DEMO, FAY, NIGHT, OUTAGE, incident_of, post, story, texts
 
@@ -20,7 +22,7 @@ def outage(org: MemoryWorld) -> str:
 
 
 def test_the_person_paged_acknowledges_and_escalation_stops(org: MemoryWorld, outage: str) -> None:
-    answer = org.responses.acknowledge(outage, "c-fay", "link")
+    answer = org.responses.acknowledge(outage, Answerer.by_link("c-fay"))
     assert answer.message == "Acknowledged: Payments API down"
     assert answer.incident.response.stopped is Stop.ACKNOWLEDGED
     assert story(org, outage, "acknowledged") == [
@@ -28,27 +30,39 @@ def test_the_person_paged_acknowledges_and_escalation_stops(org: MemoryWorld, ou
     ]
     org.clock.advance(minutes=30)
     assert org.escalator.tick().escalated == 0
-    again = org.responses.acknowledge(outage, "c-fay", "sms reply")
+    again = org.responses.acknowledge(outage, Answerer.by_sms("c-fay"))
     assert again.message == "You have already acknowledged: Payments API down"
 
 
-def test_someone_not_paged_cannot_answer(org: MemoryWorld, outage: str) -> None:
-    with pytest.raises(Forbidden, match="c-chen was not paged for incident"):
-        org.responses.acknowledge(outage, "c-chen", "api")
-    with pytest.raises(Forbidden):
-        org.responses.decline(outage, "c-chen", "api")
+def test_someone_not_paged_is_recorded_and_changes_nothing(org: MemoryWorld, outage: str) -> None:
+    chen = Answerer.by_personal_key("chen-phone", "c-chen")
+    answer = org.responses.acknowledge(outage, chen)
+    assert (answer.outcome, answer.why) == ("not_counted", NotCounted.NOT_PAGED)
+    assert answer.message == (
+        "Recorded: Payments API down. It does not count toward the acknowledgements needed: "
+        "you were not paged for this incident."
+    )
+    declined = org.responses.decline(outage, chen)
+    assert (declined.outcome, declined.escalating) == ("decline_not_counted", False)
+    incident = org.incidents.get(outage)
+    assert incident is not None and incident.response.acknowledged_by == ()
+    assert incident.response.declined_by == () and incident.response.stopped is None
+    assert story(org, outage, "not_counted") == [
+        "c-chen acknowledged via api; not counted: c-chen was not paged for this incident",
+        "c-chen declined via api; not counted: c-chen was not paged for this incident",
+    ]
     with pytest.raises(NotFound):
-        org.responses.acknowledge("inc_nothing", "c-fay", "api")
+        org.responses.acknowledge("inc_nothing", Answerer.by_link("c-fay"))
 
 
 def test_a_quorum_of_two_counts_the_first_and_stops_at_the_second(org: MemoryWorld) -> None:
     incident_id = incident_of(org, post(org, DEMO)).incident_id  # crisis-core: 2 must ack
-    first = org.responses.acknowledge(incident_id, "c-ada", "api")
+    first = org.responses.acknowledge(incident_id, Answerer.by_personal_key("ada", "c-ada"))
     assert first.outcome == "counted"
     assert first.say("en") == (
         "Acknowledged: " + DEMO["summary"] + " 1 of 2 acknowledgements needed so far."
     )
-    second = org.responses.acknowledge(incident_id, "c-chen", "sms reply")
+    second = org.responses.acknowledge(incident_id, Answerer.by_sms("c-chen"))
     assert (second.outcome, second.have, second.needed) == ("acknowledged", 2, 2)
     assert story(org, incident_id, "acknowledged") == [
         "acknowledged by c-ada via api (1 of 2 needed)",
@@ -59,7 +73,7 @@ def test_a_quorum_of_two_counts_the_first_and_stops_at_the_second(org: MemoryWor
 def test_when_everyone_paged_declines_the_next_level_is_paged_at_once(
     org: MemoryWorld, outage: str
 ) -> None:
-    answer = org.responses.decline(outage, "c-fay", "link")
+    answer = org.responses.decline(outage, Answerer.by_link("c-fay"))
     assert (answer.escalating, answer.message) == (
         True,
         "Noted: you can't respond. The next level is being paged now.",
@@ -67,9 +81,9 @@ def test_when_everyone_paged_declines_the_next_level_is_paged_at_once(
     org.run_queues()
     assert len(texts(org, CHEN)) == 1  # level 2, without waiting five minutes
     # Fay is on level 2 too (the it-security role): there, Chen has not declined yet.
-    level_two = org.responses.decline(outage, "c-fay", "sms reply")
+    level_two = org.responses.decline(outage, Answerer.by_sms("c-fay"))
     assert (level_two.escalating, level_two.message) == (False, "Noted: you can't respond.")
-    again = org.responses.decline(outage, "c-fay", "link")
+    again = org.responses.decline(outage, Answerer.by_link("c-fay"))
     assert again.message == "You have already said you can't respond."
     assert story(org, outage, "declined") == [
         "c-fay can't respond (via link)",
@@ -80,25 +94,33 @@ def test_when_everyone_paged_declines_the_next_level_is_paged_at_once(
 def test_resolving_tells_everyone_an_alert_reached_and_only_once(
     org: MemoryWorld, outage: str
 ) -> None:
-    answer = org.responses.resolve(outage, "c-ada", "api")
+    answer = org.responses.resolve(outage, Answerer.by_personal_key("ada", "c-ada"))
     assert answer.message == "Resolved: Payments API down. 3 people told."
     assert answer.incident.status is IncidentStatus.RESOLVED
     org.run_queues()
     assert texts(org, FAY)[-1].startswith("TOCSIN RESOLVED: Payments API down")
     with pytest.raises(Conflict):
-        org.responses.resolve(outage, "c-ada", "api")
+        org.responses.resolve(outage, Answerer.by_shared_key("ops-bot", None))
     with pytest.raises(Conflict, match="is resolved, not open"):
-        org.responses.acknowledge(outage, "c-fay", "api")
+        org.responses.acknowledge(outage, Answerer.by_link("c-fay"))
     assert sorted(story(org, outage, "resolved", "resolution_notices")) == [
         "resolution notices queued for 3 people (3 messages)",
         "resolved by c-ada via api",
     ]
 
 
-def test_a_tool_acknowledges_for_everyone(org: MemoryWorld, outage: str) -> None:
-    answer = org.responses.acknowledge_for(outage, "grafana", "api")
-    assert answer.outcome == "acknowledged"
-    assert answer.incident.response.stopped is Stop.ACKNOWLEDGED
+def test_a_tool_acknowledges_for_nobody_and_the_escalation_goes_on(
+    org: MemoryWorld, outage: str
+) -> None:
+    answer = org.responses.acknowledge(outage, Answerer.by_event("grafana"))
+    assert (answer.outcome, answer.why) == ("not_counted", NotCounted.NOT_A_PERSON)
+    assert story(org, outage, "not_counted") == [
+        "grafana acknowledged via event; not counted: a monitoring event answers for no person"
+    ]
+    org.clock.advance(minutes=6)
+    assert org.escalator.tick().escalated == 1  # level 2 is paged all the same
+    org.run_queues()
+    assert len(texts(org, CHEN)) == 1
 
 
 class ContendedIncidents(MemoryIncidentStore):
@@ -123,9 +145,9 @@ def test_an_answer_that_loses_a_race_is_decided_again_on_the_state_it_lost_to() 
     incident_id = incident_of(org, post(org, OUTAGE)).incident_id
     assert isinstance(org.incidents, ContendedIncidents)
     org.incidents.contended = 2
-    answer = org.responses.acknowledge(incident_id, "c-fay", "api")
+    answer = org.responses.acknowledge(incident_id, Answerer.by_link("c-fay"))
     assert answer.outcome == "acknowledged"
     assert answer.incident.response.version == 4  # paged (1), two rivals (2, 3), then this
     org.incidents.contended = 5
     with pytest.raises(TransientError, match="kept changing"):
-        org.responses.acknowledge_for(incident_id, "grafana", "api")
+        org.responses.decline(incident_id, Answerer.by_sms("c-fay"))

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import SendOutcomeUnknown, TransientError
 from chalicelib.core.messaging.pacing import PacedSender, RetryBudget, TokenBucket
 from chalicelib.core.messaging.uncertain import OUTCOME_UNKNOWN, requeue_delay
@@ -84,14 +85,14 @@ def test_aws_accepted_but_the_ledger_write_failed_so_it_is_sent_again_counted_on
         org.dispatch_queued()  # the handler reports the record as failed
     assert len(texts(org, ADA)) == 1
     org.dispatch_queue.put_jobs([job("c-ada")])  # SQS hands the message out again
-    assert org.dispatch_queued().requeued == 1  # held: its claim is fresh
+    assert org.dispatch_queued().requeued == 1  # busy: its claim is fresh
     org.run_queues()
 
     assert len(texts(org, ADA)) == 2
     assert len(unknown(org)) == 1
     assert org.ledger.status(job("c-ada")) == "sent"
     assert ("c-ada", Channel.SMS) in org.ledger.reached(INCIDENT_ID)
-    org.responses.resolve(INCIDENT_ID, "c-chen", "api")
+    org.responses.resolve(INCIDENT_ID, Answerer.by_personal_key("chen", "c-chen"))
     org.run_queues()
     assert "resolved" in texts(org, ADA)[-1].lower()
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from chalicelib.core.activation.decide import admit, match
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.ports import EventStore
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
 from chalicelib.core.model import (
@@ -179,21 +180,15 @@ class Evaluator:
                 DecisionOutcome.RESOLVED, f"resolved by {received.event.source}", incident_id
             )
         if self._responses is not None:
-            self._responses.acknowledge_for(incident_id, received.event.source, "event")
-        else:
-            acknowledgement = TimelineEntry(
-                at=now,
-                kind="acknowledged",
-                summary=f"acknowledged by {received.event.source}",
-                data={"event_id": received.event_id, "source": received.event.source},
-                key=f"ack-{received.event_id}",
-            )
-            self._incidents.append(incident_id, [acknowledgement])
+            # Recorded on the timeline, never counted: a tool answers for no person, and only
+            # the people the escalation paged can stop it.
+            self._responses.acknowledge(incident_id, Answerer.by_event(received.event.source))
         return self._decide(
             received,
             DecisionOutcome.ACKNOWLEDGED,
             verb,
-            f"acknowledged by {received.event.source}",
+            f"acknowledgement from {received.event.source} recorded; it does not stop the "
+            "escalation (only the people paged can)",
             incident_id,
         )
 

@@ -1,11 +1,11 @@
-"""Send notification jobs through their channels, each once (twice only when a channel call's
-outcome is unknown, and then said on the timeline: ``uncertain.py``)."""
+"""Send notification jobs through their channels, each once, within the budget (twice
+only when a channel call's outcome is unknown, and then said on the timeline: ``uncertain.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from chalicelib.core.errors import (
     PermanentSendError,
@@ -13,23 +13,17 @@ from chalicelib.core.errors import (
     SendOutcomeUnknown,
     TransientSendError,
 )
+from chalicelib.core.messaging.claims import Claims
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
-from chalicelib.core.messaging.ports import (
-    BatchSender,
-    ChannelSender,
-    ClaimOutcome,
-    DispatchQueue,
-    SendLedger,
-)
-from chalicelib.core.messaging.uncertain import answer_lost_entry, requeue_delay, taken_over_entry
+from chalicelib.core.messaging.ports import BatchSender, ChannelSender, DispatchQueue, SendLedger
+from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
     Contact,
     Incident,
     IncidentStatus,
-    Message,
     Notice,
     NotificationJob,
     SendReceipt,
@@ -38,6 +32,8 @@ from chalicelib.core.model import (
 from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+from chalicelib.core.spend.gate import Cleared, Outgoing, SpendGate
+from chalicelib.core.spend.meter import Charge
 from chalicelib.core.wording.templates import AckInfo, render_message
 
 
@@ -46,10 +42,10 @@ class DispatchReport:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
+    held: int = 0  # past the budget: waiting for a person to release or cancel them
     retry: list[NotificationJob] = field(default_factory=list)
     unknown_outcomes: int = 0  # sent again though the earlier attempt may have reached AWS
     requeued: int = 0  # claimed by another invocation: back on the queue until that is stale
-    _held: list[tuple[NotificationJob, datetime]] = field(default_factory=list, repr=False)
 
     @property
     def needs_retry(self) -> bool:
@@ -57,13 +53,11 @@ class DispatchReport:
 
 
 class Dispatcher:
-    """Claims each job in the ledger before sending, so redelivered jobs send nothing.
-
-    ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
-    timeout): a claim older than that belongs to an invocation that died mid-send.
-    ``requeue``: where a job claimed by another invocation goes back to, delayed until that
-    claim would be stale (without one, the job is in the report's ``retry``).
-    """
+    """Claims each job in the ledger before sending (``claims.py``), so redelivered jobs send
+    nothing. ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
+    timeout): a claim older than that belongs to an invocation that died mid-send. ``requeue``:
+    where a job another invocation is sending goes back (None: into the report's ``retry``).
+    ``spending``: the budget gate every message passes (None: no budget, for benchmarks)."""
 
     def __init__(
         self,
@@ -76,6 +70,7 @@ class Dispatcher:
         claim_timeout: timedelta,
         links: AckLinks | None = None,
         requeue: DispatchQueue | None = None,
+        spending: SpendGate | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -86,6 +81,7 @@ class Dispatcher:
         self._claim_timeout = claim_timeout
         self._links = links
         self._requeue = requeue
+        self._spending = spending
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -99,71 +95,91 @@ class Dispatcher:
             incident.plan_id
         )
         acks = self._passes(incident, jobs, people)
-        work = list(jobs)
-        batch: list[tuple[NotificationJob, str, Message]] = []
-        while work or batch:
-            if batch and (not work or _addresses(batch) >= _batch_limit(self._senders, batch)):
-                self._send_batch(incident_id, batch, report, work)
-                batch = []
-                continue
-            job = work.pop(0)
-            sender = self._senders.get(job.channel)
-            if not _still_wanted(job, incident):
-                report.skipped += 1
-                continue
-            target = self._target(job, sender, contacts, templates.fallback_language, work)
-            if target is None:
-                report.skipped += 1
-                continue
-            destination, language, timezone = target
-            assert sender is not None  # a job without a sender has no target
-            if not self._claim(job, report):
-                continue
-            ack = acks.get(job.contact_id)
-            message = render_message(
-                incident, job.channel, language, templates, ack, job.notice, timezone
+        claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
+        pending = list(jobs)
+        while pending:  # each round: claim and render, pass the budget, send; then fallbacks
+            following: list[NotificationJob] = []
+            ready = []
+            for job in pending:
+                sender = self._senders.get(job.channel)
+                if not _still_wanted(job, incident):
+                    report.skipped += 1
+                    continue
+                target = self._target(job, sender, contacts, templates.fallback_language, following)
+                if target is None:
+                    report.skipped += 1
+                    continue
+                if not claims.claim(job):
+                    continue
+                destination, language, timezone = target
+                message = render_message(
+                    incident,
+                    job.channel,
+                    language,
+                    templates,
+                    acks.get(job.contact_id),
+                    job.notice,
+                    timezone,
+                )
+                ready.append(Outgoing(job, destination, message))
+            self._send_all(
+                incident_id, self._clear(incident, ready, report, following), report, following
             )
-            if isinstance(sender, BatchSender) and sender.batch_addresses:
-                # Several people in one call (Pinpoint: 100 addresses), each with their own text.
-                batch.append((job, destination, message))
-                continue
-            try:
-                outcome: SendReceipt | SendError = sender.send(destination, message, incident_id)
-            except SendError as error:
-                outcome = error
-            self._settle(job, outcome, report, work)
-        self._put_back_held(report)
+            pending = following
+        report.skipped += claims.done
+        report.unknown_outcomes += claims.taken_over
+        report.requeued, unqueued = claims.put_back(self._requeue)
+        report.retry += unqueued
         return report
 
-    def _claim(self, job: NotificationJob, report: DispatchReport) -> bool:
-        """Whether to send ``job`` now: claimed (or taken over, said on the timeline); a job
-        another invocation holds is put back later, one that is done is skipped."""
-        now = self._clock.now()
-        claim = self._ledger.claim(job, now, now - self._claim_timeout)
-        if claim.outcome is ClaimOutcome.TAKEN_OVER:
-            assert claim.since is not None
-            self._incidents.append(job.incident_id, [taken_over_entry(job, claim.since, now)])
-            report.unknown_outcomes += 1
-        elif claim.outcome is ClaimOutcome.HELD:
-            assert claim.since is not None
-            report._held.append((job, claim.since + self._claim_timeout))
-        elif claim.outcome is ClaimOutcome.DONE:
-            report.skipped += 1
-        return claim.granted
+    def _clear(
+        self,
+        incident: Incident,
+        ready: list[Outgoing],
+        report: DispatchReport,
+        following: list[NotificationJob],
+    ) -> list[Cleared]:
+        """What the budget lets through now; the rest is held (or, for a page on the spent
+        reserve, refused)."""
+        if self._spending is None:
+            return [Cleared(item, Charge(item.job.channel, 1, 0.0, "none")) for item in ready]
+        admission = self._spending.admit(incident, ready)
+        report.held += admission.held
+        for item, why in admission.refused:
+            self._settle(
+                Cleared(item, Charge(item.job.channel, 0, 0.0, "none")),
+                PermanentSendError("reserve_spent", why),
+                report,
+                following,
+            )
+        return admission.cleared
 
-    def _put_back_held(self, report: DispatchReport) -> None:
-        """Jobs held by another invocation go back on the queue until its claim is stale: if
-        it finishes, they are done then; if it died, they are taken over. Never dropped."""
-        held, report._held = report._held, []
-        if not held:
-            return
-        jobs = [job for job, _ in held]
-        if self._requeue is None:
-            report.retry += jobs
-            return
-        delay = requeue_delay((stale_at for _, stale_at in held), self._clock.now())
-        self._requeue.put_jobs(jobs, delay)
-        report.requeued += len(jobs)
+    def _send_all(
+        self,
+        incident_id: str,
+        cleared: list[Cleared],
+        report: DispatchReport,
+        following: list[NotificationJob],
+    ) -> None:
+        batches: dict[Channel, list[Cleared]] = {}
+        for item in cleared:
+            sender = self._senders[item.job.channel]
+            if isinstance(sender, BatchSender) and sender.batch_addresses:
+                # Several people in one call (Pinpoint: 100 addresses), each with their own text.
+                batch = batches.setdefault(item.job.channel, [])
+                batch.append(item)
+                if _addresses(batch) >= sender.batch_addresses - MAX_DEVICES:
+                    self._send_batch(incident_id, batches.pop(item.job.channel), report, following)
+                continue
+            try:
+                outcome: SendReceipt | SendError = sender.send(
+                    item.outgoing.destination, item.outgoing.message, incident_id
+                )
+            except SendError as error:
+                outcome = error
+            self._settle(item, outcome, report, following)
+        for batch in batches.values():
+            self._send_batch(incident_id, batch, report, following)
 
     def _target(
         self,
@@ -193,28 +209,29 @@ class Dispatcher:
     def _send_batch(
         self,
         incident_id: str,
-        batch: list[tuple[NotificationJob, str, Message]],
+        batch: list[Cleared],
         report: DispatchReport,
         work: list[NotificationJob],
     ) -> None:
-        sender = self._senders[batch[0][0].channel]
+        sender = self._senders[batch[0].job.channel]
         assert isinstance(sender, BatchSender)
-        items = [(destination, message) for _, destination, message in batch]
+        items = [(item.outgoing.destination, item.outgoing.message) for item in batch]
         try:
             outcomes: list[SendReceipt | SendError] = sender.send_batch(items, incident_id)
         except SendError as error:  # the whole call failed, after its retries
             outcomes = [error] * len(batch)
-        for (job, _, _), outcome in zip(batch, outcomes, strict=True):
-            self._settle(job, outcome, report, work)
+        for item, outcome in zip(batch, outcomes, strict=True):
+            self._settle(item, outcome, report, work)
 
     def _settle(
         self,
-        job: NotificationJob,
+        item: Cleared,
         outcome: SendReceipt | SendError,
         report: DispatchReport,
         work: list[NotificationJob],
     ) -> None:
         """Record what became of one message: sent, or failed (retry later, or fall back)."""
+        job = item.job
         if isinstance(outcome, SendOutcomeUnknown):
             now = self._clock.now()
             self._ledger.mark_failed(job, True, now, answer_lost_entry(job, outcome, now))
@@ -230,7 +247,7 @@ class Dispatcher:
                 work += self._fall_back(job, f"failed: {outcome.code}")
             return
         now = self._clock.now()
-        self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, now))
+        self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
 
     def _passes(
@@ -253,9 +270,10 @@ class Dispatcher:
             job.step,
             job.fallbacks[1:],
             job.notice,
+            job.hold,  # a released message's fallback is released too
         )
-        entry = fallback_entry(job, following, why, self._clock.now())
-        self._incidents.append(job.incident_id, [entry])
+        now = self._clock.now()
+        self._incidents.append(job.incident_id, [fallback_entry(job, following, why, now)])
         return [following]
 
     def _record_failure(self, job: NotificationJob, error: SendError) -> None:
@@ -266,7 +284,10 @@ class Dispatcher:
 
 def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
     """Alerts go out while the incident is open, and escalation steps only until someone
-    acknowledged; resolution notices only once it is resolved."""
+    acknowledged; resolution notices only once it is resolved; pages about held messages
+    whatever the incident's state (they are about every incident of the hour)."""
+    if job.notice is Notice.BUDGET:
+        return True
     if job.notice is Notice.RESOLVED:
         return incident.status is IncidentStatus.RESOLVED
     if incident.status is not IncidentStatus.OPEN:
@@ -274,14 +295,5 @@ def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
     return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
 
 
-def _addresses(batch: list[tuple[NotificationJob, str, Message]]) -> int:
-    return sum(destination.count(";") + 1 for _, destination, _ in batch)
-
-
-def _batch_limit(
-    senders: Mapping[Channel, ChannelSender], batch: list[tuple[NotificationJob, str, Message]]
-) -> int:
-    """Send the batch once one more person might not fit (a person has at most 10 devices)."""
-    sender = senders[batch[0][0].channel]
-    assert isinstance(sender, BatchSender)
-    return sender.batch_addresses - MAX_DEVICES
+def _addresses(batch: list[Cleared]) -> int:
+    return sum(item.outgoing.destination.count(";") + 1 for item in batch)

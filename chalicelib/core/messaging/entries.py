@@ -9,20 +9,29 @@ from datetime import datetime
 
 from chalicelib.core.errors import SendError
 from chalicelib.core.model import Notice, NotificationJob, SendReceipt, TimelineEntry
+from chalicelib.core.spend.meter import Charge
+
+_NOTICE_NOTES = {Notice.RESOLVED: " (resolution notice)", Notice.BUDGET: " (messages held)"}
 
 
-def sent_entry(job: NotificationJob, receipt: SendReceipt, now: datetime) -> TimelineEntry:
+def sent_entry(
+    job: NotificationJob, receipt: SendReceipt, charge: Charge, now: datetime
+) -> TimelineEntry:
+    """With the message's units and estimated price: an incident's cost adds up from these."""
     return TimelineEntry(
         at=now,
         kind="notification_sent",
         summary=f"{job.channel.value} handed to AWS for {job.contact_id}"
-        + (" (resolution notice)" if job.notice is Notice.RESOLVED else ""),
+        + _NOTICE_NOTES.get(job.notice, "")
+        + (f" (released from hold {job.hold})" if job.hold else ""),
         data={
             "contact_id": job.contact_id,
             "channel": job.channel.value,
             "step": job.step,
             "message_id": receipt.message_id,
             "notice": job.notice.value,
+            **charge.to_data(),
+            **({"hold_id": job.hold} if job.hold else {}),
         },
         key=f"sent-{entry_name(job)}",
     )

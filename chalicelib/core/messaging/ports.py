@@ -49,13 +49,13 @@ class BatchSender(ChannelSender, Protocol):
 class ClaimOutcome(StrEnum):
     CLAIMED = "claimed"  # never tried, or the last try failed for now: send
     TAKEN_OVER = "taken_over"  # 'sending' since before the stale limit: send, outcome unknown
-    HELD = "held"  # another invocation claimed it within the limit: try again once it is stale
-    DONE = "done"  # sent, or failed for good: nothing to do
+    BUSY = "busy"  # another invocation claimed it within the limit: try again once it is stale
+    DONE = "done"  # sent, failed for good, or held past the budget (not released): nothing to do
 
 
 @dataclass(frozen=True)
 class Claim:
-    """What claiming a job found. ``since``: when the claim now ``HELD`` elsewhere, or just
+    """What claiming a job found. ``since``: when the claim now ``BUSY`` elsewhere, or just
     ``TAKEN_OVER``, was made; the outcome of a send under a taken-over claim is unknown (the
     invocation died, or AWS accepted and the ledger write failed), so sending again may send
     twice: the dispatcher says so on the timeline."""
@@ -72,9 +72,11 @@ class SendLedger(Protocol):
     """Records every send so a redelivered job sends nothing twice (unless its outcome is
     unknown: ``uncertain.py``).
 
-    claim()      -> CLAIMED once per job, and again after a transient failure; TAKEN_OVER
-                    once it has been 'sending' for longer than the stale limit (its invocation
-                    died); HELD while another invocation's claim is fresh; DONE once finished
+    claim()      -> CLAIMED once per job, and again after a transient failure, or for a job a
+                    person released from the very hold it waits in (once); TAKEN_OVER once it
+                    has been 'sending' for longer than the stale limit (its invocation died);
+                    BUSY while another invocation's claim is fresh; DONE once finished (or held
+                    past the budget, or cancelled)
     mark_sent()  -> the claim becomes 'sent' with AWS's message id, plus a timeline entry
     mark_failed()-> 'failed' (permanent) or 'retryable' (transient), plus a timeline entry
     """

@@ -127,6 +127,7 @@ def next_step(
             step=step,
             due_at=None,
             paged=(),
+            paged_by_step=_steps_paged(state, step, None),
             stopped=Stop.EXHAUSTED,
             version=state.version + 1,
         )
@@ -149,6 +150,7 @@ def next_step(
         step=step,
         due_at=now + rules.timeout,
         paged=level.paged,
+        paged_by_step=_steps_paged(state, step, level.paged),
         declined_by=(),
         version=state.version + 1,
     )
@@ -172,6 +174,19 @@ def next_step(
     return NextStep(
         StepOutcome.PAGED, step, level.jobs, level.paged, paged, tuple(entries), tuple(gaps)
     )
+
+
+def _steps_paged(
+    state: ResponseState, step: int, paged: tuple[str, ...] | None
+) -> tuple[tuple[str, ...], ...]:
+    """Who each step has paged, through ``step`` (which pages ``paged``; None: the policy ran
+    out before it), the steps skipped in between paging nobody."""
+    known = max(state.step + 1, 0)
+    history = state.paged_by_step[:known]
+    if len(history) < known:  # a state kept before steps were: its current step's people
+        history += ((),) * (known - 1 - len(history)) + (state.paged,)
+    history += ((),) * (step - len(history))
+    return history + ((paged,) if paged is not None else ())
 
 
 def plan_level(

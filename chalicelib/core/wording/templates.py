@@ -11,6 +11,11 @@ must arrive in the first segment; a long title is shortened until it does, never
 Voice: variables are escaped for SSML; the template's own markup is kept. Times are on the
 person's wall clock, the zone named (``opened_at``); the opening event's ``links`` are for the
 channels that can carry them (the email templates use them; SMS and voice do not).
+
+Every alert carries the person's way to answer (:class:`AckInfo`): the link and reply code in
+SMS and email (text and HTML), the spoken code and where the link is in voice, and in push the
+SMS text with its link, plus the link itself for the app to open on a tap. Validation refuses a
+template that drops it (``wording/validation.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from chalicelib.core.model import (
     Message,
     Notice,
 )
+from chalicelib.core.wording.held import budget_notice
 from chalicelib.core.wording.segments import fits_first_segment
 from chalicelib.core.wording.times import local_time
 
@@ -77,7 +83,9 @@ BUILT_IN = TemplateSet(
                 "Opened: {{ opened_at }}\nReference: {{ ref }} ({{ incident_id }})"
                 "{% if links %}\n\nLinks:{% for link in links %}\n- "
                 "{% if link.text %}{{ link.text }}: {% endif %}{{ link.href }}{% endfor %}"
-                "{% endif %}\n"
+                "{% endif %}"
+                "{% if ack_url %}\n\nAcknowledge: {{ ack_url }}\nOr reply to the text message: "
+                "{{ ack_code }} ACK ({{ ack_code }} NO if you can't respond).{% endif %}\n"
                 "{% if exercise %}\nThis is an exercise. No real incident is under way.\n"
                 "{% endif %}"
             ),
@@ -85,7 +93,7 @@ BUILT_IN = TemplateSet(
                 "<speak>{% for _ in range(2) %}{{ marker }}Tocsin {{ severity }} alert. "
                 "{{ title }}. Reference {{ ref_spoken }}.<break time='1s'/>{% endfor %}"
                 "{% if ack_code %}To acknowledge, reply {{ ack_code_spoken }} A C K to the "
-                "text message, or open its link.{% endif %}</speak>"
+                "text message, or open the link in your text message or email.{% endif %}</speak>"
             ),
             "resolved_sms": "{{ marker }}TOCSIN RESOLVED: {{ title }} (ref {{ ref }})",
             "resolved_subject": "{{ marker }}[Tocsin resolved] {{ title }}",
@@ -129,6 +137,9 @@ def render_message(
     """What ``channel`` sends about ``incident`` to a person who reads ``language`` and lives
     in ``timezone`` (times are shown on their wall clock)."""
     variables = template_variables(incident, ack, timezone)
+    if notice is Notice.BUDGET:
+        ref = str(variables["ref"])
+        return budget_notice(channel, language_candidates(language), incident.title, ref)
     if notice is Notice.RESOLVED:
         return _render_resolved(channel, language, templates, variables)
     if channel is Channel.SMS:
@@ -138,6 +149,7 @@ def render_message(
         return Message(
             subject=render_source(subject, variables).strip(),
             body=_fit_sms(templates.source("sms", language)[1], variables),
+            link=ack.url if ack else None,
         )
     if channel is Channel.VOICE:
         used, source = templates.source("voice", language)
