@@ -25,6 +25,7 @@ KERNEL = {
     "events",
     "fields",
     "ids",
+    "json_text",
     "model",
     "people",
     "ports",
