@@ -21,6 +21,7 @@ from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
 from chalicelib.core.activation.evaluator import Evaluator
+from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
@@ -58,11 +59,13 @@ from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.holds import DynamoHoldStore
+from chalicelib.storage.idempotency import DynamoIdempotencyStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.lists import DynamoLists
@@ -78,6 +81,15 @@ from chalicelib.storage.spending import DynamoSpendCounters
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
 )
+# The clients that hand messages to AWS make one attempt each: the pacer
+# (core/messaging/pacing.py) owns their retries, so every attempt passes its token bucket and
+# every throttle slows it down. botocore's own retries under it made up to 20 calls per message
+# (4 attempts times the pacer's 5), spending quota the bucket never saw, and retried calls whose
+# answer was lost without anyone knowing a message might go out twice.
+SENDING_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10
+)
+SENDING_SERVICES = ("sns", "sesv2", "pinpoint-sms-voice-v2", "pinpoint")
 
 
 class SystemClock:
@@ -118,12 +130,20 @@ class Container:
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
-        if service not in self._clients:
+        return self._client(service, service, _CLIENT_CONFIG)
+
+    def sending_client(self, service: str) -> Any:
+        """The client a channel sends messages with: one attempt a call (the pacer retries)."""
+        assert service in SENDING_SERVICES, service
+        return self._client(f"sending:{service}", service, SENDING_CLIENT_CONFIG)
+
+    def _client(self, name: str, service: str, config: Config) -> Any:
+        if name not in self._clients:
             extra = {"endpoint_url": self._endpoint_url} if self._endpoint_url else {}
-            self._clients[service] = self._session.client(  # type: ignore[call-overload]
-                service, config=_CLIENT_CONFIG, **extra
+            self._clients[name] = self._session.client(  # type: ignore[call-overload]
+                service, config=config, **extra
             )
-        return self._clients[service]
+        return self._clients[name]
 
     def aws_principal(self) -> str:
         """Whose AWS credentials these are (STS ``GetCallerIdentity``): what the timeline
@@ -182,30 +202,30 @@ class Container:
         """One sender per configured channel; a channel without one falls back along chains."""
         settings = self.settings
         senders: dict[Channel, ChannelSender] = {
-            Channel.SMS: SnsSmsChannel(self.client("sns")),
+            Channel.SMS: SnsSmsChannel(self.sending_client("sns")),
             Channel.EMAIL: SesEmailChannel(
-                self.client("sesv2"), settings.sender_email, settings.ses_configuration_set
+                self.sending_client("sesv2"), settings.sender_email, settings.ses_configuration_set
             ),
         }
         if settings.sms_provider == "eum":
             senders[Channel.SMS] = EumSmsChannel(
-                self.client("pinpoint-sms-voice-v2"),
+                self.sending_client("pinpoint-sms-voice-v2"),
                 settings.sms_origination_identity,
                 settings.sms_configuration_set,
             )
         if settings.voice_origination_identity:
             senders[Channel.VOICE] = EumVoiceChannel(
-                self.client("pinpoint-sms-voice-v2"),
+                self.sending_client("pinpoint-sms-voice-v2"),
                 settings.voice_origination_identity,
                 settings.sms_configuration_set,
             )
         if settings.push_application_id:
             senders[Channel.PUSH] = PinpointPushChannel(
-                self.client("pinpoint"), settings.push_application_id
+                self.sending_client("pinpoint"), settings.push_application_id
             )
         if settings.stakeholders_topic_arn:
             senders[Channel.BROADCAST] = SnsTopicChannel(
-                self.client("sns"), settings.stakeholders_topic_arn
+                self.sending_client("sns"), settings.stakeholders_topic_arn
             )
         senders.update(self._channels)
         quotas = {
@@ -233,6 +253,26 @@ class Container:
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:
         return SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
+
+    @cached_property
+    def idempotency(self) -> Idempotency:
+        return Idempotency(
+            DynamoIdempotencyStore(self.dynamodb, self.settings.incidents_table), self.clock
+        )
+
+    @cached_property
+    def failures(self) -> DynamoFailureLog:
+        """Why each failed queue message last failed (queues keep no reason)."""
+        return DynamoFailureLog(self.dynamodb, self.settings.incidents_table)
+
+    def record_failure(self, queue: str, message_id: str, reason: str, receives: int) -> None:
+        """Keep why a queue message failed (its last error), for ``tocsin dlq show``."""
+        self.failures.record(Failure(queue, message_id, reason, receives, self.clock.now()))
+
+    @cached_property
+    def dead_letters(self) -> SqsDeadLetters:
+        queues = {"ingest": self.settings.ingest_queue, "dispatch": self.settings.dispatch_queue}
+        return SqsDeadLetters(self.client("sqs"), queues, self.failures)
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -462,6 +502,7 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
+            requeue=self.dispatch_queue,
             spending=self.spend_gate,
             meter=self.meter,
         )

@@ -13,6 +13,7 @@ UsableAddresses
 activation.ports.EventStore             MemoryEventStore
 activation.ports.EventQueue             MemoryEventQueue
 activation.ports.ScheduleSlots          MemoryScheduleSlots
+activation.ports.IdempotencyStore       MemoryIdempotencyStore
 messaging.ports.DispatchQueue           MemoryDispatchQueue
 messaging.ports.SendLedger, response.   MemorySendLedger
 ports.ReachedLedger, messaging.
@@ -44,6 +45,7 @@ from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
+from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
 from fakes.lists import MemoryLists
@@ -68,6 +70,7 @@ __all__ = [
     "MemoryEventStore",
     "MemoryHeartbeatStore",
     "MemoryHoldStore",
+    "MemoryIdempotencyStore",
     "MemoryIncidentStore",
     "MemoryLists",
     "MemoryOverrideStore",

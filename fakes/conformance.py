@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.core.activation.ports import EventQueue, EventStore, ScheduleSlots
+    from chalicelib.core.activation.ports import (
+        EventQueue,
+        EventStore,
+        IdempotencyStore,
+        ScheduleSlots,
+    )
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -47,6 +52,7 @@ if TYPE_CHECKING:
         MemoryEventStore,
         MemoryHeartbeatStore,
         MemoryHoldStore,
+        MemoryIdempotencyStore,
         MemoryIncidentStore,
         MemoryLists,
         MemoryOverrideStore,
@@ -71,6 +77,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     events: EventStore = MemoryEventStore()
     event_queue: EventQueue = MemoryEventQueue()
     slots: ScheduleSlots = MemoryScheduleSlots()
+    idempotency: IdempotencyStore = MemoryIdempotencyStore()
     dispatch: DispatchQueue = MemoryDispatchQueue()
     ledger = MemorySendLedger(MemoryIncidentStore())
     sends: SendLedger = ledger
@@ -88,7 +95,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     sms: ChannelSender = RecordingChannel(Channel.SMS)
     push: BatchSender = RecordingBatchChannel(Channel.PUSH)
     scripted: ChannelSender = ScriptedChannel(sms, {})
-    del incidents, events, event_queue, slots, dispatch, sends, reached, deliveries
+    del incidents, events, event_queue, slots, idempotency, dispatch, sends, reached, deliveries
     del contacts, owners, addresses, registry, replies, overrides, playbooks, clock, push
     del scripted
     heartbeats: HeartbeatStore = MemoryHeartbeatStore()

@@ -22,6 +22,8 @@
     tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)
     tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
                                          (a test event end to end; exit 1 if no receipt)
+    tocsin dlq show [ingest|dispatch] [--limit N]   (dead letters and why; exit 1 if any)
+    tocsin dlq redrive [ingest|dispatch]            (send them back after a fix)
     tocsin incidents list [--status S] [--since T] [--until T] [--type T] [--severity S]
                           [--plan P] [--exercise exclude|include|only] [--limit N] [--all] [--json]
     tocsin incidents show INCIDENT_ID [--json]
@@ -46,6 +48,7 @@ from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
 from tocsin_cli import (
     contacts,
+    dlq,
     heartbeats,
     history,
     holds,
@@ -60,7 +63,18 @@ from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke, history)
+GROUPS = (
+    keys,
+    contacts,
+    policy_commands,
+    respond,
+    heartbeats,
+    importing,
+    holds,
+    smoke,
+    dlq,
+    history,
+)
 
 
 def _version() -> str:

@@ -269,6 +269,7 @@ class DecisionOutcome(StrEnum):
     SUPPRESSED = "suppressed"
     RESOLVED = "resolved"
     ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"  # could not be decided after every try; decided again if redriven
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
 
 from chalicelib.core.errors import InvalidEvent, TransientError
+from chalicelib.core.redaction import redact
 from chalicelib.core.response.replies import parse_inbound_sms
 from chalicelib.handlers.cloud import sns_message_id
 from chalicelib.observability import logger, set_correlation_id
@@ -29,8 +30,14 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
                 "jobs": report.jobs,
             },
         )
+    for incident_id, reason in report.reasons.items():
+        logger.error(
+            "incident not escalated; the next tick retries it",
+            extra={"incident_id": incident_id, "error": redact(reason)[:500]},
+        )
     if report.failed:
-        # The next tick (a minute later) tries them again; the errors alarm says it happened.
+        # The others were escalated; the next tick (a minute later) tries these again, and the
+        # failed invocation is what the errors alarm counts.
         raise TransientError(f"{len(report.failed)} incident(s) not escalated yet: {report.failed}")
 
 

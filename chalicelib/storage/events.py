@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.events import event_to_document
+from chalicelib.core.json_text import compact_json
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
@@ -37,11 +37,10 @@ class DynamoEventStore:
                 "type": received.event.type,
                 "severity": received.event.severity.value,
                 "event_status": received.event.status.value,
-                "event": json.dumps(event_to_document(received.event)),
+                # Compact and UTF-8 as accepted: what fit the body's limit fits the item's.
+                "event": compact_json(event_to_document(received.event)),
                 "format": received.format,
-                "original": None
-                if received.original is None
-                else json.dumps(received.original, default=str),
+                "original": None if received.original is None else compact_json(received.original),
                 "expires_at": int((received.received_at + EVENT_RETENTION).timestamp()),
             }
         )
@@ -123,7 +122,9 @@ def decision_update(
         "UpdateExpression": expression,
     }
     if only_if_pending:
-        update["ConditionExpression"] = "outcome = :pending"
+        # An event that failed to be decided may be decided after all (redriven after a fix).
+        update["ConditionExpression"] = "outcome IN (:pending, :failed)"
         values[":pending"] = DecisionOutcome.PENDING.value
+        values[":failed"] = DecisionOutcome.FAILED.value
     update["ExpressionAttributeValues"] = to_item(values)
     return update

@@ -181,6 +181,18 @@ def paged_partition(contact_id: str) -> str:
 DUE_PARTITION = "DUE"  # the escalation index: open incidents by their next deadline
 
 
+def idempotency(scope: str, key: str) -> Key:
+    """A request by its ``Idempotency-Key``, within the API key's scope (hashed: the key is
+    the client's text, of any length up to 255)."""
+    digest = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+    return {"pk": f"IDEMPOTENCY#{digest}", "sk": "REQUEST"}
+
+
+def failure(message_id: str) -> Key:
+    """Why a queue message last failed (queues keep no reason; a dead letter keeps its id)."""
+    return {"pk": f"FAILURE#{message_id}", "sk": "LAST"}
+
+
 def override(schedule_id: str, start: datetime, override_id: str) -> Key:
     return {"pk": override_partition(schedule_id), "sk": f"{start.isoformat()}#{override_id}"}
 

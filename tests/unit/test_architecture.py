@@ -26,6 +26,7 @@ KERNEL = {
     "events",
     "fields",
     "ids",
+    "json_text",
     "listing",
     "model",
     "people",

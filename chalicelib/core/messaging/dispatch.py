@@ -1,4 +1,5 @@
-"""Send notification jobs through their channels, each exactly once, within the budget."""
+"""Send notification jobs through their channels, each once, within the budget (twice
+only when a channel call's outcome is unknown, and then said on the timeline: ``uncertain.py``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import chalicelib.core.telemetry as figures
-from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
+from chalicelib.core.errors import (
+    PermanentSendError,
+    SendError,
+    SendOutcomeUnknown,
+    TransientSendError,
+)
+from chalicelib.core.messaging.claims import Claims
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
+from chalicelib.core.messaging.first_send import record_first_send
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.planning import still_wanted
-from chalicelib.core.messaging.ports import BatchSender, ChannelSender, SendLedger
+from chalicelib.core.messaging.ports import BatchSender, ChannelSender, DispatchQueue, SendLedger
+from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
@@ -39,6 +48,8 @@ class DispatchReport:
     held: int = 0  # past the budget: waiting for a person to release or cancel them
     retry: list[NotificationJob] = field(default_factory=list)
     first_alert_at: datetime | None = None  # when this batch handed its first alert to AWS
+    unknown_outcomes: int = 0  # sent again though the earlier attempt may have reached AWS
+    requeued: int = 0  # claimed by another invocation: back on the queue until that is stale
 
     @property
     def needs_retry(self) -> bool:
@@ -46,13 +57,11 @@ class DispatchReport:
 
 
 class Dispatcher:
-    """Claims each job in the ledger before sending, so redelivered jobs send nothing.
-
-    ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
-    timeout): a claim older than that belongs to an invocation that died mid-send.
-    ``spending``: the budget gate every message passes (None: no budget, for benchmarks of
-    the dispatcher alone).
-    """
+    """Claims each job in the ledger before sending (``claims.py``), so redelivered jobs send
+    nothing. ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
+    timeout): a claim older than that belongs to an invocation that died mid-send. ``requeue``:
+    where a job another invocation is sending goes back (None: into the report's ``retry``).
+    ``spending``: the budget gate every message passes (None: no budget, for benchmarks)."""
 
     def __init__(
         self,
@@ -64,6 +73,7 @@ class Dispatcher:
         clock: Clock,
         claim_timeout: timedelta,
         links: AckLinks | None = None,
+        requeue: DispatchQueue | None = None,
         spending: SpendGate | None = None,
         meter: Meter = NO_METER,
     ) -> None:
@@ -76,6 +86,7 @@ class Dispatcher:
         self._clock = clock
         self._claim_timeout = claim_timeout
         self._links = links
+        self._requeue = requeue
         self._spending = spending
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
@@ -90,6 +101,7 @@ class Dispatcher:
             incident.plan_id
         )
         acks = self._passes(incident, jobs, people)
+        claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
         pending = list(jobs)
         while pending:  # each round: claim and render, pass the budget, send; then fallbacks
             following: list[NotificationJob] = []
@@ -100,9 +112,10 @@ class Dispatcher:
                     report.skipped += 1
                     continue
                 target = self._target(job, sender, contacts, templates.fallback_language, following)
-                now = self._clock.now()
-                if target is None or not self._ledger.claim(job, now, now - self._claim_timeout):
+                if target is None:
                     report.skipped += 1
+                    continue
+                if not claims.claim(job):
                     continue
                 destination, language, timezone = target
                 message = render_message(
@@ -119,15 +132,11 @@ class Dispatcher:
                 incident_id, self._clear(incident, ready, report, following), report, following
             )
             pending = following
-        first = report.first_alert_at
-        # Only the batch whose write records the incident's first alert counts it.
-        if (
-            first is not None
-            and incident.first_sent_at is None
-            and self._incidents.mark_first_send(incident_id, first)
-        ):
-            seconds = (first - incident.opened_at).total_seconds()
-            self._meter.record(figures.TIME_TO_FIRST_SEND, max(seconds, 0.0))
+        report.skipped += claims.done
+        report.unknown_outcomes += claims.taken_over
+        report.requeued, unqueued = claims.put_back(self._requeue)
+        report.retry += unqueued
+        record_first_send(self._incidents, self._meter, incident, report.first_alert_at)
         return report
 
     def _clear(
@@ -230,6 +239,12 @@ class Dispatcher:
     ) -> None:
         """Record what became of one message: sent, or failed (retry later, or fall back)."""
         job = item.job
+        if isinstance(outcome, SendOutcomeUnknown):
+            now = self._clock.now()
+            self._ledger.mark_failed(job, True, now, answer_lost_entry(job, outcome, now))
+            report.unknown_outcomes += 1
+            report.retry.append(job)
+            return
         if isinstance(outcome, SendError):
             self._record_failure(job, outcome)
             report.failed += 1

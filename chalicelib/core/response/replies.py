@@ -14,7 +14,6 @@ an acknowledgement or a decline that counts is always confirmed (each can happen
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from typing import Any
 
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
+from chalicelib.core.json_text import UnreadableJson, read_json
 from chalicelib.core.messaging.passes import ResponderPass, ResponderRegistry
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryLedger
@@ -81,9 +81,9 @@ class InboundSms:
 def parse_inbound_sms(payload: str | Mapping[str, Any]) -> InboundSms:
     """The JSON End User Messaging publishes for a text someone sent to our number."""
     try:
-        document = json.loads(payload) if isinstance(payload, str) else payload
-    except json.JSONDecodeError as error:
-        raise InvalidEvent("message", f"an inbound SMS must be JSON: {error.msg}") from None
+        document = read_json(payload) if isinstance(payload, str) else payload
+    except UnreadableJson as problem:
+        raise InvalidEvent("message", f"an inbound SMS must be JSON: it {problem}") from None
     if not isinstance(document, Mapping):
         raise InvalidEvent("message", "an inbound SMS must be a JSON object")
     for name in ("originationNumber", "messageBody"):
