@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.core.activation.ports import EventQueue, EventStore, ScheduleSlots
+    from chalicelib.core.checkins.ports import CheckinStore
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         MemoryAlertStore,
         MemoryCanaryRounds,
         MemoryChangeStore,
+        MemoryCheckinStore,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
@@ -102,3 +104,5 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     changes: ChangeStore = MemoryChangeStore()
     timelines: IncidentTimelines = MemoryTimelines()
     del alerts, requests, changes, timelines
+    checkins: CheckinStore = MemoryCheckinStore()
+    del checkins
