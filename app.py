@@ -14,7 +14,6 @@ from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
 from chalicelib.api.responses import responses
 from chalicelib.api.routes import api
-from chalicelib.handlers.checkins import checkin_ticks
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.escalation import escalation
@@ -43,4 +42,3 @@ app.register_blueprint(schedules)
 app.register_blueprint(escalation)
 app.register_blueprint(spending)
 app.register_blueprint(watch)
-app.register_blueprint(checkin_ticks)

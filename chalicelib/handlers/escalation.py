@@ -1,4 +1,5 @@
-"""The escalation tick, and replies to Tocsin's texts (two-way SMS through SNS)."""
+"""The escalation tick (which also moves check-ins on: reminders, leads, closing), and replies
+to Tocsin's texts (two-way SMS through SNS)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,28 @@ escalation = Blueprint(__name__)
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
-    its deadline). Safe to overlap: each step moves on by a conditional write."""
-    report = container().escalator.tick()
+    its deadline), and chase the silent of every open check-in. Safe to overlap: each step
+    and each reminder round moves on by a conditional write."""
+    services = container()
+    report = services.escalator.tick()
     if report.escalated:
         logger.info(
             "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}
         )
-    if report.failed:
+    checkins = services.checkin_reminders.tick()
+    if checkins.reminded or checkins.leads or checkins.closed:
+        logger.info(
+            "check-ins moved on",
+            extra={
+                "reminded": checkins.reminded,
+                "leads": checkins.leads,
+                "closed": checkins.closed,
+            },
+        )
+    failed = report.failed + checkins.failed
+    if failed:
         # The next tick (a minute later) tries them again; the errors alarm says it happened.
-        raise TransientError(f"{len(report.failed)} incident(s) not escalated yet: {report.failed}")
+        raise TransientError(f"{len(failed)} incident(s) or check-in(s) to retry: {failed}")
 
 
 @escalation.on_sns_message(topic=bound_name(INBOUND_SMS_TOPIC))

@@ -116,6 +116,15 @@ class DynamoCheckinStore:
     def latest_of(self, checkin_id: str, contact_ids: Sequence[str]) -> dict[str, CheckinAnswer]:
         wanted = sorted(set(contact_ids))
         found: dict[str, CheckinAnswer] = {}
+        if len(wanted) == 1:  # one person (an answer, the link page): GetItem
+            with dynamodb_errors():
+                response = self._client.get_item(
+                    TableName=self._table,
+                    Key=to_item(keys.checkin_latest(checkin_id, wanted[0])),
+                    ConsistentRead=True,
+                )
+            item = response.get("Item")
+            return {wanted[0]: answer_from_document(from_item(item))} if item else {}
         for start in range(0, len(wanted), _BATCH_GET):
             batch = [
                 to_item(keys.checkin_latest(checkin_id, c))

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - full-width punctuation is correct in Traditional Chinese
 """Check-ins (issue 31) on the fakes: "are you safe?" to the example contacts of both sites,
 answered by a digit and by the link page, "I need help" paging the responders, reminders only
 to the silent, the counts exact at every step."""
