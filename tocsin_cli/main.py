@@ -40,13 +40,23 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, heartbeats, holds, importing, keys, policy_commands, respond, smoke
+from tocsin_cli import (
+    checkins,
+    contacts,
+    heartbeats,
+    holds,
+    importing,
+    keys,
+    policy_commands,
+    respond,
+    smoke,
+)
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke)
+GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, checkins, smoke)
 
 
 def _version() -> str:

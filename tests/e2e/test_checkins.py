@@ -5,6 +5,7 @@ the silent, and the live counts exact at each step."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -15,10 +16,12 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib import wiring
 from chalicelib.core.access import Scope
 from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
-from tests.e2e.conftest import Api, sent_email, sent_sms, use_container
+from tests.e2e.conftest import Api, ChaliceTransport, sent_email, sent_sms, use_container
+from tocsin_cli.main import main
 
 NIGHT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 ADA, BO, CHEN, DINA, FAY = (f"+1202555010{n}" for n in range(1, 6))
@@ -145,3 +148,36 @@ def test_bad_checkins_are_refused_with_every_problem_named(
     shared = key_maker("shared", {Scope.ACTIVATE})
     assert post(client, "/v1/checkins", shared, REQUEST).status_code == 403
     assert api.get("/v1/checkins/chk_nope").status_code == 404
+
+
+def test_the_cli_starts_answers_shows_and_exports_a_checkin(
+    client: Client,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    key_maker: Callable[..., str],
+) -> None:
+    out = io.StringIO()
+
+    def tocsin(*argv: str) -> int:
+        services = wiring.container()
+        return main(list(argv), out, services=services, transport=ChaliceTransport(client))
+
+    ada = key_maker("ada-phone", {Scope.ACTIVATE, Scope.READ, Scope.CHECKIN}, contact_id="c-ada")
+    started = ("checkin", "start", "--team", "site-oslo", "--responders", "role:facilities")
+    assert tocsin(*started, "--exercise", "--key", ada) == 0  # Ada, not on that site...
+    assert "refused" not in out.getvalue()
+    checkin_id = out.getvalue().split(":")[0].strip()
+    runner.drain()
+    assert texts_to(world, CHEN)[0].startswith("[EXERCISE] TOCSIN 安全確認")
+    assert tocsin("checkin", "answer", checkin_id, "1", "--key", ada) == 1  # ...cannot answer it
+    assert "refused" in out.getvalue()
+    chen = key_maker("chen-phone", {Scope.CHECKIN}, contact_id="c-chen")
+    assert tocsin("checkin", "answer", checkin_id, "1", "--key", chen) == 0
+    assert out.getvalue().endswith("recorded: 1 I am safe\n")
+    assert tocsin("checkin", "show", checkin_id, "--key", ada) == 0
+    shown = out.getvalue()
+    assert "asked 2, answered 1 (late 0)" in shown and "team site-oslo" in shown
+    assert "not answered (1): c-dina" in shown
+    assert tocsin("checkin", "show", checkin_id, "--csv", "--key", ada) == 0
+    assert "c-chen,,site-oslo,1,I am safe," in out.getvalue()
