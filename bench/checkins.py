@@ -40,7 +40,7 @@ from fakes import MemoryWorld
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-TIME_SCALE = 20  # the stand-in's quota: 100 SMS a second, times this
+TIME_SCALE = 10  # the stand-in's quota: 100 SMS a second, times this (as bench/fanout.py)
 LANGUAGES = ("en", "da", "nb", "zh-Hant")
 REQUEST = {
     "audience": {"teams": ["site-copenhagen"]},

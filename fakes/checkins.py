@@ -4,6 +4,7 @@ list."""
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -46,8 +47,7 @@ class MemoryCheckinStore:
         kept = self._kept.get(checkin_id)
         if kept is None:
             raise KeyError(f"no check-in {checkin_id}")
-        kept.answers.append(answer)
-        kept.answers.sort(key=lambda a: (a.at, a.answer_id))
+        insort(kept.answers, answer, key=lambda a: (a.at, a.answer_id))  # as the sort key orders
         previous = kept.latest.get(answer.contact_id)
         if previous is None or previous.at <= answer.at:
             kept.latest[answer.contact_id] = answer
