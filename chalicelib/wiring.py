@@ -26,6 +26,11 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.checkins.desk import CheckinDesk
+from chalicelib.core.checkins.help import HelpDesk
+from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.reminders import CheckinReminders
+from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TransientError
@@ -56,6 +61,7 @@ from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.changes import DynamoChangeStore
+from chalicelib.storage.checkins import DynamoCheckinStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
@@ -347,6 +353,7 @@ class Container:
             self.senders.get(Channel.SMS),
             DynamoReplyBudget(self.dynamodb, self.settings.incidents_table),
             self.clock,
+            CheckinSmsAnswers(self.checkins, self.checkin_store, self.responders, self.clock),
         )
 
     @cached_property
@@ -490,6 +497,33 @@ class Container:
             self.links,
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            notices=CheckinNotices(self.checkin_store, self.directory),
+        )
+
+    @cached_property
+    def checkin_store(self) -> DynamoCheckinStore:
+        return DynamoCheckinStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def checkins(self) -> CheckinDesk:
+        """Check-ins: start, answer (``"I need help"`` pages the responders)."""
+        help_desk = HelpDesk(
+            self.incidents, self.playbooks, self.directory, self.escalator, self.clock
+        )
+        return CheckinDesk(
+            self.checkin_store,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            help_desk,
+            self.clock,
+        )
+
+    @cached_property
+    def checkin_reminders(self) -> CheckinReminders:
+        return CheckinReminders(
+            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
         )
 
 

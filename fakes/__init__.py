@@ -29,6 +29,7 @@ watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
 spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
+checkins.ports.CheckinStore             MemoryCheckinStore
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -39,6 +40,7 @@ dropin.ports.IncidentTimelines          MemoryTimelines
 """
 
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
+from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
@@ -60,6 +62,7 @@ __all__ = [
     "MemoryAlertStore",
     "MemoryCanaryRounds",
     "MemoryChangeStore",
+    "MemoryCheckinStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryEventQueue",

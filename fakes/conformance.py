@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         IdempotencyStore,
         ScheduleSlots,
     )
+    from chalicelib.core.checkins.ports import CheckinStore
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
         MemoryAlertStore,
         MemoryCanaryRounds,
         MemoryChangeStore,
+        MemoryCheckinStore,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
@@ -109,3 +111,5 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     changes: ChangeStore = MemoryChangeStore()
     timelines: IncidentTimelines = MemoryTimelines()
     del alerts, requests, changes, timelines
+    checkins: CheckinStore = MemoryCheckinStore()
+    del checkins

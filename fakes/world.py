@@ -24,6 +24,11 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.checkins.desk import CheckinDesk
+from chalicelib.core.checkins.help import HelpDesk
+from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.reminders import CheckinReminders
+from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -39,6 +44,7 @@ from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.channels import RecordingChannel, Sent
+from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
@@ -91,6 +97,7 @@ class MemoryWorld:
         self.operations = RecordingOperationsTopic()
         self.spend_counters = MemorySpendCounters()
         self.holds = MemoryHoldStore(self.incidents, self.ledger)
+        self.checkin_store = MemoryCheckinStore()
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -215,6 +222,28 @@ class MemoryWorld:
             self.links,
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            notices=CheckinNotices(self.checkin_store, self.directory),
+        )
+
+    @cached_property
+    def checkins(self) -> CheckinDesk:
+        help_desk = HelpDesk(
+            self.incidents, self.playbooks, self.directory, self.escalator, self.clock
+        )
+        return CheckinDesk(
+            self.checkin_store,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            help_desk,
+            self.clock,
+        )
+
+    @cached_property
+    def checkin_reminders(self) -> CheckinReminders:
+        return CheckinReminders(
+            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
         )
 
     @cached_property
@@ -232,6 +261,7 @@ class MemoryWorld:
             self.senders.get(Channel.SMS),
             self.reply_budget,
             self.clock,
+            CheckinSmsAnswers(self.checkins, self.checkin_store, self.responders, self.clock),
         )
 
     @cached_property

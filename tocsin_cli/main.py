@@ -43,6 +43,7 @@ from typing import TextIO
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
 from tocsin_cli import (
+    checkins,
     contacts,
     dlq,
     heartbeats,
@@ -58,7 +59,18 @@ from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke, dlq)
+GROUPS = (
+    keys,
+    contacts,
+    policy_commands,
+    respond,
+    heartbeats,
+    importing,
+    holds,
+    checkins,
+    smoke,
+    dlq,
+)
 
 
 def _version() -> str:

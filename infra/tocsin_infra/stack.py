@@ -531,12 +531,16 @@ class TocsinStack(Stack):
         # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
         config.grant(self.roles[TICK_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
         # Dispatcher: the playbook version's templates, contacts, the ledger and timeline
-        # (BatchWriteItem: fallback entries); SMS, voice and email.
+        # (BatchWriteItem: fallback entries); SMS, voice and email. A check-in's reminders
+        # read who has answered since they were queued (BatchGetItem), a lead's message who of
+        # theirs is silent (Query).
         config.grant(dispatch, "dynamodb:GetItem", "dynamodb:Query")
         contacts.grant(dispatch, "dynamodb:BatchGetItem")
         incidents.grant(
             dispatch,
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
             "dynamodb:UpdateItem",
             "dynamodb:PutItem",
             "dynamodb:BatchWriteItem",
@@ -651,6 +655,8 @@ class TocsinStack(Stack):
                 "dynamodb:BatchWriteItem",
             )
             self.dispatch_queue.grant_send_messages(role)
+        # The tick also closes check-ins at their deadline (their open marker is deleted).
+        incidents.grant(tick, "dynamodb:DeleteItem")
         # A STOP rewrites the contact (opted out), and answers go back by SMS.
         contacts.grant(replies, "dynamodb:PutItem", "dynamodb:DeleteItem")
         if self.settings.sms_origination_arn:

@@ -51,6 +51,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.
     "watch": {"kernel", "playbook", "messaging", "activation"},
     "dropin": {"kernel"},  # PagerDuty's and Opsgenie's own APIs: alerts and changes
+    # Check-ins ask through the dispatcher (messaging words their notices through a port of
+    # its own), and an "I need help" pages its responders through the escalator (response).
+    "checkins": {"kernel", "wording", "playbook", "messaging", "response"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the

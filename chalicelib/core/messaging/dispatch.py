@@ -16,7 +16,14 @@ from chalicelib.core.errors import (
 from chalicelib.core.messaging.claims import Claims
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
-from chalicelib.core.messaging.ports import BatchSender, ChannelSender, DispatchQueue, SendLedger
+from chalicelib.core.messaging.ports import (
+    WORDED_ELSEWHERE,
+    BatchSender,
+    ChannelSender,
+    DispatchQueue,
+    NoticeWriter,
+    SendLedger,
+)
 from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
@@ -71,6 +78,7 @@ class Dispatcher:
         links: AckLinks | None = None,
         requeue: DispatchQueue | None = None,
         spending: SpendGate | None = None,
+        notices: NoticeWriter | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -82,6 +90,7 @@ class Dispatcher:
         self._links = links
         self._requeue = requeue
         self._spending = spending
+        self._notices = notices  # check-ins' words (None: such jobs are skipped)
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -96,13 +105,18 @@ class Dispatcher:
         )
         acks = self._passes(incident, jobs, people)
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
+        worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
+        words = self._notices.batch(incident, jobs) if worded and self._notices else None
         pending = list(jobs)
         while pending:  # each round: claim and render, pass the budget, send; then fallbacks
             following: list[NotificationJob] = []
             ready = []
             for job in pending:
                 sender = self._senders.get(job.channel)
-                if not _still_wanted(job, incident):
+                elsewhere = job.notice in WORDED_ELSEWHERE
+                if not _still_wanted(job, incident) or (
+                    elsewhere and (words is None or not words.wanted(job))
+                ):
                     report.skipped += 1
                     continue
                 target = self._target(job, sender, contacts, templates.fallback_language, following)
@@ -112,14 +126,13 @@ class Dispatcher:
                 if not claims.claim(job):
                     continue
                 destination, language, timezone = target
-                message = render_message(
-                    incident,
-                    job.channel,
-                    language,
-                    templates,
-                    acks.get(job.contact_id),
-                    job.notice,
-                    timezone,
+                ack = acks.get(job.contact_id)
+                message = (
+                    words.message(job, language, timezone, ack)
+                    if elsewhere and words is not None
+                    else render_message(
+                        incident, job.channel, language, templates, ack, job.notice, timezone
+                    )
                 )
                 ready.append(Outgoing(job, destination, message))
             self._send_all(
@@ -256,7 +269,8 @@ class Dispatcher:
         """Each person alerted here gets their acknowledgement link and reply code."""
         if self._links is None or incident.status is not IncidentStatus.OPEN:
             return {}
-        paged = {job.contact_id for job in jobs if job.notice is Notice.ALERT} & people
+        answering = (Notice.ALERT, Notice.CHECKIN)  # a check-in is answered by link or reply
+        paged = {job.contact_id for job in jobs if job.notice in answering} & people
         return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
