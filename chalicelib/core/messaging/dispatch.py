@@ -13,7 +13,7 @@ from chalicelib.core.errors import (
     SendOutcomeUnknown,
     TransientSendError,
 )
-from chalicelib.core.messaging.claims import Claims
+from chalicelib.core.messaging.claims import Claims, still_wanted
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import (
@@ -34,7 +34,6 @@ from chalicelib.core.model import (
     Notice,
     NotificationJob,
     SendReceipt,
-    Stop,
 )
 from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.playbook.source import PlaybookSource
@@ -114,7 +113,7 @@ class Dispatcher:
             for job in pending:
                 sender = self._senders.get(job.channel)
                 elsewhere = job.notice in WORDED_ELSEWHERE
-                if not _still_wanted(job, incident) or (
+                if not still_wanted(job, incident) or (
                     elsewhere and (words is None or not words.wanted(job))
                 ):
                     report.skipped += 1
@@ -294,19 +293,6 @@ class Dispatcher:
         retryable = not isinstance(error, PermanentSendError)
         now = self._clock.now()
         self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
-
-
-def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
-    """Alerts go out while the incident is open, and escalation steps only until someone
-    acknowledged; resolution notices only once it is resolved; pages about held messages
-    whatever the incident's state (they are about every incident of the hour)."""
-    if job.notice is Notice.BUDGET:
-        return True
-    if job.notice is Notice.RESOLVED:
-        return incident.status is IncidentStatus.RESOLVED
-    if incident.status is not IncidentStatus.OPEN:
-        return False
-    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
 
 
 def _addresses(batch: list[Cleared]) -> int:
