@@ -42,6 +42,7 @@ from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
@@ -70,6 +71,7 @@ from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 from chalicelib.storage.spending import DynamoSpendCounters
+from chalicelib.storage.statements import DynamoStatementStore
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -232,6 +234,19 @@ class Container:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            self.statement_desk,
+        )
+
+    @cached_property
+    def statement_desk(self) -> StatementDesk:
+        """Statements to audiences: drafted, approved by distinct people, then published."""
+        return StatementDesk(
+            DynamoStatementStore(self.dynamodb, self.settings.incidents_table),
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.senders,
+            self.clock,
         )
 
     @cached_property

@@ -28,6 +28,7 @@ watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
 spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
+statements.ports.StatementStore         MemoryStatementStore
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -50,6 +51,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
@@ -73,6 +75,7 @@ __all__ = [
     "MemoryScheduleSlots",
     "MemorySendLedger",
     "MemorySpendCounters",
+    "MemoryStatementStore",
     "MemoryTimelines",
     "MemoryWorld",
     "RecordingBatchChannel",

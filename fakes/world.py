@@ -35,6 +35,7 @@ from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.channels import RecordingChannel, Sent
@@ -49,6 +50,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -86,6 +88,7 @@ class MemoryWorld:
         self.operations = RecordingOperationsTopic()
         self.spend_counters = MemorySpendCounters()
         self.holds = MemoryHoldStore(self.incidents, self.ledger)
+        self.statements = MemoryStatementStore(self.incidents)
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -138,6 +141,18 @@ class MemoryWorld:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            self.statement_desk,
+        )
+
+    @cached_property
+    def statement_desk(self) -> StatementDesk:
+        return StatementDesk(
+            self.statements,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.senders,
+            self.clock,
         )
 
     @cached_property

@@ -10,7 +10,6 @@ non-zero when the crisis does not reach anyone within the time limit.
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import os
 import sys
@@ -245,16 +244,8 @@ def _settled(incident: dict[str, Any]) -> dict[str, Any] | None:
     expected = planned["data"]["jobs"] + sum(
         e["data"]["jobs"] for e in timeline if e["kind"] in ("paged", "escalated")
     )
-    expected += 1 if _informs_stakeholders(incident["plan_id"]) else 0
     done = [e for e in timeline if e["kind"] in ("notification_sent", "notification_failed")]
     return incident if len(done) >= expected else None
-
-
-@functools.lru_cache
-def _informs_stakeholders(plan_id: str) -> bool:
-    from tocsin_cli.policies import read_policy_dir
-
-    return read_policy_dir(PROJECT / "policies").validate().plan(plan_id).inform_stakeholders
 
 
 if __name__ == "__main__":

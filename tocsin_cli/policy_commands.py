@@ -30,6 +30,7 @@ COUNTED = (
     "settings",
     "heartbeats",
     "canaries",
+    "audiences",
 )
 
 

@@ -59,7 +59,11 @@ def test_a_plan_without_approval_goes_out_at_once(org: MemoryWorld) -> None:
     assert incident.status is IncidentStatus.OPEN
     org.run_queues()
     assert len(texts(org, FAY)) == 1  # facilities: the first channel of her chain
-    assert [sent.destination for sent in org.broadcast.sent] == ["@stakeholders"]
+    assert org.broadcast.sent == []  # its staff statements wait for approvals
+    assert [s.statement_id for s in org.statement_desk.statements(incident.incident_id)] == [
+        "staff-da-1",
+        "staff-en-1",
+    ]
     assert story(org, incident.incident_id, "activated") == [
         "Site emergency activated by hand by c-fay"
     ]

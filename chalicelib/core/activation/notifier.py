@@ -1,15 +1,17 @@
-"""Reach the people an open incident's response plan names, and start its escalation."""
+"""Reach the people an open incident's response plan names, start its escalation, and draft
+the plan's statements to its audiences (drafts only: people approve and publish them)."""
 
 from __future__ import annotations
 
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.messaging.ports import DispatchQueue
-from chalicelib.core.model import STAKEHOLDERS, Channel, Incident, NotificationJob, TimelineEntry
+from chalicelib.core.model import Incident, TimelineEntry
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.spend.cost import estimate_entry, estimate_fan_out
+from chalicelib.core.statements.desk import StatementDesk
 
 
 class Notifier:
@@ -27,6 +29,7 @@ class Notifier:
         dispatch: DispatchQueue,
         clock: Clock,
         escalator: Escalator | None = None,
+        statements: StatementDesk | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -34,6 +37,7 @@ class Notifier:
         self._dispatch = dispatch
         self._clock = clock
         self._escalator = escalator
+        self._statements = statements
 
     def notify(self, incident_id: str, known: Incident | None = None) -> int:
         """``known``: the incident as the caller just stored it, which saves reading it back."""
@@ -45,8 +49,6 @@ class Notifier:
         contacts = self._directory.members(plan.roles, plan.teams)
         notifications = plan_notifications(incident_id, plan, contacts)
         jobs = list(notifications.jobs)
-        if plan.inform_stakeholders:
-            jobs.append(NotificationJob(incident_id, STAKEHOLDERS, Channel.BROADCAST))
         entries = self._plan_entries(notifications)
         spending = self._playbooks.load().spending  # the budget and prices in force
         if len(jobs) > spending.budget.estimate_above:
@@ -56,6 +58,8 @@ class Notifier:
             entries.append(estimate_entry(estimate, spending.prices.source, self._clock.now()))
         self._incidents.append(incident_id, entries)  # before the fan-out starts
         self._dispatch.put_jobs(jobs)
+        if plan.statements is not None and self._statements is not None:
+            self._statements.draft_initial(incident)
         paged = 0
         if plan.escalation and self._escalator is not None:
             notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}

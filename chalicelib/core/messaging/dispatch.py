@@ -263,7 +263,11 @@ class Dispatcher:
 def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
     """Alerts go out while the incident is open, and escalation steps only until someone
     acknowledged; resolution notices only once it is resolved; pages about held messages
-    whatever the incident's state (they are about every incident of the hour)."""
+    whatever the incident's state (they are about every incident of the hour). Nothing goes
+    to the stakeholder topic from here: only approved statements reach audiences (the
+    statement desk), so a broadcast job (queued before statements existed) is dropped."""
+    if job.channel is Channel.BROADCAST:
+        return False
     if job.notice is Notice.BUDGET:
         return True
     if job.notice is Notice.RESOLVED:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -19,6 +19,7 @@ from chalicelib.core.fields import (
     read_string,
 )
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.audiences import StatementPolicy, parse_statement_policy
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ class ResponsePlan:
     targets: tuple[PlanTarget, ...]
     manual: ManualPolicy | None = None
     template: str = "default"  # the template set its messages use
-    inform_stakeholders: bool = False  # also broadcast one statement to the stakeholder topic
     escalation: str | None = None  # the escalation policy that pages responders level by level
+    statements: StatementPolicy | None = None  # the audiences it speaks to, and who approves
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -74,12 +75,19 @@ def parse_plan(
     teams: Mapping[str, str],
     template_ids: set[str],
     escalation_ids: set[str],
+    audience_ids: Set[str] = frozenset(),
 ) -> ResponsePlan:
+    if isinstance(document, Mapping) and "inform_stakeholders" in document:
+        raise InvalidPolicy(
+            f"{path}.inform_stakeholders",
+            "was replaced by statements: name the plan's audiences under 'statements' "
+            "(policies/README.md); nothing reaches an audience until people approve it",
+        )
     fields = read_object(
         document,
         path,
         required={"id", "title"},
-        optional={"notify", "manual", "template", "inform_stakeholders", "escalation"},
+        optional={"notify", "manual", "template", "escalation", "statements"},
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
@@ -111,11 +119,16 @@ def parse_plan(
             lambda: _known_template(fields.get("template", "default"), path, template_ids),
             "default",
         ),
-        inform_stakeholders=found.read(
-            lambda: _flag(fields.get("inform_stakeholders", False), f"{path}.inform_stakeholders"),
-            False,
-        ),
         escalation=escalation,
+        statements=found.read(
+            lambda: read_optional(
+                fields,
+                "statements",
+                path,
+                lambda v, p: parse_statement_policy(v, p, roles, set(audience_ids)),
+            ),
+            None,
+        ),
     )
     found.check()
     return plan
@@ -124,14 +137,10 @@ def parse_plan(
 def _person_channel(value: Any, path: str) -> Channel:
     channel = read_choice(value, path, Channel)
     if channel is Channel.BROADCAST:
-        raise InvalidPolicy(path, "broadcast reaches a topic, not people: use inform_stakeholders")
+        raise InvalidPolicy(
+            path, "broadcast reaches a topic, not people: name audiences under 'statements'"
+        )
     return channel
-
-
-def _flag(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidPolicy(path, "must be true or false")
-    return value
 
 
 def _known_template(value: Any, path: str, template_ids: set[str]) -> str:
