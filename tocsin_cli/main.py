@@ -17,6 +17,8 @@
     tocsin holds list [--state held|released|cancelled|all]   (messages held past the budget)
     tocsin holds release|cancel HOLD_ID... --as CONTACT_ID [--all-held]
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
+    tocsin statement list|show|draft|edit|approve|reject|publish INCIDENT [STATEMENT] [--key KEY]
+                                         (statements to audiences; two people approve each)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
                   [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
     tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)
@@ -40,13 +42,23 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, heartbeats, holds, importing, keys, policy_commands, respond, smoke
+from tocsin_cli import (
+    contacts,
+    heartbeats,
+    holds,
+    importing,
+    keys,
+    policy_commands,
+    respond,
+    smoke,
+    statements,
+)
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke)
+GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, statements, smoke)
 
 
 def _version() -> str:
