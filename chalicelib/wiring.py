@@ -25,6 +25,7 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TransientError
@@ -385,6 +386,11 @@ class Container:
         return ManualActivation(
             self.incidents, self.playbooks, self.directory, self.notifier, self.clock
         )
+
+    @cached_property
+    def gatekeeper(self) -> Gatekeeper:
+        """The verification gate: approvals, rejections and timeouts of held activations."""
+        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
 
     @cached_property
     def evaluator(self) -> Evaluator:

@@ -23,6 +23,7 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -202,6 +203,10 @@ class MemoryWorld:
         return ManualActivation(
             self.incidents, self.playbooks, self.directory, self.notifier, self.clock
         )
+
+    @cached_property
+    def gatekeeper(self) -> Gatekeeper:
+        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
 
     @cached_property
     def links(self) -> AckLinks:

@@ -16,8 +16,13 @@ escalation = Blueprint(__name__)
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
-    its deadline). Safe to overlap: each step moves on by a conditional write."""
-    report = container().escalator.tick()
+    its deadline), and act on every verification gate whose timeout passed (page, cancel or
+    escalate). Safe to overlap: each step moves on by a conditional write."""
+    services = container()
+    gates = services.gatekeeper.tick()
+    if gates:
+        logger.info("gates timed out", extra={"incidents": gates})
+    report = services.escalator.tick()
     if report.escalated:
         logger.info(
             "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}

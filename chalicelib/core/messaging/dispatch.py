@@ -231,10 +231,15 @@ class Dispatcher:
     def _passes(
         self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
     ) -> dict[str, AckInfo]:
-        """Each person alerted here gets their acknowledgement link and reply code."""
-        if self._links is None or incident.status is not IncidentStatus.OPEN:
+        """Each person alerted here gets their acknowledgement link and reply code; an
+        approver paged at the gate gets theirs, to approve (ACK) or reject (NO) with."""
+        asking = {
+            IncidentStatus.OPEN: Notice.ALERT,
+            IncidentStatus.AWAITING_APPROVAL: Notice.APPROVAL,
+        }.get(incident.status)
+        if self._links is None or asking is None:
             return {}
-        paged = {job.contact_id for job in jobs if job.notice is Notice.ALERT} & people
+        paged = {job.contact_id for job in jobs if job.notice is asking} & people
         return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
@@ -270,6 +275,8 @@ def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
         return False
     if job.notice is Notice.BUDGET:
         return True
+    if job.notice is Notice.APPROVAL:  # asks to approve only while the gate still waits
+        return incident.status is IncidentStatus.AWAITING_APPROVAL
     if job.notice is Notice.RESOLVED:
         return incident.status is IncidentStatus.RESOLVED
     if incident.status is not IncidentStatus.OPEN:

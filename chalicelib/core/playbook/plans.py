@@ -20,6 +20,7 @@ from chalicelib.core.fields import (
 )
 from chalicelib.core.model import Channel
 from chalicelib.core.playbook.audiences import StatementPolicy, parse_statement_policy
+from chalicelib.core.playbook.gates import Gate, parse_gate
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,11 @@ class ManualPolicy:
     """Who may start a plan by hand, and who must approve it first (the two-person rule)."""
 
     roles: tuple[str, ...]
-    approver_roles: tuple[str, ...] = ()
+    approval: Gate | None = None  # the two-person rule: the gate on activations by hand
 
     @property
-    def needs_approval(self) -> bool:
-        return bool(self.approver_roles)
+    def approver_roles(self) -> tuple[str, ...]:
+        return self.approval.roles if self.approval else ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,14 @@ class ResponsePlan:
     template: str = "default"  # the template set its messages use
     escalation: str | None = None  # the escalation policy that pages responders level by level
     statements: StatementPolicy | None = None  # the audiences it speaks to, and who approves
+    approval: Gate | None = None  # the verification gate on every activation
+
+    def gate(self, by_hand: bool) -> Gate | None:
+        """What an activation must pass before the plan pages anyone: the plan's gate, else
+        (by hand) the two-person rule."""
+        if self.approval is not None:
+            return self.approval
+        return self.manual.approval if by_hand and self.manual else None
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -87,7 +96,7 @@ def parse_plan(
         document,
         path,
         required={"id", "title"},
-        optional={"notify", "manual", "template", "escalation", "statements"},
+        optional={"notify", "manual", "template", "escalation", "statements", "approval"},
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
@@ -120,6 +129,10 @@ def parse_plan(
             "default",
         ),
         escalation=escalation,
+        approval=found.read(
+            lambda: read_optional(fields, "approval", path, lambda v, p: parse_gate(v, p, roles)),
+            None,
+        ),
         statements=found.read(
             lambda: read_optional(
                 fields,
@@ -182,14 +195,7 @@ def _parse_manual(document: Any, path: str, roles: Mapping[str, str]) -> ManualP
     )
     if not allowed:
         raise InvalidPolicy(f"{path}.roles", "must name at least one role")
-    approval = fields.get("approval")
-    approvers: tuple[str, ...] = ()
-    if approval is not None:
-        spec = read_object(approval, f"{path}.approval", required={"roles"}, optional=set())
-        approvers = tuple(
-            read_known(role, f"{path}.approval.roles[{index}]", roles, "role")
-            for index, role in enumerate(read_list(spec["roles"], f"{path}.approval.roles"))
-        )
-        if not approvers:
-            raise InvalidPolicy(f"{path}.approval.roles", "must name at least one role")
-    return ManualPolicy(roles=allowed, approver_roles=approvers)
+    approval = read_optional(
+        fields, "approval", path, lambda v, p: parse_gate(v, p, roles, legacy=True)
+    )
+    return ManualPolicy(roles=allowed, approval=approval)
