@@ -336,6 +336,7 @@ class Container:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.gatekeeper,
         )
 
     @cached_property

@@ -167,6 +167,7 @@ class MemoryWorld:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.gatekeeper,
         )
 
     @cached_property

@@ -152,3 +152,29 @@ def test_nobody_approves_an_activation_they_triggered_by_hand(org: MemoryWorld) 
 def test_a_gate_that_cannot_work_is_refused(document: dict[str, object], words: str) -> None:
     with pytest.raises(InvalidPolicy, match=words):
         parse_gate(document, "plans[0].approval", {"legal": "", "executive": ""})
+
+
+def test_an_approver_approves_by_replying_to_the_text_message(
+    org: MemoryWorld,
+) -> None:
+    import re
+
+    from chalicelib.core.response.replies import InboundSms
+
+    incident = gated(org)
+    code = re.search(r"Svar (\d{4}) ACK", texts(org, BO)[0])
+    assert code is not None
+    reply = org.inbound.handle(InboundSms(BO, "+12025550100", f"{code[1]} ACK", "in-1"))
+    assert reply.incident_id == incident.incident_id
+    assert reply.answer is not None and reply.answer.startswith("Godkendt")
+    assert org.incidents.get(incident.incident_id).status is IncidentStatus.OPEN
+
+
+def test_a_decline_at_the_gate_rejects_it(org: MemoryWorld) -> None:
+    incident = gated(org)
+    answer = org.responses.decline(incident.incident_id, Answerer.by_link("c-bo"))
+    assert answer.outcome == "gate_rejected"
+    assert org.incidents.get(incident.incident_id).status is IncidentStatus.CANCELLED
+    assert story(org, incident.incident_id, "rejected") == [
+        "rejected by c-bo: declined by link; nobody was notified"
+    ]
