@@ -143,3 +143,25 @@ def test_nobody_deciding_in_time_does_what_the_gate_says_once(
     assert len(timed_out) == 1 and timed_out[0].startswith("nobody approved within 10m")
     # The gate's deadline left the escalation index (the plan has no escalation of its own).
     assert wiring.container().incidents.due(clock.now() + timedelta(hours=1)) == []
+
+
+def test_the_approver_approves_on_the_page_behind_their_link(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, clock: FixedClock
+) -> None:
+    import re
+
+    incident_id = storm(api, runner)
+    (text,) = [body for phone, body in sent_sms(world) if phone == BO]
+    token = re.search(r"/a/([a-z0-9]{16})", text)
+    assert token is not None
+    page = client.http.get(f"/a/{token[1]}")
+    assert page.status_code == 200 and "Godkend: kald holdet" in page.body.decode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    answered = client.http.post(f"/a/{token[1]}", headers=form, body=b"answer=ack")
+    assert answered.status_code == 200 and "Godkendt" in answered.body.decode()
+    runner.drain()
+    incident = api.get(f"/v1/incidents/{incident_id}").json_body
+    assert incident["status"] == "open"
+    approved = next(e for e in incident["timeline"] if e["kind"] == "approved")
+    assert (approved["data"]["contact_id"], approved["data"]["via"]) == ("c-bo", "link")
+    assert ADA in {phone for phone, _ in sent_sms(world)}  # the plan paged
