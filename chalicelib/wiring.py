@@ -26,6 +26,7 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.checkins.desk import CheckinDesk
 from chalicelib.core.checkins.help import HelpDesk
 from chalicelib.core.checkins.messages import CheckinNotices
@@ -48,6 +49,7 @@ from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
@@ -79,6 +81,7 @@ from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 from chalicelib.storage.spending import DynamoSpendCounters
+from chalicelib.storage.statements import DynamoStatementStore
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -278,6 +281,19 @@ class Container:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            self.statement_desk,
+        )
+
+    @cached_property
+    def statement_desk(self) -> StatementDesk:
+        """Statements to audiences: drafted, approved by distinct people, then published."""
+        return StatementDesk(
+            DynamoStatementStore(self.dynamodb, self.settings.incidents_table),
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.senders,
+            self.clock,
         )
 
     @cached_property
@@ -367,6 +383,7 @@ class Container:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.gatekeeper,
         )
 
     @cached_property
@@ -417,6 +434,11 @@ class Container:
         return ManualActivation(
             self.incidents, self.playbooks, self.directory, self.notifier, self.clock
         )
+
+    @cached_property
+    def gatekeeper(self) -> Gatekeeper:
+        """The verification gate: approvals, rejections and timeouts of held activations."""
+        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
 
     @cached_property
     def evaluator(self) -> Evaluator:

@@ -30,6 +30,7 @@ watch.ports.OperationsTopic             RecordingOperationsTopic
 spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
 checkins.ports.CheckinStore             MemoryCheckinStore
+statements.ports.StatementStore         MemoryStatementStore
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -54,6 +55,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
@@ -79,6 +81,7 @@ __all__ = [
     "MemoryScheduleSlots",
     "MemorySendLedger",
     "MemorySpendCounters",
+    "MemoryStatementStore",
     "MemoryTimelines",
     "MemoryWorld",
     "RecordingBatchChannel",

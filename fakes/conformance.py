@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
+    from chalicelib.core.statements.ports import StatementStore
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
         CanaryRounds,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
         MemoryScheduleSlots,
         MemorySendLedger,
         MemorySpendCounters,
+        MemoryStatementStore,
         MemoryTimelines,
         RecordingBatchChannel,
         RecordingChannel,
@@ -113,3 +115,5 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     del alerts, requests, changes, timelines
     checkins: CheckinStore = MemoryCheckinStore()
     del checkins
+    statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())
+    del statements

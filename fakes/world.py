@@ -24,6 +24,7 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.checkins.desk import CheckinDesk
 from chalicelib.core.checkins.help import HelpDesk
 from chalicelib.core.checkins.messages import CheckinNotices
@@ -41,6 +42,7 @@ from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.channels import RecordingChannel, Sent
@@ -57,6 +59,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -98,6 +101,7 @@ class MemoryWorld:
         self.spend_counters = MemorySpendCounters()
         self.holds = MemoryHoldStore(self.incidents, self.ledger)
         self.checkin_store = MemoryCheckinStore()
+        self.statements = MemoryStatementStore(self.incidents)
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -155,6 +159,18 @@ class MemoryWorld:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            self.statement_desk,
+        )
+
+    @cached_property
+    def statement_desk(self) -> StatementDesk:
+        return StatementDesk(
+            self.statements,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.senders,
+            self.clock,
         )
 
     @cached_property
@@ -168,6 +184,7 @@ class MemoryWorld:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.gatekeeper,
         )
 
     @cached_property
@@ -204,6 +221,10 @@ class MemoryWorld:
         return ManualActivation(
             self.incidents, self.playbooks, self.directory, self.notifier, self.clock
         )
+
+    @cached_property
+    def gatekeeper(self) -> Gatekeeper:
+        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
 
     @cached_property
     def links(self) -> AckLinks:

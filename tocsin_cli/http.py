@@ -79,19 +79,23 @@ class TocsinApi:
 
     def post(self, path: str, document: Any = None) -> Any:
         """POST ``document`` as JSON (nothing when None); the answer's JSON, or ApiRefused."""
+        return self.request("POST", path, document)
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)
+
+    def request(self, method: str, path: str, document: Any = None) -> Any:
+        """Send ``document`` as JSON (nothing when None); the answer's JSON, or ApiRefused."""
         headers = {"Authorization": f"Bearer {self._key}"}
         body = None
         if document is not None:
             headers["Content-Type"] = "application/json"
             body = json.dumps(document).encode()
-        status, raw = self._transport.send("POST", self._base + path, headers, body)
+        status, raw = self._transport.send(method, self._base + path, headers, body)
         return _answer(status, raw)
 
-    def get(self, path: str) -> Any:
-        """GET ``path``: the answer's JSON, or ApiRefused."""
-        return _answer(*self.get_raw(path))
-
     def get_raw(self, path: str) -> tuple[int, bytes]:
+        """GET ``path`` as it came (a CSV export, say): the status and the body."""
         headers = {"Authorization": f"Bearer {self._key}"}
         return self._transport.send("GET", self._base + path, headers, None)
 

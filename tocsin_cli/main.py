@@ -17,6 +17,8 @@
     tocsin holds list [--state held|released|cancelled|all]   (messages held past the budget)
     tocsin holds release|cancel HOLD_ID... --as CONTACT_ID [--all-held]
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
+    tocsin statement list|show|draft|edit|approve|reject|publish INCIDENT [STATEMENT] [--key KEY]
+                                         (statements to audiences; two people approve each)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
                   [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
     tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)
@@ -53,6 +55,7 @@ from tocsin_cli import (
     policy_commands,
     respond,
     smoke,
+    statements,
 )
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.http import Transport
@@ -68,6 +71,7 @@ GROUPS = (
     importing,
     holds,
     checkins,
+    statements,
     smoke,
     dlq,
 )

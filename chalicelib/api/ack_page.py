@@ -80,7 +80,18 @@ def incident_page(
         )
     if note:
         parts.append(Markup('<p class="note" role="status">{}</p>').format(note))
-    if incident.status.value != "open":
+    if incident.status.value == "awaiting_approval" and contact_id not in incident.approved_by:
+        # An approver asked at the gate: approving is an acknowledgement, rejecting a decline.
+        parts.append(Markup("<p>{}</p>").format(say(language, "asks_approval")))
+        parts.append(
+            Markup(
+                '<form method="post" action="">'
+                '<button class="ack" type="submit" name="answer" value="ack">{}</button>'
+                '<button class="decline" type="submit" name="answer" value="decline">{}'
+                "</button></form>"
+            ).format(say(language, "button_approve"), say(language, "button_reject"))
+        )
+    elif incident.status.value != "open":
         status = say(language, "incident_is", status=incident.status.value)
         parts.append(Markup("<p>{}</p>").format(status))
     elif contact_id in state.acknowledged_by:

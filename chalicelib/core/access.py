@@ -81,6 +81,7 @@ class Scope(StrEnum):
     ONCALL = "oncall"  # enter and remove on-call overrides
     SPEND = "spend"  # release or cancel messages held past the budget (personal keys only)
     CHECKIN = "checkin"  # answer a check-in as the key's person (personal keys only)
+    STATEMENTS = "statements"  # draft, edit, approve, reject, publish statements (personal keys)
 
 
 def scope_for(action: Action) -> Scope:

@@ -87,6 +87,11 @@ class IncidentStore(Protocol):
         entry: TimelineEntry,
     ) -> bool: ...
 
+    def add_approval(self, incident_id: str, contact_id: str, entry: TimelineEntry) -> bool:
+        """Count ``contact_id``'s approval once, with its entry, while the incident waits at
+        the gate; False when it no longer waits or the person approved already."""
+        ...
+
     def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
         """Count a duplicate trigger on an open incident; False if it was already counted."""
         ...

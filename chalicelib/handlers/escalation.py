@@ -18,9 +18,13 @@ escalation = Blueprint(__name__)
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
-    its deadline), and chase the silent of every open check-in. Safe to overlap: each step
-    and each reminder round moves on by a conditional write."""
+    its deadline), act on every verification gate whose timeout passed (page, cancel or
+    escalate), and chase the silent of every open check-in. Safe to overlap: each step and
+    each reminder round moves on by a conditional write."""
     services = container()
+    gates = services.gatekeeper.tick()
+    if gates:
+        logger.info("gates timed out", extra={"incidents": gates})
     report = services.escalator.tick()
     if report.escalated:
         logger.info(

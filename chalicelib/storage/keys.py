@@ -160,6 +160,19 @@ def send(job: NotificationJob) -> Key:
 SEND_PREFIX = "SEND#"
 
 
+def statement(incident_id: str, statement_id: str) -> Key:
+    """A statement to an audience (``storage/statements.py``)."""
+    return {"pk": incident_partition(incident_id), "sk": f"{STATEMENT_PREFIX}{statement_id}"}
+
+
+STATEMENT_PREFIX = "STATEMENT#"
+
+
+def statement_outlet(incident_id: str, statement_id: str, outlet: str) -> Key:
+    """The claim that one call sends a statement through one outlet."""
+    return {"pk": incident_partition(incident_id), "sk": f"OUTLET#{statement_id}#{outlet}"}
+
+
 def responder(incident_id: str, contact_id: str) -> Key:
     """A person paged for an incident, with their link token and reply code."""
     return {"pk": incident_partition(incident_id), "sk": f"RESPONDER#{contact_id}"}

@@ -45,7 +45,18 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "spend": {"kernel", "wording", "playbook"},
     "messaging": {"kernel", "wording", "playbook", "spend"},
     "response": {"kernel", "wording", "playbook", "oncall", "messaging", "spend"},
-    "activation": {"kernel", "wording", "playbook", "messaging", "response", "spend"},
+    # Statements to audiences: drafted from the playbook's templates, sent through the
+    # messaging channels (never the dispatch queue), each send priced as spending prices it.
+    "statements": {"kernel", "wording", "playbook", "messaging", "spend"},
+    "activation": {
+        "kernel",
+        "wording",
+        "playbook",
+        "messaging",
+        "response",
+        "spend",
+        "statements",
+    },
     # Watching reads what the playbook declares, queues canary messages for the dispatcher,
     # and sends its events to the activation rules through the intake (in dedup namespaces of
     # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.

@@ -265,10 +265,15 @@ class Dispatcher:
     def _passes(
         self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
     ) -> dict[str, AckInfo]:
-        """Each person alerted here gets their acknowledgement link and reply code."""
-        if self._links is None or incident.status is not IncidentStatus.OPEN:
+        """Each person alerted here gets their acknowledgement link and reply code; an
+        approver paged at the gate gets theirs, to approve (ACK) or reject (NO) with."""
+        asking = {
+            IncidentStatus.OPEN: Notice.ALERT,
+            IncidentStatus.AWAITING_APPROVAL: Notice.APPROVAL,
+        }.get(incident.status)
+        if self._links is None or asking is None:
             return {}
-        answering = (Notice.ALERT, Notice.CHECKIN)  # a check-in is answered by link or reply
+        answering = {asking, Notice.CHECKIN}  # a check-in is answered by link or reply too
         paged = {job.contact_id for job in jobs if job.notice in answering} & people
         return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
 

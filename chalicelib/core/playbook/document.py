@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
 from chalicelib.core.fields import read_identifier, read_list, read_object, read_string
 from chalicelib.core.model import CanonicalEvent
+from chalicelib.core.playbook.audiences import Audience, parse_audience
 from chalicelib.core.playbook.escalations import EscalationPolicy, direct_policy, parse_escalation
 from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
@@ -35,6 +36,7 @@ SECTIONS = (
     "oncall",
     "escalations",
     "templates",
+    "audiences",
     "plans",
     "rules",
     "schedules",
@@ -61,6 +63,7 @@ class Playbook:
     spending: Spending = field(default_factory=Spending)  # the message budget and prices
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
     canaries: tuple[Canary, ...] = ()
+    audiences: Mapping[str, Audience] = field(default_factory=dict)  # who statements reach
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -147,11 +150,15 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda policy: policy.policy_id,
     )
     templates = section("templates", parse_template_set, lambda t: t.template_id)
-    template_ids = _declared_ids(documents.get("templates")) | {"default"}
-    escalation_ids = _declared_ids(documents.get("escalations"))
+    audiences = section("audiences", parse_audience, lambda audience: audience.audience_id)
+    # What plans may name (valid or not: a broken document is reported once, where it is).
+    named = tuple(
+        _declared_ids(documents.get(name)) | ({"default"} if name == "templates" else set())
+        for name in ("templates", "escalations", "audiences")
+    )
     plans = section(
         "plans",
-        lambda doc, path: parse_plan(doc, path, roles, teams, template_ids, escalation_ids),
+        lambda doc, path: parse_plan(doc, path, roles, teams, *named),
         lambda p: p.plan_id,
     )
     plan_ids = _declared_ids(documents.get("plans"))
@@ -187,6 +194,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         spending=spending,
         heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
         canaries=tuple(canaries),
+        audiences={audience.audience_id: audience for audience in audiences},
         version=version,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -19,6 +19,8 @@ from chalicelib.core.fields import (
     read_string,
 )
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.audiences import StatementPolicy, parse_statement_policy
+from chalicelib.core.playbook.gates import Gate, parse_gate
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,11 @@ class ManualPolicy:
     """Who may start a plan by hand, and who must approve it first (the two-person rule)."""
 
     roles: tuple[str, ...]
-    approver_roles: tuple[str, ...] = ()
+    approval: Gate | None = None  # the two-person rule: the gate on activations by hand
 
     @property
-    def needs_approval(self) -> bool:
-        return bool(self.approver_roles)
+    def approver_roles(self) -> tuple[str, ...]:
+        return self.approval.roles if self.approval else ()
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,16 @@ class ResponsePlan:
     targets: tuple[PlanTarget, ...]
     manual: ManualPolicy | None = None
     template: str = "default"  # the template set its messages use
-    inform_stakeholders: bool = False  # also broadcast one statement to the stakeholder topic
     escalation: str | None = None  # the escalation policy that pages responders level by level
+    statements: StatementPolicy | None = None  # the audiences it speaks to, and who approves
+    approval: Gate | None = None  # the verification gate on every activation
+
+    def gate(self, by_hand: bool) -> Gate | None:
+        """What an activation must pass before the plan pages anyone: the plan's gate, else
+        (by hand) the two-person rule."""
+        if self.approval is not None:
+            return self.approval
+        return self.manual.approval if by_hand and self.manual else None
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -74,12 +84,19 @@ def parse_plan(
     teams: Mapping[str, str],
     template_ids: set[str],
     escalation_ids: set[str],
+    audience_ids: Set[str] = frozenset(),
 ) -> ResponsePlan:
+    if isinstance(document, Mapping) and "inform_stakeholders" in document:
+        raise InvalidPolicy(
+            f"{path}.inform_stakeholders",
+            "was replaced by statements: name the plan's audiences under 'statements' "
+            "(policies/README.md); nothing reaches an audience until people approve it",
+        )
     fields = read_object(
         document,
         path,
         required={"id", "title"},
-        optional={"notify", "manual", "template", "inform_stakeholders", "escalation"},
+        optional={"notify", "manual", "template", "escalation", "statements", "approval"},
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
@@ -111,11 +128,20 @@ def parse_plan(
             lambda: _known_template(fields.get("template", "default"), path, template_ids),
             "default",
         ),
-        inform_stakeholders=found.read(
-            lambda: _flag(fields.get("inform_stakeholders", False), f"{path}.inform_stakeholders"),
-            False,
-        ),
         escalation=escalation,
+        approval=found.read(
+            lambda: read_optional(fields, "approval", path, lambda v, p: parse_gate(v, p, roles)),
+            None,
+        ),
+        statements=found.read(
+            lambda: read_optional(
+                fields,
+                "statements",
+                path,
+                lambda v, p: parse_statement_policy(v, p, roles, set(audience_ids)),
+            ),
+            None,
+        ),
     )
     found.check()
     return plan
@@ -124,14 +150,10 @@ def parse_plan(
 def _person_channel(value: Any, path: str) -> Channel:
     channel = read_choice(value, path, Channel)
     if channel is Channel.BROADCAST:
-        raise InvalidPolicy(path, "broadcast reaches a topic, not people: use inform_stakeholders")
+        raise InvalidPolicy(
+            path, "broadcast reaches a topic, not people: name audiences under 'statements'"
+        )
     return channel
-
-
-def _flag(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidPolicy(path, "must be true or false")
-    return value
 
 
 def _known_template(value: Any, path: str, template_ids: set[str]) -> str:
@@ -173,14 +195,7 @@ def _parse_manual(document: Any, path: str, roles: Mapping[str, str]) -> ManualP
     )
     if not allowed:
         raise InvalidPolicy(f"{path}.roles", "must name at least one role")
-    approval = fields.get("approval")
-    approvers: tuple[str, ...] = ()
-    if approval is not None:
-        spec = read_object(approval, f"{path}.approval", required={"roles"}, optional=set())
-        approvers = tuple(
-            read_known(role, f"{path}.approval.roles[{index}]", roles, "role")
-            for index, role in enumerate(read_list(spec["roles"], f"{path}.approval.roles"))
-        )
-        if not approvers:
-            raise InvalidPolicy(f"{path}.approval.roles", "must name at least one role")
-    return ManualPolicy(roles=allowed, approver_roles=approvers)
+    approval = read_optional(
+        fields, "approval", path, lambda v, p: parse_gate(v, p, roles, legacy=True)
+    )
+    return ManualPolicy(roles=allowed, approval=approval)

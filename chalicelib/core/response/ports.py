@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.model import (
     Channel,
     Contact,
@@ -28,6 +29,15 @@ class PhoneOwners(Protocol):
     def opt_out(self, contact_id: str, channel: Channel) -> bool: ...
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
+
+
+class GateAnswers(Protocol):
+    """The verification gate (``activation/verification.py``): while an activation waits
+    there, an approver's acknowledgement approves it and their decline rejects it."""
+
+    def approve(self, incident_id: str, who: Answerer) -> int: ...
+
+    def reject(self, incident_id: str, who: Answerer, reason: str) -> None: ...
 
 
 class ReplyBudget(Protocol):

@@ -43,7 +43,9 @@ STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit
 HELP_WORDS = frozenset({"help", "info", "hjælp", "hjelp"})
 HELP_ANSWERS_PER_HOUR = 3
 _CHECKIN = re.compile(r"^\s*(?:(?P<code>\d{4})\s+)?(?P<digit>\d)\s*[.!]?\s*$")  # "2", "4821 2"
-_CHANGES = frozenset({"acknowledged", "counted", "declined"})  # answers confirmed whatever
+_CHANGES = frozenset(
+    {"acknowledged", "counted", "declined", "gate_approved", "gate_rejected"}
+)  # answers confirmed whatever
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,11 @@ class InboundReplies:
 
     def _is_open(self, incident_id: str) -> bool:
         incident = self._incidents.get(incident_id)
-        return incident is not None and incident.status is IncidentStatus.OPEN
+        # Waiting at the gate, a reply from an approver approves (ACK) or rejects (NO) it.
+        return incident is not None and incident.status in (
+            IncidentStatus.OPEN,
+            IncidentStatus.AWAITING_APPROVAL,
+        )
 
     def _answer(
         self,
