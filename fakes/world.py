@@ -25,10 +25,10 @@ from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.activation.verification import Gatekeeper
-from chalicelib.core.checkins.desk import CheckinDesk
 from chalicelib.core.checkins.help import HelpDesk
 from chalicelib.core.checkins.messages import CheckinNotices
 from chalicelib.core.checkins.reminders import CheckinReminders
+from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks

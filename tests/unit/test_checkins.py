@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.checkins.desk import NotAnOption
 from chalicelib.core.checkins.request import parse_checkin_request
+from chalicelib.core.checkins.roll_call import NotAnOption
 from chalicelib.core.checkins.tally import Tally, tally
 from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest

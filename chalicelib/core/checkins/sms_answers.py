@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chalicelib.core.checkins.desk import CheckinDesk, NotAnOption
 from chalicelib.core.checkins.ports import CheckinStore
+from chalicelib.core.checkins.roll_call import CheckinDesk, NotAnOption
 from chalicelib.core.checkins.values import (
     AnsweredBy,
     Checkin,

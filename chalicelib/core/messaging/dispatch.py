@@ -30,8 +30,6 @@ from chalicelib.core.model import (
     Channel,
     Contact,
     Incident,
-    IncidentStatus,
-    Notice,
     NotificationJob,
     SendReceipt,
 )
@@ -40,7 +38,7 @@ from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.spend.gate import Cleared, Outgoing, SpendGate
 from chalicelib.core.spend.meter import Charge
-from chalicelib.core.wording.templates import AckInfo, render_message
+from chalicelib.core.wording.templates import render_message
 
 
 @dataclass
@@ -102,7 +100,8 @@ class Dispatcher:
         templates = self._playbooks.load_version(incident.playbook_version).templates_for(
             incident.plan_id
         )
-        acks = self._passes(incident, jobs, people)
+        links, now = self._links, self._clock.now()
+        acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
         worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
         words = self._notices.batch(incident, jobs) if worded and self._notices else None
@@ -261,21 +260,6 @@ class Dispatcher:
         now = self._clock.now()
         self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
-
-    def _passes(
-        self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
-    ) -> dict[str, AckInfo]:
-        """Each person alerted here gets their acknowledgement link and reply code; an
-        approver paged at the gate gets theirs, to approve (ACK) or reject (NO) with."""
-        asking = {
-            IncidentStatus.OPEN: Notice.ALERT,
-            IncidentStatus.AWAITING_APPROVAL: Notice.APPROVAL,
-        }.get(incident.status)
-        if self._links is None or asking is None:
-            return {}
-        answering = {asking, Notice.CHECKIN}  # a check-in is answered by link or reply too
-        paged = {job.contact_id for job in jobs if job.notice in answering} & people
-        return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
         """The next channel of the job's chain, at once, with the reason on the timeline."""
