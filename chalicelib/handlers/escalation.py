@@ -23,14 +23,14 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
     each reminder round moves on by a conditional write."""
     services = container()
     gates = services.gatekeeper.tick()
-    if gates:
-        logger.info("gates timed out", extra={"incidents": gates})
+    if gates.acted:
+        logger.info("gates timed out", extra={"incidents": gates.acted})
     report = services.escalator.tick()
     if report.escalated:
         logger.info(
             "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}
         )
-    for incident_id, reason in report.reasons.items():
+    for incident_id, reason in (gates.reasons | report.reasons).items():
         logger.error(
             "incident not escalated; the next tick retries it",
             extra={"incident_id": incident_id, "error": redact(reason)[:500]},
@@ -45,7 +45,7 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
                 "closed": checkins.closed,
             },
         )
-    failed = report.failed + checkins.failed
+    failed = sorted(set(gates.failed + report.failed)) + checkins.failed
     if failed:
         # The others moved on; the next tick (a minute later) tries these again, and the
         # failed invocation is what the errors alarm counts.

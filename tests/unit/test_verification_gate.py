@@ -56,7 +56,7 @@ def test_an_automatic_activation_waits_at_the_gate_and_pages_only_its_approvers(
     org.run_queues()
     assert org.incidents.get(incident.incident_id).status is IncidentStatus.OPEN
     assert len(texts(org, ADA)) == 1 and len(texts(org, BO)) == 2  # the plan paged
-    assert org.gatekeeper.tick() == 0  # decided: the timeout no longer acts
+    assert org.gatekeeper.tick().acted == 0  # decided: the timeout no longer acts
 
 
 def test_a_gate_of_two_counts_distinct_people_with_their_own_credentials(
@@ -102,11 +102,11 @@ def test_the_gates_timeout_acts_once_as_declared(
     gate = Gate(("communications",), 1, timedelta(minutes=15), action, escalate_to)
     incident = gated(org, gate)
     org.clock.advance(minutes=14)
-    assert org.gatekeeper.tick() == 0  # not yet
+    assert org.gatekeeper.tick().acted == 0  # not yet
     before = len(org.sms.sent)
     org.clock.advance(minutes=2)
-    assert org.gatekeeper.tick() == 1
-    assert org.gatekeeper.tick() == 0  # acted on once
+    assert org.gatekeeper.tick().acted == 1
+    assert org.gatekeeper.tick().acted == 0  # acted on once
     org.escalator.tick()
     org.run_queues()
     assert org.incidents.get(incident.incident_id).status is status
@@ -178,3 +178,28 @@ def test_a_decline_at_the_gate_rejects_it(org: MemoryWorld) -> None:
     assert story(org, incident.incident_id, "rejected") == [
         "rejected by c-bo: declined by link; nobody was notified"
     ]
+
+
+def test_one_unreadable_gate_holds_up_no_other_gates_timeout(
+    org: MemoryWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each gate is isolated at the tick, as each escalation is: the broken one is reported
+    with why (the tick then fails for the errors alarm), the others act."""
+    gate = Gate(("communications",), 1, timedelta(minutes=15), OnTimeout.CANCEL, ())
+    broken = gated(org, gate)
+    healthy = incident_of(org, post(org, {**MEDIA, "dedup_key": "another-viral-claim"}))
+    read = org.incidents.get
+
+    def unreadable(incident_id: str) -> Incident | None:
+        if incident_id == broken.incident_id:
+            raise ValueError("Expecting value: line 1 column 10 (char 9)")
+        return read(incident_id)
+
+    monkeypatch.setattr(org.incidents, "get", unreadable)
+    org.clock.advance(minutes=16)
+    tick = org.gatekeeper.tick()
+    assert (tick.acted, tick.failed) == (1, [broken.incident_id])
+    assert (
+        tick.reasons[broken.incident_id] == "ValueError: Expecting value: line 1 column 10 (char 9)"
+    )
+    assert read(healthy.incident_id).status is IncidentStatus.CANCELLED

@@ -14,11 +14,11 @@ write that moves the incident on, so two ticks, or a tick racing an approval, ac
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.credentials import Answerer
-from chalicelib.core.errors import Conflict, Forbidden, NotFound, TransientError
+from chalicelib.core.errors import Conflict, Forbidden, NotFound
 from chalicelib.core.fields import describe_duration
 from chalicelib.core.model import Incident, IncidentStatus, TimelineEntry
 from chalicelib.core.playbook.gates import Gate, OnTimeout
@@ -26,6 +26,13 @@ from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 
 AWAITING = IncidentStatus.AWAITING_APPROVAL
+
+
+@dataclass
+class GateTick:
+    acted: int = 0  # gates whose timeout was acted on
+    failed: list[str] = field(default_factory=list)  # incident ids to retry at the next tick
+    reasons: dict[str, str] = field(default_factory=dict)  # incident id: what went wrong
 
 
 class Gatekeeper:
@@ -88,10 +95,12 @@ class Gatekeeper:
         if not self._incidents.transition(incident_id, AWAITING, IncidentStatus.CANCELLED, entry):
             raise Conflict(f"incident {incident_id} is no longer awaiting approval")
 
-    def tick(self) -> int:
-        """Act on every gate whose timeout has passed; how many it acted on."""
+    def tick(self) -> GateTick:
+        """Act on every gate whose timeout has passed. Each incident is isolated, as the
+        escalator's are: one that fails, whatever it raises (an unreadable item, throttling, a
+        bug), is reported with why and tried again at the next tick; the others proceed."""
         now = self._clock.now()
-        acted = 0
+        report = GateTick()
         for incident_id in self._incidents.due(now):
             try:
                 incident = self._incidents.get(incident_id)
@@ -101,10 +110,11 @@ class Gatekeeper:
                 due = incident.response.due_at
                 if gate is None or gate.timeout is None or due is None or due > now:
                     continue
-                acted += self._time_out(incident, gate)
-            except TransientError:
-                continue  # the next tick tries again
-        return acted
+                report.acted += self._time_out(incident, gate)
+            except Exception as error:  # the isolation boundary of one incident
+                report.failed.append(incident_id)
+                report.reasons[incident_id] = f"{type(error).__name__}: {error}"
+        return report
 
     def _time_out(self, incident: Incident, gate: Gate) -> int:
         assert gate.timeout is not None
