@@ -181,3 +181,63 @@ def test_the_cli_starts_answers_shows_and_exports_a_checkin(
     assert "not answered (1): c-dina" in shown
     assert tocsin("checkin", "show", checkin_id, "--csv", "--key", ada) == 0
     assert "c-chen,,site-oslo,1,I am safe," in out.getvalue()
+
+
+def reports_to(client: Client, key: str, contact_id: str, lead: str) -> None:
+    """Give a contact a lead through the contacts API (read, change one field, write back)."""
+    headers = {"Authorization": f"Bearer {key}"}
+    found = client.http.get(f"/v1/contacts/{contact_id}", headers=headers).json_body
+    found.pop("unusable")
+    saved = client.http.put(
+        f"/v1/contacts/{contact_id}",
+        headers={**headers, "Content-Type": "application/json"},
+        body=json.dumps({**found, "reports_to": lead}).encode(),
+    )
+    assert saved.status_code == 200, saved.body
+
+
+def test_after_the_last_reminder_only_the_silent_persons_lead_is_told_once(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    key_maker: Callable[..., str],
+) -> None:
+    admin = key_maker("people-admin", {Scope.CONTACTS})
+    reports_to(client, admin, "c-bo", "c-fay")  # Bo will stay silent: Fay is to hear of it
+    reports_to(client, admin, "c-ada", "c-dina")  # Ada answers: Dina hears nothing
+    ada_key = key_maker("ada-phone", {Scope.ACTIVATE}, contact_id="c-ada")
+    request = {
+        **REQUEST,
+        "audience": {"teams": ["site-copenhagen"]},  # Ada, Bo, Emil (no lead: nobody to tell)
+        "remind": {"every": "10m", "times": 2, "then_lead": True},
+    }
+    started = post(client, "/v1/checkins", ada_key, request)
+    assert started.status_code == 201, started.body
+    checkin_id = started.json_body["checkin_id"]
+    runner.drain()
+    reply_sms(client, ADA, "1")
+    phones = (ADA, BO, CHEN, DINA, FAY)
+    tick = scheduled_event("escalate_due_incidents", "us-east-1")
+
+    def chase() -> dict[str, int]:
+        before = {phone: len(texts_to(world, phone)) for phone in phones}
+        clock.advance(timedelta(minutes=10))
+        client.lambda_.invoke("escalate_due_incidents", tick)
+        runner.drain()
+        return {p: len(texts_to(world, p)) - before[p] for p in phones}
+
+    mails = len(sent_email(world))
+    assert chase() == {ADA: 0, BO: 1, CHEN: 0, DINA: 0, FAY: 0}  # reminder 1: Bo only
+    assert chase() == {ADA: 0, BO: 1, CHEN: 0, DINA: 0, FAY: 0}  # reminder 2: Bo only
+    assert [to for to, _ in sent_email(world)[mails:]] == ["emil@example.com"] * 2
+    assert chase() == {ADA: 0, BO: 0, CHEN: 0, DINA: 0, FAY: 1}  # then Bo's lead, once
+    told = texts_to(world, FAY)[-1]
+    assert told.startswith("TOCSIN CHECK-IN: 1 of your people have not answered")
+    assert "Bo Example" in told and "Ada" not in told and "Emil" not in told
+    assert chase() == {ADA: 0, BO: 0, CHEN: 0, DINA: 0, FAY: 0}  # and nothing after
+    assert [to for to, _ in sent_email(world)[mails:]] == ["emil@example.com"] * 2
+    view = api.get(f"/v1/checkins/{checkin_id}").json_body
+    assert view["reminders"]["sent"] == 3 and view["reminders"]["next_at"] is None
+    assert view["non_responders"] == ["c-bo", "c-emil"]
