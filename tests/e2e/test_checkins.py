@@ -106,6 +106,10 @@ def test_a_checkin_to_both_sites_from_question_to_reminders(
     view = api.get(f"/v1/checkins/{checkin_id}").json_body
     assert counts(api, checkin_id) == {"1": 1, "2": 1, "none": 3}
     assert view["by_team"]["site-oslo"] == {"1": 0, "2": 1, "none": 1}
+    assert view["by_label"] == {
+        "first-aider": {"1": 1, "2": 1, "none": 0},
+        "hq": {"1": 1, "2": 0, "none": 2},
+    }
     assert view["non_responders"] == ["c-bo", "c-chen", "c-emil"]
     help_incident = view["needing_help"][0]["incident_id"]
     incident = api.get(f"/v1/incidents/{help_incident}").json_body
@@ -132,8 +136,11 @@ def test_a_checkin_to_both_sites_from_question_to_reminders(
     exported = api.get(f"/v1/checkins/{checkin_id}?format=csv")
     assert exported.status_code == 200
     rows = exported.body.decode().splitlines()
-    assert rows[0] == "contact_id,name,teams,option,answer,answered_at,by,late"
-    assert rows[1] == "c-ada,Ada Example,site-copenhagen,1,I am safe,2026-12-02T02:00:00+00:00,sms,"
+    assert rows[0] == "contact_id,name,teams,labels,option,answer,answered_at,by,late"
+    assert rows[1] == (
+        "c-ada,Ada Example,site-copenhagen,hq;first-aider,"
+        "1,I am safe,2026-12-02T02:00:00+00:00,sms,"
+    )
 
 
 def test_bad_checkins_are_refused_with_every_problem_named(
@@ -180,7 +187,7 @@ def test_the_cli_starts_answers_shows_and_exports_a_checkin(
     assert "asked 2, answered 1 (late 0)" in shown and "team site-oslo" in shown
     assert "not answered (1): c-dina" in shown
     assert tocsin("checkin", "show", checkin_id, "--csv", "--key", ada) == 0
-    assert "c-chen,,site-oslo,1,I am safe," in out.getvalue()
+    assert "c-chen,,site-oslo,,1,I am safe," in out.getvalue()
 
 
 def reports_to(client: Client, key: str, contact_id: str, lead: str) -> None:

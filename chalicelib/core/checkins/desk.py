@@ -134,7 +134,7 @@ class CheckinDesk:
         reached = {contact_id for contact_id, _ in jobs}
         unreachable = tuple(p.contact_id for p in people if p.contact_id not in reached)
         checkin = replace(checkin, unreachable=unreachable)
-        members = [AudienceMember(p.contact_id, p.teams, p.roles) for p in people]
+        members = [AudienceMember(p.contact_id, p.teams, p.roles, p.labels) for p in people]
         self._store.create(checkin, members)
         entry = TimelineEntry(
             at=now,
@@ -205,14 +205,19 @@ class CheckinDesk:
         roles = tuple(playbook.roles) if audience.everyone else audience.roles
         teams = tuple(playbook.teams) if audience.everyone else audience.teams
         found = {c.contact_id: c for c in self._directory.members(roles, teams)}
+        for i, label in enumerate(audience.labels):  # one by one: a label nobody has is a typo
+            carrying = self._directory.members((), (), (label,))
+            if not carrying:
+                problems.append(FieldProblem(f"audience.labels[{i}]", f"nobody has {label!r}"))
+            found.update((c.contact_id, c) for c in carrying)
         named = self._directory.get_contacts(list(audience.contacts))
-        missing = [
+        problems += [
             FieldProblem(f"audience.contacts[{i}]", f"no contact {contact_id!r}")
             for i, contact_id in enumerate(audience.contacts)
             if contact_id not in named
         ]
-        if missing:
-            raise InvalidRequest.of(missing)
+        if problems:
+            raise InvalidRequest.of(problems)
         found.update(named)
         if not found:
             raise InvalidRequest("audience", f"nobody to ask: {audience.describe()} has no members")

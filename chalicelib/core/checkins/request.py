@@ -6,7 +6,7 @@ right.
      "options": ["I am safe", {"en": "I need help", "da": "..."}],  2 to 9; default safe / help
      "help_option": 2,                          the option that is an incident (default: none,
                                                 or 2 with the default options)
-     "audience": {"roles": [], "teams": [], "contacts": [], "everyone": false},
+     "audience": {"roles": [], "teams": [], "labels": [], "contacts": [], "everyone": false},
      "channels": ["sms", "email"] | "chain": ["sms", "voice", "email"]     (default: that chain)
      "deadline": "2h",                          1m to 7d after the start (default 1h)
      "remind": {"every": "15m", "times": 3, "then_lead": true},
@@ -25,7 +25,7 @@ from chalicelib.core.checkins.values import Audience, CheckinOption, Reminders
 from chalicelib.core.errors import FieldProblem, InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import read_count, read_duration, read_identifier, read_identifiers
 from chalicelib.core.model import Channel, EventStatus
-from chalicelib.core.people import is_contact_id
+from chalicelib.core.people import is_contact_id, is_label
 from chalicelib.core.wording.checkin_words import DEFAULT_OPTIONS, DEFAULT_QUESTION
 from chalicelib.core.wording.templates import LANGUAGE_TAG
 
@@ -145,8 +145,8 @@ def _options(document: Mapping[str, Any]) -> tuple[CheckinOption, ...]:
 
 def _audience(value: Any) -> Audience:
     if not isinstance(value, Mapping):
-        raise InvalidRequest("audience", "is required: roles, teams, contacts, or everyone")
-    unknown = sorted(set(value) - {"roles", "teams", "contacts", "everyone"})
+        raise InvalidRequest("audience", "is required: roles, teams, labels, contacts, or everyone")
+    unknown = sorted(set(value) - {"roles", "teams", "labels", "contacts", "everyone"})
     if unknown:
         raise InvalidRequest(f"audience.{unknown[0]}", "unknown field")
     everyone = value.get("everyone", False)
@@ -156,14 +156,22 @@ def _audience(value: Any) -> Audience:
     for index, contact_id in enumerate(contacts):
         if not is_contact_id(contact_id):
             raise InvalidRequest(f"audience.contacts[{index}]", "is not a contact id")
+    labels = read_identifiers(value.get("labels", []), "audience.labels")
+    for index, label in enumerate(labels):
+        if not is_label(label):
+            raise InvalidRequest(f"audience.labels[{index}]", "is not a label such as 'building-a'")
     audience = Audience(
         roles=read_identifiers(value.get("roles", []), "audience.roles"),
         teams=read_identifiers(value.get("teams", []), "audience.teams"),
         contacts=contacts,
         everyone=everyone,
+        labels=labels,
     )
-    if not (audience.everyone or audience.roles or audience.teams or audience.contacts):
-        raise InvalidRequest("audience", "is empty: name roles, teams, contacts, or everyone")
+    named = audience.roles or audience.teams or audience.labels or audience.contacts
+    if not (audience.everyone or named):
+        raise InvalidRequest(
+            "audience", "is empty: name roles, teams, labels, contacts, or everyone"
+        )
     return audience
 
 

@@ -38,29 +38,33 @@ class CheckinOption:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who is asked: everyone, or the holders of these roles, the members of these teams (a
-    site is a team), and these people."""
+    """Who is asked: everyone, or the holders of these roles, the members of these teams, the
+    people carrying these labels (a building, a floor, first aiders) and these people."""
 
     roles: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     contacts: tuple[str, ...] = ()
     everyone: bool = False
+    labels: tuple[str, ...] = ()
 
     def describe(self) -> str:
         if self.everyone:
             return "everyone"
         parts = [f"role {r}" for r in self.roles] + [f"team {t}" for t in self.teams]
+        parts += [f"label {label}" for label in self.labels]
         parts += [f"contact {c}" for c in self.contacts]
         return ", ".join(parts)
 
 
 @dataclass(frozen=True)
 class AudienceMember:
-    """Someone asked, with the teams and roles they had then (what the counts group by)."""
+    """Someone asked, with the teams, roles and labels they had then (what the counts group
+    by)."""
 
     contact_id: str
     teams: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
