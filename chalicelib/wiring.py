@@ -29,6 +29,7 @@ from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.checkins.desk import CheckinDesk
 from chalicelib.core.checkins.help import HelpDesk
 from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.dropin.alerts import AlertDesk
@@ -278,6 +279,7 @@ class Container:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            PlanCheckins(self.checkins, self.incidents, self.clock),
         )
 
     @cached_property

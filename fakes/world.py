@@ -27,6 +27,7 @@ from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.checkins.desk import CheckinDesk
 from chalicelib.core.checkins.help import HelpDesk
 from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
@@ -155,6 +156,7 @@ class MemoryWorld:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            PlanCheckins(self.checkins, self.incidents, self.clock),
         )
 
     @cached_property

@@ -17,10 +17,10 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.checkins.request import parse_checkin_request
 from chalicelib.core.checkins.tally import NO_ANSWER, Tally, tally
 from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest, NotFound
+from chalicelib.core.playbook.checkin_request import parse_checkin_request
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 

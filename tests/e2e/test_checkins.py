@@ -248,3 +248,32 @@ def test_after_the_last_reminder_only_the_silent_persons_lead_is_told_once(
     view = api.get(f"/v1/checkins/{checkin_id}").json_body
     assert view["reminders"]["sent"] == 3 and view["reminders"]["next_at"] is None
     assert view["non_responders"] == ["c-bo", "c-emil"]
+
+
+def test_activating_the_evacuation_plan_starts_its_checkin(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    key_maker: Callable[..., str],
+) -> None:
+    fay = key_maker("fay-phone", {Scope.ACTIVATE}, contact_id="c-fay")
+    drill = {"summary": "Fire alarm at HQ", "status": "exercise"}
+    activated = post(client, "/v1/plans/building-evacuation/activate", fay, drill)
+    assert activated.status_code == 201, activated.body
+    runner.drain()
+    timeline = api.get(f"/v1/incidents/{activated.json_body['incident_id']}").json_body
+    started = [e for e in timeline["timeline"] if e["kind"] == "plan_checkin"]
+    assert len(started) == 1
+    named = re.search(r"chk_[0-9A-Z]{26}", started[0]["summary"])
+    assert named is not None
+    checkin_id = named.group(0)
+    assert texts_to(world, ADA)[0].startswith("[EXERCISE] TOCSIN CHECK-IN: Emergency at HQ.")
+    assert texts_to(world, BO)[0].startswith("[EXERCISE] TOCSIN TJEK: Nødsituation på HQ.")
+    assert texts_to(world, CHEN) == []  # not in hq
+    reply_sms(client, BO, "3")  # "not at HQ today"
+    view = api.get(f"/v1/checkins/{checkin_id}").json_body
+    assert view["exercise"] is True and view["asked"] == 3
+    assert counts(api, checkin_id) == {"1": 0, "2": 0, "3": 1, "none": 2}
+    assert view["by_label"]["hq"] == {"1": 0, "2": 0, "3": 1, "none": 2}

@@ -11,15 +11,13 @@ import pytest
 
 from chalicelib.core.checkins.values import (
     AnsweredBy,
-    Audience,
     AudienceMember,
     Checkin,
     CheckinAnswer,
-    CheckinOption,
     CheckinStatus,
-    Reminders,
 )
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.checkin_request import Audience, CheckinOption, Reminders
 from chalicelib.storage.checkins import AUDIENCE_CHUNK, DynamoCheckinStore
 from fakes.checkins import MemoryCheckinStore
 from tests.functional.conftest import BACKENDS

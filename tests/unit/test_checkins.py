@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from chalicelib.core.checkins.desk import NotAnOption
-from chalicelib.core.checkins.request import parse_checkin_request
 from chalicelib.core.checkins.tally import Tally, tally
 from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.model import IncidentStatus
+from chalicelib.core.playbook.checkin_request import parse_checkin_request
 from chalicelib.core.response.replies import InboundSms
 from fakes import MemoryWorld
 from tests.unit.conftest import ADA, BO, CHEN, DINA, FAY, texts

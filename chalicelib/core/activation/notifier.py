@@ -1,7 +1,9 @@
-"""Reach the people an open incident's response plan names, and start its escalation."""
+"""Reach the people an open incident's response plan names, start its escalation, and its
+check-in when it declares one."""
 
 from __future__ import annotations
 
+from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.messaging.ports import DispatchQueue
@@ -27,6 +29,7 @@ class Notifier:
         dispatch: DispatchQueue,
         clock: Clock,
         escalator: Escalator | None = None,
+        checkins: PlanCheckins | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -34,6 +37,7 @@ class Notifier:
         self._dispatch = dispatch
         self._clock = clock
         self._escalator = escalator
+        self._checkins = checkins
 
     def notify(self, incident_id: str, known: Incident | None = None) -> int:
         """``known``: the incident as the caller just stored it, which saves reading it back."""
@@ -60,6 +64,8 @@ class Notifier:
         if plan.escalation and self._escalator is not None:
             notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}
             paged = len(self._escalator.advance(incident, notified).jobs)
+        if plan.checkin is not None and self._checkins is not None:
+            self._checkins.start_for(incident, plan.checkin)
         return len(jobs) + paged
 
     def _plan_entries(self, notifications: NotificationPlan) -> list[TimelineEntry]:

@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core.checkins.values import (
-    AnsweredBy,
-    Audience,
-    Checkin,
-    CheckinAnswer,
-    CheckinOption,
-    CheckinStatus,
-    Reminders,
-)
+from chalicelib.core.checkins.values import AnsweredBy, Checkin, CheckinAnswer, CheckinStatus
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.checkin_request import Audience, CheckinOption, Reminders
 
 
 def checkin_document(checkin: Checkin) -> dict[str, Any]:

@@ -151,7 +151,9 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
     escalation_ids = _declared_ids(documents.get("escalations"))
     plans = section(
         "plans",
-        lambda doc, path: parse_plan(doc, path, roles, teams, template_ids, escalation_ids),
+        lambda doc, path: parse_plan(
+            doc, path, roles, teams, template_ids, escalation_ids, known["schedule"]
+        ),
         lambda p: p.plan_id,
     )
     plan_ids = _declared_ids(documents.get("plans"))

@@ -1,13 +1,14 @@
-"""Response plans: who a plan reaches on which channels, and who may start it by hand. Pure."""
+"""Response plans: who a plan reaches on which channels, who may start it by hand, and the
+check-in ("are you safe?") it starts when it activates. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from chalicelib.core.errors import InvalidPolicy
+from chalicelib.core.errors import InvalidPolicies, InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import (
     Collector,
     read_choice,
@@ -19,6 +20,7 @@ from chalicelib.core.fields import (
     read_string,
 )
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.checkin_request import CheckinRequest, parse_checkin_request
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class ResponsePlan:
     template: str = "default"  # the template set its messages use
     inform_stakeholders: bool = False  # also broadcast one statement to the stakeholder topic
     escalation: str | None = None  # the escalation policy that pages responders level by level
+    checkin: CheckinRequest | None = field(default=None, hash=False)  # asked when it activates
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -74,12 +77,13 @@ def parse_plan(
     teams: Mapping[str, str],
     template_ids: set[str],
     escalation_ids: set[str],
+    schedule_ids: Collection[str] = (),
 ) -> ResponsePlan:
     fields = read_object(
         document,
         path,
         required={"id", "title"},
-        optional={"notify", "manual", "template", "inform_stakeholders", "escalation"},
+        optional={"notify", "manual", "template", "inform_stakeholders", "escalation", "checkin"},
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
@@ -116,9 +120,51 @@ def parse_plan(
             False,
         ),
         escalation=escalation,
+        checkin=found.read(
+            lambda: read_optional(
+                fields,
+                "checkin",
+                path,
+                lambda v, p: _parse_checkin(
+                    v, p, {"role": roles, "team": teams, "schedule": schedule_ids}, escalation_ids
+                ),
+            ),
+            None,
+        ),
     )
     found.check()
     return plan
+
+
+def _parse_checkin(
+    document: Any, path: str, known: Mapping[str, Collection[str]], escalation_ids: set[str]
+) -> CheckinRequest:
+    """A check-in step: the fields of ``POST /v1/checkins`` but ``status`` (an exercise event
+    starts an exercise check-in), its roles, teams and responders declared in the playbook."""
+    if isinstance(document, Mapping) and "status" in document:
+        raise InvalidPolicy(f"{path}.status", "follows the event: leave it out")
+    try:
+        request = parse_checkin_request(document)
+    except InvalidRequest as invalid:
+        raise InvalidPolicies(
+            [
+                InvalidPolicy(f"{path}.{p.field}".removesuffix(".$"), p.message)
+                for p in invalid.problems
+            ]
+        ) from None
+    audience = request.audience
+    errors = [
+        InvalidPolicy(f"{path}.audience.{kind}s[{index}]", f"unknown {kind} {name!r}")
+        for kind, names in (("role", audience.roles), ("team", audience.teams))
+        for index, name in enumerate(names)
+        if name not in known[kind]
+    ]
+    kind, name = request.responders
+    if name not in (escalation_ids if kind == "escalation" else known[kind]):
+        errors.append(InvalidPolicy(f"{path}.responders.{kind}", f"no {kind} {name!r}"))
+    if errors:
+        raise InvalidPolicies(errors)
+    return request
 
 
 def _person_channel(value: Any, path: str) -> Channel:

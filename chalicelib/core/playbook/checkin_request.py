@@ -1,5 +1,6 @@
-"""A request to start a check-in (``POST /v1/checkins``, ``tocsin checkin start``), read and
-checked field by field: every problem is named at once, and nothing is started unless all is
+"""What a check-in asks, and a request to start one (``POST /v1/checkins``, ``tocsin checkin
+start``, or a response plan's ``checkin`` step, checked with the playbook), read and checked
+field by field: every problem is named at once, and nothing is started unless all is
 right.
 
     {"question": "Are you safe?" | {"en": "...", "da": "..."},      default: "Are you safe?"
@@ -17,16 +18,15 @@ right.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from chalicelib.core.checkins.values import Audience, CheckinOption, Reminders
 from chalicelib.core.errors import FieldProblem, InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import read_count, read_duration, read_identifier, read_identifiers
 from chalicelib.core.model import Channel, EventStatus
 from chalicelib.core.people import is_contact_id, is_label
-from chalicelib.core.wording.checkin_words import DEFAULT_OPTIONS, DEFAULT_QUESTION
+from chalicelib.core.wording.checkin_words import DEFAULT_OPTIONS, DEFAULT_QUESTION, in_language
 from chalicelib.core.wording.templates import LANGUAGE_TAG
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 9
@@ -52,8 +52,45 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
+class CheckinOption:
+    number: int  # 1..9: the digit that chooses it
+    texts: Mapping[str, str] = field(hash=False)  # language -> words
+    needs_help: bool = False  # choosing it opens an incident that pages the responders
+
+    def text(self, language: str) -> str:
+        return in_language(self.texts, language)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is asked: everyone, or the holders of these roles, the members of these teams, the
+    people carrying these labels (a building, a floor, first aiders) and these people."""
+
+    roles: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = ()
+    everyone: bool = False
+    labels: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.everyone:
+            return "everyone"
+        parts = [f"role {r}" for r in self.roles] + [f"team {t}" for t in self.teams]
+        parts += [f"label {label}" for label in self.labels]
+        parts += [f"contact {c}" for c in self.contacts]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Reminders:
+    every: timedelta | None = None  # None: no reminders
+    times: int = 0
+    then_lead: bool = False  # after the last, tell each silent person's lead (reports_to)
+
+
+@dataclass(frozen=True)
 class CheckinRequest:
-    question: Mapping[str, str]
+    question: Mapping[str, str] = field(hash=False)
     options: tuple[CheckinOption, ...]
     audience: Audience
     channels: tuple[Channel, ...]
