@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -124,9 +123,13 @@ def show_checkin(arguments: argparse.Namespace, cli: Cli) -> int:
             cli.say(text)
             return 0
         cli.say(CLEAR + text)
-        if view["status"] != "open":
+        if view["status"] != "open":  # closed at its deadline: nothing more will change
             return 0
-        time.sleep(max(arguments.watch, 1.0))
+        try:
+            cli.sleep(max(arguments.watch, 1.0))
+        except KeyboardInterrupt:  # Ctrl-C ends the watch, not with a traceback
+            cli.say()
+            return 0
 
 
 def describe(view: dict[str, Any]) -> str:

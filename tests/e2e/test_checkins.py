@@ -21,6 +21,7 @@ from chalicelib.core.access import Scope
 from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
 from tests.e2e.conftest import Api, ChaliceTransport, sent_email, sent_sms, use_container
+from tocsin_cli.checkins import CLEAR
 from tocsin_cli.main import main
 
 NIGHT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
@@ -277,3 +278,63 @@ def test_activating_the_evacuation_plan_starts_its_checkin(
     assert view["exercise"] is True and view["asked"] == 3
     assert counts(api, checkin_id) == {"1": 0, "2": 0, "3": 1, "none": 2}
     assert view["by_label"]["hq"] == {"1": 0, "2": 0, "3": 1, "none": 2}
+
+
+def test_show_watch_refreshes_in_place_until_the_checkin_closes_or_ctrl_c(
+    client: Client,
+    runner: QueueRunner,
+    clock: FixedClock,
+    key_maker: Callable[..., str],
+) -> None:
+    out = io.StringIO()
+    ada = key_maker("ada-phone", {Scope.ACTIVATE, Scope.READ, Scope.CHECKIN}, contact_id="c-ada")
+    chen = key_maker("chen-phone", {Scope.CHECKIN}, contact_id="c-chen")
+    waits: list[float] = []
+
+    def tocsin(*argv: str, sleep: Callable[[float], None]) -> int:
+        transport = ChaliceTransport(client)
+        return main(list(argv), out, wiring.container(), transport=transport, sleep=sleep)
+
+    def meanwhile(seconds: float) -> None:  # what happens while the watch waits
+        waits.append(seconds)
+        if len(waits) == 1:
+            assert tocsin("checkin", "answer", checkin_id, "1", "--key", chen, sleep=meanwhile) == 0
+        else:  # past the deadline: the tick closes it
+            clock.advance(timedelta(hours=2))
+            tick = scheduled_event("escalate_due_incidents", "us-east-1")
+            client.lambda_.invoke("escalate_due_incidents", tick)
+
+    started = ("checkin", "start", "--team", "site-oslo", "--responders", "role:facilities")
+    assert tocsin(*started, "--key", ada, sleep=meanwhile) == 0
+    checkin_id = out.getvalue().split(":")[0].strip()
+    runner.drain()
+    watched = ("checkin", "show", checkin_id, "--watch", "2", "--key", ada)
+    assert tocsin(*watched, sleep=meanwhile) == 0  # returns by itself once closed
+    frames = out.getvalue().split(CLEAR)[1:]
+    assert waits == [2.0, 2.0] and len(frames) == 3
+    assert "(open)" in frames[0] and "asked 2, answered 0" in frames[0]
+    assert "asked 2, answered 1" in frames[1]
+    assert "(closed)" in frames[2]
+
+    def ctrl_c(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    out.truncate(0)
+    out.seek(0)
+    assert (
+        tocsin(
+            "checkin",
+            "start",
+            "--team",
+            "site-oslo",
+            "--responders",
+            "role:facilities",
+            "--key",
+            ada,
+            sleep=ctrl_c,
+        )
+        == 0
+    )
+    second = out.getvalue().split(":")[0].strip()
+    assert tocsin("checkin", "show", second, "--watch", "--key", ada, sleep=ctrl_c) == 0
+    assert out.getvalue().count(CLEAR) == 1 and out.getvalue().endswith("\n\n")
