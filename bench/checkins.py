@@ -26,7 +26,6 @@ from typing import Any
 
 from bench.dispatch import with_large_budget
 from bench.fanout import QuotaStandIn
-from chalicelib.core.checkins.request import parse_checkin_request
 from chalicelib.core.checkins.values import AnsweredBy
 from chalicelib.core.messaging.pacing import (
     PacedSender,
@@ -36,6 +35,7 @@ from chalicelib.core.messaging.pacing import (
     paced_rate,
 )
 from chalicelib.core.model import Channel, Contact
+from chalicelib.core.playbook.checkin_request import parse_checkin_request
 from fakes import MemoryWorld
 
 PROJECT = Path(__file__).resolve().parent.parent

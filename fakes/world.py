@@ -27,6 +27,7 @@ from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.checkins.help import HelpDesk
 from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
@@ -159,7 +160,8 @@ class MemoryWorld:
             self.dispatch_queue,
             self.clock,
             self.escalator,
-            self.statement_desk,
+            statements=self.statement_desk,
+            checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
         )
 
     @cached_property

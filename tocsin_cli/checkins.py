@@ -1,7 +1,8 @@
 """``tocsin checkin start|show|answer``: "are you safe?" through the HTTP API (``--api``), with
 a personal key (``--key`` or ``TOCSIN_KEY``).
 
-    tocsin checkin start --team site-oslo --responders role:facilities [--question TEXT]
+    tocsin checkin start --team site-oslo [--label building-a] --responders role:facilities
+                         [--question TEXT]
                          [--option TEXT ...] [--deadline 1h] [--remind-every 10m --remind-times 3
                          --then-lead] [--exercise]
     tocsin checkin show CHECKIN_ID [--watch [SECONDS]] [--csv]
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -28,7 +28,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         "checkin", help='"are you safe?": start, show, answer', parents=[common]
     ).add_subparsers(dest="action", required=True)
     start = checkin.add_parser("start", help="ask many people", parents=[common])
-    for name in ("role", "team", "contact"):
+    for name in ("role", "team", "label", "contact"):
         start.add_argument(f"--{name}", action="append", default=[], help=f"ask this {name}")
     start.add_argument("--everyone", action="store_true")
     start.add_argument("--question", help='default "Are you safe?" in each language')
@@ -72,6 +72,7 @@ def start_checkin(arguments: argparse.Namespace, cli: Cli) -> int:
     audience: dict[str, Any] = {
         "roles": arguments.role,
         "teams": arguments.team,
+        "labels": arguments.label,
         "contacts": arguments.contact,
     }
     if arguments.everyone:
@@ -122,13 +123,17 @@ def show_checkin(arguments: argparse.Namespace, cli: Cli) -> int:
             cli.say(text)
             return 0
         cli.say(CLEAR + text)
-        if view["status"] != "open":
+        if view["status"] != "open":  # closed at its deadline: nothing more will change
             return 0
-        time.sleep(max(arguments.watch, 1.0))
+        try:
+            cli.sleep(max(arguments.watch, 1.0))
+        except KeyboardInterrupt:  # Ctrl-C ends the watch, not with a traceback
+            cli.say()
+            return 0
 
 
 def describe(view: dict[str, Any]) -> str:
-    """The counts as a person reads them: per option, per team, who is silent."""
+    """The counts as a person reads them: per option, per team and label, who is silent."""
     question = view["question"].get("en") or next(iter(view["question"].values()))
     lines = [
         f"{view['checkin_id']} ({view['status']}{', exercise' if view['exercise'] else ''}): "
@@ -139,9 +144,11 @@ def describe(view: dict[str, Any]) -> str:
     lines += [
         f"  {row['option']:>4}  {row['text']:<30} {row['people']:>6}" for row in view["counts"]
     ]
-    for team, row in view["by_team"].items():
-        cells = " ".join(f"{option}:{people}" for option, people in row.items())
-        lines.append(f"  team {team:<20} {cells}")
+    groups = [("team", view["by_team"]), ("label", view.get("by_label", {}))]
+    for kind, rows in groups:
+        for name, row in rows.items():
+            cells = " ".join(f"{option}:{people}" for option, people in row.items())
+            lines.append(f"  {kind} {name:<20} {cells}")
     if view["needing_help"]:
         lines.append("needing help: " + ", ".join(h["contact_id"] for h in view["needing_help"]))
     silent = view["non_responders"]

@@ -38,7 +38,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import TextIO
 
@@ -107,11 +108,12 @@ def main(
     services: Container | None = None,
     err: TextIO | None = None,
     transport: Transport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """``services``, ``transport``: tests pass the services and the HTTP transport to use;
-    otherwise they are built from the options."""
+    """``services``, ``transport``, ``sleep``: tests pass the services, the HTTP transport and
+    the wait between refreshes to use; otherwise they are built from the options."""
     try:
-        return _main(argv, out, services, err or sys.stderr, transport)
+        return _main(argv, out, services, err or sys.stderr, transport, sleep)
     except BrokenPipeError:
         # `tocsin oncall show X | head`: the reader left early; that is not an error. Point
         # stdout at /dev/null so the interpreter's last flush does not complain either.
@@ -126,6 +128,7 @@ def _main(
     services: Container | None,
     errors: TextIO,
     transport: Transport | None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     arguments = parser().parse_args(argv)
     try:
@@ -138,7 +141,7 @@ def _main(
     except TocsinError as error:
         print(f"tocsin: {error}", file=errors)
         return 2
-    cli = Cli(target, out, errors, services, transport)
+    cli = Cli(target, out, errors, services, transport, sleep)
     try:
         return int(arguments.run(arguments, cli))
     except PolicyErrors as problems:

@@ -17,16 +17,26 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.checkins.request import parse_checkin_request
 from chalicelib.core.checkins.tally import NO_ANSWER, Tally, tally
 from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest, NotFound
+from chalicelib.core.playbook.checkin_request import parse_checkin_request
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
 checkins = Blueprint(__name__)
 _CHECKIN_ID = re.compile(r"chk_[0-9A-HJKMNP-TV-Z]{26}")
-CSV_COLUMNS = ("contact_id", "name", "teams", "option", "answer", "answered_at", "by", "late")
+CSV_COLUMNS = (
+    "contact_id",
+    "name",
+    "teams",
+    "labels",
+    "option",
+    "answer",
+    "answered_at",
+    "by",
+    "late",
+)
 
 
 @checkins.route("/v1/checkins", methods=["POST"], content_types=ANY_CONTENT)
@@ -148,7 +158,7 @@ def checkin_document(checkin: Checkin) -> dict[str, Any]:
 
 
 def tally_document(standing: Tally) -> dict[str, Any]:
-    """The live view: counts per option, per team (a site is a team) and per role, who has not
+    """The live view: counts per option, per team, per label and per role, who has not
     answered, who could not be asked, and who needs help with their incident."""
     checkin, answered = standing.checkin, standing.answered
     return checkin_document(checkin) | {
@@ -160,6 +170,7 @@ def tally_document(standing: Tally) -> dict[str, Any]:
         ]
         + [{"option": NO_ANSWER, "text": "no answer", "people": standing.asked - answered}],
         "by_team": {name: dict(row) for name, row in sorted(standing.by_team.items())},
+        "by_label": {name: dict(row) for name, row in sorted(standing.by_label.items())},
         "by_role": {name: dict(row) for name, row in sorted(standing.by_role.items())},
         "non_responders": list(standing.silent),
         "unreachable": list(standing.unreachable),
@@ -188,6 +199,7 @@ def answers_csv(services: Container, checkin: Checkin, named: bool) -> str:
                 member.contact_id,
                 person.name if person else "",
                 ";".join(member.teams),
+                ";".join(member.labels),
                 answer.option if answer else "",
                 option.text("en") if option else "",
                 answer.at.isoformat() if answer else "",

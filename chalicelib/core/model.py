@@ -198,6 +198,7 @@ class Contact:
     opted_out: frozenset[Channel] = frozenset()
     unusable: frozenset[Channel] = frozenset()  # hard bounce, complaint, number that can't receive
     reports_to: str | None = None  # their lead's contact id (a check-in may tell the lead)
+    labels: tuple[str, ...] = ()  # free slugs ("building-a", "first-aider"): a check-in's audience
 
     def destination(self, channel: Channel) -> str | None:
         if channel is Channel.PUSH:

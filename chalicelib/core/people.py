@@ -33,7 +33,10 @@ FIELDS = (
     "consent",
     "opted_out",
     "reports_to",
+    "labels",
 )
+MAX_LABELS = 20
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")  # a short slug: "building-a"
 
 
 def contact_document(contact: Contact) -> dict[str, Any]:
@@ -53,11 +56,17 @@ def contact_document(contact: Contact) -> dict[str, Any]:
         "opted_out": sorted(contact.opted_out),
         "unusable": sorted(contact.unusable),
         "reports_to": contact.reports_to,
+        "labels": list(contact.labels),
     }
 
 
 def is_contact_id(text: str) -> bool:
     return _ID.fullmatch(text) is not None
+
+
+def is_label(text: str) -> bool:
+    """A label is a short slug: lowercase letters, digits and inner '-', 1 to 32 characters."""
+    return _LABEL.fullmatch(text) is not None
 
 
 def contact_from_row(
@@ -138,6 +147,13 @@ def contact_from_row(
         reports_to is None or (bool(_ID.fullmatch(reports_to)) and reports_to != contact_id),
         "must be another contact's id",
     )
+    labels = cells("labels")
+    check(
+        "labels",
+        all(is_label(label) for label in labels),
+        "must be short slugs: lowercase letters, digits and '-', 1 to 32 characters",
+    )
+    check("labels", len(labels) <= MAX_LABELS, f"at most {MAX_LABELS} labels a person")
     blank = not cell("phone") and not cell("email")
     check("phone", not blank, "no phone and no email: give at least one")
     if problems:
@@ -155,6 +171,7 @@ def contact_from_row(
         consents=consent,
         opted_out=opted_out,
         reports_to=reports_to,
+        labels=labels,
     )
 
 

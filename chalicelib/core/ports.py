@@ -29,7 +29,9 @@ class Clock(Protocol):
 
 
 class ContactDirectory(Protocol):
-    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]: ...
+    def members(
+        self, roles: Sequence[str], teams: Sequence[str] = (), labels: Sequence[str] = ()
+    ) -> list[Contact]: ...
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
 

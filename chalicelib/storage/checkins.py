@@ -49,7 +49,7 @@ class DynamoCheckinStore:
             {
                 **keys.checkin_audience(checkin.checkin_id, index),
                 "members": [
-                    [m.contact_id, list(m.teams), list(m.roles)]
+                    [m.contact_id, list(m.teams), list(m.roles), list(m.labels)]
                     for m in audience[start : start + AUDIENCE_CHUNK]
                 ],
             }
@@ -79,8 +79,10 @@ class DynamoCheckinStore:
         members: list[AudienceMember] = []
         for item in self._query(checkin_id, keys.CHECKIN_AUDIENCE_PREFIX):
             members += [
-                AudienceMember(contact_id, tuple(teams), tuple(roles))
-                for contact_id, teams, roles in item["members"]
+                AudienceMember(
+                    contact_id, tuple(teams), tuple(roles), tuple(labels[0] if labels else ())
+                )
+                for contact_id, teams, roles, *labels in item["members"]  # labels: since #31
             ]
         return members
 

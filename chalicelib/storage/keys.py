@@ -103,6 +103,14 @@ def team_partition(team: str) -> str:
     return f"TEAM#{team}"
 
 
+def label_member(label: str, contact_id: str) -> Key:
+    return {"pk": label_partition(label), "sk": f"CONTACT#{contact_id}"}
+
+
+def label_partition(label: str) -> str:
+    return f"LABEL#{label}"
+
+
 def phone_owner(phone: str, contact_id: str) -> Key:
     """Who has a number, so an inbound SMS finds its sender (the number itself is hashed)."""
     return {"pk": phone_partition(phone), "sk": f"CONTACT#{contact_id}"}

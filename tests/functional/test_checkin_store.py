@@ -11,15 +11,13 @@ import pytest
 
 from chalicelib.core.checkins.values import (
     AnsweredBy,
-    Audience,
     AudienceMember,
     Checkin,
     CheckinAnswer,
-    CheckinOption,
     CheckinStatus,
-    Reminders,
 )
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.checkin_request import Audience, CheckinOption, Reminders
 from chalicelib.storage.checkins import AUDIENCE_CHUNK, DynamoCheckinStore
 from fakes.checkins import MemoryCheckinStore
 from tests.functional.conftest import BACKENDS
@@ -64,7 +62,8 @@ def answer(contact_id: str, option: int, minutes: int, answer_id: str) -> Checki
 
 def test_a_checkin_and_its_audience_come_back_as_stored(store: Any) -> None:
     members = [
-        AudienceMember(f"c-{n:05d}", ("site-oslo",), ("hr",)) for n in range(AUDIENCE_CHUNK + 5)
+        AudienceMember(f"c-{n:05d}", ("site-oslo",), ("hr",), ("building-a",) if n % 2 else ())
+        for n in range(AUDIENCE_CHUNK + 5)
     ]
     store.create(CHECKIN, members)
     assert store.get(CHECKIN.checkin_id) == CHECKIN

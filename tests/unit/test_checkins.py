@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.checkins.request import parse_checkin_request
 from chalicelib.core.checkins.roll_call import NotAnOption
 from chalicelib.core.checkins.tally import Tally, tally
 from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.model import IncidentStatus
+from chalicelib.core.playbook.checkin_request import parse_checkin_request
 from chalicelib.core.response.replies import InboundSms
 from fakes import MemoryWorld
 from tests.unit.conftest import ADA, BO, CHEN, DINA, FAY, texts
@@ -151,6 +151,8 @@ def test_a_digit_that_is_no_option_changes_nothing(org: MemoryWorld) -> None:
         ({"options": [str(n) for n in range(10)]}, "options"),
         ({"audience": {}}, "audience"),
         ({"audience": {"roles": ["nobody-holds-this"]}}, "audience.roles[0]"),
+        ({"audience": {"labels": ["Building A"]}}, "audience.labels[0]"),
+        ({"audience": {"labels": ["hq", "nobody-has-this"]}}, "audience.labels[1]"),
         ({"responders": {"role": "ghosts"}}, "responders.role"),
         ({"deadline": "0m"}, "deadline"),
     ],
@@ -162,6 +164,25 @@ def test_bad_requests_are_refused_and_nothing_is_asked(
         org.checkins.start(parse_checkin_request({**SITES, **changes}), "c-ada")
     assert refused.value.field == field
     assert org.dispatch_queue.bodies == [] and org.checkin_store.open_ids() == []
+
+
+def test_a_label_chooses_the_audience_and_the_counts_group_by_label(org: MemoryWorld) -> None:
+    checkin = start(org, audience={"labels": ["first-aider"], "roles": ["facilities"]})
+    assert (texts(org, ADA) != [], texts(org, DINA) != [], texts(org, FAY) != []) == (
+        True,
+        True,
+        True,
+    )
+    assert texts(org, BO) == [] and texts(org, CHEN) == []  # in hq, or nothing: not asked
+    assert checkin.audience.describe() == "role facilities, label first-aider"
+    org.checkins.answer(checkin.checkin_id, "c-dina", 2, AnsweredBy.API)
+    now = standing(org, checkin)
+    assert now.asked == 3 and now.silent == ("c-ada", "c-fay")
+    assert now.by_label == {
+        "first-aider": {"1": 0, "2": 1, "none": 1},
+        "hq": {"1": 0, "2": 0, "none": 1},  # Ada is in hq too: every label she has counts
+    }
+    assert now.by_team["site-oslo"] == {"1": 0, "2": 1, "none": 0}
 
 
 def link_of(org: MemoryWorld, contact_id: str, checkin: Checkin) -> str:

@@ -1,8 +1,10 @@
-"""Reach the people an open incident's response plan names, start its escalation, and draft
-the plan's statements to its audiences (drafts only: people approve and publish them)."""
+"""Reach the people an open incident's response plan names, start its escalation and its
+check-in when it declares one, and draft the plan's statements to its audiences (drafts only:
+people approve and publish them)."""
 
 from __future__ import annotations
 
+from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.messaging.ports import DispatchQueue
@@ -38,6 +40,7 @@ class Notifier:
         clock: Clock,
         escalator: Escalator | None = None,
         statements: StatementDesk | None = None,
+        checkins: PlanCheckins | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -46,6 +49,7 @@ class Notifier:
         self._clock = clock
         self._escalator = escalator
         self._statements = statements
+        self._checkins = checkins
 
     def notify(self, incident_id: str, known: Incident | None = None) -> int:
         """``known``: the incident as the caller just stored it, which saves reading it back."""
@@ -75,6 +79,8 @@ class Notifier:
         if plan.escalation and self._escalator is not None:
             notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}
             paged = len(self._escalator.advance(incident, notified).jobs)
+        if plan.checkin is not None and self._checkins is not None:
+            self._checkins.start_for(incident, plan.checkin)
         return len(jobs) + paged
 
     def ask_approvers(

@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core.checkins.values import (
-    AnsweredBy,
-    Audience,
-    Checkin,
-    CheckinAnswer,
-    CheckinOption,
-    CheckinStatus,
-    Reminders,
-)
+from chalicelib.core.checkins.values import AnsweredBy, Checkin, CheckinAnswer, CheckinStatus
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.checkin_request import Audience, CheckinOption, Reminders
 
 
 def checkin_document(checkin: Checkin) -> dict[str, Any]:
@@ -31,6 +24,7 @@ def checkin_document(checkin: Checkin) -> dict[str, Any]:
             "teams": list(checkin.audience.teams),
             "contacts": list(checkin.audience.contacts),
             "everyone": checkin.audience.everyone,
+            "labels": list(checkin.audience.labels),
         },
         "channels": [c.value for c in checkin.channels],
         "chain": checkin.chain,
@@ -69,6 +63,7 @@ def checkin_from_document(document: dict[str, Any]) -> Checkin:
             tuple(audience["teams"]),
             tuple(audience["contacts"]),
             bool(audience["everyone"]),
+            tuple(audience.get("labels", [])),
         ),
         channels=tuple(Channel(c) for c in document["channels"]),
         chain=bool(document["chain"]),

@@ -17,14 +17,12 @@ from dataclasses import dataclass, replace
 
 from chalicelib.core.checkins.help import HelpDesk
 from chalicelib.core.checkins.ports import CheckinStore
-from chalicelib.core.checkins.request import CheckinRequest
 from chalicelib.core.checkins.values import (
     CHECKIN_TYPE,
     AnsweredBy,
     AudienceMember,
     Checkin,
     CheckinAnswer,
-    CheckinOption,
     CheckinStatus,
 )
 from chalicelib.core.errors import FieldProblem, InvalidRequest, NotFound
@@ -42,6 +40,7 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
+from chalicelib.core.playbook.checkin_request import CheckinOption, CheckinRequest
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.escalations import direct_policy_id
 from chalicelib.core.playbook.source import PlaybookSource
@@ -95,12 +94,22 @@ class CheckinDesk:
             raise NotFound(f"no check-in {checkin_id!r}")
         return found
 
-    def start(self, request: CheckinRequest, actor_id: str) -> Checkin:
+    def start(
+        self,
+        request: CheckinRequest,
+        actor_id: str,
+        checkin_id: str | None = None,
+        exercise: bool = False,
+    ) -> Checkin:
+        """Ask everyone in the audience. ``checkin_id``: one derived from what started it (a
+        plan's incident), so that starting it again completes it and asks nobody twice (the
+        send ledger); ``exercise``: an exercise whatever the request says."""
         playbook = self._playbooks.load()
         responders = _responders(playbook, request)
         people = self._audience(playbook, request)
         now = self._clock.now()
-        checkin_id = f"chk_{new_ulid(now)}"
+        stored = self._store.get(checkin_id) if checkin_id else None
+        checkin_id = checkin_id or f"chk_{new_ulid(now)}"
         every = request.reminders.every
         checkin = Checkin(
             checkin_id=checkin_id,
@@ -112,7 +121,7 @@ class CheckinDesk:
             deadline=now + request.deadline,
             reminders=request.reminders,
             responders=responders,
-            exercise=request.exercise,
+            exercise=request.exercise or exercise,
             created_at=now,
             created_by=actor_id,
             next_reminder_at=now + every if every and request.reminders.times else None,
@@ -134,8 +143,10 @@ class CheckinDesk:
         reached = {contact_id for contact_id, _ in jobs}
         unreachable = tuple(p.contact_id for p in people if p.contact_id not in reached)
         checkin = replace(checkin, unreachable=unreachable)
-        members = [AudienceMember(p.contact_id, p.teams, p.roles) for p in people]
-        self._store.create(checkin, members)
+        members = [AudienceMember(p.contact_id, p.teams, p.roles, p.labels) for p in people]
+        if stored is None:
+            self._store.create(checkin, members)
+        checkin = stored or checkin
         entry = TimelineEntry(
             at=now,
             kind="checkin_started",
@@ -145,8 +156,9 @@ class CheckinDesk:
             data={"checkin_id": checkin_id, "asked": len(people), "jobs": len(jobs)},
             key="checkin-started",
         )
-        self._incidents.create(_incident(checkin, playbook.version), [entry])
-        self._incidents.append(checkin.incident_id, gap_entries(now, gaps))
+        if stored is None or self._incidents.get(checkin.incident_id) is None:
+            self._incidents.create(_incident(checkin, playbook.version), [entry])
+            self._incidents.append(checkin.incident_id, gap_entries(now, gaps))
         self._dispatch.put_jobs([replace(j, notice=Notice.CHECKIN) for j in jobs.values()])
         return checkin
 
@@ -205,14 +217,19 @@ class CheckinDesk:
         roles = tuple(playbook.roles) if audience.everyone else audience.roles
         teams = tuple(playbook.teams) if audience.everyone else audience.teams
         found = {c.contact_id: c for c in self._directory.members(roles, teams)}
+        for i, label in enumerate(audience.labels):  # one by one: a label nobody has is a typo
+            carrying = self._directory.members((), (), (label,))
+            if not carrying:
+                problems.append(FieldProblem(f"audience.labels[{i}]", f"nobody has {label!r}"))
+            found.update((c.contact_id, c) for c in carrying)
         named = self._directory.get_contacts(list(audience.contacts))
-        missing = [
+        problems += [
             FieldProblem(f"audience.contacts[{i}]", f"no contact {contact_id!r}")
             for i, contact_id in enumerate(audience.contacts)
             if contact_id not in named
         ]
-        if missing:
-            raise InvalidRequest.of(missing)
+        if problems:
+            raise InvalidRequest.of(problems)
         found.update(named)
         if not found:
             raise InvalidRequest("audience", f"nobody to ask: {audience.describe()} has no members")

@@ -1,6 +1,6 @@
-"""Where a check-in stands: counts per option, per team and per role, who has not answered and
-who could not be asked. Pure: the check-in, who was asked and each person's latest answer in;
-one value out (``GET /v1/checkins/{id}``, ``tocsin checkin show``, the CSV export)."""
+"""Where a check-in stands: counts per option, per team, per label and per role, who has not
+answered and who could not be asked. Pure: the check-in, who was asked and each person's latest
+answer in; one value out (``GET /v1/checkins/{id}``, ``tocsin checkin show``, the CSV export)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Tally:
     counts: Mapping[int, int]  # option number -> people whose latest answer it is
     by_team: Mapping[str, Mapping[str, int]]  # team -> option number (or "none") -> people
     by_role: Mapping[str, Mapping[str, int]]
+    by_label: Mapping[str, Mapping[str, int]]
     silent: tuple[str, ...]  # asked, reachable, no answer yet
     unreachable: tuple[str, ...]  # asked on no channel (and no answer from them either)
     needing_help: tuple[tuple[str, str | None], ...]  # (contact, their help incident)
@@ -34,6 +35,7 @@ def tally(
     counts = {option.number: 0 for option in checkin.options}
     by_team: dict[str, dict[str, int]] = {}
     by_role: dict[str, dict[str, int]] = {}
+    by_label: dict[str, dict[str, int]] = {}
     unreachable = set(checkin.unreachable)
     silent: list[str] = []
     helped: list[tuple[str, str | None]] = []
@@ -47,7 +49,8 @@ def tally(
                 helped.append((member.contact_id, answer.help_incident))
         elif member.contact_id not in unreachable:
             silent.append(member.contact_id)
-        for groups, names in ((by_team, member.teams), (by_role, member.roles)):
+        grouped = (by_team, member.teams), (by_role, member.roles), (by_label, member.labels)
+        for groups, names in grouped:
             for name in names:
                 row = groups.setdefault(name, _empty_row(checkin))
                 row[column] += 1
@@ -60,6 +63,7 @@ def tally(
         counts=counts,
         by_team=by_team,
         by_role=by_role,
+        by_label=by_label,
         silent=tuple(silent),
         unreachable=tuple(c for c in checkin.unreachable if c not in latest),
         needing_help=tuple(helped),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.checkin_request import Audience, CheckinOption, Reminders
 from chalicelib.core.wording.checkin_words import in_language
 
 CHECKIN_TYPE = "tocsin.checkin"  # the type of the incident a check-in's messages travel on
@@ -27,47 +28,14 @@ class AnsweredBy(StrEnum):
 
 
 @dataclass(frozen=True)
-class CheckinOption:
-    number: int  # 1..9: the digit that chooses it
-    texts: Mapping[str, str] = field(hash=False)  # language -> words
-    needs_help: bool = False  # choosing it opens an incident that pages the responders
-
-    def text(self, language: str) -> str:
-        return in_language(self.texts, language)
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who is asked: everyone, or the holders of these roles, the members of these teams (a
-    site is a team), and these people."""
-
-    roles: tuple[str, ...] = ()
-    teams: tuple[str, ...] = ()
-    contacts: tuple[str, ...] = ()
-    everyone: bool = False
-
-    def describe(self) -> str:
-        if self.everyone:
-            return "everyone"
-        parts = [f"role {r}" for r in self.roles] + [f"team {t}" for t in self.teams]
-        parts += [f"contact {c}" for c in self.contacts]
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
 class AudienceMember:
-    """Someone asked, with the teams and roles they had then (what the counts group by)."""
+    """Someone asked, with the teams, roles and labels they had then (what the counts group
+    by)."""
 
     contact_id: str
     teams: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Reminders:
-    every: timedelta | None = None  # None: no reminders
-    times: int = 0
-    then_lead: bool = False  # after the last, tell each silent person's lead (reports_to)
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,9 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
     )
     plans = section(
         "plans",
-        lambda doc, path: parse_plan(doc, path, roles, teams, *named),
+        lambda doc, path: parse_plan(
+            doc, path, roles, teams, named[0], named[1], named[2], known["schedule"]
+        ),
         lambda p: p.plan_id,
     )
     plan_ids = _declared_ids(documents.get("plans"))

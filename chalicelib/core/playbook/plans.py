@@ -1,13 +1,14 @@
-"""Response plans: who a plan reaches on which channels, and who may start it by hand. Pure."""
+"""Response plans: who a plan reaches on which channels, who may start it by hand, and the
+check-in ("are you safe?") it starts when it activates. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from chalicelib.core.errors import InvalidPolicy
+from chalicelib.core.errors import InvalidPolicies, InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import (
     Collector,
     read_choice,
@@ -20,6 +21,7 @@ from chalicelib.core.fields import (
 )
 from chalicelib.core.model import Channel
 from chalicelib.core.playbook.audiences import StatementPolicy, parse_statement_policy
+from chalicelib.core.playbook.checkin_request import CheckinRequest, parse_checkin_request
 from chalicelib.core.playbook.gates import Gate, parse_gate
 
 
@@ -60,6 +62,7 @@ class ResponsePlan:
     escalation: str | None = None  # the escalation policy that pages responders level by level
     statements: StatementPolicy | None = None  # the audiences it speaks to, and who approves
     approval: Gate | None = None  # the verification gate on every activation
+    checkin: CheckinRequest | None = field(default=None, hash=False)  # asked when it activates
 
     def gate(self, by_hand: bool) -> Gate | None:
         """What an activation must pass before the plan pages anyone: the plan's gate, else
@@ -85,6 +88,7 @@ def parse_plan(
     template_ids: set[str],
     escalation_ids: set[str],
     audience_ids: Set[str] = frozenset(),
+    schedule_ids: Collection[str] = (),
 ) -> ResponsePlan:
     if isinstance(document, Mapping) and "inform_stakeholders" in document:
         raise InvalidPolicy(
@@ -96,7 +100,15 @@ def parse_plan(
         document,
         path,
         required={"id", "title"},
-        optional={"notify", "manual", "template", "escalation", "statements", "approval"},
+        optional={
+            "notify",
+            "manual",
+            "template",
+            "escalation",
+            "statements",
+            "approval",
+            "checkin",
+        },
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
@@ -142,9 +154,51 @@ def parse_plan(
             ),
             None,
         ),
+        checkin=found.read(
+            lambda: read_optional(
+                fields,
+                "checkin",
+                path,
+                lambda v, p: _parse_checkin(
+                    v, p, {"role": roles, "team": teams, "schedule": schedule_ids}, escalation_ids
+                ),
+            ),
+            None,
+        ),
     )
     found.check()
     return plan
+
+
+def _parse_checkin(
+    document: Any, path: str, known: Mapping[str, Collection[str]], escalation_ids: set[str]
+) -> CheckinRequest:
+    """A check-in step: the fields of ``POST /v1/checkins`` but ``status`` (an exercise event
+    starts an exercise check-in), its roles, teams and responders declared in the playbook."""
+    if isinstance(document, Mapping) and "status" in document:
+        raise InvalidPolicy(f"{path}.status", "follows the event: leave it out")
+    try:
+        request = parse_checkin_request(document)
+    except InvalidRequest as invalid:
+        raise InvalidPolicies(
+            [
+                InvalidPolicy(f"{path}.{p.field}".removesuffix(".$"), p.message)
+                for p in invalid.problems
+            ]
+        ) from None
+    audience = request.audience
+    errors = [
+        InvalidPolicy(f"{path}.audience.{kind}s[{index}]", f"unknown {kind} {name!r}")
+        for kind, names in (("role", audience.roles), ("team", audience.teams))
+        for index, name in enumerate(names)
+        if name not in known[kind]
+    ]
+    kind, name = request.responders
+    if name not in (escalation_ids if kind == "escalation" else known[kind]):
+        errors.append(InvalidPolicy(f"{path}.responders.{kind}", f"no {kind} {name!r}"))
+    if errors:
+        raise InvalidPolicies(errors)
+    return request
 
 
 def _person_channel(value: Any, path: str) -> Channel:

@@ -1,12 +1,13 @@
-"""A request to start a check-in (``POST /v1/checkins``, ``tocsin checkin start``), read and
-checked field by field: every problem is named at once, and nothing is started unless all is
+"""What a check-in asks, and a request to start one (``POST /v1/checkins``, ``tocsin checkin
+start``, or a response plan's ``checkin`` step, checked with the playbook), read and checked
+field by field: every problem is named at once, and nothing is started unless all is
 right.
 
     {"question": "Are you safe?" | {"en": "...", "da": "..."},      default: "Are you safe?"
      "options": ["I am safe", {"en": "I need help", "da": "..."}],  2 to 9; default safe / help
      "help_option": 2,                          the option that is an incident (default: none,
                                                 or 2 with the default options)
-     "audience": {"roles": [], "teams": [], "contacts": [], "everyone": false},
+     "audience": {"roles": [], "teams": [], "labels": [], "contacts": [], "everyone": false},
      "channels": ["sms", "email"] | "chain": ["sms", "voice", "email"]     (default: that chain)
      "deadline": "2h",                          1m to 7d after the start (default 1h)
      "remind": {"every": "15m", "times": 3, "then_lead": true},
@@ -17,16 +18,15 @@ right.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from chalicelib.core.checkins.values import Audience, CheckinOption, Reminders
 from chalicelib.core.errors import FieldProblem, InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import read_count, read_duration, read_identifier, read_identifiers
 from chalicelib.core.model import Channel, EventStatus
-from chalicelib.core.people import is_contact_id
-from chalicelib.core.wording.checkin_words import DEFAULT_OPTIONS, DEFAULT_QUESTION
+from chalicelib.core.people import is_contact_id, is_label
+from chalicelib.core.wording.checkin_words import DEFAULT_OPTIONS, DEFAULT_QUESTION, in_language
 from chalicelib.core.wording.templates import LANGUAGE_TAG
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 9
@@ -52,8 +52,45 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
+class CheckinOption:
+    number: int  # 1..9: the digit that chooses it
+    texts: Mapping[str, str] = field(hash=False)  # language -> words
+    needs_help: bool = False  # choosing it opens an incident that pages the responders
+
+    def text(self, language: str) -> str:
+        return in_language(self.texts, language)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is asked: everyone, or the holders of these roles, the members of these teams, the
+    people carrying these labels (a building, a floor, first aiders) and these people."""
+
+    roles: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = ()
+    everyone: bool = False
+    labels: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.everyone:
+            return "everyone"
+        parts = [f"role {r}" for r in self.roles] + [f"team {t}" for t in self.teams]
+        parts += [f"label {label}" for label in self.labels]
+        parts += [f"contact {c}" for c in self.contacts]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Reminders:
+    every: timedelta | None = None  # None: no reminders
+    times: int = 0
+    then_lead: bool = False  # after the last, tell each silent person's lead (reports_to)
+
+
+@dataclass(frozen=True)
 class CheckinRequest:
-    question: Mapping[str, str]
+    question: Mapping[str, str] = field(hash=False)
     options: tuple[CheckinOption, ...]
     audience: Audience
     channels: tuple[Channel, ...]
@@ -145,8 +182,8 @@ def _options(document: Mapping[str, Any]) -> tuple[CheckinOption, ...]:
 
 def _audience(value: Any) -> Audience:
     if not isinstance(value, Mapping):
-        raise InvalidRequest("audience", "is required: roles, teams, contacts, or everyone")
-    unknown = sorted(set(value) - {"roles", "teams", "contacts", "everyone"})
+        raise InvalidRequest("audience", "is required: roles, teams, labels, contacts, or everyone")
+    unknown = sorted(set(value) - {"roles", "teams", "labels", "contacts", "everyone"})
     if unknown:
         raise InvalidRequest(f"audience.{unknown[0]}", "unknown field")
     everyone = value.get("everyone", False)
@@ -156,14 +193,22 @@ def _audience(value: Any) -> Audience:
     for index, contact_id in enumerate(contacts):
         if not is_contact_id(contact_id):
             raise InvalidRequest(f"audience.contacts[{index}]", "is not a contact id")
+    labels = read_identifiers(value.get("labels", []), "audience.labels")
+    for index, label in enumerate(labels):
+        if not is_label(label):
+            raise InvalidRequest(f"audience.labels[{index}]", "is not a label such as 'building-a'")
     audience = Audience(
         roles=read_identifiers(value.get("roles", []), "audience.roles"),
         teams=read_identifiers(value.get("teams", []), "audience.teams"),
         contacts=contacts,
         everyone=everyone,
+        labels=labels,
     )
-    if not (audience.everyone or audience.roles or audience.teams or audience.contacts):
-        raise InvalidRequest("audience", "is empty: name roles, teams, contacts, or everyone")
+    named = audience.roles or audience.teams or audience.labels or audience.contacts
+    if not (audience.everyone or named):
+        raise InvalidRequest(
+            "audience", "is empty: name roles, teams, labels, contacts, or everyone"
+        )
     return audience
 
 
