@@ -29,6 +29,8 @@ watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
 spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
+checkins.ports.CheckinStore             MemoryCheckinStore
+statements.ports.StatementStore         MemoryStatementStore
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -41,6 +43,7 @@ telemetry.Meter                         RecordingMeter
 """
 
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
+from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
@@ -55,6 +58,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
@@ -64,6 +68,7 @@ __all__ = [
     "MemoryAlertStore",
     "MemoryCanaryRounds",
     "MemoryChangeStore",
+    "MemoryCheckinStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryEventQueue",
@@ -81,6 +86,7 @@ __all__ = [
     "MemoryScheduleSlots",
     "MemorySendLedger",
     "MemorySpendCounters",
+    "MemoryStatementStore",
     "MemoryTimelines",
     "MemoryWorld",
     "RecordingBatchChannel",

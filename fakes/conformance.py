@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         IdempotencyStore,
         ScheduleSlots,
     )
+    from chalicelib.core.checkins.ports import CheckinStore
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
+    from chalicelib.core.statements.ports import StatementStore
     from chalicelib.core.telemetry import Meter
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
         MemoryAlertStore,
         MemoryCanaryRounds,
         MemoryChangeStore,
+        MemoryCheckinStore,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
         MemoryScheduleSlots,
         MemorySendLedger,
         MemorySpendCounters,
+        MemoryStatementStore,
         MemoryTimelines,
         RecordingBatchChannel,
         RecordingChannel,
@@ -116,3 +120,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     lists: Lists = MemoryLists(MemoryIncidentStore(), MemoryEventStore())
     meter: Meter = RecordingMeter()
     del lists, meter
+    checkins: CheckinStore = MemoryCheckinStore()
+    del checkins
+    statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())
+    del statements

@@ -42,6 +42,8 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
         "cold_start",
         "evaluation_us_per_event_1000_rules",
         "lists",
+        "checkin_fanout",
+        "checkin_answers",
         "machine",
     ):
         assert name in figures
@@ -52,3 +54,11 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
     results = (tmp_path / "RESULTS.md").read_text()
     assert "| cold start" in results and "Powertools Metrics" in results
     assert "| listing 20 incidents through the API" in results
+
+
+def test_the_checkin_bench_loses_nothing_and_reminds_only_the_silent() -> None:
+    from bench.checkins import fanout
+
+    figures = fanout(40, scale=100)
+    assert (figures["lost"], figures["twice"]) == (0, 0)
+    assert (figures["reminded"], figures["reminders_to_people_who_answered"]) == (20, 0)

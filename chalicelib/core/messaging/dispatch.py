@@ -14,20 +14,24 @@ from chalicelib.core.errors import (
     SendOutcomeUnknown,
     TransientSendError,
 )
-from chalicelib.core.messaging.claims import Claims
+from chalicelib.core.messaging.claims import Claims, still_wanted
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
-from chalicelib.core.messaging.first_send import record_first_send
+from chalicelib.core.messaging.first_send import first_alert, record_first_send
 from chalicelib.core.messaging.passes import AckLinks
-from chalicelib.core.messaging.planning import still_wanted
-from chalicelib.core.messaging.ports import BatchSender, ChannelSender, DispatchQueue, SendLedger
+from chalicelib.core.messaging.ports import (
+    WORDED_ELSEWHERE,
+    BatchSender,
+    ChannelSender,
+    DispatchQueue,
+    NoticeWriter,
+    SendLedger,
+)
 from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
     Contact,
     Incident,
-    IncidentStatus,
-    Notice,
     NotificationJob,
     SendReceipt,
 )
@@ -36,8 +40,7 @@ from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.spend.gate import Cleared, Outgoing, SpendGate
 from chalicelib.core.spend.meter import Charge
-from chalicelib.core.telemetry import NO_METER, Meter
-from chalicelib.core.wording.templates import AckInfo, render_message
+from chalicelib.core.wording.templates import render_message
 
 
 @dataclass
@@ -75,7 +78,8 @@ class Dispatcher:
         links: AckLinks | None = None,
         requeue: DispatchQueue | None = None,
         spending: SpendGate | None = None,
-        meter: Meter = NO_METER,
+        notices: NoticeWriter | None = None,
+        meter: figures.Meter = figures.NO_METER,
     ) -> None:
         self._meter = meter
         self._incidents = incidents
@@ -88,6 +92,7 @@ class Dispatcher:
         self._links = links
         self._requeue = requeue
         self._spending = spending
+        self._notices = notices  # check-ins' words (None: such jobs are skipped)
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -100,15 +105,21 @@ class Dispatcher:
         templates = self._playbooks.load_version(incident.playbook_version).templates_for(
             incident.plan_id
         )
-        acks = self._passes(incident, jobs, people)
+        links, now = self._links, self._clock.now()
+        acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
+        worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
+        words = self._notices.batch(incident, jobs) if worded and self._notices else None
         pending = list(jobs)
         while pending:  # each round: claim and render, pass the budget, send; then fallbacks
             following: list[NotificationJob] = []
             ready = []
             for job in pending:
                 sender = self._senders.get(job.channel)
-                if not still_wanted(job, incident):
+                elsewhere = job.notice in WORDED_ELSEWHERE
+                if not still_wanted(job, incident) or (
+                    elsewhere and (words is None or not words.wanted(job))
+                ):
                     report.skipped += 1
                     continue
                 target = self._target(job, sender, contacts, templates.fallback_language, following)
@@ -118,14 +129,13 @@ class Dispatcher:
                 if not claims.claim(job):
                     continue
                 destination, language, timezone = target
-                message = render_message(
-                    incident,
-                    job.channel,
-                    language,
-                    templates,
-                    acks.get(job.contact_id),
-                    job.notice,
-                    timezone,
+                ack = acks.get(job.contact_id)
+                message = (
+                    words.message(job, language, timezone, ack)
+                    if elsewhere and words is not None
+                    else render_message(
+                        incident, job.channel, language, templates, ack, job.notice, timezone
+                    )
                 )
                 ready.append(Outgoing(job, destination, message))
             self._send_all(
@@ -249,9 +259,9 @@ class Dispatcher:
             self._record_failure(job, outcome)
             report.failed += 1
             self._meter.record(figures.MESSAGES_FAILED, by=job.channel.value)
-            if isinstance(outcome, TransientSendError) and outcome.throttled:
-                self._meter.record(figures.MESSAGES_THROTTLED, by=job.channel.value)
             if isinstance(outcome, TransientSendError):
+                if outcome.throttled:
+                    self._meter.record(figures.MESSAGES_THROTTLED, by=job.channel.value)
                 report.retry.append(job)
             else:
                 work += self._fall_back(job, f"failed: {outcome.code}")
@@ -260,17 +270,7 @@ class Dispatcher:
         self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
         self._meter.record(figures.MESSAGES_SENT, by=job.channel.value)
-        if job.notice is Notice.ALERT and report.first_alert_at is None:
-            report.first_alert_at = now
-
-    def _passes(
-        self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
-    ) -> dict[str, AckInfo]:
-        """Each person alerted here gets their acknowledgement link and reply code."""
-        if self._links is None or incident.status is not IncidentStatus.OPEN:
-            return {}
-        paged = {job.contact_id for job in jobs if job.notice is Notice.ALERT} & people
-        return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
+        report.first_alert_at = first_alert(report.first_alert_at, job, now)
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
         """The next channel of the job's chain, at once, with the reason on the timeline."""

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.core.model import Incident
+from chalicelib.core.model import Incident, Notice, NotificationJob
 from chalicelib.core.ports import IncidentStore
 from chalicelib.core.telemetry import TIME_TO_FIRST_SEND, Meter
+
+
+def first_alert(
+    earlier: datetime | None, job: NotificationJob, sent_at: datetime
+) -> datetime | None:
+    """When a batch first handed an alert to AWS, given one more message sent at ``sent_at``."""
+    return earlier or (sent_at if job.notice is Notice.ALERT else None)
 
 
 def record_first_send(

@@ -6,16 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.core.model import (
-    Channel,
-    Contact,
-    Incident,
-    IncidentStatus,
-    Notice,
-    NotificationJob,
-    Stop,
-    TimelineEntry,
-)
+from chalicelib.core.model import Channel, Contact, NotificationJob, TimelineEntry
 from chalicelib.core.playbook.plans import ResponsePlan
 
 
@@ -114,17 +105,3 @@ def gap_entries(at: datetime, gaps: Iterable[Gap], step: int | None = None) -> l
         )
         for index, gap in enumerate(gaps)
     ]
-
-
-def still_wanted(job: NotificationJob, incident: Incident) -> bool:
-    """Whether a job is still to be sent, as the incident stands now: alerts while it is open,
-    escalation steps only until someone acknowledged, resolution notices once it is resolved;
-    pages about held messages whatever the incident's state (they are about every incident of
-    the hour)."""
-    if job.notice is Notice.BUDGET:
-        return True
-    if job.notice is Notice.RESOLVED:
-        return incident.status is IncidentStatus.RESOLVED
-    if incident.status is not IncidentStatus.OPEN:
-        return False
-    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
