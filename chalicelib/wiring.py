@@ -453,7 +453,9 @@ class Container:
     @cached_property
     def gatekeeper(self) -> Gatekeeper:
         """The verification gate: approvals, rejections and timeouts of held activations."""
-        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
+        return Gatekeeper(
+            self.incidents, self.playbooks, self.directory, self.notifier, self.clock, self.meter
+        )
 
     @cached_property
     def evaluator(self) -> Evaluator:
@@ -562,7 +564,12 @@ class Container:
     @cached_property
     def checkin_reminders(self) -> CheckinReminders:
         return CheckinReminders(
-            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
+            self.checkin_store,
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
+            self.meter,
         )
 
 

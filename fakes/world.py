@@ -238,7 +238,9 @@ class MemoryWorld:
 
     @cached_property
     def gatekeeper(self) -> Gatekeeper:
-        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
+        return Gatekeeper(
+            self.incidents, self.playbooks, self.directory, self.notifier, self.clock, self.meter
+        )
 
     @cached_property
     def links(self) -> AckLinks:
@@ -279,7 +281,12 @@ class MemoryWorld:
     @cached_property
     def checkin_reminders(self) -> CheckinReminders:
         return CheckinReminders(
-            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
+            self.checkin_store,
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
+            self.meter,
         )
 
     @cached_property

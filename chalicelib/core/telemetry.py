@@ -68,6 +68,15 @@ ESCALATIONS_FIRED = Figure(
 ESCALATIONS_EXHAUSTED = Figure(
     "EscalationsExhausted", Unit.COUNT, "incidents whose every escalation level went unanswered"
 )
+GATES_TIMED_OUT = Figure(
+    "GatesTimedOut",
+    Unit.COUNT,
+    "activations nobody approved in time at the verification gate (then paged, cancelled or "
+    "escalated, as the plan says)",
+)
+CHECKIN_REMINDERS = Figure(
+    "CheckinReminders", Unit.COUNT, "people reminded of a check-in they had not answered"
+)
 
 FIGURES = (
     EVENTS_ACCEPTED,
@@ -79,6 +88,8 @@ FIGURES = (
     TIME_TO_ACKNOWLEDGE,
     ESCALATIONS_FIRED,
     ESCALATIONS_EXHAUSTED,
+    GATES_TIMED_OUT,
+    CHECKIN_REMINDERS,
 )
 
 

@@ -19,10 +19,12 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from chalicelib.core.telemetry import (
+    CHECKIN_REMINDERS,
     ESCALATIONS_EXHAUSTED,
     ESCALATIONS_FIRED,
     EVENTS_ACCEPTED,
     EVENTS_DECIDED,
+    GATES_TIMED_OUT,
     MESSAGES_FAILED,
     MESSAGES_SENT,
     MESSAGES_THROTTLED,
@@ -109,6 +111,12 @@ class Observability(Construct):
                     for name, queue in queues.items()
                 ],
             ),
+        )
+        self.dashboard.add_widgets(
+            self._graph(
+                "Activations nobody approved in time (gate)", [self.metric(GATES_TIMED_OUT)]
+            ),
+            self._graph("People reminded of a check-in", [self.metric(CHECKIN_REMINDERS)]),
         )
         self.dashboard.add_widgets(
             self._graph(
