@@ -7,9 +7,11 @@ from chalicelib.api.checkins import checkins
 from chalicelib.api.contacts import contacts
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
+from chalicelib.api.errors import chalice_errors_in_tocsin_shape
 from chalicelib.api.heartbeats import heartbeats
 from chalicelib.api.holds import holds
 from chalicelib.api.integrations import integrations
+from chalicelib.api.lists import lists
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
 from chalicelib.api.responses import responses
@@ -22,9 +24,16 @@ from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
 from chalicelib.handlers.spending import spending
 from chalicelib.handlers.watch import watch
+from chalicelib.observability import adopt_chalice_log, observe_invocation
 
 app = Chalice(app_name="tocsin")
+adopt_chalice_log(app.log)  # one logger, Tocsin's redacting one (Chalice's bears the same name)
+# Every invocation: request id, cold start and correlation id on each log line; metrics written
+# at its end. Then, for HTTP, Chalice's own errors in Tocsin's shape.
+app.register_middleware(observe_invocation, "all")
+app.register_middleware(chalice_errors_in_tocsin_shape, "http")
 app.register_blueprint(api)
+app.register_blueprint(lists)
 app.register_blueprint(integrations)
 app.register_blueprint(manual)
 app.register_blueprint(contacts)

@@ -1,12 +1,16 @@
 """Cold start: the wall time to import the Lambda handler module in a fresh interpreter, beside a
-bare ``import boto3`` measured the same way in the same run (median of several)."""
+bare ``import boto3`` measured the same way in the same run (median of several); and what
+Powertools Metrics costs in it: its import (Python's own -X importtime), and writing the figures
+of a first invocation, then of a warm one."""
 
 from __future__ import annotations
 
+import re
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
 _TIMER = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
@@ -26,15 +30,73 @@ def import_ms(module: str, runs: int) -> float:
     return statistics.median(samples)
 
 
-def measure(runs: int = 7) -> dict[str, float]:
+# Every figure for every dimension value: the most one invocation writes (a busy dispatch).
+_FLUSHES = """
+import contextlib, io, time
+import app
+from chalicelib.core.telemetry import FIGURES
+from chalicelib.observability import metrics
+
+def invocation():
+    for figure in FIGURES:
+        for value in figure.values or (None,):
+            metrics.record(figure, 1, value)
+    with contextlib.redirect_stdout(io.StringIO()):
+        metrics.flush("bench")
+
+started = time.perf_counter(); invocation(); first = time.perf_counter() - started
+started = time.perf_counter(); invocation(); warm = time.perf_counter() - started
+print(first, warm)
+"""
+
+
+def _run(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - this interpreter, fixed snippets
+        [sys.executable, "-X", "frozen_modules=on", *arguments],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def metrics_import_ms(runs: int) -> float:
+    """The cumulative import time of ``aws_lambda_powertools.metrics`` within ``import app``."""
+    samples = []
+    line = re.compile(r"import time:\s+\d+ \|\s+(\d+) \|\s+aws_lambda_powertools\.metrics$")
+    for _ in range(runs):
+        report = _run(["-X", "importtime", "-c", "import app"]).stderr
+        found = [int(m.group(1)) for m in map(line.match, report.splitlines()) if m]
+        samples.append(sum(found) / 1000)
+    return statistics.median(samples)
+
+
+def metrics_flushes_ms(runs: int) -> tuple[float, float]:
+    """Writing every figure at the end of a first, then of a warm invocation."""
+    pairs = [tuple(map(float, _run(["-c", _FLUSHES]).stdout.split()[-2:])) for _ in range(runs)]
+    return (
+        statistics.median(pair[0] for pair in pairs) * 1000,
+        statistics.median(pair[1] for pair in pairs) * 1000,
+    )
+
+
+def measure(runs: int = 7) -> dict[str, Any]:
     import_ms("app", 1)  # the first run fills the bytecode cache, as a deployed package has it
     handler = import_ms("app", runs)
     boto3 = import_ms("boto3", runs)
+    metrics_import = metrics_import_ms(runs)
+    first_flush, warm_flush = metrics_flushes_ms(runs)
     return {
         "handler_ms": round(handler, 1),
         "boto3_ms": round(boto3, 1),
         "ratio": round(handler / boto3, 2),
         "runs": runs,
+        "metrics": {
+            "import_ms": round(metrics_import, 1),
+            "share_of_handler_import": round(metrics_import / handler, 3),
+            "first_flush_ms": round(first_flush, 2),
+            "warm_flush_ms": round(warm_flush, 2),
+        },
     }
 
 

@@ -51,8 +51,10 @@ from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.telemetry import Meter
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
+from chalicelib.observability import metrics
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -75,6 +77,7 @@ from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.idempotency import DynamoIdempotencyStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.lists import DynamoLists
 from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
@@ -112,8 +115,9 @@ class Container:
     local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set).
     ``clock``: the time every service sees (default: the system's). ``channels``: senders to
     use instead of those the settings call for (a stand-in, a scripted failure), each still
-    paced to its channel's quota. Tests inject here and :func:`install` the container; nothing
-    replaces a container's attributes afterwards.
+    paced to its channel's quota. ``meter``: where the use cases' figures go; the functions' own
+    (written as metrics at the end of each invocation) unless given. Tests inject here and
+    :func:`install` the container; nothing replaces a container's attributes afterwards.
     """
 
     def __init__(
@@ -124,8 +128,10 @@ class Container:
         *,
         clock: Clock | None = None,
         channels: Mapping[Channel, ChannelSender] | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.settings = settings
+        self.meter: Meter = metrics if meter is None else meter
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
@@ -168,6 +174,10 @@ class Container:
     @cached_property
     def incidents(self) -> DynamoIncidentStore:
         return DynamoIncidentStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def lists(self) -> DynamoLists:
+        return DynamoLists(self.dynamodb, self.settings.incidents_table)
 
     @cached_property
     def ledger(self) -> DynamoSendLedger:
@@ -239,6 +249,7 @@ class Container:
             channel: PacedSender(
                 sender,
                 TokenBucket(rate, burst=burst_for(rate)),
+                meter=self.meter,
             )
             for channel, sender in senders.items()
             for rate in [paced_rate(quotas[channel], settings.dispatch_concurrency)]
@@ -247,7 +258,7 @@ class Container:
     @cached_property
     def ingest(self) -> IngestService:
         queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
-        return IngestService(self.events, queue, self.clock)
+        return IngestService(self.events, queue, self.clock, self.meter)
 
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:
@@ -344,6 +355,7 @@ class Container:
             self.overrides,
             self.dispatch_queue,
             self.clock,
+            self.meter,
         )
 
     @cached_property
@@ -385,6 +397,7 @@ class Container:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.meter,
             self.gatekeeper,
         )
 
@@ -440,7 +453,9 @@ class Container:
     @cached_property
     def gatekeeper(self) -> Gatekeeper:
         """The verification gate: approvals, rejections and timeouts of held activations."""
-        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
+        return Gatekeeper(
+            self.incidents, self.playbooks, self.directory, self.notifier, self.clock, self.meter
+        )
 
     @cached_property
     def evaluator(self) -> Evaluator:
@@ -451,6 +466,7 @@ class Container:
             self.notifier,
             self.clock,
             self.responses,
+            self.meter,
         )
 
     @cached_property
@@ -521,6 +537,7 @@ class Container:
             self.links,
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            meter=self.meter,
             notices=CheckinNotices(self.checkin_store, self.directory),
         )
 
@@ -547,7 +564,12 @@ class Container:
     @cached_property
     def checkin_reminders(self) -> CheckinReminders:
         return CheckinReminders(
-            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
+            self.checkin_store,
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
+            self.meter,
         )
 
 

@@ -35,6 +35,8 @@ dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
 dropin.ports.IncidentTimelines          MemoryTimelines
+listing.Lists                           MemoryLists
+telemetry.Meter                         RecordingMeter
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
@@ -49,6 +51,7 @@ from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
+from fakes.lists import MemoryLists
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
@@ -56,6 +59,7 @@ from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
+from fakes.telemetry import RecordingMeter
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
@@ -73,6 +77,7 @@ __all__ = [
     "MemoryHoldStore",
     "MemoryIdempotencyStore",
     "MemoryIncidentStore",
+    "MemoryLists",
     "MemoryOverrideStore",
     "MemoryPlaybookSource",
     "MemoryReplyBudget",
@@ -86,6 +91,7 @@ __all__ = [
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",
+    "RecordingMeter",
     "RecordingOperationsTopic",
     "ScriptedChannel",
     "Sent",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         IncidentTimelines,
         RequestLog,
     )
+    from chalicelib.core.listing import Lists
     from chalicelib.core.messaging.passes import ResponderRegistry
     from chalicelib.core.messaging.ports import (
         BatchSender,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.statements.ports import StatementStore
+    from chalicelib.core.telemetry import Meter
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
         CanaryRounds,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
         MemoryHoldStore,
         MemoryIdempotencyStore,
         MemoryIncidentStore,
+        MemoryLists,
         MemoryOverrideStore,
         MemoryPlaybookSource,
         MemoryReplyBudget,
@@ -67,6 +70,7 @@ if TYPE_CHECKING:
         MemoryTimelines,
         RecordingBatchChannel,
         RecordingChannel,
+        RecordingMeter,
         RecordingOperationsTopic,
         ScriptedChannel,
     )
@@ -113,6 +117,9 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     changes: ChangeStore = MemoryChangeStore()
     timelines: IncidentTimelines = MemoryTimelines()
     del alerts, requests, changes, timelines
+    lists: Lists = MemoryLists(MemoryIncidentStore(), MemoryEventStore())
+    meter: Meter = RecordingMeter()
+    del lists, meter
     checkins: CheckinStore = MemoryCheckinStore()
     del checkins
     statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())

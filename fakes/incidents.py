@@ -228,6 +228,15 @@ class MemoryIncidentStore:
             self.put_entry(incident_id, entry)
         return True
 
+    def mark_first_send(self, incident_id: str, at: datetime) -> bool:
+        """As the adapter's conditional write: only the first call for a stored incident
+        records it."""
+        incident = self._incidents.get(incident_id)
+        if incident is None or incident.first_sent_at is not None:
+            return False
+        self._incidents[incident_id] = replace(incident, first_sent_at=at)
+        return True
+
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         due = sorted((at, incident_id) for incident_id, at in self._due.items())
         return [incident_id for at, incident_id in due if at <= now.isoformat()][:limit]

@@ -54,6 +54,7 @@ from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
+from fakes.lists import MemoryLists
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
@@ -61,6 +62,7 @@ from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
+from fakes.telemetry import RecordingMeter
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -101,6 +103,8 @@ class MemoryWorld:
         self.operations = RecordingOperationsTopic()
         self.spend_counters = MemorySpendCounters()
         self.holds = MemoryHoldStore(self.incidents, self.ledger)
+        self.lists = MemoryLists(self.incidents, self.events)
+        self.meter = RecordingMeter()  # every figure the use cases record
         self.checkin_store = MemoryCheckinStore()
         self.statements = MemoryStatementStore(self.incidents)
         # The local stage's channels: SMS, email and the stakeholder topic.
@@ -134,7 +138,7 @@ class MemoryWorld:
     # -- the use cases, wired as chalicelib/wiring.py wires them ---------------------------
     @cached_property
     def ingest(self) -> IngestService:
-        return IngestService(self.events, self.event_queue, self.clock)
+        return IngestService(self.events, self.event_queue, self.clock, self.meter)
 
     @cached_property
     def idempotency(self) -> Idempotency:
@@ -149,6 +153,7 @@ class MemoryWorld:
             self.overrides,
             self.dispatch_queue,
             self.clock,
+            self.meter,
         )
 
     @cached_property
@@ -186,6 +191,7 @@ class MemoryWorld:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.meter,
             self.gatekeeper,
         )
 
@@ -215,7 +221,13 @@ class MemoryWorld:
     @cached_property
     def evaluator(self) -> Evaluator:
         return Evaluator(
-            self.events, self.incidents, self.playbooks, self.notifier, self.clock, self.responses
+            self.events,
+            self.incidents,
+            self.playbooks,
+            self.notifier,
+            self.clock,
+            self.responses,
+            self.meter,
         )
 
     @cached_property
@@ -226,7 +238,9 @@ class MemoryWorld:
 
     @cached_property
     def gatekeeper(self) -> Gatekeeper:
-        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
+        return Gatekeeper(
+            self.incidents, self.playbooks, self.directory, self.notifier, self.clock, self.meter
+        )
 
     @cached_property
     def links(self) -> AckLinks:
@@ -245,6 +259,7 @@ class MemoryWorld:
             self.links,
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            meter=self.meter,
             notices=CheckinNotices(self.checkin_store, self.directory),
         )
 
@@ -266,7 +281,12 @@ class MemoryWorld:
     @cached_property
     def checkin_reminders(self) -> CheckinReminders:
         return CheckinReminders(
-            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
+            self.checkin_store,
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
+            self.meter,
         )
 
     @cached_property

@@ -1,7 +1,8 @@
 """The whole local stack in the foreground: ``python -m local.stack`` (what ``make run`` runs).
 
     127.0.0.1:5000  AWS stand-in (moto + End User Messaging stand-in + /_local/outbox)
-    127.0.0.1:8000  the HTTP API (``chalice local``, stage ``local``)
+    127.0.0.1:8000  the HTTP API (Chalice's local server, stage ``local``, behind the same
+                    gateway responses as the deployed API: local/api_gateway.py)
     runner          drains the SQS queues into the same Chalice handlers Lambda runs
 
 Ctrl-C (or SIGTERM) stops every process it started.
@@ -127,20 +128,10 @@ class LocalStack:
         create_resources(settings, session, endpoint_url=self.aws_url)
         self.seeded = seed(settings, session, endpoint_url=self.aws_url)
         self.api_key = settings.local_api_key
-        chalice = str(Path(sys.executable).with_name("chalice"))
+        # chalice local, behind the gateway responses the deployed API has (local/api_gateway.py).
         self._spawn(
             "api",
-            [
-                chalice,
-                "local",
-                "--stage",
-                "local",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.api_port),
-                "--no-autoreload",
-            ],
+            [sys.executable, "-m", "local.api_gateway", "--port", str(self.api_port)],
             env,
         )
         _wait_for(f"{self.api_url}/v1/events/ready", self._processes[-1], ready_status=401)

@@ -26,6 +26,10 @@
                                          (a test event end to end; exit 1 if no receipt)
     tocsin dlq show [ingest|dispatch] [--limit N]   (dead letters and why; exit 1 if any)
     tocsin dlq redrive [ingest|dispatch]            (send them back after a fix)
+    tocsin incidents list [--status S] [--since T] [--until T] [--type T] [--severity S]
+                          [--plan P] [--exercise exclude|include|only] [--limit N] [--all] [--json]
+    tocsin incidents show INCIDENT_ID [--json]
+    tocsin events list [--status S] [--source S] [--since T] [--limit N] [--all] [--json]
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -50,6 +54,7 @@ from tocsin_cli import (
     contacts,
     dlq,
     heartbeats,
+    history,
     holds,
     importing,
     keys,
@@ -75,6 +80,7 @@ GROUPS = (
     statements,
     smoke,
     dlq,
+    history,
 )
 
 

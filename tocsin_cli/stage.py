@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import boto3
 
 from chalicelib.core.errors import InvalidInput
+from chalicelib.core.telemetry import NO_METER
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
 
@@ -85,7 +86,10 @@ class Target:
 
     def container(self) -> Container:
         """The one way the command builds Tocsin's services: the same ones the Lambdas use."""
-        return Container(self.settings(), self.session(), endpoint_url=self.aws_endpoint)
+        # Figures are the functions' to publish: what the command does is not counted.
+        return Container(
+            self.settings(), self.session(), endpoint_url=self.aws_endpoint, meter=NO_METER
+        )
 
     def describe_aws(self) -> str:
         if self.aws_endpoint:

@@ -12,12 +12,19 @@ from urllib.parse import quote
 
 from chalice.app import Request
 
-from chalicelib.core.access import INTEGRATIONS, ApiKey, SignedRequest, scope_for, verify_signature
+from chalicelib.core.access import (
+    INTEGRATIONS,
+    ApiKey,
+    Scope,
+    SignedRequest,
+    scope_for,
+    verify_signature,
+)
 from chalicelib.core.activation.intake import Sender
 from chalicelib.core.errors import AuthenticationFailed, PayloadTooLarge
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.settings import DEFAULT_LOCAL_API_KEY
-from chalicelib.wiring import Container
+from chalicelib.wiring import Container, container
 
 BEARER = "send 'Authorization: Bearer <api key>'"
 
@@ -64,6 +71,14 @@ def authenticate(
     if not counts_events:
         services.rate_limiter.admit(key.name, key.rate_per_minute, now)
     return key
+
+
+def reader(request: Request) -> Container:
+    """The services, for a caller whose bearer key has the ``read`` scope."""
+    services = container()
+    key = authenticate(bearer_key(request.headers), services, request)
+    key.require(Scope.READ)
+    return services
 
 
 def admit_events(services: Container, key: ApiKey, count: int) -> None:

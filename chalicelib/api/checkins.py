@@ -21,7 +21,7 @@ from chalicelib.core.checkins.tally import NO_ANSWER, Tally, tally
 from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.core.playbook.checkin_request import parse_checkin_request
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 checkins = Blueprint(__name__)
@@ -49,7 +49,7 @@ def start_checkin() -> Response:
     key.require(Scope.ACTIVATE)
     actor = key.require_person()
     started = services.checkins.start(parse_checkin_request(document), actor)
-    logger.set_correlation_id(started.incident_id)
+    set_correlation_id(started.incident_id)
     logger.info(
         "check-in started",
         extra={"checkin_id": started.checkin_id, "asked": started.asked, "contact_id": actor},
@@ -105,7 +105,7 @@ def answer_checkin(checkin_id: str) -> dict[str, Any]:
     if isinstance(option, bool) or not isinstance(option, int):
         raise InvalidRequest("option", "must be the number of an option")
     answered = services.checkins.answer(_known(checkin_id), person, option, AnsweredBy.API)
-    logger.set_correlation_id(answered.checkin.incident_id)
+    set_correlation_id(answered.checkin.incident_id)
     logger.info(
         "check-in answered",
         extra={"checkin_id": checkin_id, "contact_id": person, "via": "api", "option": option},

@@ -11,6 +11,10 @@ Tocsin's own shape::
 
 PagerDuty- and Opsgenie-compatible endpoints answer in those tools' envelopes instead (the same
 status codes), so their clients read the errors they know.
+
+A route or method that does not exist answers :data:`NO_ROUTE` in the same shape, wherever the
+request ends: the app (a method a route does not take), API Gateway (a gateway response,
+``infra/tocsin_infra/gateway.py``) and the local stack's stand-in for it (``local/api_gateway.py``).
 """
 
 from __future__ import annotations
@@ -120,6 +124,40 @@ def opsgenie_envelope(failure: Failure) -> Response:
     if failure.problems:
         body["errors"] = {p.field: p.message for p in failure.problems}
     return Response(body=body, status_code=status, headers=failure.headers)
+
+
+NO_ROUTE_STATUS = 404
+NO_ROUTE_MESSAGE = (
+    "no such route: check the method and the path (GET /v1/openapi.json lists every route)"
+)
+NO_ROUTE: dict[str, Any] = {"error": {"code": "not_found", "message": NO_ROUTE_MESSAGE}}
+
+# Errors Chalice answers itself, before or around a view, in Tocsin's words.
+_CHALICE_ERRORS: dict[str, tuple[int, str, str]] = {
+    "MethodNotAllowedError": (NO_ROUTE_STATUS, "not_found", NO_ROUTE_MESSAGE),
+    "UnsupportedMediaType": (415, "unsupported_media_type", "send the body as application/json"),
+    "BadRequest": (400, "invalid_request", "the request cannot be answered as sent"),
+    "InternalServerError": (500, "internal_error", "something went wrong on Tocsin's side"),
+}
+
+
+def chalice_errors_in_tocsin_shape(
+    request: Any, get_response: Callable[[Any], Response]
+) -> Response:
+    """HTTP middleware: an error Chalice answers itself (a method a route does not take, an
+    unhandled exception) comes out in Tocsin's shape, not as ``{"Code", "Message"}``."""
+    response = get_response(request)
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    status, code, message = _CHALICE_ERRORS.get(
+        str(body["Code"]), (response.status_code, "internal_error", str(body["Message"]))
+    )
+    headers = {name: value for name, value in response.headers.items() if name.lower() != "allow"}
+    headers["Content-Type"] = "application/json"
+    return Response(
+        body={"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 Renderer = Callable[[Failure], Response]

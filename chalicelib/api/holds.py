@@ -20,7 +20,7 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.core.spend.ports import Hold, HoldState
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 holds = Blueprint(__name__)
@@ -97,5 +97,5 @@ def _known(hold_id: str) -> None:
 
 
 def _log(what: str, hold: Hold, person: str) -> None:
-    logger.set_correlation_id(hold.incident_id)
+    set_correlation_id(hold.incident_id)
     logger.info(what, extra={"hold_id": hold.hold_id, "messages": hold.count, "by": person})

@@ -19,7 +19,7 @@ from chalicelib.core.access import Scope
 from chalicelib.core.activation.manual import parse_request
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import InvalidRequest, NotFound
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 manual = Blueprint(__name__)
@@ -35,7 +35,7 @@ def activate_plan(plan_id: str) -> Response:
     if not _PLAN_ID.fullmatch(plan_id):
         raise NotFound(f"no response plan {plan_id}")
     incident = services.manual.request(plan_id, str(actor.contact_id), parse_request(document))
-    logger.set_correlation_id(incident.incident_id)
+    set_correlation_id(incident.incident_id)
     logger.info(
         "plan activated by hand",
         extra={"plan_id": plan_id, "status": incident.status.value, "contact_id": actor.contact_id},
@@ -52,6 +52,7 @@ def activate_plan(plan_id: str) -> Response:
 def approve_incident(incident_id: str) -> dict[str, Any]:
     services, actor, _ = _person_request(body_required=False)
     _known(incident_id)
+    set_correlation_id(incident_id)
     queued = services.gatekeeper.approve(incident_id, actor)
     incident = services.incidents.get(incident_id)
     status = incident.status.value if incident else "open"
@@ -74,6 +75,7 @@ def reject_incident(incident_id: str) -> dict[str, Any]:
     reason = document.get("reason", "") if isinstance(document, dict) else ""
     if not isinstance(reason, str) or len(reason) > 1024:
         raise InvalidRequest("reason", "must be a string of at most 1024 characters")
+    set_correlation_id(incident_id)
     services.gatekeeper.reject(incident_id, actor, reason.strip())
     logger.info(
         "activation rejected", extra={"incident_id": incident_id, "contact_id": actor.contact_id}

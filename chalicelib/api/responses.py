@@ -27,9 +27,8 @@ from chalicelib.core.errors import (
 from chalicelib.core.messaging.passes import ResponderPass, genuine, well_formed
 from chalicelib.core.people import is_contact_id
 from chalicelib.core.response.decisions import Answer
-from chalicelib.core.response.standing import Standing
 from chalicelib.core.wording.checkin_words import checkin_says
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 responses = Blueprint(__name__)
@@ -159,7 +158,7 @@ def _checkin_page(services: Container, found: ResponderPass, chosen: str | None 
         )
         key = "recorded_late" if answered.answer.late else "recorded"
         note = checkin_says(language, key, option=answered.option.text(language))
-        logger.set_correlation_id(checkin.incident_id)
+        set_correlation_id(checkin.incident_id)
         logger.info(
             "check-in answered",
             extra={"checkin_id": checkin.checkin_id, "contact_id": found.contact_id, "via": "link"},
@@ -243,51 +242,9 @@ def _answer_body(result: Answer) -> dict[str, Any]:
     }
 
 
-def standing_document(standing: Standing) -> dict[str, Any]:
-    """The incident's answers for ``GET /v1/incidents/{id}``: the ``levels`` table (who each
-    step paged, who of them acknowledged or declined), the acknowledgements needed and
-    counted, and those recorded without counting, with who made them and why."""
-    return {
-        "escalation": {
-            "policy_id": standing.policy_id,
-            "state": standing.escalation,
-            "next_level_due_at": standing.due_at.isoformat() if standing.due_at else None,
-        },
-        "acknowledgements": {
-            "needed": standing.needed,
-            "counted": list(standing.counted),
-            "not_counted": [
-                {
-                    "at": answer.at.isoformat(),
-                    "answer": answer.answer,
-                    "contact_id": answer.contact_id,
-                    "by": answer.by,
-                    "credential": answer.credential,
-                    "via": answer.via,
-                    "why": answer.why,
-                    "reason": answer.reason,
-                }
-                for answer in standing.not_counted
-            ],
-        },
-        "levels": [
-            {
-                "step": level.step,
-                "level": level.level,
-                "repeat": level.repeat,
-                "quorum": level.quorum,
-                "paged": list(level.paged),
-                "acknowledged": list(level.acknowledged),
-                "declined": list(level.declined),
-            }
-            for level in standing.levels
-        ],
-    }
-
-
 def _log(result: Answer, answerer: Answerer) -> None:
     """Ids and kinds only: a key's name and an AWS principal are not personal data."""
-    logger.set_correlation_id(result.incident.incident_id)
+    set_correlation_id(result.incident.incident_id)
     logger.info(
         "incident answered",
         extra={

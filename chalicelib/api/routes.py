@@ -8,15 +8,12 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import authenticate, bearer_key, sender_for
+from chalicelib.api.auth import authenticate, bearer_key, reader, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.api.idempotency import idempotent
-from chalicelib.api.responses import standing_document
-from chalicelib.core.access import Scope
 from chalicelib.core.errors import NotFound
-from chalicelib.core.spend.cost import incident_cost
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 api = Blueprint(__name__)
@@ -36,7 +33,7 @@ def post_event() -> Response:
 
     def accept() -> Response:
         received = services.ingest.accept(document, sender_for(services, key, credential))
-        logger.set_correlation_id(received.event_id)
+        set_correlation_id(received.event_id)
         logger.info(
             "event accepted",
             extra={
@@ -80,43 +77,11 @@ def get_incident(incident_id: str) -> dict[str, Any]:
     incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
-    timeline = services.incidents.timeline(incident.incident_id)
-    prices = services.playbooks.load().spending.prices
-    return {
-        "incident_id": incident.incident_id,
-        "status": incident.status.value,
-        "title": incident.title,
-        "type": incident.type,
-        "severity": incident.severity.value,
-        "exercise": incident.is_exercise,
-        "dedup_key": incident.dedup_key,
-        "dedup_namespace": incident.dedup_namespace or None,
-        "rule_id": incident.rule_id,
-        "plan_id": incident.plan_id,
-        "event_count": incident.event_count,
-        "opened_at": incident.opened_at.isoformat(),
-        "updated_at": incident.updated_at.isoformat(),
-        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-        "cost": incident_cost(timeline).to_document(prices.source),
-        "timeline": [
-            {
-                "at": entry.at.isoformat(),
-                "kind": entry.kind,
-                "summary": entry.summary,
-                "data": entry.data,
-            }
-            for entry in timeline
-        ],
-        **standing_document(services.responses.standing(incident, timeline)),
-    }
+    return services.responses.document(incident)
 
 
 def _reader() -> Container:
-    services = container()
-    request = api.current_request
-    key = authenticate(bearer_key(request.headers), services, request)
-    key.require(Scope.READ)
-    return services
+    return reader(api.current_request)
 
 
 _OPENAPI = Path(__file__).with_name("openapi.json")

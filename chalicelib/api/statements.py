@@ -23,7 +23,7 @@ from chalicelib.core.errors import FieldProblem, Forbidden, InvalidRequest, NotF
 from chalicelib.core.statements.desk import Publication
 from chalicelib.core.statements.drafting import parse_draft, parse_edit
 from chalicelib.core.statements.ports import Statement
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
 statements = Blueprint(__name__)
@@ -154,7 +154,7 @@ def _known(incident_id: str, statement_id: str | None = None) -> None:
 
 
 def _log(what: str, statement: Statement, who: Answerer) -> None:
-    logger.set_correlation_id(statement.incident_id)
+    set_correlation_id(statement.incident_id)
     logger.info(
         what,
         extra={

@@ -36,6 +36,19 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+# Of those, the ones that mean "too fast": the quota, not a failure.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "KMSThrottlingException",
+    }
+)
+
+
 # Errors after the request was sent, before its answer was read: the outcome is unknown.
 # (Failing to connect, or to send, means AWS never had the message: a plain transient error.)
 _ANSWER_LOST = (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError)
@@ -51,7 +64,7 @@ def send_errors(api: str) -> Iterator[None]:
         code = str(details.get("Code", "Unknown"))
         message = f"{api}: {redact(str(details.get('Message', '')))}"
         if code in TRANSIENT_CODES:
-            raise TransientSendError(code, message) from error
+            raise TransientSendError(code, message, code in THROTTLING_CODES) from error
         raise PermanentSendError(code, message) from error
     except _ANSWER_LOST as error:
         # The request went out; AWS may have accepted it. Not retried here (the dispatcher

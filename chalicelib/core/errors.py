@@ -144,7 +144,12 @@ class PermanentSendError(SendError):
 
 
 class TransientSendError(SendError):
-    """The send may succeed later (throttling, service unavailable)."""
+    """The send may succeed later (throttling, service unavailable). ``throttled``: AWS said
+    to slow down (counted as such), rather than that it failed for now."""
+
+    def __init__(self, code: str, message: str, throttled: bool = False) -> None:
+        super().__init__(code, message)
+        self.throttled = throttled
 
 
 class SendOutcomeUnknown(TransientSendError):

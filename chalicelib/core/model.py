@@ -167,6 +167,7 @@ class Incident:
     response: ResponseState = field(default_factory=ResponseState)
     links: tuple[Link, ...] = ()  # the opening event's (a status page, the alert's source)
     dedup_namespace: str = ""  # whose dedup key it is: only that sender's events reach it
+    first_sent_at: datetime | None = None  # when its first alert was handed to AWS
 
     @property
     def is_exercise(self) -> bool:

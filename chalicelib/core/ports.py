@@ -123,3 +123,7 @@ class IncidentStore(Protocol):
     def close(self, incident: Incident, entry: TimelineEntry) -> bool:
         """Resolve by hand; False when it is no longer open."""
         ...
+
+    def mark_first_send(self, incident_id: str, at: datetime) -> bool:
+        """Record when its first alert went out; True only for the call that recorded it."""
+        ...

@@ -16,7 +16,7 @@ from chalicelib.core.activation.intake import Sender
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.integrations.aws import EVENT_PATTERN, from_eventbridge, from_sns_alarm
 from chalicelib.integrations.common import Document, IntegrationDefaults
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import ALARMS_TOPIC, bound_name
 from chalicelib.wiring import container
 
@@ -30,11 +30,13 @@ AWS_SENDER = Sender(namespace="aws")
 @cloud.on_cw_event(EVENT_PATTERN)
 def receive_aws_events(event: CloudWatchEvent) -> None:
     payload = event.to_dict()
+    set_correlation_id(event.event_id)  # EventBridge's id, until Tocsin's event ids exist
     _ingest("eventbridge", lambda: from_eventbridge(payload, IntegrationDefaults()), payload)
 
 
 @cloud.on_sns_message(topic=bound_name(ALARMS_TOPIC))
 def receive_alarm_messages(event: SNSEvent) -> None:
+    set_correlation_id(sns_message_id(event))
     _ingest(
         "cloudwatch-sns",
         lambda: from_sns_alarm(event.message, IntegrationDefaults()),
@@ -57,7 +59,15 @@ def _ingest(kind: str, adapt: Callable[[], list[Document]], original: Any) -> No
             extra={"integration": kind, "field": error.field, "error": error.message},
         )
         return
+    if len(received) == 1:
+        set_correlation_id(received[0].event_id)
     logger.info(
         "cloud events accepted",
         extra={"integration": kind, "event_ids": [item.event_id for item in received]},
     )
+
+
+def sns_message_id(event: SNSEvent) -> str | None:
+    """SNS's id for the notification (Chalice's SNSEvent does not expose it)."""
+    records = event.to_dict().get("Records") or [{}]
+    return records[0].get("Sns", {}).get("MessageId") or None

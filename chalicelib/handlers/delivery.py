@@ -15,8 +15,9 @@ from chalice.app import Blueprint, SNSEvent
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.core.json_text import UnreadableJson, read_json
 from chalicelib.core.messaging.receipts import DeliveryReport, parse_delivery
+from chalicelib.handlers.cloud import sns_message_id
 from chalicelib.integrations.sns_sms_logs import read_sms_status_logs
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import DELIVERY_TOPIC, bound_name
 from chalicelib.wiring import container
 
@@ -25,6 +26,7 @@ delivery = Blueprint(__name__)
 
 @delivery.on_sns_message(topic=bound_name(DELIVERY_TOPIC))
 def track_deliveries(event: SNSEvent) -> None:
+    set_correlation_id(sns_message_id(event))
     try:
         report = parse_delivery(read_json(event.message))
     except (InvalidEvent, UnreadableJson) as error:
@@ -50,6 +52,8 @@ def track_sms_status(event: dict[str, Any], context: Any) -> None:
 
 def _record(report: DeliveryReport) -> None:
     tracked = container().tracker.record(report)
+    if tracked.incident_id:
+        set_correlation_id(tracked.incident_id)
     logger.info(
         "delivery recorded" if tracked.known else "delivery event for an unknown message",
         extra={

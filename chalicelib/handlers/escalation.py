@@ -8,7 +8,8 @@ from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
 from chalicelib.core.errors import InvalidEvent, TransientError
 from chalicelib.core.redaction import redact
 from chalicelib.core.response.replies import parse_inbound_sms
-from chalicelib.observability import logger
+from chalicelib.handlers.cloud import sns_message_id
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import INBOUND_SMS_TOPIC, bound_name
 from chalicelib.wiring import container
 
@@ -21,6 +22,7 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
     its deadline), act on every verification gate whose timeout passed (page, cancel or
     escalate), and chase the silent of every open check-in. Safe to overlap: each step and
     each reminder round moves on by a conditional write."""
+    set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     services = container()
     gates = services.gatekeeper.tick()
     if gates.acted:
@@ -28,7 +30,12 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
     report = services.escalator.tick()
     if report.escalated:
         logger.info(
-            "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}
+            "incidents escalated",
+            extra={
+                "incidents": report.escalated,
+                "incident_ids": report.incidents,
+                "jobs": report.jobs,
+            },
         )
     for incident_id, reason in (gates.reasons | report.reasons).items():
         logger.error(
@@ -54,6 +61,7 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
 
 @escalation.on_sns_message(topic=bound_name(INBOUND_SMS_TOPIC))
 def answer_sms_replies(event: SNSEvent) -> None:
+    set_correlation_id(sns_message_id(event))
     try:
         sms = parse_inbound_sms(event.message)
     except InvalidEvent as error:
@@ -61,6 +69,8 @@ def answer_sms_replies(event: SNSEvent) -> None:
         logger.warning("inbound SMS ignored", extra={"field": error.field, "error": error.message})
         return
     outcome = container().inbound.handle(sms)
+    if outcome.incident_id:
+        set_correlation_id(outcome.incident_id)
     # The number and the text are personal data: only ids and the intent are logged.
     logger.info(
         "inbound SMS handled",

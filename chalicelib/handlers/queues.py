@@ -21,7 +21,7 @@ from chalicelib.core.errors import TransientError
 from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.core.redaction import redact
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
 
@@ -39,7 +39,7 @@ def evaluate_events(event: SQSEvent) -> BatchResponse:
 
     def decide(record: SQSRecord) -> None:
         received = decode_received(record.body)
-        logger.set_correlation_id(received.event_id)
+        set_correlation_id(received.event_id)
         decision = services.evaluator.handle(received)
         if (
             decision.outcome is DecisionOutcome.ACTIVATED
@@ -75,7 +75,7 @@ def dispatch_notifications(event: SQSEvent) -> BatchResponse:
 
     def dispatch(record: SQSRecord) -> None:
         incident_id, jobs = decode_jobs(record.body)
-        logger.set_correlation_id(incident_id)
+        set_correlation_id(incident_id)
         report = services.dispatcher.dispatch(incident_id, jobs)
         logger.info(
             "notifications dispatched",
@@ -110,6 +110,9 @@ def process_batch(
     for record in event:
         message_id = message_id_of(record)
         ids = {"sqs_message_id": message_id}
+        # Each record's lines carry its own id: the SQS message's until ``handle`` reads the
+        # event or incident id in it.
+        set_correlation_id(message_id or None)
         try:
             handle(record)
         except Exception as error:

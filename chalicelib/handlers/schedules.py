@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
 schedules = Blueprint(__name__)
@@ -12,6 +12,7 @@ schedules = Blueprint(__name__)
 
 @schedules.schedule(Rate(1, unit=Rate.MINUTES))
 def fire_scheduled_triggers(event: CloudWatchEvent) -> None:
+    set_correlation_id(event.event_id)  # this tick (it may fire several triggers)
     fired = container().scheduled_triggers.fire_due()
     if fired:
         logger.info("scheduled triggers fired", extra={"event_ids": fired})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
 from chalicelib.core.spend.ports import HoldState
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
 spending = Blueprint(__name__)
@@ -21,6 +21,7 @@ _MOST_HOLDS = 1000
 
 @spending.schedule(Rate(1, unit=Rate.MINUTES))
 def report_held_messages(event: CloudWatchEvent) -> None:
+    set_correlation_id(event.event_id)  # this tick
     held = container().hold_desk.recent(HoldState.HELD, limit=_MOST_HOLDS)
     logger.info(
         GAUGE_MESSAGE,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
 from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
 watch = Blueprint(__name__)
@@ -21,6 +21,7 @@ watch = Blueprint(__name__)
 
 @watch.schedule(Rate(1, unit=Rate.MINUTES))
 def check_heartbeats(event: CloudWatchEvent) -> None:
+    set_correlation_id(event.event_id)  # this tick (it may find several heartbeats quiet)
     services = container()
     report = services.heartbeats.check()
     stage = services.settings.stage
@@ -36,6 +37,7 @@ def check_heartbeats(event: CloudWatchEvent) -> None:
 
 @watch.schedule(Rate(1, unit=Rate.MINUTES))
 def run_canaries(event: CloudWatchEvent) -> None:
+    set_correlation_id(event.event_id)  # this tick (it may begin or judge several rounds)
     # A failure raises (the errors alarm says so); a round judged but not told keeps its old
     # state, so the next judged round tells again.
     services = container()

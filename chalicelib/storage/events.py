@@ -26,9 +26,17 @@ class DynamoEventStore:
         item = to_item(
             {
                 **keys.event(received.event_id),
+                **keys.event_listing(
+                    DecisionOutcome.PENDING.value, received.received_at, received.event_id
+                ),
                 "event_id": received.event_id,
                 "received_at": received.received_at.isoformat(),
                 "outcome": DecisionOutcome.PENDING.value,
+                # What the lists show and filter on, beside the whole event below.
+                "source": received.event.source,
+                "type": received.event.type,
+                "severity": received.event.severity.value,
+                "event_status": received.event.status.value,
                 # Compact and UTF-8 as accepted: what fit the body's limit fits the item's.
                 "event": compact_json(event_to_document(received.event)),
                 "format": received.format,
@@ -97,8 +105,14 @@ def decision_update(
 ) -> dict[str, Any]:
     """The ``UpdateItem`` that records an event's decision: for ``update_item(**...)`` or, as
     ``{"Update": ...}``, inside the transaction that opens or resolves its incident."""
-    values: dict[str, Any] = {":o": outcome.value, ":c": code, ":r": reason, ":at": at.isoformat()}
-    expression = "SET outcome = :o, code = :c, reason = :r, decided_at = :at"
+    values: dict[str, Any] = {
+        ":o": outcome.value,
+        ":list": keys.event_list_partition(outcome.value),
+        ":c": code,
+        ":r": reason,
+        ":at": at.isoformat(),
+    }
+    expression = "SET outcome = :o, list_pk = :list, code = :c, reason = :r, decided_at = :at"
     if incident_id is not None:
         expression += ", incident_id = :i"
         values[":i"] = incident_id

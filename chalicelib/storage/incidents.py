@@ -45,8 +45,10 @@ from chalicelib.storage.tables import DUE_INDEX
 
 BATCH_WRITE_LIMIT = 25
 RESOLVE_EXPRESSION = (
-    "SET #status = :resolved, resolved_at = :now, updated_at = :now REMOVE due_pk, due_at"
+    "SET #status = :resolved, list_pk = :resolved_list, resolved_at = :now, updated_at = :now "
+    "REMOVE due_pk, due_at"
 )
+RESOLVED_LIST = keys.incident_list_partition(IncidentStatus.RESOLVED.value)
 _MAX_LOG = 200  # entries kept per activation log; limits and windows need far fewer
 _MIN_KEEP = timedelta(days=1)
 
@@ -96,10 +98,11 @@ class DynamoIncidentStore:
             [
                 self._update(
                     keys.incident(incident_id),
-                    "SET #status = :to, updated_at = :now"
+                    "SET #status = :to, list_pk = :to_list, updated_at = :now"
                     + (" REMOVE due_pk, due_at" if leaving_gate else ""),
                     {
                         ":to": to_status.value,
+                        ":to_list": keys.incident_list_partition(to_status.value),
                         ":from": from_status.value,
                         ":now": entry.at.isoformat(),
                     },
@@ -277,6 +280,7 @@ class DynamoIncidentStore:
                     RESOLVE_EXPRESSION,
                     {
                         ":resolved": IncidentStatus.RESOLVED.value,
+                        ":resolved_list": RESOLVED_LIST,
                         ":now": now.isoformat(),
                         ":open": IncidentStatus.OPEN.value,
                     },
@@ -320,6 +324,7 @@ class DynamoIncidentStore:
                     RESOLVE_EXPRESSION,
                     {
                         ":resolved": IncidentStatus.RESOLVED.value,
+                        ":resolved_list": RESOLVED_LIST,
                         ":now": entry.at.isoformat(),
                         ":open": IncidentStatus.OPEN.value,
                     },
@@ -385,6 +390,26 @@ class DynamoIncidentStore:
                 Limit=limit,
             )
         return [str(from_item(item)["pk"]).removeprefix("INCIDENT#") for item in response["Items"]]
+
+    def mark_first_send(self, incident_id: str, at: datetime) -> bool:
+        """Record when the incident's first alert was handed to AWS; True for the one call that
+        recorded it (concurrent dispatch batches race; one wins)."""
+        try:
+            with dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(keys.incident(incident_id)),
+                    UpdateExpression="SET first_sent_at = :at",
+                    ConditionExpression=(
+                        "attribute_exists(pk) AND attribute_not_exists(first_sent_at)"
+                    ),
+                    ExpressionAttributeValues=to_item({":at": at.isoformat()}),
+                )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def get(self, incident_id: str) -> Incident | None:
         with dynamodb_errors():
@@ -494,6 +519,7 @@ def _received_entry(received: ReceivedEvent, duplicate: bool = False) -> Timelin
 def _incident_item(incident: Incident) -> dict[str, Any]:
     return {
         **keys.incident(incident.incident_id),
+        **keys.incident_listing(incident.status.value, incident.opened_at, incident.incident_id),
         "incident_id": incident.incident_id,
         "status": incident.status.value,
         "title": incident.title,
@@ -508,6 +534,8 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "updated_at": incident.updated_at.isoformat(),
         "event_count": incident.event_count,
         "playbook_version": incident.playbook_version,
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "first_sent_at": incident.first_sent_at.isoformat() if incident.first_sent_at else None,
         "requested_by": incident.requested_by,
         "links": [{"href": link.href, "text": link.text} for link in incident.links],
         **_response_attributes(incident.response),
@@ -564,6 +592,7 @@ def state_from_document(document: Mapping[str, Any], version: int) -> ResponseSt
 
 def _incident_from_item(item: dict[str, Any]) -> Incident:
     resolved_at = item.get("resolved_at")
+    first_sent_at = item.get("first_sent_at")
     return Incident(
         incident_id=item["incident_id"],
         status=IncidentStatus(item["status"]),
@@ -579,6 +608,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         updated_at=datetime.fromisoformat(item["updated_at"]),
         event_count=int(item["event_count"]),
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
+        first_sent_at=datetime.fromisoformat(first_sent_at) if first_sent_at else None,
         playbook_version=int(item.get("playbook_version", 0)),
         requested_by=item.get("requested_by"),
         approved_by=tuple(item.get("approved_by", [])),

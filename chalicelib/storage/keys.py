@@ -317,6 +317,40 @@ def sortable_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# The lists index (tables.LIST_INDEX): one partition per status, newest first by list_at.
+INCIDENT_LISTS = "INCIDENTS#"
+EVENT_LISTS = "EVENTS#"
+
+
+def list_position(at: datetime, item_id: str) -> str:
+    """Where an item sorts in its list: its time, then its id (ids are unique)."""
+    return f"{sortable_time(at)}#{item_id}"
+
+
+def incident_list_partition(status: str) -> str:
+    return f"{INCIDENT_LISTS}{status}"
+
+
+def event_list_partition(outcome: str) -> str:
+    return f"{EVENT_LISTS}{outcome}"
+
+
+def incident_listing(status: str, opened_at: datetime, incident_id: str) -> Key:
+    """The lists index's keys on an incident item (``list_pk`` moves with its status)."""
+    return {
+        "list_pk": incident_list_partition(status),
+        "list_at": list_position(opened_at, incident_id),
+    }
+
+
+def event_listing(outcome: str, received_at: datetime, event_id: str) -> Key:
+    """The lists index's keys on an event item (``list_pk`` moves with its decision)."""
+    return {
+        "list_pk": event_list_partition(outcome),
+        "list_at": list_position(received_at, event_id),
+    }
+
+
 # check-ins (incidents table): the check-in, who was asked (in chunks), each person's latest
 # answer, every answer, and the open ones (for the reminder tick)
 def checkin_partition(checkin_id: str) -> str:

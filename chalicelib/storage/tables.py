@@ -12,14 +12,51 @@ from typing import Any
 
 @dataclass(frozen=True)
 class IndexDefinition:
-    """A sparse global secondary index holding only the table's keys."""
+    """A sparse global secondary index: only items with both its keys are in it. It holds the
+    table's keys, and the ``projected`` attributes when there are any (else keys only)."""
 
     name: str
     partition_key: str
     sort_key: str
+    projected: tuple[str, ...] = ()
+
+    def projection(self) -> dict[str, Any]:
+        """DynamoDB's ``Projection`` for this index."""
+        if not self.projected:
+            return {"ProjectionType": "KEYS_ONLY"}
+        return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(self.projected)}
 
 
+# Open incidents by their next escalation deadline (storage/incidents.py).
 DUE_INDEX = IndexDefinition("due", "due_pk", "due_at")
+# Incidents and events newest first, one partition per status (storage/lists.py): what the
+# lists show and filter on is projected, so a page is one query per status, never a scan.
+# Only one index is added here on purpose: CloudFormation adds one GSI per table update.
+LIST_INDEX = IndexDefinition(
+    "lists",
+    "list_pk",
+    "list_at",
+    projected=(
+        "incident_id",
+        "event_id",
+        "status",
+        "outcome",
+        "title",
+        "type",
+        "severity",
+        "event_status",
+        "plan_id",
+        "rule_id",
+        "opened_at",
+        "resolved_at",
+        "first_sent_at",
+        "received_at",
+        "decided_at",
+        "source",
+        "code",
+        "reason",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +86,7 @@ class TableDefinition:
                 {
                     "IndexName": index.name,
                     "KeySchema": _key_schema(index.partition_key, index.sort_key),
-                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                    "Projection": index.projection(),
                 }
                 for index in self.indexes
             ]
@@ -75,7 +112,7 @@ INCIDENTS = TableDefinition(
     "incidents",
     "events, incidents, timelines, dedup pointers, the send ledger and responders",
     ttl_attribute="expires_at",
-    indexes=(DUE_INDEX,),
+    indexes=(DUE_INDEX, LIST_INDEX),
 )
 
 ALL_TABLES = (CONFIG, CONTACTS, INCIDENTS)

@@ -66,6 +66,8 @@ from constructs import Construct
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
 from tocsin_infra.custom_domain import add_custom_domain
+from tocsin_infra.gateway import add_gateway_responses
+from tocsin_infra.observability import Observability
 from tocsin_infra.settings import DeploymentSettings
 from tocsin_infra.spending import watch_held_messages
 from tocsin_infra.watch import (
@@ -281,6 +283,7 @@ class TocsinStack(Stack):
         )
         self._configure_functions()
         self._configure_api()
+        add_gateway_responses(rest_api)
         if settings.api_domain_name and settings.api_certificate_arn:
             add_custom_domain(
                 self, rest_api, settings.api_domain_name, settings.api_certificate_arn
@@ -290,6 +293,15 @@ class TocsinStack(Stack):
         if settings.sms_through_sns:
             self._forward_sns_sms_status()
         self._alarms()
+        self.observability = Observability(
+            self,
+            "Observability",
+            prefix=prefix,
+            stage=settings.stage,
+            alarm_topic=self.operations,
+            functions={name: self._function_name(name) for name in LOGICAL_IDS},
+            queues={"ingest": self.ingest_queue, "dispatch": self.dispatch_queue},
+        )
 
     # --- data -------------------------------------------------------------------------
 
@@ -323,7 +335,10 @@ class TocsinStack(Stack):
                 sort_key=dynamodb.Attribute(
                     name=index.sort_key, type=dynamodb.AttributeType.STRING
                 ),
-                projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+                projection_type=dynamodb.ProjectionType.INCLUDE
+                if index.projected
+                else dynamodb.ProjectionType.KEYS_ONLY,
+                non_key_attributes=list(index.projected) or None,
             )
         return table
 
@@ -1018,30 +1033,11 @@ class TocsinStack(Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(action)
-        failures = logs.MetricFilter(
-            self,
-            "DispatchFailuresFilter",
-            log_group=self.log_groups[DISPATCH_FUNCTION],
-            filter_pattern=logs.FilterPattern.all(
-                logs.FilterPattern.string_value("$.message", "=", "notifications dispatched"),
-                logs.FilterPattern.number_value("$.failed", ">", 0),
-            ),
-            metric_namespace="Tocsin",
-            metric_name="DispatchFailures",
-            metric_value="$.failed",
-        )
+        # Alarms on Tocsin's own metrics (failed messages...) are in tocsin_infra/observability;
+        # those on the watching and spending ticks' gauge lines, in tocsin_infra/watch and spending.
         watch_held_messages(
             self, self.log_groups[HELD_MESSAGES_FUNCTION], action, self.settings.prefix
         )
-        failures.metric(period=Duration.minutes(5), statistic="Sum").create_alarm(
-            self,
-            "DispatchFailuresAlarm",
-            alarm_name=f"{self.settings.prefix}-dispatch-failures",
-            alarm_description="Notifications AWS refused or could not take (see the timeline)",
-            threshold=1,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        ).add_alarm_action(action)
         add_watch_alarms(self, self.settings.prefix, self.settings.stage, self.log_groups, action)
 
 

@@ -20,6 +20,7 @@ from chalicelib.core.model import Channel
 from chalicelib.core.ports import Clock
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
+from local.api_gateway import TocsinClient
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT
 from tests.e2e.browser import launch_browser
@@ -50,7 +51,7 @@ class Api:
 
 @pytest.fixture
 def client(world: boto3.Session) -> Iterator[Client]:
-    with Client(app, stage_name="local", project_dir=str(PROJECT)) as chalice_client:
+    with TocsinClient(app, stage_name="local", project_dir=str(PROJECT)) as chalice_client:
         yield chalice_client
 
 

@@ -264,3 +264,23 @@ def test_the_stand_in_reports_each_delivery_and_a_silent_channel_reports_none(
         call("GET", f"{stack.aws_url}/_local/receipts")[1]["withheld"] >= 6
     )  # and a canary's, if one ran
     call("PUT", f"{stack.aws_url}/_local/receipts", json.dumps({"silent": []}).encode())
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/nothing-here"), ("DELETE", "/v1/events"), ("GET", "/v1/incidents/x/y/z")],
+)
+@pytest.mark.parametrize("key", [LOCAL_KEY, None], ids=["with a key", "without a key"])
+def test_the_stack_answers_tocsins_own_404_for_unknown_routes_and_methods(
+    stack: LocalStack, method: str, path: str, key: str | None
+) -> None:
+    from chalicelib.api.errors import NO_ROUTE
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    request = urllib.request.Request(f"{stack.api_url}{path}", method=method, headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    with caught.value as refused:
+        assert refused.code == 404
+        assert refused.headers["Content-Type"] == "application/json"
+        assert json.load(refused) == NO_ROUTE

@@ -282,6 +282,19 @@ def test_a_created_incident_moves_only_from_the_status_it_is_in(stores: Stores) 
     ]
 
 
+def test_the_first_send_is_recorded_by_one_call_only(stores: Stores) -> None:
+    incidents = stores.incidents
+    event = received()
+    incidents.open(incident_for(event), event, VERDICT)
+    incident_id = incident_for(event).incident_id
+    first, later = NOW + timedelta(seconds=3), NOW + timedelta(seconds=4)
+    assert incidents.mark_first_send(incident_id, first)
+    assert not incidents.mark_first_send(incident_id, later)  # a concurrent batch loses
+    assert not incidents.mark_first_send("inc_01M84STVCFS7F5J06PS8A3D6CA", first)  # none such
+    stored = incidents.get(incident_id)
+    assert stored is not None and stored.first_sent_at == first
+
+
 def test_approvals_at_the_gate_count_each_person_once_and_leaving_it_drops_its_deadline(
     stores: Stores,
 ) -> None:

@@ -41,6 +41,7 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
         "calls_per_notification",
         "cold_start",
         "evaluation_us_per_event_1000_rules",
+        "lists",
         "checkin_fanout",
         "checkin_answers",
         "machine",
@@ -48,7 +49,11 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
         assert name in figures
     assert set(figures["calls_per_notification"]) == {"sms", "email"}
     assert figures["calls_per_notification"]["sms"]["by_api"]["sns:Publish"] == 1.0
-    assert "| cold start" in (tmp_path / "RESULTS.md").read_text()
+    assert figures["lists"]["all_listed"] == 20  # every incident, page after page
+    assert figures["cold_start"]["metrics"]["import_ms"] > 0
+    results = (tmp_path / "RESULTS.md").read_text()
+    assert "| cold start" in results and "Powertools Metrics" in results
+    assert "| listing 20 incidents through the API" in results
 
 
 def test_the_checkin_bench_loses_nothing_and_reminds_only_the_silent() -> None:

@@ -129,6 +129,7 @@ def test_reminders_reach_only_the_silent_and_stop_at_the_deadline(org: MemoryWor
     assert org.checkin_reminders.tick().reminded == 2
     org.clock.advance(timedelta(minutes=10))
     assert org.checkin_reminders.tick().reminded == 0  # two rounds were asked for
+    assert org.meter.total("CheckinReminders") == 3 + 2  # each person reminded, once a round
     org.clock.advance(timedelta(hours=1))
     assert org.checkin_reminders.tick().closed == 1
     incident = org.incidents.get(checkin.incident_id)

@@ -107,6 +107,7 @@ def test_the_gates_timeout_acts_once_as_declared(
     org.clock.advance(minutes=2)
     assert org.gatekeeper.tick().acted == 1
     assert org.gatekeeper.tick().acted == 0  # acted on once
+    assert org.meter.total("GatesTimedOut") == 1  # counted once, whatever followed
     org.escalator.tick()
     org.run_queues()
     assert org.incidents.get(incident.incident_id).status is status

@@ -23,6 +23,7 @@ from chalicelib.core.model import (
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, IncidentStore, OpenOutcome
+from chalicelib.core.telemetry import EVENTS_DECIDED, NO_METER, Meter
 from chalicelib.core.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ class Evaluator:
         notifier: Notifier,
         clock: Clock,
         responses: Responses | None = None,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._events = events
         self._incidents = incidents
         self._playbooks = playbooks
@@ -86,14 +89,15 @@ class Evaluator:
     def give_up(self, event_id: str, why: str) -> bool:
         """The event could not be decided, however often it was tried (its queue message goes
         to the dead-letter queue): say so, with why, rather than leave it ``pending`` for ever.
-        Redriven, it is decided again. False when it was decided meanwhile."""
-        return self._events.record_decision(
-            event_id,
-            DecisionOutcome.FAILED,
-            "undecidable",
-            f"not decided: {why}",
-            self._clock.now(),
-        )
+        Redriven, it is decided again (and counted again). False when it was decided meanwhile."""
+        failed = DecisionOutcome.FAILED
+        reason = f"not decided: {why}"
+        if not self._events.record_decision(
+            event_id, failed, "undecidable", reason, self._clock.now()
+        ):
+            return False
+        self._meter.record(EVENTS_DECIDED, by=failed.value)
+        return True
 
     def _trigger(self, received: ReceivedEvent) -> Decision:
         playbook = self._playbooks.load()
@@ -130,6 +134,8 @@ class Evaluator:
             # Opened now: the incident is as built here. Redelivered: read it back, since the
             # first delivery may have opened it under an earlier playbook version.
             opened = incident if result.outcome is OpenOutcome.OPENED else None
+            if opened is not None:  # decided now, in the opening transaction
+                self._meter.record(EVENTS_DECIDED, by=DecisionOutcome.ACTIVATED.value)
             return self._notify(result.incident_id, verdict.reason, opened)
         raise TransientError(
             f"event {received.event_id}: activation history kept changing; will retry"
@@ -174,7 +180,10 @@ class Evaluator:
         if received.event.action is Action.RESOLVE:
             # The decision is written in the resolving transaction: a redelivery that finds
             # the incident already resolved sees the decided event and stops in handle().
-            if self._incidents.resolve(incident_id, received, now) and self._responses:
+            resolved = self._incidents.resolve(incident_id, received, now)
+            if resolved:  # decided now, in the resolving transaction
+                self._meter.record(EVENTS_DECIDED, by=DecisionOutcome.RESOLVED.value)
+            if resolved and self._responses:
                 self._responses.notify_resolved(incident_id)
             return Decision(
                 DecisionOutcome.RESOLVED, f"resolved by {received.event.source}", incident_id
@@ -200,9 +209,10 @@ class Evaluator:
         reason: str,
         incident_id: str | None = None,
     ) -> Decision:
-        self._events.record_decision(
+        if self._events.record_decision(
             received.event_id, outcome, code, reason, self._clock.now(), incident_id
-        )
+        ):
+            self._meter.record(EVENTS_DECIDED, by=outcome.value)
         return Decision(outcome, reason, incident_id)
 
     def _new_incident(

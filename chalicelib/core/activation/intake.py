@@ -15,6 +15,7 @@ from chalicelib.core.model import CanonicalEvent, ReceivedEvent
 from chalicelib.core.ports import Clock
 from chalicelib.core.queue_messages import encode_received
 from chalicelib.core.redaction import withhold_secrets
+from chalicelib.core.telemetry import EVENTS_ACCEPTED, NO_METER, Meter
 
 # An original payload larger than this is not carried along (the canonical event still is):
 # it must fit beside the event in one SQS message (256 KiB) and one DynamoDB item (400 KB).
@@ -52,10 +53,13 @@ class Sender:
 
 
 class IngestService:
-    def __init__(self, events: EventStore, queue: EventQueue, clock: Clock) -> None:
+    def __init__(
+        self, events: EventStore, queue: EventQueue, clock: Clock, meter: Meter = NO_METER
+    ) -> None:
         self._events = events
         self._queue = queue
         self._clock = clock
+        self._meter = meter
 
     def accept(self, document: Any, sender: Sender) -> ReceivedEvent:
         """A native canonical event; see :meth:`accept_many`."""
@@ -119,6 +123,7 @@ class IngestService:
             for item in recorded:
                 self._events.forget(item.event_id)
             raise
+        self._meter.record(EVENTS_ACCEPTED, len(received))
         return received
 
 

@@ -24,6 +24,7 @@ from chalicelib.core.model import Incident, IncidentStatus, TimelineEntry
 from chalicelib.core.playbook.gates import Gate, OnTimeout
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+from chalicelib.core.telemetry import GATES_TIMED_OUT, NO_METER, Meter
 
 AWAITING = IncidentStatus.AWAITING_APPROVAL
 
@@ -43,7 +44,9 @@ class Gatekeeper:
         directory: ContactDirectory,
         notifier: Notifier,
         clock: Clock,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
@@ -140,6 +143,7 @@ class Gatekeeper:
         )
         if not self._incidents.transition(incident.incident_id, AWAITING, target, entry):
             return 0  # decided, or acted on by another tick, meanwhile
+        self._meter.record(GATES_TIMED_OUT)  # once: the transition above is conditional
         if action is OnTimeout.PAGE:
             self._notifier.notify(incident.incident_id, replace(incident, status=target))
         elif action is OnTimeout.ESCALATE:

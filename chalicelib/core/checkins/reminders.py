@@ -24,6 +24,7 @@ from chalicelib.core.messaging.planning import plan_person
 from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import IncidentStatus, Notice, NotificationJob, TimelineEntry
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+from chalicelib.core.telemetry import CHECKIN_REMINDERS, NO_METER, Meter
 
 LEAD_CHANNELS = "lead"
 
@@ -44,7 +45,9 @@ class CheckinReminders:
         directory: ContactDirectory,
         dispatch: DispatchQueue,
         clock: Clock,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._store = store
         self._incidents = incidents
         self._directory = directory
@@ -91,7 +94,10 @@ class CheckinReminders:
             checkin, reminded=round_, next_reminder_at=following, version=checkin.version + 1
         )
         if self._store.save(moved, checkin.version):
-            kind = "leads told" if checkin.reminded >= reminders.times else f"reminder {round_}"
+            leads = checkin.reminded >= reminders.times
+            if not leads:  # counted by the one tick whose conditional save moved the round on
+                self._meter.record(CHECKIN_REMINDERS, len({job.contact_id for job in jobs}))
+            kind = "leads told" if leads else f"reminder {round_}"
             self._incidents.append(
                 checkin.incident_id,
                 [

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import chalicelib.core.telemetry as figures
 from chalicelib.core.errors import (
     PermanentSendError,
     SendError,
@@ -15,6 +16,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.messaging.claims import Claims, still_wanted
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
+from chalicelib.core.messaging.first_send import first_alert, record_first_send
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import (
     WORDED_ELSEWHERE,
@@ -48,6 +50,7 @@ class DispatchReport:
     skipped: int = 0
     held: int = 0  # past the budget: waiting for a person to release or cancel them
     retry: list[NotificationJob] = field(default_factory=list)
+    first_alert_at: datetime | None = None  # when this batch handed its first alert to AWS
     unknown_outcomes: int = 0  # sent again though the earlier attempt may have reached AWS
     requeued: int = 0  # claimed by another invocation: back on the queue until that is stale
 
@@ -76,7 +79,9 @@ class Dispatcher:
         requeue: DispatchQueue | None = None,
         spending: SpendGate | None = None,
         notices: NoticeWriter | None = None,
+        meter: figures.Meter = figures.NO_METER,
     ) -> None:
+        self._meter = meter
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
@@ -141,6 +146,7 @@ class Dispatcher:
         report.unknown_outcomes += claims.taken_over
         report.requeued, unqueued = claims.put_back(self._requeue)
         report.retry += unqueued
+        record_first_send(self._incidents, self._meter, incident, report.first_alert_at)
         return report
 
     def _clear(
@@ -252,7 +258,10 @@ class Dispatcher:
         if isinstance(outcome, SendError):
             self._record_failure(job, outcome)
             report.failed += 1
+            self._meter.record(figures.MESSAGES_FAILED, by=job.channel.value)
             if isinstance(outcome, TransientSendError):
+                if outcome.throttled:
+                    self._meter.record(figures.MESSAGES_THROTTLED, by=job.channel.value)
                 report.retry.append(job)
             else:
                 work += self._fall_back(job, f"failed: {outcome.code}")
@@ -260,6 +269,8 @@ class Dispatcher:
         now = self._clock.now()
         self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
+        self._meter.record(figures.MESSAGES_SENT, by=job.channel.value)
+        report.first_alert_at = first_alert(report.first_alert_at, job, now)
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
         """The next channel of the job's chain, at once, with the reason on the timeline."""

@@ -32,6 +32,7 @@ from typing import TypeVar
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
 from chalicelib.core.messaging.ports import BatchSender, ChannelSender
 from chalicelib.core.model import Channel, Message, SendReceipt
+from chalicelib.core.telemetry import MESSAGES_THROTTLED, NO_METER, Meter
 from chalicelib.core.wording.segments import count_segments
 
 _R = TypeVar("_R")
@@ -112,8 +113,10 @@ class PacedSender:
         budget: RetryBudget = RetryBudget(),
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[float, float], float] = random.uniform,
+        meter: Meter = NO_METER,
     ) -> None:
         self.channel: Channel = inner.channel
+        self._meter = meter
         self._inner = inner
         self._bucket = bucket
         self._budget = budget
@@ -145,7 +148,9 @@ class PacedSender:
                 result = call()
             except SendOutcomeUnknown:
                 raise
-            except TransientSendError:
+            except TransientSendError as error:
+                if error.throttled:
+                    self._meter.record(MESSAGES_THROTTLED, by=self.channel.value)
                 self._bucket.slow_down()
                 ceiling = min(self._budget.max_seconds, self._budget.base_seconds * 2**attempt)
                 pause = self._jitter(0, ceiling)

@@ -165,6 +165,7 @@ class UsableAddresses(Protocol):
 class Tracked:
     known: bool  # False: a message Tocsin did not send (or whose pointer expired)
     marked_unusable: bool = False
+    incident_id: str | None = None  # the incident the message was about
 
 
 class DeliveryTracker:
@@ -203,4 +204,4 @@ class DeliveryTracker:
                 key=f"delivery-{report.message_id}-{report.status.value}",
             ),
         )
-        return Tracked(known=True, marked_unusable=marked)
+        return Tracked(known=True, marked_unusable=marked, incident_id=job.incident_id)

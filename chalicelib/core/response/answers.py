@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import Conflict, NotFound, TransientError
@@ -27,6 +28,7 @@ from chalicelib.core.model import (
     Notice,
     NotificationJob,
     ResponseState,
+    Stop,
     TimelineEntry,
 )
 from chalicelib.core.playbook.escalations import EscalationPolicy
@@ -41,8 +43,11 @@ from chalicelib.core.response.decisions import (
 )
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.ports import GateAnswers, ReachedLedger
-from chalicelib.core.response.standing import Standing, standing
+from chalicelib.core.response.standing import Standing, standing, standing_document
+from chalicelib.core.spend.cost import incident_cost
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.summaries import incident_detail_document
+from chalicelib.core.telemetry import NO_METER, TIME_TO_ACKNOWLEDGE, Meter
 
 _ATTEMPTS = 5
 
@@ -66,8 +71,10 @@ class Responses:
         escalator: Escalator,
         clock: Clock,
         holds: HoldDesk | None = None,
+        meter: Meter = NO_METER,
         gate: GateAnswers | None = None,
     ) -> None:
+        self._meter = meter
         self._incidents = incidents
         self._playbooks = playbooks
         self._registry = registry
@@ -92,6 +99,21 @@ class Responses:
         if timeline is None:
             timeline = self._incidents.timeline(incident.incident_id)
         return standing(incident, self._policy(incident), timeline)
+
+    def document(
+        self, incident: Incident, timeline: Sequence[TimelineEntry] | None = None
+    ) -> dict[str, Any]:
+        """The incident in full, as ``GET /v1/incidents/{id}`` and ``tocsin incidents show
+        --json`` give it: its fields and timeline, what its messages cost, and where its
+        answers stand."""
+        if timeline is None:
+            timeline = self._incidents.timeline(incident.incident_id)
+        prices = self._playbooks.load().spending.prices
+        return {
+            **incident_detail_document(incident, timeline),
+            "cost": incident_cost(timeline).to_document(prices.source),
+            **standing_document(self.standing(incident, timeline)),
+        }
 
     def acknowledge(self, incident_id: str, answerer: Answerer) -> Answer:
         """Counted when the credential is the person's own and a level paged them; else
@@ -138,6 +160,8 @@ class Responses:
                 return decided.answer
             seen = incident.response.version
             if self._incidents.save_response(incident_id, seen, decided.state, [decided.entry]):
+                if decided.state.stopped is Stop.ACKNOWLEDGED and incident.response.stopped is None:
+                    self._acknowledged(incident, decided.entry.at)
                 return decided.answer
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
@@ -191,6 +215,11 @@ class Responses:
             ],
         )
         return len(people)
+
+    def _acknowledged(self, incident: Incident, at: datetime) -> None:
+        """The acknowledgement that stopped the escalation (or, with none, the first one)."""
+        seconds = (at - incident.opened_at).total_seconds()
+        self._meter.record(TIME_TO_ACKNOWLEDGE, max(seconds, 0.0))
 
     def _at_gate(self, incident_id: str) -> Incident | None:
         incident = self._incidents.get(incident_id)

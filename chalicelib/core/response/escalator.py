@@ -29,6 +29,7 @@ from chalicelib.core.response.next_step import (
     is_due,
     next_step,
 )
+from chalicelib.core.telemetry import ESCALATIONS_EXHAUSTED, ESCALATIONS_FIRED, NO_METER, Meter
 
 TICK_BATCH = 100
 
@@ -36,6 +37,7 @@ TICK_BATCH = 100
 @dataclass
 class TickReport:
     escalated: int = 0  # incidents whose state moved on (a level paged, or exhausted)
+    incidents: list[str] = field(default_factory=list)  # their ids
     jobs: int = 0
     failed: list[str] = field(default_factory=list)  # incident ids to retry at the next tick
     reasons: dict[str, str] = field(default_factory=dict)  # incident id: what went wrong
@@ -50,7 +52,9 @@ class Escalator:
         overrides: OverrideSource,
         dispatch: DispatchQueue,
         clock: Clock,
+        meter: Meter = NO_METER,
     ) -> None:
+        self._meter = meter
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
@@ -75,6 +79,7 @@ class Escalator:
                 continue
             if step.moved:
                 report.escalated += 1
+                report.incidents.append(incident_id)
                 report.jobs += len(step.jobs)
         return report
 
@@ -102,6 +107,10 @@ class Escalator:
         seen = incident.response.version
         if not self._incidents.save_response(incident.incident_id, seen, step.state, step.entries):
             return NextStep(StepOutcome.LOST_RACE, step.step)
+        if step.outcome is StepOutcome.EXHAUSTED:
+            self._meter.record(ESCALATIONS_EXHAUSTED)
+        elif incident.response.step >= 0:  # a level after the first: nobody acknowledged in time
+            self._meter.record(ESCALATIONS_FIRED)
         if step.gaps:
             self._incidents.append(incident.incident_id, step.gaps)
         return step

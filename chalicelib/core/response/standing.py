@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chalicelib.core.model import Incident, IncidentStatus, ResponseState, TimelineEntry
 from chalicelib.core.playbook.escalations import EscalationPolicy
@@ -120,3 +121,46 @@ def _uncounted(entry: TimelineEntry) -> UncountedAnswer:
         why=str(data.get("why", "")),
         reason=str(data.get("reason", "")),
     )
+
+
+def standing_document(standing: Standing) -> dict[str, Any]:
+    """The incident's answers, as ``GET /v1/incidents/{id}`` and ``tocsin incidents show
+    --json`` give them: the ``levels`` table (who each step paged, who of them acknowledged or
+    declined), the acknowledgements needed and counted, and those recorded without counting,
+    with who made them and why."""
+    return {
+        "escalation": {
+            "policy_id": standing.policy_id,
+            "state": standing.escalation,
+            "next_level_due_at": standing.due_at.isoformat() if standing.due_at else None,
+        },
+        "acknowledgements": {
+            "needed": standing.needed,
+            "counted": list(standing.counted),
+            "not_counted": [
+                {
+                    "at": answer.at.isoformat(),
+                    "answer": answer.answer,
+                    "contact_id": answer.contact_id,
+                    "by": answer.by,
+                    "credential": answer.credential,
+                    "via": answer.via,
+                    "why": answer.why,
+                    "reason": answer.reason,
+                }
+                for answer in standing.not_counted
+            ],
+        },
+        "levels": [
+            {
+                "step": level.step,
+                "level": level.level,
+                "repeat": level.repeat,
+                "quorum": level.quorum,
+                "paged": list(level.paged),
+                "acknowledged": list(level.acknowledged),
+                "declined": list(level.declined),
+            }
+            for level in standing.levels
+        ],
+    }
