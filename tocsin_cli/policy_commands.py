@@ -27,6 +27,7 @@ COUNTED = (
     "escalations",
     "schedules",
     "maintenance",
+    "settings",
 )
 
 

@@ -103,6 +103,7 @@ class DynamoPlaybookStore:
             "escalations": len(playbook.escalations),
             "schedules": len(playbook.schedules),
             "maintenance": len(playbook.maintenance),
+            "settings": len(documents.get("settings", [])),
         }
         pointer = {"version": version, "partition": partition, "digest": new_digest}
         condition = "attribute_not_exists(pk)" if current is None else "#version = :previous"

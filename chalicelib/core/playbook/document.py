@@ -1,4 +1,5 @@
-"""The playbook: activation rules, response plans, roles, teams, schedules and maintenance windows.
+"""The playbook: activation rules, response plans, roles, teams, schedules, maintenance windows
+and settings (how long records are kept).
 
 Documents come from ``policies/*.yaml`` (through the CLI's loader) or from DynamoDB (as JSON);
 both go through :func:`parse_playbook`, so what is stored is exactly what was validated. Every
@@ -21,6 +22,7 @@ from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
 from chalicelib.core.playbook.rules import ActivationRule, parse_rule
 from chalicelib.core.playbook.scopes import MaintenanceWindow, parse_maintenance
+from chalicelib.core.playbook.settings import Retention, parse_settings
 from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
 from chalicelib.core.wording.templates import BUILT_IN, TemplateSet
 from chalicelib.core.wording.validation import parse_template_set
@@ -35,6 +37,7 @@ SECTIONS = (
     "rules",
     "schedules",
     "maintenance",
+    "settings",
 )
 _T = TypeVar("_T")
 _TYPE_INDEX_LIMIT = 4096  # distinct event types remembered per playbook
@@ -51,6 +54,7 @@ class Playbook:
     templates: Mapping[str, TemplateSet] = field(default_factory=dict)
     oncall: Mapping[str, OnCallSchedule] = field(default_factory=dict)
     escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
+    retention: Retention = field(default_factory=Retention)
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -142,6 +146,13 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda doc, path: _checked_window(parse_maintenance(doc, path), path, rule_ids),
         lambda window: window.window_id,
     )
+    retention = Retention()
+    try:
+        retention = parse_settings(read_list(documents.get("settings", []), "settings"))
+    except InvalidPolicies as invalid:
+        errors.extend(invalid.errors)
+    except InvalidPolicy as invalid:
+        errors.append(invalid)
     if errors:
         raise InvalidPolicies(errors)
     return Playbook(
@@ -154,6 +165,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         templates={template.template_id: template for template in templates},
         oncall={schedule.schedule_id: schedule for schedule in oncall},
         escalations={policy.policy_id: policy for policy in escalations},
+        retention=retention,
         version=version,
     )
 
