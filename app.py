@@ -10,6 +10,7 @@ from chalicelib.api.responses import responses
 from chalicelib.api.routes import api
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.delivery import delivery
+from chalicelib.handlers.erasure import erasure
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
@@ -26,3 +27,4 @@ app.register_blueprint(cloud)
 app.register_blueprint(delivery)
 app.register_blueprint(schedules)
 app.register_blueprint(escalation)
+app.register_blueprint(erasure)

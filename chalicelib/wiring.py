@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.push import PinpointPushChannel
@@ -22,6 +23,7 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.messaging.passes import AckLinks
@@ -29,6 +31,8 @@ from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
 from chalicelib.core.oncall.coverage import OnCall
+from chalicelib.core.privacy.contact_access import ContactAccess
+from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
@@ -40,15 +44,16 @@ from chalicelib.settings import (
     get_settings,
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
+from chalicelib.storage.audit import DynamoAccessLog
 from chalicelib.storage.contacts import DynamoContactDirectory
-from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
+from chalicelib.storage.erasure import DynamoErasureJobs, DynamoPersonalRecords
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
-from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
+from chalicelib.storage.queues import SqsDispatchQueue, SqsErasureQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 
@@ -276,12 +281,40 @@ class Container:
         return DeliveryTracker(self.ledger, self.directory, self.clock)
 
     @cached_property
-    def scrubber(self) -> DynamoIncidentScrubber:
-        return DynamoIncidentScrubber(self.dynamodb, self.settings.incidents_table)
+    def access_log(self) -> DynamoAccessLog:
+        return DynamoAccessLog(self.dynamodb, self.settings.contacts_table, self._now)
 
-    def erase_contact(self, contact_id: str) -> tuple[str, int]:
-        """Remove the person and pseudonymise them in incident records: (pseudonym, records)."""
-        return erase_contact(contact_id, self.directory, self.scrubber)
+    @cached_property
+    def contact_access(self) -> ContactAccess:
+        """Reading and saving people, each access on record (the API, the command, imports)."""
+        return ContactAccess(self.directory, self.access_log, self.playbooks, self.clock)
+
+    @cached_property
+    def erasure_jobs(self) -> DynamoErasureJobs:
+        return DynamoErasureJobs(
+            self.dynamodb, self.settings.contacts_table, self.directory, self._now
+        )
+
+    @cached_property
+    def erasure(self) -> Erasure:
+        records = DynamoPersonalRecords(
+            self.dynamodb, self.settings.incidents_table, self.settings.contacts_table
+        )
+        queue = SqsErasureQueue(self.client("sqs"), self.settings.erasure_queue)
+        return Erasure(
+            self.directory, self.erasure_jobs, records, queue, self.playbooks, self.clock
+        )
+
+    def principal(self) -> str:
+        """Who the AWS credentials in use belong to (an ARN), for the access record."""
+        try:
+            return str(self.client("sts").get_caller_identity()["Arn"])
+        except (BotoCoreError, ClientError) as error:
+            raise TransientError(f"STS: {type(error).__name__}") from error
+
+    def _now(self) -> datetime:
+        """The container's clock at the moment of the call (tests may replace the clock)."""
+        return self.clock.now()
 
     @cached_property
     def manual(self) -> ManualActivation:

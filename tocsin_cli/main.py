@@ -4,7 +4,9 @@
                             [--type it.outage] [--source prometheus-prod] [--signed] [--rate 600]
     tocsin keys list | revoke NAME
     tocsin contacts import FILE.csv      (per row: created, updated, unchanged or rejected, why)
-    tocsin contacts erase CONTACT_ID     (remove, and pseudonymise them in incident records)
+    tocsin contacts erase CONTACT_ID [--no-wait] [--here]  (remove at once, then pseudonymise
+                                         every record of them: a job; waits with progress)
+    tocsin contacts audit CONTACT_ID     (who read, saved or erased them, and when)
     tocsin policies validate [DIR]       (offline; every error as file:line: path: message)
     tocsin policies diff [DIR] | apply [DIR] | export [--version N] | versions
     tocsin ack INCIDENT_ID --as CONTACT_ID  (as a person the incident paged)

@@ -1,50 +1,220 @@
-"""Erasing a person leaves no trace of them in any incident record, and incidents still read."""
+"""Erasing a person removes exactly that person: out of the directory at once, then pseudonymised
+in every record by a job that the API starts (202) and the queue worker finishes."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
+import threading
+from typing import Any
 
 import boto3
+from chalice.test import Client
 
 from chalicelib.settings import Settings
-from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.wiring import Container
 from local.runner import QueueRunner
-from tests.conftest import PROJECT
-from tests.e2e.conftest import Api
+from tests.conftest import LOCAL_KEY, PROJECT
+from tests.e2e.conftest import Api, sent_sms
 from tocsin_cli.main import main
 
 DEMO = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
-ADA = ("c-ada", "+12025550101", "ada@example.com")
+BO = ("c-bo", "+12025550102", "bo@example.com")
+AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
+# Everyone is in the crisis cell: c-bob's id starts with c-bo's, and al's is inside "critical",
+# the severity every record of the demo incident carries.
+PEOPLE = {
+    "c-bob": {"name": "Bob Example", "roles": ["communications"], "phone": "+12025550106",
+              "email": "bob@example.com"},
+    "al": {"name": "Al Example", "roles": ["executive"], "phone": "+12025550108",
+           "email": "al@example.com"},
+}  # fmt: skip
 
 
-def test_erase_removes_the_contact_and_pseudonymises_every_mention(
+def put_contact(client: Client, contact_id: str, body: dict[str, Any]) -> Any:
+    return client.http.put(
+        f"/v1/contacts/{contact_id}",
+        headers={**AUTH, "Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
+    )
+
+
+def items(world: boto3.Session, settings: Settings) -> dict[tuple[str, str], str]:
+    """Every record of the incidents table, as JSON text, by key (but the API's request
+    counters, which every call moves)."""
+    dynamodb = world.client("dynamodb")
+    found = {}
+    for page in dynamodb.get_paginator("scan").paginate(TableName=settings.incidents_table):
+        for item in page["Items"]:
+            if item["pk"]["S"].startswith("RATE#"):
+                continue
+            found[(item["pk"]["S"], item["sk"]["S"])] = json.dumps(item, sort_keys=True)
+    return found
+
+
+def mentions(text: str, contact_id: str, phone: str, email: str) -> bool:
+    token = re.compile(rf"(?<![A-Za-z0-9_.@-]){re.escape(contact_id)}(?![A-Za-z0-9_@-])")
+    key_part = re.compile(rf"[#-]{re.escape(contact_id)}(?:[#-]|$|\")")
+    return bool(
+        token.search(text)
+        or key_part.search(text)
+        or phone.lstrip("+") in text
+        or email.lower() in text.lower()
+    )
+
+
+def open_demo_incident(api: Api, runner: QueueRunner, details: dict[str, Any]) -> str:
+    event_id = api.post_event({**DEMO, "details": details}).json_body["event_id"]
+    runner.drain()
+    return str(api.get(f"/v1/events/{event_id}").json_body["incident_id"])
+
+
+def erase(client: Client, contact_id: str) -> Any:
+    return client.http.delete(f"/v1/contacts/{contact_id}", headers=AUTH)
+
+
+def test_erasing_one_person_leaves_everyone_else_untouched_even_with_lookalike_ids(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings
+) -> None:
+    for contact_id, body in PEOPLE.items():
+        assert put_contact(client, contact_id, body).status_code == 201
+    # A payload that names Bo in free text, in the forms people write, beside c-bob.
+    incident_id = open_demo_incident(
+        api,
+        runner,
+        {
+            "reported_by": "Bo@Example.com",
+            "note": "call c-bo on +1 (202) 555-0102; c-bob and al saw it too",
+            "on_call": ["c-bo", "c-bob"],
+        },
+    )
+    before = items(world, settings)
+    about_bo = {key for key, text in before.items() if mentions(text, *BO)}
+    assert about_bo and any(
+        mentions(text, "c-bob", "+12025550106", "x") for text in before.values()
+    )
+
+    started = erase(client, "c-bo")
+    assert started.status_code == 202
+    job_id = started.json_body["job_id"]
+    assert started.headers["Location"] == f"/v1/erasures/{job_id}"
+    runner.drain()
+
+    after = items(world, settings)
+    assert not any(mentions(text, *BO) for text in after.values())
+    # Exactly one person changed: every record that did not mention Bo is as it was.
+    untouched = {key: text for key, text in before.items() if key not in about_bo}
+    assert {key: after.get(key) for key in untouched} == untouched
+    status = api.get(f"/v1/erasures/{job_id}").json_body
+    assert status["status"] == "done"
+    assert status["records_changed"] == len(about_bo)
+    assert status["records_scanned"] >= len(before)
+    assert "c-bo" not in json.dumps(status) and "0102" not in json.dumps(status)
+
+    # c-bob can still acknowledge with the link in his text; the incident still reads.
+    [text] = [body for phone, body in sent_sms(world) if phone == "+12025550106"]
+    link = re.search(r"http://127\.0\.0\.1:8000(/a/[a-z2-7]{16})", text)
+    assert link is not None
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    answered = client.http.post(link.group(1), headers=form, body=b"answer=ack")
+    assert answered.status_code == 200 and "Acknowledged" in answered.body.decode()
+    incident = api.get(f"/v1/incidents/{incident_id}").json_body
+    sent_to = {
+        e["data"]["contact_id"] for e in incident["timeline"] if e["kind"] == "notification_sent"
+    }
+    assert "c-bob" in sent_to and status["pseudonym"] in sent_to and "c-bo" not in sent_to
+
+    # al's id is inside "critical", on every record: erasing al changes al's records only.
+    before_al = items(world, settings)
+    about_al = {k for k, t in before_al.items() if mentions(t, "al", "+12025550108", "al@ex")}
+    job = erase(client, "al").json_body["job_id"]
+    runner.drain()
+    after_al = items(world, settings)
+    assert api.get(f"/v1/erasures/{job}").json_body["records_changed"] == len(about_al)
+    assert {k: after_al.get(k) for k in before_al if k not in about_al} == {
+        k: t for k, t in before_al.items() if k not in about_al
+    }
+    incident = api.get(f"/v1/incidents/{incident_id}")
+    assert incident.status_code == 200 and incident.json_body["severity"] == "critical"
+
+
+def test_erasure_is_a_job_the_person_is_gone_at_once_and_cannot_be_saved_while_it_runs(
+    client: Client, api: Api, runner: QueueRunner
+) -> None:
+    started = erase(client, "c-ada")
+    assert started.status_code == 202 and started.json_body["status"] == "running"
+    job_id = started.json_body["job_id"]
+    assert api.get("/v1/contacts/c-ada").status_code == 404  # nobody pages them any more
+    again = erase(client, "c-ada")
+    assert (again.status_code, again.json_body["job_id"]) == (202, job_id)
+    refused = put_contact(client, "c-ada", {"name": "Ada Again", "roles": ["executive"],
+                                            "phone": "+12025550101"})  # fmt: skip
+    assert refused.status_code == 409 and "being erased" in refused.json_body["error"]["message"]
+    assert api.get("/v1/contacts/c-ada").status_code == 404  # nothing was saved
+
+    runner.drain()
+    done = api.get(f"/v1/erasures/{job_id}").json_body
+    assert done["status"] == "done" and done["finished_at"]
+    assert erase(client, "c-ada").status_code == 404  # nobody left to erase
+    # Once it is done the id is free again: a new person may have it.
+    saved = put_contact(client, "c-ada", {"name": "Ada New", "roles": ["executive"],
+                                          "phone": "+12025550109"})  # fmt: skip
+    assert saved.status_code == 201
+
+
+def test_bad_erasure_requests_are_refused_clearly(client: Client, api: Api) -> None:
+    assert erase(client, "c-nobody").status_code == 404
+    assert erase(client, "not a valid id").status_code == 404
+    assert client.http.delete("/v1/contacts/c-ada").status_code == 401
+    assert api.get("/v1/erasures/era_01M8SNSZ5NGAVKPA4831Z1T0YZ").status_code == 404
+    missing = api.get("/v1/erasures/../../contacts")
+    assert missing.status_code in (403, 404)
+    assert api.get("/v1/erasures/nonsense").json_body["error"]["code"] == "not_found"
+    assert api.get("/v1/contacts/c-ada").status_code == 200  # nothing was erased
+
+
+def cli(world: boto3.Session, settings: Settings, *argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, services=Container(settings, world), err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_command_waits_for_the_worker_with_progress_and_reports_what_changed(
     api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings
 ) -> None:
-    # A payload that itself names Ada, as an Opsgenie responder list might.
-    event_id = api.post_event({**DEMO, "details": {"reported_by": "ada@example.com"}}).json_body[
-        "event_id"
-    ]
-    runner.drain()
-    incident_id = api.get(f"/v1/events/{event_id}").json_body["incident_id"]
-    dynamodb = world.client("dynamodb")
+    open_demo_incident(api, runner, {"reported_by": "ada@example.com"})
+    stop = threading.Event()
 
-    def mentions() -> int:
-        text = json.dumps(dynamodb.scan(TableName=settings.incidents_table)["Items"])
-        return sum(text.count(value) for value in ADA)
+    def worker() -> None:  # the local stack's runner, as `make run` starts it
+        while not stop.is_set():
+            if runner.drain_once() == 0:
+                stop.wait(0.05)
 
-    assert mentions() > 0
-    out = io.StringIO()
-    services = Container(settings, world)
-    assert main(["contacts", "erase", "c-ada"], out=out, services=services) == 0
-    assert "erased" in out.getvalue()
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    try:
+        code, out, err = cli(world, settings, "contacts", "erase", "c-ada")
+    finally:
+        stop.set()
+        thread.join()
+    assert code == 0, out + err
+    assert re.search(r"erasure era_\w+ of c-ada started", out)
+    assert re.search(r"erased: \d+ records changed \(.*timeline \d+.*\) of \d+ read", out)
+    assert re.search(r"\d+ records read, \d+ changed", err)  # progress
+    assert "+12025550101" not in out + err and "ada@example.com" not in out + err
+    code, out, _ = cli(world, settings, "contacts", "erase", "c-ada")
+    assert code == 2  # nobody left to erase
 
-    assert mentions() == 0
-    directory = DynamoContactDirectory(dynamodb, settings.contacts_table)
-    assert directory.get_contacts(["c-ada"]) == {}
-    assert "c-ada" not in {c.contact_id for c in directory.members(["executive"])}
-    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
-    sent = [e["data"]["contact_id"] for e in timeline if e["kind"] == "notification_sent"]
-    assert any(contact.startswith("erased-") for contact in sent)
-    assert main(["contacts", "erase", "c-ada"], out=io.StringIO(), services=services) == 2
+
+def test_the_command_can_run_the_job_itself_or_leave_it_to_the_worker(
+    api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings
+) -> None:
+    open_demo_incident(api, runner, {})
+    code, out, _ = cli(world, settings, "contacts", "erase", "c-bo", "--no-wait")
+    assert code == 0 and "follow it with: tocsin contacts erase c-bo" in out
+    code, out, _ = cli(world, settings, "contacts", "erase", "c-bo", "--timeout", "0")
+    assert code == 1 and "already running" in out and "--here" in out
+    code, out, _ = cli(world, settings, "contacts", "erase", "c-bo", "--here")
+    assert code == 0 and "already running" in out and "erased:" in out
+    assert not any(mentions(text, *BO) for text in items(world, settings).values())

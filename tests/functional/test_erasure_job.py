@@ -1,0 +1,245 @@
+"""The erasure job under moto: bounded slices, checkpoints, and a failure halfway through a slice
+followed by a retry that finishes the job with every record rewritten and counted exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.core.errors import NotFound, TransientError
+from chalicelib.core.playbook.document import Playbook, parse_playbook
+from chalicelib.core.privacy.audit import AccessAction, Actor
+from chalicelib.core.privacy.erasure import STALLED_AFTER, Erasure
+from chalicelib.core.privacy.scrubbing import Person, Scrubber
+from chalicelib.settings import Settings
+from chalicelib.storage.audit import DynamoAccessLog
+from chalicelib.storage.codec import from_item, to_item
+from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.erasure import DynamoErasureJobs, DynamoPersonalRecords, scrub_item
+from tests.fakes import FixedClock
+
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+ADA = Person("c-ada", "+12025550101", "ada@example.com")
+TESTER = Actor("arn:aws:iam::123456789012:user/dpo", "cli")
+INCIDENTS = 12
+
+
+class StaticPlaybooks:
+    def __init__(self, playbook: Playbook | None = None) -> None:
+        self.playbook = playbook or parse_playbook({})
+
+    def load(self) -> Playbook:
+        return self.playbook
+
+    def load_version(self, version: int) -> Playbook:
+        return self.playbook
+
+
+class RecordingQueue:
+    def __init__(self) -> None:
+        self.jobs: list[str] = []
+
+    def put(self, job_id: str) -> None:
+        self.jobs.append(job_id)
+
+
+class FailingDynamoDB:
+    """A DynamoDB client whose ``fail_on``-th transaction fails as an overloaded table's would;
+    everything else goes to the real (moto) client."""
+
+    def __init__(self, client: Any, fail_on: int) -> None:
+        self._client = client
+        self._fail_on = fail_on
+        self.transactions = 0
+
+    def transact_write_items(self, **arguments: Any) -> Any:
+        self.transactions += 1
+        if self.transactions == self._fail_on:
+            raise ClientError(
+                {"Error": {"Code": "InternalServerError", "Message": "injected"}},
+                "TransactWriteItems",
+            )
+        return self._client.transact_write_items(**arguments)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def seed_incidents(client: Any, table: str) -> None:
+    """Incident records as the app lays them out, each naming c-ada and c-adam (whose id
+    starts with hers) in ids, keys and free text."""
+    for number in range(INCIDENTS):
+        incident = f"inc_{number:02d}"
+        pk = f"INCIDENT#{incident}"
+        records: list[dict[str, Any]] = [
+            {"pk": pk, "sk": "INCIDENT", "title": f"outage {number}", "severity": "critical",
+             "response_state": '{"paged": ["c-ada", "c-adam"], "acknowledged_by": ["c-adam"]}'},
+            {"pk": f"EVENT#evt_{number:02d}", "sk": "EVENT", "event":
+             '{"summary": "reported by ada@example.com", "details": {"by": "c-adam"}}'},
+        ]  # fmt: skip
+        for person in ("c-ada", "c-adam"):
+            records += [
+                {"pk": pk, "sk": f"SEND#{person}#sms#0", "contact_id": person, "channel": "sms"},
+                {"pk": pk, "sk": f"TL#K#sent-{person}-sms-0", "kind": "notification_sent",
+                 "summary": f"sms handed to AWS for {person}",
+                 "data": f'{{"contact_id": "{person}", "channel": "sms"}}'},
+                {"pk": pk, "sk": f"RESPONDER#{person}", "contact_id": person, "code": "1234"},
+                {"pk": f"PAGED#{person}", "sk": pk, "contact_id": person, "code": "1234"},
+            ]  # fmt: skip
+        for record in records:
+            client.put_item(TableName=table, Item=to_item(record))
+
+
+def snapshot(client: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:
+    found = {}
+    for page in client.get_paginator("scan").paginate(TableName=table):
+        for raw in page["Items"]:
+            item = from_item(raw)
+            found[(item["pk"], item["sk"])] = item
+    return found
+
+
+def mentioning(records: dict[tuple[str, str], dict[str, Any]], person: Person) -> set[Any]:
+    scrubber = Scrubber(person, "erased-probe")
+    return {key for key, item in records.items() if scrub_item(item, scrubber) != item}
+
+
+@pytest.fixture
+def setup(world: boto3.Session, settings: Settings) -> Any:
+    client = world.client("dynamodb")
+    seed_incidents(client, settings.incidents_table)
+    directory = DynamoContactDirectory(client, settings.contacts_table)
+    clock = FixedClock(NOW)
+    jobs = DynamoErasureJobs(client, settings.contacts_table, directory, clock.now)
+    return client, directory, clock, jobs
+
+
+def erasure(
+    client: Any, settings: Settings, setup: Any, queue: RecordingQueue, slice_size: int = 7
+) -> Erasure:
+    _, directory, clock, jobs = setup
+    records = DynamoPersonalRecords(client, settings.incidents_table, settings.contacts_table)
+    return Erasure(directory, jobs, records, queue, StaticPlaybooks(), clock, slice_size=slice_size)
+
+
+def test_a_failure_halfway_through_a_slice_then_the_retry_completes_exactly(
+    settings: Settings, setup: Any
+) -> None:
+    client = setup[0]
+    before = snapshot(client, settings.incidents_table)
+    expected = mentioning(before, ADA)
+    assert len(expected) == INCIDENTS * 6  # incident, event, send, entry, responder, paged
+    failing = FailingDynamoDB(client, fail_on=10)  # the 4th rewrite of the second slice or so
+    queue = RecordingQueue()
+    broken = erasure(failing, settings, setup, queue)
+    job_id = broken.start("c-ada", TESTER).job.job_id
+
+    with pytest.raises(TransientError):
+        broken.advance(job_id, NOW + timedelta(minutes=5))
+    stalled = broken.status(job_id)
+    assert (stalled.status.value, stalled.failures, stalled.last_error) == (
+        "running",
+        1,
+        "TransientError",
+    )
+    assert 0 < stalled.records_changed < len(expected)
+    assert stalled.records_changed == failing.transactions - 1  # all but the failed one
+
+    # The queue delivers the job again: it resumes at its checkpoint and finishes.
+    done = erasure(client, settings, setup, queue).advance(job_id, NOW + timedelta(minutes=5))
+    assert done.is_done and done.person is None and done.cursor is None
+    assert done.records_changed == len(expected)  # each record counted once, none twice
+    assert done.changed["sends"] == done.changed["timeline"] == INCIDENTS
+    assert done.changed["passes"] == 2 * INCIDENTS
+    after = snapshot(client, settings.incidents_table)
+    assert mentioning(after, ADA) == set()
+    # c-adam's records (and every record that never named Ada) are exactly as they were.
+    untouched = {key: item for key, item in before.items() if key not in expected}
+    assert {key: after.get(key) for key in untouched} == untouched
+    assert len(after) == len(before)  # records moved to new keys, none lost or doubled
+
+
+def test_each_run_does_a_bounded_slice_checkpoints_it_and_queues_the_rest(
+    settings: Settings, setup: Any
+) -> None:
+    client, _, clock, _ = setup
+    total = len(snapshot(client, settings.incidents_table))
+    queue = RecordingQueue()
+    work = erasure(client, settings, setup, queue, slice_size=10)
+    job_id = work.start("c-ada", TESTER).job.job_id
+    assert queue.jobs == [job_id]
+    runs, read = 0, 0
+    job = work.status(job_id)
+    while not job.is_done:
+        runs += 1
+        job = work.advance(queue.jobs.pop(0), deadline=clock.now())  # no time to spare
+        assert 0 < job.scanned - read <= 10  # one slice per run, never the whole table
+        read = job.scanned
+        assert queue.jobs == ([] if job.is_done else [job_id])
+    # Every record was read (those moved to a new key further on are read again, clean).
+    assert job.scanned >= total and runs == -(-job.scanned // 10)
+
+
+def test_a_second_delivery_of_a_job_that_moved_on_changes_nothing(
+    settings: Settings, setup: Any
+) -> None:
+    client, _, _, jobs = setup
+    queue = RecordingQueue()
+    work = erasure(client, settings, setup, queue)
+    job = work.start("c-ada", TESTER).job
+    moved = jobs.checkpoint(job, '{"pk": {"S": "x"}, "sk": {"S": "y"}}', 7)
+    assert moved is not None and moved.version == 1
+    assert jobs.checkpoint(job, None, 99) is None  # read at version 0: refused
+    assert work.status(job.job_id).scanned == 7
+
+
+def test_starting_again_returns_the_running_job_and_queues_it_only_when_stalled(
+    settings: Settings, setup: Any
+) -> None:
+    client, _, clock, _ = setup
+    queue = RecordingQueue()
+    work = erasure(client, settings, setup, queue, slice_size=5)
+    first = work.start("c-ada", TESTER)
+    assert first.begun
+    work.advance(queue.jobs.pop(), deadline=clock.now())  # one slice: version 1, requeued
+    queue.jobs.clear()
+    again = work.start("c-ada", Actor("key someone", "api"))
+    assert (again.begun, again.job.job_id, queue.jobs) == (False, first.job.job_id, [])
+    clock.current += STALLED_AFTER  # its message died in the dead-letter queue, say
+    assert work.start("c-ada", TESTER).job.job_id == first.job.job_id
+    assert queue.jobs == [first.job.job_id]
+
+
+def test_the_request_and_the_end_of_an_erasure_are_on_record_without_the_data(
+    settings: Settings, setup: Any
+) -> None:
+    client, _, clock, _ = setup
+    queue = RecordingQueue()
+    work = erasure(client, settings, setup, queue, slice_size=500)
+    job_id = work.start("c-ada", TESTER).job.job_id
+    clock.current += timedelta(seconds=3)
+    work.advance(job_id, clock.now() + timedelta(minutes=1))
+    log = DynamoAccessLog(client, settings.contacts_table, clock.now)
+    assert [(r.action, r.by, r.via, r.at) for r in log.for_contact("c-ada")] == [
+        (AccessAction.ERASURE_REQUESTED, TESTER.name, "cli", NOW),
+        (AccessAction.ERASED, TESTER.name, "cli", NOW + timedelta(seconds=3)),
+    ]
+    stored = snapshot(client, settings.contacts_table)
+    text = repr(stored)
+    assert "+12025550101" not in text and "ada@example.com" not in text  # the job forgot her
+    assert "Ada Example" not in text
+
+
+def test_erasing_someone_who_does_not_exist_is_not_found_and_changes_nothing(
+    settings: Settings, setup: Any
+) -> None:
+    client = setup[0]
+    before = snapshot(client, settings.contacts_table)
+    queue = RecordingQueue()
+    with pytest.raises(NotFound, match="no contact c-nobody"):
+        erasure(client, settings, setup, queue).start("c-nobody", TESTER)
+    assert queue.jobs == [] and snapshot(client, settings.contacts_table) == before
