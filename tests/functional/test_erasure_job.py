@@ -10,9 +10,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.core.errors import NotFound, TransientError
+from chalicelib.core.errors import Conflict, NotFound, TransientError
+from chalicelib.core.model import Contact
 from chalicelib.core.playbook.document import Playbook, parse_playbook
-from chalicelib.core.privacy.audit import AccessAction, Actor
+from chalicelib.core.privacy.audit import AccessAction, AccessRecord, Actor
 from chalicelib.core.privacy.erasure import STALLED_AFTER, Erasure
 from chalicelib.core.privacy.scrubbing import Person, Scrubber
 from chalicelib.settings import Settings
@@ -243,3 +244,18 @@ def test_erasing_someone_who_does_not_exist_is_not_found_and_changes_nothing(
     with pytest.raises(NotFound, match="no contact c-nobody"):
         erasure(client, settings, setup, queue).start("c-nobody", TESTER)
     assert queue.jobs == [] and snapshot(client, settings.contacts_table) == before
+
+
+def test_a_save_refused_during_an_erasure_writes_neither_the_person_nor_its_record(
+    settings: Settings, setup: Any
+) -> None:
+    client, directory, _, _ = setup
+    erasure(client, settings, setup, RecordingQueue()).start("c-ada", TESTER)
+    before = snapshot(client, settings.contacts_table)
+    ada = Contact("c-ada", "Ada Again", ("executive",), phone="+12025550101")
+    record = AccessRecord("c-ada", AccessAction.CREATED, "key x", "api", NOW, NOW)
+    with pytest.raises(Conflict, match="being erased"):
+        directory.save(ada, record)
+    with pytest.raises(Conflict):
+        directory.put(ada)
+    assert snapshot(client, settings.contacts_table) == before
