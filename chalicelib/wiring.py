@@ -23,7 +23,7 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
-from chalicelib.core.errors import TransientError
+from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.messaging.passes import AckLinks
@@ -31,11 +31,13 @@ from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
 from chalicelib.core.oncall.coverage import OnCall
+from chalicelib.core.playbook.settings import Retention
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.observability import logger
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -55,6 +57,7 @@ from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsErasureQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
+from chalicelib.storage.retention import IncidentExpiries, Lifetimes
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
@@ -83,6 +86,7 @@ class Container:
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
+        self._last_retention = Retention()
         self.clock = SystemClock()
 
     def client(self, service: str) -> Any:
@@ -99,16 +103,30 @@ class Container:
         return self.client("dynamodb")
 
     @cached_property
+    def lifetimes(self) -> Lifetimes:
+        """How long records are kept: the playbook in force's settings, at this clock's time."""
+        return Lifetimes(retention=self._retention, now=self._now)
+
+    @cached_property
+    def incident_expiries(self) -> IncidentExpiries:
+        """Shared by the stores that write an incident's records, so each is read once."""
+        return IncidentExpiries(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
     def events(self) -> DynamoEventStore:
-        return DynamoEventStore(self.dynamodb, self.settings.incidents_table)
+        return DynamoEventStore(self.dynamodb, self.settings.incidents_table, self.lifetimes)
 
     @cached_property
     def incidents(self) -> DynamoIncidentStore:
-        return DynamoIncidentStore(self.dynamodb, self.settings.incidents_table)
+        return DynamoIncidentStore(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def ledger(self) -> DynamoSendLedger:
-        return DynamoSendLedger(self.dynamodb, self.settings.incidents_table)
+        return DynamoSendLedger(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def directory(self) -> DynamoContactDirectory:
@@ -206,7 +224,9 @@ class Container:
 
     @cached_property
     def responders(self) -> DynamoResponderRegistry:
-        return DynamoResponderRegistry(self.dynamodb, self.settings.incidents_table)
+        return DynamoResponderRegistry(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def link_secret(self) -> bytes:
@@ -311,6 +331,18 @@ class Container:
             return str(self.client("sts").get_caller_identity()["Arn"])
         except (BotoCoreError, ClientError) as error:
             raise TransientError(f"STS: {type(error).__name__}") from error
+
+    def _retention(self) -> Retention:
+        """The playbook's retention; if the playbook cannot be read just now, the last one
+        read (or the defaults): a message must never fail, or go twice, over how long its
+        record is kept."""
+        try:
+            self._last_retention = self.playbooks.load().retention
+        except (TocsinError, BotoCoreError, ClientError) as error:
+            logger.warning(
+                "playbook unreadable; records kept as before", extra={"error": str(error)}
+            )
+        return self._last_retention
 
     def _now(self) -> datetime:
         """The container's clock at the moment of the call (tests may replace the clock)."""

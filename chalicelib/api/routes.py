@@ -91,6 +91,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
         "opened_at": incident.opened_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "expires_at": incident.expires_at.isoformat() if incident.expires_at else None,
         "timeline": [
             {
                 "at": entry.at.isoformat(),

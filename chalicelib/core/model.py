@@ -171,6 +171,9 @@ class Incident:
     playbook_version: int = 0  # the playbook it started with, kept for its whole life
     requested_by: str | None = None  # the contact who activated it by hand
     response: ResponseState = field(default_factory=ResponseState)
+    # When it, and every record of it, is gone (the playbook's retention, from opening); None:
+    # kept until erased by hand (incidents opened before retention existed).
+    expires_at: datetime | None = None
 
     @property
     def is_exercise(self) -> bool:

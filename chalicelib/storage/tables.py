@@ -65,7 +65,10 @@ def _key_schema(partition_key: str, sort_key: str) -> list[dict[str, str]]:
 
 CONFIG = TableDefinition("config", "playbook (rules, plans, roles) and hashed API keys")
 CONTACTS = TableDefinition(
-    "contacts", "people, their roles and channels (personal data)", holds_personal_data=True
+    "contacts",
+    "people, their roles and channels (personal data); who touched them; erasure jobs",
+    ttl_attribute="expires_at",  # access records and finished erasure jobs (storage/audit.py)
+    holds_personal_data=True,
 )
 INCIDENTS = TableDefinition(
     "incidents",

@@ -215,4 +215,5 @@ class Evaluator:
             updated_at=now,
             playbook_version=playbook.version,
             response=ResponseState.starting(plan.escalation if plan else None, now),
+            expires_at=playbook.retention.incident_expiry(now),
         )

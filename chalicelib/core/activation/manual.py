@@ -111,6 +111,7 @@ class ManualActivation:
             response=ResponseState(policy_id=plan.escalation)
             if waits
             else ResponseState.starting(plan.escalation, now),
+            expires_at=playbook.retention.incident_expiry(now),
         )
         approvers = ", ".join(plan.manual.approver_roles)
         entry = TimelineEntry(
