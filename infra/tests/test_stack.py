@@ -20,6 +20,7 @@ FUNCTIONS = (
     "track_deliveries",
     "escalate_due_incidents",
     "answer_sms_replies",
+    "erase_contacts",
 )
 LOGICAL = {
     "APIHandler",
@@ -31,6 +32,7 @@ LOGICAL = {
     "TrackDeliveries",
     "EscalateDueIncidents",
     "AnswerSmsReplies",
+    "EraseContacts",
 }
 
 
@@ -71,7 +73,7 @@ def test_one_rotating_customer_managed_key(template: Template) -> None:
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 
 
-@pytest.mark.parametrize("name", ["ingest", "dispatch"])
+@pytest.mark.parametrize("name", ["ingest", "dispatch", "erasure"])
 def test_queues_redrive_to_dead_letters_and_outlast_the_function(
     synthesis: Synthesis, name: str
 ) -> None:
@@ -102,6 +104,7 @@ def test_every_queue_event_source_is_a_queue_this_stack_creates(synthesis: Synth
     assert bound == {
         "EvaluateEvents": "tocsin-test-ingest",
         "DispatchNotifications": "tocsin-test-dispatch",
+        "EraseContacts": "tocsin-test-erasure",
     }
     assert set(bound.values()) <= created
 
@@ -250,6 +253,7 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
     assert set(alarms) == {
         "tocsin-test-ingest-dead-letters",
         "tocsin-test-dispatch-dead-letters",
+        "tocsin-test-erasure-dead-letters",
         "tocsin-test-async-dead-letters",
         "tocsin-test-dispatch-failures",
         *(f"tocsin-test-{function}-errors" for function in FUNCTIONS),

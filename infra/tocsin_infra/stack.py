@@ -56,6 +56,12 @@ from constructs import Construct
 
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_infra.privacy import (
+    ERASE_FUNCTION,
+    ERASE_LOGICAL_ID,
+    add_erasure,
+    erasure_environment,
+)
 from tocsin_infra.settings import DeploymentSettings
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -141,6 +147,7 @@ LOGICAL_IDS = {
     DELIVERY_FUNCTION: "TrackDeliveries",
     ESCALATE_FUNCTION: "EscalateDueIncidents",
     REPLIES_FUNCTION: "AnswerSmsReplies",
+    ERASE_FUNCTION: ERASE_LOGICAL_ID,  # erasure jobs (tocsin_infra/privacy.py)
 }
 
 
@@ -222,6 +229,7 @@ class TocsinStack(Stack):
         self.log_groups = {name: self._log_group(name) for name in LOGICAL_IDS}
         self.roles = {name: self._role(name) for name in LOGICAL_IDS}
         self._grant()
+        self.erasure_queue = add_erasure(self)
         self.app = Chalice(
             self, "App", source_dir=str(PROJECT), stage_config=self._chalice_stage_config()
         )
@@ -378,7 +386,7 @@ class TocsinStack(Stack):
         # HTTP API: read API keys and the playbook, record events, read incidents; put events on
         # the ingest queue; count requests per key and remember signatures (UpdateItem, PutItem).
         # Manual activation opens incidents and queues their notifications like the evaluator;
-        # the contacts API writes contacts, and erasure rewrites incident records (Scan).
+        # the contacts API writes contacts and starts erasure jobs (tocsin_infra/privacy.py).
         # It also answers incidents (links, acknowledge, decline, resolve) and edits on-call
         # overrides (config: PutItem, DeleteItem).
         config.grant(
@@ -391,7 +399,6 @@ class TocsinStack(Stack):
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "dynamodb:Query",
-            "dynamodb:Scan",
             "dynamodb:BatchWriteItem",
         )
         contacts.grant(
@@ -593,6 +600,7 @@ class TocsinStack(Stack):
             app_settings.INCIDENTS_TABLE: self.tables[INCIDENTS].table_name,
             app_settings.INGEST_QUEUE: f"{settings.prefix}-ingest",
             app_settings.DISPATCH_QUEUE: f"{settings.prefix}-dispatch",
+            **erasure_environment(settings.prefix),
             app_settings.ALARMS_TOPIC: f"{settings.prefix}-alarms",
             app_settings.DELIVERY_TOPIC: f"{settings.prefix}-delivery-events",
             app_settings.INBOUND_SMS_TOPIC: f"{settings.prefix}-sms-inbound",
