@@ -4,11 +4,14 @@ ERASURE#<job> / JOB        state, cursor, version, counts (changed_<kind>); the 
                            identifiers only while it runs
 CONTACT#<id>  / ERASING    the person is being erased, by that job
 
-Each record that mentions the person is rewritten in one transaction with the count on its job:
+Each record that mentions the person is rewritten in the same transaction as its count on the
+job (the rewrites of one Scan page share as few transactions as the limits allow):
 
-    read item ─▶ scrub (pure) ─▶ unchanged: nothing
-                             └▶ changed: [rewrite, if the item is still as read] + [count +1]
-                                 └ someone changed it meanwhile ─▶ read it again, scrub again
+    read page ─▶ scrub each item (pure) ─▶ unchanged: nothing
+                                       └▶ changed: [rewrites, each if its item is still as read]
+                                                   + [counts], in one transaction
+                                           └ an item changed meanwhile ─▶ nothing written; then
+                                             item by item, reading again whichever changed
 
 so a slice that fails halfway and runs again finds the rewritten records clean and counts each
 record once. Which attributes hold ids, Tocsin's own words or free text is this module's
@@ -18,7 +21,7 @@ knowledge of the table (:data:`ITEM`); the rules themselves are the core's.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +53,8 @@ from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.retention import EXPIRES_AT, epoch, is_expired
 
 _REWRITE_ATTEMPTS = 3
+_MAX_ACTIONS = 100  # TransactWriteItems' limit
+_MAX_BYTES = 2_000_000  # estimated; DynamoDB's limit is 4 MB a transaction
 
 # The incidents table's attributes: ids (exact), Tocsin's own words and times (kept), JSON
 # documents of a known layout; anything else is free text.
@@ -179,7 +184,9 @@ def _scrub_key(pk: str, sk: str, scrubber: Scrubber, mentions: bool) -> tuple[st
 
 class DynamoPersonalRecords:
     """The records an erasure scrubs: every item of the incidents table, one Scan page at a
-    time."""
+    time. The rewrites of a page go in as few transactions as DynamoDB allows (each with the
+    count of what it rewrote); one whose record changed meanwhile falls back to one transaction
+    per record, reading each again."""
 
     def __init__(self, client: Any, incidents_table: str, jobs_table: str) -> None:
         self._client = client
@@ -192,16 +199,24 @@ class DynamoPersonalRecords:
             arguments["ExclusiveStartKey"] = json.loads(cursor)
         with dynamodb_errors():
             page = self._client.scan(**arguments)
+        rewrites = []
         for raw in page["Items"]:
-            self._scrub(job, scrubber, raw)
+            item = from_item(raw)
+            cleaned = scrub_item(item, scrubber)
+            if cleaned != item:
+                rewrites.append((item, cleaned))
+        for batch in _batches(rewrites):
+            if not self._rewrite(job, batch):
+                for item, cleaned in batch:
+                    self._rewrite_one(job, scrubber, item, cleaned)
         last = page.get("LastEvaluatedKey")
         return Slice(len(page["Items"]), json.dumps(last) if last else None)
 
-    def _scrub(self, job: ErasureJob, scrubber: Scrubber, raw: dict[str, Any]) -> None:
+    def _rewrite_one(
+        self, job: ErasureJob, scrubber: Scrubber, item: dict[str, Any], cleaned: dict[str, Any]
+    ) -> None:
         for _ in range(_REWRITE_ATTEMPTS):
-            item = from_item(raw)
-            cleaned = scrub_item(item, scrubber)
-            if cleaned == item or self._rewrite(job, item, cleaned):
+            if cleaned == item or self._rewrite(job, [(item, cleaned)]):
                 return
             with dynamodb_errors():
                 response = self._client.get_item(
@@ -211,53 +226,20 @@ class DynamoPersonalRecords:
                 )
             if "Item" not in response:
                 return
-            raw = response["Item"]
+            item = from_item(response["Item"])
+            cleaned = scrub_item(item, scrubber)
         raise TransientError("a record kept changing while it was being erased; try again")
 
-    def _rewrite(self, job: ErasureJob, item: dict[str, Any], cleaned: dict[str, Any]) -> bool:
-        """One transaction: the rewrite, provided the item is still as read, and its count.
-        False when the item changed meanwhile."""
-        key = {"pk": item["pk"], "sk": item["sk"]}
-        unchanged, names, values = _unchanged(item, [n for n in item if n not in key])
+    def _rewrite(self, job: ErasureJob, batch: list[tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+        """One transaction: every rewrite, each provided its item is still as read, and their
+        counts on the job. False when an item changed meanwhile (nothing was written)."""
         writes: list[dict[str, Any]] = []
-        if (cleaned["pk"], cleaned["sk"]) == (item["pk"], item["sk"]):
-            changed = [name for name in item if cleaned[name] != item[name]]
-            assignments = ", ".join(f"#s{i} = :s{i}" for i in range(len(changed)))
-            names |= {f"#s{i}": name for i, name in enumerate(changed)}
-            values |= {f":s{i}": cleaned[name] for i, name in enumerate(changed)}
-            writes.append(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": to_item(key),
-                        "UpdateExpression": f"SET {assignments}",
-                        "ConditionExpression": unchanged,
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": to_item(values),
-                    }
-                }
-            )
-        else:
-            writes.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(cleaned),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
-            delete: dict[str, Any] = {
-                "TableName": self._table,
-                "Key": to_item(key),
-                "ConditionExpression": unchanged,
-            }
-            if names:
-                delete["ExpressionAttributeNames"] = names
-            if values:
-                delete["ExpressionAttributeValues"] = to_item(values)
-            writes.append({"Delete": delete})
-        writes.append(_count(self._jobs_table, job.job_id, record_kind(key["pk"], key["sk"])))
+        counts: dict[str, int] = {}
+        for item, cleaned in batch:
+            writes += self._writes(item, cleaned)
+            kind = record_kind(str(item["pk"]), str(item["sk"]))
+            counts[kind] = counts.get(kind, 0) + 1
+        writes.append(_count(self._jobs_table, job.job_id, counts))
         try:
             with dynamodb_errors():
                 self._client.transact_write_items(TransactItems=writes)
@@ -269,6 +251,61 @@ class DynamoPersonalRecords:
                 return False
             raise
         return True
+
+    def _writes(self, item: dict[str, Any], cleaned: dict[str, Any]) -> list[dict[str, Any]]:
+        """An Update of the changed attributes, or a Put under the new key and a Delete of the
+        old one; either only if the item is still as read."""
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        unchanged, names, values = _unchanged(item, [n for n in item if n not in key])
+        if (cleaned["pk"], cleaned["sk"]) == (item["pk"], item["sk"]):
+            changed = [name for name in item if cleaned[name] != item[name]]
+            assignments = ", ".join(f"#s{i} = :s{i}" for i in range(len(changed)))
+            names |= {f"#s{i}": name for i, name in enumerate(changed)}
+            values |= {f":s{i}": cleaned[name] for i, name in enumerate(changed)}
+            update = {
+                "TableName": self._table,
+                "Key": to_item(key),
+                "UpdateExpression": f"SET {assignments}",
+                "ConditionExpression": unchanged,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(values),
+            }
+            return [{"Update": update}]
+        put = {
+            "TableName": self._table,
+            "Item": to_item(cleaned),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        delete: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": to_item(key),
+            "ConditionExpression": unchanged,
+        }
+        if names:
+            delete["ExpressionAttributeNames"] = names
+        if values:
+            delete["ExpressionAttributeValues"] = to_item(values)
+        return [{"Put": put}, {"Delete": delete}]
+
+
+def _batches(
+    rewrites: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> Iterator[list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """Groups that fit one transaction: at most 100 actions (one is the count; a moved record
+    takes two) and well under its 4 MB (a record's size counts twice: as read and as written)."""
+    batch: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    actions, size = 1, 0
+    for item, cleaned in rewrites:
+        needs = 1 if (cleaned["pk"], cleaned["sk"]) == (item["pk"], item["sk"]) else 2
+        weight = 2 * len(json.dumps(item, default=str))
+        if batch and (actions + needs > _MAX_ACTIONS or size + weight > _MAX_BYTES):
+            yield batch
+            batch, actions, size = [], 1, 0
+        batch.append((item, cleaned))
+        actions += needs
+        size += weight
+    if batch:
+        yield batch
 
 
 def _unchanged(
@@ -285,14 +322,17 @@ def _unchanged(
     return " AND ".join(checks), attribute_names, values
 
 
-def _count(table: str, job_id: str, kind: str) -> dict[str, Any]:
+def _count(table: str, job_id: str, counts: Mapping[str, int]) -> dict[str, Any]:
+    kinds = sorted(counts)
     return {
         "Update": {
             "TableName": table,
             "Key": to_item(keys.erasure_job(job_id)),
-            "UpdateExpression": "ADD #kind :one",
-            "ExpressionAttributeNames": {"#kind": f"changed_{kind}"},
-            "ExpressionAttributeValues": to_item({":one": 1}),
+            "UpdateExpression": "ADD " + ", ".join(f"#k{i} :n{i}" for i in range(len(kinds))),
+            "ExpressionAttributeNames": {f"#k{i}": f"changed_{k}" for i, k in enumerate(kinds)},
+            "ExpressionAttributeValues": to_item(
+                {f":n{i}": counts[k] for i, k in enumerate(kinds)}
+            ),
         }
     }
 

@@ -134,9 +134,11 @@ def test_a_failure_halfway_through_a_slice_then_the_retry_completes_exactly(
     before = snapshot(client, settings.incidents_table)
     expected = mentioning(before, ADA)
     assert len(expected) == INCIDENTS * 6  # incident, event, send, entry, responder, paged
-    failing = FailingDynamoDB(client, fail_on=10)  # the 4th rewrite of the second slice or so
+    # One slice holds every record; its rewrites need more than one transaction (100 actions
+    # each): the second fails, halfway through the slice, after the first was written.
+    failing = FailingDynamoDB(client, fail_on=2)
     queue = RecordingQueue()
-    broken = erasure(failing, settings, setup, queue)
+    broken = erasure(failing, settings, setup, queue, slice_size=500)
     job_id = broken.start("c-ada", TESTER).job.job_id
 
     with pytest.raises(TransientError):
@@ -147,11 +149,15 @@ def test_a_failure_halfway_through_a_slice_then_the_retry_completes_exactly(
         1,
         "TransientError",
     )
-    assert 0 < stalled.records_changed < len(expected)
-    assert stalled.records_changed == failing.transactions - 1  # all but the failed one
+    assert stalled.cursor is None and stalled.scanned == 0  # no checkpoint: the slice failed
+    halfway = snapshot(client, settings.incidents_table)
+    rewritten = [key for key in expected if halfway.get(key) != before[key]]
+    assert 0 < len(rewritten) < len(expected)
+    assert stalled.records_changed == len(rewritten)  # counted with what it rewrote, no more
 
     # The queue delivers the job again: it resumes at its checkpoint and finishes.
-    done = erasure(client, settings, setup, queue).advance(job_id, NOW + timedelta(minutes=5))
+    retry = erasure(client, settings, setup, queue, slice_size=500)
+    done = retry.advance(job_id, NOW + timedelta(minutes=5))
     assert done.is_done and done.person is None and done.cursor is None
     assert done.records_changed == len(expected)  # each record counted once, none twice
     assert done.changed["sends"] == done.changed["timeline"] == INCIDENTS

@@ -197,3 +197,18 @@ def test_a_pseudonym_is_a_valid_contact_id_and_new_every_time() -> None:
 
     first, second = new_pseudonym(), new_pseudonym()
     assert is_contact_id(first) and first.startswith("erased-") and first != second
+
+
+def test_a_pages_rewrites_share_transactions_within_dynamodbs_limits() -> None:
+    from chalicelib.storage.erasure import _batches
+
+    def rewrite(sk: str, moved: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+        item = {"pk": "INCIDENT#inc_1", "sk": sk, "summary": "c-bo"}
+        return item, {**item, "sk": sk + "-moved" if moved else sk, "summary": "erased-0bo"}
+
+    in_place = [rewrite(f"TL#T#{n}", moved=False) for n in range(120)]
+    assert [len(batch) for batch in _batches(in_place)] == [99, 21]  # 99 + the count = 100
+    moved = [rewrite(f"SEND#c-bo#sms#{n}", moved=True) for n in range(60)]
+    assert [len(batch) for batch in _batches(moved)] == [49, 11]  # a Put and a Delete each
+    big = [({**item, "data": "x" * 400_000}, cleaned) for item, cleaned in in_place[:10]]
+    assert max(len(batch) for batch in _batches(big)) <= 2  # well under 4 MB a transaction
