@@ -22,7 +22,7 @@ from chalicelib.wiring import container
 erasure = Blueprint(__name__)
 
 WORK_SECONDS = 20.0  # per invocation; the rest of the job goes back on the queue
-_MARGIN_SECONDS = 10.0  # left for the last slice and the checkpoint before Lambda's timeout
+_SPARE = 0.25  # of what is left of the invocation, for the last slice and its checkpoint
 
 
 @erasure.on_sqs_message(queue=bound_name(ERASURE_QUEUE), batch_size=1)
@@ -48,9 +48,9 @@ def erase_contacts(event: SQSEvent) -> None:
 
 
 def _work_seconds(context: Any) -> float:
-    """As long as the function may run, less a margin, and at most :data:`WORK_SECONDS`."""
+    """Three quarters of what is left of the invocation, and at most :data:`WORK_SECONDS`."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:
         return WORK_SECONDS
     seconds = float(remaining()) / 1000
-    return max(0.0, min(WORK_SECONDS, seconds - min(_MARGIN_SECONDS, seconds / 4)))
+    return max(0.0, min(WORK_SECONDS, seconds * (1 - _SPARE)))
