@@ -5,8 +5,8 @@
 1. trigger to first send (in-process, a 10-person plan), 2. fan-out efficiency against quota
 stand-ins (10,000 recipients; --scale: 100,000), 3. dispatcher CPU overhead per notification,
 4. AWS calls per notification against the minimum, 5. cold start against a bare boto3 import,
-6. evaluation with 1,000 rules. Figures to read, never test assertions. --quick: tiny sizes,
-to check the harness (the tests use it).
+6. evaluation with 1,000 rules, 7. erasing one person from 1,000 incidents. Figures to read,
+never test assertions. --quick: tiny sizes, to check the harness (the tests use it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ TARGETS = {
 
 
 def collect(scale: bool, quick: bool) -> dict[str, Any]:
-    from bench import coldstart, dispatch, evaluation, fanout, trigger_to_first_send
+    from bench import coldstart, dispatch, erasure, evaluation, fanout, trigger_to_first_send
 
     recipients = 20 if quick else (100_000 if scale else 10_000)
     evaluated = evaluation.measure(
@@ -45,6 +45,7 @@ def collect(scale: bool, quick: bool) -> dict[str, Any]:
         "cold_start": coldstart.measure(1 if quick else 7),
         "evaluation_us_per_event_1000_rules": evaluated["median_us"],
         "evaluation": evaluated,
+        "erasure": erasure.measure(5 if quick else 1000),
         "machine": machine(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -78,6 +79,7 @@ def summary(figures: dict[str, Any]) -> str:
     cold = figures["cold_start"]
     fan = figures["fanout"]
     calls = figures["calls_per_notification"]
+    erased = figures["erasure"]
     met = {True: "met", False: "missed"}
     lines = [
         "# Benchmark results",
@@ -118,6 +120,11 @@ def summary(figures: dict[str, Any]) -> str:
         f"| ≤ 1.5 x: {met[cold['ratio'] <= TARGETS['cold_start_ratio']]} |",
         f"| evaluation with {figures['evaluation']['rules']:,} rules "
         f"| {figures['evaluation_us_per_event_1000_rules']} µs per event | none |",
+        f"| erasing one person from {erased['incidents']:,} incidents "
+        f"({erased['records_in_table']:,} records) | {erased['seconds']} s in {erased['runs']} "
+        f"runs: {erased['records_changed']:,} records changed, "
+        f"{erased['records_still_naming_the_person']} left naming them, "
+        f"{erased['other_records_changed']} others changed | none |",
         "",
         "What the figures mean, and the model that projects them to 10⁶ recipients: "
         "[docs/SCALE.md](../docs/SCALE.md).",
