@@ -13,10 +13,26 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 AWS_PORT ?= 5000
 API_PORT ?= 8000
 
-# Deployment parameters for `make synth` (never edit code to change them).
+# Deployment parameters for `make synth` (never edit code to change them). The optional ones
+# are left out of the context when empty, e.g.
+#   make synth SMS_ORIGINATION=arn:aws:sms-voice:eu-west-1:123456789012:pool/pool-0123456789abcdef \
+#              VOICE_ORIGINATION=arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-01234567
 STAGE ?= example
 SENDER ?= alerts@example.com
 OPS_EMAIL ?= ops@example.com
+SMS_ORIGINATION ?=
+VOICE_ORIGINATION ?=
+DISPATCH_CONCURRENCY ?=
+RESERVED_CONCURRENCY ?=
+SMS_STATUS_LOG_GROUPS ?=
+comma := ,
+optional = $(if $(2),$(comma)"$(1)":"$(2)")
+CONTEXT = {"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)"$(call \
+	optional,smsOriginationArn,$(SMS_ORIGINATION))$(call \
+	optional,voiceOriginationArn,$(VOICE_ORIGINATION))$(call \
+	optional,dispatchConcurrency,$(DISPATCH_CONCURRENCY))$(call \
+	optional,reservedConcurrency,$(RESERVED_CONCURRENCY))$(call \
+	optional,smsStatusLogGroups,$(SMS_STATUS_LOG_GROUPS))}
 
 # The link-page test drives Debian's Chromium (not a browser downloaded by a test tool).
 CHROMIUM := /usr/bin/chromium
@@ -48,8 +64,7 @@ bench: $(STAMP)  ## figures to bench/results.json and RESULTS.md (SCALE=1: 100,0
 	$(PY) -m bench.run $(if $(SCALE),--scale)
 
 synth: $(INFRA_STAMP)  ## CloudFormation template into infra/cdk.out, offline
-	cd infra && CDK_CONTEXT_JSON='{"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)"}' \
-		$(INFRA_PY) cdk_app.py
+	cd infra && CDK_CONTEXT_JSON='$(CONTEXT)' $(INFRA_PY) cdk_app.py
 	@ls -l infra/cdk.out/$(STAGE).template.json
 
 lint: $(STAMP)
@@ -57,7 +72,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP) $(INFRA_STAMP)
-	$(VENV)/bin/mypy app.py chalicelib local tocsin_cli bench
+	$(VENV)/bin/mypy app.py chalicelib local tocsin_cli bench fakes
 	cd infra && MYPYPATH=.. ../$(VENV)/bin/mypy --python-executable $(INFRA_PY) tocsin_infra cdk_app.py
 
 test: lint typecheck test-app test-infra  ## lint, types, then every test

@@ -2,7 +2,12 @@
 
 from chalice.app import Chalice
 
+from chalicelib.api.calendars import calendars
 from chalicelib.api.contacts import contacts
+from chalicelib.api.dropin_opsgenie import opsgenie_dropin
+from chalicelib.api.dropin_pagerduty import pagerduty_dropin
+from chalicelib.api.heartbeats import heartbeats
+from chalicelib.api.holds import holds
 from chalicelib.api.integrations import integrations
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
@@ -14,6 +19,8 @@ from chalicelib.handlers.erasure import erasure
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
+from chalicelib.handlers.spending import spending
+from chalicelib.handlers.watch import watch
 
 app = Chalice(app_name="tocsin")
 app.register_blueprint(api)
@@ -22,9 +29,16 @@ app.register_blueprint(manual)
 app.register_blueprint(contacts)
 app.register_blueprint(responses)
 app.register_blueprint(oncall)
+app.register_blueprint(holds)
+app.register_blueprint(calendars)
+app.register_blueprint(heartbeats)
+app.register_blueprint(pagerduty_dropin)
+app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)
 app.register_blueprint(schedules)
 app.register_blueprint(escalation)
 app.register_blueprint(erasure)
+app.register_blueprint(spending)
+app.register_blueprint(watch)

@@ -2,10 +2,12 @@
 
     python -m bench.dispatch [--people 2000] [--calls-people 50]
 
-Overhead: the real Dispatcher (templates, ledger protocol, acknowledgement passes, pacing)
-with instant, unlimited in-memory stand-ins for every port, so what is measured is Tocsin's
-CPU, not AWS's latency. Calls: the same dispatch against moto, counting every AWS API call
-botocore makes, per channel, beside the least the APIs allow.
+Overhead: the real Dispatcher (templates, ledger protocol, acknowledgement passes, pacing, the
+budget gate) with the in-memory fakes of every port (``fakes/``, proven equal to the adapters
+by their contract suites) and instant, unlimited channels, so what is measured is Tocsin's CPU,
+not AWS's latency. Calls: the same dispatch against moto, counting every AWS API call
+botocore makes, per channel, beside the least the APIs allow. Both fan out on purpose, so both
+set a message budget large enough that nothing is held (``LARGE_BUDGET``).
 """
 
 from __future__ import annotations
@@ -16,28 +18,23 @@ import os
 import statistics
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
-from chalicelib.core.messaging.passes import AckLinks, ResponderPass
+from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import (
     Channel,
     Contact,
     EventStatus,
     Incident,
     IncidentStatus,
-    Message,
     NotificationJob,
-    SendReceipt,
     Severity,
-    TimelineEntry,
 )
-from chalicelib.core.playbook.document import Playbook
+from fakes import MemoryWorld, RecordingChannel
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -58,6 +55,24 @@ LANGUAGES = ("en", "da", "nb", "zh-Hant")
 # The least the APIs allow per message: one SendTextMessage / SendEmail / SendVoiceMessage a
 # message (each is personal: its own link and code); push: 100 addresses a SendMessages call.
 MINIMUM_CALLS = {"sms": 1.0, "email": 1.0, "voice": 1.0, "push": 0.01}
+# A fan-out on purpose: the playbook's budget is set so that nothing of it is held.
+LARGE = 10**9
+LARGE_BUDGET = {
+    "id": "budget",
+    "per_hour": {
+        "sms": {"messages": LARGE, "parts": LARGE},
+        "voice": {"messages": LARGE, "minutes": LARGE},
+        "email": {"messages": LARGE},
+        "push": {"messages": LARGE},
+        "broadcast": {"messages": LARGE},
+    },
+}
+
+
+def with_large_budget(documents: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The playbook's documents, its budget replaced by one large enough to hold nothing."""
+    others = [d for d in documents.get("settings", []) if d.get("id") != "budget"]
+    return {**documents, "settings": [LARGE_BUDGET, *others]}
 
 
 def people(count: int) -> list[Contact]:
@@ -74,98 +89,30 @@ def people(count: int) -> list[Contact]:
     ]
 
 
-class StillClock:
-    def now(self) -> datetime:
-        return NOW
-
-
-class OneIncident:
-    def get(self, incident_id: str) -> Incident:
-        return INCIDENT
-
-    def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
-        return None
-
-
-class OnePlaybook:
-    def __init__(self, playbook: Playbook) -> None:
-        self._playbook = playbook
-
-    def load(self) -> Playbook:
-        return self._playbook
-
-    def load_version(self, version: int) -> Playbook:
-        return self._playbook
-
-
-class MemoryDirectory:
-    def __init__(self, contacts: list[Contact]) -> None:
-        self._contacts = {contact.contact_id: contact for contact in contacts}
-
-    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]:
-        return list(self._contacts.values())
-
-    def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
-        return {c: self._contacts[c] for c in contact_ids if c in self._contacts}
-
-
-class OpenLedger:
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
-        return True
-
-    def mark_sent(
-        self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
-    ) -> None:
-        return None
-
-    def mark_failed(
-        self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
-    ) -> None:
-        return None
-
-
-class NoRegistry:
-    def register(self, passes: Sequence[ResponderPass]) -> None:
-        return None
-
-
-class InstantChannel:
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
-        self.sent = 0
-
-    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
-        self.sent += 1
-        return SendReceipt(f"m-{self.sent}")
-
-
 def overhead(count: int, runs: int = 5) -> dict[str, Any]:
     """CPU microseconds per notification (SMS and email, four languages)."""
+    from chalicelib.core.playbook.document import parse_playbook
     from tocsin_cli.policies import read_policy_dir
 
-    playbook = read_policy_dir(PROJECT / "policies").validate()
+    documents = read_policy_dir(PROJECT / "policies").sections
+    playbook = parse_playbook(with_large_budget(documents))
     contacts = people(count)
-    senders = {
-        channel: PacedSender(InstantChannel(channel), TokenBucket(1e9, burst=1e9))
-        for channel in (Channel.SMS, Channel.EMAIL)
-    }
-    dispatcher = Dispatcher(
-        OneIncident(),  # type: ignore[arg-type]
-        OnePlaybook(playbook),
-        MemoryDirectory(contacts),
-        OpenLedger(),
-        senders,
-        StillClock(),
-        timedelta(minutes=2),
-        AckLinks(b"bench-secret", "https://alerts.example.com", NoRegistry()),  # type: ignore[arg-type]
-    )
-    jobs = [
-        NotificationJob(INCIDENT.incident_id, contact.contact_id, channel)
-        for contact in contacts
-        for channel in (Channel.SMS, Channel.EMAIL)
-    ]
     samples = []
     for _ in range(runs):
+        # A fresh world each run: its send ledger would rightly refuse to send anything twice.
+        senders: dict[Channel, ChannelSender] = {
+            channel: PacedSender(RecordingChannel(channel), TokenBucket(1e9, burst=1e9))
+            for channel in (Channel.SMS, Channel.EMAIL)
+        }
+        world = MemoryWorld(NOW, playbook, contacts, senders)
+        incident = replace(INCIDENT, playbook_version=world.playbooks.version)
+        world.incidents.create(incident, [])
+        jobs = [
+            NotificationJob(INCIDENT.incident_id, contact.contact_id, channel)
+            for contact in contacts
+            for channel in (Channel.SMS, Channel.EMAIL)
+        ]
+        dispatcher = world.dispatcher
         started = time.process_time()
         for start in range(0, len(jobs), 50):  # as the queue delivers them: 50 jobs a message
             report = dispatcher.dispatch(INCIDENT.incident_id, jobs[start : start + 50])
@@ -198,6 +145,7 @@ def calls(count: int) -> dict[str, Any]:
     from chalicelib import wiring
     from chalicelib.settings import Settings
     from local.bootstrap import create_resources, seed
+    from tocsin_cli.policies import read_policy_dir
 
     figures: dict[str, Any] = {}
     with mock_aws():
@@ -210,6 +158,8 @@ def calls(count: int) -> dict[str, Any]:
         contacts = people(count)
         for contact in contacts:
             services.directory.put(contact)
+        documents = read_policy_dir(PROJECT / "policies").sections
+        services.playbook_store.apply(with_large_budget(documents), NOW)
         incident = replace(INCIDENT, playbook_version=services.playbooks.load().version)
         services.incidents.create(incident, [])
         counted: Counter[str] = Counter()

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -133,12 +134,12 @@ def summary(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", action="store_true", help="fan out to 100,000 recipients")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (harness check)")
     parser.add_argument("--output", type=Path, default=PROJECT / "bench")
-    arguments = parser.parse_args()
+    arguments = parser.parse_args(argv)
     figures = collect(arguments.scale, arguments.quick)
     arguments.output.mkdir(parents=True, exist_ok=True)
     (arguments.output / "results.json").write_text(json.dumps(figures, indent=2) + "\n")

@@ -36,16 +36,19 @@ PUBLIC_URL_PARAMETER = "TOCSIN_PUBLIC_URL_PARAMETER"  # or the SSM parameter the
 LINK_SECRET_ARN = "TOCSIN_LINK_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret; Secrets Manager: the key that signs those links
 LINK_SECRET = "TOCSIN_LINK_SECRET"  # noqa: S105 - a variable's name; the key itself: local stage only
 INBOUND_SMS_TOPIC = "TOCSIN_INBOUND_SMS_TOPIC"  # two-way SMS replies (End User Messaging)
+OPERATIONS_TOPIC_ARN = "TOCSIN_OPERATIONS_TOPIC_ARN"  # what Tocsin tells its operators (canaries)
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
 LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
+LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"  # set by AWS Lambda in every function
 
 LOCAL_STAGE = "local"
 DEFAULT_LOCAL_API_KEY = "local-dev-key"
 LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
 LOCAL_LINK_SECRET = "local-dev-link-secret"  # noqa: S105 - public by design; signs links on the local stack only
 LOCAL_STAKEHOLDERS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-stakeholders"
+LOCAL_OPERATIONS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-operations"
 
 DEFAULT_BOUND_NAMES = {
     INGEST_QUEUE: "tocsin-ingest",
@@ -55,6 +58,10 @@ DEFAULT_BOUND_NAMES = {
     DELIVERY_TOPIC: "tocsin-delivery-events",
     INBOUND_SMS_TOPIC: "tocsin-sms-inbound",
 }
+
+
+class SettingsError(ValueError):
+    """The environment cannot be run safely as it is; the function refuses to start."""
 
 
 def bound_name(variable: str) -> str:
@@ -80,6 +87,7 @@ class Settings:
     sms_configuration_set: str | None
     voice_origination_identity: str | None
     stakeholders_topic_arn: str | None
+    operations_topic_arn: str | None
     push_application_id: str | None
     public_url: str | None
     public_url_parameter: str | None
@@ -101,10 +109,10 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        stage = env.get(STAGE, LOCAL_STAGE)
+        stage = _stage(env)
         provider = env.get(SMS_PROVIDER, "sns")
         if provider not in SMS_PROVIDERS:
-            raise ValueError(f"{SMS_PROVIDER} must be one of {', '.join(SMS_PROVIDERS)}")
+            raise SettingsError(f"{SMS_PROVIDER} must be one of {', '.join(SMS_PROVIDERS)}")
         return cls(
             stage=stage,
             config_table=env.get(CONFIG_TABLE, "tocsin-config"),
@@ -128,6 +136,8 @@ class Settings:
             else None,
             stakeholders_topic_arn=env.get(STAKEHOLDERS_TOPIC_ARN)
             or (LOCAL_STAKEHOLDERS_TOPIC_ARN if stage == LOCAL_STAGE else None),
+            operations_topic_arn=env.get(OPERATIONS_TOPIC_ARN)
+            or (LOCAL_OPERATIONS_TOPIC_ARN if stage == LOCAL_STAGE else None),
             sms_parts_per_second=float(env.get(SMS_PARTS_PER_SECOND, "20")),
             emails_per_second=float(env.get(EMAILS_PER_SECOND, "14")),
             voice_calls_per_second=float(env.get(VOICE_CALLS_PER_SECOND, "1")),
@@ -140,6 +150,23 @@ class Settings:
             if stage == LOCAL_STAGE
             else None,
         )
+
+
+def _stage(env: Mapping[str, str]) -> str:
+    """The stage, which must be said: the local stage trusts a public key and a public link
+    secret, so a function that lost its variable must not fall back to it (fail closed)."""
+    stage = env.get(STAGE, "").strip()
+    if not stage:
+        raise SettingsError(
+            f"{STAGE} is not set: set it to the stage's name ('{LOCAL_STAGE}' only for the "
+            "local stack and tests); refusing to start without it"
+        )
+    if stage == LOCAL_STAGE and env.get(LAMBDA_FUNCTION_NAME):
+        raise SettingsError(
+            f"{STAGE} is '{LOCAL_STAGE}' inside AWS Lambda ({env[LAMBDA_FUNCTION_NAME]}): the "
+            "local stage's key and link secret are public; refusing to start"
+        )
+    return stage
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ Tests call :func:`reset` so every test builds its clients inside its own moto mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -14,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
+from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
@@ -23,6 +25,8 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.dropin.alerts import AlertDesk
+from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
@@ -30,13 +34,19 @@ from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
+from chalicelib.core.oncall.calendar import PersonalCalendars
 from chalicelib.core.oncall.coverage import OnCall
-from chalicelib.core.playbook.settings import Retention
+from chalicelib.core.playbook.retention import Retention
+from chalicelib.core.ports import Clock
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.watch.canaries import Canaries
+from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.observability import logger
 from chalicelib.settings import (
     LINK_SECRET_ARN,
@@ -47,18 +57,25 @@ from chalicelib.settings import (
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.audit import DynamoAccessLog
+from chalicelib.storage.calendars import DynamoCalendarTokens
+from chalicelib.storage.canaries import DynamoCanaryRounds
+from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoErasureJobs, DynamoPersonalRecords
 from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard
+from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
+from chalicelib.storage.heartbeats import DynamoHeartbeatStore
+from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
+from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
 from chalicelib.storage.queues import SqsDispatchQueue, SqsErasureQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.retention import IncidentExpiries, Lifetimes
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
+from chalicelib.storage.spending import DynamoSpendCounters
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -72,22 +89,33 @@ class SystemClock:
 
 
 class Container:
-    """``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
+    """Everything the handlers use, built on first use from ``settings`` and ``session``.
+
+    ``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
     callers that must not depend on the environment (the ``tocsin`` command); Lambda and the
-    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set)."""
+    local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set).
+    ``clock``: the time every service sees (default: the system's). ``channels``: senders to
+    use instead of those the settings call for (a stand-in, a scripted failure), each still
+    paced to its channel's quota. Tests inject here and :func:`install` the container; nothing
+    replaces a container's attributes afterwards.
+    """
 
     def __init__(
         self,
         settings: Settings,
         session: boto3.Session | None = None,
         endpoint_url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        channels: Mapping[Channel, ChannelSender] | None = None,
     ) -> None:
         self.settings = settings
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
+        self.clock: Clock = clock or SystemClock()
+        self._channels = dict(channels or {})
         self._last_retention = Retention()
-        self.clock = SystemClock()
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
@@ -97,6 +125,15 @@ class Container:
                 service, config=_CLIENT_CONFIG, **extra
             )
         return self._clients[service]
+
+    def aws_principal(self) -> str:
+        """Whose AWS credentials these are (STS ``GetCallerIdentity``): what the timeline
+        records of an answer made with them (the ``tocsin`` command without a personal key),
+        and the access record of a contact read, saved or erased through the command."""
+        try:
+            return str(self.client("sts").get_caller_identity()["Arn"])
+        except (BotoCoreError, ClientError) as error:
+            raise TransientError(f"STS GetCallerIdentity: {type(error).__name__}") from error
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -182,6 +219,7 @@ class Container:
             senders[Channel.BROADCAST] = SnsTopicChannel(
                 self.client("sns"), settings.stakeholders_topic_arn
             )
+        senders.update(self._channels)
         quotas = {
             Channel.SMS: settings.sms_parts_per_second,
             Channel.EMAIL: settings.emails_per_second,
@@ -273,6 +311,16 @@ class Container:
         return OnCall(self.playbooks, self.overrides, self.directory, self.clock)
 
     @cached_property
+    def calendars(self) -> PersonalCalendars:
+        return PersonalCalendars(
+            DynamoCalendarTokens(self.dynamodb, self.settings.config_table),
+            self.playbooks,
+            self.overrides,
+            self.directory,
+            self.clock,
+        )
+
+    @cached_property
     def inbound(self) -> InboundReplies:
         return InboundReplies(
             self.directory,
@@ -281,6 +329,7 @@ class Container:
             self.ledger,
             self.responses,
             self.senders.get(Channel.SMS),
+            DynamoReplyBudget(self.dynamodb, self.settings.incidents_table),
             self.clock,
         )
 
@@ -293,6 +342,38 @@ class Container:
             self.ledger,
             self.dispatch_queue,
             self.escalator,
+            self.clock,
+            self.hold_desk,
+        )
+
+    @cached_property
+    def spend_counters(self) -> DynamoSpendCounters:
+        return DynamoSpendCounters(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def holds(self) -> DynamoHoldStore:
+        return DynamoHoldStore(self.dynamodb, self.settings.incidents_table, self.incident_expiries)
+
+    @cached_property
+    def spend_gate(self) -> SpendGate:
+        return SpendGate(
+            self.playbooks,
+            self.spend_counters,
+            self.holds,
+            self.directory,
+            self.dispatch_queue,
+            self.incidents,
+            self.clock,
+        )
+
+    @cached_property
+    def hold_desk(self) -> HoldDesk:
+        return HoldDesk(
+            self.holds,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
             self.clock,
         )
 
@@ -324,13 +405,6 @@ class Container:
         return Erasure(
             self.directory, self.erasure_jobs, records, queue, self.playbooks, self.clock
         )
-
-    def principal(self) -> str:
-        """Who the AWS credentials in use belong to (an ARN), for the access record."""
-        try:
-            return str(self.client("sts").get_caller_identity()["Arn"])
-        except (BotoCoreError, ClientError) as error:
-            raise TransientError(f"STS: {type(error).__name__}") from error
 
     def _retention(self) -> Retention:
         """The playbook's retention; if the playbook cannot be read just now, the last one
@@ -371,6 +445,56 @@ class Container:
         return ScheduledTriggers(self.playbooks, slots, self.ingest, self.clock)
 
     @cached_property
+    def change_log(self) -> ChangeLog:
+        """PagerDuty change events (``/v2/change/enqueue``) and their senders' incidents."""
+        return ChangeLog(
+            DynamoChangeStore(self.dynamodb, self.settings.incidents_table), self.incidents
+        )
+
+    @cached_property
+    def alert_desk(self) -> AlertDesk:
+        """Opsgenie's Alert API over Tocsin's events (``/v2/alerts``)."""
+        table = self.settings.incidents_table
+        return AlertDesk(
+            DynamoAlertStore(self.dynamodb, table),
+            DynamoRequestLog(self.dynamodb, table),
+            self.events,
+            self.incidents,
+            self.change_log,
+            self.clock,
+        )
+
+    @cached_property
+    def heartbeat_store(self) -> DynamoHeartbeatStore:
+        return DynamoHeartbeatStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        settings = self.settings
+        operations = (
+            SnsOperationsTopic(self.client("sns"), settings.operations_topic_arn)
+            if settings.operations_topic_arn
+            else None
+        )
+        return Canaries(
+            self.playbooks,
+            DynamoCanaryRounds(self.dynamodb, settings.incidents_table),
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.ingest,
+            operations,
+            frozenset(self.senders),
+            self.clock,
+        )
+
+    @cached_property
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(
             self.incidents,
@@ -381,6 +505,7 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
+            spending=self.spend_gate,
         )
 
 
@@ -392,6 +517,14 @@ def container() -> Container:
     if _container is None:
         _container = Container(get_settings())
     return _container
+
+
+def install(chosen: Container) -> Container:
+    """Make ``chosen`` the container the handlers use, until :func:`reset` (tests, and tools
+    that run the handlers in-process, build it with what they inject)."""
+    global _container  # noqa: PLW0603
+    _container = chosen
+    return chosen
 
 
 def reset() -> None:

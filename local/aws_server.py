@@ -4,6 +4,9 @@
     DELETE /_local/outbox   forget them
     POST   /_local/sms      {"from": "+1202...", "body": "1234 ACK"}: a text message from a phone,
                             published to the inbound-SMS topic as End User Messaging does
+    GET    /_local/receipts which channels are silent, and how many receipts went out
+    PUT    /_local/receipts {"silent": ["voice"]}: those channels take messages and never report
+                            back (every other one reports each delivery, see local.receipts)
     X-Amz-Target: PinpointSMSVoiceV2.*   answered by local.messaging
     everything else         moto; SNS Publish to a phone and SES v2 SendEmail are also recorded
 
@@ -36,6 +39,7 @@ from chalicelib.settings import DEFAULT_BOUND_NAMES, INBOUND_SMS_TOPIC
 from local.identity import LOCAL_NUMBER
 from local.messaging import PUSH_PATH, TARGET_PREFIX, MessagingStandIn
 from local.outbox import Outbox
+from local.receipts import DeliveryReceipts, moto_topic
 
 StartResponse = Callable[..., Any]
 _SNS_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
@@ -44,10 +48,20 @@ LOCAL_REGION = "us-east-1"
 INBOUND_TOPIC = DEFAULT_BOUND_NAMES[INBOUND_SMS_TOPIC]
 
 
+RECEIPT_DELAY_SECONDS = 1.0
+
+
 class LocalAwsApp:
-    def __init__(self, moto_app: Callable[..., Iterable[bytes]], outbox: Outbox) -> None:
+    def __init__(
+        self,
+        moto_app: Callable[..., Iterable[bytes]],
+        outbox: Outbox,
+        receipts: DeliveryReceipts | None = None,
+    ) -> None:
         self._moto = moto_app
         self.outbox = outbox
+        self.receipts = receipts or DeliveryReceipts(moto_topic(), delay=RECEIPT_DELAY_SECONDS)
+        outbox.listeners.append(self.receipts.handed_over)
         self._messaging = MessagingStandIn(outbox)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -57,6 +71,8 @@ class LocalAwsApp:
             return self._outbox_endpoint(method, start_response)
         if path == "/_local/sms":
             return self._inbound_sms(method, _read_body(environ), start_response)
+        if path == "/_local/receipts":
+            return self._receipts_endpoint(method, _read_body(environ), start_response)
         body = _read_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):
@@ -91,6 +107,30 @@ class LocalAwsApp:
         payload = json.dumps({"messages": self.outbox.messages()}, indent=2).encode()
         start_response("200 OK", [("Content-Type", "application/json")])
         return [payload]
+
+    def _receipts_endpoint(
+        self, method: str, body: bytes, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        def answer(status: str, document: dict[str, Any]) -> Iterable[bytes]:
+            start_response(status, [("Content-Type", "application/json")])
+            return [json.dumps(document).encode()]
+
+        if method == "GET":
+            return answer("200 OK", self.receipts.state())
+        if method != "PUT":
+            return answer("405 Method Not Allowed", {"error": 'GET, or PUT {"silent": [...]}'})
+        try:
+            request = json.loads(body or b"{}")
+        except json.JSONDecodeError as error:
+            return answer("400 Bad Request", {"error": f"not JSON: {error.msg}"})
+        silent = request.get("silent") if isinstance(request, dict) else None
+        if not isinstance(silent, list) or not all(isinstance(c, str) for c in silent):
+            return answer("400 Bad Request", {"error": 'silent: a list such as ["voice"]'})
+        try:
+            self.receipts.silence(silent)
+        except ValueError as error:
+            return answer("400 Bad Request", {"error": f"silent: {error}"})
+        return answer("200 OK", self.receipts.state())
 
     def _inbound_sms(
         self, method: str, body: bytes, start_response: StartResponse
@@ -148,7 +188,7 @@ class LocalAwsApp:
         """An SMS to a number, or a broadcast to a topic (the stakeholder statement)."""
         match = _SNS_MESSAGE_ID.search(response)
         self.outbox.record(
-            channel="sms" if "PhoneNumber" in form else "broadcast",
+            channel=_sns_channel(form),
             api="sns:Publish",
             destination=form.get("PhoneNumber") or form["TopicArn"],
             body=form.get("Message", ""),
@@ -171,6 +211,13 @@ class LocalAwsApp:
                 message_id=message_id,
                 incident_id=tags.get("incident_id"),
             )
+
+
+def _sns_channel(form: dict[str, str]) -> str:
+    """An SMS to a number; Tocsin's operations topic; or the stakeholder broadcast."""
+    if "PhoneNumber" in form:
+        return "sms"
+    return "operations" if form.get("TopicArn", "").endswith("-operations") else "broadcast"
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

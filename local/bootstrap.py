@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 
 from chalicelib.core.access import ApiKey, Scope
-from chalicelib.settings import Settings
+from chalicelib.settings import DELIVERY_TOPIC, Settings, bound_name
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.playbooks import DynamoPlaybookStore
@@ -28,7 +28,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 POLICIES = PROJECT / "policies"
 EXAMPLE_CONTACTS = PROJECT / "examples" / "contacts.csv"
 MAX_RECEIVE_COUNT = 5
-# Every scope, every integration, a rate that a local load test will not hit.
+# Every scope, every integration, a rate that a local load test will not hit; seeding binds it
+# to every heartbeat of the playbook too, so it can ping them.
 LOCAL_KEY = ApiKey(name="local-development", scopes=frozenset(Scope), rate_per_minute=100_000)
 
 
@@ -69,9 +70,16 @@ def create_resources(
         _create_queues(settings, sqs)
     with _client(session, "sesv2", endpoint_url) as sesv2:
         sesv2.create_email_identity(EmailIdentity=settings.sender_email)
-    if settings.stakeholders_topic_arn:
-        with _client(session, "sns", endpoint_url) as sns:
-            sns.create_topic(Name=settings.stakeholders_topic_arn.rsplit(":", 1)[1])
+    # The stakeholder and operations topics, and the delivery-events topic that the AWS
+    # stand-in publishes delivery receipts to (the runner subscribes its handler).
+    topics = [
+        arn.rsplit(":", 1)[1]
+        for arn in (settings.stakeholders_topic_arn, settings.operations_topic_arn)
+        if arn
+    ] + [bound_name(DELIVERY_TOPIC)]
+    with _client(session, "sns", endpoint_url) as sns:
+        for topic in topics:
+            sns.create_topic(Name=topic)
 
 
 def _create_tables(settings: Settings, dynamodb: Any) -> None:
@@ -137,6 +145,8 @@ def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path)
         directory.put(contact)
     if settings.local_api_key:
         DynamoApiKeyStore(dynamodb, settings.config_table).add(
-            settings.local_api_key, LOCAL_KEY, datetime.now(UTC)
+            settings.local_api_key,
+            replace(LOCAL_KEY, heartbeats=frozenset(playbook.heartbeats)),
+            datetime.now(UTC),
         )
     return Seeded(len(playbook.rules), len(playbook.plans), len(contacts), len(rejected))

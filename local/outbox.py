@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +22,12 @@ class OutboxMessage:
 
 
 class Outbox:
-    def __init__(self) -> None:
+    """``listeners`` hear of every message once it is recorded (the delivery receipts)."""
+
+    def __init__(self, listeners: list[Callable[[OutboxMessage], Any]] | None = None) -> None:
         self._lock = threading.Lock()
         self._messages: list[OutboxMessage] = []
+        self.listeners = list(listeners or [])
 
     def record(
         self,
@@ -48,6 +52,8 @@ class Outbox:
         )
         with self._lock:
             self._messages.append(message)
+        for listener in self.listeners:
+            listener(message)
 
     def messages(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -220,6 +220,10 @@ Try it:
   curl -sS {aws}/_local/outbox            # every SMS, call and email handed to AWS
   curl -sS -X POST {aws}/_local/sms -d '{{"from": "+12025550101", "body": "1234 ACK"}}'
                                           # a text message as if a phone had sent it
+  curl -sS -X PUT {aws}/_local/receipts -d '{{"silent": ["email"]}}'
+                                          # email never reports deliveries: the next canary fails
+  curl -sS -X POST {api}/v1/heartbeats/nightly-backup -H 'Authorization: Bearer {key}'
+                                          # a tool says it is alive (tocsin heartbeats list)
 
 Ctrl-C stops everything.
 """

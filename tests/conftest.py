@@ -35,6 +35,7 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("TOCSIN_STAGE", "local")  # said outright: an unset stage fails closed
     # Pacing to AWS's real quotas is tested with simulated time (test_quota.py); here it would
     # only slow the suite down.
     for variable in ("TOCSIN_SMS_PARTS_PER_SECOND", "TOCSIN_EMAILS_PER_SECOND"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from chalicelib.wiring import Container
+from tocsin_cli.http import Transport
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
 
@@ -17,6 +18,7 @@ class Cli:
     out: TextIO = sys.stdout
     err: TextIO = sys.stderr
     _services: Container | None = field(default=None, repr=False)
+    transport: Transport | None = field(default=None, repr=False)  # None: HTTP itself
 
     @property
     def services(self) -> Container:

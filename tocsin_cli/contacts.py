@@ -153,7 +153,7 @@ def import_command(arguments: argparse.Namespace, cli: Cli) -> int:
     contacts, rejected = read_contacts_csv(
         arguments.file, known_roles=playbook.roles, known_teams=playbook.teams
     )
-    actor = Actor(services.principal(), "import")
+    actor = Actor(services.aws_principal(), "import")
     report = import_contacts(
         contacts, services.contact_access, actor, progress=progress_line(cli.err)
     )
@@ -173,7 +173,7 @@ POLL_SECONDS = 0.5
 
 def erase_command(arguments: argparse.Namespace, cli: Cli) -> int:
     services = cli.services
-    started = services.erasure.start(arguments.contact_id, Actor(services.principal(), "cli"))
+    started = services.erasure.start(arguments.contact_id, Actor(services.aws_principal(), "cli"))
     job = started.job
     what = "started" if started.begun else "already running"
     cli.say(f"erasure {job.job_id} of {arguments.contact_id} {what}; they can no longer be paged")

@@ -2,6 +2,7 @@
 
     tocsin keys create NAME --scope trigger [--scope resolve] [--integration alertmanager]
                             [--type it.outage] [--source prometheus-prod] [--signed] [--rate 600]
+                            [--heartbeat ID]   (the key may ping that heartbeat)
     tocsin keys list | revoke NAME
     tocsin contacts import FILE.csv      (per row: created, updated, unchanged or rejected, why)
     tocsin contacts erase CONTACT_ID [--no-wait] [--here]  (remove at once, then pseudonymise
@@ -9,11 +10,20 @@
     tocsin contacts audit CONTACT_ID     (who read, saved or erased them, and when)
     tocsin policies validate [DIR]       (offline; every error as file:line: path: message)
     tocsin policies diff [DIR] | apply [DIR] | export [--version N] | versions
-    tocsin ack INCIDENT_ID --as CONTACT_ID  (as a person the incident paged)
-    tocsin resolve INCIDENT_ID --as WHO     (everyone reached is told)
+    tocsin ack|decline INCIDENT_ID [--key KEY]   (your personal key, or env TOCSIN_KEY: counts)
+    tocsin ack|decline INCIDENT_ID --as CONTACT_ID (AWS credentials: recorded, never counted)
+    tocsin resolve INCIDENT_ID [--key KEY | --as CONTACT_ID]  (everyone reached is told)
     tocsin oncall show SCHEDULE [--from ISO] [--to ISO]   (shifts and gaps; exit 1 on a gap)
     tocsin oncall override SCHEDULE --contact C --from ISO --to ISO [--covers C]
     tocsin oncall remove SCHEDULE OVERRIDE_ID
+    tocsin holds list [--state held|released|cancelled|all]   (messages held past the budget)
+    tocsin holds release|cancel HOLD_ID... --as CONTACT_ID [--all-held]
+    tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
+    tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
+                  [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
+    tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)
+    tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
+                                         (a test event end to end; exit 1 if no receipt)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -24,6 +34,7 @@ http://127.0.0.1:8000; env TOCSIN_API). Exit codes: 0 done, 1 done with problems
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -31,12 +42,13 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, keys, policy_commands, respond
+from tocsin_cli import contacts, heartbeats, holds, importing, keys, policy_commands, respond, smoke
 from tocsin_cli.cli import Cli, common_options
+from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond)
+GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke)
 
 
 def _version() -> str:
@@ -68,9 +80,27 @@ def main(
     out: TextIO = sys.stdout,
     services: Container | None = None,
     err: TextIO | None = None,
+    transport: Transport | None = None,
 ) -> int:
-    """``services``: tests pass the services to use; otherwise they are built from the options."""
-    errors = err or sys.stderr
+    """``services``, ``transport``: tests pass the services and the HTTP transport to use;
+    otherwise they are built from the options."""
+    try:
+        return _main(argv, out, services, err or sys.stderr, transport)
+    except BrokenPipeError:
+        # `tocsin oncall show X | head`: the reader left early; that is not an error. Point
+        # stdout at /dev/null so the interpreter's last flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(
+    argv: Sequence[str] | None,
+    out: TextIO,
+    services: Container | None,
+    errors: TextIO,
+    transport: Transport | None,
+) -> int:
     arguments = parser().parse_args(argv)
     try:
         target = Target.chosen(
@@ -82,7 +112,7 @@ def main(
     except TocsinError as error:
         print(f"tocsin: {error}", file=errors)
         return 2
-    cli = Cli(target, out, errors, services)
+    cli = Cli(target, out, errors, services, transport)
     try:
         return int(arguments.run(arguments, cli))
     except PolicyErrors as problems:
@@ -97,6 +127,8 @@ def main(
     except TocsinError as error:
         print(f"tocsin: {error}", file=errors)
         return 2
+    except BrokenPipeError:
+        raise
     except OSError as error:
         print(f"tocsin: {error.strerror}: {error.filename}", file=errors)
         return 2

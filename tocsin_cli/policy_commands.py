@@ -28,6 +28,8 @@ COUNTED = (
     "schedules",
     "maintenance",
     "settings",
+    "heartbeats",
+    "canaries",
 )
 
 

@@ -1,28 +1,51 @@
-"""``tocsin ack|resolve`` and ``tocsin oncall``: the same services the API uses, from a shell."""
+"""``tocsin ack|decline|resolve`` and ``tocsin oncall``, from a shell.
+
+An answer counts only when made with a credential bound to the person: with ``--key`` (or
+``TOCSIN_KEY``), your personal key, it goes through the HTTP API (``--api``) and counts as yours.
+Without a key it is made with your AWS credentials, through the same services the API uses:
+recorded on the timeline with your AWS principal and the person you name (``--as``), never
+counted toward a quorum. Exit 0: done (and counted); 1: recorded, not counted; 2: refused.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime
+from urllib.parse import quote
 
+from chalicelib.core.credentials import Answerer
+from chalicelib.core.errors import InvalidInput
 from chalicelib.core.events import read_timestamp
 from chalicelib.core.oncall.shifts import describe_shift
+from tocsin_cli.calendars import add_calendar_command
 from tocsin_cli.cli import Cli
+from tocsin_cli.http import KEY_VARIABLE, ApiRefused, ApiUnreachable, TocsinApi
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    ack = commands.add_parser(
-        "ack", help="acknowledge an incident as a person it paged", parents=[common]
-    )
-    ack.add_argument("incident_id")
-    ack.add_argument("--as", dest="contact_id", required=True, help="your contact id")
-    ack.set_defaults(run=acknowledge)
-    resolve = commands.add_parser(
-        "resolve", help="resolve an incident; everyone reached is told", parents=[common]
-    )
-    resolve.add_argument("incident_id")
-    resolve.add_argument("--as", dest="by", required=True, help="who resolves (contact id)")
-    resolve.set_defaults(run=resolve_incident)
+    counts = ": with your personal key it counts; without, it is only recorded"
+    for verb, helping in (
+        ("ack", "acknowledge an incident" + counts),
+        ("decline", "say you can't respond (all paged at a level do: the next is paged)" + counts),
+        ("resolve", "resolve an incident; everyone reached is told, and the timeline says who"),
+    ):
+        command = commands.add_parser(verb, help=helping, parents=[common])
+        command.add_argument("incident_id")
+        command.add_argument(
+            "--key",
+            help=f"your personal API key (better: env {KEY_VARIABLE}); the answer goes through "
+            "--api and counts as yours. Without one it is made with your AWS credentials: "
+            "recorded with your AWS principal, never counted",
+        )
+        command.add_argument(
+            "--as",
+            dest="contact_id",
+            required=False,
+            help="the person you answer for (contact id); needed without a personal key "
+            "(but for resolve), and with one it can only be yourself",
+        )
+        command.set_defaults(run=answer, verb=verb)
     oncall = commands.add_parser(
         "oncall", help="on-call coverage and overrides", parents=[common]
     ).add_subparsers(dest="action", required=True)
@@ -45,18 +68,60 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     remove.add_argument("schedule")
     remove.add_argument("override_id")
     remove.set_defaults(run=remove_override)
+    add_calendar_command(oncall, common)
 
 
-def acknowledge(arguments: argparse.Namespace, cli: Cli) -> int:
-    answer = cli.services.responses.acknowledge(arguments.incident_id, arguments.contact_id, "cli")
-    cli.say(answer.message)
-    return 0
+_PATHS = {"ack": "acknowledge", "decline": "decline", "resolve": "resolve"}
 
 
-def resolve_incident(arguments: argparse.Namespace, cli: Cli) -> int:
-    answer = cli.services.responses.resolve(arguments.incident_id, arguments.by, "cli")
-    cli.say(answer.message)
-    return 0
+def answer(arguments: argparse.Namespace, cli: Cli) -> int:
+    """0: done and counted (or resolved); 1: recorded, but it does not count."""
+    key = arguments.key or os.environ.get(KEY_VARIABLE)
+    if key:
+        return _answer_with_key(arguments, cli, key)
+    verb, contact_id = arguments.verb, arguments.contact_id
+    if contact_id is None and verb != "resolve":
+        raise InvalidInput(
+            f"say who answers: your personal key (--key, or env {KEY_VARIABLE}) makes the "
+            "answer count; --as CONTACT_ID records it with your AWS credentials, without counting"
+        )
+    services = cli.services
+    if contact_id is not None and not services.directory.get_contacts([contact_id]):
+        raise InvalidInput(f"--as: no contact {contact_id!r}")
+    answerer = Answerer.by_aws(services.aws_principal(), contact_id)
+    responses = services.responses
+    if verb == "ack":
+        result = responses.acknowledge(arguments.incident_id, answerer)
+    elif verb == "decline":
+        result = responses.decline(arguments.incident_id, answerer)
+    else:
+        result = responses.resolve(arguments.incident_id, answerer)
+    cli.say(result.message)
+    if result.counted:
+        return 0
+    cli.say(
+        f"To make it count: tocsin {verb} {arguments.incident_id} with your personal key "
+        f"(--key, or env {KEY_VARIABLE}), or their link or reply code."
+    )
+    return 1
+
+
+def _answer_with_key(arguments: argparse.Namespace, cli: Cli, key: str) -> int:
+    if cli.target.api is None:
+        raise InvalidInput(f"--api URL (env TOCSIN_API): where stage {cli.target.stage}'s API is")
+    api = TocsinApi(cli.target.api, key, cli.transport)
+    path = f"/v1/incidents/{quote(arguments.incident_id, safe='')}/{_PATHS[arguments.verb]}"
+    named = {"for": arguments.contact_id} if arguments.contact_id else None
+    try:
+        result = api.post(path, named)
+    except ApiRefused as refused:
+        if refused.field == "for":  # the command's name for it
+            raise InvalidInput(f"--as: {refused.message}") from None
+        raise
+    except ApiUnreachable as unreachable:
+        raise ApiUnreachable(f"{unreachable}; {cli.target.unreachable_hint()}") from None
+    cli.say(str(result.get("message", "")))
+    return 0 if result.get("counted", True) else 1
 
 
 def show_coverage(arguments: argparse.Namespace, cli: Cli) -> int:

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from chalicelib.core.model import Incident
 from chalicelib.core.wording.phrases import say
 from chalicelib.core.wording.templates import incident_reference
+from chalicelib.core.wording.times import local_time
 
 PAGE_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/html; charset=utf-8",
@@ -41,10 +42,14 @@ def _page(title: str, body: Markup, language: str = "en") -> str:
 
 
 def incident_page(
-    incident: Incident, contact_id: str, note: str | None = None, language: str = "en"
+    incident: Incident,
+    contact_id: str,
+    note: str | None = None,
+    language: str = "en",
+    timezone: str = "UTC",
 ) -> str:
-    """The incident, and the two buttons while the person can still answer, in their
-    language."""
+    """The incident, its links, and the two buttons while the person can still answer, in
+    their language, with times on their wall clock."""
     state = incident.response
     parts = [
         Markup("<h1>{}{}</h1>").format(
@@ -55,9 +60,21 @@ def incident_page(
             incident.type,
             incident_reference(incident.incident_id),
             say(language, "opened"),
-            incident.opened_at.strftime("%Y-%m-%d %H:%M UTC"),
+            local_time(incident.opened_at, timezone),
         ),
     ]
+    if incident.links:
+        items = Markup("").join(
+            Markup('<li><a href="{}" rel="noopener noreferrer">{}</a></li>').format(
+                link.href, link.text.strip() or link.href
+            )
+            for link in incident.links
+        )
+        parts.append(
+            Markup('<nav aria-label="{0}"><p class="meta">{0}</p><ul>{1}</ul></nav>').format(
+                say(language, "links"), items
+            )
+        )
     if note:
         parts.append(Markup('<p class="note" role="status">{}</p>').format(note))
     if incident.status.value != "open":

@@ -1,13 +1,25 @@
-"""Who is calling: API keys from the header each tool can send, then signature, replay and rate."""
+"""Who is calling: the API key from the header (or body) each tool can send, then the path it may
+call, its signature and replay, and its rate, in events.
+
+Every route that needs a key calls :func:`authenticate` once, before it reads the body's
+meaning. The order matters: a key refused on this path spends neither its rate nor a signature.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote
 
-from chalicelib.core.access import ApiKey, verify_signature
-from chalicelib.core.errors import AuthenticationFailed
+from chalice.app import Request
+
+from chalicelib.core.access import INTEGRATIONS, ApiKey, SignedRequest, scope_for, verify_signature
+from chalicelib.core.activation.intake import Sender
+from chalicelib.core.errors import AuthenticationFailed, PayloadTooLarge
+from chalicelib.core.model import CanonicalEvent
 from chalicelib.settings import DEFAULT_LOCAL_API_KEY
 from chalicelib.wiring import Container
+
+BEARER = "send 'Authorization: Bearer <api key>'"
 
 
 def bearer_key(headers: Mapping[str, str]) -> str | None:
@@ -22,12 +34,14 @@ def genie_key(headers: Mapping[str, str]) -> str | None:
 def authenticate(
     credential: str | None,
     services: Container,
-    headers: Mapping[str, str],
+    request: Request,
     body: bytes = b"",
-    integration: str | None = None,
-    how: str = "send 'Authorization: Bearer <api key>'",
+    how: str = BEARER,
+    counts_events: bool = False,
 ) -> ApiKey:
-    """The caller's key, once it is valid here, signed if it must be, and within its rate."""
+    """The caller's key, once it is valid here, allowed on this path, signed if it must be and
+    within its rate. ``counts_events``: the request carries events, and the caller admits them
+    with :func:`admit_events` once it knows how many (the rate counts events, not requests)."""
     if not credential:
         raise AuthenticationFailed(how)
     if credential == DEFAULT_LOCAL_API_KEY and not services.settings.is_local:
@@ -35,20 +49,70 @@ def authenticate(
     key = services.api_keys.find(credential)
     if key is None:
         raise AuthenticationFailed("the API key is not valid")
-    if integration:
-        key.require_integration(integration)
+    key.require_path(request.path)
     now = services.clock.now()
     if key.signing_secrets:
+        headers = request.headers
         signature_digest = verify_signature(
             key.signing_secrets,
             headers.get("x-tocsin-timestamp"),
             headers.get("x-tocsin-signature"),
-            body,
+            signed_request(request, body),
             now,
         )
         services.replay_guard.first_use(signature_digest, now)
-    services.rate_limiter.admit(key.name, key.rate_per_minute, now)
+    if not counts_events:
+        services.rate_limiter.admit(key.name, key.rate_per_minute, now)
     return key
+
+
+def admit_events(services: Container, key: ApiKey, count: int) -> None:
+    """Count ``count`` events against the key's rate (a request without events counts one);
+    a request that could never fit is 413."""
+    count = max(count, 1)
+    if count > key.rate_per_minute:
+        raise PayloadTooLarge(
+            f"this request carries {count} events; the key {key.name!r} may send "
+            f"{key.rate_per_minute} a minute: send them in smaller requests, or give the key "
+            "a higher --rate"
+        )
+    services.rate_limiter.admit(key.name, key.rate_per_minute, services.clock.now(), count)
+
+
+def sender_for(
+    services: Container, key: ApiKey, credential: str | None, integration: str | None = None
+) -> Sender:
+    """What the intake must know of a key: its namespace, what each event needs (the scope for
+    its action, a type on its allow-list), its rate, and what is never to be kept."""
+
+    def allow(event: CanonicalEvent) -> None:
+        key.require(scope_for(event.action))
+        key.require_type(event.type)
+
+    found = INTEGRATIONS.get(integration) if integration else None
+    return Sender(
+        namespace=key.dedup_namespace,
+        allow=allow,
+        admit=lambda count: admit_events(services, key, count),
+        secrets=(credential,) if credential else (),
+        secret_fields=found.secret_fields if found else frozenset(),
+    )
+
+
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """The request as the client addressed it: the route's path with its parameters filled in
+    (percent-encoded), without the API Gateway stage prefix, so one signature is valid at
+    ``https://API/api/v1/...`` and behind a custom domain alike."""
+    path = request.path
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(value, safe="-_.~"))
+    query = request.query_params
+    return SignedRequest(
+        method=request.method,
+        path=path,
+        query={name: query.getlist(name) for name in query} if query else {},
+        body=body,
+    )
 
 
 def _scheme_key(headers: Mapping[str, str], scheme: str) -> str | None:

@@ -97,7 +97,7 @@ def get_erasure(job_id: str) -> dict[str, Any]:
 
 def _authorise(services: Container, body: bytes = b"") -> Actor:
     request = contacts.current_request
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
+    key = authenticate(bearer_key(request.headers), services, request, body)
     key.require(Scope.CONTACTS)
     return Actor(f"key {key.name}", "api")
 

@@ -110,9 +110,11 @@ def pagerduty_envelope(failure: Failure) -> Response:
 
 
 def opsgenie_envelope(failure: Failure) -> Response:
-    """Opsgenie Alert API: ``{"message", "took", "requestId"}``; invalid alerts are 422."""
-    status = 422 if failure.code == "invalid_event" else failure.status
-    body: dict[str, Any] = {"message": failure.message, "took": 0.0, "requestId": str(uuid.uuid4())}
+    """Opsgenie Alert API: ``{"message", "took", "requestId"}``; wrong fields are 422 (a body
+    that is not JSON at all stays 400)."""
+    status = 422 if failure.status == 400 and failure.problems else failure.status
+    message = f"{failure.field}: {failure.message}" if failure.field else failure.message
+    body: dict[str, Any] = {"message": message, "took": 0.0, "requestId": str(uuid.uuid4())}
     if failure.problems:
         body["errors"] = {p.field: p.message for p in failure.problems}
     return Response(body=body, status_code=status, headers=failure.headers)

@@ -76,7 +76,7 @@ def _person_request(body_required: bool = True) -> tuple[Container, str, Any]:
     document: Any = {}
     if body_required or raw.strip():
         document, raw = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(bearer_key(request.headers), services, request.headers, raw)
+    key = authenticate(bearer_key(request.headers), services, request, raw)
     key.require(Scope.ACTIVATE)
     return services, key.require_person(), document
 

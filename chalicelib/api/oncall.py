@@ -45,7 +45,7 @@ def add_override(schedule_id: str) -> Response:
     services = container()
     request = oncall.current_request
     document, raw = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(bearer_key(request.headers), services, request.headers, raw)
+    key = authenticate(bearer_key(request.headers), services, request, raw)
     key.require(Scope.ONCALL)
     if not isinstance(document, dict):
         raise InvalidRequest("body", "must be a JSON object")
@@ -118,7 +118,7 @@ def override_document(override: Override) -> dict[str, Any]:
 def _authorised(scope: Scope) -> Container:
     services = container()
     request = oncall.current_request
-    key = authenticate(bearer_key(request.headers), services, request.headers)
+    key = authenticate(bearer_key(request.headers), services, request)
     key.require(scope)
     return services
 

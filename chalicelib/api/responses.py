@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -10,22 +11,28 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.ack_page import PAGE_HEADERS, incident_page, message_page
 from chalicelib.api.auth import authenticate, bearer_key
-from chalicelib.api.body import ANY_CONTENT
+from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import Failure, errors_as, json_errors
-from chalicelib.core.access import Scope
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import (
-    Forbidden,
+    FieldProblem,
     Gone,
     InvalidInput,
+    InvalidRequest,
     NotFound,
     UnsupportedMediaType,
 )
 from chalicelib.core.messaging.passes import ResponderPass, genuine, well_formed
-from chalicelib.core.response.answers import Answer
+from chalicelib.core.people import is_contact_id
+from chalicelib.core.response.decisions import Answer
+from chalicelib.core.response.standing import Standing
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
 responses = Blueprint(__name__)
+_INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
+_ANSWER_FIELDS = frozenset({"for"})
 
 FORM = "application/x-www-form-urlencoded"
 _TITLES = {
@@ -55,9 +62,9 @@ def show_link(token: str) -> Response:
     services = container()
     found = _pass(services, token)
     incident = services.responses.incident(found.incident_id)
-    language = _language(services, found.contact_id)
+    language, timezone = _reader(services, found.contact_id)
     return Response(
-        body=incident_page(incident, found.contact_id, language=language),
+        body=incident_page(incident, found.contact_id, language=language, timezone=timezone),
         status_code=200,
         headers=PAGE_HEADERS,
     )
@@ -77,17 +84,22 @@ def answer_link(token: str) -> Response:
     if len(text) > 1024:
         raise InvalidInput("the form is too large")
     answer = parse_qs(text).get("answer", [""])[0]
+    answerer = Answerer.by_link(found.contact_id)
     if answer == "ack":
-        result = services.responses.acknowledge(found.incident_id, found.contact_id, "link")
+        result = services.responses.acknowledge(found.incident_id, answerer)
     elif answer == "decline":
-        result = services.responses.decline(found.incident_id, found.contact_id, "link")
+        result = services.responses.decline(found.incident_id, answerer)
     else:
         raise InvalidInput("choose Acknowledge or I can't respond")
-    _log(result, found.contact_id, "link")
-    language = _language(services, found.contact_id)
+    _log(result, answerer)
+    language, timezone = _reader(services, found.contact_id)
     return Response(
         body=incident_page(
-            result.incident, found.contact_id, note=result.say(language), language=language
+            result.incident,
+            found.contact_id,
+            note=result.say(language),
+            language=language,
+            timezone=timezone,
         ),
         status_code=200,
         headers=PAGE_HEADERS,
@@ -99,32 +111,30 @@ def answer_link(token: str) -> Response:
 )
 @json_errors
 def acknowledge_incident(incident_id: str) -> dict[str, Any]:
-    services, who, person = _caller()
-    if person:
-        result = services.responses.acknowledge(incident_id, who, "api")
-    else:
-        result = services.responses.acknowledge_for(incident_id, f"key {who}", "api")
-    _log(result, who, "api")
+    services, key, named = _caller(incident_id)
+    answerer = key.answerer(named)
+    result = services.responses.acknowledge(incident_id, answerer)
+    _log(result, answerer)
     return _answer_body(result)
 
 
 @responses.route("/v1/incidents/{incident_id}/decline", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def decline_incident(incident_id: str) -> dict[str, Any]:
-    services, who, person = _caller()
-    if not person:
-        raise Forbidden("only a person can say they can't respond: use a personal key (--contact)")
-    result = services.responses.decline(incident_id, who, "api")
-    _log(result, who, "api")
+    services, key, named = _caller(incident_id)
+    answerer = key.answerer(named)
+    result = services.responses.decline(incident_id, answerer)
+    _log(result, answerer)
     return _answer_body(result)
 
 
 @responses.route("/v1/incidents/{incident_id}/resolve", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def resolve_incident(incident_id: str) -> dict[str, Any]:
-    services, who, person = _caller()
-    result = services.responses.resolve(incident_id, who if person else f"key {who}", "api")
-    _log(result, who, "api")
+    services, key, named = _caller(incident_id)
+    answerer = key.answerer(named, person_needed=False)
+    result = services.responses.resolve(incident_id, answerer)
+    _log(result, answerer)
     return _answer_body(result)
 
 
@@ -143,22 +153,51 @@ def _pass(services: Container, token: str) -> ResponderPass:
     return found
 
 
-def _language(services: Container, contact_id: str) -> str:
+def _reader(services: Container, contact_id: str) -> tuple[str, str]:
+    """The person's language and time zone, for the page they read."""
     contact = services.directory.get_contacts([contact_id]).get(contact_id)
-    return contact.language if contact else "en"
+    return (contact.language, contact.timezone) if contact else ("en", "UTC")
 
 
-def _caller() -> tuple[Container, str, bool]:
-    """(services, contact id or key name, whether that is a person)."""
+def _caller(incident_id: str) -> tuple[Container, ApiKey, str | None]:
+    """(services, the caller's key, the person the body names in ``for``). A key with an
+    allow-list of event types may answer only incidents of those types. The body is
+    optional; when given it is a JSON object with ``for`` and nothing else."""
     services = container()
     request = responses.current_request
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode()
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
+    document: Any = None
+    if body.strip():
+        document, body = json_body(request, services.settings.max_body_bytes)
+    key = authenticate(bearer_key(request.headers), services, request, body)
     key.require(Scope.RESOLVE)
-    if key.contact_id:
-        return services, key.contact_id, True
-    return services, key.name, False
+    if key.allowed_types:
+        incident = (
+            services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
+        )
+        if incident is not None:
+            key.require_type(incident.type)
+    named = _named(document)
+    if named is not None and not services.directory.get_contacts([named]):
+        raise InvalidRequest("for", f"no contact {named!r}: name a person in the directory")
+    return services, key, named
+
+
+def _named(document: Any) -> str | None:
+    """The person a body answers for: ``{"for": "c-ada"}``; unknown fields are refused."""
+    if document is None:
+        return None
+    if not isinstance(document, dict):
+        raise InvalidRequest("$", 'the body must be a JSON object such as {"for": "c-ada"}')
+    unknown = sorted(set(document) - _ANSWER_FIELDS)
+    if unknown:
+        problems = [FieldProblem(name, "unknown field; only 'for' is accepted") for name in unknown]
+        raise InvalidRequest.of(problems)
+    named = document.get("for")
+    if named is not None and not (isinstance(named, str) and is_contact_id(named)):
+        raise InvalidRequest("for", "must be a contact id such as 'c-ada'")
+    return named
 
 
 def _answer_body(result: Answer) -> dict[str, Any]:
@@ -166,6 +205,8 @@ def _answer_body(result: Answer) -> dict[str, Any]:
     return {
         "incident_id": result.incident.incident_id,
         "outcome": result.outcome,
+        "counted": result.counted,
+        "why": result.why.value if result.why else None,
         "message": result.message,
         "status": result.incident.status.value,
         "acknowledged_by": list(state.acknowledged_by),
@@ -173,6 +214,58 @@ def _answer_body(result: Answer) -> dict[str, Any]:
     }
 
 
-def _log(result: Answer, who: str, via: str) -> None:
+def standing_document(standing: Standing) -> dict[str, Any]:
+    """The incident's answers for ``GET /v1/incidents/{id}``: the ``levels`` table (who each
+    step paged, who of them acknowledged or declined), the acknowledgements needed and
+    counted, and those recorded without counting, with who made them and why."""
+    return {
+        "escalation": {
+            "policy_id": standing.policy_id,
+            "state": standing.escalation,
+            "next_level_due_at": standing.due_at.isoformat() if standing.due_at else None,
+        },
+        "acknowledgements": {
+            "needed": standing.needed,
+            "counted": list(standing.counted),
+            "not_counted": [
+                {
+                    "at": answer.at.isoformat(),
+                    "answer": answer.answer,
+                    "contact_id": answer.contact_id,
+                    "by": answer.by,
+                    "credential": answer.credential,
+                    "via": answer.via,
+                    "why": answer.why,
+                    "reason": answer.reason,
+                }
+                for answer in standing.not_counted
+            ],
+        },
+        "levels": [
+            {
+                "step": level.step,
+                "level": level.level,
+                "repeat": level.repeat,
+                "quorum": level.quorum,
+                "paged": list(level.paged),
+                "acknowledged": list(level.acknowledged),
+                "declined": list(level.declined),
+            }
+            for level in standing.levels
+        ],
+    }
+
+
+def _log(result: Answer, answerer: Answerer) -> None:
+    """Ids and kinds only: a key's name and an AWS principal are not personal data."""
     logger.set_correlation_id(result.incident.incident_id)
-    logger.info("incident answered", extra={"outcome": result.outcome, "by": who, "via": via})
+    logger.info(
+        "incident answered",
+        extra={
+            "outcome": result.outcome,
+            "contact_id": answerer.contact_id,
+            "credential": answerer.credential.value,
+            "by": answerer.holder,
+            "via": answerer.via,
+        },
+    )

@@ -8,12 +8,13 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import authenticate, bearer_key
+from chalicelib.api.auth import authenticate, bearer_key, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
-from chalicelib.core.access import Scope, scope_for
+from chalicelib.api.responses import standing_document
+from chalicelib.core.access import Scope
 from chalicelib.core.errors import NotFound
-from chalicelib.core.model import CanonicalEvent
+from chalicelib.core.spend.cost import incident_cost
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -29,12 +30,9 @@ def post_event() -> Response:
     services = container()
     request = api.current_request
     document, body = json_body(request, services.settings.max_body_bytes)
-    key = authenticate(bearer_key(request.headers), services, request.headers, body)
-
-    def allow(event: CanonicalEvent) -> None:
-        key.require(scope_for(event.action))
-
-    received = services.ingest.accept(document, allow=allow)
+    credential = bearer_key(request.headers)
+    key = authenticate(credential, services, request, body, counts_events=True)
+    received = services.ingest.accept(document, sender_for(services, key, credential))
     logger.set_correlation_id(received.event_id)
     logger.info(
         "event accepted",
@@ -77,6 +75,8 @@ def get_incident(incident_id: str) -> dict[str, Any]:
     incident = services.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
+    timeline = services.incidents.timeline(incident.incident_id)
+    prices = services.playbooks.load().spending.prices
     return {
         "incident_id": incident.incident_id,
         "status": incident.status.value,
@@ -85,6 +85,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
         "severity": incident.severity.value,
         "exercise": incident.is_exercise,
         "dedup_key": incident.dedup_key,
+        "dedup_namespace": incident.dedup_namespace or None,
         "rule_id": incident.rule_id,
         "plan_id": incident.plan_id,
         "event_count": incident.event_count,
@@ -92,6 +93,7 @@ def get_incident(incident_id: str) -> dict[str, Any]:
         "updated_at": incident.updated_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         "expires_at": incident.expires_at.isoformat() if incident.expires_at else None,
+        "cost": incident_cost(timeline).to_document(prices.source),
         "timeline": [
             {
                 "at": entry.at.isoformat(),
@@ -99,15 +101,16 @@ def get_incident(incident_id: str) -> dict[str, Any]:
                 "summary": entry.summary,
                 "data": entry.data,
             }
-            for entry in services.incidents.timeline(incident.incident_id)
+            for entry in timeline
         ],
+        **standing_document(services.responses.standing(incident, timeline)),
     }
 
 
 def _reader() -> Container:
     services = container()
     request = api.current_request
-    key = authenticate(bearer_key(request.headers), services, request.headers)
+    key = authenticate(bearer_key(request.headers), services, request)
     key.require(Scope.READ)
     return services
 

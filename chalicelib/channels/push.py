@@ -3,8 +3,10 @@
 The messaging API that continues under AWS End User Messaging after Pinpoint's end of support:
 no endpoints, segments, campaigns or journeys, only direct sends to device tokens. One call
 holds up to 100 addresses, across people: each address carries its person's own title and body
-(``TitleOverride``, ``BodyOverride``), since every alert has its own acknowledgement link. The
-per-address results decide each person's outcome.
+(``TitleOverride``, ``BodyOverride``), since every alert has its own acknowledgement link; the
+link itself rides in the address's ``Context`` (``ack_url``, in the app's ``data.pinpoint``), so
+the app can open the answer page when the alert is tapped. The per-address results decide each
+person's outcome.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class PinpointPushChannel:
                     **address,
                     "TitleOverride": message.subject or "Tocsin",
                     "BodyOverride": message.body,
+                    "Context": {"incident_id": incident_id}
+                    | ({"ack_url": message.link} if message.link else {}),
                 }
         if len(devices) > MAX_ADDRESSES:
             raise ValueError(f"at most {MAX_ADDRESSES} addresses a call; got {len(devices)}")

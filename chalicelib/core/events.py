@@ -1,18 +1,20 @@
-"""Validate a JSON document as a canonical event, naming the field that is wrong."""
+"""Validate a JSON document as a canonical event, naming every field that is wrong."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.errors import FieldProblem, InvalidEvent
 from chalicelib.core.model import Action, CanonicalEvent, EventStatus, Link, Severity
 
 MAX_SUMMARY = 1024
 MAX_SOURCE = 255
+MAX_TYPE = 128
 MAX_DEDUP_KEY = 255
 MAX_METRICS = 50
 MAX_LINKS = 20
@@ -22,61 +24,82 @@ MAX_LABEL_VALUE = 255
 _TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*")
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _E = TypeVar("_E", Action, Severity, EventStatus)
-_FIELDS = frozenset(
-    {
-        "source",
-        "type",
-        "action",
-        "severity",
-        "status",
-        "summary",
-        "details",
-        "metrics",
-        "dedup_key",
-        "occurred_at",
-        "links",
-        "labels",
-    }
-)
+_T = TypeVar("_T")
+# The JSON fields are the CanonicalEvent's, in the order problems with them are reported.
+EVENT_FIELDS = tuple(field.name for field in fields(CanonicalEvent))
 
 
 def is_event_type(text: str) -> bool:
     """``cyber.data_breach``: lower-case words separated by dots."""
-    return len(text) <= 128 and _TYPE_PATTERN.fullmatch(text) is not None
+    return len(text) <= MAX_TYPE and _TYPE_PATTERN.fullmatch(text) is not None
 
 
 def parse_event(document: Any) -> CanonicalEvent:
-    """The canonical event in ``document``, or :class:`InvalidEvent` naming the bad field."""
+    """The canonical event in ``document``, or one :class:`InvalidEvent` that names every bad
+    field (unknown ones first, then in the order of :data:`EVENT_FIELDS`), so a caller fixes
+    them all after one answer.
+
+    ``severity`` and ``summary`` are required to trigger (the default action), ``dedup_key``
+    to acknowledge or resolve; with an invalid ``action`` neither requirement is checked.
+    """
     if not isinstance(document, Mapping):
         raise InvalidEvent("$", "the event must be a JSON object")
-    unknown = sorted(set(document) - _FIELDS)
-    if unknown:
-        raise InvalidEvent(unknown[0], "unknown field")
+    problems = [FieldProblem(name, "unknown field") for name in sorted(set(document) - _KNOWN)]
 
-    action = _enum(document, "action", Action, default=Action.TRIGGER)
-    is_trigger = action is Action.TRIGGER
-    dedup_key = _optional_text(document, "dedup_key", MAX_DEDUP_KEY)
-    if not is_trigger and dedup_key is None:
-        raise InvalidEvent("dedup_key", f"is required to {action.value} an incident")
+    def read(parse: Callable[[], _T], default: _T) -> _T:
+        try:
+            return parse()
+        except InvalidEvent as invalid:
+            problems.extend(invalid.problems)
+            return default
 
-    return CanonicalEvent(
-        source=_text(document, "source", MAX_SOURCE),
-        type=_event_type(document),
-        action=action,
-        severity=_enum(
-            document, "severity", Severity, default=None if is_trigger else Severity.INFO
-        ),
-        status=_enum(document, "status", EventStatus, default=EventStatus.ACTUAL),
-        summary=_text(document, "summary", MAX_SUMMARY)
-        if is_trigger
-        else _optional_text(document, "summary", MAX_SUMMARY) or "",
-        details=_details(document),
-        metrics=_metrics(document),
-        dedup_key=dedup_key,
-        occurred_at=_timestamp(document, "occurred_at"),
-        links=_links(document),
-        labels=_labels(document),
+    source = read(lambda: _text(document, "source", MAX_SOURCE), "")
+    event_type = read(lambda: _event_type(document), "")
+    action = read(lambda: _enum(document, "action", Action, Action.TRIGGER), None)
+    triggers = action is Action.TRIGGER
+    answers = action is not None and not triggers
+    severity = read(
+        lambda: _enum(document, "severity", Severity, None if triggers else Severity.INFO),
+        Severity.INFO,
     )
+    status = read(lambda: _enum(document, "status", EventStatus, EventStatus.ACTUAL), None)
+    summary = read(
+        lambda: (
+            _text(document, "summary", MAX_SUMMARY)
+            if triggers
+            else _optional_text(document, "summary", MAX_SUMMARY) or ""
+        ),
+        "",
+    )
+    details: dict[str, Any] = read(lambda: _details(document), {})
+    metrics: dict[str, float] = read(lambda: _metrics(document), {})
+    dedup_key = read(lambda: _optional_text(document, "dedup_key", MAX_DEDUP_KEY), None)
+    if answers and document.get("dedup_key") is None:
+        assert action is not None
+        problems.append(FieldProblem("dedup_key", f"is required to {action.value} an incident"))
+    occurred_at = read(lambda: _timestamp(document, "occurred_at"), None)
+    links: tuple[Link, ...] = read(lambda: _links(document), ())
+    labels: dict[str, str] = read(lambda: _labels(document), {})
+    if problems:
+        raise InvalidEvent.of(problems)
+    assert action is not None and status is not None
+    return CanonicalEvent(
+        source=source,
+        type=event_type,
+        action=action,
+        severity=severity,
+        status=status,
+        summary=summary,
+        details=details,
+        metrics=metrics,
+        dedup_key=dedup_key,
+        occurred_at=occurred_at,
+        links=links,
+        labels=labels,
+    )
+
+
+_KNOWN = frozenset(EVENT_FIELDS)
 
 
 def _text(document: Mapping[str, Any], name: str, limit: int) -> str:
@@ -101,7 +124,7 @@ def _optional_text(document: Mapping[str, Any], name: str, limit: int) -> str | 
 
 
 def _event_type(document: Mapping[str, Any]) -> str:
-    value = _text(document, "type", 128)
+    value = _text(document, "type", MAX_TYPE)
     if not _TYPE_PATTERN.fullmatch(value):
         raise InvalidEvent(
             "type", "must be lower-case words separated by dots, such as 'cyber.data_breach'"
@@ -133,43 +156,54 @@ def _details(document: Mapping[str, Any]) -> dict[str, Any]:
     return dict(value)
 
 
-def _metrics(document: Mapping[str, Any]) -> dict[str, float]:
-    value = document.get("metrics")
+def _entries(document: Mapping[str, Any], name: str, limit: int, of: str) -> Mapping[str, Any]:
+    value = document.get(name)
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise InvalidEvent("metrics", f"must be an object of numbers, not {_json_type(value)}")
-    if len(value) > MAX_METRICS:
-        raise InvalidEvent("metrics", f"must have at most {MAX_METRICS} entries")
+        raise InvalidEvent(name, f"must be an object of {of}, not {_json_type(value)}")
+    if len(value) > limit:
+        raise InvalidEvent(name, f"must have at most {limit} entries")
+    return value
+
+
+def _metrics(document: Mapping[str, Any]) -> dict[str, float]:
     metrics: dict[str, float] = {}
-    for name, number in value.items():
-        if not _METRIC_NAME.fullmatch(name):
-            raise InvalidEvent(f"metrics.{name}", "name must be letters, digits and underscores")
+    problems: list[FieldProblem] = []
+    for name, number in _entries(document, "metrics", MAX_METRICS, "numbers").items():
         is_number = isinstance(number, int | float) and not isinstance(number, bool)
-        if not is_number or not math.isfinite(number):
-            raise InvalidEvent(f"metrics.{name}", f"must be a number, not {_json_type(number)}")
-        metrics[name] = float(number)
+        if not _METRIC_NAME.fullmatch(name):
+            problems.append(FieldProblem(f"metrics.{name}", _BAD_NAME))
+        elif not is_number or not math.isfinite(number):
+            problems.append(
+                FieldProblem(f"metrics.{name}", f"must be a number, not {_json_type(number)}")
+            )
+        else:
+            metrics[name] = float(number)
+    if problems:
+        raise InvalidEvent.of(problems)
     return metrics
 
 
 def _labels(document: Mapping[str, Any]) -> dict[str, str]:
-    value = document.get("labels")
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InvalidEvent("labels", f"must be an object of strings, not {_json_type(value)}")
-    if len(value) > MAX_LABELS:
-        raise InvalidEvent("labels", f"must have at most {MAX_LABELS} entries")
     labels: dict[str, str] = {}
-    for name, text in value.items():
+    problems: list[FieldProblem] = []
+    for name, text in _entries(document, "labels", MAX_LABELS, "strings").items():
+        where = f"labels.{name}"
         if not _METRIC_NAME.fullmatch(name):
-            raise InvalidEvent(f"labels.{name}", "name must be letters, digits and underscores")
-        if not isinstance(text, str):
-            raise InvalidEvent(f"labels.{name}", f"must be a string, not {_json_type(text)}")
-        if len(text) > MAX_LABEL_VALUE:
-            raise InvalidEvent(f"labels.{name}", f"must be at most {MAX_LABEL_VALUE} characters")
-        labels[name] = text
+            problems.append(FieldProblem(where, _BAD_NAME))
+        elif not isinstance(text, str):
+            problems.append(FieldProblem(where, f"must be a string, not {_json_type(text)}"))
+        elif len(text) > MAX_LABEL_VALUE:
+            problems.append(FieldProblem(where, f"must be at most {MAX_LABEL_VALUE} characters"))
+        else:
+            labels[name] = text
+    if problems:
+        raise InvalidEvent.of(problems)
     return labels
+
+
+_BAD_NAME = "name must be letters, digits and underscores (at most 64, not starting with a digit)"
 
 
 def _timestamp(document: Mapping[str, Any], name: str) -> datetime | None:
@@ -199,17 +233,23 @@ def _links(document: Mapping[str, Any]) -> tuple[Link, ...]:
     if len(value) > MAX_LINKS:
         raise InvalidEvent("links", f"must have at most {MAX_LINKS} entries")
     links = []
+    problems: list[FieldProblem] = []
     for index, item in enumerate(value):
         where = f"links[{index}]"
         if not isinstance(item, Mapping):
-            raise InvalidEvent(where, "must be an object with 'href'")
-        href = item.get("href")
+            problems.append(FieldProblem(where, "must be an object with 'href'"))
+            continue
+        href, text = item.get("href"), item.get("text", "")
         if not isinstance(href, str) or not href.startswith(("https://", "http://")):
-            raise InvalidEvent(f"{where}.href", "must be an http(s) URL")
-        text = item.get("text", "")
+            problems.append(FieldProblem(f"{where}.href", "must be an http(s) URL"))
         if not isinstance(text, str):
-            raise InvalidEvent(f"{where}.text", f"must be a string, not {_json_type(text)}")
-        links.append(Link(href=href, text=text))
+            problems.append(
+                FieldProblem(f"{where}.text", f"must be a string, not {_json_type(text)}")
+            )
+        elif isinstance(href, str):
+            links.append(Link(href=href, text=text))
+    if problems:
+        raise InvalidEvent.of(problems)
     return tuple(links)
 
 

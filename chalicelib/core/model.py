@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -85,11 +84,24 @@ class ReceivedEvent:
     event: CanonicalEvent
     format: str = "tocsin"
     original: Any = None  # the foreign payload it was mapped from (None for native events)
+    namespace: str = ""  # the sender's dedup namespace ("": received before namespaces)
 
     @property
     def dedup_key(self) -> str:
         """The caller's dedup key, or one unique to this event when it gave none."""
         return self.event.dedup_key or self.event_id
+
+    @property
+    def scoped_dedup_key(self) -> str:
+        """The dedup key within the sender's namespace: what finds and opens incidents."""
+        return scope_dedup_key(self.namespace, self.dedup_key)
+
+
+def scope_dedup_key(namespace: str, dedup_key: str) -> str:
+    """``<namespace>#<key>``, ``%`` and ``#`` escaped in the namespace so no two pairs meet;
+    without one (incidents opened before namespaces), the bare key, as it was stored then."""
+    escaped = namespace.replace("%", "%25").replace("#", "%23")
+    return f"{escaped}#{dedup_key}" if namespace else dedup_key
 
 
 class IncidentStatus(StrEnum):
@@ -107,7 +119,8 @@ class Stop(StrEnum):
 
 @dataclass(frozen=True)
 class ResponseState:
-    """Who was paged, who acknowledged, and the next escalation deadline of one incident."""
+    """Who was paged, step by step, who acknowledged (the people whose acknowledgement counts
+    toward the quorum), who declined, and the next escalation deadline of one incident."""
 
     policy_id: str | None = None
     step: int = -1  # the step last paged; -1: none yet
@@ -117,6 +130,7 @@ class ResponseState:
     declined_by: tuple[str, ...] = ()
     stopped: Stop | None = None
     version: int = 0
+    paged_by_step: tuple[tuple[str, ...], ...] = ()  # who each step paged (skipped: nobody)
 
     @classmethod
     def starting(cls, policy_id: str | None, at: datetime) -> ResponseState:
@@ -126,31 +140,10 @@ class ResponseState:
     def is_due(self, now: datetime) -> bool:
         return self.stopped is None and self.due_at is not None and self.due_at <= now
 
-    def to_document(self) -> dict[str, Any]:
-        return {
-            "policy_id": self.policy_id,
-            "step": self.step,
-            "due_at": self.due_at.isoformat() if self.due_at else None,
-            "paged": list(self.paged),
-            "acknowledged_by": list(self.acknowledged_by),
-            "declined_by": list(self.declined_by),
-            "stopped": self.stopped.value if self.stopped else None,
-        }
-
-    @classmethod
-    def from_document(cls, document: Mapping[str, Any], version: int) -> ResponseState:
-        due = document.get("due_at")
-        stopped = document.get("stopped")
-        return cls(
-            policy_id=document.get("policy_id"),
-            step=int(document.get("step", -1)),
-            due_at=datetime.fromisoformat(due) if due else None,
-            paged=tuple(document.get("paged", ())),
-            acknowledged_by=tuple(document.get("acknowledged_by", ())),
-            declined_by=tuple(document.get("declined_by", ())),
-            stopped=Stop(stopped) if stopped else None,
-            version=version,
-        )
+    @property
+    def paged_so_far(self) -> frozenset[str]:
+        """Everyone a step of the policy has paged up to now: whose acknowledgement counts."""
+        return frozenset(c for paged in (*self.paged_by_step, self.paged) for c in paged)
 
 
 @dataclass(frozen=True)
@@ -171,6 +164,8 @@ class Incident:
     playbook_version: int = 0  # the playbook it started with, kept for its whole life
     requested_by: str | None = None  # the contact who activated it by hand
     response: ResponseState = field(default_factory=ResponseState)
+    links: tuple[Link, ...] = ()  # the opening event's (a status page, the alert's source)
+    dedup_namespace: str = ""  # whose dedup key it is: only that sender's events reach it
     # When it, and every record of it, is gone (the playbook's retention, from opening); None:
     # kept until erased by hand (incidents opened before retention existed).
     expires_at: datetime | None = None
@@ -179,14 +174,17 @@ class Incident:
     def is_exercise(self) -> bool:
         return self.event_status is not EventStatus.ACTUAL
 
+    @property
+    def scoped_dedup_key(self) -> str:
+        return scope_dedup_key(self.dedup_namespace, self.dedup_key)
+
 
 @dataclass(frozen=True)
 class Contact:
     """A person who can be reached. Personal data: never logged, never in git.
 
-    ``consents``: the channels the person agreed to be reached on (None: every channel they
-    gave an address for). ``opted_out``: channels they switched off (an SMS STOP, say); an
-    opt-out wins over consent and is honoured before sending.
+    ``consents``: the channels they agreed to be reached on (None: every one with an address).
+    ``opted_out``: channels they switched off (an SMS STOP): it wins over consent, at sending.
     """
 
     contact_id: str
@@ -226,6 +224,7 @@ STAKEHOLDERS = "@stakeholders"  # the "contact" of a broadcast job: a topic, not
 class Notice(StrEnum):
     ALERT = "alert"  # the incident needs you (step 0: the plan; 1, 2...: escalation steps)
     RESOLVED = "resolved"  # it is over (sent to everyone an alert reached)
+    BUDGET = "budget"  # messages are held past the budget: release or cancel them (release role)
 
 
 @dataclass(frozen=True)
@@ -238,6 +237,7 @@ class NotificationJob:
     step: int = 0
     fallbacks: tuple[Channel, ...] = ()  # tried in order, at once, if this channel fails
     notice: Notice = Notice.ALERT
+    hold: str | None = None  # released from this hold: sent past the budget, a person decided
 
     @property
     def ledger_name(self) -> str:
@@ -254,6 +254,7 @@ class Message:
     subject: str | None = None
     language: str | None = None  # the template language used (voice picks its voice by it)
     html: str | None = None  # email: the HTML part beside the plain text
+    link: str | None = None  # push: the person's answer link, opened when they tap the alert
 
 
 @dataclass(frozen=True)
@@ -274,8 +275,7 @@ class DecisionOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of an incident's story. An entry with a ``key`` is written once, however
-    often the step that writes it is retried."""
+    """One line of an incident's story; one with a ``key`` is written once, however retried."""
 
     at: datetime
     kind: str

@@ -22,6 +22,7 @@ def encode_received(received: ReceivedEvent) -> str:
             "event": event_to_document(received.event),
             "format": received.format,
             "original": received.original,
+            "namespace": received.namespace,
         },
         default=str,
         ensure_ascii=False,  # keeps the message near the size of the body that was accepted
@@ -36,6 +37,7 @@ def decode_received(body: str) -> ReceivedEvent:
         event=parse_event(document["event"]),
         format=document.get("format", "tocsin"),
         original=document.get("original"),
+        namespace=document.get("namespace", ""),  # "": queued before namespaces existed
     )
 
 
@@ -51,6 +53,7 @@ def encode_jobs(incident_id: str, jobs: Sequence[NotificationJob]) -> str:
                     job.step,
                     [c.value for c in job.fallbacks],
                     job.notice.value,
+                    *([job.hold] if job.hold else []),
                 ]
                 for job in jobs
             ],
@@ -69,6 +72,7 @@ def decode_jobs(body: str) -> tuple[str, list[NotificationJob]]:
             int(step),
             tuple(Channel(name) for name in (rest[0] if rest else [])),
             Notice(rest[1]) if len(rest) > 1 else Notice.ALERT,
+            rest[2] if len(rest) > 2 else None,
         )
         for contact_id, channel, step, *rest in document["jobs"]
     ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, SNSEvent
 
+from chalicelib.core.activation.intake import Sender
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.integrations.aws import EVENT_PATTERN, from_eventbridge, from_sns_alarm
 from chalicelib.integrations.common import Document, IntegrationDefaults
@@ -20,6 +21,10 @@ from chalicelib.settings import ALARMS_TOPIC, bound_name
 from chalicelib.wiring import container
 
 cloud = Blueprint(__name__)
+# EventBridge and the alarms topic share one namespace: an alarm keys on its ARN whichever way
+# it arrives, so an ALARM over SNS and an OK over EventBridge meet on one incident. Only AWS
+# (through the function's own triggers) can send here.
+AWS_SENDER = Sender(namespace="aws")
 
 
 @cloud.on_cw_event(EVENT_PATTERN)
@@ -43,7 +48,9 @@ def _ingest(kind: str, adapt: Callable[[], list[Document]], original: Any) -> No
         if not documents:
             logger.info("nothing to do for this state change", extra={"integration": kind})
             return
-        received = container().ingest.accept_many(documents, format=kind, original=original)
+        received = container().ingest.accept_many(
+            documents, AWS_SENDER, format=kind, original=original
+        )
     except InvalidEvent as error:
         logger.warning(
             "event not readable; dropped",

@@ -46,3 +46,9 @@ def answer_sms_replies(event: SNSEvent) -> None:
             "answered": outcome.answer is not None,
         },
     )
+    if outcome.withheld:
+        # A loop with an auto-responder, most likely: silence until the next hour.
+        logger.warning(
+            "inbound SMS not answered: the number had its answers this hour",
+            extra={"intent": outcome.intent, "contact_id": outcome.contact_id},
+        )

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
+from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.observability import logger
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
 
 queues = Blueprint(__name__)
+DROPIN_FORMATS = ("pagerduty", "opsgenie")  # formats whose triggers name their sender
 
 
 class BatchIncomplete(Exception):
@@ -34,6 +36,13 @@ def evaluate_events(event: SQSEvent) -> None:
         received = decode_received(record.body)
         logger.set_correlation_id(received.event_id)
         decision = services.evaluator.handle(received)
+        if (
+            decision.outcome is DecisionOutcome.ACTIVATED
+            and decision.incident_id is not None
+            and received.format in DROPIN_FORMATS
+        ):
+            # The incident is its sender's: their change events reach it (keyed: no doubles).
+            services.change_log.incident_opened(decision.incident_id)
         logger.info(
             "event decided",
             extra={

@@ -42,13 +42,20 @@ HEALTH_SEVERITIES = {
     "accountNotification": "info",
 }
 
+# The deployment names every alarm of its own "tocsin-<stage>-..." (infra/): those page
+# operations through their own topic and must not come back in as Tocsin events, whatever stage.
+OWN_ALARM_PREFIX = "tocsin-"
+
 # The EventBridge rule: narrow, so the function does not wake for noise.
 EVENT_PATTERN: dict[str, Any] = {
     "$or": [
         {
             "source": ["aws.cloudwatch"],
             "detail-type": ["CloudWatch Alarm State Change"],
-            "detail": {"state": {"value": ["ALARM", "OK"]}},
+            "detail": {
+                "state": {"value": ["ALARM", "OK"]},
+                "alarmName": [{"anything-but": {"prefix": OWN_ALARM_PREFIX}}],
+            },
         },
         {
             "source": ["aws.guardduty"],

@@ -1,16 +1,23 @@
 """OASIS Common Alerting Protocol 1.2 (XML).
 
-Parsed safely: a document type declaration is refused outright (CAP never needs one), so no
-entity can be declared or expanded and no external reference can be fetched. ``Exercise`` and
+Parsed with defusedxml: a document type declaration is refused as the parser meets it (CAP
+never needs one), whatever the document's encoding, so no entity can be declared or expanded and
+no external reference can be fetched. XML's own encodings (UTF-8 and UTF-16, with or without a
+byte order mark) and the single-byte ones a document may declare (ISO-8859-1, windows-1252,
+US-ASCII...) are read; any other is refused with a 400 that says so. ``Exercise`` and
 ``Test`` messages become drill events; ``Update`` joins and ``Cancel`` resolves the incident the
 message ``references``.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Any
 from xml.etree import ElementTree
+
+from defusedxml import DefusedXmlException, DTDForbidden
+from defusedxml.ElementTree import ParseError, fromstring
 
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.integrations.common import (
@@ -49,21 +56,51 @@ FAMILIES = {
     "Infra": "it",
     "Other": "public",
 }
-_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 MAX_INFO_TEXT = 2000
+_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z][A-Za-z0-9._-]*)[\"']")
+_UTF16_WITHOUT_BOM = {b"<\x00?\x00": "utf-16-le", b"\x00<\x00?": "utf-16-be"}
 
 
 def parse_cap_xml(body: bytes) -> ElementTree.Element:
-    if _DOCTYPE.search(body):
-        raise InvalidEvent("$", "XML with a document type or entity declaration is refused")
     try:
-        root = ElementTree.fromstring(body)  # noqa: S314 - no DTD can reach the parser
-    except ElementTree.ParseError as error:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DTDForbidden:
+        raise InvalidEvent(
+            "$",
+            "XML with a document type declaration is refused: CAP needs none, and it could "
+            "declare entities",
+        ) from None
+    except DefusedXmlException:
+        raise InvalidEvent("$", "XML with an entity declaration is refused") from None
+    except ParseError as error:
         raise InvalidEvent("$", f"is not well-formed XML: {error}") from None
+    except (ValueError, LookupError) as error:  # a multi-byte or unknown declared encoding
+        raise InvalidEvent(
+            "$", f"uses an encoding Tocsin cannot read ({error}); send UTF-8 or UTF-16"
+        ) from None
     namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if namespace not in NAMESPACES or root.tag.rsplit("}", 1)[-1] != "alert":
         raise InvalidEvent("alert", f"must be a CAP 1.2 <alert> in {NAMESPACES[0]}")
     return root
+
+
+def document_text(body: bytes) -> str:
+    """The document as text, decoded as the parser read it: by its byte order mark, else by
+    the encoding it declares, else as UTF-8 (kept as the event's original)."""
+    for mark, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if body.startswith(mark):
+            return body.decode(codec, errors="replace")
+    if body[:4] in _UTF16_WITHOUT_BOM:
+        return body.decode(_UTF16_WITHOUT_BOM[body[:4]], errors="replace")
+    declared = _DECLARED_ENCODING.match(body)
+    try:
+        return body.decode(declared.group(1).decode() if declared else "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
 
 
 def from_cap(root: ElementTree.Element, defaults: IntegrationDefaults) -> list[Document]:

@@ -1,13 +1,18 @@
-"""PagerDuty Events API v2 (``/v2/enqueue``): trigger, acknowledge and resolve by ``dedup_key``.
+"""PagerDuty Events API v2 (``/v2/enqueue``): trigger, acknowledge and resolve by ``dedup_key``;
+and change events (``/v2/change/enqueue``).
 
 Validated as PagerDuty validates it, so a tool that can page PagerDuty can page Tocsin unchanged.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from chalicelib.core.dropin.ports import ChangeEvent
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.events import MAX_LINKS, MAX_SUMMARY
+from chalicelib.core.model import Link
 from chalicelib.integrations.common import (
     STATUS_OVERRIDE,
     TYPE_OVERRIDE,
@@ -85,3 +90,33 @@ def from_pagerduty(payload: Any, defaults: IntegrationDefaults) -> list[Document
     if dedup_key is not None:
         document["dedup_key"] = dedup_key
     return [document]
+
+
+def change_event(payload: Any, sender: str, change_id: str, received_at: datetime) -> ChangeEvent:
+    """A change event (``POST /v2/change/enqueue``): ``payload.summary`` is required."""
+    body = mapping(payload, "$")
+    event = mapping(body.get("payload"), "payload")
+    change_summary = text(event.get("summary"), "payload.summary", required=True)
+    if change_summary is None:  # only white space
+        raise InvalidEvent("payload.summary", "is required")
+    if len(change_summary) > MAX_SUMMARY:
+        raise InvalidEvent("payload.summary", f"must be at most {MAX_SUMMARY} characters")
+    custom = mapping(event.get("custom_details"), "payload.custom_details", required=False)
+    occurred = timestamp(event.get("timestamp"), "payload.timestamp")
+    links = [
+        Link(link["href"], link["text"])
+        for index, raw in enumerate(items(body.get("links", []), "links"))
+        for link in http_link(
+            mapping(raw, f"links[{index}]").get("href"), str(raw.get("text") or "")
+        )
+    ]
+    return ChangeEvent(
+        change_id=change_id,
+        sender=sender,
+        summary=change_summary,
+        received_at=received_at,
+        occurred_at=datetime.fromisoformat(occurred) if occurred else None,
+        source=text(event.get("source"), "payload.source"),
+        custom_details=dict(custom),
+        links=tuple(links[:MAX_LINKS]),
+    )

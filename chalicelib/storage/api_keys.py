@@ -141,6 +141,8 @@ def _record(key: ApiKey) -> dict[str, Any]:
         "signed": bool(key.signing_secrets),
         "rate_per_minute": key.rate_per_minute,
         "contact_id": key.contact_id,
+        "allowed_types": list(key.allowed_types),
+        "heartbeats": sorted(key.heartbeats),
     }
 
 
@@ -154,4 +156,6 @@ def _api_key(values: dict[str, Any]) -> ApiKey:
         signing_secrets=tuple(values.get("signing_secrets") or []),
         rate_per_minute=int(values.get("rate_per_minute", 600)),
         contact_id=values.get("contact_id"),
+        allowed_types=tuple(values.get("allowed_types") or ()),
+        heartbeats=frozenset(values.get("heartbeats") or []),
     )

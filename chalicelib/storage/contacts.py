@@ -169,6 +169,16 @@ class DynamoContactDirectory:
                 pending = response.get("UnprocessedKeys") or {}
         return contacts
 
+    def everyone(self) -> list[Contact]:
+        """Every contact. A scan: for administrative commands (``tocsin import`` matching
+        users by email), never on the alerting path."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "sk = :profile",
+            "ExpressionAttributeValues": to_item({":profile": keys.contact_profile("-")["sk"]}),
+        }
+        return [_contact_from_item(item) for item in all_items(self._client, "scan", arguments)]
+
     def _members(self, partition: str) -> list[str]:
         arguments: dict[str, Any] = {
             "TableName": self._table,

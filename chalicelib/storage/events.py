@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.events import event_to_document
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
-from chalicelib.core.playbook.settings import Retention
+from chalicelib.core.playbook.retention import Retention
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.retention import EXPIRES_AT, Lifetimes, epoch, is_expired

@@ -1,4 +1,5 @@
-"""Per-key rate limits and signed-request replay detection, as conditional writes that expire."""
+"""Per-key rate limits, signed-request replay detection and the hourly budget of answers texted
+back to a number, as conditional writes that expire."""
 
 from __future__ import annotations
 
@@ -12,29 +13,33 @@ from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, put_if_absent, to_item
 
 REPLAY_MEMORY = timedelta(minutes=10)  # longer than the five-minute signature window
+REPLY_MEMORY = timedelta(hours=2)  # an hour's window, and then some for clocks that differ
 
 
 class DynamoRateLimiter:
-    """A fixed one-minute window per key: ``ADD count`` while it is below the key's limit."""
+    """A fixed one-minute window per key, counting events (a request without events counts
+    one): ``ADD count :cost`` only while the window still has room for all of them."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
-    def admit(self, key_name: str, limit: int, now: datetime) -> None:
+    def admit(self, key_name: str, limit: int, now: datetime, cost: int = 1) -> None:
+        if not 1 <= cost <= limit:
+            raise ValueError(f"a cost of {cost} can never fit a limit of {limit}")
         window = now.replace(second=0, microsecond=0)
         try:
             with dynamodb_errors():
                 self._client.update_item(
                     TableName=self._table,
                     Key=to_item(keys.rate_window(key_name, window)),
-                    UpdateExpression="ADD #count :one SET expires_at = :expires",
-                    ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+                    UpdateExpression="ADD #count :cost SET expires_at = :expires",
+                    ConditionExpression="attribute_not_exists(#count) OR #count <= :room",
                     ExpressionAttributeNames={"#count": "count"},
                     ExpressionAttributeValues=to_item(
                         {
-                            ":one": 1,
-                            ":limit": limit,
+                            ":cost": cost,
+                            ":room": limit - cost,
                             ":expires": int((window + timedelta(minutes=5)).timestamp()),
                         }
                     ),
@@ -44,7 +49,9 @@ class DynamoRateLimiter:
                 raise
             retry_after = 60 - now.second
             raise RateLimited(
-                f"the key {key_name!r} may send {limit} requests a minute", retry_after
+                f"the key {key_name!r} may send {limit} events a minute "
+                "(a request without events counts one)",
+                retry_after,
             ) from None
 
 
@@ -65,3 +72,39 @@ class DynamoReplayGuard:
             },
         ):
             raise AuthenticationFailed("this signed request was already received")
+
+
+class DynamoReplyBudget:
+    """One item per number (hashed) and clock hour: ``ADD answered :one`` only while fewer than
+    the limit were answered, or, for the hour's first HELP (``helped`` not yet set), at once."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def spend(self, phone: str, hour: datetime, limit: int, first_help: bool = False) -> bool:
+        room = "attribute_not_exists(answered) OR answered < :limit"
+        values: dict[str, Any] = {
+            ":one": 1,
+            ":limit": limit,
+            ":expires": int((hour + REPLY_MEMORY).timestamp()),
+        }
+        update = "ADD answered :one SET expires_at = :expires"
+        if first_help:
+            room = f"({room}) OR attribute_not_exists(helped)"
+            update += ", helped = :yes"
+            values[":yes"] = True
+        try:
+            with dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(keys.reply_window(phone, hour)),
+                    UpdateExpression=update,
+                    ConditionExpression=room,
+                    ExpressionAttributeValues=to_item(values),
+                )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True

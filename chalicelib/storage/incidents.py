@@ -1,7 +1,9 @@
 """Incidents, their timelines and dedup pointers, in the incidents table.
 
-Opening is one transaction, so two deliveries of the same event, or two events with the same
-dedup key, can never open two incidents:
+A dedup key lives in its sender's namespace: ``k`` below is ``<namespace>#<dedup key>``
+(``scope_dedup_key``), so two senders with the same dedup key never meet. Opening is one
+transaction, so two deliveries of the same event, or two events with the same dedup key, can
+never open two incidents:
 
     event A ─▶ put DEDUP#k (if absent) + put INCIDENT#a + timeline + EVENT#A=activated ─▶ opened
     event A again ─▶ DEDUP#k exists and names a ───────────────────────────────────▶ redelivered
@@ -12,7 +14,7 @@ dedup key, can never open two incidents:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,9 +28,11 @@ from chalicelib.core.model import (
     EventStatus,
     Incident,
     IncidentStatus,
+    Link,
     ReceivedEvent,
     ResponseState,
     Severity,
+    Stop,
     TimelineEntry,
 )
 from chalicelib.core.ports import HistorySnapshot, OpenOutcome, OpenResult
@@ -79,7 +83,7 @@ class DynamoIncidentStore:
         self._expiries.remember(incident.incident_id, incident.expires_at)
         if self._transact(self._open_writes(incident, received, verdict, snapshot)):
             return OpenResult(OpenOutcome.OPENED, incident.incident_id)
-        existing = self.find_open(incident.dedup_key)
+        existing = self.find_open(incident.scoped_dedup_key)
         if existing == incident.incident_id:
             return OpenResult(OpenOutcome.REDELIVERED, existing)
         if existing is not None:
@@ -122,7 +126,7 @@ class DynamoIncidentStore:
         )
 
     def history(self, rule_id: str, dedup_key: str, keep: timedelta) -> HistorySnapshot:
-        """Both activation logs in one consistent read."""
+        """Both activation logs in one consistent read (``dedup_key``: scoped)."""
         rule_key, key_key = keys.rule_activations(rule_id), keys.key_activations(dedup_key)
         with dynamodb_errors():
             response = self._client.batch_get_item(
@@ -159,7 +163,7 @@ class DynamoIncidentStore:
     ) -> list[dict[str, Any]]:
         writes = [
             self._put(
-                {**keys.dedup(incident.dedup_key), "incident_id": incident.incident_id},
+                {**keys.dedup(incident.scoped_dedup_key), "incident_id": incident.incident_id},
                 condition="attribute_not_exists(pk)",
             ),
             self._put(_incident_item(incident), condition="attribute_not_exists(pk)"),
@@ -252,6 +256,7 @@ class DynamoIncidentStore:
         )
 
     def find_open(self, dedup_key: str) -> str | None:
+        """The open incident for a scoped dedup key (``ReceivedEvent.scoped_dedup_key``)."""
         with dynamodb_errors():
             response = self._client.get_item(
                 TableName=self._table, Key=to_item(keys.dedup(dedup_key)), ConsistentRead=True
@@ -326,11 +331,13 @@ class DynamoIncidentStore:
         )
 
     def _free_dedup_key(self, incident: Incident) -> dict[str, Any]:
+        """Free the key if this incident holds it; an incident opened by hand never took one
+        (nothing to free), and a key another incident holds is left alone (the write fails)."""
         return {
             "Delete": {
                 "TableName": self._table,
-                "Key": to_item(keys.dedup(incident.dedup_key)),
-                "ConditionExpression": "incident_id = :id",
+                "Key": to_item(keys.dedup(incident.scoped_dedup_key)),
+                "ConditionExpression": "attribute_not_exists(pk) OR incident_id = :id",
                 "ExpressionAttributeValues": to_item({":id": incident.incident_id}),
             }
         }
@@ -508,6 +515,7 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "severity": incident.severity.value,
         "event_status": incident.event_status.value,
         "dedup_key": incident.dedup_key,
+        "dedup_namespace": incident.dedup_namespace,
         "rule_id": incident.rule_id,
         "plan_id": incident.plan_id,
         "opened_at": incident.opened_at.isoformat(),
@@ -515,6 +523,7 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "event_count": incident.event_count,
         "playbook_version": incident.playbook_version,
         "requested_by": incident.requested_by,
+        "links": [{"href": link.href, "text": link.text} for link in incident.links],
         **_response_attributes(incident.response),
         EXPIRES_AT: epoch(incident.expires_at) if incident.expires_at else None,
     }
@@ -523,12 +532,49 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
 def _response_attributes(state: ResponseState) -> dict[str, Any]:
     """The response state, and the escalation index's keys while a step is due."""
     attributes: dict[str, Any] = {
-        "response_state": json.dumps(state.to_document()),
+        "response_state": json.dumps(state_document(state)),
         "response_version": state.version,
     }
     if state.stopped is None and state.due_at is not None:
         attributes |= {"due_pk": keys.DUE_PARTITION, "due_at": state.due_at.isoformat()}
     return attributes
+
+
+def state_document(state: ResponseState) -> dict[str, Any]:
+    """The response state as stored (JSON in ``response_state``; its version beside it)."""
+    return {
+        "policy_id": state.policy_id,
+        "step": state.step,
+        "due_at": state.due_at.isoformat() if state.due_at else None,
+        "paged": list(state.paged),
+        "paged_by_step": [list(paged) for paged in state.paged_by_step],
+        "acknowledged_by": list(state.acknowledged_by),
+        "declined_by": list(state.declined_by),
+        "stopped": state.stopped.value if state.stopped else None,
+    }
+
+
+def state_from_document(document: Mapping[str, Any], version: int) -> ResponseState:
+    """A stored response state. One stored before steps were kept knows only its current
+    step's people: the earlier steps read as paging nobody."""
+    due = document.get("due_at")
+    stopped = document.get("stopped")
+    step = int(document.get("step", -1))
+    paged = tuple(document.get("paged", ()))
+    history = document.get("paged_by_step")
+    if history is None:
+        history = [[]] * step + [list(paged)] if step >= 0 else []
+    return ResponseState(
+        policy_id=document.get("policy_id"),
+        step=step,
+        due_at=datetime.fromisoformat(due) if due else None,
+        paged=paged,
+        paged_by_step=tuple(tuple(each) for each in history),
+        acknowledged_by=tuple(document.get("acknowledged_by", ())),
+        declined_by=tuple(document.get("declined_by", ())),
+        stopped=Stop(stopped) if stopped else None,
+        version=version,
+    )
 
 
 def _incident_from_item(item: dict[str, Any]) -> Incident:
@@ -541,6 +587,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         severity=Severity(item["severity"]),
         event_status=EventStatus(item["event_status"]),
         dedup_key=item["dedup_key"],
+        dedup_namespace=item.get("dedup_namespace", ""),  # "": opened before namespaces
         rule_id=item["rule_id"],
         plan_id=item["plan_id"],
         opened_at=datetime.fromisoformat(item["opened_at"]),
@@ -549,7 +596,8 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
         playbook_version=int(item.get("playbook_version", 0)),
         requested_by=item.get("requested_by"),
-        response=ResponseState.from_document(
+        links=tuple(Link(link["href"], link.get("text", "")) for link in item.get("links", [])),
+        response=state_from_document(
             json.loads(item.get("response_state") or "{}"), int(item.get("response_version", 0))
         ),
         expires_at=datetime.fromtimestamp(int(item[EXPIRES_AT]), UTC)

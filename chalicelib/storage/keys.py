@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalicelib.core.model import NotificationJob
 
@@ -43,12 +43,43 @@ def rate_window(key_name: str, window: datetime) -> Key:
     return {"pk": f"RATE#{key_name}#{window.isoformat()}", "sk": "RATE"}
 
 
+def reply_window(phone: str, hour: datetime) -> Key:
+    """Answers texted back to a number within one clock hour (the number itself is hashed)."""
+    digest = phone_partition(phone).removeprefix("PHONE#")
+    return {"pk": f"REPLIES#{digest}", "sk": hour.isoformat()}
+
+
 def signature(signature_digest: str) -> Key:
     return {"pk": f"SIGNATURE#{signature_digest}", "sk": "SIGNATURE"}
 
 
 def schedule_slot(schedule_id: str, slot: datetime) -> Key:
     return {"pk": f"SCHEDULE#{schedule_id}#{slot.isoformat()}", "sk": "FIRED"}
+
+
+def heartbeat(heartbeat_id: str) -> Key:
+    """When a heartbeat was last pinged, and whether it is missed (incidents table)."""
+    return {"pk": f"HEARTBEAT#{heartbeat_id}", "sk": "STATE"}
+
+
+def canary_partition(canary_id: str) -> str:
+    return f"CANARY#{canary_id}"
+
+
+def canary_round(canary_id: str, started_at: datetime) -> Key:
+    """One round of a canary, by its start (incidents table)."""
+    return {
+        "pk": canary_partition(canary_id),
+        "sk": f"{CANARY_ROUND_PREFIX}{started_at.isoformat()}",
+    }
+
+
+CANARY_ROUND_PREFIX = "ROUND#"
+
+
+def canary_state(canary_id: str) -> Key:
+    """The channels a canary found failing at its last judged round."""
+    return {"pk": canary_partition(canary_id), "sk": "STATE"}
 
 
 # contacts table
@@ -174,3 +205,98 @@ def override(schedule_id: str, start: datetime, override_id: str) -> Key:
 
 def override_partition(schedule_id: str) -> str:
     return f"OVERRIDE#{schedule_id}"
+
+
+# spending (incidents table)
+def spend_counter(meter: str, window: datetime) -> Key:
+    """What one meter (``budget#sms``, ``reserve#email``) counted in one hour (UTC)."""
+    return {"pk": f"SPEND#{meter}#{window:%Y-%m-%dT%H}", "sk": "COUNT"}
+
+
+def release_page(window: datetime) -> Key:
+    """Which incident paged the release role in one hour (UTC): the first to hold anything."""
+    return {"pk": f"SPEND#PAGE#{window:%Y-%m-%dT%H}", "sk": "PAGE"}
+
+
+HOLDS_PK = "HOLDS"  # every hold in one partition, newest last: there are few, and the list is read
+
+
+def hold(hold_id: str) -> Key:
+    return {"pk": HOLDS_PK, "sk": f"{HOLD_PREFIX}{hold_id}"}
+
+
+HOLD_PREFIX = "HOLD#"
+
+
+def open_hold(incident_id: str) -> Key:
+    """The incident's hold still collecting messages (deleted when the hold is settled)."""
+    return {"pk": incident_partition(incident_id), "sk": "HOLD#OPEN"}
+
+
+def calendar_token(digest: str) -> Key:
+    """A personal calendar link, by the SHA-256 digest of its token."""
+    return {"pk": f"CALENDAR#{digest}", "sk": "CALENDAR"}
+
+
+def calendar_owner(contact_id: str) -> Key:
+    """Which link is a person's current one, so a new one revokes it."""
+    return {"pk": f"CALENDARS#{contact_id}", "sk": "CURRENT"}
+
+
+# drop-in APIs (incidents table): Opsgenie alerts and requests, change events, their senders
+def alerts_partition(sender: str) -> str:
+    """A sender's alerts, sorted by creation (``GET /v2/alerts`` reads a range of it)."""
+    return f"OGALERTS#{sender}"
+
+
+def alert(sender: str, created: str, alert_id: str) -> Key:
+    """The alert itself; ``created``: its creation time, sortable (``sortable_time``)."""
+    return {"pk": alerts_partition(sender), "sk": f"{created}#{alert_id}"}
+
+
+def alert_by_id(alert_id: str) -> Key:
+    return {"pk": f"OGALERT#{alert_id}", "sk": "ID"}
+
+
+def alert_by_tiny_id(tiny_id: str) -> Key:
+    return {"pk": f"OGTINY#{tiny_id}", "sk": "ID"}
+
+
+def alert_by_alias(sender: str, alias: str) -> Key:
+    """The latest alert with an alias, within its sender (both hashed: any text is safe)."""
+    digest = hashlib.sha256(f"{len(sender)}:{sender}{alias}".encode()).hexdigest()
+    return {"pk": f"OGALIAS#{digest}", "sk": "LATEST"}
+
+
+def tiny_id_counter() -> Key:
+    return {"pk": "OGTINY", "sk": "COUNTER"}
+
+
+def alert_request(request_id: str) -> Key:
+    return {"pk": f"OGREQUEST#{request_id}", "sk": "REQUEST"}
+
+
+def changes_partition(sender: str) -> str:
+    return f"CHANGES#{sender}"
+
+
+def change(sender: str, received: str, change_id: str) -> Key:
+    return {"pk": changes_partition(sender), "sk": f"{received}#{change_id}"}
+
+
+def dedup_key_sender(dedup_key: str) -> Key:
+    """Which sender triggers with a dedup key (so its incidents are that sender's)."""
+    return {"pk": f"KEYSENDER#{dedup_key}", "sk": "SENDER"}
+
+
+def sender_incidents_partition(sender: str) -> str:
+    return f"SENDERINCIDENTS#{sender}"
+
+
+def sender_incident(sender: str, incident_id: str) -> Key:
+    return {"pk": sender_incidents_partition(sender), "sk": f"INCIDENT#{incident_id}"}
+
+
+def sortable_time(at: datetime) -> str:
+    """UTC to the microsecond, fixed width: sorts as the times do."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -3,7 +3,10 @@
 claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ send
       ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ send
       ─▶ 'sending' but claimed before the stale limit (that invocation died)   ─▶ send
-      ─▶ 'sending' recently, 'sent' or 'failed' ─▶ refused: somebody else has it, or done
+      ─▶ 'held' past the budget (storage/holds.py), for a job released from that very hold
+                                                ─▶ 'sending'                    ─▶ send
+      ─▶ 'sending' recently, 'sent', 'failed', 'held' (not released) or 'cancelled'
+                                                ─▶ refused: somebody else has it, or done
 send ok ─▶ 'sent' + message id + timeline entry + MSG#<message id> pointer, in one transaction
 delivery event ─▶ MSG#<message id> ─▶ the item's ``delivery`` (delivered, bounced, ...) + timeline
 
@@ -30,6 +33,8 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 RETRYABLE = "retryable"
+HELD = "held"  # past the budget: waits for a person (storage/holds.py)
+CANCELLED = "cancelled"  # held, then cancelled: never sent
 
 
 class DynamoSendLedger:
@@ -48,6 +53,14 @@ class DynamoSendLedger:
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
         expires = self._expiries.of(job.incident_id)
         keep = f", {EXPIRES_AT} = :expires" if expires is not None else ""
+        condition = (
+            "attribute_not_exists(pk) OR #status = :retryable "
+            "OR (#status = :sending AND claimed_at < :stale)"
+        )
+        released = {}
+        if job.hold is not None:  # released by a person: only from that very hold, once
+            condition += " OR (#status = :held AND hold_id = :hold)"
+            released = {":held": HELD, ":hold": job.hold}
         try:
             with dynamodb_errors():
                 self._client.update_item(
@@ -56,8 +69,7 @@ class DynamoSendLedger:
                     UpdateExpression="SET #status = :sending, claimed_at = :now, "
                     f"contact_id = :contact, channel = :channel, notice = :notice{keep} "
                     "ADD attempts :one",
-                    ConditionExpression="attribute_not_exists(pk) OR #status = :retryable "
-                    "OR (#status = :sending AND claimed_at < :stale)",
+                    ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues=to_item(
                         {
@@ -70,6 +82,7 @@ class DynamoSendLedger:
                             ":channel": job.channel.value,
                             ":notice": job.notice.value,
                             **({":expires": expires} if expires is not None else {}),
+                            **released,
                         }
                     ),
                 )

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core.errors import NotFound, TocsinError
 from chalicelib.core.playbook.document import SECTIONS, Playbook, parse_playbook
+from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.storage import keys
 from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 
@@ -104,6 +105,8 @@ class DynamoPlaybookStore:
             "schedules": len(playbook.schedules),
             "maintenance": len(playbook.maintenance),
             "settings": len(documents.get("settings", [])),
+            "heartbeats": len(playbook.heartbeats),
+            "canaries": len(playbook.canaries),
         }
         pointer = {"version": version, "partition": partition, "digest": new_digest}
         condition = "attribute_not_exists(pk)" if current is None else "#version = :previous"
@@ -215,7 +218,7 @@ class CachedPlaybookSource:
 
     def __init__(
         self,
-        store: DynamoPlaybookStore,
+        store: PlaybookSource,
         ttl_seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.core.playbook.settings import Retention
+from chalicelib.core.playbook.retention import Retention
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
 from chalicelib.storage.tables import INCIDENTS

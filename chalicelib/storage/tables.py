@@ -63,7 +63,11 @@ def _key_schema(partition_key: str, sort_key: str) -> list[dict[str, str]]:
     ]
 
 
-CONFIG = TableDefinition("config", "playbook (rules, plans, roles) and hashed API keys")
+CONFIG = TableDefinition(
+    "config",
+    "playbook (rules, plans, roles), hashed API keys and on-call overrides",
+    ttl_attribute="expires_at",  # on-call overrides expire (storage/overrides.py)
+)
 CONTACTS = TableDefinition(
     "contacts",
     "people, their roles and channels (personal data); who touched them; erasure jobs",

@@ -16,6 +16,14 @@ import pytest
 INFRA = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(INFRA.parent))  # chalicelib: the table definitions the stack deploys
 CONTEXT = {"stage": "test", "senderEmail": "alerts@example.com", "opsEmail": "ops@example.com"}
+# The same stage with End User Messaging identities (SMS through a pool, voice from a number).
+ORIGINATION_CONTEXT = {
+    **CONTEXT,
+    "smsOriginationArn": "arn:aws:sms-voice:eu-west-1:123456789012:pool/pool-0123456789abcdef",
+    "voiceOriginationArn": (
+        "arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -45,12 +53,20 @@ def synthesise(context: dict[str, str], outdir: Path) -> subprocess.CompletedPro
     )
 
 
-@pytest.fixture(scope="session")
-def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    outdir = tmp_path_factory.mktemp("cdk.out")
+def synthesised(context: dict[str, str], outdir: Path) -> Synthesis:
     started = time.monotonic()
-    result = synthesise(CONTEXT, outdir)
+    result = synthesise(context, outdir)
     seconds = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:]
-    path = outdir / "test.template.json"
+    path = outdir / f"{context['stage']}.template.json"
     return Synthesis(json.loads(path.read_text()), path, seconds)
+
+
+@pytest.fixture(scope="session")
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    return synthesised(CONTEXT, tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def origination_synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    return synthesised(ORIGINATION_CONTEXT, tmp_path_factory.mktemp("cdk.out"))

@@ -8,10 +8,10 @@ from typing import Any
 from tests.conftest import Synthesis
 
 DATA_SERVICES = ("dynamodb", "sqs", "s3", "kms", "secretsmanager", "ssm", "logs")
-# Statements that AWS itself forces onto '*', each with the reason it is safe.
-ALLOWED_WILDCARD_RESOURCES = {
-    ("sns:Publish",): "SMS to a phone number has no ARN; topics need their own grant",
-}
+# Statements that AWS itself forces onto '*', each with the reason it is safe. None: SMS to a
+# phone number has no ARN, but its grant is NotResource on every SNS ARN, so it reaches no
+# topic (tests/test_rehearsal.py checks it); topics are granted by their own ARNs.
+ALLOWED_WILDCARD_RESOURCES: dict[tuple[str, ...], str] = {}
 
 
 def statements(synthesis: Synthesis) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -41,7 +41,7 @@ def test_no_statement_allows_every_action(synthesis: Synthesis) -> None:
 
 def test_no_wildcard_resource_on_data_services(synthesis: Synthesis) -> None:
     for name, statement in statements(synthesis):
-        if statement["Effect"] != "Allow" or "*" not in as_list(statement["Resource"]):
+        if statement["Effect"] != "Allow" or "*" not in as_list(statement.get("Resource", [])):
             continue
         actions = tuple(sorted(as_list(statement["Action"])))
         assert not any(action.split(":")[0] in DATA_SERVICES for action in actions), (
@@ -51,13 +51,37 @@ def test_no_wildcard_resource_on_data_services(synthesis: Synthesis) -> None:
 
 
 def test_the_key_policy_lets_services_in_only_from_this_account(synthesis: Synthesis) -> None:
+    """By aws:SourceAccount, or (CloudWatch Logs) by the ARNs of this account's log groups."""
     [key] = synthesis.resources("AWS::KMS::Key").values()
     for statement in key["Properties"]["KeyPolicy"]["Statement"]:
         principal = statement["Principal"]
-        if "Service" in principal:
-            assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {
-                "Ref": "AWS::AccountId"
-            }
+        if "Service" not in principal:
+            continue
+        condition = statement["Condition"]
+        if "ArnEquals" in condition:
+            arns = condition["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+            assert arns and all({"Ref": "AWS::AccountId"} in arn["Fn::Join"][1] for arn in arns)
+        else:
+            assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_direct_sms_is_granted_on_no_topic(synthesis: Synthesis) -> None:
+    """The dispatcher and the SMS-reply handler publish to phone numbers through NotResource on
+    every SNS ARN; a topic (their own, the alarms, the replies) needs a grant by its ARN."""
+    sms = [
+        (name, statement)
+        for name, statement in statements(synthesis)
+        if statement.get("Sid") == "SmsToPhoneNumbersOnly"
+    ]
+    assert {name.split("Role")[0] for name, _ in sms} == {
+        "DispatchNotifications",
+        "AnswerSmsReplies",
+    }
+    for _, statement in sms:
+        assert "Resource" not in statement
+        assert statement["NotResource"] == {
+            "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sns:*:*:*"]]
+        }
 
 
 def test_the_checks_catch_what_they_are_for(tmp_path: Any) -> None:

@@ -27,6 +27,9 @@ def test_defaults_for_what_may_default() -> None:
         90,
     )
     assert settings.ops_email is None
+    assert (settings.dispatch_concurrency, settings.reserved_concurrency) == (5, None)
+    assert (settings.sms_status_log_groups, settings.sms_through_sns) == ("create", True)
+    assert not settings.has_origination_identities
 
 
 @pytest.mark.parametrize(
@@ -40,6 +43,27 @@ def test_defaults_for_what_may_default() -> None:
         (
             {"stage": "prod", "senderEmail": "a@example.com", "smsOriginationArn": "+12025550199"},
             "smsOriginationArn must be the ARN",
+        ),
+        (
+            {"stage": "prod", "senderEmail": "a@example.com", "dispatchConcurrency": 1},
+            "dispatchConcurrency must be 2 to 1000",
+        ),
+        (
+            {"stage": "prod", "senderEmail": "a@example.com", "dispatchConcurrency": "many"},
+            "dispatchConcurrency must be a whole number",
+        ),
+        (
+            {
+                "stage": "prod",
+                "senderEmail": "a@example.com",
+                "dispatchConcurrency": 10,
+                "reservedConcurrency": 5,
+            },
+            "reservedConcurrency must be at least dispatchConcurrency",
+        ),
+        (
+            {"stage": "prod", "senderEmail": "a@example.com", "smsStatusLogGroups": "maybe"},
+            "smsStatusLogGroups must be one of create, existing",
         ),
     ],
 )
@@ -96,3 +120,36 @@ def test_end_user_messaging_identities_switch_sms_and_enable_voice(tmp_path: Pat
     assert all(v["TOCSIN_SMS_PROVIDER"] == "eum" for v in variables)
     assert all(v["TOCSIN_VOICE_ORIGINATION_IDENTITY"] == SMS_ARN for v in variables)
     assert all(v["TOCSIN_PUSH_APPLICATION_ID"] == "abc123" for v in variables)
+
+
+def test_concurrency_and_shared_log_groups_are_parameters(tmp_path: Path) -> None:
+    import json
+
+    context = {
+        "stage": "test",
+        "senderEmail": "alerts@example.com",
+        "dispatchConcurrency": "4",
+        "reservedConcurrency": "8",
+        "smsStatusLogGroups": "existing",
+    }
+    result = synthesise(context, tmp_path)
+    assert result.returncode == 0, result.stderr
+    resources = json.loads((tmp_path / "test.template.json").read_text())["Resources"]
+    functions = {
+        name: r["Properties"]
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    reserved = {name for name, f in functions.items() if f.get("ReservedConcurrentExecutions") == 8}
+    assert reserved == {"APIHandler", "EvaluateEvents", "DispatchNotifications"}
+    [source] = functions["DispatchNotifications"]["Events"].values()
+    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 4}
+    assert (
+        functions["DispatchNotifications"]["Environment"]["Variables"][
+            "TOCSIN_DISPATCH_CONCURRENCY"
+        ]
+        == "4"
+    )
+    kinds = [r["Type"] for r in resources.values()]
+    assert kinds.count("AWS::Logs::SubscriptionFilter") == 2
+    assert kinds.count("AWS::Logs::LogGroup") == len(functions)  # SNS's are not created

@@ -9,9 +9,19 @@ from typing import Any, Protocol
 _STAGE = re.compile(r"[a-z][a-z0-9-]{0,19}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 LOG_RETENTION_CHOICES = frozenset({30, 90, 180, 365, 731})
+# Lambda's ScalingConfig.MaximumConcurrency for an SQS event source takes 2 to 1000.
+MIN_DISPATCH_CONCURRENCY, MAX_DISPATCH_CONCURRENCY = 2, 1000
+DEFAULT_DISPATCH_CONCURRENCY = 5  # what Lambda starts an SQS source with, now also its ceiling
+# SNS's SMS delivery-status log groups are per account and Region, shared by every stage:
+# "create" them (the first stage there), use "existing" ones (SNS or another stage made them).
+SMS_STATUS_LOG_GROUPS = ("create", "existing")
 _ORIGINATION_ARN = re.compile(
     r"arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)/[A-Za-z0-9_\-:]+"
 )
+
+
+_HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_CERTIFICATE_ARN = re.compile(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+")
 
 
 class ContextReader(Protocol):
@@ -30,6 +40,26 @@ class DeploymentSettings:
     voice_origination_arn: str | None = None  # set: voice calls through End User Messaging
     push_application_id: str | None = None  # set: push through Pinpoint SendMessages
     public_url: str | None = None  # where acknowledgement links point (a custom domain)
+    # A host of your own with the API at its root (PagerDuty's and Opsgenie's paths need it),
+    # and its ACM certificate in the stack's Region; both or neither.
+    api_domain_name: str | None = None
+    api_certificate_arn: str | None = None
+    # Dispatch instances at once: the SQS mapping's maximum and what each paces itself to share.
+    dispatch_concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
+    reserved_concurrency: int | None = None  # set: reserved for the API, evaluator, dispatcher
+    api_rate_limit: int = 50  # API Gateway stage throttling: requests a second, steady
+    api_burst_limit: int = 100
+    queue_age_alarm_seconds: int = 300  # a message this old on ingest or dispatch pages ops
+    sms_status_log_groups: str = "create"
+
+    @property
+    def has_origination_identities(self) -> bool:
+        """End User Messaging sends (SMS or voice): a configuration set reports on them."""
+        return bool(self.sms_origination_arn or self.voice_origination_arn)
+
+    @property
+    def sms_through_sns(self) -> bool:
+        return self.sms_origination_arn is None
 
     @property
     def prefix(self) -> str:
@@ -75,8 +105,41 @@ class DeploymentSettings:
             raise ValueError(
                 "publicUrl must be an https:// address, e.g. https://alerts.example.com"
             )
+        domain, certificate = _custom_domain(node)
+        concurrency = _integer(node, "dispatchConcurrency", DEFAULT_DISPATCH_CONCURRENCY)
+        if not MIN_DISPATCH_CONCURRENCY <= concurrency <= MAX_DISPATCH_CONCURRENCY:
+            raise ValueError(
+                f"dispatchConcurrency must be {MIN_DISPATCH_CONCURRENCY} to "
+                f"{MAX_DISPATCH_CONCURRENCY} (Lambda's limits for an SQS event source)"
+            )
+        reserved = node.try_get_context("reservedConcurrency")
+        reserved_value = _integer(node, "reservedConcurrency", 0) if reserved is not None else None
+        if reserved_value is not None and reserved_value < concurrency:
+            raise ValueError(
+                "reservedConcurrency must be at least dispatchConcurrency, or the dispatcher's "
+                "own event source would be throttled"
+            )
+        log_groups = str(node.try_get_context("smsStatusLogGroups") or "create")
+        if log_groups not in SMS_STATUS_LOG_GROUPS:
+            raise ValueError(
+                f"smsStatusLogGroups must be one of {', '.join(SMS_STATUS_LOG_GROUPS)}"
+            )
+        rate = _integer(node, "apiRateLimit", 50)
+        burst = _integer(node, "apiBurstLimit", 100)
+        if rate < 1 or burst < 1:
+            raise ValueError("apiRateLimit and apiBurstLimit must be positive")
         return cls(
-            public_url=str(public_url).rstrip("/") if public_url else None,
+            dispatch_concurrency=concurrency,
+            reserved_concurrency=reserved_value,
+            api_rate_limit=rate,
+            api_burst_limit=burst,
+            queue_age_alarm_seconds=_integer(node, "queueAgeAlarmSeconds", 300),
+            sms_status_log_groups=log_groups,
+            public_url=str(public_url).rstrip("/")
+            if public_url
+            else (f"https://{domain}" if domain else None),
+            api_domain_name=domain,
+            api_certificate_arn=certificate,
             push_application_id=str(push) if push else None,
             sms_origination_arn=origination["smsOriginationArn"],
             voice_origination_arn=origination["voiceOriginationArn"],
@@ -87,3 +150,33 @@ class DeploymentSettings:
             api_timeout_seconds=int(node.try_get_context("apiTimeoutSeconds") or 15),
             worker_timeout_seconds=int(node.try_get_context("workerTimeoutSeconds") or 60),
         )
+
+
+def _custom_domain(node: ContextReader) -> tuple[str | None, str | None]:
+    domain = node.try_get_context("apiDomainName")
+    certificate = node.try_get_context("apiCertificateArn")
+    if domain is None and certificate is None:
+        return None, None
+    if domain is None or certificate is None:
+        raise ValueError(
+            "set both apiDomainName and apiCertificateArn (an ACM certificate for that name, "
+            "in the stack's Region), or neither"
+        )
+    if not _HOST.fullmatch(str(domain)):
+        raise ValueError("apiDomainName must be a host name, e.g. alerts.example.com")
+    if not _CERTIFICATE_ARN.fullmatch(str(certificate)):
+        raise ValueError(
+            "apiCertificateArn must be an ACM certificate ARN "
+            "(arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
+        )
+    return str(domain).lower(), str(certificate)
+
+
+def _integer(node: ContextReader, key: str, default: int) -> int:
+    value = node.try_get_context(key)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} must be a whole number") from None

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import (
+    ArnFormat,
+    CfnOutput,
+    CfnResource,
     Duration,
     RemovalPolicy,
     Stack,
@@ -31,6 +34,9 @@ from aws_cdk import (
     aws_kms as kms,
 )
 from aws_cdk import (
+    aws_lambda as lambda_,
+)
+from aws_cdk import (
     aws_logs as logs,
 )
 from aws_cdk import (
@@ -38,6 +44,9 @@ from aws_cdk import (
 )
 from aws_cdk import (
     aws_ses as ses,
+)
+from aws_cdk import (
+    aws_smsvoice as smsvoice,
 )
 from aws_cdk import (
     aws_sns as sns,
@@ -56,6 +65,7 @@ from constructs import Construct
 
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_infra.custom_domain import add_custom_domain
 from tocsin_infra.privacy import (
     ERASE_FUNCTION,
     ERASE_LOGICAL_ID,
@@ -63,6 +73,14 @@ from tocsin_infra.privacy import (
     erasure_environment,
 )
 from tocsin_infra.settings import DeploymentSettings
+from tocsin_infra.spending import watch_held_messages
+from tocsin_infra.watch import (
+    CANARIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    WATCH_LOGICAL_IDS,
+    add_watch_alarms,
+    grant_watching,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 RETENTION = {
@@ -85,19 +103,35 @@ AWS_EVENTS_FUNCTION = "receive_aws_events"
 ALARM_MESSAGES_FUNCTION = "receive_alarm_messages"
 TICK_FUNCTION = "fire_scheduled_triggers"
 DELIVERY_FUNCTION = "track_deliveries"
+SMS_STATUS_FUNCTION = "track_sms_status"  # SNS SMS delivery status, from CloudWatch Logs
 ESCALATE_FUNCTION = "escalate_due_incidents"
 REPLIES_FUNCTION = "answer_sms_replies"
+HELD_MESSAGES_FUNCTION = "report_held_messages"  # the held-messages gauge (spending.py)
 # Invoked asynchronously (EventBridge, SNS, schedules): Lambda retries twice, then uses the DLQ.
 ASYNC_FUNCTIONS = (
     AWS_EVENTS_FUNCTION,
     ALARM_MESSAGES_FUNCTION,
     TICK_FUNCTION,
     DELIVERY_FUNCTION,
+    SMS_STATUS_FUNCTION,
     ESCALATE_FUNCTION,
     REPLIES_FUNCTION,
+    HEARTBEATS_FUNCTION,
+    CANARIES_FUNCTION,
+    HELD_MESSAGES_FUNCTION,
 )
 # Those that turn AWS's events into Tocsin events (record and queue them).
 INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
+# Those that record delivery reports on the ledger.
+TRACKING_FUNCTIONS = (DELIVERY_FUNCTION, SMS_STATUS_FUNCTION)
+# On the path from an alert to a message: the ones reserved concurrency is for, when set.
+CRISIS_PATH_FUNCTIONS = (API_FUNCTION, EVALUATE_FUNCTION, DISPATCH_FUNCTION)
+# Where SNS writes the delivery status of SMS to phone numbers (per account and Region).
+SNS_SMS_LOG_GROUPS = ("DirectPublishToPhoneNumber", "DirectPublishToPhoneNumber/Failure")
+# End User Messaging events the configuration set publishes to delivery-events.
+EUM_EVENT_TYPES = ["TEXT_ALL", "VOICE_ALL"]
+# A dead letter older than this has waited too long for a replay (SQS keeps it 14 days).
+DEAD_LETTER_AGE_ALARM_SECONDS = 24 * 3600
 # checkov findings that do not apply, with the reason, attached to the resources themselves.
 NO_ASYNC_DLQ_SKIP = {
     "id": "CKV_AWS_116",
@@ -129,11 +163,11 @@ API_SKIPS = [
         "measure first); function logs carry the correlation id meanwhile",
     },
 ]
-SMS_POLICY_SKIPS = [
+SMS_STATUS_LOG_GROUP_SKIPS = [
     {
-        "id": "CKV_AWS_111",
-        "comment": "SNS Publish to a phone number has no resource ARN; AWS "
-        "requires Resource '*' for direct SMS",
+        "id": "CKV_AWS_158",
+        "comment": "SNS's SMS delivery-status log group is shared by every stage in the account "
+        "and Region and outlives this stack; it must not depend on one stage's key",
     },
 ]
 
@@ -145,8 +179,11 @@ LOGICAL_IDS = {
     ALARM_MESSAGES_FUNCTION: "ReceiveAlarmMessages",
     TICK_FUNCTION: "FireScheduledTriggers",
     DELIVERY_FUNCTION: "TrackDeliveries",
+    SMS_STATUS_FUNCTION: "TrackSmsStatus",
     ESCALATE_FUNCTION: "EscalateDueIncidents",
     REPLIES_FUNCTION: "AnswerSmsReplies",
+    **WATCH_LOGICAL_IDS,
+    HELD_MESSAGES_FUNCTION: "ReportHeldMessages",
     ERASE_FUNCTION: ERASE_LOGICAL_ID,  # erasure jobs (tocsin_infra/privacy.py)
 }
 
@@ -165,7 +202,9 @@ class TocsinStack(Stack):
             alias=f"alias/{prefix}-data",
             description="Tocsin: contacts, incidents, queues and topics",
             enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            # Nothing is encrypted with it until the stack exists: a failed first deploy deletes
+            # it (schedules its deletion) instead of leaving an alias that blocks the next.
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
         self._let_services_use_the_key()
         self.tables = {definition: self._table(definition) for definition in ALL_TABLES}
@@ -199,7 +238,7 @@ class TocsinStack(Stack):
             reputation_metrics=True,
             sending_enabled=True,
         )
-        self.email_configuration.add_event_destination(
+        email_events = self.email_configuration.add_event_destination(
             "DeliveryEvents",
             destination=ses.EventDestination.sns_topic(self.delivery_events),
             events=[
@@ -212,6 +251,8 @@ class TocsinStack(Stack):
                 ses.EmailSendingEvent.RENDERING_FAILURE,
             ],
         )
+        # SES publishes as ses.amazonaws.com: the topic policy first.
+        email_events.node.add_dependency(_topic_policy(self.delivery_events))
 
         # Signs acknowledgement links; read by the functions that issue and check them.
         self.link_secret = secretsmanager.Secret(
@@ -223,7 +264,7 @@ class TocsinStack(Stack):
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True
             ),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
         self.public_url_parameter = f"/{prefix}/public-url"
         self.log_groups = {name: self._log_group(name) for name in LOGICAL_IDS}
@@ -245,6 +286,15 @@ class TocsinStack(Stack):
             or f"https://{rest_api.ref}.execute-api.{self.region}.{self.url_suffix}/api",
         )
         self._configure_functions()
+        self._configure_api()
+        if settings.api_domain_name and settings.api_certificate_arn:
+            add_custom_domain(
+                self, rest_api, settings.api_domain_name, settings.api_certificate_arn
+            )
+        if settings.has_origination_identities:
+            self._report_end_user_messaging_events()
+        if settings.sms_through_sns:
+            self._forward_sns_sms_status()
         self._alarms()
 
     # --- data -------------------------------------------------------------------------
@@ -335,6 +385,39 @@ class TocsinStack(Stack):
                 conditions={"StringEquals": {"aws:SourceAccount": self.account}},
             )
         )
+        # CloudWatch Logs encrypts the function log groups with this key, and checks this
+        # statement when each group is created. The condition names the groups by their ARNs,
+        # built from their names: referring to the log groups would make a cycle (they need the
+        # key first).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsEncryptFunctionLogs",
+                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnEquals": {
+                        "kms:EncryptionContext:aws:logs:arn": [
+                            self._log_group_arn(self._log_group_name(name)) for name in LOGICAL_IDS
+                        ]
+                    }
+                },
+            )
+        )
+
+    def _log_group_arn(self, name: str) -> str:
+        return self.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
     def _allow_publishing(self, service: str, *topics: sns.Topic) -> None:
         for topic in topics:
@@ -353,14 +436,17 @@ class TocsinStack(Stack):
         """Set on each function, so its log group, role and alarms can name it in advance."""
         return f"{self.settings.prefix}-{name}"
 
+    def _log_group_name(self, name: str) -> str:
+        return f"/aws/lambda/{self._function_name(name)}"
+
     def _log_group(self, name: str) -> logs.LogGroup:
         return logs.LogGroup(
             self,
             f"{LOGICAL_IDS[name]}Logs",
-            log_group_name=f"/aws/lambda/{self._function_name(name)}",
+            log_group_name=self._log_group_name(name),
             retention=RETENTION[self.settings.log_retention_days],
             encryption_key=self.key,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
 
     def _role(self, name: str) -> iam.Role:
@@ -437,14 +523,16 @@ class TocsinStack(Stack):
             self.async_dead_letters.grant_send_messages(self.roles[name])
         # Delivery events: find the ledger item by message id, record the news on it and the
         # timeline; retire an address that bounced (contacts: read, then rewrite memberships).
-        tracker = self.roles[DELIVERY_FUNCTION]
-        incidents.grant(tracker, "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
-        contacts.grant(
-            tracker,
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
-        )
+        # The same for SNS SMS delivery status, which arrives from CloudWatch Logs.
+        for name in TRACKING_FUNCTIONS:
+            tracker = self.roles[name]
+            incidents.grant(tracker, "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
+            contacts.grant(
+                tracker,
+                "dynamodb:BatchGetItem",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+            )
         # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
         config.grant(self.roles[TICK_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
         # Dispatcher: the playbook version's templates, contacts, the ledger and timeline
@@ -476,13 +564,14 @@ class TocsinStack(Stack):
                     iam.PolicyStatement(
                         sid=sid,
                         actions=[action],
-                        # The origination identity, and the account's opt-out lists (checked
-                        # by End User Messaging on every send).
+                        # The origination identity, the account's opt-out lists (checked by
+                        # End User Messaging on every send) and the configuration set.
                         resources=[
                             arn,
                             self.format_arn(
                                 service="sms-voice", resource="opt-out-list", resource_name="*"
                             ),
+                            self._text_configuration_set_arn(),
                         ],
                     )
                 )
@@ -517,17 +606,13 @@ class TocsinStack(Stack):
                 )
             )
         self._grant_responding()
-        # Plans that inform stakeholders publish one statement to their topic.
-        self.stakeholders.grant_publish(dispatch)
-        dispatch.add_to_policy(
-            iam.PolicyStatement(
-                sid="SmsToPhoneNumbers",
-                actions=["sns:Publish"],
-                # Publishing to a phone number has no resource ARN; AWS requires "*". Topics are
-                # not reachable this way without their own grant.
-                resources=["*"],
-            )
+        grant_watching(
+            self.roles, self.tables, self.ingest_queue, self.dispatch_queue, self.operations
         )
+        self._grant_spending()
+        # Plans that inform stakeholders publish one statement to their topic, granted by name.
+        self.stakeholders.grant_publish(dispatch)
+        dispatch.add_to_policy(self._sms_to_phone_numbers())
         dispatch.add_to_policy(
             iam.PolicyStatement(
                 sid="EmailFromTheSenderIdentity",
@@ -579,17 +664,39 @@ class TocsinStack(Stack):
                         self.format_arn(
                             service="sms-voice", resource="opt-out-list", resource_name="*"
                         ),
+                        self._text_configuration_set_arn(),
                     ],
                 )
             )
         else:
-            replies.add_to_policy(
-                iam.PolicyStatement(
-                    sid="AnswerByPhoneNumber",
-                    actions=["sns:Publish"],
-                    resources=["*"],  # as for the dispatcher: direct SMS has no resource ARN
-                )
-            )
+            replies.add_to_policy(self._sms_to_phone_numbers())
+
+    def _grant_spending(self) -> None:
+        """The message budget (issue #20). The dispatcher counts, holds and pages the release
+        role (on the dispatch queue it reads); the gauge tick reads the holds."""
+        incidents = self.tables[INCIDENTS]
+        self.dispatch_queue.grant_send_messages(self.roles[DISPATCH_FUNCTION])
+        incidents.grant(self.roles[HELD_MESSAGES_FUNCTION], "dynamodb:Query")
+
+    def _sms_to_phone_numbers(self) -> iam.PolicyStatement:
+        """sns:Publish to phone numbers only.
+
+        Publishing to a phone number has no resource ARN, so the grant is on everything that is
+        not an SNS ARN: no topic (not Tocsin's own, where a forged message would pass for an
+        SMS reply or an alarm) and no platform endpoint. Topics are granted by name.
+        """
+        return iam.PolicyStatement(
+            sid="SmsToPhoneNumbersOnly",
+            actions=["sns:Publish"],
+            not_resources=[f"arn:{self.partition}:sns:*:*:*"],
+        )
+
+    def _text_configuration_set_arn(self) -> str:
+        return self.format_arn(
+            service="sms-voice",
+            resource="configuration-set",
+            resource_name=self.settings.prefix,
+        )
 
     def _chalice_stage_config(self) -> dict[str, Any]:
         settings = self.settings
@@ -607,15 +714,24 @@ class TocsinStack(Stack):
             app_settings.LINK_SECRET_ARN: self.link_secret.secret_arn,
             app_settings.PUBLIC_URL_PARAMETER: self.public_url_parameter,
             app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
+            app_settings.OPERATIONS_TOPIC_ARN: self.operations.topic_arn,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
+            # Each dispatch instance paces itself to its share of the account's quotas; the
+            # dispatch mapping's maximum concurrency is the same number (_configure_functions).
+            app_settings.DISPATCH_CONCURRENCY: str(settings.dispatch_concurrency),
             **(
                 {
                     app_settings.SMS_PROVIDER: "eum",
                     app_settings.SMS_ORIGINATION: settings.sms_origination_arn,
                 }
                 if settings.sms_origination_arn
+                else {}
+            ),
+            **(
+                {app_settings.SMS_CONFIGURATION_SET: settings.prefix}
+                if settings.has_origination_identities
                 else {}
             ),
             **(
@@ -666,16 +782,158 @@ class TocsinStack(Stack):
                 function.add_metadata("checkov", {"skip": [NO_ASYNC_DLQ_SKIP, *FUNCTION_SKIPS]})
             function.node.add_dependency(self.log_groups[name])
             self.key.grant_decrypt(self.roles[name])
-        self.app.get_resource("RestAPI").add_metadata("checkov", {"skip": API_SKIPS})
-        texting = [DISPATCH_FUNCTION] + (
-            [] if self.settings.sms_origination_arn else [REPLIES_FUNCTION]
+            self._order_after_what_it_needs(name, function)
+            if name in CRISIS_PATH_FUNCTIONS and self.settings.reserved_concurrency:
+                function.add_property_override(
+                    "ReservedConcurrentExecutions", self.settings.reserved_concurrency
+                )
+        # Lambda starts 5 batches at once and adds up to 300 a minute; each dispatcher paces
+        # itself to 1/TOCSIN_DISPATCH_CONCURRENCY of the quotas, so that is also the ceiling.
+        self.app.get_resource(LOGICAL_IDS[DISPATCH_FUNCTION]).add_property_override(
+            "Events.DispatchNotificationsSqsEventSource.Properties.ScalingConfig",
+            {"MaximumConcurrency": self.settings.dispatch_concurrency},
         )
-        for name in texting:
-            policy = self.roles[name].node.find_child("DefaultPolicy")
-            assert isinstance(policy, iam.Policy)
-            cfn_policy = policy.node.default_child
-            assert isinstance(cfn_policy, iam.CfnPolicy)
-            cfn_policy.add_metadata("checkov", {"skip": SMS_POLICY_SKIPS})
+
+    def _order_after_what_it_needs(self, name: str, function: CfnResource) -> None:
+        """Lambda checks the role's permissions when a queue mapping or an async dead-letter
+        queue is set up, and SNS needs the topic when it subscribes the function. The event
+        sources (made by the SAM transform from the function's Events) name their queues and
+        topics by name, and the function gets its role by ARN, so nothing would order them:
+        the function (and so everything made from it) waits for its role's policy and for the
+        queue or topic it is bound to."""
+        policy = self.roles[name].node.find_child("DefaultPolicy")
+        assert isinstance(policy, iam.Policy)
+        function.node.add_dependency(policy)
+        bound: dict[str, list[Any]] = {
+            EVALUATE_FUNCTION: [self.ingest_queue],
+            DISPATCH_FUNCTION: [self.dispatch_queue],
+            ALARM_MESSAGES_FUNCTION: [self.alarms],
+            DELIVERY_FUNCTION: [self.delivery_events],
+            REPLIES_FUNCTION: [self.sms_inbound],
+        }
+        for resource in bound.get(name, []):
+            function.node.add_dependency(resource)
+
+    def _configure_api(self) -> None:
+        rest_api = self.app.get_resource("RestAPI")
+        rest_api.add_metadata("checkov", {"skip": API_SKIPS})
+        # Any OpenApiVersion stops SAM from also deploying the whole API as a stage named
+        # "Stage" (for backwards compatibility it does so by default); Chalice writes Swagger 2.0.
+        rest_api.add_property_override("OpenApiVersion", "2.0")
+        # Throttling for every method of the stage, so that a runaway client meets API
+        # Gateway's limit before it meets the account's Lambda concurrency.
+        rest_api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "HttpMethod": "*",
+                    "ResourcePath": "/*",
+                    "ThrottlingRateLimit": self.settings.api_rate_limit,
+                    "ThrottlingBurstLimit": self.settings.api_burst_limit,
+                }
+            ],
+        )
+        CfnOutput(
+            self,
+            "PublicUrlParameter",
+            value=self.public_url_parameter,
+            description="SSM parameter with the API's address (tocsin smoke reads it)",
+        )
+
+    def _report_end_user_messaging_events(self) -> None:
+        """A configuration set whose events (delivered, failed, ...) go to delivery-events;
+        the functions pass its name with every SendTextMessage and SendVoiceMessage."""
+        configuration_set = smsvoice.CfnConfigurationSet(
+            self,
+            "TextConfigurationSet",
+            configuration_set_name=self.settings.prefix,
+            event_destinations=[
+                smsvoice.CfnConfigurationSet.EventDestinationProperty(
+                    event_destination_name="delivery-events",
+                    enabled=True,
+                    matching_event_types=EUM_EVENT_TYPES,
+                    sns_destination=smsvoice.CfnConfigurationSet.SnsDestinationProperty(
+                        topic_arn=self.delivery_events.topic_arn
+                    ),
+                )
+            ],
+        )
+        # End User Messaging publishes as sms-voice.amazonaws.com: the topic policy first.
+        configuration_set.node.add_dependency(_topic_policy(self.delivery_events))
+
+    def _forward_sns_sms_status(self) -> None:
+        """SNS writes SMS delivery status only to CloudWatch Logs (once the account's
+        DeliveryStatusIAMRole SMS attribute names a role like the one below): a subscription
+        filter on those log groups hands each record to track_sms_status."""
+        prefix = self.settings.prefix
+        names = [f"sns/{self.region}/{self.account}/{group}" for group in SNS_SMS_LOG_GROUPS]
+        arns = [self._log_group_arn(name) for name in names]
+        role = iam.Role(
+            self,
+            "SmsDeliveryStatusRole",
+            assumed_by=iam.ServicePrincipal(
+                "sns.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            ),
+            description="SNS writes SMS delivery status to CloudWatch Logs (account SMS setting)",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:PutRetentionPolicy",
+                ],
+                resources=[*arns, *(f"{arn}:*" for arn in arns)],
+            )
+        )
+        CfnOutput(
+            self,
+            "SmsDeliveryStatusRoleArn",
+            value=role.role_arn,
+            description="aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,"
+            "DeliveryStatusSuccessSamplingRate=100",
+        )
+        function = self.app.get_resource(LOGICAL_IDS[SMS_STATUS_FUNCTION])
+        permission = lambda_.CfnPermission(
+            self,
+            "SmsStatusLogsInvoke",
+            action="lambda:InvokeFunction",
+            function_name=function.get_att("Arn").to_string(),
+            principal="logs.amazonaws.com",
+            source_account=self.account,
+            source_arn=self.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=f"sns/{self.region}/{self.account}/DirectPublishToPhoneNumber*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            ),
+        )
+        for group, name in zip(SNS_SMS_LOG_GROUPS, names, strict=True):
+            logical = "".join(part for part in group.split("/")) + "Status"
+            subscription = logs.CfnSubscriptionFilter(
+                self,
+                f"{logical}Subscription",
+                log_group_name=name,
+                filter_name=f"{prefix}-sms-status",
+                filter_pattern="",  # every record: SNS writes nothing else there
+                destination_arn=function.get_att("Arn").to_string(),
+            )
+            subscription.node.add_dependency(permission)
+            if self.settings.sms_status_log_groups == "create":
+                log_group = logs.LogGroup(
+                    self,
+                    f"{logical}Logs",
+                    log_group_name=name,
+                    retention=RETENTION[self.settings.log_retention_days],
+                    # Shared by every stage here; SNS would create it at its first SMS anyway.
+                    removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+                )
+                cfn_group = log_group.node.default_child
+                assert isinstance(cfn_group, logs.CfnLogGroup)
+                cfn_group.add_metadata("checkov", {"skip": SMS_STATUS_LOG_GROUP_SKIPS})
+                subscription.node.add_dependency(log_group)
 
     # --- alarms, through a second path (the operations topic, not Tocsin itself) -------------
 
@@ -701,6 +959,30 @@ class TocsinStack(Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(action)
+        # Work that waits: a queue whose oldest message keeps ageing is stuck or starved
+        # (throttling, a failing consumer, a concurrency cap), before anything lands in a DLQ.
+        waiting: list[tuple[str, sqs.IQueue, int]] = [
+            ("ingest", self.ingest_queue, self.settings.queue_age_alarm_seconds),
+            ("dispatch", self.dispatch_queue, self.settings.queue_age_alarm_seconds),
+            *(
+                (f"{name.lower()}-dead-letters", queue, DEAD_LETTER_AGE_ALARM_SECONDS)
+                for name, queue in dead_letters
+            ),
+        ]
+        for name, waiting_queue, seconds in waiting:
+            waiting_queue.metric_approximate_age_of_oldest_message(
+                period=Duration.minutes(1), statistic="Maximum"
+            ).create_alarm(
+                self,
+                f"{''.join(part.title() for part in name.split('-'))}AgeAlarm",
+                alarm_name=f"{self.settings.prefix}-{name}-age",
+                alarm_description=f"The oldest message on {waiting_queue.queue_name} has waited "
+                f"{seconds} s or more (look at the consumer's errors and throttles)",
+                threshold=seconds,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ).add_alarm_action(action)
         for name, logical_id in LOGICAL_IDS.items():
             errors = cloudwatch.Metric(
                 namespace="AWS/Lambda",
@@ -731,6 +1013,9 @@ class TocsinStack(Stack):
             metric_name="DispatchFailures",
             metric_value="$.failed",
         )
+        watch_held_messages(
+            self, self.log_groups[HELD_MESSAGES_FUNCTION], action, self.settings.prefix
+        )
         failures.metric(period=Duration.minutes(5), statistic="Sum").create_alarm(
             self,
             "DispatchFailuresAlarm",
@@ -740,3 +1025,11 @@ class TocsinStack(Stack):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         ).add_alarm_action(action)
+        add_watch_alarms(self, self.settings.prefix, self.settings.stage, self.log_groups, action)
+
+
+def _topic_policy(topic: sns.Topic) -> sns.TopicPolicy:
+    """The topic's resource policy (CDK makes it on the first statement, with the id Policy)."""
+    policy = topic.node.try_find_child("Policy")
+    assert isinstance(policy, sns.TopicPolicy), f"{topic.node.path} has no policy yet"
+    return policy

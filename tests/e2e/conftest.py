@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -11,6 +13,13 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib import wiring
+from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.messaging.ports import ChannelSender
+from chalicelib.core.model import Channel
+from chalicelib.core.ports import Clock
+from chalicelib.settings import Settings, get_settings
+from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY, PROJECT
 from tests.e2e.browser import launch_browser
@@ -55,6 +64,18 @@ def runner(client: Client, world: boto3.Session) -> QueueRunner:
     return QueueRunner(app, client.lambda_.invoke, session=world, retry_delay=0)
 
 
+def use_container(
+    session: boto3.Session | None = None,
+    clock: Clock | None = None,
+    channels: Mapping[Channel, ChannelSender] | None = None,
+    **settings: Any,
+) -> wiring.Container:
+    """The container the handlers will use, built with what the test injects (a clock, a
+    channel, a session whose clients carry a fault, a setting) through its constructor."""
+    chosen = dataclasses.replace(get_settings(), **settings)
+    return wiring.install(wiring.Container(chosen, session, clock=clock, channels=channels))
+
+
 def sent_sms(session: boto3.Session) -> list[tuple[str, str]]:
     """(phone, body) of every SMS moto's SNS recorded."""
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -81,3 +102,34 @@ def sent_email(session: boto3.Session) -> list[tuple[str, str]]:
 def browser() -> Iterator[Any]:
     """Headless Chromium for the page tests (skipped where none can be installed, not in CI)."""
     yield from launch_browser()
+
+
+class ChaliceTransport:
+    """The ``tocsin`` command's HTTP transport, handing each request to the app in process:
+    the command, its client and the routes all run as they do against a deployed API."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> tuple[int, bytes]:
+        from urllib.parse import urlsplit
+
+        answer = self._client.http.request(
+            method, urlsplit(url).path, headers=dict(headers), body=body or b""
+        )
+        return int(answer.status_code), bytes(answer.body)
+
+
+@pytest.fixture
+def key_maker(world: boto3.Session, settings: Settings) -> Callable[..., str]:
+    """``key_maker(name, scopes, **options)``: a new API key (the key itself, shown once)."""
+    store = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table)
+
+    def make(name: str, scopes: set[Scope], **options: Any) -> str:
+        key = generate_api_key()
+        store.add(key, ApiKey(name, frozenset(scopes), **options), datetime.now(UTC))
+        return key
+
+    return make

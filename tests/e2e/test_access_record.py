@@ -12,12 +12,12 @@ from typing import Any
 import boto3
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import LOCAL_KEY
-from tests.fakes import FixedClock
+from tests.e2e.conftest import use_container
 from tocsin_cli.main import main
 
 AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
@@ -53,7 +53,7 @@ def test_every_read_save_and_erasure_through_the_api_is_on_record_with_the_keys_
     client: Client, runner: QueueRunner, world: boto3.Session, settings: Settings
 ) -> None:
     clock = FixedClock(NOW)
-    wiring.container().clock = clock
+    use_container(clock=clock)
     calls = [
         lambda: put(client, "c-gil", GIL).status_code == 201,
         lambda: put(client, "c-gil", GIL).status_code == 200,  # unchanged: still on record
@@ -116,12 +116,11 @@ def test_access_records_have_their_own_retention(
     client: Client, world: boto3.Session, settings: Settings
 ) -> None:
     clock = FixedClock(NOW)
-    wiring.container().clock = clock
+    use_container(clock=clock)
     assert client.http.get("/v1/contacts/c-ada", headers=AUTH).status_code == 200
     [item] = audit_items(world, settings)
     assert int(item["expires_at"]["N"]) == int((NOW + timedelta(days=731)).timestamp())
-    services = Container(settings, world)
-    services.clock = clock
+    services = Container(settings, world, clock=clock)
     assert len(services.contact_access.history("c-ada")) == 1
     clock.current = NOW + timedelta(days=731)  # the day it expires, whether or not TTL ran
     assert services.contact_access.history("c-ada") == []

@@ -54,7 +54,8 @@ def test_the_person_on_call_acknowledges_by_pressing_the_button_on_their_phone(
     while link is None and time.monotonic() < deadline:
         for message in stack.outbox():
             found = re.search(r"http://127\.0\.0\.1:\d+/a/[a-z2-7]{16}", message["body"])
-            if message["channel"] == "sms" and found:
+            canary = message["destination"] == "+12025550110"  # the hourly canary round's
+            if message["channel"] == "sms" and found and not canary:
                 link = found.group(0)
         time.sleep(0.2)
     assert link is not None and link.startswith(stack.api_url)

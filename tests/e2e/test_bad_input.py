@@ -55,6 +55,20 @@ def test_an_invalid_event_is_refused_naming_the_field(
     assert nothing_was_accepted(world, settings)
 
 
+def test_an_empty_event_names_every_missing_field_in_one_answer(
+    api: Api, world: boto3.Session, settings: Settings
+) -> None:
+    response = api.post_event({})
+    assert response.status_code == 400
+    body = response.json_body
+    assert body["error"] == {"code": "invalid_event", "message": "is required", "field": "source"}
+    assert body["errors"] == [
+        {"field": name, "message": "is required"}
+        for name in ("source", "type", "severity", "summary")
+    ]
+    assert nothing_was_accepted(world, settings)
+
+
 def test_malformed_json_says_where(api: Api, world: boto3.Session, settings: Settings) -> None:
     response = api.post_event(None, raw=b'{"source": "x",\n "type": }')
     assert response.status_code == 400

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from typing import Any
 
@@ -76,3 +78,34 @@ def test_unknown_and_unreadable_events_change_nothing(
     )
     publish(client, {"something": "else"})
     assert api.get(f"/v1/incidents/{incident_id}").json_body["timeline"] == before
+
+
+def sms_status_logs(message_id: str, status: str, response: str) -> dict[str, Any]:
+    """What a CloudWatch Logs subscription on SNS's SMS log group hands the function."""
+    record = {
+        "notification": {"messageId": message_id, "timestamp": "2026-06-28 00:40:34.558"},
+        "delivery": {"destination": "+12025550142", "providerResponse": response},
+        "status": status,
+    }
+    payload = {
+        "messageType": "DATA_MESSAGE",
+        "logGroup": "sns/us-east-1/123456789012/DirectPublishToPhoneNumber",
+        "logEvents": [{"id": "1", "timestamp": 1, "message": json.dumps(record)}],
+    }
+    data = base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()
+    return {"awslogs": {"data": data}}
+
+
+def test_sms_status_from_cloudwatch_logs_reaches_the_timeline(
+    client: Client, api: Api, runner: QueueRunner
+) -> None:
+    incident_id = open_demo(api, runner, "breach-4")
+    sms_id = sent_ids(api, incident_id)[("c-bo", "sms")]
+    event = sms_status_logs(sms_id, "SUCCESS", "Message has been accepted by phone carrier")
+    client.lambda_.invoke("track_sms_status", event)
+    client.lambda_.invoke("track_sms_status", event)  # a redelivered batch: recorded once
+    client.lambda_.invoke("track_sms_status", {"awslogs": {"data": "not base64!"}})
+    timeline = api.get(f"/v1/incidents/{incident_id}").json_body["timeline"]
+    deliveries = [e for e in timeline if e["kind"].startswith("delivery_")]
+    assert [e["summary"] for e in deliveries] == ["sms to c-bo delivered: delivered"]
+    assert deliveries[0]["data"]["source"] == "sns-sms"

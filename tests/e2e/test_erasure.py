@@ -112,14 +112,17 @@ def test_erasing_one_person_leaves_everyone_else_untouched_even_with_lookalike_i
     assert status["records_scanned"] >= len(before)
     assert "c-bo" not in json.dumps(status) and "0102" not in json.dumps(status)
 
-    # c-bob can still acknowledge with the link in his text; the incident still reads.
+    # c-bob can still answer with the link in his text, as himself (he was informed, not paged
+    # at a level, so it is recorded without counting, as before the erasure); the incident reads.
     [text] = [body for phone, body in sent_sms(world) if phone == "+12025550106"]
     link = re.search(r"http://127\.0\.0\.1:8000(/a/[a-z2-7]{16})", text)
     assert link is not None
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     answered = client.http.post(link.group(1), headers=form, body=b"answer=ack")
-    assert answered.status_code == 200 and "Acknowledged" in answered.body.decode()
+    assert answered.status_code == 200 and "informed, not paged" in answered.body.decode()
     incident = api.get(f"/v1/incidents/{incident_id}").json_body
+    [answer] = [e for e in incident["timeline"] if e["kind"] == "not_counted"]
+    assert answer["data"]["contact_id"] == "c-bob" and answer["data"]["credential"] == "link"
     sent_to = {
         e["data"]["contact_id"] for e in incident["timeline"] if e["kind"] == "notification_sent"
     }

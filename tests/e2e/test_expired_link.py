@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.settings import Settings
+from fakes import FixedClock
 from local.runner import QueueRunner
-from tests.e2e.conftest import Api, sent_sms
-from tests.fakes import FixedClock
+from tests.e2e.conftest import Api, sent_sms, use_container
 
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 OUTAGE = {
@@ -28,7 +27,7 @@ def test_the_expired_link_page_does_not_show_the_persons_reply_code(
     client: Client, api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings
 ) -> None:
     clock = FixedClock(NOW)
-    wiring.container().clock = clock
+    use_container(clock=clock)
     api.post_event(OUTAGE)
     runner.drain()
     texts = [body for _, body in sent_sms(world) if "/a/" in body]

@@ -10,18 +10,18 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.channels.eum import EumVoiceChannel
+from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.core.access import ApiKey, Scope
 from chalicelib.core.errors import PermanentSendError
 from chalicelib.core.model import Channel
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
+from fakes import ScriptedChannel
 from local.messaging import MessagingStandIn, install_in_process
 from local.outbox import Outbox
 from local.runner import QueueRunner
-from tests.e2e.conftest import Api, sent_email
-from tests.fakes import ScriptedChannel
+from tests.e2e.conftest import Api, sent_email, use_container
 
 FAY_PHONE = "+12025550105"
 
@@ -42,13 +42,17 @@ def activate_site_emergency(client: Client, world: boto3.Session, settings: Sett
 
 
 @pytest.fixture
-def voice(client: Client, world: boto3.Session) -> tuple[MessagingStandIn, Outbox]:
+def voice(client: Client, world: boto3.Session) -> tuple[MessagingStandIn, Outbox, EumVoiceChannel]:
+    """Voice calls through the End User Messaging stand-in."""
     outbox = Outbox()
     standin = MessagingStandIn(outbox)
-    client = world.client("pinpoint-sms-voice-v2")
-    install_in_process(client, standin)
-    wiring.container().senders[Channel.VOICE] = EumVoiceChannel(client, "+12025550199")
-    return standin, outbox
+    eum = world.client("pinpoint-sms-voice-v2")
+    install_in_process(eum, standin)
+    return standin, outbox, EumVoiceChannel(eum, "+12025550199")
+
+
+def sms_failing_for_fay(world: boto3.Session, error: PermanentSendError) -> ScriptedChannel:
+    return ScriptedChannel(SnsSmsChannel(world.client("sns")), {FAY_PHONE: [error]})
 
 
 def fallbacks(api: Api, incident_id: str) -> list[dict[str, Any]]:
@@ -62,13 +66,12 @@ def test_a_failed_sms_falls_back_to_a_voice_call_at_once(
     runner: QueueRunner,
     world: boto3.Session,
     settings: Settings,
-    voice: tuple[MessagingStandIn, Outbox],
+    voice: tuple[MessagingStandIn, Outbox, EumVoiceChannel],
 ) -> None:
-    services = wiring.container()
-    services.senders[Channel.SMS] = ScriptedChannel(
-        services.senders[Channel.SMS],
-        {FAY_PHONE: [PermanentSendError("InvalidParameter", "SNS Publish: unreachable")]},
+    failing = sms_failing_for_fay(
+        world, PermanentSendError("InvalidParameter", "SNS Publish: unreachable")
     )
+    use_container(channels={Channel.SMS: failing, Channel.VOICE: voice[2]})
     incident_id = activate_site_emergency(client, world, settings)
     runner.drain()
     [call] = [m for m in voice[1].messages() if m["destination"] == FAY_PHONE]
@@ -84,13 +87,10 @@ def test_an_opted_out_number_falls_back_along_the_whole_chain(
     runner: QueueRunner,
     world: boto3.Session,
     settings: Settings,
-    voice: tuple[MessagingStandIn, Outbox],
+    voice: tuple[MessagingStandIn, Outbox, EumVoiceChannel],
 ) -> None:
-    services = wiring.container()
-    services.senders[Channel.SMS] = ScriptedChannel(
-        services.senders[Channel.SMS],
-        {FAY_PHONE: [PermanentSendError("OptedOut", "the number opted out")]},
-    )
+    failing = sms_failing_for_fay(world, PermanentSendError("OptedOut", "the number opted out"))
+    use_container(channels={Channel.SMS: failing, Channel.VOICE: voice[2]})
     voice[0].opt_out(FAY_PHONE)
     incident_id = activate_site_emergency(client, world, settings)
     runner.drain()
@@ -101,11 +101,8 @@ def test_an_opted_out_number_falls_back_along_the_whole_chain(
 def test_a_channel_that_is_not_configured_is_skipped_in_the_chain(
     client: Client, api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings
 ) -> None:
-    services = wiring.container()
-    services.senders[Channel.SMS] = ScriptedChannel(
-        services.senders[Channel.SMS],
-        {FAY_PHONE: [PermanentSendError("InvalidParameter", "unreachable")]},
-    )
+    failing = sms_failing_for_fay(world, PermanentSendError("InvalidParameter", "unreachable"))
+    use_container(channels={Channel.SMS: failing})  # and no voice channel
     incident_id = activate_site_emergency(client, world, settings)
     runner.drain()
     summaries = [entry["summary"] for entry in fallbacks(api, incident_id)]

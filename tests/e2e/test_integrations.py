@@ -10,16 +10,16 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
-from chalicelib.core.access import ApiKey, Scope, signature
+from chalicelib.core.access import ApiKey, Scope, SignedRequest, signature
+from chalicelib.core.model import scope_dedup_key
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from chalicelib.storage.incidents import DynamoIncidentStore
+from fakes import FixedClock
 from local.runner import QueueRunner
 from tests.conftest import EVENTS, LOCAL_KEY, load_event
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, use_container
 from tests.e2e.test_bad_input import nothing_was_accepted
-from tests.fakes import FixedClock
 
 
 @pytest.fixture
@@ -70,7 +70,10 @@ def test_alertmanager_firing_then_resolved_opens_then_resolves(
     received = incident["timeline"][0]
     assert received["data"]["format"] == "alertmanager"
     assert received["data"]["original"]["receiver"] == "tocsin"  # the payload as sent
-    assert api.get(f"/v1/events/{replica}").json_body["status"] == "suppressed"  # severity floor
+    # The replica's warning has no tocsin_type: an it.alert, emailed as a notice.
+    assert api.get(f"/v1/events/{replica}").json_body["reason"] == (
+        "matched rule monitoring-alert-notice"
+    )
 
     resolved = post(
         client, "/v1/integrations/alertmanager", load_event("alertmanager-resolved.json"), bearer()
@@ -100,10 +103,11 @@ def test_pagerduty_trigger_acknowledge_resolve_drive_one_incident(
         "status": "success",
         "message": "Event processed",
         "dedup_key": "payments/api-latency",
+        "event_id": trigger.json_body["event_id"],
     }
     runner.drain()
     incident_id = DynamoIncidentStore(world.client("dynamodb"), settings.incidents_table).find_open(
-        "payments/api-latency"
+        scope_dedup_key("key:monitor", "payments/api-latency")  # the key's own namespace
     )
     assert incident_id is not None
     for name in ("pagerduty-acknowledge.json", "pagerduty-resolve.json"):
@@ -115,11 +119,37 @@ def test_pagerduty_trigger_acknowledge_resolve_drive_one_incident(
     incident = api.get(f"/v1/incidents/{incident_id}").json_body
     kinds = [entry["kind"] for entry in incident["timeline"]]
     assert incident["status"] == "resolved"
-    assert "acknowledged" in kinds and "resolved" in kinds
+    assert "resolved" in kinds
+    # PagerDuty's acknowledge is recorded, and does not count: a tool answers for no person.
+    [tool] = [e for e in incident["timeline"] if e["kind"] == "not_counted"]
+    assert (tool["data"]["by"], tool["data"]["why"]) == ("pagerduty", "not_a_person")
+    assert "acknowledged" not in kinds
     # Everyone the trigger reached is told it is over.
     assert "resolution_notices" in kinds
     notices = [e for e in incident["timeline"] if e["data"].get("notice") == "resolved"]
     assert notices and all(e["kind"] == "notification_sent" for e in notices)
+
+
+def test_pagerduty_answer_points_at_the_event_so_its_decision_can_be_read(
+    client: Client, api: Api, runner: QueueRunner, make_key: Any
+) -> None:
+    key = make_key("monitor", {Scope.TRIGGER}, event_type="it.outage")
+    answer = post(
+        client,
+        "/v1/integrations/pagerduty",
+        {**load_event("pagerduty-trigger.json"), "routing_key": key},
+    )
+    assert answer.status_code == 202
+    event_id = answer.json_body["event_id"]
+    assert answer.headers["Location"] == f"/v1/events/{event_id}"
+    runner.drain()
+    decision = api.get(answer.headers["Location"]).json_body
+    assert (decision["event_id"], decision["status"]) == (event_id, "activated")
+    # The OpenAPI description says so too.
+    spec = json.loads(client.http.get("/v1/openapi.json").body)
+    accepted = spec["paths"]["/v1/integrations/pagerduty"]["post"]["responses"]["202"]
+    assert "Location" in accepted["headers"]
+    assert "event_id" in spec["components"]["schemas"]["PagerDutySuccess"]["required"]
 
 
 def test_pagerduty_errors_come_in_pagerdutys_envelope(
@@ -154,7 +184,7 @@ def test_pagerduty_errors_come_in_pagerdutys_envelope(
 def test_opsgenie_create_alert_with_a_geniekey(
     client: Client, api: Api, runner: QueueRunner
 ) -> None:
-    wiring.container().clock = FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))  # Saturday
+    use_container(clock=FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC)))  # Saturday
     answer = post(
         client,
         "/v1/integrations/opsgenie",
@@ -354,11 +384,20 @@ def test_a_key_for_another_integration_or_without_the_scope_is_forbidden(
     )
 
 
-def signed(secret: str, body: bytes, at: int | None = None) -> dict[str, str]:
+def signed(
+    secret: str,
+    body: bytes,
+    at: int | None = None,
+    path: str = "/v1/integrations/alertmanager",
+    method: str = "POST",
+    query: dict[str, list[str]] | None = None,
+) -> dict[str, str]:
+    """The headers a client sends for a signed request (docs/INTEGRATIONS.md)."""
     timestamp = str(at if at is not None else int(datetime.now(UTC).timestamp()))
+    request = SignedRequest(method, path, query or {}, body)
     return {
         "X-Tocsin-Timestamp": timestamp,
-        "X-Tocsin-Signature": signature(secret, timestamp, body),
+        "X-Tocsin-Signature": signature(secret, timestamp, request),
     }
 
 

@@ -50,14 +50,21 @@ def test_a_crisis_posted_over_http_reaches_people_and_shows_in_the_outbox(
     assert status == 202
     deadline = time.monotonic() + 30
     incident_id = None
+
+    def crisis(outbox: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [message for message in outbox if message["incident_id"] == incident_id]
+
     while time.monotonic() < deadline:
         _, event = call("GET", f"{stack.api_url}/v1/events/{accepted['event_id']}")
         incident_id = event["incident_id"]
-        if incident_id and len(stack.outbox()) >= 12:
+        if incident_id and len(crisis(stack.outbox())) >= 12:
             break
         time.sleep(0.2)
-    outbox = stack.outbox()
-    assert {message["incident_id"] for message in outbox} == {incident_id}
+    everything = stack.outbox()
+    outbox = crisis(everything)
+    # Besides the crisis, only the hourly canary round (the first a minute after the start).
+    canary = {"+12025550110", "canary@example.com"}
+    assert {m["destination"] for m in everything if m not in outbox} <= canary
     assert sorted({message["channel"] for message in outbox}) == ["broadcast", "email", "sms"]
     assert len(outbox) == 12  # 11 to the crisis cell, and one statement to the stakeholders
     _, incident = call("GET", f"{stack.api_url}/v1/incidents/{incident_id}")
@@ -212,6 +219,51 @@ def test_the_local_sms_endpoint_refuses_what_no_phone_sends(stack: LocalStack) -
         with caught.value as refused:
             assert refused.code == 400
             assert problem in json.load(refused)["error"]
+
+
+def test_the_stand_in_reports_each_delivery_and_a_silent_channel_reports_none(
+    stack: LocalStack,
+) -> None:
+    def open_incident(dedup_key: str) -> str:
+        event = {**json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())}
+        _, accepted = call(
+            "POST",
+            f"{stack.api_url}/v1/events",
+            json.dumps({**event, "dedup_key": dedup_key}).encode(),
+        )
+        return str(
+            wait_for(
+                lambda: call("GET", f"{stack.api_url}/v1/events/{accepted['event_id']}")[1][
+                    "incident_id"
+                ],
+                "the incident",
+            )
+        )
+
+    def delivered(incident_id: str, channel: str) -> list[Any]:
+        timeline = call("GET", f"{stack.api_url}/v1/incidents/{incident_id}")[1]["timeline"]
+        return [
+            e
+            for e in timeline
+            if e["kind"] == "delivery_delivered" and e["data"]["channel"] == channel
+        ]
+
+    reported = open_incident("receipts-on")
+    wait_for(lambda: len(delivered(reported, "sms")) == 5, "every text's receipt")
+    wait_for(lambda: len(delivered(reported, "email")) == 6, "every email's receipt")
+
+    status, state = call(
+        "PUT", f"{stack.aws_url}/_local/receipts", json.dumps({"silent": ["email"]}).encode()
+    )
+    assert (status, state["silent"]) == (200, ["email"])
+    silent = open_incident("receipts-off")
+    wait_for(lambda: len(delivered(silent, "sms")) == 5, "the texts' receipts")
+    time.sleep(2)  # longer than the stand-in waits before it reports
+    assert delivered(silent, "email") == []
+    assert (
+        call("GET", f"{stack.aws_url}/_local/receipts")[1]["withheld"] >= 6
+    )  # and a canary's, if one ran
+    call("PUT", f"{stack.aws_url}/_local/receipts", json.dumps({"silent": []}).encode())
 
 
 def test_an_erasure_on_the_local_stack_is_run_by_its_runner_and_awaited_by_the_command(

@@ -14,6 +14,7 @@ from chalicelib.core.access import ApiKey, Scope
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
 from local.runner import QueueRunner
+from tests.conftest import LOCAL_KEY
 from tests.e2e.conftest import Api, sent_email, sent_sms
 
 SUMMARY = {"summary": "Ransom note on the file servers", "severity": "critical"}
@@ -103,6 +104,23 @@ def test_a_plan_without_approval_goes_out_at_once(
     runner.drain()
     assert all(text.startswith("[EXERCISE]") for _, text in sent_sms(world))
     assert sent_sms(world)
+
+
+def test_an_incident_activated_by_hand_can_be_resolved_by_hand(
+    client: Client, api: Api, runner: QueueRunner, keys: dict[str, str]
+) -> None:
+    body = {"summary": "Gas leak, building B", "status": "exercise"}
+    incident_id = call(client, "/v1/plans/site-emergency/activate", keys["fay"], body).json_body[
+        "incident_id"
+    ]
+    runner.drain()
+    resolved = call(client, f"/v1/incidents/{incident_id}/resolve", LOCAL_KEY)
+    assert resolved.status_code == 200, resolved.json_body
+    runner.drain()
+    incident = api.get(f"/v1/incidents/{incident_id}").json_body
+    assert incident["status"] == "resolved"
+    assert {"resolved", "resolution_notices"} <= {entry["kind"] for entry in incident["timeline"]}
+    assert call(client, f"/v1/incidents/{incident_id}/resolve", LOCAL_KEY).status_code == 409
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ from chalicelib import wiring
 from chalicelib.core.access import ApiKey, Scope
 from chalicelib.settings import Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore, generate_api_key
-from tests.fakes import FixedClock
+from fakes import FixedClock
+from tests.e2e.conftest import use_container
 from tocsin_cli.main import main
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Copenhagen
@@ -23,7 +24,7 @@ MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Copenhagen
 
 @pytest.fixture
 def keys(client: Client, world: boto3.Session, settings: Settings) -> dict[str, str]:
-    wiring.container().clock = FixedClock(MONDAY)
+    use_container(clock=FixedClock(MONDAY))
     store = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table)
     made = {}
     for name, scopes in (("reader", {Scope.READ}), ("rota", {Scope.ONCALL})):

@@ -17,11 +17,11 @@ from chalicelib import wiring
 from chalicelib.settings import Settings
 from chalicelib.storage.playbooks import DynamoPlaybookStore
 from chalicelib.storage.tables import ALL_TABLES
+from fakes import FixedClock
 from local.bootstrap import table_names
 from local.runner import QueueRunner
 from tests.conftest import PROJECT
-from tests.e2e.conftest import Api, sent_sms
-from tests.fakes import FixedClock
+from tests.e2e.conftest import Api, sent_sms, use_container
 from tocsin_cli.policies import read_policy_dir
 
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
@@ -41,13 +41,13 @@ def apply_settings(world: boto3.Session, settings: Settings, retention: dict[str
     documents = read_policy_dir(PROJECT / "policies").sections
     documents["settings"] = [retention]
     DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NOW)
-    wiring.container().playbooks._cached = None  # type: ignore[attr-defined]
+    use_container(clock=wiring.container().clock)  # a new container: the playbook read afresh
 
 
 @pytest.fixture
 def clock(client: Client) -> FixedClock:
     fixed = FixedClock(NOW)
-    wiring.container().clock = fixed
+    use_container(clock=fixed)
     return fixed
 
 

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 import boto3
 from chalice.test import Client
 
-from chalicelib import wiring
+from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
-from tests.e2e.conftest import sent_email
-from tests.fakes import FixedClock
+from tests.e2e.conftest import sent_email, use_container
 
 
 def test_the_weekly_path_test_fires_once_and_reaches_it_security(
@@ -18,7 +17,7 @@ def test_the_weekly_path_test_fires_once_and_reaches_it_security(
 ) -> None:
     # Monday 2026-11-23 10:00 Copenhagen is 09:00 UTC; the tick runs two minutes later, twice.
     clock = FixedClock(datetime(2026, 11, 23, 9, 2, tzinfo=UTC))
-    wiring.container().clock = clock
+    use_container(clock=clock)
     tick = scheduled_event("fire_scheduled_triggers", "us-east-1")
     client.lambda_.invoke("fire_scheduled_triggers", tick)
     clock.current = datetime(2026, 11, 23, 9, 3, tzinfo=UTC)
@@ -34,7 +33,7 @@ def test_the_weekly_path_test_fires_once_and_reaches_it_security(
 def test_nothing_fires_outside_a_slot(
     client: Client, runner: QueueRunner, world: boto3.Session
 ) -> None:
-    wiring.container().clock = FixedClock(datetime(2026, 11, 24, 9, 2, tzinfo=UTC))  # Tuesday
+    use_container(clock=FixedClock(datetime(2026, 11, 24, 9, 2, tzinfo=UTC)))  # Tuesday
     client.lambda_.invoke(
         "fire_scheduled_triggers", scheduled_event("fire_scheduled_triggers", "us-east-1")
     )

@@ -91,3 +91,44 @@ def test_an_activate_key_must_act_for_a_person(
     assert code == 0
     rows = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table).list()
     assert [row["contact_id"] for row in rows if row["name"] == "ada"] == ["c-ada"]
+
+
+def test_an_allow_list_of_event_types_is_stored_with_the_key(
+    world: boto3.Session, settings: Settings
+) -> None:
+    code, created = run(
+        world,
+        *("keys", "create", "prometheus", "--scope", "trigger", "--integration", "alertmanager"),
+        *("--type", "it.outage", "--allow-type", "it.*", "--allow-type", "safety.fire"),
+    )
+    assert code == 0
+    api_key = re.search(r"api key:\s+(\S+)", created)
+    assert api_key
+    key = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table).find(api_key.group(1))
+    assert key is not None and key.allowed_types == ("it.*", "safety.fire")
+    listing = run(world, "keys", "list")[1]
+    assert "it.*,safety.fire" in listing
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (("--allow-type", "IT"), "--allow-type 'IT' is neither an event type"),
+        (("--allow-type", "*"), "--allow-type '*' is neither an event type"),
+        (("--allow-type", "it.*.x"), "--allow-type 'it.*.x' is neither an event type"),
+        (("--allow-type", "cyber.*"), "get the type 'it.alert' unless they say otherwise"),
+        (("--type", "it.outage", "--allow-type", "cyber.*"), "get the type 'it.outage'"),
+    ],
+    ids=["upper case", "everything", "star inside", "default type outside", "--type outside"],
+)
+def test_an_allow_list_that_is_wrong_or_refuses_the_keys_own_type_is_refused(
+    world: boto3.Session,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    options: tuple[str, ...],
+    words: str,
+) -> None:
+    assert run(world, "keys", "create", "k", "--scope", "trigger", *options)[0] == 2
+    assert words in capsys.readouterr().err
+    stored = DynamoApiKeyStore(world.client("dynamodb"), settings.config_table).list()
+    assert "k" not in [row["name"] for row in stored]

@@ -21,7 +21,7 @@ from chalicelib.storage.audit import DynamoAccessLog
 from chalicelib.storage.codec import from_item, to_item
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.erasure import DynamoErasureJobs, DynamoPersonalRecords, scrub_item
-from tests.fakes import FixedClock
+from fakes import FixedClock
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ADA = Person("c-ada", "+12025550101", "ada@example.com")

@@ -1,26 +1,34 @@
-"""Opening, joining and resolving incidents in DynamoDB: never two for one dedup key."""
+"""The incident store and the event store, fake and DynamoDB alike: never two open incidents for
+one dedup key, decisions recorded once, keyed timeline entries written once, the response state
+moved on only from the version read, and the escalation index holding what is due."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import boto3
+import pytest
 
+from chalicelib.core.activation.ports import EventStore
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import (
+    DecisionOutcome,
     EventStatus,
     Incident,
     IncidentStatus,
+    Link,
     ReceivedEvent,
+    ResponseState,
     Severity,
+    Stop,
     TimelineEntry,
 )
-from chalicelib.core.ports import OpenOutcome
+from chalicelib.core.ports import IncidentStore, OpenOutcome
 from chalicelib.core.verdicts import Verdict
-from chalicelib.settings import Settings
-from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.incidents import DynamoIncidentStore
+from fakes import MemoryEventStore, MemoryIncidentStore
+from tests.functional.conftest import BACKENDS
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 VERDICT = Verdict(True, "matched", "matched rule r", "r", "p")
@@ -42,8 +50,8 @@ def received(
     return ReceivedEvent(new_event_id(at), at, event)
 
 
-def incident_for(event: ReceivedEvent) -> Incident:
-    return Incident(
+def incident_for(event: ReceivedEvent, **changes: Any) -> Incident:
+    incident = Incident(
         incident_id_for_event(event.event_id),
         IncidentStatus.OPEN,
         "Database down",
@@ -56,22 +64,42 @@ def incident_for(event: ReceivedEvent) -> Incident:
         event.received_at + timedelta(seconds=1),
         event.received_at + timedelta(seconds=1),
     )
+    return replace(incident, **changes)
 
 
-def stores(
-    world: boto3.Session, settings: Settings
-) -> tuple[DynamoIncidentStore, DynamoEventStore]:
-    client = world.client("dynamodb")
-    return (
-        DynamoIncidentStore(client, settings.incidents_table),
-        DynamoEventStore(client, settings.incidents_table),
-    )
+@dataclass(frozen=True)
+class Stores:
+    incidents: IncidentStore
+    events: EventStore
 
 
-def test_opens_once_and_recognises_its_own_redelivery(
-    world: boto3.Session, settings: Settings
-) -> None:
-    incidents, events = stores(world, settings)
+def make_stores(request: pytest.FixtureRequest) -> Stores:
+    if request.param == "fake":
+        events = MemoryEventStore()
+        return Stores(MemoryIncidentStore(events), events)
+    from chalicelib.storage.events import DynamoEventStore
+    from chalicelib.storage.incidents import DynamoIncidentStore
+
+    client = request.getfixturevalue("tables").client("dynamodb")
+    table = request.getfixturevalue("settings").incidents_table
+    return Stores(DynamoIncidentStore(client, table), DynamoEventStore(client, table))
+
+
+@pytest.fixture(params=BACKENDS)
+def stores(request: pytest.FixtureRequest) -> Stores:
+    return make_stores(request)
+
+
+def test_the_opening_events_links_are_kept_with_the_incident(stores: Stores) -> None:
+    event = received()
+    links = (Link("https://status.example.com/db", "Status page"), Link("https://x.example.com"))
+    opened = stores.incidents.open(incident_for(event, links=links), event, VERDICT)
+    stored = stores.incidents.get(opened.incident_id)
+    assert stored is not None and stored.links == links
+
+
+def test_opens_once_and_recognises_its_own_redelivery(stores: Stores) -> None:
+    incidents, events = stores.incidents, stores.events
     first = received()
     events.record_received(first)
     assert incidents.open(incident_for(first), first, VERDICT).outcome is OpenOutcome.OPENED
@@ -79,12 +107,16 @@ def test_opens_once_and_recognises_its_own_redelivery(
     assert again.outcome is OpenOutcome.REDELIVERED
     record = events.get(first.event_id)
     assert record is not None and record.incident_id == again.incident_id
+    assert (record.outcome, record.code, record.reason) == (
+        DecisionOutcome.ACTIVATED,
+        "matched",
+        "matched rule r",
+    )
+    assert incidents.get(again.incident_id) == incident_for(first)
 
 
-def test_a_second_trigger_with_the_same_key_joins_and_is_counted_once(
-    world: boto3.Session, settings: Settings
-) -> None:
-    incidents, _ = stores(world, settings)
+def test_a_second_trigger_with_the_same_key_joins_and_is_counted_once(stores: Stores) -> None:
+    incidents = stores.incidents
     first, second = received(), received(at=NOW + timedelta(seconds=5))
     opened = incidents.open(incident_for(first), first, VERDICT)
     joined = incidents.open(incident_for(second), second, VERDICT)
@@ -92,46 +124,193 @@ def test_a_second_trigger_with_the_same_key_joins_and_is_counted_once(
     assert incidents.join(opened.incident_id, second, NOW) is True
     assert incidents.join(opened.incident_id, second, NOW) is False  # redelivered: not twice
     stored = incidents.get(opened.incident_id)
-    assert stored is not None and stored.event_count == 2
+    assert stored is not None and stored.event_count == 2 and stored.updated_at == NOW
+    assert incidents.join("inc_nothing", second, NOW) is False
+    summaries = [entry.summary for entry in incidents.timeline(opened.incident_id)]
+    assert (
+        summaries[-1]
+        == "trigger received from test: Database down (duplicate; nobody notified again)"
+    )
 
 
-def test_resolving_frees_the_dedup_key_for_a_new_incident(
-    world: boto3.Session, settings: Settings
-) -> None:
-    incidents, _ = stores(world, settings)
+def test_resolving_frees_the_dedup_key_for_a_new_incident(stores: Stores) -> None:
+    incidents, events = stores.incidents, stores.events
     first = received()
     opened = incidents.open(incident_for(first), first, VERDICT)
-    assert incidents.resolve(opened.incident_id, received(action="resolve"), NOW) is True
+    assert incidents.find_open("db-down") == opened.incident_id
+    resolving = received(action="resolve", at=NOW + timedelta(minutes=1))
+    events.record_received(resolving)
+    assert incidents.resolve(opened.incident_id, resolving, NOW + timedelta(minutes=1)) is True
     assert incidents.resolve(opened.incident_id, received(action="resolve"), NOW) is False
     resolved = incidents.get(opened.incident_id)
     assert resolved is not None and resolved.status is IncidentStatus.RESOLVED
+    assert resolved.resolved_at == resolved.updated_at == NOW + timedelta(minutes=1)
     assert incidents.find_open("db-down") is None
+    record = events.get(resolving.event_id)
+    assert record is not None
+    assert (record.outcome, record.reason, record.incident_id) == (
+        DecisionOutcome.RESOLVED,
+        "resolved by test",
+        opened.incident_id,
+    )
     later = received(at=NOW + timedelta(minutes=5))
     reopened = incidents.open(incident_for(later), later, VERDICT)
     assert reopened.outcome is OpenOutcome.OPENED
     assert reopened.incident_id != opened.incident_id
+    assert incidents.resolve("inc_nothing", resolving, NOW) is False
 
 
-def test_keyed_timeline_entries_are_written_once(world: boto3.Session, settings: Settings) -> None:
-    incidents, _ = stores(world, settings)
+def test_keyed_timeline_entries_are_written_once_and_read_back_in_time_order(
+    stores: Stores,
+) -> None:
+    incidents = stores.incidents
     first = received()
     opened = incidents.open(incident_for(first), first, VERDICT)
     for minute in range(3):
         incidents.append(
             opened.incident_id,
-            [TimelineEntry(NOW + timedelta(minutes=minute), "planned", "3 planned", key="planned")],
+            [TimelineEntry(NOW + timedelta(minutes=minute), "planned", f"{minute}", key="planned")],
         )
-    kinds = [entry.kind for entry in incidents.timeline(opened.incident_id)]
-    assert kinds == ["event_received", "activated", "planned"]
+    incidents.append(
+        opened.incident_id,
+        [
+            TimelineEntry(NOW + timedelta(minutes=1), "note", "a", {"at": NOW, "n": (1, 2)}),
+            TimelineEntry(NOW + timedelta(minutes=1), "note", "a"),  # unkeyed: both are kept
+        ],
+    )
+    timeline = incidents.timeline(opened.incident_id)
+    assert [(entry.kind, entry.summary) for entry in timeline] == [
+        ("event_received", "trigger received from test: Database down"),
+        ("activated", "incident opened: matched rule r"),
+        ("note", "a"),
+        ("note", "a"),
+        ("planned", "2"),  # the last write of a key wins
+    ]
+    # Entries come back as JSON keeps them (str() for what JSON lacks), without their key.
+    assert sorted(str(e.data) for e in timeline if e.kind == "note") == [
+        "{'at': '2026-11-23 03:00:00+00:00', 'n': [1, 2]}",
+        "{}",
+    ]
+    assert {entry.key for entry in timeline} == {None}
+    assert incidents.timeline("inc_nothing") == []
 
 
-def test_decisions_are_recorded_once(world: boto3.Session, settings: Settings) -> None:
-    from chalicelib.core.model import DecisionOutcome
-
-    _, events = stores(world, settings)
+def test_decisions_are_recorded_once(stores: Stores) -> None:
+    events = stores.events
     event = received()
+    assert events.get(event.event_id) is None
     events.record_received(event)
+    pending = events.get(event.event_id)
+    assert pending is not None
+    assert (pending.outcome, pending.received_at, pending.decided_at) == (
+        DecisionOutcome.PENDING,
+        NOW,
+        None,
+    )
     assert events.record_decision(event.event_id, DecisionOutcome.SUPPRESSED, "c", "r", NOW)
     assert not events.record_decision(event.event_id, DecisionOutcome.UPDATED, "c", "r", NOW)
     record = events.get(event.event_id)
     assert record is not None and record.outcome is DecisionOutcome.SUPPRESSED
+    assert (record.code, record.reason, record.decided_at) == ("c", "r", NOW)
+    assert not events.record_decision("evt_nothing", DecisionOutcome.UPDATED, "c", "r", NOW)
+
+
+def test_a_forgotten_event_is_gone(stores: Stores) -> None:
+    event = received()
+    stores.events.record_received(event)
+    stores.events.forget(event.event_id)
+    assert stores.events.get(event.event_id) is None
+
+
+def test_a_created_incident_moves_only_from_the_status_it_is_in(stores: Stores) -> None:
+    incidents = stores.incidents
+    waiting = incident_for(
+        received(), status=IncidentStatus.AWAITING_APPROVAL, dedup_key="manual:x"
+    )
+    requested = TimelineEntry(NOW, "activation_requested", "asked", key="requested")
+    incidents.create(waiting, [requested])
+    with pytest.raises(RuntimeError):
+        incidents.create(waiting, [])
+    approved = TimelineEntry(NOW + timedelta(minutes=2), "approved", "yes", key="approved")
+    open_ = IncidentStatus.OPEN
+    assert incidents.transition(
+        waiting.incident_id, IncidentStatus.AWAITING_APPROVAL, open_, approved
+    )
+    assert not incidents.transition(
+        waiting.incident_id, IncidentStatus.AWAITING_APPROVAL, IncidentStatus.CANCELLED, approved
+    )
+    assert not incidents.transition("inc_nothing", open_, IncidentStatus.CANCELLED, approved)
+    stored = incidents.get(waiting.incident_id)
+    assert stored is not None
+    assert (stored.status, stored.updated_at) == (open_, NOW + timedelta(minutes=2))
+    assert [e.kind for e in incidents.timeline(waiting.incident_id)] == [
+        "activation_requested",
+        "approved",
+    ]
+
+
+def test_closing_by_hand_needs_the_incident_open_under_its_dedup_key(stores: Stores) -> None:
+    incidents = stores.incidents
+    first = received()
+    opened = incidents.open(incident_for(first), first, VERDICT)
+    incident = incidents.get(opened.incident_id)
+    assert incident is not None
+    closing = TimelineEntry(NOW + timedelta(minutes=3), "resolved", "by hand", key="resolved")
+    assert incidents.close(incident, closing) is True
+    assert incidents.close(incident, closing) is False
+    closed = incidents.get(opened.incident_id)
+    assert closed is not None and closed.status is IncidentStatus.RESOLVED
+    assert closed.resolved_at == NOW + timedelta(minutes=3)
+    assert incidents.find_open("db-down") is None
+    # An incident created by hand never took a dedup key: closing it by hand works, once.
+    manual = incident_for(received(at=NOW), dedup_key="manual:y")
+    incidents.create(manual, [])
+    assert incidents.close(manual, closing) is True
+    assert incidents.close(manual, closing) is False
+    # A key held by another open incident is never freed by closing one that does not hold it.
+    third = received(at=NOW + timedelta(minutes=4))
+    holder = incidents.open(incident_for(third), third, VERDICT)
+    impostor = incident_for(received(at=NOW + timedelta(minutes=5)), dedup_key="db-down")
+    incidents.create(impostor, [])
+    assert incidents.close(impostor, closing) is False
+    assert incidents.find_open("db-down") == holder.incident_id
+
+
+def test_the_response_state_moves_on_only_from_the_version_read(stores: Stores) -> None:
+    incidents = stores.incidents
+    start = ResponseState.starting("it-major", NOW)
+    first = received()
+    opened = incidents.open(incident_for(first, response=start), first, VERDICT)
+    assert incidents.due(NOW) == [opened.incident_id]
+    assert incidents.due(NOW - timedelta(seconds=1)) == []
+    paged = replace(start, step=0, due_at=NOW + timedelta(minutes=5), paged=("c-fay",), version=1)
+    entry = TimelineEntry(NOW, "paged", "paging c-fay", {"step": 0}, key="escalation-0")
+    assert incidents.save_response(opened.incident_id, 0, paged, [entry]) is True
+    assert incidents.save_response(opened.incident_id, 0, paged, [entry]) is False  # lost
+    stored = incidents.get(opened.incident_id)
+    assert stored is not None and stored.response == paged
+    assert incidents.due(NOW + timedelta(minutes=4)) == []
+    assert incidents.due(NOW + timedelta(minutes=5)) == [opened.incident_id]
+    acknowledged = replace(paged, stopped=Stop.ACKNOWLEDGED, due_at=None, version=2)
+    assert incidents.save_response(opened.incident_id, 1, acknowledged, []) is True
+    assert incidents.due(NOW + timedelta(days=1)) == []
+    assert incidents.save_response("inc_nothing", 0, paged, []) is False
+
+
+def test_the_escalation_index_forgets_resolved_incidents_and_keeps_its_order(
+    stores: Stores,
+) -> None:
+    incidents = stores.incidents
+    ids = []
+    for minute, key in ((3, "late"), (1, "early"), (2, "middle")):
+        event = received(key, at=NOW)
+        due = ResponseState.starting("p", NOW + timedelta(minutes=minute))
+        ids.append(incidents.open(incident_for(event, response=due), event, VERDICT).incident_id)
+    late, early, middle = ids
+    assert incidents.due(NOW + timedelta(minutes=5)) == [early, middle, late]
+    assert incidents.due(NOW + timedelta(minutes=5), limit=2) == [early, middle]
+    assert incidents.resolve(middle, received("middle", action="resolve"), NOW)
+    assert incidents.due(NOW + timedelta(minutes=5)) == [early, late]
+    with_entry = incidents.get(middle)
+    assert with_entry is not None and with_entry.response.due_at is not None  # kept as it was
+    assert incidents.save_response(middle, 0, with_entry.response, []) is False  # not open

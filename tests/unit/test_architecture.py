@@ -20,6 +20,7 @@ AWS_AND_FRAMEWORKS = ("boto3", "botocore", "chalice", "aws_lambda_powertools", "
 # directly under core/ must be added here on purpose (or go into a package).
 KERNEL = {
     "access",
+    "credentials",
     "errors",
     "events",
     "fields",
@@ -38,9 +39,17 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "wording": {"kernel"},
     "playbook": {"kernel", "wording"},
     "oncall": {"kernel", "playbook"},
-    "messaging": {"kernel", "wording", "playbook"},
-    "response": {"kernel", "wording", "playbook", "oncall", "messaging"},
-    "activation": {"kernel", "wording", "playbook", "messaging", "response"},
+    # Spending sits under messaging: the dispatcher asks it before every send; answers (resolving
+    # cancels holds) and activation (a fan-out's estimate) use it too.
+    "spend": {"kernel", "wording", "playbook"},
+    "messaging": {"kernel", "wording", "playbook", "spend"},
+    "response": {"kernel", "wording", "playbook", "oncall", "messaging", "spend"},
+    "activation": {"kernel", "wording", "playbook", "messaging", "response", "spend"},
+    # Watching reads what the playbook declares, queues canary messages for the dispatcher,
+    # and sends its events to the activation rules through the intake (in dedup namespaces of
+    # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.
+    "watch": {"kernel", "playbook", "messaging", "activation"},
+    "dropin": {"kernel"},  # PagerDuty's and Opsgenie's own APIs: alerts and changes
     # Erasure and the access record: people and errors from the kernel, and the playbook for how
     # long access records and finished jobs are kept (its retention settings). Nothing above
     # imports it: the edges reach it through the wiring, and it needs no other capability.
@@ -151,9 +160,11 @@ def test_outer_modules_import_only_what_the_outer_table_allows(path: Path) -> No
 @pytest.mark.parametrize(
     "path", [*modules(CHALICELIB), PROJECT / "app.py"], ids=lambda p: str(p.relative_to(PROJECT))
 )
-def test_nothing_deployed_imports_the_local_stack_or_the_cli(path: Path) -> None:
+def test_nothing_deployed_imports_the_local_stack_the_cli_or_the_fakes(path: Path) -> None:
     for name in imports_of(path):
-        assert top(name) not in ("local", "tocsin_cli", "tests", "bench"), f"{path} imports {name}"
+        assert top(name) not in ("local", "tocsin_cli", "tests", "bench", "fakes"), (
+            f"{path} imports {name}"
+        )
 
 
 @pytest.mark.parametrize("path", modules(CORE), ids=lambda p: str(p.relative_to(CORE)))
@@ -171,3 +182,94 @@ def test_the_lambda_requirements_hold_no_development_tools() -> None:
     runtime = (PROJECT / "requirements.txt").read_text().lower()
     for tool in ("moto", "pytest", "chalice", "ruff", "mypy", "pyyaml"):
         assert tool not in runtime
+
+
+# Tests inject what they need through the Container's constructor (clock, channels, session,
+# settings) and wiring.install(); replacing a built container's attributes is not allowed.
+_CONTAINER_CALLS = {"container", "Container", "install", "use_container"}
+_CONTAINER_NAMES = {"services", "container"}
+
+
+def _root(node: ast.expr) -> ast.expr:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node
+
+
+def _is_container_call(node: ast.expr) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    function = node.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    return name in _CONTAINER_CALLS
+
+
+def container_assignments(source: str) -> list[int]:
+    """Lines that assign to an attribute or item of a container (or of anything in it)."""
+    tree = ast.parse(source)
+    names = set(_CONTAINER_NAMES)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _is_container_call(node.value):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        if isinstance(node, ast.arg) and "Container" in ast.unparse(node.annotation or ast.Pass()):
+            names.add(node.arg)
+
+    def pokes(target: ast.expr) -> bool:
+        if not isinstance(target, ast.Attribute | ast.Subscript):
+            return False
+        root = _root(target)
+        return _is_container_call(root) or (isinstance(root, ast.Name) and root.id in names)
+
+    lines = []
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.Call) and ast.unparse(node.func).endswith("setattr"):
+            targets = [ast.Attribute(value=node.args[0], attr="_", ctx=ast.Store())]
+        lines += [node.lineno for target in targets if pokes(target)]
+    return lines
+
+
+def test_the_container_poking_detector_sees_every_way_of_poking() -> None:
+    poking = """
+wiring.container().clock = clock
+wiring.container().playbooks._cached = None
+services = wiring.container()
+services.senders[Channel.SMS] = scripted
+services.escalator.advance = flaky
+built = Container(settings, session)
+built.clock.current += delta
+monkeypatch.setattr(services, "clock", clock)
+def f(box: wiring.Container) -> None:
+    box.clock = clock
+"""
+    assert container_assignments(poking) == [2, 3, 5, 6, 8, 9, 11]
+    fine = "clock.current = later\nservices = use_container(clock=clock)\nx = services.clock.now()"
+    assert container_assignments(fine) == []
+
+
+def test_no_test_assigns_to_the_containers_attributes() -> None:
+    poked = {
+        str(path.relative_to(PROJECT)): lines
+        for path in modules(PROJECT / "tests") + modules(PROJECT / "bench")
+        if (lines := container_assignments(path.read_text(encoding="utf-8")))
+    }
+    assert not poked, (
+        f"{poked}: inject through Container(..., clock=, channels=) and wiring.install(), "
+        "or build the use case on the fakes, instead"
+    )
+
+
+@pytest.mark.parametrize(
+    "path", modules(PROJECT / "fakes"), ids=lambda p: str(p.relative_to(PROJECT))
+)
+def test_the_fakes_stand_on_the_core_alone(path: Path) -> None:
+    """A fake mirrors its adapter's rules by itself (its contract suite proves it alike), so it
+    never borrows the adapter's code, nor AWS's."""
+    for name in imports_of(path):
+        assert top(name) not in AWS_AND_FRAMEWORKS, f"{path.name} imports {name}"
+        if name.startswith("chalicelib"):
+            assert name.startswith("chalicelib.core."), f"{path.name} imports {name}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from unittest.mock import patch
 
 from bench.evaluation import events_for, measure, playbook_of
 
@@ -33,8 +32,7 @@ def test_the_fanout_bench_runs_on_a_tiny_size() -> None:
 def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
     from bench.run import main
 
-    with patch("sys.argv", ["bench.run", "--quick", "--output", str(tmp_path)]):
-        main()
+    main(["--quick", "--output", str(tmp_path)])
     figures = json.loads((tmp_path / "results.json").read_text())
     for name in (
         "trigger_to_first_send_ms",

@@ -13,7 +13,7 @@ from chalicelib.core.model import Contact
 from chalicelib.core.playbook.document import Playbook, parse_playbook
 from chalicelib.core.privacy.audit import AccessAction, AccessRecord, Actor
 from chalicelib.core.privacy.contact_access import ContactAccess
-from tests.fakes import FixedClock
+from fakes import FixedClock
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ADA = Contact("c-ada", "Ada Example", ("executive",), phone="+12025550101")

@@ -126,10 +126,17 @@ def test_when_everyone_paged_declines_the_next_step_is_due_now() -> None:
 
 
 def test_the_state_round_trips_through_its_document() -> None:
-    state = ResponseState("core", 2, NOW, ("a",), ("a",), ("b",), Stop.ACKNOWLEDGED, 7)
-    document = json.loads(json.dumps(state.to_document()))
-    assert ResponseState.from_document(document, 7) == state
+    from chalicelib.storage.incidents import state_document, state_from_document
+
+    history = (("c",), (), ("a",))
+    state = ResponseState("core", 2, NOW, ("a",), ("a",), ("b",), Stop.ACKNOWLEDGED, 7, history)
+    document = json.loads(json.dumps(state_document(state)))
+    assert state_from_document(document, 7) == state
     assert not state.is_due(NOW) and ResponseState("p", due_at=NOW).is_due(NOW)
+    # Stored before steps were kept: its current step's people, the earlier steps nobody.
+    del document["paged_by_step"]
+    legacy = state_from_document(document, 7)
+    assert legacy.paged_by_step == ((), (), ("a",)) and legacy.paged_so_far == {"a"}
 
 
 def test_tokens_are_short_bound_to_one_person_and_unforgeable_without_the_secret() -> None:

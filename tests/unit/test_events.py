@@ -95,3 +95,32 @@ def test_a_document_that_is_not_an_object_is_refused(document: Any) -> None:
     with pytest.raises(InvalidEvent) as caught:
         parse_event(document)
     assert caught.value.field == "$"
+
+
+def test_every_bad_field_is_named_in_one_error_unknown_ones_first() -> None:
+    document = {
+        "sevrity": "high",
+        "source": 7,
+        "type": "it.outage",
+        "summary": "   ",
+        "metrics": {"errors": "many", "latency": True, "ok": 1},
+        "links": [{"href": "ftp://files.example.com"}, {"href": "https://x.example.com"}],
+    }
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(document)
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("sevrity", "unknown field"),
+        ("source", "must be a string, not a number"),
+        ("severity", "is required"),
+        ("summary", "must not be empty"),
+        ("metrics.errors", "must be a number, not a string"),
+        ("metrics.latency", "must be a number, not a boolean"),
+        ("links[0].href", "must be an http(s) URL"),
+    ]
+    assert (caught.value.field, caught.value.message) == ("sevrity", "unknown field")
+
+
+def test_an_invalid_action_adds_no_requirement_that_depends_on_the_action() -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event({"source": "s", "type": "it.outage", "action": "explode"})
+    assert [p.field for p in caught.value.problems] == ["action"]

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.core.errors import InvalidPolicies
 from chalicelib.core.playbook.document import parse_playbook
-from chalicelib.core.playbook.settings import KINDS, Retention
+from chalicelib.core.playbook.retention import KINDS, Retention
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
 
@@ -36,7 +36,7 @@ def test_without_settings_every_kind_keeps_its_documented_default() -> None:
 
 def test_the_example_playbook_states_every_period_and_they_are_the_defaults() -> None:
     documents = read_policy_dir(PROJECT / "policies")
-    [retention] = documents.sections["settings"]
+    [retention] = [doc for doc in documents.sections["settings"] if doc["id"] == "retention"]
     assert set(retention) == {"id", *KINDS}
     assert documents.validate().retention == Retention()
 

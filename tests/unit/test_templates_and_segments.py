@@ -10,7 +10,13 @@ import pytest
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.model import Channel, EventStatus, Incident, IncidentStatus, Severity
 from chalicelib.core.wording.segments import count_segments, fits_first_segment
-from chalicelib.core.wording.templates import BUILT_IN, language_candidates, render_message
+from chalicelib.core.wording.templates import (
+    BUILT_IN,
+    AckInfo,
+    TemplateSet,
+    language_candidates,
+    render_message,
+)
 from chalicelib.core.wording.validation import parse_template_set
 from tests.conftest import PROJECT
 from tocsin_cli.policies import read_policy_dir
@@ -117,10 +123,10 @@ def test_the_built_in_set_serves_a_playbook_without_templates() -> None:
 
 def template(**parts: Any) -> dict[str, Any]:
     base = {
-        "sms": "{{ title }}",
+        "sms": "{{ title }} {{ ack_code }} {{ ack_url }}",
         "email_subject": "s",
-        "email_text": "t",
-        "voice": "<speak>v</speak>",
+        "email_text": "t {{ ack_url }} {{ ack_code }}",
+        "voice": "<speak>v {{ ack_code_spoken }}</speak>",
     }
     return {"id": "t", "languages": {"en": {**base, **parts}}}
 
@@ -131,13 +137,39 @@ def template(**parts: Any) -> dict[str, Any]:
         (template(sms="{{ titel }}"), "t.languages.en.sms", "'titel' is undefined"),
         (template(sms="{% if %}"), "t.languages.en.sms", "template line 1"),
         (template(sms="{{ title.__class__.__mro__ }}"), "t.languages.en.sms", "does not render"),
-        (template(sms="x" * 161 + "{{ title }}"), "t.languages.en.sms", "first GSM-7 segment"),
-        (template(sms="危" * 71), "t.languages.en.sms", "first UCS-2 segment"),
+        (
+            template(sms="x" * 161 + "{{ title }} {{ ack_code }} {{ ack_url }}"),
+            "t.languages.en.sms",
+            "first GSM-7 segment",
+        ),
+        (
+            template(sms="危" * 71 + "{{ ack_code }} {{ ack_url }}"),
+            "t.languages.en.sms",
+            "first UCS-2 segment",
+        ),
         (template(pager="x"), "t.languages.en.pager", "unknown field"),
         (
-            {"id": "t", "languages": {"en": {"sms": "x"}}},
+            {"id": "t", "languages": {"en": {"sms": "x {{ ack_code }} {{ ack_url }}"}}},
             "t.languages.en.email_subject",
             "fallback",
+        ),
+        # Every alert carries the person's way to answer; a template that drops it is refused.
+        (template(sms="{{ title }} {{ ack_url }}"), "t.languages.en.sms", "{{ ack_code }}"),
+        (template(sms="{{ title }} {{ ack_code }}"), "t.languages.en.sms", "{{ ack_url }}"),
+        (
+            template(email_text="What: {{ title }}"),
+            "t.languages.en.email_text",
+            "use {{ ack_url }} and {{ ack_code }}",
+        ),
+        (
+            template(email_html="<p>{{ ack_url }}</p>"),
+            "t.languages.en.email_html",
+            "way to answer, as every alert does: use {{ ack_code }}",
+        ),
+        (
+            template(voice="<speak>Reply {{ ack_code }} ACK</speak>"),
+            "t.languages.en.voice",
+            "{{ ack_code_spoken }}",
         ),
         ({"id": "t", "fallback_language": "da", "languages": {}}, "t.languages", "must map"),
         ({"id": "t", "languages": {"english!": {}}}, "t.languages.english!", "BCP 47"),
@@ -163,3 +195,39 @@ def test_email_has_an_html_part_escaped_and_in_its_language() -> None:
             incident("<script>x</script>"), Channel.EMAIL, "en", TEMPLATES
         ).html.lower()
     )  # type: ignore[union-attr]
+
+
+ANSWER = AckInfo("https://alerts.example.com/a/abcdefghijklmnop", "4821")
+TELLS = {  # where each language's email says how to answer
+    "en": ("Acknowledge: ", "4821 ACK"),
+    "da": ("Kvittér: ", "4821 ACK"),
+    "nb": ("Kvitter: ", "4821 ACK"),
+    "zh-Hant": ("確認：", "4821 ACK"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da", "nb", "zh-Hant"])
+@pytest.mark.parametrize("templates", [TEMPLATES, BUILT_IN], ids=["playbook", "built-in"])
+def test_every_channel_carries_the_persons_way_to_answer(
+    language: str, templates: TemplateSet
+) -> None:
+    sms = render_message(incident(), Channel.SMS, language, templates, ANSWER)
+    assert "4821 ACK" in sms.body and ANSWER.url in sms.body
+    email = render_message(incident(), Channel.EMAIL, language, templates, ANSWER)
+    assert email.html is not None
+    if templates is TEMPLATES:
+        label, code = TELLS[language]
+        assert f"{label}{ANSWER.url}" in email.body and code in email.body
+    assert ANSWER.url in email.body and "4821 ACK" in email.body
+    assert f'<a href="{ANSWER.url}">' in email.html and "4821 ACK" in email.html
+    voice = render_message(incident(), Channel.VOICE, language, templates, ANSWER)
+    assert "4 8 2 1" in voice.body  # the code, spoken digit by digit
+    push = render_message(incident(), Channel.PUSH, language, templates, ANSWER)
+    assert ANSWER.url in push.body and push.link == ANSWER.url  # opened on a tap
+
+
+def test_where_nobody_can_answer_no_empty_instructions_are_shown() -> None:
+    """The stakeholder topic is not a person: it gets no link, and no words about one."""
+    statement = render_message(incident(), Channel.BROADCAST, "en", TEMPLATES)
+    assert "Acknowledge" not in statement.body and "ACK" not in statement.body
+    assert render_message(incident(), Channel.PUSH, "en", TEMPLATES).link is None

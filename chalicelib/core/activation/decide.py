@@ -17,14 +17,15 @@ Verdict codes: ``matched``; ``no_rule_for_type``, ``source_not_covered``, ``labe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.fields import describe_duration
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.rules import ActivationRule
-from chalicelib.core.verdicts import NO_HISTORY, History, Verdict
+from chalicelib.core.verdicts import NO_HISTORY, Activation, History, Verdict
 
 __all__ = ["admit", "evaluate", "match"]
 
@@ -78,44 +79,62 @@ def match(event: CanonicalEvent, playbook: Playbook, at: datetime) -> Verdict:
 
 
 def admit(verdict: Verdict, rule: ActivationRule, history: History, at: datetime) -> Verdict:
-    """Hold a matched event back when the rule's dedup window, flap damping or rate limit say so."""
-    if rule.dedup_window is not None:
-        recent = history.key_since(at - rule.dedup_window)
-        if recent:
-            latest = max(recent, key=lambda activation: activation.at)
-            return _held(
-                rule,
-                "duplicate",
-                f"duplicate of incident {latest.incident_id} (opened {_ago(at - latest.at)} ago, "
-                f"within the {describe_duration(rule.dedup_window)} dedup window)",
-                latest.incident_id,
-            )
-    if rule.flap is not None:
-        recent = history.key_since(at - rule.flap.within)
-        if len(recent) >= rule.flap.activations:
-            latest = max(recent, key=lambda activation: activation.at)
-            return _held(
-                rule,
-                "flapping",
-                f"flapping: {len(recent)} incidents for this dedup key in the last "
-                f"{describe_duration(rule.flap.within)} (damped at {rule.flap.activations}); "
-                f"latest is {latest.incident_id}",
-                latest.incident_id,
-            )
-    if rule.rate_limit is not None:
-        recent = history.rule_since(at - rule.rate_limit.per)
-        if len(recent) >= rule.rate_limit.count:
-            latest = max(recent, key=lambda activation: activation.at)
-            return _held(
-                rule,
-                "rate_limited",
-                f"rate limited: rule {rule.rule_id} activated {len(recent)} time"
-                f"{'s' if len(recent) != 1 else ''} in the last "
-                f"{describe_duration(rule.rate_limit.per)} ({rule.rate_limit.describe()}); "
-                f"latest incident {latest.incident_id}",
-                latest.incident_id,
-            )
+    """Hold a matched event back when the rule's dedup window, flap damping or rate limit say so
+    (checked in that order; the first that holds wins)."""
+    for guard in _guards(rule, history, at):
+        if len(guard.recent) >= guard.limit:
+            latest = max(guard.recent, key=lambda activation: activation.at)
+            reason = guard.reason(len(guard.recent), latest)
+            return _held(rule, guard.code, reason, latest.incident_id)
     return verdict
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """One of a rule's limits on the past: held back once ``recent`` holds ``limit``."""
+
+    code: str
+    recent: list[Activation]
+    limit: int
+    reason: Callable[[int, Activation], str]  # (how many recent activations, the latest)
+
+
+def _guards(rule: ActivationRule, history: History, at: datetime) -> Iterator[_Guard]:
+    if rule.dedup_window is not None:
+        window = rule.dedup_window
+        yield _Guard(
+            "duplicate",
+            history.key_since(at - window),
+            1,
+            lambda _, latest: (
+                f"duplicate of incident {latest.incident_id} (opened "
+                f"{_ago(at - latest.at)} ago, within the {describe_duration(window)} dedup window)"
+            ),
+        )
+    if rule.flap is not None:
+        flap = rule.flap
+        yield _Guard(
+            "flapping",
+            history.key_since(at - flap.within),
+            flap.activations,
+            lambda count, latest: (
+                f"flapping: {count} incidents for this dedup key in the last "
+                f"{describe_duration(flap.within)} (damped at {flap.activations}); "
+                f"latest is {latest.incident_id}"
+            ),
+        )
+    if rule.rate_limit is not None:
+        limit = rule.rate_limit
+        yield _Guard(
+            "rate_limited",
+            history.rule_since(at - limit.per),
+            limit.count,
+            lambda count, latest: (
+                f"rate limited: rule {rule.rule_id} activated {count} time"
+                f"{'s' if count != 1 else ''} in the last {describe_duration(limit.per)} "
+                f"({limit.describe()}); latest incident {latest.incident_id}"
+            ),
+        )
 
 
 def _check(event: CanonicalEvent, rule: ActivationRule, at: datetime) -> tuple[int, Verdict | None]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from chalicelib.core.activation.decide import admit, match
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.ports import EventStore
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
 from chalicelib.core.model import (
@@ -90,10 +91,10 @@ class Evaluator:
             if (
                 rule is not None
                 and rule.uses_history
-                and self._incidents.find_open(received.dedup_key) is None
+                and self._incidents.find_open(received.scoped_dedup_key) is None
             ):
                 snapshot = self._incidents.history(
-                    rule.rule_id, received.dedup_key, rule.history_span
+                    rule.rule_id, received.scoped_dedup_key, rule.history_span
                 )
                 verdict = admit(verdict, rule, snapshot.history, at)
             if not verdict.activate:
@@ -143,8 +144,9 @@ class Evaluator:
         return Decision(DecisionOutcome.ACTIVATED, reason, incident_id, jobs)
 
     def _follow_up(self, received: ReceivedEvent) -> Decision:
-        """Acknowledge or resolve the open incident with the event's dedup key."""
-        incident_id = self._incidents.find_open(received.dedup_key)
+        """Acknowledge or resolve the open incident with the event's dedup key, in the
+        sender's namespace: another sender's incident with the same key is not found."""
+        incident_id = self._incidents.find_open(received.scoped_dedup_key)
         verb = received.event.action.value
         if incident_id is None:
             return self._decide(
@@ -163,21 +165,15 @@ class Evaluator:
                 DecisionOutcome.RESOLVED, f"resolved by {received.event.source}", incident_id
             )
         if self._responses is not None:
-            self._responses.acknowledge_for(incident_id, received.event.source, "event")
-        else:
-            acknowledgement = TimelineEntry(
-                at=now,
-                kind="acknowledged",
-                summary=f"acknowledged by {received.event.source}",
-                data={"event_id": received.event_id, "source": received.event.source},
-                key=f"ack-{received.event_id}",
-            )
-            self._incidents.append(incident_id, [acknowledgement])
+            # Recorded on the timeline, never counted: a tool answers for no person, and only
+            # the people the escalation paged can stop it.
+            self._responses.acknowledge(incident_id, Answerer.by_event(received.event.source))
         return self._decide(
             received,
             DecisionOutcome.ACKNOWLEDGED,
             verb,
-            f"acknowledged by {received.event.source}",
+            f"acknowledgement from {received.event.source} recorded; it does not stop the "
+            "escalation (only the people paged can)",
             incident_id,
         )
 
@@ -209,6 +205,7 @@ class Evaluator:
             severity=verdict.severity or event.severity,
             event_status=event.status,
             dedup_key=received.dedup_key,
+            dedup_namespace=received.namespace,
             rule_id=verdict.rule_id,
             plan_id=verdict.plan_id,
             opened_at=now,
@@ -216,4 +213,5 @@ class Evaluator:
             playbook_version=playbook.version,
             response=ResponseState.starting(plan.escalation if plan else None, now),
             expires_at=playbook.retention.incident_expiry(now),
+            links=event.links,
         )

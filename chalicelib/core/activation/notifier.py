@@ -9,6 +9,7 @@ from chalicelib.core.model import STAKEHOLDERS, Channel, Incident, NotificationJ
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.response.escalator import Escalator
+from chalicelib.core.spend.cost import estimate_entry, estimate_fan_out
 
 
 class Notifier:
@@ -39,21 +40,29 @@ class Notifier:
         incident = known or self._incidents.get(incident_id)
         if incident is None:
             raise TransientError(f"incident {incident_id} not readable yet")
-        plan = self._playbooks.load_version(incident.playbook_version).plan(incident.plan_id)
+        playbook = self._playbooks.load_version(incident.playbook_version)
+        plan = playbook.plan(incident.plan_id)
         contacts = self._directory.members(plan.roles, plan.teams)
         notifications = plan_notifications(incident_id, plan, contacts)
-        self._record_plan(incident_id, notifications)
         jobs = list(notifications.jobs)
         if plan.inform_stakeholders:
             jobs.append(NotificationJob(incident_id, STAKEHOLDERS, Channel.BROADCAST))
+        entries = self._plan_entries(notifications)
+        spending = self._playbooks.load().spending  # the budget and prices in force
+        if len(jobs) > spending.budget.estimate_above:
+            people = {contact.contact_id: contact for contact in contacts}
+            templates = playbook.templates_for(incident.plan_id)
+            estimate = estimate_fan_out(incident, jobs, people, templates, spending.prices)
+            entries.append(estimate_entry(estimate, spending.prices.source, self._clock.now()))
+        self._incidents.append(incident_id, entries)  # before the fan-out starts
         self._dispatch.put_jobs(jobs)
         paged = 0
         if plan.escalation and self._escalator is not None:
             notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}
-            paged = max(self._escalator.advance(incident, notified), 0)
+            paged = len(self._escalator.advance(incident, notified).jobs)
         return len(jobs) + paged
 
-    def _record_plan(self, incident_id: str, notifications: NotificationPlan) -> None:
+    def _plan_entries(self, notifications: NotificationPlan) -> list[TimelineEntry]:
         at = self._clock.now()
         entries = [
             TimelineEntry(
@@ -65,5 +74,4 @@ class Notifier:
                 key="planned",
             )
         ]
-        entries += gap_entries(at, notifications.gaps)
-        self._incidents.append(incident_id, entries)
+        return entries + gap_entries(at, notifications.gaps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.core.activation.intake import IngestService
+from chalicelib.core.activation.intake import IngestService, Sender
 from chalicelib.core.activation.ports import ScheduleSlots
 from chalicelib.core.errors import TransientError
 from chalicelib.core.playbook.source import PlaybookSource
@@ -13,6 +13,7 @@ from chalicelib.core.ports import Clock
 
 # The tick runs every minute; looking further back lets a missed tick still fire.
 LOOKBACK = timedelta(minutes=15)
+SCHEDULES = Sender(namespace="schedules")  # the playbook's own triggers
 
 
 class ScheduledTriggers:
@@ -35,6 +36,7 @@ class ScheduledTriggers:
                 try:
                     [received] = self._ingest.accept_many(
                         [schedule.event_for(slot)],
+                        SCHEDULES,
                         format="schedule",
                         original={"schedule": schedule.schedule_id, "slot": slot.isoformat()},
                     )

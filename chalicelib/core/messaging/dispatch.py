@@ -1,4 +1,4 @@
-"""Send notification jobs through their channels, each exactly once."""
+"""Send notification jobs through their channels, each exactly once, within the budget."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
+from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import BatchSender, ChannelSender, SendLedger
 from chalicelib.core.model import (
@@ -15,16 +16,16 @@ from chalicelib.core.model import (
     Contact,
     Incident,
     IncidentStatus,
-    Message,
     Notice,
     NotificationJob,
     SendReceipt,
     Stop,
-    TimelineEntry,
 )
 from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+from chalicelib.core.spend.gate import Cleared, Outgoing, SpendGate
+from chalicelib.core.spend.meter import Charge
 from chalicelib.core.wording.templates import AckInfo, render_message
 
 
@@ -33,6 +34,7 @@ class DispatchReport:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
+    held: int = 0  # past the budget: waiting for a person to release or cancel them
     retry: list[NotificationJob] = field(default_factory=list)
 
     @property
@@ -45,6 +47,8 @@ class Dispatcher:
 
     ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
     timeout): a claim older than that belongs to an invocation that died mid-send.
+    ``spending``: the budget gate every message passes (None: no budget, for benchmarks of
+    the dispatcher alone).
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class Dispatcher:
         clock: Clock,
         claim_timeout: timedelta,
         links: AckLinks | None = None,
+        spending: SpendGate | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -66,6 +71,7 @@ class Dispatcher:
         self._clock = clock
         self._claim_timeout = claim_timeout
         self._links = links
+        self._spending = spending
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -79,41 +85,85 @@ class Dispatcher:
             incident.plan_id
         )
         acks = self._passes(incident, jobs, people)
-        work = list(jobs)
-        batch: list[tuple[NotificationJob, str, Message]] = []
-        while work or batch:
-            if batch and (not work or _addresses(batch) >= _batch_limit(self._senders, batch)):
-                self._send_batch(incident_id, batch, report, work)
-                batch = []
-                continue
-            job = work.pop(0)
-            sender = self._senders.get(job.channel)
-            if not _still_wanted(job, incident):
-                report.skipped += 1
-                continue
-            target = self._target(job, sender, contacts, templates.fallback_language, work)
-            if target is None:
-                report.skipped += 1
-                continue
-            destination, language = target
-            assert sender is not None  # a job without a sender has no target
-            now = self._clock.now()
-            if not self._ledger.claim(job, now, now - self._claim_timeout):
-                report.skipped += 1
-                continue
-            message = render_message(
-                incident, job.channel, language, templates, acks.get(job.contact_id), job.notice
+        pending = list(jobs)
+        while pending:  # each round: claim and render, pass the budget, send; then fallbacks
+            following: list[NotificationJob] = []
+            ready = []
+            for job in pending:
+                sender = self._senders.get(job.channel)
+                if not _still_wanted(job, incident):
+                    report.skipped += 1
+                    continue
+                target = self._target(job, sender, contacts, templates.fallback_language, following)
+                now = self._clock.now()
+                if target is None or not self._ledger.claim(job, now, now - self._claim_timeout):
+                    report.skipped += 1
+                    continue
+                destination, language, timezone = target
+                message = render_message(
+                    incident,
+                    job.channel,
+                    language,
+                    templates,
+                    acks.get(job.contact_id),
+                    job.notice,
+                    timezone,
+                )
+                ready.append(Outgoing(job, destination, message))
+            self._send_all(
+                incident_id, self._clear(incident, ready, report, following), report, following
             )
+            pending = following
+        return report
+
+    def _clear(
+        self,
+        incident: Incident,
+        ready: list[Outgoing],
+        report: DispatchReport,
+        following: list[NotificationJob],
+    ) -> list[Cleared]:
+        """What the budget lets through now; the rest is held (or, for a page on the spent
+        reserve, refused)."""
+        if self._spending is None:
+            return [Cleared(item, Charge(item.job.channel, 1, 0.0, "none")) for item in ready]
+        admission = self._spending.admit(incident, ready)
+        report.held += admission.held
+        for item, why in admission.refused:
+            self._settle(
+                Cleared(item, Charge(item.job.channel, 0, 0.0, "none")),
+                PermanentSendError("reserve_spent", why),
+                report,
+                following,
+            )
+        return admission.cleared
+
+    def _send_all(
+        self,
+        incident_id: str,
+        cleared: list[Cleared],
+        report: DispatchReport,
+        following: list[NotificationJob],
+    ) -> None:
+        batches: dict[Channel, list[Cleared]] = {}
+        for item in cleared:
+            sender = self._senders[item.job.channel]
             if isinstance(sender, BatchSender) and sender.batch_addresses:
                 # Several people in one call (Pinpoint: 100 addresses), each with their own text.
-                batch.append((job, destination, message))
+                batch = batches.setdefault(item.job.channel, [])
+                batch.append(item)
+                if _addresses(batch) >= sender.batch_addresses - MAX_DEVICES:
+                    self._send_batch(incident_id, batches.pop(item.job.channel), report, following)
                 continue
             try:
-                outcome: SendReceipt | SendError = sender.send(destination, message, incident_id)
+                outcome: SendReceipt | SendError = sender.send(
+                    item.outgoing.destination, item.outgoing.message, incident_id
+                )
             except SendError as error:
                 outcome = error
-            self._settle(job, outcome, report, work)
-        return report
+            self._settle(item, outcome, report, following)
+        for batch in batches.values():
+            self._send_batch(incident_id, batch, report, following)
 
     def _target(
         self,
@@ -122,12 +172,12 @@ class Dispatcher:
         contacts: Mapping[str, Contact],
         fallback_language: str,
         work: list[NotificationJob],
-    ) -> tuple[str, str] | None:
-        """(destination, language) for the job, or None when it is not sent on this channel
-        (then the next channel of its chain, if any, joins the work)."""
+    ) -> tuple[str, str, str] | None:
+        """(destination, language, time zone) for the job, or None when it is not sent on this
+        channel (then the next channel of its chain, if any, joins the work)."""
         if job.channel is Channel.BROADCAST:
             # One statement to the stakeholder topic, in the templates' fallback language.
-            return None if sender is None else (STAKEHOLDERS, fallback_language)
+            return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC")
         contact = contacts.get(job.contact_id)
         if contact is None:
             return None
@@ -138,33 +188,34 @@ class Dispatcher:
             return None
         found = contact.destination(job.channel)
         assert found is not None
-        return found, contact.language
+        return found, contact.language, contact.timezone
 
     def _send_batch(
         self,
         incident_id: str,
-        batch: list[tuple[NotificationJob, str, Message]],
+        batch: list[Cleared],
         report: DispatchReport,
         work: list[NotificationJob],
     ) -> None:
-        sender = self._senders[batch[0][0].channel]
+        sender = self._senders[batch[0].job.channel]
         assert isinstance(sender, BatchSender)
-        items = [(destination, message) for _, destination, message in batch]
+        items = [(item.outgoing.destination, item.outgoing.message) for item in batch]
         try:
             outcomes: list[SendReceipt | SendError] = sender.send_batch(items, incident_id)
         except SendError as error:  # the whole call failed, after its retries
             outcomes = [error] * len(batch)
-        for (job, _, _), outcome in zip(batch, outcomes, strict=True):
-            self._settle(job, outcome, report, work)
+        for item, outcome in zip(batch, outcomes, strict=True):
+            self._settle(item, outcome, report, work)
 
     def _settle(
         self,
-        job: NotificationJob,
+        item: Cleared,
         outcome: SendReceipt | SendError,
         report: DispatchReport,
         work: list[NotificationJob],
     ) -> None:
         """Record what became of one message: sent, or failed (retry later, or fall back)."""
+        job = item.job
         if isinstance(outcome, SendError):
             self._record_failure(job, outcome)
             report.failed += 1
@@ -173,25 +224,8 @@ class Dispatcher:
             else:
                 work += self._fall_back(job, f"failed: {outcome.code}")
             return
-        self._ledger.mark_sent(
-            job,
-            outcome,
-            self._clock.now(),
-            TimelineEntry(
-                at=self._clock.now(),
-                kind="notification_sent",
-                summary=f"{job.channel.value} handed to AWS for {job.contact_id}"
-                + (" (resolution notice)" if job.notice is Notice.RESOLVED else ""),
-                data={
-                    "contact_id": job.contact_id,
-                    "channel": job.channel.value,
-                    "step": job.step,
-                    "message_id": outcome.message_id,
-                    "notice": job.notice.value,
-                },
-                key=f"sent-{_entry_name(job)}",
-            ),
-        )
+        now = self._clock.now()
+        self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
 
     def _passes(
@@ -214,56 +248,24 @@ class Dispatcher:
             job.step,
             job.fallbacks[1:],
             job.notice,
+            job.hold,  # a released message's fallback is released too
         )
         now = self._clock.now()
-        self._incidents.append(
-            job.incident_id,
-            [
-                TimelineEntry(
-                    at=now,
-                    kind="fallback",
-                    summary=f"{job.channel.value} to {job.contact_id} {why}; "
-                    f"falling back to {following.channel.value}",
-                    data={
-                        "contact_id": job.contact_id,
-                        "from": job.channel.value,
-                        "to": following.channel.value,
-                        "reason": why,
-                        "step": job.step,
-                    },
-                    key=f"fallback-{_entry_name(job)}",
-                )
-            ],
-        )
+        self._incidents.append(job.incident_id, [fallback_entry(job, following, why, now)])
         return [following]
 
     def _record_failure(self, job: NotificationJob, error: SendError) -> None:
         retryable = not isinstance(error, PermanentSendError)
         now = self._clock.now()
-        self._ledger.mark_failed(
-            job,
-            retryable,
-            now,
-            TimelineEntry(
-                at=now,
-                kind="notification_failed",
-                summary=f"{job.channel.value} to {job.contact_id} failed: {error.code}"
-                + (" (will retry)" if retryable else ""),
-                data={
-                    "contact_id": job.contact_id,
-                    "channel": job.channel.value,
-                    "step": job.step,
-                    "error": error.code,
-                    "detail": error.message,
-                    "retryable": retryable,
-                },
-            ),
-        )
+        self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
 
 
 def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
     """Alerts go out while the incident is open, and escalation steps only until someone
-    acknowledged; resolution notices only once it is resolved."""
+    acknowledged; resolution notices only once it is resolved; pages about held messages
+    whatever the incident's state (they are about every incident of the hour)."""
+    if job.notice is Notice.BUDGET:
+        return True
     if job.notice is Notice.RESOLVED:
         return incident.status is IncidentStatus.RESOLVED
     if incident.status is not IncidentStatus.OPEN:
@@ -271,20 +273,5 @@ def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
     return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
 
 
-def _entry_name(job: NotificationJob) -> str:
-    """The timeline key part for a job (the same as before resolution notices existed)."""
-    name = f"{job.contact_id}-{job.channel.value}-{job.step}"
-    return name if job.notice is Notice.ALERT else f"{name}-{job.notice.value}"
-
-
-def _addresses(batch: list[tuple[NotificationJob, str, Message]]) -> int:
-    return sum(destination.count(";") + 1 for _, destination, _ in batch)
-
-
-def _batch_limit(
-    senders: Mapping[Channel, ChannelSender], batch: list[tuple[NotificationJob, str, Message]]
-) -> int:
-    """Send the batch once one more person might not fit (a person has at most 10 devices)."""
-    sender = senders[batch[0][0].channel]
-    assert isinstance(sender, BatchSender)
-    return sender.batch_addresses - MAX_DEVICES
+def _addresses(batch: list[Cleared]) -> int:
+    return sum(item.outgoing.destination.count(";") + 1 for item in batch)

@@ -76,7 +76,8 @@ class OnCall:
         if end - start > MAX_RANGE:
             raise InvalidRequest("to", f"ask for at most {MAX_RANGE.days} days at a time")
         overrides = self._overrides.overrides(schedule_id, min(start, now), max(end, now))
-        people = set(schedule.members) | {o.contact_id for o in overrides}
+        planned = {o.contact_id for o in schedule.overrides}
+        people = set(schedule.members) | planned | {o.contact_id for o in overrides}
         known = self._directory.get_contacts(sorted(people))
         return Coverage(
             schedule=schedule,

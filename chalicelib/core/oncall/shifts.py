@@ -4,7 +4,7 @@ At an instant, the first layer of the schedule with someone on call wins, so a "
 layer can sit above a round-the-clock one. Overrides (entered through the API or CLI, kept in
 DynamoDB) win over the layers: one with ``covers`` stands in for that person only while they are
 on call; one without takes the whole schedule for its period. The latest-starting override wins
-where two overlap.
+where two overlap. The overrides a schedule declares in the playbook count like the others.
 """
 
 from __future__ import annotations
@@ -15,25 +15,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from chalicelib.core.playbook.overrides import Override
 from chalicelib.core.playbook.rotations import OnCallSchedule
 
+__all__ = [
+    "MAX_RANGE",
+    "Override",
+    "OverrideSource",
+    "Shift",
+    "coverage",
+    "describe_shift",
+    "gaps",
+    "on_call",
+]
+
 MAX_RANGE = timedelta(days=92)  # the longest span coverage is computed over
-
-
-@dataclass(frozen=True)
-class Override:
-    """``contact_id`` is on call from ``start`` to ``end`` instead of ``covers`` (or anyone)."""
-
-    override_id: str
-    schedule_id: str
-    contact_id: str
-    start: datetime
-    end: datetime
-    covers: str | None = None
-    created_by: str | None = None
-
-    def applies(self, instant: datetime) -> bool:
-        return self.start <= instant < self.end
 
 
 class OverrideSource(Protocol):
@@ -57,9 +53,11 @@ class Shift:
 def on_call(
     schedule: OnCallSchedule, overrides: Sequence[Override], instant: datetime
 ) -> tuple[str | None, str]:
-    """(contact id or None, where the answer came from) at ``instant``."""
+    """(contact id or None, where the answer came from) at ``instant``; ``overrides`` are the
+    stored ones, the schedule's own count as well."""
     active = sorted(
-        (o for o in overrides if o.applies(instant)), key=lambda o: (o.start, o.override_id)
+        (o for o in (*schedule.overrides, *overrides) if o.applies(instant)),
+        key=lambda o: (o.start, o.override_id),
     )
     whole = [o for o in active if o.covers is None]
     if whole:
@@ -86,7 +84,7 @@ def coverage(
     edges = {start}
     for layer in schedule.layers:
         edges.update(layer.boundaries(start, end))
-    for override in overrides:
+    for override in (*schedule.overrides, *overrides):
         edges.update(at for at in (override.start, override.end) if start < at < end)
     ordered = sorted(at.astimezone(UTC) for at in edges)
     shifts: list[Shift] = []

@@ -1,5 +1,6 @@
-"""The playbook: activation rules, response plans, roles, teams, schedules, maintenance windows
-and settings (how long records are kept).
+"""The playbook: activation rules, response plans, roles, teams, schedules, maintenance windows,
+what Tocsin watches besides events (heartbeats, canaries) and settings (the message budget, the
+price table and how long records are kept).
 
 Documents come from ``policies/*.yaml`` (through the CLI's loader) or from DynamoDB (as JSON);
 both go through :func:`parse_playbook`, so what is stored is exactly what was validated. Every
@@ -19,11 +20,14 @@ from chalicelib.core.fields import read_identifier, read_list, read_object, read
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.core.playbook.escalations import EscalationPolicy, parse_escalation
 from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
+from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
 from chalicelib.core.playbook.rules import ActivationRule, parse_rule
 from chalicelib.core.playbook.scopes import MaintenanceWindow, parse_maintenance
-from chalicelib.core.playbook.settings import Retention, parse_settings
+from chalicelib.core.playbook.settings import PlaybookSettings, parse_settings
+from chalicelib.core.playbook.spending import Spending
 from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
+from chalicelib.core.playbook.watching import Canary, Heartbeat, parse_canary, parse_heartbeat
 from chalicelib.core.wording.templates import BUILT_IN, TemplateSet
 from chalicelib.core.wording.validation import parse_template_set
 
@@ -38,6 +42,8 @@ SECTIONS = (
     "schedules",
     "maintenance",
     "settings",
+    "heartbeats",
+    "canaries",
 )
 _T = TypeVar("_T")
 _TYPE_INDEX_LIMIT = 4096  # distinct event types remembered per playbook
@@ -54,7 +60,10 @@ class Playbook:
     templates: Mapping[str, TemplateSet] = field(default_factory=dict)
     oncall: Mapping[str, OnCallSchedule] = field(default_factory=dict)
     escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
-    retention: Retention = field(default_factory=Retention)
+    spending: Spending = field(default_factory=Spending)  # the message budget and prices
+    retention: Retention = field(default_factory=Retention)  # how long records are kept
+    heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
+    canaries: tuple[Canary, ...] = ()
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -146,13 +155,15 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda doc, path: _checked_window(parse_maintenance(doc, path), path, rule_ids),
         lambda window: window.window_id,
     )
-    retention = Retention()
+    settings = PlaybookSettings()
     try:
-        retention = parse_settings(read_list(documents.get("settings", []), "settings"))
+        settings = parse_settings(read_list(documents.get("settings", []), "settings"), roles)
     except InvalidPolicies as invalid:
         errors.extend(invalid.errors)
     except InvalidPolicy as invalid:
         errors.append(invalid)
+    heartbeats = section("heartbeats", parse_heartbeat, lambda beat: beat.heartbeat_id)
+    canaries = section("canaries", parse_canary, lambda canary: canary.canary_id)
     if errors:
         raise InvalidPolicies(errors)
     return Playbook(
@@ -165,7 +176,10 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         templates={template.template_id: template for template in templates},
         oncall={schedule.schedule_id: schedule for schedule in oncall},
         escalations={policy.policy_id: policy for policy in escalations},
-        retention=retention,
+        spending=settings.spending,
+        retention=settings.retention,
+        heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
+        canaries=tuple(canaries),
         version=version,
     )
 

@@ -2,7 +2,8 @@
 
 "weekdays 08:00-18:00 Europe/Copenhagen" means the same office hours in winter (UTC+1) and summer
 (UTC+2). A window whose end is earlier than its start runs past midnight ("22:00-06:00") and
-belongs to the day it starts.
+belongs to the day it starts; one whose end equals its start lasts 24 hours ("00:00-00:00" is
+the whole day).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class DailyWindow:
         wall = local.time().replace(tzinfo=None)
         if self.start < self.end:
             return local.weekday() in self.days and self.start <= wall < self.end
-        # Past midnight: the early hours belong to the window that began the day before.
+        # Past midnight (or 24 hours when start == end): the early hours belong to the window
+        # that began the day before.
         if wall >= self.start:
             return local.weekday() in self.days
         return wall < self.end and (local.weekday() - 1) % 7 in self.days
@@ -77,8 +79,6 @@ def parse_windows(document: Any, path: str, timezone: str) -> ActiveHours:
         spec = read_object(window, where, required={"from", "to"}, optional={"days"})
         start = read_clock_time(spec["from"], f"{where}.from")
         end = read_clock_time(spec["to"], f"{where}.to")
-        if start == end:
-            raise InvalidPolicy(f"{where}.to", "must differ from 'from'")
         windows.append(
             DailyWindow(_parse_days(spec.get("days", ["all"]), f"{where}.days"), start, end)
         )

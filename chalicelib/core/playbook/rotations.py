@@ -8,6 +8,7 @@ Day-based rotations (``day``, ``week``, ``3d``) hand over at the same wall-clock
 the UTC offset, so a 09:00 hand-off stays 09:00 across DST changes (that shift is an hour
 shorter or longer). Hour-based ones (``12h``) count real hours from the first hand-off.
 A hand-off time skipped by a spring-forward change happens an hour later on the wall clock.
+A schedule may also declare overrides known in advance (:mod:`.overrides`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from chalicelib.core.fields import (
     read_timezone,
 )
 from chalicelib.core.playbook.hours import ActiveHours, parse_windows
+from chalicelib.core.playbook.overrides import Override, parse_planned_overrides
 
 _LENGTH = re.compile(r"(\d+)(d|h)")
 _NAMED_LENGTHS = {"day": timedelta(days=1), "week": timedelta(days=7)}
@@ -102,6 +104,7 @@ class OnCallSchedule:
     timezone: str
     layers: tuple[Rotation, ...]
     description: str = ""
+    overrides: tuple[Override, ...] = ()  # declared in the playbook; the API adds others
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -110,7 +113,10 @@ class OnCallSchedule:
 
 def parse_oncall(document: Any, path: str) -> OnCallSchedule:
     fields = read_object(
-        document, path, required={"id", "timezone", "layers"}, optional={"description"}
+        document,
+        path,
+        required={"id", "timezone", "layers"},
+        optional={"description", "overrides"},
     )
     found = Collector()
     timezone = found.read(lambda: read_timezone(fields["timezone"], f"{path}.timezone"), "UTC")
@@ -125,13 +131,30 @@ def parse_oncall(document: Any, path: str) -> OnCallSchedule:
     names = [layer.layer_id for layer in layers if layer is not None]
     if len(set(names)) != len(names):
         found.errors.append(InvalidPolicy(f"{path}.layers", "two layers have the same id"))
+    schedule_id = found.read(lambda: read_identifier(fields["id"], f"{path}.id"), "")
+    members = tuple(m for layer in layers if layer is not None for m in layer.members)
+    nothing_planned: tuple[Override, ...] = ()
+    planned = nothing_planned
+    if fields.get("overrides") is not None:
+        planned = found.read(
+            partial(
+                parse_planned_overrides,
+                fields["overrides"],
+                f"{path}.overrides",
+                schedule_id,
+                timezone,
+                members,
+            ),
+            nothing_planned,
+        )
     schedule = OnCallSchedule(
-        schedule_id=found.read(lambda: read_identifier(fields["id"], f"{path}.id"), ""),
+        schedule_id=schedule_id,
         timezone=timezone,
         layers=tuple(layer for layer in layers if layer is not None),
         description=found.read(
             lambda: read_string(fields.get("description", ""), f"{path}.description"), ""
         ),
+        overrides=planned,
     )
     found.check()
     return schedule

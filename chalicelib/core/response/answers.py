@@ -1,15 +1,22 @@
 """Answers to an incident: acknowledge, decline and resolve, by link, SMS reply, API or CLI, each
-recorded on the timeline with who, how and when.
+recorded on the timeline with who, with what credential, how and when.
 
-Every change to an incident's :class:`ResponseState` is a conditional write on its version, so an
-answer racing an escalation tick or another answer is retried on the state it lost to.
+Who answers comes from the edge as an :class:`~chalicelib.core.credentials.Answerer`. An answer
+counts only when its credential is the person's own and a level of the escalation has paged them
+(:func:`~chalicelib.core.response.state.why_not_counted`); any other is recorded and changes
+nothing. Every change to an incident's :class:`ResponseState` is a conditional write on its
+version, so an answer racing an escalation tick or another answer is retried on the state it
+lost to; an answer that does not count writes only its entry, so it can never hold up a tick.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
 
-from chalicelib.core.errors import Conflict, Forbidden, NotFound, TransientError
+from chalicelib.core.credentials import Answerer
+from chalicelib.core.errors import Conflict, NotFound, TransientError
 from chalicelib.core.messaging.passes import ResponderRegistry
 from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import (
@@ -20,49 +27,30 @@ from chalicelib.core.model import (
     Notice,
     NotificationJob,
     ResponseState,
-    Stop,
     TimelineEntry,
 )
 from chalicelib.core.playbook.escalations import EscalationPolicy
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, IncidentStore
+from chalicelib.core.response.decisions import (
+    Answer,
+    Noted,
+    StateChange,
+    acknowledgement,
+    decline_by,
+)
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.ports import ReachedLedger
-from chalicelib.core.response.state import quorum, with_acknowledgement, with_decline
-from chalicelib.core.wording.phrases import say
+from chalicelib.core.response.standing import Standing, standing
+from chalicelib.core.spend.holds import HoldDesk
 
 _ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What happened; ``say`` puts it in words for the person (page, SMS reply, API, CLI)."""
-
-    outcome: str  # acknowledged, counted, already, already_declined, declined, resolved
-    incident: Incident
-    have: int = 0  # acknowledgements so far, and needed (counted: the quorum is not reached)
-    needed: int = 0
-    escalating: bool = False  # declined: the next level is paged now
-    people: int = 0  # resolved: people told
-
-    @property
-    def message(self) -> str:
-        return self.say("en")
-
-    def say(self, language: str) -> str:
-        title = self.incident.title
-        if self.outcome == "counted":
-            return (
-                say(language, "acknowledged", title=title)
-                + " "
-                + say(language, "progress", have=self.have, needed=self.needed)
-            )
-        if self.outcome == "declined":
-            text = say(language, "declined")
-            return text + (" " + say(language, "escalating") if self.escalating else "")
-        if self.outcome == "resolved":
-            return say(language, "resolved", title=title, people=self.people)
-        return say(language, self.outcome, title=title)
+# An acknowledgement or a decline, decided on the incident as read (decisions.py).
+Decider = Callable[
+    [Incident, Answerer, EscalationPolicy | None, bool, datetime], Answer | StateChange | Noted
+]
 
 
 class Responses:
@@ -77,6 +65,7 @@ class Responses:
         dispatch: DispatchQueue,
         escalator: Escalator,
         clock: Clock,
+        holds: HoldDesk | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -85,6 +74,7 @@ class Responses:
         self._dispatch = dispatch
         self._escalator = escalator
         self._clock = clock
+        self._holds = holds
 
     def incident(self, incident_id: str) -> Incident:
         incident = self._incidents.get(incident_id)
@@ -92,87 +82,65 @@ class Responses:
             raise NotFound(f"no incident {incident_id!r}")
         return incident
 
-    def acknowledge(self, incident_id: str, contact_id: str, via: str) -> Answer:
-        for _ in range(_ATTEMPTS):
-            incident = self._open(incident_id)
-            self._require_paged(incident, contact_id)
-            state = incident.response
-            if contact_id in state.acknowledged_by:
-                return Answer("already", incident)
-            policy = self._policy(incident)
-            new = with_acknowledgement(state, contact_id, policy)
-            needed, have = quorum(policy, state), len(new.acknowledged_by)
-            stopped = new.stopped is Stop.ACKNOWLEDGED and state.stopped is None
-            progress = f" ({have} of {needed} needed)" if have < needed else ""
-            summary = f"acknowledged by {contact_id} via {via}" + progress
-            if stopped and state.policy_id:
-                summary += "; escalation stopped"
-            entry = TimelineEntry(
-                at=self._clock.now(),
-                kind="acknowledged",
-                summary=summary,
-                data={"contact_id": contact_id, "via": via, "have": have, "needed": needed},
-                key=f"ack-{contact_id}",
-            )
-            if self._incidents.save_response(incident_id, state.version, new, [entry]):
-                outcome = "acknowledged" if have >= needed else "counted"
-                return Answer(outcome, replace(incident, response=new), have, needed)
-        raise TransientError(f"incident {incident_id} kept changing; try again")
+    def standing(
+        self, incident: Incident, timeline: Sequence[TimelineEntry] | None = None
+    ) -> Standing:
+        """Who each level paged, who acknowledged, and what was recorded without counting
+        (``timeline``: the incident's, when the caller has read it already)."""
+        if timeline is None:
+            timeline = self._incidents.timeline(incident.incident_id)
+        return standing(incident, self._policy(incident), timeline)
 
-    def acknowledge_for(self, incident_id: str, source: str, via: str) -> Answer:
-        """A tool or a service key acknowledges (not a person): escalation stops."""
-        for _ in range(_ATTEMPTS):
-            incident = self._open(incident_id)
-            state = incident.response
-            new = replace(
-                state,
-                stopped=state.stopped or Stop.ACKNOWLEDGED,
-                due_at=None,
-                version=state.version + 1,
-            )
-            entry = TimelineEntry(
-                at=self._clock.now(),
-                kind="acknowledged",
-                summary=f"acknowledged by {source} via {via}"
-                + ("; escalation stopped" if state.stopped is None and state.policy_id else ""),
-                data={"source": source, "via": via},
-                key=f"ack-{source}",
-            )
-            if self._incidents.save_response(incident_id, state.version, new, [entry]):
-                return Answer("acknowledged", replace(incident, response=new))
-        raise TransientError(f"incident {incident_id} kept changing; try again")
+    def acknowledge(self, incident_id: str, answerer: Answerer) -> Answer:
+        """Counted when the credential is the person's own and a level paged them; else
+        recorded with who made it (:mod:`chalicelib.core.response.state`)."""
+        return self._answer(incident_id, answerer, acknowledgement)
 
-    def decline(self, incident_id: str, contact_id: str, via: str) -> Answer:
+    def decline(self, incident_id: str, answerer: Answerer) -> Answer:
         """ "I can't respond": when everyone paged at this level says so, escalate at once."""
+        answer = self._answer(incident_id, answerer, decline_by)
+        if answer.escalating:
+            self._escalator.advance(answer.incident)
+        return answer
+
+    def _answer(self, incident_id: str, answerer: Answerer, decide: Decider) -> Answer:
+        """Decide on the open incident as read, and store the change conditional on the
+        version read; an answer that lost to a tick or another answer decides again. An
+        answer that does not count changes no state: its entry is only appended."""
+        alerted: bool | None = None  # an alert reached them: read once the incident is found
         for _ in range(_ATTEMPTS):
             incident = self._open(incident_id)
-            self._require_paged(incident, contact_id)
-            state = incident.response
-            if contact_id in state.declined_by:
-                return Answer("already_declined", incident)
+            if alerted is None:
+                contact_id = answerer.contact_id
+                alerted = bool(
+                    contact_id
+                    and answerer.person_bound
+                    and self._registry.find(incident_id, contact_id) is not None
+                )
             now = self._clock.now()
-            new = with_decline(state, contact_id, now)
-            entry = TimelineEntry(
-                at=now,
-                kind="declined",
-                summary=f"{contact_id} can't respond (via {via})",
-                data={"contact_id": contact_id, "via": via},
-                key=f"decline-{contact_id}-{state.step}",
-            )
-            if self._incidents.save_response(incident_id, state.version, new, [entry]):
-                escalating = new.is_due(now) and not state.is_due(now)
-                if escalating:
-                    self._escalator.advance(replace(incident, response=new))
-                return Answer("declined", replace(incident, response=new), escalating=escalating)
+            decided = decide(incident, answerer, self._policy(incident), alerted, now)
+            if isinstance(decided, Answer):
+                return decided
+            if isinstance(decided, Noted):
+                self._incidents.append(incident_id, [decided.entry])
+                return decided.answer
+            seen = incident.response.version
+            if self._incidents.save_response(incident_id, seen, decided.state, [decided.entry]):
+                return decided.answer
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
-    def resolve(self, incident_id: str, by: str, via: str) -> Answer:
+    def resolve(self, incident_id: str, answerer: Answerer) -> Answer:
+        """Close the incident and tell everyone an alert reached. Any credential with the
+        right may resolve; the timeline says whose it was, and for whom."""
         incident = self._open(incident_id)
+        who = answerer.describe()
+        named = answerer.contact_id
+        behalf = f" for {named}" if named and named != who else ""
         entry = TimelineEntry(
             at=self._clock.now(),
             kind="resolved",
-            summary=f"resolved by {by} via {via}",
-            data={"by": by, "via": via},
+            summary=f"resolved by {who}{behalf} via {answerer.via}",
+            data=answerer.document(),
             key="resolved-by-hand",
         )
         if not self._incidents.close(incident, entry):
@@ -182,7 +150,10 @@ class Responses:
 
     def notify_resolved(self, incident_id: str) -> int:
         """Tell everyone an alert reached that it is over, on the channels that reached them
-        (a text instead of a call: nobody needs waking to hear it is over). Idempotent."""
+        (a text instead of a call: nobody needs waking to hear it is over), and cancel what the
+        incident still holds past the budget. Idempotent."""
+        if self._holds is not None:
+            self._holds.cancel_for_resolution(incident_id)
         reached = self._ledger.reached(incident_id)
         pairs: dict[tuple[str, Channel], None] = {}
         for contact_id, channel in reached:
@@ -216,13 +187,6 @@ class Responses:
         if incident.status is not IncidentStatus.OPEN:
             raise Conflict(f"incident {incident_id} is {incident.status.value}, not open")
         return incident
-
-    def _require_paged(self, incident: Incident, contact_id: str) -> None:
-        if self._registry.find(incident.incident_id, contact_id) is None:
-            raise Forbidden(
-                f"{contact_id} was not paged for incident {incident.incident_id}; "
-                "only people it paged can answer for it"
-            )
 
     def _policy(self, incident: Incident) -> EscalationPolicy | None:
         state: ResponseState = incident.response

@@ -1,5 +1,5 @@
-"""The response to an open incident: escalation level by level, acknowledgements, declines and
-resolution, each recorded on the timeline with who, how and when.
+"""Escalation level by level: the shell around :func:`next_step` (which decides) that reads who
+each level reaches, queues the jobs and stores the new state.
 
 Every change to an incident's :class:`ResponseState` is a conditional write on its version, so
 two ticks, or a tick racing an acknowledgement, never page a level twice. Paging queues the
@@ -9,26 +9,27 @@ pages the same step again and the send ledger drops what was already sent.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from chalicelib.core.errors import TransientError
-from chalicelib.core.fields import describe_duration
-from chalicelib.core.messaging.planning import Gap, gap_entries, plan_person
+from chalicelib.core.messaging.planning import Gap
 from chalicelib.core.messaging.ports import DispatchQueue
-from chalicelib.core.model import (
-    Contact,
-    Incident,
-    IncidentStatus,
-    NotificationJob,
-    Stop,
-    TimelineEntry,
-)
+from chalicelib.core.model import Contact, Incident
 from chalicelib.core.oncall.shifts import OverrideSource, on_call
 from chalicelib.core.playbook.document import Playbook
-from chalicelib.core.playbook.escalations import EscalationPolicy
+from chalicelib.core.playbook.escalations import EscalationLevel
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+from chalicelib.core.response.next_step import (
+    NOTHING_DUE,
+    NextStep,
+    Roster,
+    StepOutcome,
+    is_due,
+    next_step,
+)
 
 TICK_BATCH = 100
 
@@ -38,13 +39,6 @@ class TickReport:
     escalated: int = 0  # incidents whose state moved on (a level paged, or exhausted)
     jobs: int = 0
     failed: list[str] = field(default_factory=list)  # incident ids to retry at the next tick
-
-
-@dataclass(frozen=True)
-class LevelPlan:
-    jobs: tuple[NotificationJob, ...]
-    paged: tuple[str, ...]  # everyone the level reaches, including those already notified
-    gaps: tuple[Gap, ...]
 
 
 class Escalator:
@@ -71,112 +65,46 @@ class Escalator:
         for incident_id in self._incidents.due(self._clock.now(), TICK_BATCH):
             try:
                 incident = self._incidents.get(incident_id)
-                queued = self.advance(incident) if incident is not None else -1
+                step = self.advance(incident) if incident is not None else NOTHING_DUE
             except TransientError:
                 report.failed.append(incident_id)
                 continue
-            report.escalated += queued >= 0
-            report.jobs += max(queued, 0)
+            if step.moved:
+                report.escalated += 1
+                report.jobs += len(step.jobs)
         return report
 
-    def advance(self, incident: Incident, notified: Collection[tuple[str, str]] = ()) -> int:
+    def advance(self, incident: Incident, notified: Collection[tuple[str, str]] = ()) -> NextStep:
         """Page the incident's next level with someone reachable, if a step is due.
 
         ``notified``: (contact, channel) pairs the plan has just reached, not sent again.
-        Returns the jobs queued, or -1 when nothing was due or someone else moved it first.
+        The jobs are queued before the state is stored: if the write loses (LOST_RACE), the
+        dispatcher drops them once someone acknowledged, and the ledger sends nothing twice.
         """
-        state = incident.response
         now = self._clock.now()
-        first = state.step < 0 and state.stopped is None  # the first level is due on opening
-        if incident.status is not IncidentStatus.OPEN or not (first or state.is_due(now)):
-            return -1
+        if not is_due(incident, now):
+            return NOTHING_DUE
         playbook = self._playbooks.load_version(incident.playbook_version)
-        policy = playbook.escalations.get(state.policy_id or "")
+        policy = playbook.escalations.get(incident.response.policy_id or "")
         if policy is None:
-            return -1
-        entries: list[TimelineEntry] = []
-        gaps: list[TimelineEntry] = []
-        step = state.step + 1
-        level = LevelPlan((), (), ())
-        while step < policy.steps:
-            level = self._plan_level(incident, playbook, policy, step, notified)
-            gaps += gap_entries(now, level.gaps, step)
-            if level.paged:
-                break
-            entries.append(
-                TimelineEntry(
-                    at=now,
-                    kind="escalation_skipped",
-                    summary=f"{policy.describe_step(step)} skipped: nobody reachable",
-                    data={"step": step, "policy_id": policy.policy_id},
-                    key=f"escalation-skip-{step}",
-                )
-            )
-            step += 1
-        if step >= policy.steps:
-            new = replace(
-                state,
-                step=step,
-                due_at=None,
-                paged=(),
-                stopped=Stop.EXHAUSTED,
-                version=state.version + 1,
-            )
-            entries.append(
-                TimelineEntry(
-                    at=now,
-                    kind="escalation_exhausted",
-                    summary=f"escalation exhausted: nobody acknowledged after all "
-                    f"{policy.steps} steps of {policy.policy_id}",
-                    data={"policy_id": policy.policy_id, "steps": policy.steps},
-                    key="escalation-exhausted",
-                )
-            )
-        else:
-            rules = policy.level(step)
-            new = replace(
-                state,
-                step=step,
-                due_at=now + rules.timeout,
-                paged=level.paged,
-                declined_by=(),
-                version=state.version + 1,
-            )
-            needed = f"; {rules.quorum} must acknowledge" if rules.quorum > 1 else ""
-            entries.append(
-                TimelineEntry(
-                    at=now,
-                    kind="paged" if state.step < 0 else "escalated",
-                    summary=f"{policy.describe_step(step)}: paging {', '.join(level.paged)}; "
-                    f"acknowledgement expected within {describe_duration(rules.timeout)}" + needed,
-                    data={
-                        "step": step,
-                        "policy_id": policy.policy_id,
-                        "paged": list(level.paged),
-                        "jobs": len(level.jobs),
-                        "due_at": new.due_at.isoformat() if new.due_at else None,
-                    },
-                    key=f"escalation-{step}",
-                )
-            )
-        if level.jobs and step < policy.steps:
-            self._dispatch.put_jobs(list(level.jobs))
-        if not self._incidents.save_response(incident.incident_id, state.version, new, entries):
-            return -1
-        if gaps:
-            self._incidents.append(incident.incident_id, gaps)
-        return len(level.jobs) if step < policy.steps else 0
+            return NOTHING_DUE
+        levels = policy.levels
+        rosters = _Rosters(lambda index: self._roster(playbook, levels[index], now), len(levels))
+        step = next_step(incident, policy, now, rosters, notified)
+        if step.state is None:
+            return step
+        if step.jobs:
+            self._dispatch.put_jobs(list(step.jobs))
+        seen = incident.response.version
+        if not self._incidents.save_response(incident.incident_id, seen, step.state, step.entries):
+            return NextStep(StepOutcome.LOST_RACE, step.step)
+        if step.gaps:
+            self._incidents.append(incident.incident_id, step.gaps)
+        return step
 
-    def _plan_level(
-        self,
-        incident: Incident,
-        playbook: Playbook,
-        policy: EscalationPolicy,
-        step: int,
-        notified: Collection[tuple[str, str]],
-    ) -> LevelPlan:
-        level = policy.level(step)
-        now = self._clock.now()
+    def _roster(self, playbook: Playbook, level: EscalationLevel, now: datetime) -> Roster:
+        """Who the level names right now: schedules resolved with their overrides, roles and
+        teams from the directory, and the people it names by id."""
         gaps: list[Gap] = []
         wanted = list(level.names("contact"))
         for name in level.names("schedule"):
@@ -195,20 +123,26 @@ class Escalator:
             people.update(self._directory.get_contacts(missing))
         for contact_id in sorted(set(wanted) - set(people)):
             gaps.append(Gap(reason="no such contact", role="escalation", contact_id=contact_id))
-        group = policy.describe_step(step)
-        jobs: dict[tuple[str, str], NotificationJob] = {}
-        for contact in sorted(people.values(), key=lambda c: c.contact_id):
-            plan_person(
-                incident.incident_id,
-                group,
-                level.channels,
-                level.chain,
-                contact,
-                step + 1,
-                jobs,
-                gaps,
-            )
-        reached = {contact_id for contact_id, _ in jobs}
-        already = {contact_id for contact_id, _ in notified if contact_id in people}
-        fresh = tuple(job for key, job in jobs.items() if key not in notified)
-        return LevelPlan(fresh, tuple(sorted(reached | already)), tuple(gaps))
+        return Roster(tuple(people.values()), tuple(gaps))
+
+
+class _Rosters(Mapping[int, Roster]):
+    """The rosters of a policy's levels, each read the first time the decision asks for it."""
+
+    def __init__(self, read: Callable[[int], Roster], levels: int) -> None:
+        self._read = read
+        self._levels = levels
+        self._read_already: dict[int, Roster] = {}
+
+    def __getitem__(self, index: int) -> Roster:
+        if not 0 <= index < self._levels:
+            raise KeyError(index)
+        if index not in self._read_already:
+            self._read_already[index] = self._read(index)
+        return self._read_already[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self._levels))
+
+    def __len__(self) -> int:
+        return self._levels

@@ -1,8 +1,10 @@
-"""What answering needs: who was reached for an incident, and who owns a phone number."""
+"""What answering needs: who was reached for an incident, who owns a phone number, and how many
+answers a number has been texted this hour."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from chalicelib.core.model import (
@@ -25,3 +27,15 @@ class PhoneOwners(Protocol):
     def opt_out(self, contact_id: str, channel: Channel) -> bool: ...
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
+
+
+class ReplyBudget(Protocol):
+    """Answers texted back to one number, counted per clock hour, so an auto-responder that
+    answers every text cannot start a loop: past the limit, Tocsin stays silent."""
+
+    def spend(self, phone: str, hour: datetime, limit: int, first_help: bool = False) -> bool:
+        """Count one more answer to ``phone`` in the hour starting at ``hour``: True when it
+        may be sent (fewer than ``limit`` sent in that hour, or, with ``first_help``, no
+        answer to a HELP sent in that hour yet: carriers require HELP to be answered), False
+        when it must not be (nothing is counted then)."""
+        ...

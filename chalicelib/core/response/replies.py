@@ -4,6 +4,12 @@ End User Messaging publishes each inbound text to an SNS topic as JSON (``origin
 ``messageBody``, ``previousPublishedMessageId``...). The sender must be a person Tocsin paged for
 the incident: their number finds them, and the reply code (or the message they answered, or
 their only open incident) finds the incident. Unknown numbers get no answer at all.
+
+An answer that changes nothing (help, an unclear reply, "already acknowledged") is texted back
+at most ``HELP_ANSWERS_PER_HOUR`` times per number per clock hour, so a phone's auto-responder
+cannot start a loop; past that Tocsin stays silent (the handler logs it, without the number).
+STOP is always recorded; the first HELP of the hour is always answered, as carriers require;
+an acknowledgement or a decline that counts is always confirmed (each can happen only once).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
 from chalicelib.core.messaging.passes import ResponderPass, ResponderRegistry
 from chalicelib.core.messaging.ports import ChannelSender
@@ -21,7 +28,7 @@ from chalicelib.core.messaging.receipts import DeliveryLedger
 from chalicelib.core.model import Channel, IncidentStatus, Message
 from chalicelib.core.ports import Clock, IncidentStore
 from chalicelib.core.response.answers import Responses
-from chalicelib.core.response.ports import PhoneOwners
+from chalicelib.core.response.ports import PhoneOwners, ReplyBudget
 from chalicelib.core.wording.phrases import say
 
 _REPLY = re.compile(
@@ -32,6 +39,8 @@ ACK_WORDS = frozenset({"ack", "ok", "yes", "acknowledge", "acknowledged", "ja", 
 DECLINE_WORDS = frozenset({"no", "nej", "nei", "decline", "cant", "unable"})
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"})
 HELP_WORDS = frozenset({"help", "info", "hjælp", "hjelp"})
+HELP_ANSWERS_PER_HOUR = 3
+_CHANGES = frozenset({"acknowledged", "counted", "declined"})  # answers confirmed whatever
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,7 @@ class ReplyOutcome:
     contact_id: str | None
     incident_id: str | None
     answer: str | None  # what we texted back (None: nothing)
+    withheld: bool = False  # an answer was due, but the number had its answers this hour
 
 
 class InboundReplies:
@@ -107,6 +117,7 @@ class InboundReplies:
         sent: DeliveryLedger,
         responses: Responses,
         sms: ChannelSender | None,
+        budget: ReplyBudget,
         clock: Clock,
     ) -> None:
         self._people = people
@@ -115,6 +126,7 @@ class InboundReplies:
         self._sent = sent
         self._responses = responses
         self._sms = sms
+        self._budget = budget
         self._clock = clock
 
     def handle(self, sms: InboundSms) -> ReplyOutcome:
@@ -129,23 +141,23 @@ class InboundReplies:
             return ReplyOutcome("stop", owners[0], None, None)
         language = self._language(owners[0])
         if reply.intent in ("help", "unknown"):
-            help_text = say(language, "help")
-            return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, help_text))
+            outcome = ReplyOutcome(reply.intent, owners[0], None, say(language, "help"))
+            return self._answer(sms, outcome, first_help=reply.intent == "help")
         found = self._incident_for(owners, reply.code, sms.replying_to, language)
         if isinstance(found, str):
             return self._answer(sms, ReplyOutcome(reply.intent, owners[0], None, found))
+        answerer = Answerer.by_sms(found.contact_id)
+        changed = False
         try:
             if reply.intent == "ack":
-                answer = self._responses.acknowledge(
-                    found.incident_id, found.contact_id, "sms reply"
-                )
+                answer = self._responses.acknowledge(found.incident_id, answerer)
             else:
-                answer = self._responses.decline(found.incident_id, found.contact_id, "sms reply")
-            text = answer.say(self._language(found.contact_id))
+                answer = self._responses.decline(found.incident_id, answerer)
+            text, changed = answer.say(self._language(found.contact_id)), answer.outcome in _CHANGES
         except TocsinError as error:
             text = str(error)
         outcome = ReplyOutcome(reply.intent, found.contact_id, found.incident_id, text)
-        return self._answer(sms, outcome)
+        return self._answer(sms, outcome, confirms_a_change=changed)
 
     def _language(self, contact_id: str) -> str:
         contact = self._people.get_contacts([contact_id]).get(contact_id)
@@ -182,9 +194,20 @@ class InboundReplies:
         incident = self._incidents.get(incident_id)
         return incident is not None and incident.status is IncidentStatus.OPEN
 
-    def _answer(self, sms: InboundSms, outcome: ReplyOutcome) -> ReplyOutcome:
+    def _answer(
+        self,
+        sms: InboundSms,
+        outcome: ReplyOutcome,
+        first_help: bool = False,
+        confirms_a_change: bool = False,
+    ) -> ReplyOutcome:
         if self._sms is None or not outcome.answer:
             return outcome
+        hour = self._clock.now().replace(minute=0, second=0, microsecond=0)
+        if not confirms_a_change and not self._budget.spend(
+            sms.origination, hour, HELP_ANSWERS_PER_HOUR, first_help
+        ):
+            return replace(outcome, answer=None, withheld=True)
         try:
             # Best effort: the acknowledgement is recorded whether or not this text arrives.
             self._sms.send(sms.origination, Message(body=outcome.answer), outcome.incident_id or "")

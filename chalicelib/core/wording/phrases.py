@@ -14,6 +14,13 @@ from chalicelib.core.wording.templates import language_candidates
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
+        "not_counted": "Recorded: {title}. It does not count toward the acknowledgements needed:",
+        "decline_not_counted": "Recorded: you can't respond. It changes nothing here:",
+        "why_not_a_person": "a monitoring event answers for no person.",
+        "why_not_bound": "it was made with {holder}, not with {person}'s own link, reply code "
+        "or personal key.",
+        "why_not_paged": "you were not paged for this incident.",
+        "why_not_at_level": "you were informed, not paged at this level.",
         "acknowledged": "Acknowledged: {title}",
         "progress": "{have} of {needed} acknowledgements needed so far.",
         "already": "You have already acknowledged: {title}",
@@ -33,8 +40,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "This incident is {status}.",
         "acknowledged_by": "Acknowledged by {count} so far.",
         "opened": "opened",
+        "links": "Links",
     },
     "da": {
+        "not_counted": "Registreret: {title}. Det tæller ikke med blandt de nødvendige "
+        "kvitteringer:",
+        "decline_not_counted": "Registreret: du kan ikke. Det ændrer intet her:",
+        "why_not_a_person": "en overvågningshændelse svarer ikke for nogen person.",
+        "why_not_bound": "det blev gjort med {holder}, ikke med {person}s eget link, svarkode "
+        "eller personlige nøgle.",
+        "why_not_paged": "du blev ikke kaldt til denne hændelse.",
+        "why_not_at_level": "du blev orienteret, ikke kaldt på dette niveau.",
         "acknowledged": "Kvitteret: {title}",
         "progress": "{have} af {needed} nødvendige kvitteringer indtil nu.",
         "already": "Du har allerede kvitteret: {title}",
@@ -53,8 +69,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "Hændelsen er {status}.",
         "acknowledged_by": "Kvitteret af {count} indtil nu.",
         "opened": "åbnet",
+        "links": "Links",
     },
     "nb": {
+        "not_counted": "Registrert: {title}. Det teller ikke med blant kvitteringene som trengs:",
+        "decline_not_counted": "Registrert: du kan ikke. Det endrer ingenting her:",
+        "why_not_a_person": "en overvåkingshendelse svarer ikke for noen person.",
+        "why_not_bound": "det ble gjort med {holder}, ikke med {person}s egen lenke, svarkode "
+        "eller personlige nøkkel.",
+        "why_not_paged": "du ble ikke varslet om denne hendelsen.",
+        "why_not_at_level": "du ble orientert, ikke varslet på dette nivået.",
         "acknowledged": "Kvittert: {title}",
         "progress": "{have} av {needed} nødvendige kvitteringer så langt.",
         "already": "Du har allerede kvittert: {title}",
@@ -73,8 +97,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "Hendelsen er {status}.",
         "acknowledged_by": "Kvittert av {count} så langt.",
         "opened": "åpnet",
+        "links": "Lenker",
     },
     "zh-Hant": {
+        "not_counted": "已記錄：{title}。此確認不計入所需人數：",
+        "decline_not_counted": "已記錄：您無法回應。此回覆不影響升級：",
+        "why_not_a_person": "監控事件不代表任何人。",
+        "why_not_bound": "此回覆使用 {holder}，而非 {person} 本人的連結、回覆代碼或個人金鑰。",
+        "why_not_paged": "您未被呼叫處理此事件。",
+        "why_not_at_level": "您僅收到通知，並未在此層級被呼叫。",
         "acknowledged": "已確認：{title}",
         "progress": "目前 {have}/{needed} 人確認。",
         "already": "您已確認：{title}",
@@ -93,6 +124,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "incident_is": "此事件狀態：{status}。",
         "acknowledged_by": "目前已有 {count} 人確認。",
         "opened": "開始於",
+        "links": "相關連結",
     },
 }
 

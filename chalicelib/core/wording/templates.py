@@ -8,7 +8,14 @@ at 3 a.m. Without a ``templates`` section, the built-in English set below is use
 Language: the person's BCP 47 tag, then its shorter forms (``zh-Hant-TW`` -> ``zh-Hant`` ->
 ``zh``), then the set's fallback language. SMS: the first line (what, severity, reference)
 must arrive in the first segment; a long title is shortened until it does, never the rest.
-Voice: variables are escaped for SSML; the template's own markup is kept.
+Voice: variables are escaped for SSML; the template's own markup is kept. Times are on the
+person's wall clock, the zone named (``opened_at``); the opening event's ``links`` are for the
+channels that can carry them (the email templates use them; SMS and voice do not).
+
+Every alert carries the person's way to answer (:class:`AckInfo`): the link and reply code in
+SMS and email (text and HTML), the spoken code and where the link is in voice, and in push the
+SMS text with its link, plus the link itself for the app to open on a tap. Validation refuses a
+template that drops it (``wording/validation.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from chalicelib.core.model import (
     Message,
     Notice,
 )
+from chalicelib.core.wording.held import budget_notice
 from chalicelib.core.wording.segments import fits_first_segment
+from chalicelib.core.wording.times import local_time
 
 EXERCISE_MARKER = "[EXERCISE] "
 SMS_SEGMENT = 160
@@ -34,6 +43,7 @@ OPTIONAL_PARTS = ("email_html", "resolved_sms", "resolved_subject", "resolved_te
 MARKUP_PARTS = frozenset({"voice", "email_html"})  # variables are escaped in these
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _ALIASES = {"no": "nb"}  # Norwegian without a written standard: bokmål
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,12 @@ BUILT_IN = TemplateSet(
             "email_text": (
                 "{{ marker }}A crisis response has been activated and you are on its team.\n\n"
                 "What: {{ title }}\nSeverity: {{ severity }}\nType: {{ type }}\n"
-                "Opened: {{ opened_at }}\nReference: {{ ref }} ({{ incident_id }})\n"
+                "Opened: {{ opened_at }}\nReference: {{ ref }} ({{ incident_id }})"
+                "{% if links %}\n\nLinks:{% for link in links %}\n- "
+                "{% if link.text %}{{ link.text }}: {% endif %}{{ link.href }}{% endfor %}"
+                "{% endif %}"
+                "{% if ack_url %}\n\nAcknowledge: {{ ack_url }}\nOr reply to the text message: "
+                "{{ ack_code }} ACK ({{ ack_code }} NO if you can't respond).{% endif %}\n"
                 "{% if exercise %}\nThis is an exercise. No real incident is under way.\n"
                 "{% endif %}"
             ),
@@ -78,7 +93,7 @@ BUILT_IN = TemplateSet(
                 "<speak>{% for _ in range(2) %}{{ marker }}Tocsin {{ severity }} alert. "
                 "{{ title }}. Reference {{ ref_spoken }}.<break time='1s'/>{% endfor %}"
                 "{% if ack_code %}To acknowledge, reply {{ ack_code_spoken }} A C K to the "
-                "text message, or open its link.{% endif %}</speak>"
+                "text message, or open the link in your text message or email.{% endif %}</speak>"
             ),
             "resolved_sms": "{{ marker }}TOCSIN RESOLVED: {{ title }} (ref {{ ref }})",
             "resolved_subject": "{{ marker }}[Tocsin resolved] {{ title }}",
@@ -117,8 +132,14 @@ def render_message(
     templates: TemplateSet = BUILT_IN,
     ack: AckInfo | None = None,
     notice: Notice = Notice.ALERT,
+    timezone: str = "UTC",
 ) -> Message:
-    variables = template_variables(incident, ack)
+    """What ``channel`` sends about ``incident`` to a person who reads ``language`` and lives
+    in ``timezone`` (times are shown on their wall clock)."""
+    variables = template_variables(incident, ack, timezone)
+    if notice is Notice.BUDGET:
+        ref = str(variables["ref"])
+        return budget_notice(channel, language_candidates(language), incident.title, ref)
     if notice is Notice.RESOLVED:
         return _render_resolved(channel, language, templates, variables)
     if channel is Channel.SMS:
@@ -128,6 +149,7 @@ def render_message(
         return Message(
             subject=render_source(subject, variables).strip(),
             body=_fit_sms(templates.source("sms", language)[1], variables),
+            link=ack.url if ack else None,
         )
     if channel is Channel.VOICE:
         used, source = templates.source("voice", language)
@@ -176,7 +198,7 @@ def html_from_text(text: str, language: str) -> str:
 
     paragraphs = [part.strip() for part in text.strip().split("\n\n") if part.strip()]
     inner = "".join(
-        "<p>" + "<br>".join(str(escape(line)) for line in part.splitlines()) + "</p>"
+        "<p>" + "<br>".join(_linked(str(escape(line))) for line in part.splitlines()) + "</p>"
         for part in paragraphs
     )
     return (
@@ -186,7 +208,14 @@ def html_from_text(text: str, language: str) -> str:
     )
 
 
-def template_variables(incident: Incident, ack: AckInfo | None = None) -> dict[str, Any]:
+def _linked(escaped: str) -> str:
+    """Web addresses in an escaped line made into links (their ``&amp;`` is right in href)."""
+    return _URL.sub(lambda found: f'<a href="{found[0]}">{found[0]}</a>', escaped)
+
+
+def template_variables(
+    incident: Incident, ack: AckInfo | None = None, timezone: str = "UTC"
+) -> dict[str, Any]:
     ref = incident_reference(incident.incident_id)
     return {
         "ack_url": ack.url if ack else "",
@@ -200,7 +229,11 @@ def template_variables(incident: Incident, ack: AckInfo | None = None) -> dict[s
         "ref": ref,
         "ref_spoken": " ".join(ref),
         "incident_id": incident.incident_id,
-        "opened_at": incident.opened_at.isoformat(timespec="seconds"),
+        "opened_at": local_time(incident.opened_at, timezone),
+        # One line each: a link's text comes from the caller and must not add lines of its own.
+        "links": [
+            {"href": link.href, "text": " ".join(link.text.split())} for link in incident.links
+        ],
     }
 
 

@@ -2,7 +2,9 @@
 
 Each template is compiled and rendered with a sample incident, so a syntax error or a misspelt
 variable is reported by ``tocsin policies validate`` at its path, never at 3 a.m.; an SMS
-template whose first line cannot fit the first segment even with an empty title is refused.
+template whose first line cannot fit the first segment even with an empty title is refused, and
+so is an alert template that drops the person's way to answer (link, reply code; the spoken code
+in voice).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.fields import read_identifier, read_object, read_string
-from chalicelib.core.model import EventStatus, Incident, IncidentStatus, Severity
+from chalicelib.core.model import EventStatus, Incident, IncidentStatus, Link, Severity
 from chalicelib.core.wording.segments import count_segments, fits_first_segment
 from chalicelib.core.wording.templates import (
     LANGUAGE_TAG,
@@ -38,10 +40,18 @@ _SAMPLE = Incident(
     plan_id="p",
     opened_at=datetime(2026, 1, 1, tzinfo=UTC),
     updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    links=(Link("https://status.example.com/incidents/1", "Status page"),),
 )
 
 
 _SAMPLE_ACK = AckInfo(url="https://alerts.example.com/a/abcdefghijklmnop", code="1234")
+# Every alert carries the person's way to answer: the variables each part must show.
+_ANSWER_PATH = {
+    "sms": {"ack_code": _SAMPLE_ACK.code, "ack_url": _SAMPLE_ACK.url},
+    "email_text": {"ack_url": _SAMPLE_ACK.url, "ack_code": _SAMPLE_ACK.code},
+    "email_html": {"ack_url": _SAMPLE_ACK.url, "ack_code": _SAMPLE_ACK.code},
+    "voice": {"ack_code_spoken": " ".join(_SAMPLE_ACK.code)},
+}
 
 
 def parse_template_set(document: Any, path: str) -> TemplateSet:
@@ -80,11 +90,17 @@ def _checked(source: str, part: str, path: str) -> str:
 
     variables = template_variables(_SAMPLE, _SAMPLE_ACK)
     try:
-        render_source(source, variables, markup=part in MARKUP_PARTS)
+        rendered = render_source(source, variables, markup=part in MARKUP_PARTS)
     except TemplateSyntaxError as error:
         raise InvalidPolicy(path, f"template line {error.lineno}: {error.message}") from None
     except TemplateError as error:
         raise InvalidPolicy(path, f"does not render: {error}") from None
+    missing = [name for name, shown in _ANSWER_PATH.get(part, {}).items() if shown not in rendered]
+    if missing:
+        uses = " and ".join("{{ " + name + " }}" for name in missing)
+        raise InvalidPolicy(
+            path, f"must carry the person's way to answer, as every alert does: use {uses}"
+        )
     if part in ("sms", "resolved_sms"):
         bare = render_source(source, {**variables, "title": ""}).strip()
         if not fits_first_segment(bare.split("\n", 1)[0], bare):

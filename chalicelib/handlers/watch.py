@@ -1,0 +1,62 @@
+"""The watching ticks: heartbeats gone quiet, and canary rounds (a test message on every channel,
+judged by its delivery receipts). Both run every minute and are safe to overlap: every step
+moves on by a conditional write.
+
+Their log lines are the metrics the deployment alarms on (infra/tocsin_infra/watch.py):
+``heartbeat missed`` and ``canary channel checked`` (``missing``: 1 when a channel's messages
+came back with no delivery receipt in time), each with its ``stage``, a metric dimension, so
+two stages in one account never share an alarm.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, CloudWatchEvent, Rate
+
+from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
+from chalicelib.observability import logger
+from chalicelib.wiring import container
+
+watch = Blueprint(__name__)
+
+
+@watch.schedule(Rate(1, unit=Rate.MINUTES))
+def check_heartbeats(event: CloudWatchEvent) -> None:
+    services = container()
+    report = services.heartbeats.check()
+    stage = services.settings.stage
+    for heartbeat_id in report.missed:
+        logger.warning(
+            HEARTBEAT_MISSED, extra={"heartbeat": heartbeat_id, "missed": 1, "stage": stage}
+        )
+    for heartbeat_id in report.resolved:
+        logger.info("heartbeat back", extra={"heartbeat": heartbeat_id})
+    if report.watching:
+        logger.info("heartbeats watched from now", extra={"heartbeats": report.watching})
+
+
+@watch.schedule(Rate(1, unit=Rate.MINUTES))
+def run_canaries(event: CloudWatchEvent) -> None:
+    # A failure raises (the errors alarm says so); a round judged but not told keeps its old
+    # state, so the next judged round tells again.
+    services = container()
+    report = services.canaries.tick()
+    for incident_id in report.begun:
+        logger.info("canary round begun", extra={"incident_id": incident_id})
+    for gap in report.unwatched:
+        logger.warning("canary cannot test a channel", extra={"gap": gap})
+    for check in report.checks:
+        logger.info(
+            CANARY_CHECKED,
+            extra={
+                "canary": check.canary_id,
+                "channel": check.channel.value,
+                "missing": 0 if check.delivered else 1,
+                "detail": check.detail,
+                "incident_id": check.incident_id,
+                "stage": services.settings.stage,
+            },
+        )
+    for failing in report.failing:
+        logger.warning("canary channel failing", extra={"canary_channel": failing})
+    for recovered in report.recovered:
+        logger.info("canary channel delivers again", extra={"canary_channel": recovered})

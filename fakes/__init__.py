@@ -1,0 +1,83 @@
+"""In-memory fakes of every port of Tocsin's core, for unit tests, benchmarks and the fault
+harness. Never deployed (not in ``chalicelib``); each fake has a contract suite in
+``tests/functional`` that runs against it and against its AWS adapter, so it cannot drift.
+
+======================================  =================================================
+port (chalicelib.core...)               fake
+======================================  =================================================
+ports.Clock                             FixedClock
+ports.IncidentStore                     MemoryIncidentStore
+ports.ContactDirectory, response.       MemoryDirectory
+ports.PhoneOwners, messaging.receipts.
+UsableAddresses
+activation.ports.EventStore             MemoryEventStore
+activation.ports.EventQueue             MemoryEventQueue
+activation.ports.ScheduleSlots          MemoryScheduleSlots
+messaging.ports.DispatchQueue           MemoryDispatchQueue
+messaging.ports.SendLedger, response.   MemorySendLedger
+ports.ReachedLedger, messaging.
+receipts.DeliveryLedger
+messaging.ports.ChannelSender /         RecordingChannel / RecordingBatchChannel,
+BatchSender                             ScriptedChannel (scripted failures)
+messaging.passes.ResponderRegistry      MemoryResponderRegistry
+response.ports.ReplyBudget              MemoryReplyBudget
+oncall.coverage.OverrideStore           MemoryOverrideStore
+playbook.source.PlaybookSource          MemoryPlaybookSource
+watch.ports.HeartbeatStore              MemoryHeartbeatStore
+watch.ports.CanaryRounds                MemoryCanaryRounds
+watch.ports.OperationsTopic             RecordingOperationsTopic
+spend.ports.SpendCounters               MemorySpendCounters
+spend.ports.HoldStore                   MemoryHoldStore
+dropin.ports.AlertStore                 MemoryAlertStore
+dropin.ports.RequestLog                 MemoryRequestLog
+dropin.ports.ChangeStore                MemoryChangeStore
+dropin.ports.IncidentTimelines          MemoryTimelines
+======================================  =================================================
+
+:class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
+"""
+
+from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
+from fakes.clock import FixedClock
+from fakes.directory import MemoryDirectory
+from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
+from fakes.events import MemoryEventStore, MemoryScheduleSlots
+from fakes.incidents import MemoryIncidentStore
+from fakes.ledger import MemorySendLedger
+from fakes.oncall import MemoryOverrideStore
+from fakes.playbooks import MemoryPlaybookSource
+from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
+from fakes.replies import MemoryReplyBudget
+from fakes.responders import MemoryResponderRegistry
+from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
+from fakes.world import MemoryWorld
+
+__all__ = [
+    "FixedClock",
+    "MemoryAlertStore",
+    "MemoryCanaryRounds",
+    "MemoryChangeStore",
+    "MemoryDirectory",
+    "MemoryDispatchQueue",
+    "MemoryEventQueue",
+    "MemoryEventStore",
+    "MemoryHeartbeatStore",
+    "MemoryHoldStore",
+    "MemoryIncidentStore",
+    "MemoryOverrideStore",
+    "MemoryPlaybookSource",
+    "MemoryReplyBudget",
+    "MemoryRequestLog",
+    "MemoryResponderRegistry",
+    "MemoryScheduleSlots",
+    "MemorySendLedger",
+    "MemorySpendCounters",
+    "MemoryTimelines",
+    "MemoryWorld",
+    "RecordingBatchChannel",
+    "RecordingChannel",
+    "RecordingOperationsTopic",
+    "ScriptedChannel",
+    "Sent",
+]

@@ -1,0 +1,104 @@
+"""Each fake is what its port asks for: mypy --strict checks these assignments (no
+``# type: ignore`` anywhere a fake stands in for a port). Nothing here runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.core.activation.ports import EventQueue, EventStore, ScheduleSlots
+    from chalicelib.core.dropin.ports import (
+        AlertStore,
+        ChangeStore,
+        IncidentTimelines,
+        RequestLog,
+    )
+    from chalicelib.core.messaging.passes import ResponderRegistry
+    from chalicelib.core.messaging.ports import (
+        BatchSender,
+        ChannelSender,
+        DispatchQueue,
+        SendLedger,
+    )
+    from chalicelib.core.messaging.receipts import DeliveryLedger, UsableAddresses
+    from chalicelib.core.model import Channel
+    from chalicelib.core.oncall.coverage import OverrideStore
+    from chalicelib.core.playbook.source import PlaybookSource
+    from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+    from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
+    from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
+    from chalicelib.core.watch.ports import (
+        CanaryIncidents,
+        CanaryRounds,
+        HeartbeatStore,
+        OperationsTopic,
+    )
+    from fakes import (
+        FixedClock,
+        MemoryAlertStore,
+        MemoryCanaryRounds,
+        MemoryChangeStore,
+        MemoryDirectory,
+        MemoryDispatchQueue,
+        MemoryEventQueue,
+        MemoryEventStore,
+        MemoryHeartbeatStore,
+        MemoryHoldStore,
+        MemoryIncidentStore,
+        MemoryOverrideStore,
+        MemoryPlaybookSource,
+        MemoryReplyBudget,
+        MemoryRequestLog,
+        MemoryResponderRegistry,
+        MemoryScheduleSlots,
+        MemorySendLedger,
+        MemorySpendCounters,
+        MemoryTimelines,
+        RecordingBatchChannel,
+        RecordingChannel,
+        RecordingOperationsTopic,
+        ScriptedChannel,
+    )
+
+
+def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
+    incidents: IncidentStore = MemoryIncidentStore()
+    events: EventStore = MemoryEventStore()
+    event_queue: EventQueue = MemoryEventQueue()
+    slots: ScheduleSlots = MemoryScheduleSlots()
+    dispatch: DispatchQueue = MemoryDispatchQueue()
+    ledger = MemorySendLedger(MemoryIncidentStore())
+    sends: SendLedger = ledger
+    reached: ReachedLedger = ledger
+    deliveries: DeliveryLedger = ledger
+    directory = MemoryDirectory()
+    contacts: ContactDirectory = directory
+    owners: PhoneOwners = directory
+    addresses: UsableAddresses = directory
+    registry: ResponderRegistry = MemoryResponderRegistry()
+    replies: ReplyBudget = MemoryReplyBudget()
+    overrides: OverrideStore = MemoryOverrideStore()
+    playbooks: PlaybookSource = MemoryPlaybookSource()
+    clock: Clock = FixedClock(datetime.now(UTC))
+    sms: ChannelSender = RecordingChannel(Channel.SMS)
+    push: BatchSender = RecordingBatchChannel(Channel.PUSH)
+    scripted: ChannelSender = ScriptedChannel(sms, {})
+    del incidents, events, event_queue, slots, dispatch, sends, reached, deliveries
+    del contacts, owners, addresses, registry, replies, overrides, playbooks, clock, push
+    del scripted
+    heartbeats: HeartbeatStore = MemoryHeartbeatStore()
+    rounds: CanaryRounds = MemoryCanaryRounds()
+    operations: OperationsTopic = RecordingOperationsTopic()
+    round_incidents: CanaryIncidents = MemoryIncidentStore()
+    del heartbeats, rounds, operations, round_incidents
+    counters: SpendCounters = MemorySpendCounters()
+    shared = MemoryIncidentStore()
+    holds: HoldStore = MemoryHoldStore(shared, MemorySendLedger(shared))
+    pages: PageQueue = MemoryDispatchQueue()
+    del counters, holds, pages
+    alerts: AlertStore = MemoryAlertStore()
+    requests: RequestLog = MemoryRequestLog()
+    changes: ChangeStore = MemoryChangeStore()
+    timelines: IncidentTimelines = MemoryTimelines()
+    del alerts, requests, changes, timelines

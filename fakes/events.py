@@ -1,0 +1,85 @@
+"""Received events and their decisions, and the slots of scheduled triggers, in memory.
+
+The same rules as ``storage/events.py`` and ``storage/schedule_slots.py``: a decision is
+recorded once (only while the event is pending); a slot is claimed once until released.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.core.activation.ports import EventRecord
+from chalicelib.core.model import DecisionOutcome, ReceivedEvent
+
+
+class MemoryEventStore:
+    def __init__(self) -> None:
+        self._records: dict[str, EventRecord] = {}
+        self.received: dict[str, ReceivedEvent] = {}  # what was accepted, for tests to read
+
+    def record_received(self, received: ReceivedEvent) -> None:
+        if received.event_id in self._records:
+            # DynamoDB refuses the conditional put; nothing in the core records an id twice.
+            raise RuntimeError(f"event {received.event_id} was recorded already")
+        self._records[received.event_id] = EventRecord(
+            received.event_id, received.received_at, DecisionOutcome.PENDING
+        )
+        self.received[received.event_id] = received
+
+    def forget(self, event_id: str) -> None:
+        self._records.pop(event_id, None)
+        self.received.pop(event_id, None)
+
+    def get(self, event_id: str) -> EventRecord | None:
+        return self._records.get(event_id)
+
+    def record_decision(
+        self,
+        event_id: str,
+        outcome: DecisionOutcome,
+        code: str,
+        reason: str,
+        now: datetime,
+        incident_id: str | None = None,
+    ) -> bool:
+        record = self._records.get(event_id)
+        if record is None or record.outcome is not DecisionOutcome.PENDING:
+            return False
+        self.decide(event_id, outcome, code, reason, now, incident_id)
+        return True
+
+    def decide(
+        self,
+        event_id: str,
+        outcome: DecisionOutcome,
+        code: str,
+        reason: str,
+        at: datetime,
+        incident_id: str | None = None,
+    ) -> None:
+        """Unconditionally, as the incident store does inside its opening and resolving
+        transactions (``storage.events.decision_update``)."""
+        record = self._records.get(event_id) or EventRecord(event_id, at, DecisionOutcome.PENDING)
+        self._records[event_id] = replace(
+            record,
+            outcome=outcome,
+            code=code,
+            reason=reason,
+            decided_at=at,
+            incident_id=incident_id if incident_id is not None else record.incident_id,
+        )
+
+
+class MemoryScheduleSlots:
+    def __init__(self) -> None:
+        self.claimed: set[tuple[str, datetime]] = set()
+
+    def claim(self, schedule_id: str, slot: datetime) -> bool:
+        if (schedule_id, slot) in self.claimed:
+            return False
+        self.claimed.add((schedule_id, slot))
+        return True
+
+    def release(self, schedule_id: str, slot: datetime) -> None:
+        self.claimed.discard((schedule_id, slot))

@@ -1,0 +1,297 @@
+"""Every port of the core in memory, sharing state as the adapters share their tables, and the
+use cases wired from them as ``chalicelib/wiring.py`` wires them from AWS.
+
+    world = MemoryWorld.example(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    world.ingest.accept({...}, Sender("key"))  # POST /v1/events
+    world.run_queues()                # what the queue handlers do: decide, then dispatch
+    world.sms.to("+12025550105")      # what reached Fay
+
+No AWS, no moto, no sockets: a use case runs in microseconds, so unit tests, benchmarks and the
+fault harness can run thousands. The contract suites in ``tests/functional`` prove each fake
+behaves as its DynamoDB or SQS adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from functools import cache, cached_property
+from pathlib import Path
+
+from chalicelib.core.activation.evaluator import Decision, Evaluator
+from chalicelib.core.activation.intake import IngestService
+from chalicelib.core.activation.manual import ManualActivation
+from chalicelib.core.activation.notifier import Notifier
+from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
+from chalicelib.core.messaging.passes import AckLinks
+from chalicelib.core.messaging.ports import ChannelSender
+from chalicelib.core.messaging.receipts import DeliveryTracker
+from chalicelib.core.model import Channel, Contact
+from chalicelib.core.oncall.coverage import OnCall
+from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.response.answers import Responses
+from chalicelib.core.response.escalator import Escalator
+from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.spend.gate import SpendGate
+from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.watch.canaries import Canaries
+from chalicelib.core.watch.heartbeats import Heartbeats
+from fakes.channels import RecordingChannel, Sent
+from fakes.clock import FixedClock
+from fakes.directory import MemoryDirectory
+from fakes.events import MemoryEventStore, MemoryScheduleSlots
+from fakes.incidents import MemoryIncidentStore
+from fakes.ledger import MemorySendLedger
+from fakes.oncall import MemoryOverrideStore
+from fakes.playbooks import MemoryPlaybookSource
+from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
+from fakes.replies import MemoryReplyBudget
+from fakes.responders import MemoryResponderRegistry
+from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
+
+PROJECT = Path(__file__).resolve().parent.parent
+PUBLIC_URL = "http://127.0.0.1:8000"  # the local stage's, so links read as they do there
+LINK_SECRET = b"local-dev-link-secret"
+CLAIM_TIMEOUT = timedelta(seconds=120)
+MAX_ROUNDS = 50  # queue rounds before run_queues() gives up (a job retried for ever)
+
+
+class MemoryWorld:
+    def __init__(
+        self,
+        now: datetime,
+        playbook: Playbook | None = None,
+        contacts: Iterable[Contact] = (),
+        senders: Mapping[Channel, ChannelSender] | None = None,
+        incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
+    ) -> None:
+        """``senders``: instead of the recording SMS, email and broadcast channels.
+        ``incidents``: builds the incident store (a subclass that injects a fault or a race)."""
+        self.clock = FixedClock(now)
+        self.playbooks = MemoryPlaybookSource(playbook)
+        self.directory = MemoryDirectory(contacts)
+        self.events = MemoryEventStore()
+        self.incidents = incidents(self.events)
+        self.ledger = MemorySendLedger(self.incidents)
+        self.overrides = MemoryOverrideStore()
+        self.responders = MemoryResponderRegistry()
+        self.reply_budget = MemoryReplyBudget()
+        self.event_queue = MemoryEventQueue()
+        self.dispatch_queue = MemoryDispatchQueue()
+        self.slots = MemoryScheduleSlots()
+        self.heartbeat_store = MemoryHeartbeatStore()
+        self.canary_rounds = MemoryCanaryRounds()
+        self.operations = RecordingOperationsTopic()
+        self.spend_counters = MemorySpendCounters()
+        self.holds = MemoryHoldStore(self.incidents, self.ledger)
+        # The local stage's channels: SMS, email and the stakeholder topic.
+        self.sms = RecordingChannel(Channel.SMS)
+        self.email = RecordingChannel(Channel.EMAIL)
+        self.broadcast = RecordingChannel(Channel.BROADCAST)
+        recording: dict[Channel, ChannelSender] = {
+            Channel.SMS: self.sms,
+            Channel.EMAIL: self.email,
+            Channel.BROADCAST: self.broadcast,
+        }
+        self.senders: Mapping[Channel, ChannelSender] = recording if senders is None else senders
+
+    @classmethod
+    def example(
+        cls,
+        now: datetime,
+        senders: Mapping[Channel, ChannelSender] | None = None,
+        incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
+    ) -> MemoryWorld:
+        """The example playbook (``policies/``) and contacts (``examples/contacts.csv``): what
+        ``make run`` seeds, so a test reads like the local stack's story."""
+        playbook, contacts = _example()
+        return cls(now, playbook, contacts, senders, incidents)
+
+    def sent(self) -> list[Sent]:
+        """Everything the world's own channels accepted, channel by channel."""
+        return [*self.sms.sent, *self.email.sent, *self.broadcast.sent]
+
+    # -- the use cases, wired as chalicelib/wiring.py wires them ---------------------------
+    @cached_property
+    def ingest(self) -> IngestService:
+        return IngestService(self.events, self.event_queue, self.clock)
+
+    @cached_property
+    def escalator(self) -> Escalator:
+        return Escalator(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.overrides,
+            self.dispatch_queue,
+            self.clock,
+        )
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        return Notifier(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
+            self.escalator,
+        )
+
+    @cached_property
+    def responses(self) -> Responses:
+        return Responses(
+            self.incidents,
+            self.playbooks,
+            self.responders,
+            self.ledger,
+            self.dispatch_queue,
+            self.escalator,
+            self.clock,
+            self.hold_desk,
+        )
+
+    @cached_property
+    def spend_gate(self) -> SpendGate:
+        return SpendGate(
+            self.playbooks,
+            self.spend_counters,
+            self.holds,
+            self.directory,
+            self.dispatch_queue,
+            self.incidents,
+            self.clock,
+        )
+
+    @cached_property
+    def hold_desk(self) -> HoldDesk:
+        return HoldDesk(
+            self.holds,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            self.clock,
+        )
+
+    @cached_property
+    def evaluator(self) -> Evaluator:
+        return Evaluator(
+            self.events, self.incidents, self.playbooks, self.notifier, self.clock, self.responses
+        )
+
+    @cached_property
+    def manual(self) -> ManualActivation:
+        return ManualActivation(
+            self.incidents, self.playbooks, self.directory, self.notifier, self.clock
+        )
+
+    @cached_property
+    def links(self) -> AckLinks:
+        return AckLinks(LINK_SECRET, PUBLIC_URL, self.responders)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.ledger,
+            self.senders,
+            self.clock,
+            CLAIM_TIMEOUT,
+            self.links,
+            spending=self.spend_gate,
+        )
+
+    @cached_property
+    def tracker(self) -> DeliveryTracker:
+        return DeliveryTracker(self.ledger, self.directory, self.clock)
+
+    @cached_property
+    def inbound(self) -> InboundReplies:
+        return InboundReplies(
+            self.directory,
+            self.responders,
+            self.incidents,
+            self.ledger,
+            self.responses,
+            self.senders.get(Channel.SMS),
+            self.reply_budget,
+            self.clock,
+        )
+
+    @cached_property
+    def scheduled_triggers(self) -> ScheduledTriggers:
+        return ScheduledTriggers(self.playbooks, self.slots, self.ingest, self.clock)
+
+    @cached_property
+    def oncall(self) -> OnCall:
+        return OnCall(self.playbooks, self.overrides, self.directory, self.clock)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        return Heartbeats(
+            self.playbooks, self.heartbeat_store, self.ingest, self.events, self.clock
+        )
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        return Canaries(
+            self.playbooks,
+            self.canary_rounds,
+            self.incidents,
+            self.directory,
+            self.dispatch_queue,
+            self.ingest,
+            self.operations,
+            frozenset(self.senders),
+            self.clock,
+        )
+
+    # -- what the queue handlers do ------------------------------------------------------
+    def decide_queued(self) -> list[Decision]:
+        """Decide every event on the ingest queue (the ``evaluate_events`` handler)."""
+        return [self.evaluator.handle(received) for received in self.event_queue.take()]
+
+    def dispatch_queued(self) -> DispatchReport:
+        """Send every job on the dispatch queue once (the ``dispatch_notifications`` handler);
+        jobs to retry go back on the queue, as a batch Lambda reports as failed would."""
+        total = DispatchReport()
+        for incident_id, jobs in self.dispatch_queue.take_messages():
+            report = self.dispatcher.dispatch(incident_id, jobs)
+            total.sent += report.sent
+            total.failed += report.failed
+            total.skipped += report.skipped
+            total.held += report.held
+            total.retry += report.retry
+            if report.retry:
+                self.dispatch_queue.put_jobs(report.retry)
+        return total
+
+    def run_queues(self) -> list[Decision]:
+        """Both queues until they are empty, as the local runner drains them."""
+        decisions: list[Decision] = []
+        for _ in range(MAX_ROUNDS):
+            if not self.event_queue.bodies and not self.dispatch_queue.bodies:
+                return decisions
+            decisions += self.decide_queued()
+            self.dispatch_queued()
+        raise RuntimeError(f"the queues were not empty after {MAX_ROUNDS} rounds")
+
+
+@cache
+def _example() -> tuple[Playbook, tuple[Contact, ...]]:
+    """Read once per process: parsing the YAML takes far longer than any use case."""
+    from tocsin_cli.contacts import read_contacts_csv
+    from tocsin_cli.policies import read_policy_dir
+
+    playbook = read_policy_dir(PROJECT / "policies").validate()
+    contacts, _ = read_contacts_csv(
+        PROJECT / "examples" / "contacts.csv",
+        known_roles=playbook.roles,
+        known_teams=playbook.teams,
+    )
+    return playbook, tuple(contacts)

@@ -1,0 +1,37 @@
+"""``make demo`` as a user runs it (``python -m local.demo``): a stack of its own, a crisis,
+and an honest account of who was reached."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PROJECT
+
+pytestmark = pytest.mark.stack
+
+DEMO = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
+
+
+def test_make_demo_counts_people_shows_codes_ids_and_when_level_two_is_due() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "local.demo"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr[-2000:]
+    assert f"Who was reached ({DEMO['summary']}):" in out
+    assert "Reached 6 people with 11 messages, and the stakeholder topic with 1 statement." in out
+    ada = [line for line in out.splitlines() if "Ada Example" in line and " sms " in line]
+    assert ada and re.search(
+        r" \d{4} +[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", ada[0]
+    )
+    assert re.search(r"Level 2 is due at \d\d:\d\d:\d\d UTC \(10 min later\)", out)
