@@ -42,7 +42,6 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
-from chalicelib.core.playbook.document import Playbook, parse_playbook
 from chalicelib.core.privacy.audit import Actor
 from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.privacy.scrubbing import Person, Scrubber
@@ -50,32 +49,20 @@ from chalicelib.handlers.erasure import WORK_SECONDS
 from chalicelib.settings import Settings
 from chalicelib.storage.codec import from_item
 from chalicelib.storage.contacts import DynamoContactDirectory
-from chalicelib.storage.erasure import DynamoErasureJobs, DynamoPersonalRecords, scrub_item
+from chalicelib.storage.erasure import DynamoPersonalRecords
+from chalicelib.storage.erasure_items import scrub_item
+from chalicelib.storage.erasure_jobs import DynamoErasureJobs
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.responders import DynamoResponderRegistry
+from chalicelib.wiring import SystemClock
+from fakes import MemoryErasureQueue, MemoryPlaybookSource
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ERASED = Person("c-ada", "+12025550101", "ada@example.com")
 OTHERS = ("c-adam", "c-bo", "c-chen", "c-dina", "c-fay")  # c-adam: an id that starts with hers
 SECRET = b"bench-link-secret"
-
-
-class _Playbooks:
-    def __init__(self) -> None:
-        self._playbook = parse_playbook({})
-
-    def load(self) -> Playbook:
-        return self._playbook
-
-    def load_version(self, version: int) -> Playbook:
-        return self._playbook
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class _WritesInOrder:
@@ -98,14 +85,6 @@ class _WritesInOrder:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
-
-
-class _Queue:
-    def __init__(self) -> None:
-        self.jobs: list[str] = []
-
-    def put(self, job_id: str) -> None:
-        self.jobs.append(job_id)
 
 
 def _template(client: Any, settings: Settings) -> tuple[str, str, list[dict[str, Any]]]:
@@ -215,16 +194,17 @@ def measure(incidents: int = 1000, moto_transactions: bool = False) -> dict[str,
             client if moto_transactions else writer,
             settings.incidents_table,
             settings.contacts_table,
+            config_table=settings.config_table,  # as deployed: keys, links, overrides first
         )
-        queue = _Queue()
-        erasure = Erasure(directory, jobs, records, queue, _Playbooks(), _Clock())
+        queue = MemoryErasureQueue()
+        erasure = Erasure(directory, jobs, records, queue, MemoryPlaybookSource(), SystemClock())
         started = time.perf_counter()
         job = erasure.start(ERASED.contact_id, Actor("bench", "cli")).job
         runs = 0
-        while queue.jobs:
+        while queued := queue.take():
             runs += 1
             deadline = datetime.now(UTC) + timedelta(seconds=WORK_SECONDS)
-            job = erasure.advance(queue.jobs.pop(0), deadline)
+            job = erasure.advance(queued[0], deadline)
         seconds = time.perf_counter() - started
 
         after = _records(client, settings.incidents_table)

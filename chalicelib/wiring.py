@@ -61,7 +61,8 @@ from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.contacts import DynamoContactDirectory
-from chalicelib.storage.erasure import DynamoErasureJobs, DynamoPersonalRecords
+from chalicelib.storage.erasure import DynamoPersonalRecords
+from chalicelib.storage.erasure_jobs import DynamoErasureJobs
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
@@ -399,7 +400,10 @@ class Container:
     @cached_property
     def erasure(self) -> Erasure:
         records = DynamoPersonalRecords(
-            self.dynamodb, self.settings.incidents_table, self.settings.contacts_table
+            self.dynamodb,
+            self.settings.incidents_table,
+            self.settings.contacts_table,
+            config_table=self.settings.config_table,
         )
         queue = SqsErasureQueue(self.client("sqs"), self.settings.erasure_queue)
         return Erasure(

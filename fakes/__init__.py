@@ -32,11 +32,17 @@ dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
 dropin.ports.IncidentTimelines          MemoryTimelines
+privacy.ports.PeopleStore               MemoryDirectory (its saves carry their record)
+privacy.ports.AccessLog                 MemoryAccessLog
+privacy.ports.ErasureJobs               MemoryErasureJobs
+privacy.ports.PersonalRecords           MemoryPersonalRecords
+privacy.ports.ErasureQueue              MemoryErasureQueue
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
 """
 
+from fakes.access_log import MemoryAccessLog
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
@@ -46,6 +52,7 @@ from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
+from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalRecords
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
@@ -55,17 +62,21 @@ from fakes.world import MemoryWorld
 
 __all__ = [
     "FixedClock",
+    "MemoryAccessLog",
     "MemoryAlertStore",
     "MemoryCanaryRounds",
     "MemoryChangeStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
+    "MemoryErasureJobs",
+    "MemoryErasureQueue",
     "MemoryEventQueue",
     "MemoryEventStore",
     "MemoryHeartbeatStore",
     "MemoryHoldStore",
     "MemoryIncidentStore",
     "MemoryOverrideStore",
+    "MemoryPersonalRecords",
     "MemoryPlaybookSource",
     "MemoryReplyBudget",
     "MemoryRequestLog",

@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from chalicelib.core.oncall.coverage import OverrideStore
     from chalicelib.core.playbook.source import PlaybookSource
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
+    from chalicelib.core.privacy.ports import (
+        AccessLog,
+        ErasureJobs,
+        ErasureQueue,
+        PeopleStore,
+        PersonalRecords,
+    )
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.watch.ports import (
@@ -36,17 +43,21 @@ if TYPE_CHECKING:
     )
     from fakes import (
         FixedClock,
+        MemoryAccessLog,
         MemoryAlertStore,
         MemoryCanaryRounds,
         MemoryChangeStore,
         MemoryDirectory,
         MemoryDispatchQueue,
+        MemoryErasureJobs,
+        MemoryErasureQueue,
         MemoryEventQueue,
         MemoryEventStore,
         MemoryHeartbeatStore,
         MemoryHoldStore,
         MemoryIncidentStore,
         MemoryOverrideStore,
+        MemoryPersonalRecords,
         MemoryPlaybookSource,
         MemoryReplyBudget,
         MemoryRequestLog,
@@ -102,3 +113,10 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     changes: ChangeStore = MemoryChangeStore()
     timelines: IncidentTimelines = MemoryTimelines()
     del alerts, requests, changes, timelines
+    people: PeopleStore = directory
+    access: AccessLog = MemoryAccessLog()
+    erasures = MemoryErasureJobs(MemoryDirectory(), FixedClock(datetime.now(UTC)))
+    jobs: ErasureJobs = erasures
+    records: PersonalRecords = MemoryPersonalRecords(erasures)
+    erasure_queue: ErasureQueue = MemoryErasureQueue()
+    del people, access, jobs, records, erasure_queue

@@ -63,6 +63,10 @@ def test_the_worker_may_scan_and_rewrite_records_and_the_api_may_only_start_jobs
     )
     assert "sqs:SendMessage" in worker and "sqs:ReceiveMessage" in worker
     assert not any(action.startswith(("sns:", "ses:", "sms-voice:")) for action in worker)
+    # The config table too (keys, calendar links, overrides), but no new items in it.
+    assert any("ConfigTable" in resource for resource in worker["dynamodb:Scan"])
+    assert any("ConfigTable" in resource for resource in worker["dynamodb:DeleteItem"])
+    assert not any("ConfigTable" in resource for resource in worker["dynamodb:PutItem"])
     api = role_actions(synthesis, "APIHandler")
     assert "dynamodb:Scan" not in api  # no full-table scan inside a request any more
     assert "dynamodb:ConditionCheckItem" in api  # a save checks the person is not being erased

@@ -265,7 +265,14 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         r["Properties"]["AlarmName"]: r["Properties"]
         for r in synthesis.resources("AWS::CloudWatch::Alarm").values()
     }
-    queues = ("ingest", "dispatch", "ingest-dead-letters", "dispatch-dead-letters")
+    queues = (
+        "ingest",
+        "dispatch",
+        "erasure",
+        "ingest-dead-letters",
+        "dispatch-dead-letters",
+        "erasure-dead-letters",
+    )
     assert set(alarms) == {
         "tocsin-test-ingest-dead-letters",
         "tocsin-test-dispatch-dead-letters",
@@ -283,7 +290,7 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         assert action["Ref"].startswith("OperationsTopic")
         assert alarm["Threshold"] == (
             300
-            if name.endswith(("ingest-age", "dispatch-age"))
+            if name.endswith(("ingest-age", "dispatch-age", "erasure-age"))
             else 86400
             if name.endswith("-age")
             else 1

@@ -7,11 +7,14 @@ import io
 import json
 import re
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from chalice.test import Client
 
+from chalicelib import wiring
+from chalicelib.core.access import Scope
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
 from local.runner import QueueRunner
@@ -40,12 +43,15 @@ def put_contact(client: Client, contact_id: str, body: dict[str, Any]) -> Any:
     )
 
 
-def items(world: boto3.Session, settings: Settings) -> dict[tuple[str, str], str]:
-    """Every record of the incidents table, as JSON text, by key (but the API's request
-    counters, which every call moves)."""
+def items(
+    world: boto3.Session, settings: Settings, table: str | None = None
+) -> dict[tuple[str, str], str]:
+    """Every record of the incidents table (or ``table``), as JSON text, by key (but the API's
+    request counters, which every call moves)."""
     dynamodb = world.client("dynamodb")
     found = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=settings.incidents_table):
+    name = table or settings.incidents_table
+    for page in dynamodb.get_paginator("scan").paginate(TableName=name):
         for item in page["Items"]:
             if item["pk"]["S"].startswith("RATE#"):
                 continue
@@ -221,3 +227,78 @@ def test_the_command_can_run_the_job_itself_or_leave_it_to_the_worker(
     code, out, _ = cli(world, settings, "contacts", "erase", "c-bo", "--here")
     assert code == 0 and "already running" in out and "erased:" in out
     assert not any(mentions(text, *BO) for text in items(world, settings).values())
+
+
+def test_erasure_reaches_the_persons_keys_calendar_links_overrides_and_drop_in_alerts(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    settings: Settings,
+    key_maker: Any,
+) -> None:
+    assert put_contact(client, "c-bob", PEOPLE["c-bob"]).status_code == 201
+    keys = {
+        person: key_maker(f"laptop-{len(person)}", {Scope.READ}, contact_id=person)
+        for person in ("c-bo", "c-bob")
+    }
+    links = {person: wiring.container().calendars.issue(person).token for person in keys}
+    start = datetime.now(UTC) + timedelta(hours=1)
+    for person in keys:
+        added = client.http.post(
+            "/v1/oncall/it-duty/overrides",
+            headers={**AUTH, "Content-Type": "application/json"},
+            body=json.dumps(
+                {
+                    "contact_id": person,
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(hours=2)).isoformat(),
+                }
+            ).encode(),
+        )
+        assert added.status_code == 201, added.json_body
+        start += timedelta(hours=3)
+    genie = key_maker("airflow", {Scope.TRIGGER, Scope.RESOLVE, Scope.READ})
+    alert = {
+        "message": "disk full on c-bo's laptop",
+        "alias": "disk-full",
+        "description": "tell bo@example.com or ring +1 202 555 0102",
+        "user": "c-bob",
+    }
+    created = client.http.post(
+        "/v2/alerts",
+        headers={"Authorization": f"GenieKey {genie}", "Content-Type": "application/json"},
+        body=json.dumps(alert).encode(),
+    )
+    assert created.status_code == 202, created.json_body
+    runner.drain()
+    config_before = items(world, settings, settings.config_table)
+    incidents_before = items(world, settings)
+    assert any(mentions(text, *BO) for text in config_before.values())
+    assert any(key[0].startswith("OGALERTS#") and mentions(text, *BO)
+               for key, text in incidents_before.items())  # fmt: skip
+
+    job_id = erase(client, "c-bo").json_body["job_id"]
+    runner.drain()
+
+    status = api.get(f"/v1/erasures/{job_id}").json_body
+    assert status["status"] == "done"
+    changed = status["changed"]
+    assert (changed["credentials"], changed["calendars"], changed["overrides"]) == (2, 2, 1)
+    assert changed["dropin"] >= 1
+    # Bo's key and calendar link no longer work; Bob's do, as before.
+    incident = "/v1/incidents/inc_01M84STVCFS7F5J06PS8A3D6CA"
+    assert api.get(incident, key=keys["c-bo"]).status_code == 401
+    assert api.get(incident, key=keys["c-bob"]).status_code == 404  # his key still reads
+    assert client.http.get(f"/v1/calendars/{links['c-bo']}").status_code == 410
+    assert client.http.get(f"/v1/calendars/{links['c-bob']}").status_code == 200
+    # No record names Bo; the records that did not are as they were.
+    for before, table in ((config_before, settings.config_table), (incidents_before, None)):
+        after = items(world, settings, table)
+        assert not [text for text in after.values() if mentions(text, *BO)]
+        kept = {k: text for k, text in before.items() if not mentions(text, *BO)}
+        assert {k: after.get(k) for k in kept} == kept
+    window = f"from={datetime.now(UTC).isoformat()}&to={(start + timedelta(hours=1)).isoformat()}"
+    shifts = api.get(f"/v1/oncall/it-duty?{window.replace('+', '%2B')}").json_body["shifts"]
+    overridden = [s["contact_id"] for s in shifts if s["source"].startswith("override")]
+    assert overridden == [status["pseudonym"], "c-bob"]

@@ -3,6 +3,7 @@ followed by a retry that finishes the job with every record rewritten and counte
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,6 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core.errors import Conflict, NotFound, TransientError
 from chalicelib.core.model import Contact
-from chalicelib.core.playbook.document import Playbook, parse_playbook
 from chalicelib.core.privacy.audit import AccessAction, AccessRecord, Actor
 from chalicelib.core.privacy.erasure import STALLED_AFTER, Erasure
 from chalicelib.core.privacy.scrubbing import Person, Scrubber
@@ -20,32 +20,15 @@ from chalicelib.settings import Settings
 from chalicelib.storage.audit import DynamoAccessLog
 from chalicelib.storage.codec import from_item, to_item
 from chalicelib.storage.contacts import DynamoContactDirectory
-from chalicelib.storage.erasure import DynamoErasureJobs, DynamoPersonalRecords, scrub_item
-from fakes import FixedClock
+from chalicelib.storage.erasure import DynamoPersonalRecords
+from chalicelib.storage.erasure_items import scrub_item
+from chalicelib.storage.erasure_jobs import DynamoErasureJobs
+from fakes import FixedClock, MemoryErasureQueue, MemoryPlaybookSource
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ADA = Person("c-ada", "+12025550101", "ada@example.com")
 TESTER = Actor("arn:aws:iam::123456789012:user/dpo", "cli")
 INCIDENTS = 12
-
-
-class StaticPlaybooks:
-    def __init__(self, playbook: Playbook | None = None) -> None:
-        self.playbook = playbook or parse_playbook({})
-
-    def load(self) -> Playbook:
-        return self.playbook
-
-    def load_version(self, version: int) -> Playbook:
-        return self.playbook
-
-
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.jobs: list[str] = []
-
-    def put(self, job_id: str) -> None:
-        self.jobs.append(job_id)
 
 
 class FailingDynamoDB:
@@ -120,11 +103,19 @@ def setup(world: boto3.Session, settings: Settings) -> Any:
 
 
 def erasure(
-    client: Any, settings: Settings, setup: Any, queue: RecordingQueue, slice_size: int = 7
+    client: Any, settings: Settings, setup: Any, queue: MemoryErasureQueue, slice_size: int = 7
 ) -> Erasure:
     _, directory, clock, jobs = setup
     records = DynamoPersonalRecords(client, settings.incidents_table, settings.contacts_table)
-    return Erasure(directory, jobs, records, queue, StaticPlaybooks(), clock, slice_size=slice_size)
+    return Erasure(
+        directory,
+        jobs,
+        records,
+        queue,
+        MemoryPlaybookSource(),
+        clock,
+        slice_size=slice_size,
+    )
 
 
 def test_a_failure_halfway_through_a_slice_then_the_retry_completes_exactly(
@@ -137,7 +128,7 @@ def test_a_failure_halfway_through_a_slice_then_the_retry_completes_exactly(
     # One slice holds every record; its rewrites need more than one transaction (100 actions
     # each): the second fails, halfway through the slice, after the first was written.
     failing = FailingDynamoDB(client, fail_on=2)
-    queue = RecordingQueue()
+    queue = MemoryErasureQueue()
     broken = erasure(failing, settings, setup, queue, slice_size=500)
     job_id = broken.start("c-ada", TESTER).job.job_id
 
@@ -175,18 +166,18 @@ def test_each_run_does_a_bounded_slice_checkpoints_it_and_queues_the_rest(
 ) -> None:
     client, _, clock, _ = setup
     total = len(snapshot(client, settings.incidents_table))
-    queue = RecordingQueue()
+    queue = MemoryErasureQueue()
     work = erasure(client, settings, setup, queue, slice_size=10)
     job_id = work.start("c-ada", TESTER).job.job_id
-    assert queue.jobs == [job_id]
+    assert queue.take() == [job_id]
     runs, read = 0, 0
     job = work.status(job_id)
     while not job.is_done:
         runs += 1
-        job = work.advance(queue.jobs.pop(0), deadline=clock.now())  # no time to spare
+        job = work.advance(job_id, deadline=clock.now())  # no time to spare
         assert 0 < job.scanned - read <= 10  # one slice per run, never the whole table
         read = job.scanned
-        assert queue.jobs == ([] if job.is_done else [job_id])
+        assert queue.take() == ([] if job.is_done else [job_id])
     # Every record was read (those moved to a new key further on are read again, clean).
     assert job.scanned >= total and runs == -(-job.scanned // 10)
 
@@ -195,7 +186,7 @@ def test_a_second_delivery_of_a_job_that_moved_on_changes_nothing(
     settings: Settings, setup: Any
 ) -> None:
     client, _, _, jobs = setup
-    queue = RecordingQueue()
+    queue = MemoryErasureQueue()
     work = erasure(client, settings, setup, queue)
     job = work.start("c-ada", TESTER).job
     moved = jobs.checkpoint(job, '{"pk": {"S": "x"}, "sk": {"S": "y"}}', 7)
@@ -208,24 +199,25 @@ def test_starting_again_returns_the_running_job_and_queues_it_only_when_stalled(
     settings: Settings, setup: Any
 ) -> None:
     client, _, clock, _ = setup
-    queue = RecordingQueue()
+    queue = MemoryErasureQueue()
     work = erasure(client, settings, setup, queue, slice_size=5)
     first = work.start("c-ada", TESTER)
     assert first.begun
-    work.advance(queue.jobs.pop(), deadline=clock.now())  # one slice: version 1, requeued
-    queue.jobs.clear()
+    [queued] = queue.take()
+    work.advance(queued, deadline=clock.now())  # one slice: version 1, requeued
+    assert queue.take() == [queued]
     again = work.start("c-ada", Actor("key someone", "api"))
-    assert (again.begun, again.job.job_id, queue.jobs) == (False, first.job.job_id, [])
+    assert (again.begun, again.job.job_id, queue.take()) == (False, first.job.job_id, [])
     clock.current += STALLED_AFTER  # its message died in the dead-letter queue, say
     assert work.start("c-ada", TESTER).job.job_id == first.job.job_id
-    assert queue.jobs == [first.job.job_id]
+    assert queue.take() == [first.job.job_id]
 
 
 def test_the_request_and_the_end_of_an_erasure_are_on_record_without_the_data(
     settings: Settings, setup: Any
 ) -> None:
     client, _, clock, _ = setup
-    queue = RecordingQueue()
+    queue = MemoryErasureQueue()
     work = erasure(client, settings, setup, queue, slice_size=500)
     job_id = work.start("c-ada", TESTER).job.job_id
     clock.current += timedelta(seconds=3)
@@ -246,17 +238,17 @@ def test_erasing_someone_who_does_not_exist_is_not_found_and_changes_nothing(
 ) -> None:
     client = setup[0]
     before = snapshot(client, settings.contacts_table)
-    queue = RecordingQueue()
+    queue = MemoryErasureQueue()
     with pytest.raises(NotFound, match="no contact c-nobody"):
         erasure(client, settings, setup, queue).start("c-nobody", TESTER)
-    assert queue.jobs == [] and snapshot(client, settings.contacts_table) == before
+    assert queue.take() == [] and snapshot(client, settings.contacts_table) == before
 
 
 def test_a_save_refused_during_an_erasure_writes_neither_the_person_nor_its_record(
     settings: Settings, setup: Any
 ) -> None:
     client, directory, _, _ = setup
-    erasure(client, settings, setup, RecordingQueue()).start("c-ada", TESTER)
+    erasure(client, settings, setup, MemoryErasureQueue()).start("c-ada", TESTER)
     before = snapshot(client, settings.contacts_table)
     ada = Contact("c-ada", "Ada Again", ("executive",), phone="+12025550101")
     record = AccessRecord("c-ada", AccessAction.CREATED, "key x", "api", NOW, NOW)
@@ -265,3 +257,50 @@ def test_a_save_refused_during_an_erasure_writes_neither_the_person_nor_its_reco
     with pytest.raises(Conflict):
         directory.put(ada)
     assert snapshot(client, settings.contacts_table) == before
+
+
+def test_the_job_goes_through_the_config_table_first_then_every_incident_record(
+    settings: Settings, setup: Any
+) -> None:
+    """A person's keys and calendar links stop working in the first slices; overrides name the
+    pseudonym; the playbook's documents, and everyone else's items, stay as they were."""
+    client, directory, clock, jobs = setup
+    config = settings.config_table
+    seeded: list[dict[str, Any]] = [
+        {"pk": "APIKEY#d-ada", "sk": "APIKEY", "name": "laptop", "contact_id": "c-ada"},
+        {"pk": "APIKEYS", "sk": "NAME#laptop", "name": "laptop", "contact_id": "c-ada"},
+        {"pk": "APIKEYS", "sk": "NAME#tablet", "name": "tablet", "contact_id": "c-adam"},
+        {"pk": "CALENDAR#d-1", "sk": "CALENDAR", "contact_id": "c-ada", "expires_at": "2027"},
+        {"pk": "CALENDARS#c-ada", "sk": "CURRENT", "digest": "d-1"},
+        {"pk": "CALENDARS#c-adam", "sk": "CURRENT", "digest": "d-2"},
+        {"pk": "OVERRIDE#it-duty", "sk": "2026-12-01#ovr_1", "contact_id": "c-ada",
+         "covers": "c-adam", "created_by": "key ops"},
+        {"pk": "PLAYBOOK#1#abc", "sk": "ONCALL#00000#it-duty", "document": '["c-ada"]'},
+    ]  # fmt: skip
+    for item in seeded:
+        client.put_item(TableName=config, Item=to_item(item))
+    records = DynamoPersonalRecords(
+        client, settings.incidents_table, settings.contacts_table, config_table=config
+    )
+    queue = MemoryErasureQueue()
+    work = Erasure(directory, jobs, records, queue, MemoryPlaybookSource(), clock, slice_size=3)
+    job_id = work.start("c-ada", TESTER).job.job_id
+    first = work.advance(job_id, deadline=clock.now())  # one slice of the config table
+    assert json.loads(first.cursor or "{}")["table"] == "config"
+    while not (job := work.advance(job_id, deadline=clock.now())).is_done:
+        pass
+    after = snapshot(client, config)
+    pseudonym = job.pseudonym
+    assert after[("APIKEY#d-ada", "APIKEY")]["contact_id"] == pseudonym
+    assert after[("APIKEY#d-ada", "APIKEY")]["revoked_at"] == NOW.isoformat()
+    assert after[("APIKEYS", "NAME#tablet")] == seeded[2]
+    assert after[("CALENDAR#d-1", "CALENDAR")]["revoked_at"] == NOW.isoformat()
+    assert ("CALENDARS#c-ada", "CURRENT") not in after
+    assert after[("CALENDARS#c-adam", "CURRENT")] == seeded[5]
+    override = after[("OVERRIDE#it-duty", "2026-12-01#ovr_1")]
+    assert (override["contact_id"], override["covers"]) == (pseudonym, "c-adam")
+    assert after[("PLAYBOOK#1#abc", "ONCALL#00000#it-duty")] == seeded[7]
+    counts = {kind: job.changed[kind] for kind in ("credentials", "calendars", "overrides")}
+    assert counts == {"credentials": 2, "calendars": 2, "overrides": 1}
+    assert job.changed["sends"] == INCIDENTS  # and then every incident record, as before
+    assert mentioning(snapshot(client, settings.incidents_table), ADA) == set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from chalicelib.core.privacy.scrubbing import (
     Scrubber,
     new_pseudonym,
 )
-from chalicelib.storage.erasure import record_kind, scrub_item
+from chalicelib.storage.erasure_items import record_kind, scrub_config_item, scrub_item
 
 BO = Scrubber(Person("c-bo", "+12025550102", "bo@example.com"), "erased-0bo")
 AL = Scrubber(Person("al", "+12025550108", "al@example.com"), "erased-0a1")
@@ -212,3 +214,101 @@ def test_a_pages_rewrites_share_transactions_within_dynamodbs_limits() -> None:
     assert [len(batch) for batch in _batches(moved)] == [49, 11]  # a Put and a Delete each
     big = [({**item, "data": "x" * 400_000}, cleaned) for item, cleaned in in_place[:10]]
     assert max(len(batch) for batch in _batches(big)) <= 2  # well under 4 MB a transaction
+
+
+def test_the_newer_stores_records_lose_the_person_and_keep_tocsins_words() -> None:
+    hold = {"pk": "HOLDS", "sk": "HOLD#hld_1", "state": "released", "settled_by": "c-bo"}
+    assert scrub_item(hold, BO) == {**hold, "settled_by": "erased-0bo"}
+    assert scrub_item({**hold, "settled_by": "c-bob"}, BO)["settled_by"] == "c-bob"
+    canary = {"pk": "CANARY#hourly", "sk": "ROUND#x", "expected": ["c-bo#sms", "c-bob#sms"]}
+    assert scrub_item(canary, BO)["expected"] == ["erased-0bo#sms", "c-bob#sms"]
+    state = {"paged_by_step": [["c-bo", "c-bob"], ["c-bo"]], "step": 1}
+    item = {"pk": "INCIDENT#inc_1", "sk": "INCIDENT", "response_state": json.dumps(state)}
+    assert json.loads(scrub_item(item, BO)["response_state"])["paged_by_step"] == [
+        ["erased-0bo", "c-bob"],
+        ["erased-0bo"],
+    ]
+    sender = {"pk": "KEYSENDER#ops#mail from bo@example.com", "sk": "SENDER", "sender": "ops"}
+    assert scrub_item(sender, BO)["pk"] == "KEYSENDER#ops#mail from <erased-0bo>"
+    # Someone whose id is one of Tocsin's words: an alert's own fields keep it, its text not.
+    opened = Scrubber(Person("open"), "erased-0op")
+    alert = {"status": "open", "alert_id": "open", "message": "open", "user": "open"}
+    stored = {"pk": "OGALERTS#ops", "sk": "x", "sender": "open", "alert": json.dumps(alert)}
+    cleaned = scrub_item(stored, opened)
+    assert cleaned["sender"] == "open"
+    assert json.loads(cleaned["alert"]) == {
+        **alert,
+        "message": "erased-0op",
+        "user": "erased-0op",
+    }
+    change = {"change_id": "chg_1", "summary": "deployed by bo@example.com", "sender": "ops"}
+    item = {"pk": "CHANGES#ops", "sk": "x", "change": json.dumps(change)}
+    assert json.loads(scrub_item(item, BO)["change"])["summary"] == "deployed by <erased-0bo>"
+
+
+REQUESTED = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+
+
+def test_in_the_config_table_the_persons_keys_and_links_are_revoked_and_overrides_rebound() -> None:
+    key = {"pk": "APIKEY#abc", "sk": "APIKEY", "name": "laptop", "contact_id": "c-bo"}
+    assert scrub_config_item(key, BO, REQUESTED) == {
+        **key,
+        "contact_id": "erased-0bo",
+        "revoked_at": REQUESTED.isoformat(),
+    }
+    listed = {**key, "pk": "APIKEYS", "sk": "NAME#laptop", "revoked_at": "2026-01-01T00:00:00"}
+    assert scrub_config_item(listed, BO, REQUESTED) == {**listed, "contact_id": "erased-0bo"}
+    for someone_else in ({**key, "contact_id": "c-bob"}, {**key, "contact_id": None}):
+        assert scrub_config_item(someone_else, BO, REQUESTED) == someone_else
+    link = {"pk": "CALENDAR#d1", "sk": "CALENDAR", "contact_id": "c-bo", "expires_at": "x"}
+    assert scrub_config_item(link, BO, REQUESTED) == {
+        **link,
+        "contact_id": "erased-0bo",
+        "revoked_at": REQUESTED.isoformat(),
+    }
+    assert scrub_config_item({"pk": "CALENDARS#c-bo", "sk": "CURRENT"}, BO, REQUESTED) is None
+    theirs = {"pk": "CALENDARS#c-bob", "sk": "CURRENT", "digest": "d2"}
+    assert scrub_config_item(theirs, BO, REQUESTED) == theirs
+    override = {"pk": "OVERRIDE#it-duty", "sk": "2026#ovr_1", "override_id": "ovr_1",
+                "contact_id": "c-bo", "covers": "c-bob", "created_by": "c-bo"}  # fmt: skip
+    assert scrub_config_item(override, BO, REQUESTED) == {
+        **override,
+        "contact_id": "erased-0bo",
+        "created_by": "erased-0bo",
+    }
+    # The playbook's documents are never rewritten (their digest, their source in git).
+    document = {"pk": "PLAYBOOK#7#abc", "sk": "ONCALL#00000#it-duty", "document": '["c-bo"]'}
+    assert scrub_config_item(document, BO, REQUESTED) == document
+
+
+def test_the_newer_kinds_of_record_are_counted_by_their_keys() -> None:
+    assert [
+        record_kind(pk, sk)
+        for pk, sk in [
+            ("HOLDS", "HOLD#hld_1"),
+            ("INCIDENT#inc_1", "HOLD#OPEN"),
+            ("CANARY#hourly", "ROUND#x"),
+            ("OGALERTS#ops", "x"),
+            ("OGTINY", "COUNTER"),
+            ("KEYSENDER#ops#k", "SENDER"),
+            ("APIKEY#abc", "APIKEY"),
+            ("APIKEYS", "NAME#laptop"),
+            ("CALENDAR#d", "CALENDAR"),
+            ("CALENDARS#c-bo", "CURRENT"),
+            ("OVERRIDE#it-duty", "x"),
+            ("PLAYBOOK", "CURRENT"),
+        ]
+    ] == [
+        "holds",
+        "holds",
+        "canaries",
+        "dropin",
+        "dropin",
+        "dropin",
+        "credentials",
+        "credentials",
+        "calendars",
+        "calendars",
+        "overrides",
+        "other",
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.privacy.scrubbing import Person
 
-# The kinds of record an erasure counts, as the incidents table holds them.
+# The kinds of record an erasure counts, as the tables hold them.
 RECORD_KINDS = (
     "events",
     "incidents",
@@ -20,6 +20,12 @@ RECORD_KINDS = (
     "passes",
     "message_ids",
     "dedup",
+    "holds",  # messages held past the budget, and who released or cancelled them
+    "canaries",  # canary rounds, whose messages went to their contacts
+    "dropin",  # Opsgenie alerts and requests, PagerDuty change events
+    "credentials",  # API keys bound to the person: revoked
+    "calendars",  # the person's calendar links: revoked
+    "overrides",  # on-call overrides naming the person
     "other",
 )
 

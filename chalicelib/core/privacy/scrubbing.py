@@ -60,12 +60,21 @@ EVENT = Layout(
     kept=frozenset({"type", "action", "severity", "status", "occurred_at"}),
 )
 RESPONSE_STATE = Layout(
-    ids=frozenset({"paged", "acknowledged_by", "declined_by"}),
+    ids=frozenset({"paged", "paged_by_step", "acknowledged_by", "declined_by"}),
     kept=frozenset({"policy_id", "step", "due_at", "stopped"}),
 )
 TIMELINE_DATA = Layout(
     ids=frozenset(
-        {"contact_id", "by", "requested_by", "paged", "acknowledged_by", "declined_by", "covers"}
+        {
+            "contact_id",
+            "by",
+            "requested_by",
+            "paged",
+            "acknowledged_by",
+            "declined_by",
+            "covers",
+            "contacts",  # a canary round's
+        }
     ),
     kept=frozenset(
         {
@@ -96,6 +105,13 @@ TIMELINE_DATA = Layout(
             "people",
             "messages",
             "recipients",
+            "answer",  # an answer's verb, its credential's kind and why it did not count
+            "credential",
+            "why",
+            "hold_id",
+            "canary",
+            "heartbeat",
+            "round_incident_id",
         }
     ),
     nested={"event": EVENT},
