@@ -17,6 +17,7 @@ from pathlib import Path
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.events import read_timestamp
 from chalicelib.core.model import Channel, Contact
+from chalicelib.core.privacy.audit import Actor
 from tocsin_cli.cli import Cli
 from tocsin_cli.contacts import read_contacts_csv
 from tocsin_cli.importers import ical, opsgenie, pagerduty
@@ -188,8 +189,10 @@ def _contacts(arguments: argparse.Namespace, cli: Cli) -> tuple[list[Contact], d
         if not separator or not user.strip() or not contact.strip():
             raise InvalidInput(f"--map {entry!r}: give USER=CONTACT_ID")
         mapping[user.strip()] = contact.strip()
-    if arguments.contacts is None:
-        return cli.services.directory.everyone(), mapping
+    if arguments.contacts is None:  # the directory: every person read, each on record
+        services = cli.services
+        actor = Actor(services.aws_principal(), "import")
+        return services.contact_access.everyone(actor), mapping
     if not arguments.contacts.is_file():
         raise InvalidInput(f"no such file: {arguments.contacts}")
     contacts, rejected = read_contacts_csv(arguments.contacts)

@@ -82,3 +82,16 @@ def test_saving_a_person_being_erased_is_a_conflict_and_changes_nothing() -> Non
         use.save(ADA, DPO)
     assert people.get_contacts(["c-ada"]) == {} and log.records == []
 
+
+def test_reading_everyone_puts_each_person_on_record_first() -> None:
+    bo = Contact("c-bo", "Bo Example", ("communications",), email="bo@example.com")
+    use, _, log = built(ADA, bo)
+    importer = Actor("arn:aws:iam::123456789012:user/ops", "import")
+    assert use.everyone(importer) == [ADA, bo]
+    assert [(r.contact_id, r.action, r.via) for r in log.records] == [
+        ("c-ada", AccessAction.READ, "import"),
+        ("c-bo", AccessAction.READ, "import"),
+    ]
+    log.refusing = True
+    with pytest.raises(TransientError):
+        use.everyone(importer)

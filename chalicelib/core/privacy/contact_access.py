@@ -1,8 +1,9 @@
 """Reading and saving people, every access on record.
 
-:class:`ContactAccess` is the only way the edges (the contacts API, the ``tocsin`` command and the
-CSV import) read or save a person, so none of them can forget the record: a read is recorded
-before the data is returned, a save in the same write as the contact.
+:class:`ContactAccess` is the only way the edges (the contacts API, the ``tocsin`` command, the
+CSV import and ``tocsin import`` matching users) read or save a person, so none of them can
+forget the record: a read is recorded before the data is returned, a save in the same write as
+the contact.
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ class ContactAccess:
         action = AccessAction.UPDATED if before else AccessAction.CREATED
         self._people.save(contact, self.record(contact.contact_id, action, actor))
         return action
+
+    def everyone(self, actor: Actor) -> list[Contact]:
+        """Every person (an administrative read: ``tocsin import`` matching a tool's users by
+        address), each read on record before any is returned."""
+        people = self._people.everyone()
+        now = self._clock.now()
+        keep = self._playbooks.load().retention.audit
+        for person in people:
+            read = AccessRecord(
+                person.contact_id, AccessAction.READ, actor.name, actor.via, now, now + keep
+            )
+            self._log.record(read)
+        return people
 
     def history(self, contact_id: str) -> list[AccessRecord]:
         """Every access still kept, oldest first (the person may have been erased since)."""

@@ -18,6 +18,8 @@ class PeopleStore(Protocol):
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
 
+    def everyone(self) -> list[Contact]: ...
+
     def save(self, contact: Contact, record: AccessRecord) -> None:
         """Create or replace the person with the record of it, in one write; Conflict while
         their erasure runs."""
