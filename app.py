@@ -3,6 +3,7 @@
 from chalice.app import Chalice
 
 from chalicelib.api.calendars import calendars
+from chalicelib.api.checkins import checkins
 from chalicelib.api.contacts import contacts
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
@@ -32,6 +33,7 @@ app.register_blueprint(oncall)
 app.register_blueprint(holds)
 app.register_blueprint(calendars)
 app.register_blueprint(heartbeats)
+app.register_blueprint(checkins)
 app.register_blueprint(pagerduty_dropin)
 app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(queues)

@@ -167,8 +167,10 @@ def calls(count: int) -> dict[str, Any]:
         def count_call(model: Any, **_: Any) -> None:
             counted[f"{model.service_model.service_name}:{model.name}"] += 1
 
-        for service in ("dynamodb", "sns", "sesv2", "sqs"):
+        for service in ("dynamodb", "sqs"):
             services.client(service).meta.events.register("before-call", count_call)
+        for service in ("sns", "sesv2"):  # the channels send with clients of their own
+            services.sending_client(service).meta.events.register("before-call", count_call)
         services.playbooks.load_version(incident.playbook_version)  # cached per container
         for channel in (Channel.SMS, Channel.EMAIL):
             counted.clear()

@@ -40,6 +40,9 @@ OPERATIONS_TOPIC_ARN = "TOCSIN_OPERATIONS_TOPIC_ARN"  # what Tocsin tells its op
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
+# The queues' maxReceiveCount: at the last receive, an event that still cannot be decided is
+# marked failed with the reason before its message goes to the dead-letter queue.
+MAX_RECEIVE_COUNT = "TOCSIN_MAX_RECEIVE_COUNT"
 LOCAL_API_KEY = "TOCSIN_LOCAL_API_KEY"
 LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"  # set by AWS Lambda in every function
 
@@ -100,6 +103,7 @@ class Settings:
     max_body_bytes: int
     playbook_cache_seconds: float
     send_claim_timeout_seconds: float
+    max_receive_count: int
     local_api_key: str | None
 
     @property
@@ -145,6 +149,7 @@ class Settings:
             max_body_bytes=int(env.get(MAX_BODY_BYTES, str(256 * 1024))),
             playbook_cache_seconds=float(env.get(PLAYBOOK_CACHE_SECONDS, "30")),
             send_claim_timeout_seconds=float(env.get(SEND_CLAIM_TIMEOUT_SECONDS, "120")),
+            max_receive_count=int(env.get(MAX_RECEIVE_COUNT, "5")),
             # The well-known local key exists only on the local stage, whatever is configured.
             local_api_key=(env.get(LOCAL_API_KEY) or DEFAULT_LOCAL_API_KEY)
             if stage == LOCAL_STAGE

@@ -21,10 +21,16 @@ from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
 from chalicelib.core.activation.evaluator import Evaluator
+from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.checkins.desk import CheckinDesk
+from chalicelib.core.checkins.help import HelpDesk
+from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.reminders import CheckinReminders
+from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
@@ -60,13 +66,16 @@ from chalicelib.storage.audit import DynamoAccessLog
 from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.changes import DynamoChangeStore
+from chalicelib.storage.checkins import DynamoCheckinStore
 from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
 from chalicelib.storage.erasure import DynamoPersonalRecords
 from chalicelib.storage.erasure_jobs import DynamoErasureJobs
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.holds import DynamoHoldStore
+from chalicelib.storage.idempotency import DynamoIdempotencyStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
@@ -82,6 +91,15 @@ from chalicelib.storage.spending import DynamoSpendCounters
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
 )
+# The clients that hand messages to AWS make one attempt each: the pacer
+# (core/messaging/pacing.py) owns their retries, so every attempt passes its token bucket and
+# every throttle slows it down. botocore's own retries under it made up to 20 calls per message
+# (4 attempts times the pacer's 5), spending quota the bucket never saw, and retried calls whose
+# answer was lost without anyone knowing a message might go out twice.
+SENDING_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10
+)
+SENDING_SERVICES = ("sns", "sesv2", "pinpoint-sms-voice-v2", "pinpoint")
 
 
 class SystemClock:
@@ -120,12 +138,20 @@ class Container:
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
-        if service not in self._clients:
+        return self._client(service, service, _CLIENT_CONFIG)
+
+    def sending_client(self, service: str) -> Any:
+        """The client a channel sends messages with: one attempt a call (the pacer retries)."""
+        assert service in SENDING_SERVICES, service
+        return self._client(f"sending:{service}", service, SENDING_CLIENT_CONFIG)
+
+    def _client(self, name: str, service: str, config: Config) -> Any:
+        if name not in self._clients:
             extra = {"endpoint_url": self._endpoint_url} if self._endpoint_url else {}
-            self._clients[service] = self._session.client(  # type: ignore[call-overload]
-                service, config=_CLIENT_CONFIG, **extra
+            self._clients[name] = self._session.client(  # type: ignore[call-overload]
+                service, config=config, **extra
             )
-        return self._clients[service]
+        return self._clients[name]
 
     def aws_principal(self) -> str:
         """Whose AWS credentials these are (STS ``GetCallerIdentity``): what the timeline
@@ -195,30 +221,30 @@ class Container:
         """One sender per configured channel; a channel without one falls back along chains."""
         settings = self.settings
         senders: dict[Channel, ChannelSender] = {
-            Channel.SMS: SnsSmsChannel(self.client("sns")),
+            Channel.SMS: SnsSmsChannel(self.sending_client("sns")),
             Channel.EMAIL: SesEmailChannel(
-                self.client("sesv2"), settings.sender_email, settings.ses_configuration_set
+                self.sending_client("sesv2"), settings.sender_email, settings.ses_configuration_set
             ),
         }
         if settings.sms_provider == "eum":
             senders[Channel.SMS] = EumSmsChannel(
-                self.client("pinpoint-sms-voice-v2"),
+                self.sending_client("pinpoint-sms-voice-v2"),
                 settings.sms_origination_identity,
                 settings.sms_configuration_set,
             )
         if settings.voice_origination_identity:
             senders[Channel.VOICE] = EumVoiceChannel(
-                self.client("pinpoint-sms-voice-v2"),
+                self.sending_client("pinpoint-sms-voice-v2"),
                 settings.voice_origination_identity,
                 settings.sms_configuration_set,
             )
         if settings.push_application_id:
             senders[Channel.PUSH] = PinpointPushChannel(
-                self.client("pinpoint"), settings.push_application_id
+                self.sending_client("pinpoint"), settings.push_application_id
             )
         if settings.stakeholders_topic_arn:
             senders[Channel.BROADCAST] = SnsTopicChannel(
-                self.client("sns"), settings.stakeholders_topic_arn
+                self.sending_client("sns"), settings.stakeholders_topic_arn
             )
         senders.update(self._channels)
         quotas = {
@@ -245,6 +271,26 @@ class Container:
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:
         return SqsDispatchQueue(self.client("sqs"), self.settings.dispatch_queue)
+
+    @cached_property
+    def idempotency(self) -> Idempotency:
+        return Idempotency(
+            DynamoIdempotencyStore(self.dynamodb, self.settings.incidents_table), self.clock
+        )
+
+    @cached_property
+    def failures(self) -> DynamoFailureLog:
+        """Why each failed queue message last failed (queues keep no reason)."""
+        return DynamoFailureLog(self.dynamodb, self.settings.incidents_table)
+
+    def record_failure(self, queue: str, message_id: str, reason: str, receives: int) -> None:
+        """Keep why a queue message failed (its last error), for ``tocsin dlq show``."""
+        self.failures.record(Failure(queue, message_id, reason, receives, self.clock.now()))
+
+    @cached_property
+    def dead_letters(self) -> SqsDeadLetters:
+        queues = {"ingest": self.settings.ingest_queue, "dispatch": self.settings.dispatch_queue}
+        return SqsDeadLetters(self.client("sqs"), queues, self.failures)
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -332,6 +378,7 @@ class Container:
             self.senders.get(Channel.SMS),
             DynamoReplyBudget(self.dynamodb, self.settings.incidents_table),
             self.clock,
+            CheckinSmsAnswers(self.checkins, self.checkin_store, self.responders, self.clock),
         )
 
     @cached_property
@@ -509,7 +556,35 @@ class Container:
             self.clock,
             timedelta(seconds=self.settings.send_claim_timeout_seconds),
             self.links,
+            requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            notices=CheckinNotices(self.checkin_store, self.directory),
+        )
+
+    @cached_property
+    def checkin_store(self) -> DynamoCheckinStore:
+        return DynamoCheckinStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def checkins(self) -> CheckinDesk:
+        """Check-ins: start, answer (``"I need help"`` pages the responders)."""
+        help_desk = HelpDesk(
+            self.incidents, self.playbooks, self.directory, self.escalator, self.clock
+        )
+        return CheckinDesk(
+            self.checkin_store,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            help_desk,
+            self.clock,
+        )
+
+    @cached_property
+    def checkin_reminders(self) -> CheckinReminders:
+        return CheckinReminders(
+            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
         )
 
 

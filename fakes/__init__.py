@@ -13,6 +13,7 @@ UsableAddresses
 activation.ports.EventStore             MemoryEventStore
 activation.ports.EventQueue             MemoryEventQueue
 activation.ports.ScheduleSlots          MemoryScheduleSlots
+activation.ports.IdempotencyStore       MemoryIdempotencyStore
 messaging.ports.DispatchQueue           MemoryDispatchQueue
 messaging.ports.SendLedger, response.   MemorySendLedger
 ports.ReachedLedger, messaging.
@@ -28,6 +29,7 @@ watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
 spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
+checkins.ports.CheckinStore             MemoryCheckinStore
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -44,10 +46,12 @@ privacy.ports.ErasureQueue              MemoryErasureQueue
 
 from fakes.access_log import MemoryAccessLog
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
+from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
+from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
@@ -66,6 +70,7 @@ __all__ = [
     "MemoryAlertStore",
     "MemoryCanaryRounds",
     "MemoryChangeStore",
+    "MemoryCheckinStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryErasureJobs",
@@ -74,6 +79,7 @@ __all__ = [
     "MemoryEventStore",
     "MemoryHeartbeatStore",
     "MemoryHoldStore",
+    "MemoryIdempotencyStore",
     "MemoryIncidentStore",
     "MemoryOverrideStore",
     "MemoryPersonalRecords",

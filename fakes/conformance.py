@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.core.activation.ports import EventQueue, EventStore, ScheduleSlots
+    from chalicelib.core.activation.ports import (
+        EventQueue,
+        EventStore,
+        IdempotencyStore,
+        ScheduleSlots,
+    )
+    from chalicelib.core.checkins.ports import CheckinStore
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
         MemoryAlertStore,
         MemoryCanaryRounds,
         MemoryChangeStore,
+        MemoryCheckinStore,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryErasureJobs,
@@ -55,6 +62,7 @@ if TYPE_CHECKING:
         MemoryEventStore,
         MemoryHeartbeatStore,
         MemoryHoldStore,
+        MemoryIdempotencyStore,
         MemoryIncidentStore,
         MemoryOverrideStore,
         MemoryPersonalRecords,
@@ -78,6 +86,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     events: EventStore = MemoryEventStore()
     event_queue: EventQueue = MemoryEventQueue()
     slots: ScheduleSlots = MemoryScheduleSlots()
+    idempotency: IdempotencyStore = MemoryIdempotencyStore()
     dispatch: DispatchQueue = MemoryDispatchQueue()
     ledger = MemorySendLedger(MemoryIncidentStore())
     sends: SendLedger = ledger
@@ -95,7 +104,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     sms: ChannelSender = RecordingChannel(Channel.SMS)
     push: BatchSender = RecordingBatchChannel(Channel.PUSH)
     scripted: ChannelSender = ScriptedChannel(sms, {})
-    del incidents, events, event_queue, slots, dispatch, sends, reached, deliveries
+    del incidents, events, event_queue, slots, idempotency, dispatch, sends, reached, deliveries
     del contacts, owners, addresses, registry, replies, overrides, playbooks, clock, push
     del scripted
     heartbeats: HeartbeatStore = MemoryHeartbeatStore()
@@ -120,3 +129,5 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     records: PersonalRecords = MemoryPersonalRecords(erasures)
     erasure_queue: ErasureQueue = MemoryErasureQueue()
     del people, access, jobs, records, erasure_queue
+    checkins: CheckinStore = MemoryCheckinStore()
+    del checkins

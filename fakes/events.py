@@ -1,7 +1,8 @@
 """Received events and their decisions, and the slots of scheduled triggers, in memory.
 
 The same rules as ``storage/events.py`` and ``storage/schedule_slots.py``: a decision is
-recorded once (only while the event is pending); a slot is claimed once until released.
+recorded once (only while the event is pending, or failed to be decided); a slot is claimed
+once until released.
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ class MemoryEventStore:
         incident_id: str | None = None,
     ) -> bool:
         record = self._records.get(event_id)
-        if record is None or record.outcome is not DecisionOutcome.PENDING:
+        if record is None or record.outcome not in (
+            DecisionOutcome.PENDING,
+            DecisionOutcome.FAILED,
+        ):
             return False
         self.decide(event_id, outcome, code, reason, now, incident_id)
         return True

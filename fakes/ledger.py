@@ -1,9 +1,11 @@
 """The send ledger in memory, by the rules of ``storage/ledger.py`` (one contract suite,
 ``tests/functional/test_ledger.py``, runs against both):
 
-claim ─▶ absent, 'retryable', or 'sending' since before the stale limit ─▶ 'sending'
-      ─▶ 'held' past the budget (fakes/spend.py), for a job released from that hold ─▶ 'sending'
-      ─▶ anything else ─▶ refused
+claim ─▶ absent or 'retryable' ─▶ 'sending', CLAIMED
+      ─▶ 'held' past the budget (fakes/spend.py), for a job released from that hold ─▶ 'sending',
+         CLAIMED
+      ─▶ 'sending' since before the stale limit ─▶ 'sending', TAKEN_OVER (since the old claim)
+      ─▶ 'sending' since within the limit ─▶ BUSY (since that claim); anything else ─▶ DONE
 mark_sent ─▶ 'sent' + message id + timeline entry + a pointer from the message id to the job
 mark_failed ─▶ 'failed' or 'retryable' + timeline entry
 """
@@ -11,8 +13,9 @@ mark_failed ─▶ 'failed' or 'retryable' + timeline entry
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
+from chalicelib.core.messaging.ports import Claim, ClaimOutcome
 from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from fakes.incidents import MemoryIncidentStore
@@ -44,26 +47,24 @@ class MemorySendLedger:
         self.items: dict[tuple[str, str], LedgerItem] = {}
         self._pointers: dict[str, NotificationJob] = {}
 
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
         item = self.items.get(_key(job))
-        free = (
-            item is None
-            or item.status == RETRYABLE
-            or (
-                item.status == SENDING
-                and item.claimed_at is not None
-                and item.claimed_at < _millis(stale_before)
-            )
-            or (job.hold is not None and item.status == HELD and item.hold_id == job.hold)
-        )
-        if not free:
-            return False
+        claim = Claim(ClaimOutcome.CLAIMED)
+        if item is not None and item.status == SENDING and item.claimed_at is not None:
+            since = datetime.fromtimestamp(item.claimed_at / 1000, UTC)
+            if item.claimed_at >= _millis(stale_before):
+                return Claim(ClaimOutcome.BUSY, since)
+            claim = Claim(ClaimOutcome.TAKEN_OVER, since)
+        elif item is not None and item.status not in (None, RETRYABLE):
+            released = job.hold is not None and item.status == HELD and item.hold_id == job.hold
+            if not released:  # only a person's release, from that very hold, reopens it
+                return Claim(ClaimOutcome.DONE)
         item = item or LedgerItem(job)
         item.job = replace(job, hold=None) if job.hold else job
         item.status, item.claimed_at = SENDING, _millis(now)
         item.attempts += 1
         self.items[_key(job)] = item
-        return True
+        return claim
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry

@@ -19,10 +19,16 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from chalicelib.core.activation.evaluator import Decision, Evaluator
+from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.checkins.desk import CheckinDesk
+from chalicelib.core.checkins.help import HelpDesk
+from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.reminders import CheckinReminders
+from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -41,9 +47,11 @@ from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.access_log import MemoryAccessLog
 from fakes.channels import RecordingChannel, Sent
+from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
+from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import MemorySendLedger
 from fakes.oncall import MemoryOverrideStore
@@ -70,27 +78,31 @@ class MemoryWorld:
         contacts: Iterable[Contact] = (),
         senders: Mapping[Channel, ChannelSender] | None = None,
         incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
+        ledger: Callable[[MemoryIncidentStore], MemorySendLedger] = MemorySendLedger,
     ) -> None:
         """``senders``: instead of the recording SMS, email and broadcast channels.
-        ``incidents``: builds the incident store (a subclass that injects a fault or a race)."""
+        ``incidents``, ``ledger``: build the incident store and the send ledger (a subclass
+        that injects a fault or a race)."""
         self.clock = FixedClock(now)
         self.playbooks = MemoryPlaybookSource(playbook)
         self.access_log = MemoryAccessLog(self.clock.now)
         self.directory = MemoryDirectory(contacts, self.access_log)
         self.events = MemoryEventStore()
         self.incidents = incidents(self.events)
-        self.ledger = MemorySendLedger(self.incidents)
+        self.ledger = ledger(self.incidents)
         self.overrides = MemoryOverrideStore()
         self.responders = MemoryResponderRegistry()
         self.reply_budget = MemoryReplyBudget()
         self.event_queue = MemoryEventQueue()
-        self.dispatch_queue = MemoryDispatchQueue()
+        self.dispatch_queue = MemoryDispatchQueue(self.clock)
         self.slots = MemoryScheduleSlots()
+        self.requests = MemoryIdempotencyStore()
         self.heartbeat_store = MemoryHeartbeatStore()
         self.canary_rounds = MemoryCanaryRounds()
         self.operations = RecordingOperationsTopic()
         self.spend_counters = MemorySpendCounters()
         self.holds = MemoryHoldStore(self.incidents, self.ledger)
+        self.checkin_store = MemoryCheckinStore()
         self.erasure_jobs = MemoryErasureJobs(self.directory, self.clock)
         self.personal_records = MemoryPersonalRecords(self.erasure_jobs)
         self.erasure_queue = MemoryErasureQueue()
@@ -111,11 +123,12 @@ class MemoryWorld:
         now: datetime,
         senders: Mapping[Channel, ChannelSender] | None = None,
         incidents: Callable[[MemoryEventStore], MemoryIncidentStore] = MemoryIncidentStore,
+        ledger: Callable[[MemoryIncidentStore], MemorySendLedger] = MemorySendLedger,
     ) -> MemoryWorld:
         """The example playbook (``policies/``) and contacts (``examples/contacts.csv``): what
         ``make run`` seeds, so a test reads like the local stack's story."""
         playbook, contacts = _example()
-        return cls(now, playbook, contacts, senders, incidents)
+        return cls(now, playbook, contacts, senders, incidents, ledger)
 
     def sent(self) -> list[Sent]:
         """Everything the world's own channels accepted, channel by channel."""
@@ -125,6 +138,10 @@ class MemoryWorld:
     @cached_property
     def ingest(self) -> IngestService:
         return IngestService(self.events, self.event_queue, self.clock)
+
+    @cached_property
+    def idempotency(self) -> Idempotency:
+        return Idempotency(self.requests, self.clock)
 
     @cached_property
     def escalator(self) -> Escalator:
@@ -211,7 +228,30 @@ class MemoryWorld:
             self.clock,
             CLAIM_TIMEOUT,
             self.links,
+            requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            notices=CheckinNotices(self.checkin_store, self.directory),
+        )
+
+    @cached_property
+    def checkins(self) -> CheckinDesk:
+        help_desk = HelpDesk(
+            self.incidents, self.playbooks, self.directory, self.escalator, self.clock
+        )
+        return CheckinDesk(
+            self.checkin_store,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            help_desk,
+            self.clock,
+        )
+
+    @cached_property
+    def checkin_reminders(self) -> CheckinReminders:
+        return CheckinReminders(
+            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
         )
 
     @cached_property
@@ -229,6 +269,7 @@ class MemoryWorld:
             self.senders.get(Channel.SMS),
             self.reply_budget,
             self.clock,
+            CheckinSmsAnswers(self.checkins, self.checkin_store, self.responders, self.clock),
         )
 
     @cached_property
@@ -289,17 +330,23 @@ class MemoryWorld:
             total.failed += report.failed
             total.skipped += report.skipped
             total.held += report.held
+            total.unknown_outcomes += report.unknown_outcomes
+            total.requeued += report.requeued
             total.retry += report.retry
             if report.retry:
                 self.dispatch_queue.put_jobs(report.retry)
         return total
 
     def run_queues(self) -> list[Decision]:
-        """Both queues until they are empty, as the local runner drains them."""
+        """Both queues until they are empty, as the local runner drains them. When only
+        delayed messages are left, the clock moves on to the first of them, as time would."""
         decisions: list[Decision] = []
         for _ in range(MAX_ROUNDS):
             if not self.event_queue.bodies and not self.dispatch_queue.bodies:
-                return decisions
+                due = self.dispatch_queue.next_due()
+                if due is None:
+                    return decisions
+                self.clock.current = max(self.clock.current, due)
             decisions += self.decide_queued()
             self.dispatch_queued()
         raise RuntimeError(f"the queues were not empty after {MAX_ROUNDS} rounds")

@@ -8,7 +8,14 @@
     PUT    /_local/receipts {"silent": ["voice"]}: those channels take messages and never report
                             back (every other one reports each delivery, see local.receipts)
     X-Amz-Target: PinpointSMSVoiceV2.*   answered by local.messaging
+    X-Amz-Target: DynamoDB*              moto, one request at a time (see below)
     everything else         moto; SNS Publish to a phone and SES v2 SendEmail are also recorded
+
+moto's server answers each request in its own thread, and its DynamoDB backend is not safe
+across threads: a write while ``TransactWriteItems`` (or a query or scan) iterated a table
+raised ``RuntimeError: dictionary changed size during iteration`` and answered 500. DynamoDB
+requests are therefore serialised by one lock; they are short, and moto's server tops out near
+one core anyway. SQS is left concurrent: the runner's long polls would hold such a lock.
 
 Run: ``python -m local.aws_server --port 5000`` (listens on 127.0.0.1 only).
 """
@@ -20,6 +27,7 @@ import io
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -45,6 +53,7 @@ StartResponse = Callable[..., Any]
 _SNS_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 LOCAL_REGION = "us-east-1"
+DYNAMODB_TARGET_PREFIX = "DynamoDB"  # DynamoDB_20120810.* and DynamoDBStreams_20120810.*
 INBOUND_TOPIC = DEFAULT_BOUND_NAMES[INBOUND_SMS_TOPIC]
 
 
@@ -63,6 +72,7 @@ class LocalAwsApp:
         self.receipts = receipts or DeliveryReceipts(moto_topic(), delay=RECEIPT_DELAY_SECONDS)
         outbox.listeners.append(self.receipts.handed_over)
         self._messaging = MessagingStandIn(outbox)
+        self._dynamodb = threading.Lock()  # moto's DynamoDB: one request at a time
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -87,6 +97,9 @@ class LocalAwsApp:
                 f"{answer.status} {'OK' if answer.status == 200 else 'Error'}", answer.headers
             )
             return [answer.encoded()]
+        if target.startswith(DYNAMODB_TARGET_PREFIX):
+            with self._dynamodb:  # the whole answer is produced under the lock
+                return list(self._moto(environ, start_response))
         recorder = self._recorder(method, path, body)
         if recorder is None:
             return self._moto(environ, start_response)

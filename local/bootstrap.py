@@ -27,7 +27,6 @@ from tocsin_cli.policies import read_policy_dir
 PROJECT = Path(__file__).resolve().parent.parent
 POLICIES = PROJECT / "policies"
 EXAMPLE_CONTACTS = PROJECT / "examples" / "contacts.csv"
-MAX_RECEIVE_COUNT = 5
 # Every scope, every integration, a rate that a local load test will not hit; seeding binds it
 # to every heartbeat of the playbook too, so it can ping them.
 LOCAL_KEY = ApiKey(name="local-development", scopes=frozenset(Scope), rate_per_minute=100_000)
@@ -111,7 +110,7 @@ def _create_queues(settings: Settings, sqs: Any) -> None:
                 "RedrivePolicy": json.dumps(
                     {
                         "deadLetterTargetArn": dlq_arn,
-                        "maxReceiveCount": str(MAX_RECEIVE_COUNT),
+                        "maxReceiveCount": str(settings.max_receive_count),
                     }
                 ),
             },

@@ -1,9 +1,12 @@
 """Stand in for Lambda's SQS event source mappings, SNS subscriptions and schedules locally.
 
 It reads the app's own registrations (``app.event_sources``), so a new handler needs no
-change here. Like Lambda: a batch is deleted only when its handler returns; when it raises,
-the messages come back later (after ``retry_delay`` here, the visibility timeout on AWS) and
-the queue's redrive policy moves a message that keeps failing to its dead-letter queue.
+change here. Like Lambda with ``ReportBatchItemFailures`` (how ``infra/`` maps the queues): the
+messages of a batch are deleted when its handler returns, except those its partial batch
+response names (``batchItemFailures``); when it raises, or names a message that is not in the
+batch, every message of the batch comes back. They come back later (after ``retry_delay``
+here, the visibility timeout on AWS), and the queue's redrive policy moves a message that keeps
+failing to its dead-letter queue.
 
 SNS topics reach their handlers as on AWS: each topic with a handler gets a local SQS queue
 subscribed to it (``tocsin-local-sns-<topic>``), and each notification on that queue is handed
@@ -20,7 +23,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -161,6 +164,21 @@ def scheduled_event(function_name: str, region: str) -> dict[str, Any]:
     }
 
 
+def batch_item_failures(result: Any, message_ids: Sequence[str]) -> set[str]:
+    """The messages a handler's answer sends back to the queue, read as Lambda reads a partial
+    batch response: none when it returns nothing or an empty list; every one when it names a
+    message that is not in the batch, or none by an empty id (Lambda fails the whole batch)."""
+    payload = getattr(result, "payload", result)  # chalice.test's InvokeResponse, or the answer
+    if not isinstance(payload, dict) or not payload.get("batchItemFailures"):
+        return set()
+    named = {
+        str(failure.get("itemIdentifier") or "") if isinstance(failure, dict) else ""
+        for failure in payload["batchItemFailures"]
+    }
+    everything = set(message_ids)
+    return everything if named - everything else named
+
+
 class QueueRunner:
     def __init__(
         self,
@@ -284,24 +302,30 @@ class QueueRunner:
         if not messages:
             return 0
         event = {"Records": [self._record(binding.queue_name, message) for message in messages]}
+        ids = [message["MessageId"] for message in messages]
         try:
-            self._invoke(binding.function_name, event)
+            failed = batch_item_failures(self._invoke(binding.function_name, event), ids)
         except Exception:
             log.exception("%s failed; its batch will be retried", binding.function_name)
-            for message in messages:
+            failed = set(ids)
+        if failed:
+            log.warning("%s: %d message(s) to retry", binding.function_name, len(failed))
+        for message in messages:
+            if message["MessageId"] in failed:
                 self._sqs.change_message_visibility(
                     QueueUrl=url,
                     ReceiptHandle=message["ReceiptHandle"],
                     VisibilityTimeout=self._retry_delay,
                 )
-            return len(messages)
-        self._sqs.delete_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-                for index, message in enumerate(messages)
-            ],
-        )
+        done = [message for message in messages if message["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                    for index, message in enumerate(done)
+                ],
+            )
         return len(messages)
 
     def _pump_topic(self, binding: TopicBinding, wait_seconds: int) -> int:

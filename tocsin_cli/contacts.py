@@ -4,7 +4,8 @@ record of who touched each contact.
 CSV columns: ``contact_id,name,roles,language,phone,email`` and, optionally, ``teams``,
 ``timezone`` (IANA), ``push_tokens`` (``apns:<token>`` or ``fcm:<token>``), ``consent`` (the
 channels the person agreed to: ``sms;email``; empty means every channel they gave an address
-for) and ``opted_out`` (channels they switched off). Lists are separated by ';'. Reports name
+for), ``opted_out`` (channels they switched off) and ``reports_to`` (their lead's contact id,
+told when they do not answer a check-in). Lists are separated by ';'. Reports name
 the line and the reason, never the person's data.
 
 Every save, erasure and read is on record with the AWS principal that ran the command

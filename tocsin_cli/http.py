@@ -85,14 +85,27 @@ class TocsinApi:
             headers["Content-Type"] = "application/json"
             body = json.dumps(document).encode()
         status, raw = self._transport.send("POST", self._base + path, headers, body)
-        try:
-            answer = json.loads(raw) if raw else None
-        except ValueError:
-            answer = None
-        if status >= 400:
-            error = answer.get("error", {}) if isinstance(answer, dict) else {}
-            message = error.get("message") or raw.decode(errors="replace")[:300] or "no answer"
-            field = error.get("field")
-            code = str(error.get("code", "error"))
-            raise ApiRefused(status, code, str(message), str(field) if field else None)
-        return answer
+        return _answer(status, raw)
+
+    def get(self, path: str) -> Any:
+        """GET ``path``: the answer's JSON, or ApiRefused."""
+        return _answer(*self.get_raw(path))
+
+    def get_raw(self, path: str) -> tuple[int, bytes]:
+        headers = {"Authorization": f"Bearer {self._key}"}
+        return self._transport.send("GET", self._base + path, headers, None)
+
+
+def _answer(status: int, raw: bytes) -> Any:
+    """The answer's JSON, or ApiRefused with the error Tocsin gave."""
+    try:
+        answer = json.loads(raw) if raw else None
+    except ValueError:
+        answer = None
+    if status >= 400:
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        message = error.get("message") or raw.decode(errors="replace")[:300] or "no answer"
+        field = error.get("field")
+        code = str(error.get("code", "error"))
+        raise ApiRefused(status, code, str(message), str(field) if field else None)
+    return answer

@@ -24,6 +24,8 @@
     tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)
     tocsin smoke [--canary CONTACT_ID] [--key KEY] [--timeout 300]
                                          (a test event end to end; exit 1 if no receipt)
+    tocsin dlq show [ingest|dispatch] [--limit N]   (dead letters and why; exit 1 if any)
+    tocsin dlq redrive [ingest|dispatch]            (send them back after a fix)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -42,13 +44,35 @@ from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
-from tocsin_cli import contacts, heartbeats, holds, importing, keys, policy_commands, respond, smoke
+from tocsin_cli import (
+    checkins,
+    contacts,
+    dlq,
+    heartbeats,
+    holds,
+    importing,
+    keys,
+    policy_commands,
+    respond,
+    smoke,
+)
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke)
+GROUPS = (
+    keys,
+    contacts,
+    policy_commands,
+    respond,
+    heartbeats,
+    importing,
+    holds,
+    checkins,
+    smoke,
+    dlq,
+)
 
 
 def _version() -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from chalice.app import Request
 
 from chalicelib.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.core.json_text import UnreadableJson, read_json
 
 # Routes accept any media type at the gateway: Tocsin checks it itself, to answer in its own format.
 ANY_CONTENT = ["*/*"]
@@ -31,13 +31,10 @@ def raw_body(request: Request, limit: int, media: re.Pattern[str], expected: str
 
 
 def json_body(request: Request, limit: int) -> tuple[Any, bytes]:
-    """The parsed JSON body and the raw bytes (signatures are over the raw bytes)."""
+    """The parsed JSON body and the raw bytes (signatures are over the raw bytes). Every route
+    that reads JSON reads it here: syntax, nesting depth and text are checked once."""
     body = raw_body(request, limit, JSON_MEDIA, "application/json")
     try:
-        return json.loads(body), body
-    except UnicodeDecodeError:
-        raise InvalidInput("the body is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
+        return read_json(body), body
+    except UnreadableJson as problem:
+        raise InvalidInput(f"the body {problem}") from None

@@ -21,6 +21,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.auth import BEARER, authenticate, bearer_key, genie_key, sender_for
 from chalicelib.api.body import ANY_CONTENT, XML_MEDIA, json_body, raw_body
 from chalicelib.api.errors import errors_as, json_errors, opsgenie_envelope, pagerduty_envelope
+from chalicelib.api.idempotency import idempotent
 from chalicelib.core.access import ApiKey
 from chalicelib.core.model import ReceivedEvent
 from chalicelib.integrations.alertmanager import from_alertmanager
@@ -40,13 +41,13 @@ Credential = Callable[[Any, Mapping[str, str]], str | None]  # (payload, headers
 @integrations.route("/v1/integrations/alertmanager", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def alertmanager() -> Response:
-    return _accepted(_json_integration("alertmanager", from_alertmanager))
+    return _json_integration("alertmanager", from_alertmanager, _accepted)
 
 
 @integrations.route("/v1/integrations/grafana", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def grafana() -> Response:
-    return _accepted(_json_integration("grafana", from_grafana))
+    return _json_integration("grafana", from_grafana, _accepted)
 
 
 @integrations.route("/v1/integrations/cap", methods=["POST"], content_types=ANY_CONTENT)
@@ -57,60 +58,83 @@ def cap() -> Response:
     body = raw_body(request, services.settings.max_body_bytes, XML_MEDIA, "application/xml")
     credential = bearer_key(request.headers)
     key = authenticate(credential, services, request, body, counts_events=True)
-    documents = from_cap(parse_cap_xml(body), _defaults(key))
-    return _accepted(_accept(services, key, credential, "cap", documents, document_text(body)))
+
+    def accept() -> Response:
+        documents = from_cap(parse_cap_xml(body), _defaults(key))
+        return _accepted(_accept(services, key, credential, "cap", documents, document_text(body)))
+
+    return idempotent(services, request, key, body, accept)
 
 
 @integrations.route("/v1/integrations/pagerduty", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(pagerduty_envelope)
 def pagerduty() -> Response:
-    [received] = _json_integration(
+    def answer(accepted: list[ReceivedEvent]) -> Response:
+        # PagerDuty's own answer, plus where to read Tocsin's decision: its clients ignore both.
+        [received] = accepted
+        return Response(
+            body={
+                "status": "success",
+                "message": "Event processed",
+                "dedup_key": received.dedup_key,
+                "event_id": received.event_id,
+            },
+            status_code=202,
+            headers={"Location": f"/v1/events/{received.event_id}"},
+        )
+
+    return _json_integration(
         "pagerduty",
         from_pagerduty,
+        answer,
         lambda payload, _: routing_key(payload),
         how="send the integration key as 'routing_key'",
-    )
-    # PagerDuty's own answer, plus where to read Tocsin's decision: its clients ignore both.
-    return Response(
-        body={
-            "status": "success",
-            "message": "Event processed",
-            "dedup_key": received.dedup_key,
-            "event_id": received.event_id,
-        },
-        status_code=202,
-        headers={"Location": f"/v1/events/{received.event_id}"},
     )
 
 
 @integrations.route("/v1/integrations/opsgenie", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(opsgenie_envelope)
 def opsgenie() -> Response:
-    [received] = _json_integration(
+    def answer(accepted: list[ReceivedEvent]) -> Response:
+        [received] = accepted
+        return Response(
+            body={
+                "result": "Request will be processed",
+                "took": 0.0,
+                "requestId": received.event_id,
+            },
+            status_code=202,
+        )
+
+    return _json_integration(
         "opsgenie",
         from_opsgenie,
+        answer,
         lambda _, headers: genie_key(headers),
         how="send 'Authorization: GenieKey <api key>'",
-    )
-    return Response(
-        body={"result": "Request will be processed", "took": 0.0, "requestId": received.event_id},
-        status_code=202,
     )
 
 
 def _json_integration(
     name: str,
     adapter: Adapter,
+    respond: Callable[[list[ReceivedEvent]], Response],
     credential: Credential = lambda _, headers: bearer_key(headers),
     how: str = BEARER,
-) -> list[ReceivedEvent]:
-    """Read the JSON body, authenticate the way the tool sends its key, map, accept."""
+) -> Response:
+    """Read the JSON body, authenticate the way the tool sends its key, map, accept, answer
+    (once per Idempotency-Key)."""
     services = container()
     request = integrations.current_request
     payload, body = json_body(request, services.settings.max_body_bytes)
     presented = credential(payload, request.headers)
     key = authenticate(presented, services, request, body, how=how, counts_events=True)
-    return _accept(services, key, presented, name, adapter(payload, _defaults(key)), payload)
+
+    def accept() -> Response:
+        documents = adapter(payload, _defaults(key))
+        return respond(_accept(services, key, presented, name, documents, payload))
+
+    return idempotent(services, request, key, body, accept)
 
 
 def _accept(

@@ -11,6 +11,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.auth import authenticate, bearer_key, sender_for
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
+from chalicelib.api.idempotency import idempotent
 from chalicelib.api.responses import standing_document
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import NotFound
@@ -32,22 +33,26 @@ def post_event() -> Response:
     document, body = json_body(request, services.settings.max_body_bytes)
     credential = bearer_key(request.headers)
     key = authenticate(credential, services, request, body, counts_events=True)
-    received = services.ingest.accept(document, sender_for(services, key, credential))
-    logger.set_correlation_id(received.event_id)
-    logger.info(
-        "event accepted",
-        extra={
-            "event_type": received.event.type,
-            "severity": received.event.severity.value,
-            "source": received.event.source,
-            "key": key.name,
-        },
-    )
-    return Response(
-        body={"event_id": received.event_id, "status": "pending"},
-        status_code=202,
-        headers={"Location": f"/v1/events/{received.event_id}"},
-    )
+
+    def accept() -> Response:
+        received = services.ingest.accept(document, sender_for(services, key, credential))
+        logger.set_correlation_id(received.event_id)
+        logger.info(
+            "event accepted",
+            extra={
+                "event_type": received.event.type,
+                "severity": received.event.severity.value,
+                "source": received.event.source,
+                "key": key.name,
+            },
+        )
+        return Response(
+            body={"event_id": received.event_id, "status": "pending"},
+            status_code=202,
+            headers={"Location": f"/v1/events/{received.event_id}"},
+        )
+
+    return idempotent(services, request, key, body, accept)
 
 
 @api.route("/v1/events/{event_id}", methods=["GET"])

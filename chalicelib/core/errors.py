@@ -5,6 +5,7 @@ TocsinError
 │   ├── InvalidRequest      fields of a request body are wrong: every one, each with its field
 │   │   └── InvalidEvent    ... of an event (its own code, as integrations expect)
 │   ├── PayloadTooLarge
+│   ├── IdempotencyKeyReused  an Idempotency-Key already used for another request (422)
 │   └── UnsupportedMediaType
 ├── AuthenticationFailed    no key, a wrong key, a bad or replayed signature (401)
 ├── Forbidden               a valid key without the scope for this (403)
@@ -17,6 +18,8 @@ TocsinError
 ├── SendError               a channel could not hand a message to AWS
 │   ├── PermanentSendError  retrying cannot help (bad number, opted out, rejected)
 │   └── TransientSendError  throttled or unavailable: retry with backoff
+│       └── SendOutcomeUnknown  the call may have reached AWS, its answer was lost: retry,
+│                               and say it may arrive twice
 └── TransientError          a dependency failed for now: retry the whole unit of work
 
 ``api/errors.py`` gives every class its HTTP status in one table; a test fails when a class here
@@ -70,6 +73,10 @@ class InvalidEvent(InvalidRequest):
 
 class PayloadTooLarge(InvalidInput):
     """The request body is larger than Tocsin accepts."""
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The ``Idempotency-Key`` was used within its 24 hours for a different request."""
 
 
 class UnsupportedMediaType(InvalidInput):
@@ -138,6 +145,11 @@ class PermanentSendError(SendError):
 
 class TransientSendError(SendError):
     """The send may succeed later (throttling, service unavailable)."""
+
+
+class SendOutcomeUnknown(TransientSendError):
+    """The request may have reached AWS and been accepted, but no answer came (a read timeout,
+    a connection closed mid-answer): sending again may send twice, so it is said each time."""
 
 
 class TransientError(TocsinError):

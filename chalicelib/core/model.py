@@ -199,6 +199,7 @@ class Contact:
     consents: frozenset[Channel] | None = None
     opted_out: frozenset[Channel] = frozenset()
     unusable: frozenset[Channel] = frozenset()  # hard bounce, complaint, number that can't receive
+    reports_to: str | None = None  # their lead's contact id (a check-in may tell the lead)
 
     def destination(self, channel: Channel) -> str | None:
         if channel is Channel.PUSH:
@@ -225,6 +226,8 @@ class Notice(StrEnum):
     ALERT = "alert"  # the incident needs you (step 0: the plan; 1, 2...: escalation steps)
     RESOLVED = "resolved"  # it is over (sent to everyone an alert reached)
     BUDGET = "budget"  # messages are held past the budget: release or cancel them (release role)
+    CHECKIN = "checkin"  # "are you safe?" (step 0: asked; 1, 2...: reminders to the silent)
+    CHECKIN_LEAD = "checkin_lead"  # to a team's lead: these people of yours have not answered
 
 
 @dataclass(frozen=True)
@@ -271,6 +274,7 @@ class DecisionOutcome(StrEnum):
     SUPPRESSED = "suppressed"
     RESOLVED = "resolved"
     ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"  # could not be decided after every try; decided again if redriven
 
 
 @dataclass(frozen=True)

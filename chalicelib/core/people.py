@@ -32,6 +32,7 @@ FIELDS = (
     "push_tokens",
     "consent",
     "opted_out",
+    "reports_to",
 )
 
 
@@ -51,6 +52,7 @@ def contact_document(contact: Contact) -> dict[str, Any]:
         "consent": sorted(contact.consents) if contact.consents is not None else None,
         "opted_out": sorted(contact.opted_out),
         "unusable": sorted(contact.unusable),
+        "reports_to": contact.reports_to,
     }
 
 
@@ -130,6 +132,12 @@ def contact_from_row(
     opted_out: frozenset[Channel] = read(
         "opted_out", lambda: _channels(cells("opted_out")), frozenset()
     )
+    reports_to = cell("reports_to") or None
+    check(
+        "reports_to",
+        reports_to is None or (bool(_ID.fullmatch(reports_to)) and reports_to != contact_id),
+        "must be another contact's id",
+    )
     blank = not cell("phone") and not cell("email")
     check("phone", not blank, "no phone and no email: give at least one")
     if problems:
@@ -146,6 +154,7 @@ def contact_from_row(
         push_tokens=tokens,
         consents=consent,
         opted_out=opted_out,
+        reports_to=reports_to,
     )
 
 

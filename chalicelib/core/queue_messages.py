@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.core.events import event_to_document, parse_event
+from chalicelib.core.json_text import compact_json
 from chalicelib.core.model import Channel, Notice, NotificationJob, ReceivedEvent
 
 
 def encode_received(received: ReceivedEvent) -> str:
-    return json.dumps(
+    # Compact, and UTF-8 as accepted: the message stays the size of the body that was accepted.
+    return compact_json(
         {
             "event_id": received.event_id,
             "received_at": received.received_at.isoformat(),
@@ -23,9 +25,7 @@ def encode_received(received: ReceivedEvent) -> str:
             "format": received.format,
             "original": received.original,
             "namespace": received.namespace,
-        },
-        default=str,
-        ensure_ascii=False,  # keeps the message near the size of the body that was accepted
+        }
     )
 
 
@@ -43,7 +43,7 @@ def decode_received(body: str) -> ReceivedEvent:
 
 def encode_jobs(incident_id: str, jobs: Sequence[NotificationJob]) -> str:
     """Jobs name contacts by id only: no personal data travels through the queue."""
-    return json.dumps(
+    return compact_json(
         {
             "incident_id": incident_id,
             "jobs": [

@@ -8,12 +8,12 @@ which names addresses) and dropped.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalice.app import Blueprint, SNSEvent
 
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.json_text import UnreadableJson, read_json
 from chalicelib.core.messaging.receipts import DeliveryReport, parse_delivery
 from chalicelib.integrations.sns_sms_logs import read_sms_status_logs
 from chalicelib.observability import logger
@@ -26,8 +26,8 @@ delivery = Blueprint(__name__)
 @delivery.on_sns_message(topic=bound_name(DELIVERY_TOPIC))
 def track_deliveries(event: SNSEvent) -> None:
     try:
-        report = parse_delivery(json.loads(event.message))
-    except (InvalidEvent, json.JSONDecodeError) as error:
+        report = parse_delivery(read_json(event.message))
+    except (InvalidEvent, UnreadableJson) as error:
         logger.warning("delivery event not readable; dropped", extra={"error": str(error)[:200]})
         return
     if report is not None:

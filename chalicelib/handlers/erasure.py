@@ -2,8 +2,10 @@
 bounded time, checkpointing as it goes, and queues the rest (so no invocation scans the whole
 table, and a crash loses at most one slice's progress, never a rewrite or a count).
 
-A failure returns the message to the queue (the job resumes at its checkpoint); one that keeps
-failing reaches the dead-letter queue, and erasing the person again queues the job again.
+A failure returns the message to the queue (the job resumes at its checkpoint): it is named in
+the partial batch response, which the event source mapping reads, as for the other queue
+handlers. One that keeps failing reaches the dead-letter queue (why it last failed is kept, as
+for the others), and erasing the person again queues the job again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
-from chalicelib.handlers.queues import process_batch
+from chalicelib.handlers.queues import BatchResponse, process_batch
 from chalicelib.observability import logger
 from chalicelib.settings import ERASURE_QUEUE, bound_name
 from chalicelib.wiring import container
@@ -26,11 +28,11 @@ _SPARE = 0.25  # of what is left of the invocation, for the last slice and its c
 
 
 @erasure.on_sqs_message(queue=bound_name(ERASURE_QUEUE), batch_size=1)
-def erase_contacts(event: SQSEvent) -> None:
+def erase_contacts(event: SQSEvent) -> BatchResponse:
     services = container()
     budget = timedelta(seconds=_work_seconds(event.context))
 
-    def advance(record: SQSRecord) -> bool:
+    def advance(record: SQSRecord) -> None:
         job_id = str(json.loads(record.body)["job_id"])
         logger.set_correlation_id(job_id)
         job = services.erasure.advance(job_id, services.clock.now() + budget)
@@ -42,9 +44,8 @@ def erase_contacts(event: SQSEvent) -> None:
                 "records_changed": job.records_changed,
             },
         )
-        return True
 
-    process_batch(event, advance, "erasure")
+    return process_batch(event, advance, "erasure")
 
 
 def _work_seconds(context: Any) -> float:

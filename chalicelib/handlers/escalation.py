@@ -1,10 +1,12 @@
-"""The escalation tick, and replies to Tocsin's texts (two-way SMS through SNS)."""
+"""The escalation tick (which also moves check-ins on: reminders, leads, closing), and replies
+to Tocsin's texts (two-way SMS through SNS)."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
 
 from chalicelib.core.errors import InvalidEvent, TransientError
+from chalicelib.core.redaction import redact
 from chalicelib.core.response.replies import parse_inbound_sms
 from chalicelib.observability import logger
 from chalicelib.settings import INBOUND_SMS_TOPIC, bound_name
@@ -16,15 +18,34 @@ escalation = Blueprint(__name__)
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
-    its deadline). Safe to overlap: each step moves on by a conditional write."""
-    report = container().escalator.tick()
+    its deadline), and chase the silent of every open check-in. Safe to overlap: each step
+    and each reminder round moves on by a conditional write."""
+    services = container()
+    report = services.escalator.tick()
     if report.escalated:
         logger.info(
             "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}
         )
-    if report.failed:
-        # The next tick (a minute later) tries them again; the errors alarm says it happened.
-        raise TransientError(f"{len(report.failed)} incident(s) not escalated yet: {report.failed}")
+    for incident_id, reason in report.reasons.items():
+        logger.error(
+            "incident not escalated; the next tick retries it",
+            extra={"incident_id": incident_id, "error": redact(reason)[:500]},
+        )
+    checkins = services.checkin_reminders.tick()
+    if checkins.reminded or checkins.leads or checkins.closed:
+        logger.info(
+            "check-ins moved on",
+            extra={
+                "reminded": checkins.reminded,
+                "leads": checkins.leads,
+                "closed": checkins.closed,
+            },
+        )
+    failed = report.failed + checkins.failed
+    if failed:
+        # The others moved on; the next tick (a minute later) tries these again, and the
+        # failed invocation is what the errors alarm counts.
+        raise TransientError(f"{len(failed)} incident(s) or check-in(s) to retry: {failed}")
 
 
 @escalation.on_sns_message(topic=bound_name(INBOUND_SMS_TOPIC))

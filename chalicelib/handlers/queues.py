@@ -1,21 +1,26 @@
 """SQS edges: the ingest queue feeds the evaluator, the dispatch queue feeds the dispatcher.
 
-Every record of a batch is processed; if any failed, the handler raises at the end so Lambda
-returns the whole batch to the queue. That is safe because both steps are idempotent (the
-evaluator's writes are conditional, the dispatcher claims each send in the ledger), and it
-works whatever the event source mapping's response types are. A message that keeps failing
-reaches the dead-letter queue through the queue's redrive policy: nothing is dropped here.
+Every record of a batch is processed, and only the records that failed go back to the queue:
+the handlers answer with SQS partial batch responses (``batchItemFailures``), which the event
+source mappings are configured to read (``ReportBatchItemFailures``, in ``infra/``), as the
+local runner does. Returning a record is safe because both steps are idempotent (the
+evaluator's writes are conditional, the dispatcher claims each send in the ledger). A message
+that keeps failing reaches the dead-letter queue through the queue's redrive policy: nothing is
+dropped here. At a message's last receive the failure is recorded where it is read: an event
+that cannot be decided is marked ``failed`` with the reason, never left ``pending``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.core.errors import TransientError
 from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
+from chalicelib.core.redaction import redact
 from chalicelib.observability import logger
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
@@ -23,16 +28,16 @@ from chalicelib.wiring import container
 queues = Blueprint(__name__)
 DROPIN_FORMATS = ("pagerduty", "opsgenie")  # formats whose triggers name their sender
 
-
-class BatchIncomplete(Exception):
-    """Some records of the batch must be retried; the rest were processed."""
+BatchResponse = dict[str, list[dict[str, str]]]
+LastTry = Callable[[SQSRecord, str], None]  # (record, why it failed) at its last receive
+MAX_REASON = 500
 
 
 @queues.on_sqs_message(queue=bound_name(INGEST_QUEUE), batch_size=10)
-def evaluate_events(event: SQSEvent) -> None:
+def evaluate_events(event: SQSEvent) -> BatchResponse:
     services = container()
 
-    def decide(record: SQSRecord) -> bool:
+    def decide(record: SQSRecord) -> None:
         received = decode_received(record.body)
         logger.set_correlation_id(received.event_id)
         decision = services.evaluator.handle(received)
@@ -52,16 +57,23 @@ def evaluate_events(event: SQSEvent) -> None:
                 "notifications": decision.notifications,
             },
         )
-        return True
 
-    process_batch(event, decide, "event")
+    def give_up(record: SQSRecord, why: str) -> None:
+        received = decode_received(record.body)  # an unreadable message names no event
+        if services.evaluator.give_up(received.event_id, why):
+            logger.error(
+                "event not decided; marked failed",
+                extra={"event_id": received.event_id, "reason": why},
+            )
+
+    return process_batch(event, decide, "event", give_up)
 
 
 @queues.on_sqs_message(queue=bound_name(DISPATCH_QUEUE), batch_size=10)
-def dispatch_notifications(event: SQSEvent) -> None:
+def dispatch_notifications(event: SQSEvent) -> BatchResponse:
     services = container()
 
-    def dispatch(record: SQSRecord) -> bool:
+    def dispatch(record: SQSRecord) -> None:
         incident_id, jobs = decode_jobs(record.body)
         logger.set_correlation_id(incident_id)
         report = services.dispatcher.dispatch(incident_id, jobs)
@@ -72,28 +84,78 @@ def dispatch_notifications(event: SQSEvent) -> None:
                 "failed": report.failed,
                 "skipped": report.skipped,
                 "to_retry": len(report.retry),
+                # Sent again though an earlier attempt may have reached AWS (on the timeline).
+                "unknown_outcomes": report.unknown_outcomes,
+                "requeued": report.requeued,  # another invocation is sending them: back in a while
             },
         )
-        return not report.needs_retry
+        if report.needs_retry:
+            raise TransientError(f"{len(report.retry)} notification(s) of the message to retry")
 
-    process_batch(event, dispatch, "dispatch")
+    return process_batch(event, dispatch, "dispatch")
 
 
-def process_batch(event: SQSEvent, handle: Callable[[SQSRecord], bool], what: str) -> None:
-    """Run ``handle`` on every record; raise at the end if any returned False or failed."""
-    failed = 0
+def process_batch(
+    event: SQSEvent,
+    handle: Callable[[SQSRecord], None],
+    what: str,
+    last_try: LastTry | None = None,
+) -> BatchResponse:
+    """Run ``handle`` on every record; those that raised are the batch item failures, which
+    SQS makes visible again (the others are deleted). A record that fails on its last receive
+    (the queue's maxReceiveCount) is handed to ``last_try`` with the reason, before SQS moves
+    it to the dead-letter queue."""
+    failures: list[dict[str, str]] = []
+    last_receive = container().settings.max_receive_count
     for record in event:
-        ids = {"sqs_message_id": str(record.to_dict().get("messageId", ""))}
+        message_id = message_id_of(record)
+        ids = {"sqs_message_id": message_id}
         try:
-            if not handle(record):
-                failed += 1
-        except TransientError as error:
-            failed += 1
-            logger.warning(
-                f"{what} incomplete; it will be retried", extra={**ids, "error": str(error)}
-            )
-        except Exception:
-            failed += 1
-            logger.exception(f"{what} failed; it will be retried", extra=ids)
-    if failed:
-        raise BatchIncomplete(f"{failed} {what} message(s) of the batch must be retried")
+            handle(record)
+        except Exception as error:
+            failures.append({"itemIdentifier": message_id})
+            if isinstance(error, TransientError):
+                logger.warning(
+                    f"{what} incomplete; it will be retried", extra={**ids, "error": str(error)}
+                )
+            else:
+                logger.exception(f"{what} failed; it will be retried", extra=ids)
+            receives = receive_count(record)
+            why = f"{failure_reason(error)} (tried {receives} times)"
+            _note_failure(record, message_id, why, receives)
+            if last_try is not None and receives >= last_receive:
+                try:
+                    last_try(record, why)
+                except Exception:
+                    logger.exception(f"{what}: its last failure could not be recorded", extra=ids)
+    return {"batchItemFailures": failures}
+
+
+def _note_failure(record: SQSRecord, message_id: str, why: str, receives: int) -> None:
+    """Keep why the message failed, by its id, for ``tocsin dlq show`` (queues keep no reason).
+    Best effort: when DynamoDB is what failed, this fails too, and the log line says so."""
+    queue = str(record.to_dict().get("eventSourceARN", "")).rsplit(":", 1)[-1]
+    try:
+        container().record_failure(queue, message_id, why, receives)
+    except Exception:
+        logger.exception("the failure could not be recorded", extra={"sqs_message_id": message_id})
+
+
+def message_id_of(record: SQSRecord) -> str:
+    raw: dict[str, Any] = record.to_dict()
+    return str(raw.get("messageId", ""))
+
+
+def receive_count(record: SQSRecord) -> int:
+    """How often SQS has handed this message out (1 the first time)."""
+    attributes = record.to_dict().get("attributes") or {}
+    try:
+        return int(attributes.get("ApproximateReceiveCount", 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def failure_reason(error: Exception) -> str:
+    """What went wrong, for people to read later: the kind of error and its message, with
+    anything that looks like personal data or a secret masked, and kept short."""
+    return redact(f"{type(error).__name__}: {error}")[:MAX_REASON]

@@ -7,11 +7,11 @@ and OK through the other still open and resolve one incident.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.json_text import UnreadableJson, read_json
 from chalicelib.integrations.common import (
     Document,
     IntegrationDefaults,
@@ -107,9 +107,9 @@ def _from_eventbridge(body: Mapping[str, Any]) -> list[Document]:
 def from_sns_alarm(message: str, defaults: IntegrationDefaults) -> list[Document]:
     """The JSON a CloudWatch alarm publishes to an SNS topic."""
     try:
-        alarm = mapping(json.loads(message), "Message")
-    except json.JSONDecodeError:
-        raise InvalidEvent("Message", "is not a CloudWatch alarm (not JSON)") from None
+        alarm = mapping(read_json(message), "Message")
+    except UnreadableJson as problem:
+        raise InvalidEvent("Message", f"is not a CloudWatch alarm: it {problem}") from None
     state = text(alarm.get("NewStateValue"), "Message.NewStateValue", required=True)
     if state not in ALARM_ACTIONS:
         return []
@@ -159,7 +159,7 @@ def _alarm_state_change(body: Any, detail: Any, origin: str) -> list[Document]:
     arn = resources[0] if resources and isinstance(resources[0], str) else name
     metrics = {}
     try:
-        reason = json.loads(state.get("reasonData") or "{}")
+        reason = read_json(state.get("reasonData") or "{}")
         if reason.get("recentDatapoints"):
             metrics["value"] = float(reason["recentDatapoints"][-1])
         if isinstance(reason.get("threshold"), int | float):

@@ -15,13 +15,13 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
-import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.core.json_text import read_json
 from chalicelib.core.messaging.receipts import DeliveryReport, parse_delivery
 
 # CloudWatch Logs sends one CONTROL_MESSAGE when a subscription starts, to check the target.
@@ -47,7 +47,7 @@ def decode_subscription_data(event: Any) -> dict[str, Any]:
     if not isinstance(data, str) or not data:
         raise InvalidEvent("awslogs.data", "is required")
     try:
-        payload = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
+        payload = read_json(gzip.decompress(base64.b64decode(data, validate=True)))
     except (binascii.Error, OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidEvent("awslogs.data", "must be base64 of gzip-compressed JSON") from exc
     if not isinstance(payload, dict):
@@ -84,7 +84,7 @@ def _report(log_event: Any) -> DeliveryReport | None:
     if not isinstance(log_event, Mapping) or not isinstance(log_event.get("message"), str):
         return None
     try:
-        document = json.loads(log_event["message"])
+        document = read_json(log_event["message"])
     except ValueError:
         return None
     if not isinstance(document, Mapping) or "notification" not in document:

@@ -221,4 +221,5 @@ def _contact_from_item(item: dict[str, Any]) -> Contact:
         consents=frozenset(Channel(c) for c in consents) if consents is not None else None,
         opted_out=frozenset(Channel(c) for c in item.get("opted_out", [])),
         unusable=frozenset(Channel(c) for c in item.get("unusable", [])),
+        reports_to=item.get("reports_to"),
     )

@@ -7,7 +7,6 @@ treat an expired one as gone.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.events import event_to_document
+from chalicelib.core.json_text import compact_json
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
 from chalicelib.core.playbook.retention import Retention
 from chalicelib.storage import keys
@@ -37,11 +37,10 @@ class DynamoEventStore:
                 "event_id": received.event_id,
                 "received_at": received.received_at.isoformat(),
                 "outcome": DecisionOutcome.PENDING.value,
-                "event": json.dumps(event_to_document(received.event)),
+                # Compact and UTF-8 as accepted: what fit the body's limit fits the item's.
+                "event": compact_json(event_to_document(received.event)),
                 "format": received.format,
-                "original": None
-                if received.original is None
-                else json.dumps(received.original, default=str),
+                "original": None if received.original is None else compact_json(received.original),
                 EXPIRES_AT: epoch(received.received_at + PENDING_RETENTION),
             }
         )
@@ -132,7 +131,9 @@ def decision_update(
         "UpdateExpression": expression,
     }
     if only_if_pending:
-        update["ConditionExpression"] = "outcome = :pending"
+        # An event that failed to be decided may be decided after all (redriven after a fix).
+        update["ConditionExpression"] = "outcome IN (:pending, :failed)"
         values[":pending"] = DecisionOutcome.PENDING.value
+        values[":failed"] = DecisionOutcome.FAILED.value
     update["ExpressionAttributeValues"] = to_item(values)
     return update

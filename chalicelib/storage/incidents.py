@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from chalicelib.core.errors import TransientError
 from chalicelib.core.events import event_to_document
 from chalicelib.core.ids import new_ulid
+from chalicelib.core.json_text import compact_json
 from chalicelib.core.model import (
     DecisionOutcome,
     EventStatus,
@@ -614,7 +615,7 @@ def _timeline_item(
         "at": entry.at.isoformat(),
         "kind": entry.kind,
         "summary": entry.summary,
-        "data": json.dumps(entry.data, default=str),
+        "data": compact_json(entry.data),  # an event's details as compact as accepted
         EXPIRES_AT: expires_at,
     }
 

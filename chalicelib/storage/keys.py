@@ -199,6 +199,18 @@ def paged_partition(contact_id: str) -> str:
 DUE_PARTITION = "DUE"  # the escalation index: open incidents by their next deadline
 
 
+def idempotency(scope: str, key: str) -> Key:
+    """A request by its ``Idempotency-Key``, within the API key's scope (hashed: the key is
+    the client's text, of any length up to 255)."""
+    digest = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+    return {"pk": f"IDEMPOTENCY#{digest}", "sk": "REQUEST"}
+
+
+def failure(message_id: str) -> Key:
+    """Why a queue message last failed (queues keep no reason; a dead letter keeps its id)."""
+    return {"pk": f"FAILURE#{message_id}", "sk": "LAST"}
+
+
 def override(schedule_id: str, start: datetime, override_id: str) -> Key:
     return {"pk": override_partition(schedule_id), "sk": f"{start.isoformat()}#{override_id}"}
 
@@ -300,3 +312,41 @@ def sender_incident(sender: str, incident_id: str) -> Key:
 def sortable_time(at: datetime) -> str:
     """UTC to the microsecond, fixed width: sorts as the times do."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# check-ins (incidents table): the check-in, who was asked (in chunks), each person's latest
+# answer, every answer, and the open ones (for the reminder tick)
+def checkin_partition(checkin_id: str) -> str:
+    return f"CHECKIN#{checkin_id}"
+
+
+def checkin(checkin_id: str) -> Key:
+    return {"pk": checkin_partition(checkin_id), "sk": "CHECKIN"}
+
+
+def checkin_audience(checkin_id: str, chunk: int) -> Key:
+    return {"pk": checkin_partition(checkin_id), "sk": f"{CHECKIN_AUDIENCE_PREFIX}{chunk:05d}"}
+
+
+CHECKIN_AUDIENCE_PREFIX = "AUDIENCE#"
+CHECKIN_LATEST_PREFIX = "LATEST#"
+CHECKIN_ANSWER_PREFIX = "ANSWER#"
+
+
+def checkin_latest(checkin_id: str, contact_id: str) -> Key:
+    return {"pk": checkin_partition(checkin_id), "sk": f"{CHECKIN_LATEST_PREFIX}{contact_id}"}
+
+
+def checkin_answer(checkin_id: str, at: datetime, answer_id: str) -> Key:
+    stamp = at.astimezone(UTC).isoformat()
+    return {
+        "pk": checkin_partition(checkin_id),
+        "sk": f"{CHECKIN_ANSWER_PREFIX}{stamp}#{answer_id}",
+    }
+
+
+OPEN_CHECKINS_PK = "CHECKINS"
+
+
+def open_checkin(checkin_id: str) -> Key:
+    return {"pk": OPEN_CHECKINS_PK, "sk": f"OPEN#{checkin_id}"}

@@ -1,12 +1,13 @@
 """The send ledger: one item per (incident, contact, channel, step), claimed before sending.
 
-claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ send
-      ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ send
-      ─▶ 'sending' but claimed before the stale limit (that invocation died)   ─▶ send
+claim ─▶ item absent ───────────────────────────▶ 'sending' (claimed_at=now)  ─▶ CLAIMED: send
+      ─▶ 'retryable' (last try failed for now) ─▶ 'sending'                    ─▶ CLAIMED: send
       ─▶ 'held' past the budget (storage/holds.py), for a job released from that very hold
-                                                ─▶ 'sending'                    ─▶ send
-      ─▶ 'sending' recently, 'sent', 'failed', 'held' (not released) or 'cancelled'
-                                                ─▶ refused: somebody else has it, or done
+                                                ─▶ 'sending'                    ─▶ CLAIMED: send
+      ─▶ 'sending' but claimed before the stale limit (that invocation died, or its ledger
+         write failed after AWS accepted) ─▶ 'sending' ─▶ TAKEN_OVER: send, outcome unknown
+      ─▶ 'sending' recently ─▶ BUSY (since claimed_at): back to the queue until it is stale
+      ─▶ 'sent', 'failed', 'held' (not released from it) or 'cancelled' ─▶ DONE
 send ok ─▶ 'sent' + message id + timeline entry + MSG#<message id> pointer, in one transaction
 delivery event ─▶ MSG#<message id> ─▶ the item's ``delivery`` (delivered, bounced, ...) + timeline
 
@@ -17,11 +18,12 @@ record as gone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.messaging.ports import Claim, ClaimOutcome
 from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.storage import keys
@@ -50,7 +52,7 @@ class DynamoSendLedger:
         self._lifetimes = lifetimes or Lifetimes()
         self._expiries = expiries or IncidentExpiries(client, table_name)
 
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool:
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
         expires = self._expiries.of(job.incident_id)
         keep = f", {EXPIRES_AT} = :expires" if expires is not None else ""
         condition = (
@@ -63,7 +65,7 @@ class DynamoSendLedger:
             released = {":held": HELD, ":hold": job.hold}
         try:
             with dynamodb_errors():
-                self._client.update_item(
+                response = self._client.update_item(
                     TableName=self._table,
                     Key=to_item(keys.send(job)),
                     UpdateExpression="SET #status = :sending, claimed_at = :now, "
@@ -85,12 +87,20 @@ class DynamoSendLedger:
                             **released,
                         }
                     ),
+                    ReturnValues="ALL_OLD",  # was it 'sending'? Then this is a take-over
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",  # busy, or done?
                 )
         except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            found = from_item(dict(error.response.get("Item") or {}))  # type: ignore[call-overload]
+            if found.get("status") == SENDING:
+                return Claim(ClaimOutcome.BUSY, _moment(found["claimed_at"]))
+            return Claim(ClaimOutcome.DONE)
+        before = from_item(response.get("Attributes") or {})
+        if before.get("status") == SENDING:
+            return Claim(ClaimOutcome.TAKEN_OVER, _moment(before["claimed_at"]))
+        return Claim(ClaimOutcome.CLAIMED)
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
@@ -244,3 +254,7 @@ class DynamoSendLedger:
 
 def _millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def _moment(millis: Any) -> datetime:
+    return datetime.fromtimestamp(int(millis) / 1000, UTC)

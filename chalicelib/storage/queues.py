@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,7 +15,9 @@ from chalicelib.core.model import NotificationJob, ReceivedEvent
 from chalicelib.core.queue_messages import encode_jobs, encode_received
 
 SEND_BATCH_LIMIT = 10  # SQS SendMessageBatch entries
+SEND_BATCH_BYTES = 256 * 1024  # ... and their bodies together
 JOBS_PER_MESSAGE = 50  # a dispatch message stays far below SQS's 256 KiB
+MAX_DELAY_SECONDS = 900  # SQS DelaySeconds
 
 
 class _SqsQueue:
@@ -27,12 +31,13 @@ class _SqsQueue:
             self._url = str(self._client.get_queue_url(QueueName=self._queue_name)["QueueUrl"])
         return self._url
 
-    def _send_all(self, bodies: Sequence[str]) -> None:
+    def _send_all(self, bodies: Sequence[str], delay: timedelta = timedelta(0)) -> None:
+        seconds = min(MAX_DELAY_SECONDS, max(0, math.ceil(delay.total_seconds())))
         try:
-            for start in range(0, len(bodies), SEND_BATCH_LIMIT):
+            for batch in _batches(bodies):
                 entries = [
-                    {"Id": str(index), "MessageBody": body}
-                    for index, body in enumerate(bodies[start : start + SEND_BATCH_LIMIT])
+                    {"Id": str(index), "MessageBody": body, "DelaySeconds": seconds}
+                    for index, body in enumerate(batch)
                 ]
                 response = self._client.send_message_batch(
                     QueueUrl=self._queue_url(), Entries=entries
@@ -44,13 +49,28 @@ class _SqsQueue:
             raise TransientError(f"SQS {self._queue_name}: {type(error).__name__}") from error
 
 
+def _batches(bodies: Sequence[str]) -> Iterator[list[str]]:
+    """SendMessageBatch calls: at most 10 messages and 256 KiB together, as SQS requires."""
+    batch: list[str] = []
+    size = 0
+    for body in bodies:
+        length = len(body.encode("utf-8"))
+        if batch and (len(batch) == SEND_BATCH_LIMIT or size + length > SEND_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(body)
+        size += length
+    if batch:
+        yield batch
+
+
 class SqsEventQueue(_SqsQueue):
     def put_many(self, received: Sequence[ReceivedEvent]) -> None:
         self._send_all([encode_received(item) for item in received])
 
 
 class SqsDispatchQueue(_SqsQueue):
-    def put_jobs(self, jobs: Sequence[NotificationJob]) -> None:
+    def put_jobs(self, jobs: Sequence[NotificationJob], delay: timedelta = timedelta(0)) -> None:
         by_incident: dict[str, list[NotificationJob]] = {}
         for job in jobs:
             by_incident.setdefault(job.incident_id, []).append(job)
@@ -59,7 +79,7 @@ class SqsDispatchQueue(_SqsQueue):
             for incident_id, incident_jobs in by_incident.items()
             for start in range(0, len(incident_jobs), JOBS_PER_MESSAGE)
         ]
-        self._send_all(bodies)
+        self._send_all(bodies, delay)
 
 
 class SqsErasureQueue(_SqsQueue):

@@ -120,6 +120,8 @@ ASYNC_FUNCTIONS = (
     CANARIES_FUNCTION,
     HELD_MESSAGES_FUNCTION,
 )
+# Fed by SQS queues; they answer with partial batch responses (batchItemFailures).
+SQS_FUNCTIONS = (EVALUATE_FUNCTION, DISPATCH_FUNCTION, ERASE_FUNCTION)
 # Those that turn AWS's events into Tocsin events (record and queue them).
 INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
 # Those that record delivery reports on the ledger.
@@ -536,12 +538,16 @@ class TocsinStack(Stack):
         # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
         config.grant(self.roles[TICK_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
         # Dispatcher: the playbook version's templates, contacts, the ledger and timeline
-        # (BatchWriteItem: fallback entries); SMS, voice and email.
+        # (BatchWriteItem: fallback entries); SMS, voice and email. A check-in's reminders
+        # read who has answered since they were queued (BatchGetItem), a lead's message who of
+        # theirs is silent (Query).
         config.grant(dispatch, "dynamodb:GetItem", "dynamodb:Query")
         contacts.grant(dispatch, "dynamodb:BatchGetItem")
         incidents.grant(
             dispatch,
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
             "dynamodb:UpdateItem",
             "dynamodb:PutItem",
             "dynamodb:BatchWriteItem",
@@ -576,6 +582,9 @@ class TocsinStack(Stack):
                     )
                 )
         self.dispatch_queue.grant_consume_messages(dispatch)
+        # A job another invocation holds goes back on the dispatch queue, delayed until that
+        # claim would be stale (core/messaging/uncertain.py).
+        self.dispatch_queue.grant_send_messages(dispatch)
         if self.settings.push_application_id:
             dispatch.add_to_policy(
                 iam.PolicyStatement(
@@ -653,6 +662,8 @@ class TocsinStack(Stack):
                 "dynamodb:BatchWriteItem",
             )
             self.dispatch_queue.grant_send_messages(role)
+        # The tick also closes check-ins at their deadline (their open marker is deleted).
+        incidents.grant(tick, "dynamodb:DeleteItem")
         # A STOP rewrites the contact (opted out), and answers go back by SMS.
         contacts.grant(replies, "dynamodb:PutItem", "dynamodb:DeleteItem")
         if self.settings.sms_origination_arn:
@@ -718,6 +729,8 @@ class TocsinStack(Stack):
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
+            # The evaluator marks an event failed at its queue message's last receive.
+            app_settings.MAX_RECEIVE_COUNT: str(MAX_RECEIVE_COUNT),
             # Each dispatch instance paces itself to its share of the account's quotas; the
             # dispatch mapping's maximum concurrency is the same number (_configure_functions).
             app_settings.DISPATCH_CONCURRENCY: str(settings.dispatch_concurrency),
@@ -793,6 +806,14 @@ class TocsinStack(Stack):
             "Events.DispatchNotificationsSqsEventSource.Properties.ScalingConfig",
             {"MaximumConcurrency": self.settings.dispatch_concurrency},
         )
+        # The queue handlers answer with partial batch responses: only the records they name
+        # go back to the queue (Chalice 1.34 has no option for it, so it is set here).
+        for name in SQS_FUNCTIONS:
+            logical_id = LOGICAL_IDS[name]
+            self.app.get_resource(logical_id).add_property_override(
+                f"Events.{logical_id}SqsEventSource.Properties.FunctionResponseTypes",
+                ["ReportBatchItemFailures"],
+            )
 
     def _order_after_what_it_needs(self, name: str, function: CfnResource) -> None:
         """Lambda checks the role's permissions when a queue mapping or an async dead-letter

@@ -57,7 +57,7 @@ def hold_messages(world: boto3.Session, number: int) -> str:
         NotificationJob(incident.incident_id, "c-emil", Channel.EMAIL),
     ]
     for job in jobs:
-        assert services.ledger.claim(job, NOW, NOW)
+        assert services.ledger.claim(job, NOW, NOW).granted
     hold_id = services.holds.open_hold(incident.incident_id, NOW + timedelta(seconds=number))
     held = [HeldMessage(job, Charge(job.channel, 1, 0.0088, "+1")) for job in jobs]
     entry = TimelineEntry(NOW, "held", "2 messages held", {}, key=f"held-{number}")

@@ -215,6 +215,39 @@ def test_decisions_are_recorded_once(stores: Stores) -> None:
     assert not events.record_decision("evt_nothing", DecisionOutcome.UPDATED, "c", "r", NOW)
 
 
+def test_a_failed_event_may_still_be_decided_and_a_decided_one_never_fails(stores: Stores) -> None:
+    events = stores.events
+    first, second = received(), received("other")
+    for event in (first, second):
+        events.record_received(event)
+    assert events.record_decision(first.event_id, DecisionOutcome.FAILED, "undecidable", "x", NOW)
+    assert events.record_decision(first.event_id, DecisionOutcome.ACTIVATED, "matched", "r", NOW)
+    assert events.record_decision(second.event_id, DecisionOutcome.SUPPRESSED, "c", "r", NOW)
+    assert not events.record_decision(second.event_id, DecisionOutcome.FAILED, "u", "x", NOW)
+    outcomes = [events.get(event.event_id) for event in (first, second)]
+    assert [record.outcome if record else None for record in outcomes] == [
+        DecisionOutcome.ACTIVATED,
+        DecisionOutcome.SUPPRESSED,
+    ]
+
+
+def test_the_largest_event_accepted_fits_its_record_and_its_timeline_entry(
+    stores: Stores,
+) -> None:
+    """Stored as accepted (UTF-8, compact): 250 KB of non-ASCII text fits the 400 KB items,
+    where six-byte escapes made it 1.5 MB and DynamoDB refused it."""
+    big = received()
+    event = replace(big.event, summary="Æ" * 1000, details={"note": "é" * 123_000})
+    big = replace(big, event=event)
+    stores.events.record_received(big)
+    opened = stores.incidents.open(incident_for(big), big, VERDICT)
+    assert opened.outcome is OpenOutcome.OPENED
+    [entry] = [
+        e for e in stores.incidents.timeline(opened.incident_id) if e.kind == "event_received"
+    ]
+    assert entry.data["event"]["details"] == {"note": "é" * 123_000}
+
+
 def test_a_forgotten_event_is_gone(stores: Stores) -> None:
     event = received()
     stores.events.record_received(event)

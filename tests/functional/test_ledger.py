@@ -8,6 +8,7 @@ from typing import Protocol
 
 import pytest
 
+from chalicelib.core.messaging.ports import Claim, ClaimOutcome
 from chalicelib.core.messaging.receipts import DeliveryReport, DeliveryStatus
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.core.ports import IncidentStore
@@ -23,7 +24,7 @@ ENTRY = TimelineEntry(NOW, "notification_sent", "sent", {"error": "X"})
 class Ledger(Protocol):
     """Every role the ledger plays: SendLedger, ReachedLedger, DeliveryLedger, and its status."""
 
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool: ...
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim: ...
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
@@ -62,54 +63,65 @@ def ledger(both: tuple[Ledger, IncidentStore]) -> Ledger:
     return both[0]
 
 
-def claim(ledger: Ledger, at: datetime, job: NotificationJob = JOB) -> bool:
+def claim(ledger: Ledger, at: datetime, job: NotificationJob = JOB) -> Claim:
     return ledger.claim(job, at, at - TIMEOUT)
 
 
-def test_a_job_is_claimed_once(ledger: Ledger) -> None:
+def test_a_job_is_claimed_once_and_a_copy_learns_since_when_it_is_busy(ledger: Ledger) -> None:
     assert ledger.status(JOB) is None
-    assert claim(ledger, NOW) is True
+    assert claim(ledger, NOW) == Claim(ClaimOutcome.CLAIMED)
     assert ledger.status(JOB) == "sending"
-    assert claim(ledger, NOW + timedelta(seconds=30)) is False
+    busy = claim(ledger, NOW + timedelta(seconds=30))
+    assert busy == Claim(ClaimOutcome.BUSY, NOW)  # back to the queue until NOW + TIMEOUT
+    assert not busy.granted
 
 
 def test_a_sent_job_is_never_claimed_again(ledger: Ledger) -> None:
-    assert claim(ledger, NOW)
+    assert claim(ledger, NOW).granted
     ledger.mark_sent(JOB, SendReceipt("m-1"), NOW, ENTRY)
-    assert claim(ledger, NOW + timedelta(hours=1)) is False
+    assert claim(ledger, NOW + timedelta(hours=1)) == Claim(ClaimOutcome.DONE)
     assert ledger.status(JOB) == "sent"
 
 
-def test_a_claim_whose_invocation_died_can_be_taken_over(ledger: Ledger) -> None:
-    assert claim(ledger, NOW)
-    assert claim(ledger, NOW + TIMEOUT) is False  # not older than the limit yet
-    assert claim(ledger, NOW + TIMEOUT + timedelta(milliseconds=1)) is True
+def test_a_claim_whose_invocation_died_is_taken_over_saying_since_when(ledger: Ledger) -> None:
+    assert claim(ledger, NOW).granted
+    assert claim(ledger, NOW + TIMEOUT).outcome is ClaimOutcome.BUSY  # not older than the limit
+    taken = claim(ledger, NOW + TIMEOUT + timedelta(milliseconds=1))
+    assert taken == Claim(ClaimOutcome.TAKEN_OVER, NOW) and taken.granted
+    # The new claim is fresh: a copy now is busy since the take-over, not since NOW.
+    later = NOW + TIMEOUT + timedelta(seconds=5)
+    assert claim(ledger, later) == Claim(
+        ClaimOutcome.BUSY, NOW + TIMEOUT + timedelta(milliseconds=1)
+    )
 
 
 def test_a_transient_failure_may_be_retried_a_permanent_one_not(ledger: Ledger) -> None:
-    assert claim(ledger, NOW)
+    assert claim(ledger, NOW).granted
     ledger.mark_failed(JOB, retryable=True, now=NOW, entry=ENTRY)
     assert ledger.status(JOB) == "retryable"
-    assert claim(ledger, NOW) is True
+    assert claim(ledger, NOW) == Claim(ClaimOutcome.CLAIMED)  # known not sent: no doubt
     ledger.mark_failed(JOB, retryable=False, now=NOW, entry=ENTRY)
-    assert claim(ledger, NOW + timedelta(hours=1)) is False
+    assert claim(ledger, NOW + timedelta(hours=1)) == Claim(ClaimOutcome.DONE)
     assert ledger.status(JOB) == "failed"
 
 
 def test_other_steps_channels_and_notices_are_separate_jobs(ledger: Ledger) -> None:
-    assert claim(ledger, NOW)
-    assert ledger.claim(NotificationJob("inc_1", "c-ada", Channel.EMAIL), NOW, NOW)
-    assert ledger.claim(NotificationJob("inc_1", "c-ada", Channel.SMS, step=1), NOW, NOW)
-    resolved = NotificationJob("inc_1", "c-ada", Channel.SMS, notice=Notice.RESOLVED)
-    assert ledger.claim(resolved, NOW, NOW)
-    assert ledger.claim(NotificationJob("inc_2", "c-ada", Channel.SMS), NOW, NOW)
+    assert claim(ledger, NOW).granted
+    others = [
+        NotificationJob("inc_1", "c-ada", Channel.EMAIL),
+        NotificationJob("inc_1", "c-ada", Channel.SMS, step=1),
+        NotificationJob("inc_1", "c-ada", Channel.SMS, notice=Notice.RESOLVED),
+        NotificationJob("inc_2", "c-ada", Channel.SMS),
+    ]
+    for other in others:
+        assert ledger.claim(other, NOW, NOW).outcome is ClaimOutcome.CLAIMED
 
 
 def test_the_entries_land_on_the_incident_timeline(both: tuple[Ledger, IncidentStore]) -> None:
     ledger, incidents = both
-    assert claim(ledger, NOW)
+    assert claim(ledger, NOW).granted
     ledger.mark_failed(JOB, True, NOW, TimelineEntry(NOW, "notification_failed", "failed"))
-    assert claim(ledger, NOW)
+    assert claim(ledger, NOW).granted
     sent = TimelineEntry(NOW, "notification_sent", "sms handed to AWS", key="sent-c-ada-sms-0")
     ledger.mark_sent(JOB, SendReceipt("m-1"), NOW, sent)
     assert [(e.kind, e.summary) for e in incidents.timeline("inc_1")] == [
@@ -123,7 +135,7 @@ def test_a_sent_message_is_found_by_its_id_and_its_delivery_recorded(
 ) -> None:
     ledger, incidents = both
     assert ledger.find_sent("m-1") is None
-    assert claim(ledger, NOW)
+    assert claim(ledger, NOW).granted
     ledger.mark_sent(JOB, SendReceipt("m-1"), NOW, ENTRY)
     # The job as a delivery event knows it: who, which channel, which step (not its chain).
     assert ledger.find_sent("m-1") == NotificationJob("inc_1", "c-ada", Channel.SMS)
@@ -146,11 +158,11 @@ def test_reached_names_each_person_and_channel_an_alert_was_handed_to_aws(
         NotificationJob("inc_2", "c-dina", Channel.SMS),
     ]
     for number, job in enumerate(jobs):
-        assert claim(ledger, NOW, job)
+        assert claim(ledger, NOW, job).granted
         ledger.mark_sent(job, SendReceipt(f"m-{number}"), NOW, ENTRY)
     failed = NotificationJob("inc_1", "c-chen", Channel.SMS)
-    assert claim(ledger, NOW, failed)
+    assert claim(ledger, NOW, failed).granted
     ledger.mark_failed(failed, False, NOW, ENTRY)
-    assert claim(ledger, NOW, NotificationJob("inc_1", "c-emil", Channel.EMAIL))  # still sending
+    assert claim(ledger, NOW, NotificationJob("inc_1", "c-emil", Channel.EMAIL)).granted  # sending
     assert ledger.reached("inc_1") == [("c-ada", Channel.SMS), ("c-bo", Channel.EMAIL)]
     assert ledger.reached("inc_3") == []

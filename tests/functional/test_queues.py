@@ -4,9 +4,11 @@ that refuses raises TransientError; a slot fires once until released."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -18,7 +20,7 @@ from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import Channel, Notice, NotificationJob, ReceivedEvent
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.settings import Settings
-from fakes import MemoryDispatchQueue, MemoryEventQueue, MemoryScheduleSlots
+from fakes import FixedClock, MemoryDispatchQueue, MemoryEventQueue, MemoryScheduleSlots
 from tests.functional.conftest import BACKENDS
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -32,6 +34,7 @@ class Queues:
     take_events: Callable[[], list[ReceivedEvent]]
     take_jobs: Callable[[], list[tuple[str, list[NotificationJob]]]]  # message by message
     refuse: Callable[[], None]  # make both queues refuse what is put on them
+    wait: Callable[[float], None]  # let seconds pass (the fake's clock, or the wall clock)
 
 
 def drain(session: boto3.Session, queue: str) -> list[str]:
@@ -50,12 +53,16 @@ def drain(session: boto3.Session, queue: str) -> list[str]:
 @pytest.fixture(params=BACKENDS)
 def queues(request: pytest.FixtureRequest) -> Queues:
     if request.param == "fake":
-        events, jobs = MemoryEventQueue(), MemoryDispatchQueue()
+        clock = FixedClock(NOW)
+        events, jobs = MemoryEventQueue(), MemoryDispatchQueue(clock)
 
         def refuse_fake() -> None:
             events.refusing = jobs.refusing = True
 
-        return Queues(events, jobs, events.take, jobs.take_messages, refuse_fake)
+        def wait_fake(seconds: float) -> None:
+            clock.advance(seconds=seconds)
+
+        return Queues(events, jobs, events.take, jobs.take_messages, refuse_fake, wait_fake)
     from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 
     session: boto3.Session = request.getfixturevalue("resources")
@@ -72,6 +79,7 @@ def queues(request: pytest.FixtureRequest) -> Queues:
         lambda: [decode_received(body) for body in drain(session, settings.ingest_queue)],
         lambda: [decode_jobs(body) for body in drain(session, settings.dispatch_queue)],
         refuse_sqs,
+        time.sleep,  # moto delays messages in wall-clock time, as SQS does
     )
 
 
@@ -109,6 +117,16 @@ def test_jobs_travel_fifty_to_a_message_grouped_by_incident(queues: Queues) -> N
     assert sorted(received, key=repr) == sorted(many + others, key=repr)
 
 
+def test_delayed_jobs_are_handed_out_only_once_their_delay_has_passed(queues: Queues) -> None:
+    """How a job held by another invocation goes back on the queue until that claim is stale."""
+    held = NotificationJob("inc_1", "c-ada", Channel.SMS)
+    queues.jobs.put_jobs([held], timedelta(seconds=1))
+    queues.jobs.put_jobs([NotificationJob("inc_2", "c-bo", Channel.EMAIL)])
+    assert [incident for incident, _ in queues.take_jobs()] == ["inc_2"]
+    queues.wait(1.2)
+    assert queues.take_jobs() == [("inc_1", [held])]
+
+
 def test_a_queue_that_refuses_raises_a_transient_error(queues: Queues) -> None:
     queues.refuse()
     with pytest.raises(TransientError):
@@ -124,3 +142,28 @@ def test_a_slot_fires_once_until_it_is_released(slots: ScheduleSlots) -> None:
     assert slots.claim("another", NOW) is True
     slots.release("weekly-path-test", NOW)
     assert slots.claim("weekly-path-test", NOW) is True
+
+
+def test_events_travel_in_batches_sqs_accepts_whatever_their_size(
+    resources: boto3.Session, settings: Settings
+) -> None:
+    """SendMessageBatch takes ten messages and 256 KiB together (moto does not check: this
+    test does). Ten events of 60 KB each go four, four and two to a call, and all arrive."""
+    from chalicelib.storage.queues import SqsEventQueue
+
+    sqs = resources.client("sqs")
+    batches: list[tuple[int, int]] = []  # (messages, bytes) of each call
+
+    def measure(params: dict[str, Any], **_: Any) -> None:
+        entries = params["Entries"]
+        batches.append((len(entries), sum(len(e["MessageBody"].encode()) for e in entries)))
+
+    sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", measure)
+    event = parse_event({**EVENT, "details": {"note": "ü" * 30_000}})  # 60 KB once queued
+    sent = [ReceivedEvent(f"evt_{n}", NOW, event) for n in range(10)]
+    SqsEventQueue(sqs, settings.ingest_queue).put_many(sent)
+
+    assert all(count <= 10 and size <= 256 * 1024 for count, size in batches), batches
+    assert [count for count, _ in batches] == [4, 4, 2]
+    arrived = [decode_received(body) for body in drain(resources, settings.ingest_queue)]
+    assert sorted(arrived, key=lambda r: r.event_id) == sent

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from chalicelib.core.errors import TransientError
+from chalicelib.core.messaging.ports import Claim, ClaimOutcome
 from chalicelib.core.model import (
     Channel,
     EventStatus,
@@ -40,6 +41,7 @@ from fakes import MemoryHoldStore, MemoryIncidentStore, MemorySendLedger, Memory
 NOW = datetime(2026, 12, 2, 3, 5, tzinfo=UTC)
 WINDOW = NOW.replace(minute=0)
 TIMEOUT = timedelta(minutes=2)
+DONE = Claim(ClaimOutcome.DONE)  # held past the budget, cancelled or sent: nothing to do
 INCIDENT = Incident(
     incident_id="inc_01M8TBCTV0FSB6B6FSVJPGZ06W",
     status=IncidentStatus.OPEN,
@@ -116,7 +118,7 @@ def entry(name: str) -> TimelineEntry:
 
 def claimed(stores: Stores, *jobs: NotificationJob) -> list[NotificationJob]:
     for each in jobs:
-        assert stores.ledger.claim(each, NOW, NOW - TIMEOUT)
+        assert stores.ledger.claim(each, NOW, NOW - TIMEOUT).granted
     return list(jobs)
 
 
@@ -180,8 +182,8 @@ def test_a_hold_collects_messages_until_it_is_settled_once(stores: Stores) -> No
     assert stores.ledger.status(first) == "held"
     assert [e.summary for e in stores.incidents.timeline(INCIDENT.incident_id)] == ["held a"]
     # Held: redelivered, it is not sent; released from another hold, neither.
-    assert not stores.ledger.claim(first, NOW + TIMEOUT * 10, NOW + TIMEOUT * 9)
-    assert not stores.ledger.claim(replace(first, hold="hld_other"), NOW, NOW - TIMEOUT)
+    assert stores.ledger.claim(first, NOW + TIMEOUT * 10, NOW + TIMEOUT * 9) == DONE
+    assert stores.ledger.claim(replace(first, hold="hld_other"), NOW, NOW - TIMEOUT) == DONE
     settled = stores.holds.settle(hold_id, HoldState.RELEASED, "c-eve", NOW)
     assert settled.state is HoldState.RELEASED and settled.settled_by == "c-eve"
     assert stores.holds.settle(hold_id, HoldState.CANCELLED, "c-finn", NOW) is None
@@ -193,10 +195,11 @@ def test_a_hold_collects_messages_until_it_is_settled_once(stores: Stores) -> No
         replace(first, hold=hold_id),
     ]
     released = jobs[0]
-    assert stores.ledger.claim(released, NOW, NOW - TIMEOUT)  # released: claimed once
-    assert not stores.ledger.claim(released, NOW, NOW - TIMEOUT)
+    # Released: claimed once (a claim from the hold, not a take-over: nothing was sent).
+    assert stores.ledger.claim(released, NOW, NOW - TIMEOUT) == Claim(ClaimOutcome.CLAIMED)
+    assert stores.ledger.claim(released, NOW, NOW - TIMEOUT).outcome is ClaimOutcome.BUSY
     stores.ledger.mark_sent(released, SendReceipt("m-1"), NOW, entry("sent"))
-    assert not stores.ledger.claim(released, NOW + TIMEOUT * 10, NOW + TIMEOUT * 9)
+    assert stores.ledger.claim(released, NOW + TIMEOUT * 10, NOW + TIMEOUT * 9) == DONE
     assert stores.holds.held_jobs(hold_id) == [jobs[1]]
     assert not stores.holds.get(hold_id).queued
     stores.holds.mark_queued(hold_id, NOW)
@@ -241,7 +244,7 @@ def test_cancelling_a_hold_cancels_its_messages_for_good(stores: Stores) -> None
     assert stores.holds.held_jobs(hold_id) == []
     for message in messages:
         assert stores.ledger.status(message) == "cancelled"
-        assert not stores.ledger.claim(replace(message, hold=hold_id), NOW, NOW - TIMEOUT)
+        assert stores.ledger.claim(replace(message, hold=hold_id), NOW, NOW - TIMEOUT) == DONE
 
 
 def test_holds_are_listed_newest_first_by_state(stores: Stores) -> None:
@@ -300,7 +303,7 @@ def test_two_dispatchers_holding_for_one_incident_at_once_are_retried(
         DynamoIncidentStore(client, "incidents").create(INCIDENT, [])
         ledger = DynamoSendLedger(client, "incidents")
         [message] = [job("c-dee")]
-        assert ledger.claim(message, NOW, NOW - TIMEOUT)
+        assert ledger.claim(message, NOW, NOW - TIMEOUT).granted
         holds = DynamoHoldStore(client, "incidents")
         hold_id = holds.open_hold(INCIDENT.incident_id, NOW)
         colliding = DynamoHoldStore(ConflictingClient(client, conflicts), "incidents")

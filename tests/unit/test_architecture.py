@@ -25,6 +25,7 @@ KERNEL = {
     "events",
     "fields",
     "ids",
+    "json_text",
     "model",
     "people",
     "ports",
@@ -54,6 +55,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # long access records and finished jobs are kept (its retention settings). Nothing above
     # imports it: the edges reach it through the wiring, and it needs no other capability.
     "privacy": {"kernel", "playbook"},
+    # Check-ins ask through the dispatcher (messaging words their notices through a port of
+    # its own), and an "I need help" pages its responders through the escalator (response).
+    "checkins": {"kernel", "wording", "playbook", "messaging", "response"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the

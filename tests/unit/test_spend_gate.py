@@ -141,7 +141,7 @@ def test_alerts_of_an_incident_resolved_meanwhile_are_neither_held_nor_sent() ->
     world.incidents.close(incident, replace(world.incidents.timeline(incident_id)[0], key="x"))
     # The dispatcher read the incident while it was open; it is resolved before the hold.
     gate = world.spend_gate
-    claimed = [j for j in jobs if world.ledger.claim(j, NOW, NOW)]
+    claimed = [j for j in jobs if world.ledger.claim(j, NOW, NOW).granted]
     ready = [Outgoing(j, DUTY.phone or "", Message("x")) for j in claimed]
     admission = gate.admit(replace(incident, status=IncidentStatus.OPEN), ready)
     assert (admission.cleared, admission.held) == ([], 0)

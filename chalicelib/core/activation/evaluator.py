@@ -73,12 +73,27 @@ class Evaluator:
         ):
             # The same for the resolution notices: the ledger sends each once.
             self._responses.notify_resolved(record.incident_id)
-        if record is not None and record.outcome is not DecisionOutcome.PENDING:
+        if record is not None and record.outcome not in (
+            DecisionOutcome.PENDING,
+            DecisionOutcome.FAILED,  # redriven after a fix: decide it now
+        ):
             return Decision(record.outcome, record.reason or "", record.incident_id)
         action = received.event.action
         if action is Action.TRIGGER:
             return self._trigger(received)
         return self._follow_up(received)
+
+    def give_up(self, event_id: str, why: str) -> bool:
+        """The event could not be decided, however often it was tried (its queue message goes
+        to the dead-letter queue): say so, with why, rather than leave it ``pending`` for ever.
+        Redriven, it is decided again. False when it was decided meanwhile."""
+        return self._events.record_decision(
+            event_id,
+            DecisionOutcome.FAILED,
+            "undecidable",
+            f"not decided: {why}",
+            self._clock.now(),
+        )
 
     def _trigger(self, received: ReceivedEvent) -> Decision:
         playbook = self._playbooks.load()

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core.activation.ports import EventQueue, EventStore
-from chalicelib.core.errors import TransientError
+from chalicelib.core.errors import InvalidEvent, PayloadTooLarge
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import new_event_id
+from chalicelib.core.json_text import UnreadableJson, check_value, stored_size
 from chalicelib.core.model import CanonicalEvent, ReceivedEvent
 from chalicelib.core.ports import Clock
+from chalicelib.core.queue_messages import encode_received
 from chalicelib.core.redaction import withhold_secrets
 
 # An original payload larger than this is not carried along (the canonical event still is):
 # it must fit beside the event in one SQS message (256 KiB) and one DynamoDB item (400 KB).
 MAX_ORIGINAL_BYTES = 64 * 1024
+# What one accepted event may take once stored: its queue message, which holds what its record
+# and its timeline entry hold (the event, the original, ids), must fit SQS's 256 KiB; the
+# DynamoDB items (400 KB) then fit too. Measured on the stored form, not on the request body.
+MAX_STORED_EVENT_BYTES = 256 * 1024
+OMITTED = {"omitted": "original payload over 64 KiB"}
 
 
 def _any_event(event: CanonicalEvent) -> None:
@@ -68,49 +74,79 @@ class IngestService:
         All or nothing: one invalid document, one event the sender may not send, or more
         events than its rate has room for refuses the whole request, and nothing is kept.
         No credential is kept either: it is withheld from the events and the original before
-        anything is recorded or queued. Events are recorded as pending before they are
-        queued, so ``GET /v1/events/{id}`` answers at once; if the queue refuses them, the
-        records are removed and the caller is told to retry.
+        anything is recorded or queued. Each event is measured as it will be stored, so what
+        is accepted fits where it goes and will be decided: an original that would not fit is
+        left out, an event that would not fit is refused (413). Events are recorded as pending
+        before they are queued, so ``GET /v1/events/{id}`` answers at once; if the queue
+        refuses them, the records are removed and the caller is told to retry.
         """
 
         def withheld(value: Any) -> Any:
             return withhold_secrets(value, sender.secrets, sender.secret_fields)
 
+        for document in (*documents, original):
+            _readable(document)
         events = [parse_event(withheld(document)) for document in documents]
         for event in events:
             sender.allow(event)  # e.g. the key must have the scope for the action
-        sender.admit(len(events))
         now = self._clock.now()
         original = withheld(original)
-        kept = (
-            original
-            if _fits(original)
-            else (None if original is None else {"omitted": "original payload over 64 KiB"})
-        )
+        kept = original if _fits(original) else (None if original is None else OMITTED)
         received = [
-            ReceivedEvent(
-                new_event_id(now),
-                now,
-                event,
-                format=format,
-                original=kept,
-                namespace=sender.namespace,
+            _sized(
+                ReceivedEvent(
+                    new_event_id(now),
+                    now,
+                    event,
+                    format=format,
+                    original=kept,
+                    namespace=sender.namespace,
+                ),
+                index,
             )
-            for event in events
+            for index, event in enumerate(events)
         ]
-        for item in received:
-            self._events.record_received(item)
+        sender.admit(len(events))  # last: a refused request spends none of the key's rate
+        recorded: list[ReceivedEvent] = []
         try:
-            self._queue.put_many(received)
-        except TransientError:
             for item in received:
+                self._events.record_received(item)
+                recorded.append(item)
+            self._queue.put_many(received)
+        except Exception:
+            # Whatever failed (the queue refusing is a TransientError: 503, retry), nothing
+            # stays behind as an event pending for ever.
+            for item in recorded:
                 self._events.forget(item.event_id)
             raise
         return received
 
 
+def _readable(value: Any) -> None:
+    """Text every AWS API can carry: payloads that did not come through ``read_json`` (AWS's
+    own events) are held to the same rules."""
+    try:
+        check_value(value)
+    except UnreadableJson as problem:
+        raise InvalidEvent("$", f"the event {problem}") from None
+
+
 def _fits(original: Any) -> bool:
-    if original is None:
-        return True
-    text = original if isinstance(original, str) else json.dumps(original, default=str)
-    return len(text.encode()) <= MAX_ORIGINAL_BYTES
+    return original is None or stored_size(original) <= MAX_ORIGINAL_BYTES
+
+
+def _sized(received: ReceivedEvent, index: int) -> ReceivedEvent:
+    """``received`` as it will be stored: without its original if only that is too much;
+    refused when the event itself would not fit."""
+    if _stored_bytes(received) <= MAX_STORED_EVENT_BYTES:
+        return received
+    if received.original not in (None, OMITTED):
+        return _sized(replace(received, original=OMITTED), index)
+    raise PayloadTooLarge(
+        f"event {index} takes {_stored_bytes(received)} bytes once stored; the limit is "
+        f"{MAX_STORED_EVENT_BYTES}: send less in details (or in fewer, smaller alerts)"
+    )
+
+
+def _stored_bytes(received: ReceivedEvent) -> int:
+    return len(encode_received(received).encode("utf-8"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -46,8 +46,51 @@ class EventStore(Protocol):
         now: datetime,
         incident_id: str | None = None,
     ) -> bool:
-        """Record the decision once; False when the event was already decided."""
+        """Record the decision once, while the event is pending (or failed to be decided, and
+        is tried again); False when it was already decided."""
         ...
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """The answer given to a request with an ``Idempotency-Key`` (a 2xx: ids, never data)."""
+
+    status: int
+    body: str
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class KeptRequest:
+    fingerprint: str
+    answer: KeptAnswer | None  # None: the request is still in flight
+
+
+class IdempotencyStore(Protocol):
+    """Requests by (scope, ``Idempotency-Key``), kept until they expire.
+
+    begin()    -> None: claimed for this request (``claim_id``), because nothing holds the key,
+                  or what held it expired, or was in flight since before ``stale_before`` (its
+                  process died); else what is kept (in flight, or answered)
+    complete() -> the claim keeps its answer
+    abandon()  -> the claim is dropped (the request failed: a retry is handled afresh)
+    A claim taken over by another request is no longer its first owner's to complete or drop.
+    """
+
+    def begin(
+        self,
+        scope: str,
+        key: str,
+        claim_id: str,
+        fingerprint: str,
+        now: datetime,
+        stale_before: datetime,
+        expires_at: datetime,
+    ) -> KeptRequest | None: ...
+
+    def complete(self, scope: str, key: str, claim_id: str, answer: KeptAnswer) -> None: ...
+
+    def abandon(self, scope: str, key: str, claim_id: str) -> None: ...
 
 
 class ScheduleSlots(Protocol):

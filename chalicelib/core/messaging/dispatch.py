@@ -1,4 +1,5 @@
-"""Send notification jobs through their channels, each exactly once, within the budget."""
+"""Send notification jobs through their channels, each once, within the budget (twice
+only when a channel call's outcome is unknown, and then said on the timeline: ``uncertain.py``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib.core.errors import PermanentSendError, SendError, TransientSendError
+from chalicelib.core.errors import (
+    PermanentSendError,
+    SendError,
+    SendOutcomeUnknown,
+    TransientSendError,
+)
+from chalicelib.core.messaging.claims import Claims, still_wanted
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
-from chalicelib.core.messaging.ports import BatchSender, ChannelSender, SendLedger
+from chalicelib.core.messaging.ports import (
+    WORDED_ELSEWHERE,
+    BatchSender,
+    ChannelSender,
+    DispatchQueue,
+    NoticeWriter,
+    SendLedger,
+)
+from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
@@ -19,7 +34,6 @@ from chalicelib.core.model import (
     Notice,
     NotificationJob,
     SendReceipt,
-    Stop,
 )
 from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.playbook.source import PlaybookSource
@@ -36,6 +50,8 @@ class DispatchReport:
     skipped: int = 0
     held: int = 0  # past the budget: waiting for a person to release or cancel them
     retry: list[NotificationJob] = field(default_factory=list)
+    unknown_outcomes: int = 0  # sent again though the earlier attempt may have reached AWS
+    requeued: int = 0  # claimed by another invocation: back on the queue until that is stale
 
     @property
     def needs_retry(self) -> bool:
@@ -43,13 +59,11 @@ class DispatchReport:
 
 
 class Dispatcher:
-    """Claims each job in the ledger before sending, so redelivered jobs send nothing.
-
-    ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
-    timeout): a claim older than that belongs to an invocation that died mid-send.
-    ``spending``: the budget gate every message passes (None: no budget, for benchmarks of
-    the dispatcher alone).
-    """
+    """Claims each job in the ledger before sending (``claims.py``), so redelivered jobs send
+    nothing. ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
+    timeout): a claim older than that belongs to an invocation that died mid-send. ``requeue``:
+    where a job another invocation is sending goes back (None: into the report's ``retry``).
+    ``spending``: the budget gate every message passes (None: no budget, for benchmarks)."""
 
     def __init__(
         self,
@@ -61,7 +75,9 @@ class Dispatcher:
         clock: Clock,
         claim_timeout: timedelta,
         links: AckLinks | None = None,
+        requeue: DispatchQueue | None = None,
         spending: SpendGate | None = None,
+        notices: NoticeWriter | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -71,7 +87,9 @@ class Dispatcher:
         self._clock = clock
         self._claim_timeout = claim_timeout
         self._links = links
+        self._requeue = requeue
         self._spending = spending
+        self._notices = notices  # check-ins' words (None: such jobs are skipped)
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -85,35 +103,45 @@ class Dispatcher:
             incident.plan_id
         )
         acks = self._passes(incident, jobs, people)
+        claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
+        worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
+        words = self._notices.batch(incident, jobs) if worded and self._notices else None
         pending = list(jobs)
         while pending:  # each round: claim and render, pass the budget, send; then fallbacks
             following: list[NotificationJob] = []
             ready = []
             for job in pending:
                 sender = self._senders.get(job.channel)
-                if not _still_wanted(job, incident):
+                elsewhere = job.notice in WORDED_ELSEWHERE
+                if not still_wanted(job, incident) or (
+                    elsewhere and (words is None or not words.wanted(job))
+                ):
                     report.skipped += 1
                     continue
                 target = self._target(job, sender, contacts, templates.fallback_language, following)
-                now = self._clock.now()
-                if target is None or not self._ledger.claim(job, now, now - self._claim_timeout):
+                if target is None:
                     report.skipped += 1
                     continue
+                if not claims.claim(job):
+                    continue
                 destination, language, timezone = target
-                message = render_message(
-                    incident,
-                    job.channel,
-                    language,
-                    templates,
-                    acks.get(job.contact_id),
-                    job.notice,
-                    timezone,
+                ack = acks.get(job.contact_id)
+                message = (
+                    words.message(job, language, timezone, ack)
+                    if elsewhere and words is not None
+                    else render_message(
+                        incident, job.channel, language, templates, ack, job.notice, timezone
+                    )
                 )
                 ready.append(Outgoing(job, destination, message))
             self._send_all(
                 incident_id, self._clear(incident, ready, report, following), report, following
             )
             pending = following
+        report.skipped += claims.done
+        report.unknown_outcomes += claims.taken_over
+        report.requeued, unqueued = claims.put_back(self._requeue)
+        report.retry += unqueued
         return report
 
     def _clear(
@@ -216,6 +244,12 @@ class Dispatcher:
     ) -> None:
         """Record what became of one message: sent, or failed (retry later, or fall back)."""
         job = item.job
+        if isinstance(outcome, SendOutcomeUnknown):
+            now = self._clock.now()
+            self._ledger.mark_failed(job, True, now, answer_lost_entry(job, outcome, now))
+            report.unknown_outcomes += 1
+            report.retry.append(job)
+            return
         if isinstance(outcome, SendError):
             self._record_failure(job, outcome)
             report.failed += 1
@@ -234,7 +268,8 @@ class Dispatcher:
         """Each person alerted here gets their acknowledgement link and reply code."""
         if self._links is None or incident.status is not IncidentStatus.OPEN:
             return {}
-        paged = {job.contact_id for job in jobs if job.notice is Notice.ALERT} & people
+        answering = (Notice.ALERT, Notice.CHECKIN)  # a check-in is answered by link or reply
+        paged = {job.contact_id for job in jobs if job.notice in answering} & people
         return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
@@ -258,19 +293,6 @@ class Dispatcher:
         retryable = not isinstance(error, PermanentSendError)
         now = self._clock.now()
         self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
-
-
-def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
-    """Alerts go out while the incident is open, and escalation steps only until someone
-    acknowledged; resolution notices only once it is resolved; pages about held messages
-    whatever the incident's state (they are about every incident of the hour)."""
-    if job.notice is Notice.BUDGET:
-        return True
-    if job.notice is Notice.RESOLVED:
-        return incident.status is IncidentStatus.RESOLVED
-    if incident.status is not IncidentStatus.OPEN:
-        return False
-    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
 
 
 def _addresses(batch: list[Cleared]) -> int:

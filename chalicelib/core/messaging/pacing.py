@@ -8,7 +8,12 @@ quota from the first second. :class:`PacedSender` wraps a channel:
   others: 1), waiting when the bucket is empty;
 - a transient failure (throttling, unavailable) is retried with exponential backoff and full
   jitter until the retry budget is spent; then it is raised, and the queue retries the job
-  later (the send ledger makes that safe). Permanent failures are raised at once.
+  later (the send ledger makes that safe). Permanent failures are raised at once, and so is a
+  call whose answer was lost (``SendOutcomeUnknown``: AWS may have accepted it), so the
+  dispatcher says on the timeline that sending it again may send it twice.
+
+These are the only retries of a send: the channel clients make one attempt each
+(``wiring.py``), so every attempt passes the bucket and a throttle slows it down.
 
 Pace at a little under the quota (``HEADROOM``) with a small burst (:func:`burst_for`): AWS counts
 in windows of a second, and a large burst on top of a second's rate would go over. The bucket is per
@@ -24,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chalicelib.core.errors import SendError, TransientSendError
+from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
 from chalicelib.core.messaging.ports import BatchSender, ChannelSender
 from chalicelib.core.model import Channel, Message, SendReceipt
 from chalicelib.core.wording.segments import count_segments
@@ -138,6 +143,8 @@ class PacedSender:
             self._bucket.take(units)
             try:
                 result = call()
+            except SendOutcomeUnknown:
+                raise
             except TransientSendError:
                 self._bucket.slow_down()
                 ceiling = min(self._budget.max_seconds, self._budget.base_seconds * 2**attempt)

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from chalicelib.core.errors import SendError
 from chalicelib.core.model import (
     Channel,
+    Incident,
     Message,
+    Notice,
     NotificationJob,
     SendReceipt,
     TimelineEntry,
 )
+from chalicelib.core.wording.templates import AckInfo
+
+WORDED_ELSEWHERE = frozenset({Notice.CHECKIN, Notice.CHECKIN_LEAD})  # by a NoticeWriter
 
 
 class DispatchQueue(Protocol):
-    def put_jobs(self, jobs: Sequence[NotificationJob]) -> None: ...
+    def put_jobs(self, jobs: Sequence[NotificationJob], delay: timedelta = timedelta(0)) -> None:
+        """Queue the jobs, to be handed out no sooner than ``delay`` from now (at most 15
+        minutes: SQS's longest delay)."""
+        ...
 
 
 class ChannelSender(Protocol):
@@ -41,16 +51,42 @@ class BatchSender(ChannelSender, Protocol):
         ...
 
 
-class SendLedger(Protocol):
-    """Records every send so a redelivered job never sends twice.
+class ClaimOutcome(StrEnum):
+    CLAIMED = "claimed"  # never tried, or the last try failed for now: send
+    TAKEN_OVER = "taken_over"  # 'sending' since before the stale limit: send, outcome unknown
+    BUSY = "busy"  # another invocation claimed it within the limit: try again once it is stale
+    DONE = "done"  # sent, failed for good, or held past the budget (not released): nothing to do
 
-    claim()      -> True once per job, unless the previous attempt failed transiently or
-                    has been 'sending' for longer than the stale limit (its invocation died)
+
+@dataclass(frozen=True)
+class Claim:
+    """What claiming a job found. ``since``: when the claim now ``BUSY`` elsewhere, or just
+    ``TAKEN_OVER``, was made; the outcome of a send under a taken-over claim is unknown (the
+    invocation died, or AWS accepted and the ledger write failed), so sending again may send
+    twice: the dispatcher says so on the timeline."""
+
+    outcome: ClaimOutcome
+    since: datetime | None = None
+
+    @property
+    def granted(self) -> bool:
+        return self.outcome in (ClaimOutcome.CLAIMED, ClaimOutcome.TAKEN_OVER)
+
+
+class SendLedger(Protocol):
+    """Records every send so a redelivered job sends nothing twice (unless its outcome is
+    unknown: ``uncertain.py``).
+
+    claim()      -> CLAIMED once per job, and again after a transient failure, or for a job a
+                    person released from the very hold it waits in (once); TAKEN_OVER once it
+                    has been 'sending' for longer than the stale limit (its invocation died);
+                    BUSY while another invocation's claim is fresh; DONE once finished (or held
+                    past the budget, or cancelled)
     mark_sent()  -> the claim becomes 'sent' with AWS's message id, plus a timeline entry
     mark_failed()-> 'failed' (permanent) or 'retryable' (transient), plus a timeline entry
     """
 
-    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> bool: ...
+    def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim: ...
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
@@ -59,3 +95,20 @@ class SendLedger(Protocol):
     def mark_failed(
         self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
     ) -> None: ...
+
+
+class NoticeBatch(Protocol):
+    def wanted(self, job: NotificationJob) -> bool:
+        """Still worth sending (a reminder to someone who has answered since is not)."""
+        ...
+
+    def message(
+        self, job: NotificationJob, language: str, timezone: str, ack: AckInfo | None
+    ) -> Message: ...
+
+
+class NoticeWriter(Protocol):
+    """Words for the notices the playbook's templates do not write (a check-in's question, its
+    reminders, a lead's list of the silent); asked once per dispatched batch."""
+
+    def batch(self, incident: Incident, jobs: Sequence[NotificationJob]) -> NoticeBatch: ...

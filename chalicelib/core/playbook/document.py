@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
 from chalicelib.core.fields import read_identifier, read_list, read_object, read_string
 from chalicelib.core.model import CanonicalEvent
-from chalicelib.core.playbook.escalations import EscalationPolicy, parse_escalation
+from chalicelib.core.playbook.escalations import EscalationPolicy, direct_policy, parse_escalation
 from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
@@ -81,6 +81,17 @@ class Playbook:
 
     def plan(self, plan_id: str) -> ResponsePlan:
         return self.plans[plan_id]
+
+    def escalation(self, policy_id: str | None) -> EscalationPolicy | None:
+        """A declared policy, or a direct one (``@role:hr``) for a target the playbook has."""
+        if not policy_id:
+            return None
+        policy = self.escalations.get(policy_id) or direct_policy(policy_id)
+        if policy is None or policy.policy_id in self.escalations:
+            return policy
+        target = policy.levels[0].targets[0]
+        known = {"role": self.roles, "team": self.teams, "schedule": self.oncall}
+        return policy if target.kind == "contact" or target.name in known[target.kind] else None
 
     def templates_for(self, plan_id: str) -> TemplateSet:
         """The plan's template set; the built-in English one when the playbook has none."""

@@ -193,4 +193,4 @@ class Responses:
         if state.policy_id is None:
             return None
         playbook = self._playbooks.load_version(incident.playbook_version)
-        return playbook.escalations.get(state.policy_id)
+        return playbook.escalation(state.policy_id)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.planning import Gap
 from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import Contact, Incident
@@ -39,6 +38,7 @@ class TickReport:
     escalated: int = 0  # incidents whose state moved on (a level paged, or exhausted)
     jobs: int = 0
     failed: list[str] = field(default_factory=list)  # incident ids to retry at the next tick
+    reasons: dict[str, str] = field(default_factory=dict)  # incident id: what went wrong
 
 
 class Escalator:
@@ -59,15 +59,19 @@ class Escalator:
         self._clock = clock
 
     def tick(self) -> TickReport:
-        """Page the next level of every incident whose deadline has passed. One incident that
-        fails (DynamoDB throttling, say) does not hold up the others; the next tick retries it."""
+        """Page the next level of every incident whose deadline has passed. Each incident's
+        step is isolated: one that fails, whatever the reason (DynamoDB throttling, an item
+        that cannot be read, a bug), is reported with why and retried at the next tick, and
+        the others proceed. Before, one unreadable incident at the head of the due list made
+        every tick fail, and nobody after it was ever escalated."""
         report = TickReport()
         for incident_id in self._incidents.due(self._clock.now(), TICK_BATCH):
             try:
                 incident = self._incidents.get(incident_id)
                 step = self.advance(incident) if incident is not None else NOTHING_DUE
-            except TransientError:
+            except Exception as error:  # the isolation boundary of one incident
                 report.failed.append(incident_id)
+                report.reasons[incident_id] = f"{type(error).__name__}: {error}"
                 continue
             if step.moved:
                 report.escalated += 1
@@ -85,7 +89,7 @@ class Escalator:
         if not is_due(incident, now):
             return NOTHING_DUE
         playbook = self._playbooks.load_version(incident.playbook_version)
-        policy = playbook.escalations.get(incident.response.policy_id or "")
+        policy = playbook.escalation(incident.response.policy_id)
         if policy is None:
             return NOTHING_DUE
         levels = policy.levels

@@ -1,4 +1,6 @@
-"""Two-way SMS: replies to Tocsin's texts acknowledge, decline, stop or ask for help.
+"""Two-way SMS: replies to Tocsin's texts acknowledge, decline, stop or ask for help, or answer
+a check-in with a digit ("2", or "4821 2" naming the check-in by its code: see
+``checkins/sms_answers.py``).
 
 End User Messaging publishes each inbound text to an SNS topic as JSON (``originationNumber``,
 ``messageBody``, ``previousPublishedMessageId``...). The sender must be a person Tocsin paged for
@@ -14,7 +16,6 @@ an acknowledgement or a decline that counts is always confirmed (each can happen
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -22,13 +23,14 @@ from typing import Any
 
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import InvalidEvent, SendError, TocsinError
+from chalicelib.core.json_text import UnreadableJson, read_json
 from chalicelib.core.messaging.passes import ResponderPass, ResponderRegistry
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryLedger
 from chalicelib.core.model import Channel, IncidentStatus, Message
 from chalicelib.core.ports import Clock, IncidentStore
 from chalicelib.core.response.answers import Responses
-from chalicelib.core.response.ports import PhoneOwners, ReplyBudget
+from chalicelib.core.response.ports import CheckinReplies, PhoneOwners, ReplyBudget
 from chalicelib.core.wording.phrases import say
 
 _REPLY = re.compile(
@@ -40,6 +42,7 @@ DECLINE_WORDS = frozenset({"no", "nej", "nei", "decline", "cant", "unable"})
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"})
 HELP_WORDS = frozenset({"help", "info", "hjælp", "hjelp"})
 HELP_ANSWERS_PER_HOUR = 3
+_CHECKIN = re.compile(r"^\s*(?:(?P<code>\d{4})\s+)?(?P<digit>\d)\s*[.!]?\s*$")  # "2", "4821 2"
 _CHANGES = frozenset({"acknowledged", "counted", "declined"})  # answers confirmed whatever
 
 
@@ -81,9 +84,9 @@ class InboundSms:
 def parse_inbound_sms(payload: str | Mapping[str, Any]) -> InboundSms:
     """The JSON End User Messaging publishes for a text someone sent to our number."""
     try:
-        document = json.loads(payload) if isinstance(payload, str) else payload
-    except json.JSONDecodeError as error:
-        raise InvalidEvent("message", f"an inbound SMS must be JSON: {error.msg}") from None
+        document = read_json(payload) if isinstance(payload, str) else payload
+    except UnreadableJson as problem:
+        raise InvalidEvent("message", f"an inbound SMS must be JSON: it {problem}") from None
     if not isinstance(document, Mapping):
         raise InvalidEvent("message", "an inbound SMS must be a JSON object")
     for name in ("originationNumber", "messageBody"):
@@ -119,6 +122,7 @@ class InboundReplies:
         sms: ChannelSender | None,
         budget: ReplyBudget,
         clock: Clock,
+        checkins: CheckinReplies | None = None,
     ) -> None:
         self._people = people
         self._registry = registry
@@ -128,6 +132,7 @@ class InboundReplies:
         self._sms = sms
         self._budget = budget
         self._clock = clock
+        self._checkins = checkins
 
     def handle(self, sms: InboundSms) -> ReplyOutcome:
         owners = self._people.owners_of(sms.origination)
@@ -140,6 +145,14 @@ class InboundReplies:
             # End User Messaging confirms an opt-out itself; a text of ours would not arrive.
             return ReplyOutcome("stop", owners[0], None, None)
         language = self._language(owners[0])
+        digit = _CHECKIN.match(sms.body)
+        if digit is not None and self._checkins is not None:
+            checkin = self._checkins.reply(owners, digit["code"], int(digit["digit"]), language)
+            if checkin is not None:
+                said = ReplyOutcome(
+                    "checkin", checkin.contact_id, checkin.incident_id, checkin.text
+                )
+                return self._answer(sms, said, confirms_a_change=checkin.changed)
         if reply.intent in ("help", "unknown"):
             outcome = ReplyOutcome(reply.intent, owners[0], None, say(language, "help"))
             return self._answer(sms, outcome, first_help=reply.intent == "help")

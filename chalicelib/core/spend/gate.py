@@ -8,9 +8,10 @@
                                                                               then held
 
 The page is queued before the messages are held: a crash between the two leaves their ledger
-claims in 'sending', so the redelivered batch counts, pages (the ledger sends the page once)
-and holds again. Counting is one atomic, conditional update per meter and window
-(:class:`SpendCounters`), so any number of dispatchers together never pass the budget.
+claims in 'sending', so the redelivered batch takes them over once they are stale
+(``messaging/claims.py``) and counts, pages (the ledger sends the page once) and holds again.
+Counting is one atomic, conditional update per meter and window (:class:`SpendCounters`), so
+any number of dispatchers together never pass the budget.
 """
 
 from __future__ import annotations

@@ -1,0 +1,70 @@
+"""One dispatch's claims in the send ledger, made before each message is sent.
+
+    CLAIMED ─▶ send
+    TAKEN_OVER ─▶ send, with an ``outcome_unknown`` entry on the timeline (it may arrive twice)
+    BUSY (another invocation's claim is fresh) ─▶ kept aside, then put back on the queue once,
+         delayed until that claim would be stale: never dropped (``uncertain.py``)
+    DONE (sent, failed for good, held past the budget, cancelled) ─▶ nothing
+
+The dispatcher makes one :class:`Claims` per dispatch and reads its counts into its report;
+:func:`still_wanted` says whether a job is worth claiming at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from chalicelib.core.messaging.ports import ClaimOutcome, DispatchQueue, SendLedger
+from chalicelib.core.messaging.uncertain import requeue_delay, taken_over_entry
+from chalicelib.core.model import Incident, IncidentStatus, Notice, NotificationJob, Stop
+from chalicelib.core.ports import Clock, IncidentStore
+
+
+@dataclass
+class Claims:
+    ledger: SendLedger
+    incidents: IncidentStore
+    clock: Clock
+    timeout: timedelta  # a claim older than this belongs to an invocation that died
+    taken_over: int = 0
+    done: int = 0
+    busy: list[tuple[NotificationJob, datetime]] = field(default_factory=list)  # (job, stale at)
+
+    def claim(self, job: NotificationJob) -> bool:
+        """Whether to send ``job`` now: claimed, or taken over (said on the timeline)."""
+        now = self.clock.now()
+        claim = self.ledger.claim(job, now, now - self.timeout)
+        if claim.outcome is ClaimOutcome.TAKEN_OVER:
+            assert claim.since is not None
+            self.incidents.append(job.incident_id, [taken_over_entry(job, claim.since, now)])
+            self.taken_over += 1
+        elif claim.outcome is ClaimOutcome.BUSY:
+            assert claim.since is not None
+            self.busy.append((job, claim.since + self.timeout))
+        elif claim.outcome is ClaimOutcome.DONE:
+            self.done += 1
+        return claim.granted
+
+    def put_back(self, queue: DispatchQueue | None) -> tuple[int, list[NotificationJob]]:
+        """The busy jobs back on ``queue`` until their claims are stale (if their invocation
+        finishes, they are done then; if it died, they are taken over): how many went back,
+        and the jobs that could not (without a queue: for the caller to retry)."""
+        jobs = [job for job, _ in self.busy]
+        if not jobs or queue is None:
+            return 0, jobs
+        queue.put_jobs(jobs, requeue_delay((at for _, at in self.busy), self.clock.now()))
+        return len(jobs), []
+
+
+def still_wanted(job: NotificationJob, incident: Incident) -> bool:
+    """Alerts go out while the incident is open, and escalation steps only until someone
+    acknowledged; resolution notices only once it is resolved; pages about held messages
+    whatever the incident's state (they are about every incident of the hour)."""
+    if job.notice is Notice.BUDGET:
+        return True
+    if job.notice is Notice.RESOLVED:
+        return incident.status is IncidentStatus.RESOLVED
+    if incident.status is not IncidentStatus.OPEN:
+        return False
+    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
