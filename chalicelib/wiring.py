@@ -451,6 +451,7 @@ class Container:
             self.settings.incidents_table,
             self.settings.contacts_table,
             config_table=self.settings.config_table,
+            contacts_table=self.settings.contacts_table,
         )
         queue = SqsErasureQueue(self.client("sqs"), self.settings.erasure_queue)
         return Erasure(
@@ -563,7 +564,9 @@ class Container:
 
     @cached_property
     def checkin_store(self) -> DynamoCheckinStore:
-        return DynamoCheckinStore(self.dynamodb, self.settings.incidents_table)
+        return DynamoCheckinStore(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def checkins(self) -> CheckinDesk:

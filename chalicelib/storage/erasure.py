@@ -1,7 +1,8 @@
 """The records an erasure scrubs, by structure: the config table's items that name people (keys,
-calendar links, on-call overrides), then every item of the incidents table, one Scan page a
-slice. What erasing does to each kind of item is :mod:`chalicelib.storage.erasure_items`'s
-knowledge; the jobs themselves are :mod:`chalicelib.storage.erasure_jobs`'.
+calendar links, on-call overrides), other people's profiles that name them as their lead (the
+contacts table), then every item of the incidents table, one Scan page a slice. What erasing
+does to each kind of item is :mod:`chalicelib.storage.erasure_items`' knowledge; the jobs
+themselves are :mod:`chalicelib.storage.erasure_jobs`'.
 
 Each record that mentions the person is rewritten (or deleted) in the same transaction as its
 count on the job (the rewrites of one Scan page share as few transactions as the limits allow):
@@ -30,7 +31,13 @@ from chalicelib.core.privacy.jobs import ErasureJob, Slice
 from chalicelib.core.privacy.scrubbing import Scrubber
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
-from chalicelib.storage.erasure_items import Rewrite, record_kind, scrub_config_item, scrub_item
+from chalicelib.storage.erasure_items import (
+    Rewrite,
+    record_kind,
+    scrub_config_item,
+    scrub_contact_item,
+    scrub_item,
+)
 
 _REWRITE_ATTEMPTS = 3
 _MAX_ACTIONS = 100  # TransactWriteItems' limit
@@ -49,10 +56,10 @@ class _Pass:
 
 
 class DynamoPersonalRecords:
-    """The records an erasure scrubs: the config table's (when given) then the incidents
-    table's, one Scan page at a time. The rewrites of a page go in as few transactions as
-    DynamoDB allows (each with the count of what it rewrote); one whose record changed meanwhile
-    falls back to one transaction per record, reading each again."""
+    """The records an erasure scrubs: the config table's and the contacts table's (when given)
+    then the incidents table's, one Scan page at a time. The rewrites of a page go in as few
+    transactions as DynamoDB allows (each with the count of what it rewrote); one whose record
+    changed meanwhile falls back to one transaction per record, reading each again."""
 
     def __init__(
         self,
@@ -60,6 +67,7 @@ class DynamoPersonalRecords:
         incidents_table: str,
         jobs_table: str,
         config_table: str | None = None,
+        contacts_table: str | None = None,
     ) -> None:
         self._client = client
         self._jobs_table = jobs_table
@@ -70,6 +78,14 @@ class DynamoPersonalRecords:
                     "config",
                     config_table,
                     lambda item, scrubber, job: scrub_config_item(item, scrubber, job.requested_at),
+                )
+            )
+        if contacts_table is not None:  # other people's leads
+            self._passes.append(
+                _Pass(
+                    "contacts",
+                    contacts_table,
+                    lambda item, scrubber, _: scrub_contact_item(item, scrubber),
                 )
             )
         self._passes.append(

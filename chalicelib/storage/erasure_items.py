@@ -6,7 +6,13 @@ incidents table, every item: attribute by attribute (:data:`ITEM`): ids exactly,
 words and times kept, JSON documents of a known layout (:data:`JSON_ATTRIBUTES`), anything else
 as free text; keys by their layout in keys.py. That covers events, incidents, timelines, the send
 ledger, passes, holds (``settled_by``), canary rounds, Opsgenie alerts and requests, change
-events and their pointers, and any kind of item added later (as free text).
+events and their pointers, check-ins (the check-in, who was asked, each answer and the latest,
+whose key moves to the pseudonym's), requests kept by Idempotency-Key (their kept answers), why
+queue messages failed, and any kind of item added later (as free text).
+
+contacts table, only other people's profiles: a ``reports_to`` naming the person becomes the
+pseudonym (their lead was erased; nobody is told in their place). The person's own items went
+when the job began; the access record is kept on purpose.
 
 config table, only the items that name people:
 
@@ -33,6 +39,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from chalicelib.core.checkins.values import HELP_TYPE
 from chalicelib.core.privacy.scrubbing import (
     EVENT,
     FREE,
@@ -110,6 +117,21 @@ ITEM = Layout(
             "missed_event_id",
             "alert_sk",
             "version",
+            # check-ins: their answers (who answered is ``contact_id``)
+            "checkin_id",
+            "answer_id",
+            "option",
+            "by",
+            "late",
+            "help_incident",
+            # requests kept by Idempotency-Key: the claim, a digest of the request, its status
+            # (and ``started_at``, above)
+            "claim",
+            "fingerprint",
+            "answer_status",
+            # why a queue message failed (the reason is redacted free text)
+            "queue",
+            "receives",
             EXPIRES_AT,
         }
     ),
@@ -141,6 +163,28 @@ OPSGENIE_REQUEST = Layout(
     )
 )
 CHANGE_EVENT = Layout(kept=frozenset({"change_id", "sender", "received_at", "occurred_at"}))
+# A check-in as storage writes it (its question, options and responders are free text).
+CHECKIN = Layout(
+    ids=frozenset({"created_by", "unreachable"}),
+    kept=frozenset(
+        {
+            "checkin_id",
+            "channels",
+            "chain",
+            "deadline",
+            "reminders",
+            "exercise",
+            "created_at",
+            "status",
+            "reminded",
+            "next_reminder_at",
+            "version",
+            "asked",
+            "expires_at",
+        }
+    ),
+    nested={"audience": Layout(ids=frozenset({"contacts"}), kept=frozenset({"everyone"}))},
+)
 JSON_ATTRIBUTES: Mapping[str, Layout] = {
     "data": TIMELINE_DATA,
     "response_state": RESPONSE_STATE,
@@ -149,6 +193,9 @@ JSON_ATTRIBUTES: Mapping[str, Layout] = {
     "alert": OPSGENIE_ALERT,
     "request": OPSGENIE_REQUEST,
     "change": CHANGE_EVENT,
+    "document": CHECKIN,
+    "answer_body": FREE,  # an answer kept for a retried request may echo what it sent
+    "answer_headers": FREE,
 }
 # Partition keys that hold a dedup key (free text, which may name anyone).
 _TEXT_PARTITIONS = ("DEDUP#", "ACTIVATIONS#KEY#", "KEYSENDER#")
@@ -195,6 +242,10 @@ def record_kind(pk: str, sk: str) -> str:
         (("APIKEY",), "credentials"),  # APIKEY#<digest> and APIKEYS
         (("CALENDAR",), "calendars"),  # CALENDAR#<digest> and CALENDARS#<contact>
         (("OVERRIDE#",), "overrides"),
+        ((keys.checkin_partition(""), keys.OPEN_CHECKINS_PK), "checkins"),
+        (("IDEMPOTENCY#",), "idempotency"),
+        (("FAILURE#",), "queue_failures"),
+        (("CONTACT#",), "leads"),  # another person's profile that named them as their lead
     ):
         if pk.startswith(prefixes):
             return kind
@@ -206,7 +257,9 @@ def scrub_item(item: Mapping[str, Any], scrubber: Scrubber) -> dict[str, Any]:
     mentioned them)."""
     cleaned: dict[str, Any] = {}
     for name, value in item.items():
-        if name in JSON_ATTRIBUTES and isinstance(value, str):
+        if name == "members" and isinstance(value, list):  # a check-in's audience
+            cleaned[name] = [_member(member, scrubber) for member in value]
+        elif name in JSON_ATTRIBUTES and isinstance(value, str):
             cleaned[name] = _scrub_json(value, scrubber, JSON_ATTRIBUTES[name])
         elif name in ITEM.kept:
             cleaned[name] = value
@@ -214,6 +267,7 @@ def scrub_item(item: Mapping[str, Any], scrubber: Scrubber) -> dict[str, Any]:
             cleaned[name] = scrubber.exact(value)
         else:
             cleaned[name] = scrubber.document(value)
+    _forget_name(item, cleaned, scrubber)
     mentions = cleaned != item
     cleaned["pk"], cleaned["sk"] = _scrub_key(str(item["pk"]), str(item["sk"]), scrubber, mentions)
     return cleaned
@@ -233,6 +287,39 @@ def scrub_config_item(item: Mapping[str, Any], scrubber: Scrubber, revoked_at: d
     if pk.startswith("OVERRIDE#"):
         return dict(scrubber.document(dict(item), OVERRIDE))
     return dict(item)
+
+
+def _forget_name(item: Mapping[str, Any], cleaned: dict[str, Any], scrubber: Scrubber) -> None:
+    """The incident an "I need help" opened is titled with the person's name, what they
+    answered and how to reach them (``core/checkins/help.py``): when it is theirs (they
+    requested it), the name before `` answered `` becomes the pseudonym; their number and
+    address went with the rest of the free text."""
+    title = cleaned.get("title")
+    if (
+        item.get("type") == HELP_TYPE
+        and item.get("requested_by") == scrubber.person.contact_id
+        and isinstance(title, str)
+        and _ANSWERED in title
+    ):
+        cleaned["title"] = scrubber.pseudonym + title[title.index(_ANSWERED) :]
+
+
+_ANSWERED = " answered "  # what follows the name in a help incident's title
+
+
+def scrub_contact_item(item: Mapping[str, Any], scrubber: Scrubber) -> Rewrite:
+    """An item of the contacts table: another person's profile whose lead (``reports_to``) is
+    the person names the pseudonym; every other item as it is."""
+    if item.get("sk") == "PROFILE" and item.get("reports_to") == scrubber.person.contact_id:
+        return {**item, "reports_to": scrubber.pseudonym}
+    return dict(item)
+
+
+def _member(member: Any, scrubber: Scrubber) -> Any:
+    """``[contact id, teams, roles]``: the id exactly; teams and roles are Tocsin's names."""
+    if isinstance(member, list) and member and isinstance(member[0], str):
+        return [scrubber.exact(member[0]), *member[1:]]
+    return scrubber.document(member)
 
 
 def _scrub_json(text: str, scrubber: Scrubber, layout: Layout) -> str:
@@ -259,6 +346,10 @@ def _scrub_key(pk: str, sk: str, scrubber: Scrubber, mentions: bool) -> tuple[st
         sk = "#".join(parts)
     elif sk.startswith("RESPONDER#"):
         sk = "RESPONDER#" + scrubber.exact(sk.removeprefix("RESPONDER#"))
+    elif pk.startswith(keys.checkin_partition("")) and sk.startswith(keys.CHECKIN_LATEST_PREFIX):
+        sk = keys.CHECKIN_LATEST_PREFIX + scrubber.exact(
+            sk.removeprefix(keys.CHECKIN_LATEST_PREFIX)
+        )
     elif sk.startswith("TL#K#") and mentions:
         sk = "TL#K#" + scrubber.key_part(sk.removeprefix("TL#K#"))
     return pk, sk

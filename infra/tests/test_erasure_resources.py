@@ -67,6 +67,8 @@ def test_the_worker_may_scan_and_rewrite_records_and_the_api_may_only_start_jobs
     assert any("ConfigTable" in resource for resource in worker["dynamodb:Scan"])
     assert any("ConfigTable" in resource for resource in worker["dynamodb:DeleteItem"])
     assert not any("ConfigTable" in resource for resource in worker["dynamodb:PutItem"])
+    # The contacts table: other people's profiles naming them as their lead.
+    assert any("ContactsTable" in resource for resource in worker["dynamodb:Scan"])
     api = role_actions(synthesis, "APIHandler")
     assert "dynamodb:Scan" not in api  # no full-table scan inside a request any more
     assert "dynamodb:ConditionCheckItem" in api  # a save checks the person is not being erased

@@ -51,10 +51,12 @@ def add_erasure(stack: TocsinStack) -> sqs.Queue:
         "dynamodb:PutItem",
         "dynamodb:DeleteItem",
     )
-    # The job (read, checkpoint, count, finish), the person's erasing mark and the access
-    # record that says the erasure is done.
+    # The job (read, checkpoint, count, finish), the person's erasing mark, the access record
+    # that says the erasure is done, and other people's profiles naming them as their lead
+    # (one Scan page at a time, each rewrite conditional).
     contacts.grant(
         worker,
+        "dynamodb:Scan",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
         "dynamodb:PutItem",

@@ -302,3 +302,78 @@ def test_erasure_reaches_the_persons_keys_calendar_links_overrides_and_drop_in_a
     shifts = api.get(f"/v1/oncall/it-duty?{window.replace('+', '%2B')}").json_body["shifts"]
     overridden = [s["contact_id"] for s in shifts if s["source"].startswith("override")]
     assert overridden == [status["pseudonym"], "c-bob"]
+
+
+CHECKIN = {
+    "audience": {"teams": ["site-copenhagen", "site-oslo"]},
+    "responders": {"role": "facilities"},
+    "deadline": "1h",
+}
+DINA = ("c-dina", "+12025550104", "dina@example.com")
+
+
+def test_erasing_someone_who_asked_for_help_in_a_checkin_leaves_the_counts_as_they_were(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    settings: Settings,
+    key_maker: Any,
+) -> None:
+    """Dina answers "I need help" by her link: the help incident is titled with her name, number
+    and address. Chen reports to her; a retried trigger named her. Once she is erased no record
+    names her, Chen's lead is the pseudonym, and everyone else's answers and counts stand."""
+    chen = {"name": "Chen Example", "roles": ["it-security"], "language": "zh-Hant",
+            "phone": "+12025550103", "email": "chen@example.com", "teams": ["site-oslo"],
+            "timezone": "Europe/Oslo", "reports_to": "c-dina"}  # fmt: skip
+    assert put_contact(client, "c-chen", chen).status_code in (200, 201)
+    ada = key_maker("ada-phone", {Scope.ACTIVATE, Scope.CHECKIN}, contact_id="c-ada")
+    headers = {"Authorization": f"Bearer {ada}", "Content-Type": "application/json"}
+    started = client.http.post("/v1/checkins", headers=headers, body=json.dumps(CHECKIN).encode())
+    assert started.status_code == 201, started.body
+    checkin_id = started.json_body["checkin_id"]
+    runner.drain()
+    answered = client.http.post(
+        f"/v1/checkins/{checkin_id}/answer", headers=headers, body=b'{"option": 1}'
+    )
+    assert answered.status_code == 200
+    [to_dina] = [body for phone, body in sent_sms(world) if phone == DINA[1]]
+    link = re.search(r"http://[^/\s]+(/a/[a-z2-7]{16})", to_dina)
+    assert link is not None
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert client.http.post(link.group(1), headers=form, body=b"option=2").status_code == 200
+    runner.drain()
+    retried = {**AUTH, "Content-Type": "application/json", "Idempotency-Key": "dina-1"}
+    event = {**DEMO, "details": {"note": "ring Dina on +1 202 555 0104 or dina@example.com"}}
+    assert client.http.post("/v1/events", headers=retried, body=json.dumps(event).encode())
+    runner.drain()
+
+    view = api.get(f"/v1/checkins/{checkin_id}").json_body
+    [needing] = view["needing_help"]
+    help_incident = needing["incident_id"]
+    title = api.get(f"/v1/incidents/{help_incident}").json_body["title"]
+    assert title.startswith("Dina Example answered 'I need help'") and DINA[1] in title
+    before = items(world, settings)
+    about_dina = {key for key, text in before.items() if mentions(text, *DINA)}
+    assert any(key[0].startswith("CHECKIN#") for key in about_dina)
+
+    job_id = erase(client, "c-dina").json_body["job_id"]
+    runner.drain()
+
+    status = api.get(f"/v1/erasures/{job_id}").json_body
+    pseudonym = status["pseudonym"]
+    assert status["status"] == "done" and status["changed"]["checkins"] >= 3
+    assert status["changed"]["leads"] == 1
+    after = items(world, settings)
+    assert not [text for text in after.values() if mentions(text, *DINA)]
+    assert not [text for text in after.values() if "Dina Example" in text]
+    untouched = {key: text for key, text in before.items() if key not in about_dina}
+    assert {key: after.get(key) for key in untouched} == untouched
+    title = api.get(f"/v1/incidents/{help_incident}").json_body["title"]
+    assert title.startswith(f"{pseudonym} answered 'I need help'") and DINA[1] not in title
+    # Everyone's answers and the counts are as they were; hers counts under the pseudonym.
+    again = api.get(f"/v1/checkins/{checkin_id}").json_body
+    for part in ("asked", "answered", "counts", "by_team", "by_role", "non_responders"):
+        assert again[part] == view[part], part
+    assert [row["contact_id"] for row in again["needing_help"]] == [pseudonym]
+    assert api.get("/v1/contacts/c-chen").json_body["reports_to"] == pseudonym

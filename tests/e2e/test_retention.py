@@ -14,6 +14,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import wiring
+from chalicelib.core.access import Scope
 from chalicelib.settings import Settings
 from chalicelib.storage.playbooks import DynamoPlaybookStore
 from chalicelib.storage.tables import ALL_TABLES
@@ -176,3 +177,40 @@ def test_every_table_that_holds_expiring_records_has_ttl_on_that_attribute(
     expiring = {d.logical_name for d in ALL_TABLES if d.ttl_attribute}
     assert {"incidents", "contacts"} <= expiring
     assert json.dumps(sorted(expiring))  # and infra/ deploys them from the same definitions
+
+
+def test_a_checkin_its_answers_and_its_help_incident_carry_their_incidents_expiry(
+    client: Client, api: Api, runner: QueueRunner, world: boto3.Session, settings: Settings,
+    clock: FixedClock, key_maker: Any,
+) -> None:  # fmt: skip
+    """Main's check-ins: every item, answers included, expires with the check-in's incident;
+    the "I need help" incident with its own (from when it opened); and past it, reads find
+    neither the check-in nor its answers."""
+    apply_settings(world, settings, RETENTION)
+    key = key_maker("ada-phone", {Scope.ACTIVATE, Scope.CHECKIN, Scope.READ}, contact_id="c-ada")
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    request = {"audience": {"contacts": ["c-ada"]}, "responders": {"role": "facilities"},
+               "deadline": "1h"}  # fmt: skip
+    started = client.http.post("/v1/checkins", headers=headers, body=json.dumps(request).encode())
+    assert started.status_code == 201, started.body
+    checkin_id = started.json_body["checkin_id"]
+    runner.drain()
+    clock.current = NOW + timedelta(minutes=5)
+    path = f"/v1/checkins/{checkin_id}/answer"
+    assert client.http.post(path, headers=headers, body=b'{"option": 2}').status_code == 200
+    runner.drain()
+
+    records = scan(world, settings)
+    own = [r for r in records if r["pk"] == f"CHECKIN#{checkin_id}"]
+    kinds = {r["sk"].split("#")[0] for r in own}
+    assert {"CHECKIN", "AUDIENCE", "LATEST", "ANSWER"} <= kinds
+    expiry = epoch(NOW + 45 * DAY)
+    assert {int(r["expires_at"]) for r in own} == {expiry}
+    incident = api.get(f"/v1/incidents/{checkin_id.replace('chk_', 'inc_')}").json_body
+    assert incident["expires_at"] == (NOW + 45 * DAY).isoformat()
+    [needing] = api.get(f"/v1/checkins/{checkin_id}").json_body["needing_help"]
+    help_incident = api.get(f"/v1/incidents/{needing['incident_id']}").json_body
+    assert help_incident["expires_at"] == (NOW + timedelta(minutes=5) + 45 * DAY).isoformat()
+
+    clock.current = NOW + 46 * DAY
+    assert api.get(f"/v1/checkins/{checkin_id}").status_code == 404

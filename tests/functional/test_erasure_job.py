@@ -11,18 +11,31 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib.core.activation.ports import KeptAnswer
+from chalicelib.core.checkins.values import (
+    AnsweredBy,
+    Audience,
+    AudienceMember,
+    Checkin,
+    CheckinAnswer,
+    CheckinOption,
+    Reminders,
+)
 from chalicelib.core.errors import Conflict, NotFound, TransientError
-from chalicelib.core.model import Contact
+from chalicelib.core.model import Channel, Contact
 from chalicelib.core.privacy.audit import AccessAction, AccessRecord, Actor
 from chalicelib.core.privacy.erasure import STALLED_AFTER, Erasure
 from chalicelib.core.privacy.scrubbing import Person, Scrubber
 from chalicelib.settings import Settings
 from chalicelib.storage.audit import DynamoAccessLog
+from chalicelib.storage.checkins import DynamoCheckinStore
 from chalicelib.storage.codec import from_item, to_item
 from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.storage.dead_letters import DynamoFailureLog, Failure
 from chalicelib.storage.erasure import DynamoPersonalRecords
 from chalicelib.storage.erasure_items import scrub_item
 from chalicelib.storage.erasure_jobs import DynamoErasureJobs
+from chalicelib.storage.idempotency import DynamoIdempotencyStore
 from fakes import FixedClock, MemoryErasureQueue, MemoryPlaybookSource
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -304,3 +317,96 @@ def test_the_job_goes_through_the_config_table_first_then_every_incident_record(
     assert counts == {"credentials": 2, "calendars": 2, "overrides": 1}
     assert job.changed["sends"] == INCIDENTS  # and then every incident record, as before
     assert mentioning(snapshot(client, settings.incidents_table), ADA) == set()
+
+
+def test_the_job_reaches_checkins_leads_kept_answers_and_failure_reasons(
+    settings: Settings, setup: Any
+) -> None:
+    """Main's stores, as they write their items: Ada's answers to a check-in (the latest's key
+    names her), her place in who was asked, the help incident titled with her name, number and
+    address, Chen's lead, an answer kept for a retried request and why a queue message failed.
+    Each becomes the pseudonym; everyone else's answers, counts and items are as they were."""
+    client, directory, clock, jobs = setup
+    table = settings.incidents_table
+    chen = Contact("c-chen", "Chen", ("it-security",), phone="+12025550103", reports_to="c-ada")
+    dina = Contact("c-dina", "Dina", ("legal",), phone="+12025550104", reports_to="c-adam")
+    for person in (chen, dina):
+        directory.put(person)
+    directory.put(Contact("c-ada", "Ada Lovelace", ("executive",), phone=ADA.phone,
+                          email=ADA.email))  # fmt: skip
+    store = DynamoCheckinStore(client, table)
+    checkin = Checkin(
+        checkin_id="chk_1",
+        question={"en": "Are you safe?"},
+        options=(CheckinOption(1, {"en": "I am safe"}), CheckinOption(2, {"en": "Help"}, True)),
+        audience=Audience(contacts=("c-ada", "c-adam", "c-chen")),
+        channels=(Channel.SMS,),
+        chain=True,
+        deadline=NOW + timedelta(hours=1),
+        reminders=Reminders(),
+        responders="@role:facilities",
+        exercise=False,
+        created_at=NOW,
+        created_by="c-ada",
+        asked=3,
+        expires_at=NOW + timedelta(days=400),
+    )
+    members = [AudienceMember(c, ("site-oslo",), ("executive",)) for c in ("c-ada", "c-adam")]
+    store.create(checkin, [*members, AudienceMember("c-chen")])
+    for number, (person, option) in enumerate((("c-ada", 2), ("c-adam", 1), ("c-chen", 1))):
+        at = NOW + timedelta(minutes=number)
+        store.record("chk_1", CheckinAnswer(f"ans_{number}", person, option, at, AnsweredBy.SMS))
+    help_incident = {
+        "pk": "INCIDENT#inc_help", "sk": "INCIDENT", "type": "checkin.help",
+        "requested_by": "c-ada", "status": "open",
+        "title": "Ada Lovelace answered 'Help' at 03:00 UTC by sms: +12025550101 ada@example.com",
+    }  # fmt: skip
+    client.put_item(TableName=table, Item=to_item(help_incident))
+    kept = DynamoIdempotencyStore(client, table)
+    for scope, dedup in (("ops", "laptop of ada@example.com"), ("ops2", "laptop of c-adam")):
+        later = NOW + timedelta(hours=24)
+        assert kept.begin(scope, "k-1", "claim-1", "f" * 64, NOW, NOW, later) is None
+        body = json.dumps({"status": "success", "dedup_key": dedup})
+        kept.complete(scope, "k-1", "claim-1", KeptAnswer(202, body, {}))
+    failures = DynamoFailureLog(client, table)
+    failures.record(Failure("tocsin-dispatch", "m-1", "NotFound: no contact 'c-ada'", 5, NOW))
+    failures.record(Failure("tocsin-dispatch", "m-2", "NotFound: no contact 'c-adam'", 5, NOW))
+    answers_before = {a.contact_id: a for a in store.latest("chk_1").values()}
+    before = snapshot(client, table)
+    records = DynamoPersonalRecords(
+        client, table, settings.contacts_table, contacts_table=settings.contacts_table
+    )
+    work = Erasure(directory, jobs, records, MemoryErasureQueue(), MemoryPlaybookSource(), clock)
+    job_id = work.start("c-ada", TESTER).job.job_id
+    while not (job := work.advance(job_id, deadline=clock.now())).is_done:
+        pass
+
+    pseudonym = job.pseudonym
+    after = snapshot(client, table)
+    assert mentioning(after, ADA) == set()
+    assert "Lovelace" not in json.dumps(list(after.values()), default=str)
+    assert after[("INCIDENT#inc_help", "INCIDENT")]["title"] == (
+        f"{pseudonym} answered 'Help' at 03:00 UTC by sms: <{pseudonym}> <{pseudonym}>"
+    )
+    latest = store.latest("chk_1")
+    assert latest[pseudonym].option == 2 and "c-ada" not in latest
+    assert {c: latest[c] for c in ("c-adam", "c-chen")} == {
+        c: answers_before[c] for c in ("c-adam", "c-chen")
+    }
+    assert sorted(m.contact_id for m in store.audience("chk_1")) == sorted(
+        [pseudonym, "c-adam", "c-chen"]
+    )
+    assert [m.teams for m in store.audience("chk_1")][:2] == [("site-oslo",), ("site-oslo",)]
+    document = store.get("chk_1")
+    assert document is not None and document.audience.contacts == (pseudonym, "c-adam", "c-chen")
+    assert document.created_by == pseudonym and document.question == {"en": "Are you safe?"}
+    assert {a.contact_id for a in store.answers("chk_1")} == {pseudonym, "c-adam", "c-chen"}
+    assert failures.find(["m-1"])["m-1"].reason == f"NotFound: no contact '{pseudonym}'"
+    untouched = {k: v for k, v in before.items() if k not in mentioning(before, ADA)}
+    assert {k: after.get(k) for k in untouched} == untouched  # c-adam's answer, failure, ...
+    people = directory.get_contacts(["c-chen", "c-dina"])
+    assert (people["c-chen"].reports_to, people["c-dina"].reports_to) == (pseudonym, "c-adam")
+    counts = {kind: job.changed[kind] for kind in ("checkins", "leads", "idempotency")}
+    assert counts == {"checkins": 4, "leads": 1, "idempotency": 1}  # it, audience, her 2 answers
+    assert job.changed["queue_failures"] == 1
+    assert job.changed["incidents"] == INCIDENTS + 1  # the seeded ones, and the help incident

@@ -26,6 +26,10 @@ RECORD_KINDS = (
     "credentials",  # API keys bound to the person: revoked
     "calendars",  # the person's calendar links: revoked
     "overrides",  # on-call overrides naming the person
+    "checkins",  # check-ins: who was asked, their answers (the latest's key moves)
+    "leads",  # other people's profiles whose lead (reports_to) they were
+    "idempotency",  # answers kept for retried requests (Idempotency-Key)
+    "queue_failures",  # why queue messages failed (redacted, but it may name their id)
     "other",
 )
 
