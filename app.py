@@ -19,6 +19,7 @@ from chalicelib.api.routes import api
 from chalicelib.api.statements import statements
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.delivery import delivery
+from chalicelib.handlers.erasure import erasure
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
@@ -51,5 +52,6 @@ app.register_blueprint(cloud)
 app.register_blueprint(delivery)
 app.register_blueprint(schedules)
 app.register_blueprint(escalation)
+app.register_blueprint(erasure)
 app.register_blueprint(spending)
 app.register_blueprint(watch)

@@ -7,8 +7,9 @@ stand-ins (10,000 recipients; --scale: 100,000), 3. dispatcher CPU overhead per 
 4. AWS calls per notification against the minimum, 5. cold start against a bare boto3 import, and
 what Powertools Metrics costs in it, 6. evaluation with 1,000 rules, 7. listing 1,000 incidents
 through the API on moto, 8. a check-in's fan-out (20,000 people; --scale: 100,000: lost, asked
-twice, reminded after answering) and answers a second through the real SMS handler. Figures to
-read, never test assertions. --quick: tiny sizes, to check the harness (the tests use it).
+twice, reminded after answering) and answers a second through the real SMS handler, 9. erasing
+one person from 1,000 incidents. Figures to read, never test assertions. --quick: tiny sizes,
+to check the harness (the tests use it).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def collect(scale: bool, quick: bool) -> dict[str, Any]:
         checkins,
         coldstart,
         dispatch,
+        erasure,
         evaluation,
         fanout,
         lists,
@@ -59,6 +61,7 @@ def collect(scale: bool, quick: bool) -> dict[str, Any]:
         "lists": lists.measure(20 if quick else 1000, 1 if quick else 5),
         "checkin_fanout": checkins.fanout(40 if quick else (100_000 if scale else 20_000)),
         "checkin_answers": checkins.answers_per_second(3 if quick else 100),
+        "erasure": erasure.measure(5 if quick else 1000),
         "machine": machine(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -94,6 +97,7 @@ def summary(figures: dict[str, Any]) -> str:
     listed = figures["lists"]
     fan = figures["fanout"]
     calls = figures["calls_per_notification"]
+    erased = figures["erasure"]
     met = {True: "met", False: "missed"}
     lines = [
         "# Benchmark results",
@@ -150,6 +154,11 @@ def summary(figures: dict[str, Any]) -> str:
         f"({figures['checkin_answers']['ms_per_answer']} ms each; "
         f"{figures['checkin_answers']['recorded']} of {figures['checkin_answers']['answers']} "
         f"recorded) | every answer recorded |",
+        f"| erasing one person from {erased['incidents']:,} incidents "
+        f"({erased['records_in_table']:,} records) | {erased['seconds']} s in {erased['runs']} "
+        f"runs: {erased['records_changed']:,} records changed, "
+        f"{erased['records_still_naming_the_person']} left naming them, "
+        f"{erased['other_records_changed']} others changed | none |",
         "",
         "What the figures mean, and the model that projects them to 10⁶ recipients: "
         "[docs/SCALE.md](../docs/SCALE.md).",

@@ -13,6 +13,7 @@ CONTACTS_TABLE = "TOCSIN_CONTACTS_TABLE"
 INCIDENTS_TABLE = "TOCSIN_INCIDENTS_TABLE"
 INGEST_QUEUE = "TOCSIN_INGEST_QUEUE"
 DISPATCH_QUEUE = "TOCSIN_DISPATCH_QUEUE"
+ERASURE_QUEUE = "TOCSIN_ERASURE_QUEUE"  # erasure jobs, one slice per message
 ALARMS_TOPIC = "TOCSIN_ALARMS_TOPIC"
 DELIVERY_TOPIC = "TOCSIN_DELIVERY_TOPIC"
 SENDER_EMAIL = "TOCSIN_SENDER_EMAIL"
@@ -55,6 +56,7 @@ LOCAL_OPERATIONS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-operatio
 DEFAULT_BOUND_NAMES = {
     INGEST_QUEUE: "tocsin-ingest",
     DISPATCH_QUEUE: "tocsin-dispatch",
+    ERASURE_QUEUE: "tocsin-erasure",
     ALARMS_TOPIC: "tocsin-alarms",
     DELIVERY_TOPIC: "tocsin-delivery-events",
     INBOUND_SMS_TOPIC: "tocsin-sms-inbound",
@@ -80,6 +82,7 @@ class Settings:
     incidents_table: str
     ingest_queue: str
     dispatch_queue: str
+    erasure_queue: str
     sender_email: str
     ses_configuration_set: str | None
     sms_provider: str
@@ -121,6 +124,7 @@ class Settings:
             incidents_table=env.get(INCIDENTS_TABLE, "tocsin-incidents"),
             ingest_queue=env.get(INGEST_QUEUE, DEFAULT_BOUND_NAMES[INGEST_QUEUE]),
             dispatch_queue=env.get(DISPATCH_QUEUE, DEFAULT_BOUND_NAMES[DISPATCH_QUEUE]),
+            erasure_queue=env.get(ERASURE_QUEUE, DEFAULT_BOUND_NAMES[ERASURE_QUEUE]),
             sender_email=env.get(SENDER_EMAIL, "tocsin@example.com"),
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
             sms_provider=provider,

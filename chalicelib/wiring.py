@@ -35,7 +35,7 @@ from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
-from chalicelib.core.errors import TransientError
+from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
 from chalicelib.core.messaging.passes import AckLinks
@@ -44,7 +44,10 @@ from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel
 from chalicelib.core.oncall.calendar import PersonalCalendars
 from chalicelib.core.oncall.coverage import OnCall
+from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.ports import Clock
+from chalicelib.core.privacy.contact_access import ContactAccess
+from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
@@ -54,7 +57,7 @@ from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.telemetry import Meter
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
-from chalicelib.observability import metrics
+from chalicelib.observability import logger, metrics
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -63,13 +66,15 @@ from chalicelib.settings import (
     get_settings,
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
+from chalicelib.storage.audit import DynamoAccessLog
 from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.checkins import DynamoCheckinStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
-from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
+from chalicelib.storage.erasure import DynamoPersonalRecords
+from chalicelib.storage.erasure_jobs import DynamoErasureJobs
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, DynamoReplyBudget
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
@@ -81,8 +86,9 @@ from chalicelib.storage.lists import DynamoLists
 from chalicelib.storage.opsgenie_alerts import DynamoAlertStore, DynamoRequestLog
 from chalicelib.storage.overrides import DynamoOverrideStore
 from chalicelib.storage.playbooks import CachedPlaybookSource, DynamoPlaybookStore
-from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
+from chalicelib.storage.queues import SqsDispatchQueue, SqsErasureQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
+from chalicelib.storage.retention import IncidentExpiries, Lifetimes
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 from chalicelib.storage.spending import DynamoSpendCounters
 from chalicelib.storage.statements import DynamoStatementStore
@@ -137,6 +143,7 @@ class Container:
         self._clients: dict[str, Any] = {}
         self.clock: Clock = clock or SystemClock()
         self._channels = dict(channels or {})
+        self._last_retention = Retention()
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
@@ -157,7 +164,8 @@ class Container:
 
     def aws_principal(self) -> str:
         """Whose AWS credentials these are (STS ``GetCallerIdentity``): what the timeline
-        records of an answer made with them (the ``tocsin`` command without a personal key)."""
+        records of an answer made with them (the ``tocsin`` command without a personal key),
+        and the access record of a contact read, saved or erased through the command."""
         try:
             return str(self.client("sts").get_caller_identity()["Arn"])
         except (BotoCoreError, ClientError) as error:
@@ -168,12 +176,24 @@ class Container:
         return self.client("dynamodb")
 
     @cached_property
+    def lifetimes(self) -> Lifetimes:
+        """How long records are kept: the playbook in force's settings, at this clock's time."""
+        return Lifetimes(retention=self._retention, now=self._now)
+
+    @cached_property
+    def incident_expiries(self) -> IncidentExpiries:
+        """Shared by the stores that write an incident's records, so each is read once."""
+        return IncidentExpiries(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
     def events(self) -> DynamoEventStore:
-        return DynamoEventStore(self.dynamodb, self.settings.incidents_table)
+        return DynamoEventStore(self.dynamodb, self.settings.incidents_table, self.lifetimes)
 
     @cached_property
     def incidents(self) -> DynamoIncidentStore:
-        return DynamoIncidentStore(self.dynamodb, self.settings.incidents_table)
+        return DynamoIncidentStore(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def lists(self) -> DynamoLists:
@@ -181,7 +201,9 @@ class Container:
 
     @cached_property
     def ledger(self) -> DynamoSendLedger:
-        return DynamoSendLedger(self.dynamodb, self.settings.incidents_table)
+        return DynamoSendLedger(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def directory(self) -> DynamoContactDirectory:
@@ -301,7 +323,9 @@ class Container:
     def statement_desk(self) -> StatementDesk:
         """Statements to audiences: drafted, approved by distinct people, then published."""
         return StatementDesk(
-            DynamoStatementStore(self.dynamodb, self.settings.incidents_table),
+            DynamoStatementStore(
+                self.dynamodb, self.settings.incidents_table, self.incident_expiries
+            ),
             self.incidents,
             self.playbooks,
             self.directory,
@@ -315,7 +339,9 @@ class Container:
 
     @cached_property
     def responders(self) -> DynamoResponderRegistry:
-        return DynamoResponderRegistry(self.dynamodb, self.settings.incidents_table)
+        return DynamoResponderRegistry(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def link_secret(self) -> bytes:
@@ -407,7 +433,7 @@ class Container:
 
     @cached_property
     def holds(self) -> DynamoHoldStore:
-        return DynamoHoldStore(self.dynamodb, self.settings.incidents_table)
+        return DynamoHoldStore(self.dynamodb, self.settings.incidents_table, self.incident_expiries)
 
     @cached_property
     def spend_gate(self) -> SpendGate:
@@ -437,12 +463,49 @@ class Container:
         return DeliveryTracker(self.ledger, self.directory, self.clock)
 
     @cached_property
-    def scrubber(self) -> DynamoIncidentScrubber:
-        return DynamoIncidentScrubber(self.dynamodb, self.settings.incidents_table)
+    def access_log(self) -> DynamoAccessLog:
+        return DynamoAccessLog(self.dynamodb, self.settings.contacts_table, self._now)
 
-    def erase_contact(self, contact_id: str) -> tuple[str, int]:
-        """Remove the person and pseudonymise them in incident records: (pseudonym, records)."""
-        return erase_contact(contact_id, self.directory, self.scrubber)
+    @cached_property
+    def contact_access(self) -> ContactAccess:
+        """Reading and saving people, each access on record (the API, the command, imports)."""
+        return ContactAccess(self.directory, self.access_log, self.playbooks, self.clock)
+
+    @cached_property
+    def erasure_jobs(self) -> DynamoErasureJobs:
+        return DynamoErasureJobs(
+            self.dynamodb, self.settings.contacts_table, self.directory, self._now
+        )
+
+    @cached_property
+    def erasure(self) -> Erasure:
+        records = DynamoPersonalRecords(
+            self.dynamodb,
+            self.settings.incidents_table,
+            self.settings.contacts_table,
+            config_table=self.settings.config_table,
+            contacts_table=self.settings.contacts_table,
+        )
+        queue = SqsErasureQueue(self.client("sqs"), self.settings.erasure_queue)
+        return Erasure(
+            self.directory, self.erasure_jobs, records, queue, self.playbooks, self.clock
+        )
+
+    def _retention(self) -> Retention:
+        """The playbook's retention; if the playbook cannot be read just now, the last one
+        read (or the defaults): a message must never fail, or go twice, over how long its
+        record is kept."""
+        try:
+            self._last_retention = self.playbooks.load().retention
+        except (TocsinError, BotoCoreError, ClientError) as error:
+            logger.warning(
+                "playbook unreadable; records kept as before", extra={"error": str(error)}
+            )
+        return self._last_retention
+
+    def _now(self) -> datetime:
+        """The container's clock at the moment of the call (tests may replace the clock)."""
+        return self.clock.now()
 
     @cached_property
     def manual(self) -> ManualActivation:
@@ -543,7 +606,9 @@ class Container:
 
     @cached_property
     def checkin_store(self) -> DynamoCheckinStore:
-        return DynamoCheckinStore(self.dynamodb, self.settings.incidents_table)
+        return DynamoCheckinStore(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+        )
 
     @cached_property
     def checkins(self) -> CheckinDesk:

@@ -37,11 +37,17 @@ dropin.ports.ChangeStore                MemoryChangeStore
 dropin.ports.IncidentTimelines          MemoryTimelines
 listing.Lists                           MemoryLists
 telemetry.Meter                         RecordingMeter
+privacy.ports.PeopleStore               MemoryDirectory (its saves carry their record)
+privacy.ports.AccessLog                 MemoryAccessLog
+privacy.ports.ErasureJobs               MemoryErasureJobs
+privacy.ports.PersonalRecords           MemoryPersonalRecords
+privacy.ports.ErasureQueue              MemoryErasureQueue
 ======================================  =================================================
 
 :class:`MemoryWorld` wires them all into the use cases, as ``chalicelib/wiring.py`` does.
 """
 
+from fakes.access_log import MemoryAccessLog
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
 from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
@@ -54,6 +60,7 @@ from fakes.ledger import MemorySendLedger
 from fakes.lists import MemoryLists
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
+from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalRecords
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
@@ -65,12 +72,15 @@ from fakes.world import MemoryWorld
 
 __all__ = [
     "FixedClock",
+    "MemoryAccessLog",
     "MemoryAlertStore",
     "MemoryCanaryRounds",
     "MemoryChangeStore",
     "MemoryCheckinStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
+    "MemoryErasureJobs",
+    "MemoryErasureQueue",
     "MemoryEventQueue",
     "MemoryEventStore",
     "MemoryHeartbeatStore",
@@ -79,6 +89,7 @@ __all__ = [
     "MemoryIncidentStore",
     "MemoryLists",
     "MemoryOverrideStore",
+    "MemoryPersonalRecords",
     "MemoryPlaybookSource",
     "MemoryReplyBudget",
     "MemoryRequestLog",

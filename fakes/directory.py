@@ -1,24 +1,51 @@
 """People in memory: the contact directory, who owns a phone number, opt-outs and addresses
-that no longer work, by the rules of ``storage/contacts.py`` (contract suite:
-``tests/functional/test_directory_and_playbook.py``)."""
+that no longer work, by the rules of ``storage/contacts.py`` (contract suites:
+``tests/functional/test_directory.py``, ``tests/functional/test_privacy_contracts.py``).
+
+As in the contacts table, a save carries its access record (into ``access``, the log it shares
+with :class:`fakes.privacy.MemoryAccessLog`), and a person being erased (``erasing``: contact
+id -> job id, set by :class:`fakes.privacy.MemoryErasureJobs`) cannot be saved."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from chalicelib.core.errors import Conflict
 from chalicelib.core.model import Channel, Contact
+from chalicelib.core.privacy.audit import AccessRecord
+from fakes.access_log import MemoryAccessLog
 
 
 class MemoryDirectory:
-    def __init__(self, contacts: Iterable[Contact] = ()) -> None:
+    def __init__(
+        self, contacts: Iterable[Contact] = (), access: MemoryAccessLog | None = None
+    ) -> None:
         self._contacts: dict[str, Contact] = {}
+        self.access = access if access is not None else MemoryAccessLog()
+        self.erasing: dict[str, str] = {}  # contact id -> the erasure job running for them
+        self.outdated: set[str] = set()  # the DynamoDB store's stored-form versions: none here
         for contact in contacts:
             self.put(contact)
 
     def put(self, contact: Contact) -> None:
-        """Create or replace the person; memberships follow their roles, teams and labels."""
+        """Create or replace the person; memberships follow their roles, teams and labels
+        (Conflict while the person is being erased)."""
+        self._refuse_if_erasing(contact.contact_id)
         self._contacts[contact.contact_id] = contact
+
+    def save(self, contact: Contact, record: AccessRecord) -> None:
+        """As :meth:`put`, with the record of who saved the person, in the same write: when
+        either fails, neither is kept."""
+        self._refuse_if_erasing(contact.contact_id)
+        self.access.record(record)
+        self._contacts[contact.contact_id] = contact
+
+    def _refuse_if_erasing(self, contact_id: str) -> None:
+        if contact_id in self.erasing:
+            raise Conflict(
+                f"contact {contact_id} is being erased; save it again once the erasure is done"
+            )
 
     def delete(self, contact: Contact) -> None:
         self._contacts.pop(contact.contact_id, None)

@@ -38,6 +38,8 @@ from chalicelib.core.messaging.receipts import DeliveryTracker
 from chalicelib.core.model import Channel, Contact
 from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.privacy.contact_access import ContactAccess
+from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
@@ -46,6 +48,7 @@ from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
+from fakes.access_log import MemoryAccessLog
 from fakes.channels import RecordingChannel, Sent
 from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
@@ -57,6 +60,7 @@ from fakes.ledger import MemorySendLedger
 from fakes.lists import MemoryLists
 from fakes.oncall import MemoryOverrideStore
 from fakes.playbooks import MemoryPlaybookSource
+from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalRecords
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
@@ -87,7 +91,8 @@ class MemoryWorld:
         that injects a fault or a race)."""
         self.clock = FixedClock(now)
         self.playbooks = MemoryPlaybookSource(playbook)
-        self.directory = MemoryDirectory(contacts)
+        self.access_log = MemoryAccessLog(self.clock.now)
+        self.directory = MemoryDirectory(contacts, self.access_log)
         self.events = MemoryEventStore()
         self.incidents = incidents(self.events)
         self.ledger = ledger(self.incidents)
@@ -107,6 +112,9 @@ class MemoryWorld:
         self.meter = RecordingMeter()  # every figure the use cases record
         self.checkin_store = MemoryCheckinStore()
         self.statements = MemoryStatementStore(self.incidents)
+        self.erasure_jobs = MemoryErasureJobs(self.directory, self.clock)
+        self.personal_records = MemoryPersonalRecords(self.erasure_jobs)
+        self.erasure_queue = MemoryErasureQueue()
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -305,6 +313,21 @@ class MemoryWorld:
             self.reply_budget,
             self.clock,
             CheckinSmsAnswers(self.checkins, self.checkin_store, self.responders, self.clock),
+        )
+
+    @cached_property
+    def contact_access(self) -> ContactAccess:
+        return ContactAccess(self.directory, self.access_log, self.playbooks, self.clock)
+
+    @cached_property
+    def erasure(self) -> Erasure:
+        return Erasure(
+            self.directory,
+            self.erasure_jobs,
+            self.personal_records,
+            self.erasure_queue,
+            self.playbooks,
+            self.clock,
         )
 
     @cached_property

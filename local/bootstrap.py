@@ -98,7 +98,7 @@ def _create_tables(settings: Settings, dynamodb: Any) -> None:
 
 
 def _create_queues(settings: Settings, sqs: Any) -> None:
-    for queue in (settings.ingest_queue, settings.dispatch_queue):
+    for queue in (settings.ingest_queue, settings.dispatch_queue, settings.erasure_queue):
         dead_letters = sqs.create_queue(QueueName=f"{queue}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])[
             "Attributes"

@@ -1,4 +1,5 @@
-"""Contacts from CSV, validated (``phonenumbers``, ``email-validator``); import and erasure.
+"""Contacts from CSV, validated (``phonenumbers``, ``email-validator``); import, erasure and the
+record of who touched each contact.
 
 CSV columns: ``contact_id,name,roles,language,phone,email`` and, optionally, ``teams``,
 ``timezone`` (IANA), ``push_tokens`` (``apns:<token>`` or ``fcm:<token>``), ``consent`` (the
@@ -7,21 +8,28 @@ for), ``opted_out`` (channels they switched off), ``reports_to`` (their lead's c
 told when they do not answer a check-in) and ``labels`` (short slugs such as ``building-a`` or
 ``first-aider``, which a check-in's audience may name). Lists are separated by ';'. Reports name
 the line and the reason, never the person's data.
+
+Every save, erasure and read is on record with the AWS principal that ran the command
+(``tocsin contacts audit ID`` shows them).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.errors import Conflict, InvalidRequest
 from chalicelib.core.model import Contact
 from chalicelib.core.people import contact_from_row
-from chalicelib.storage.contacts import DynamoContactDirectory
+from chalicelib.core.privacy.audit import AccessAction, Actor
+from chalicelib.core.privacy.contact_access import ContactAccess
+from chalicelib.core.privacy.jobs import ErasureJob
 from tocsin_cli.cli import Cli
 
 COLUMNS = ("contact_id", "name", "roles", "language", "phone", "email")
@@ -39,6 +47,7 @@ class ImportReport:
     updated: list[str]
     unchanged: list[str]
     rejected: list[RejectedRow]
+    refused: list[str] = field(default_factory=list)  # being erased: saving them must wait
 
 
 def read_contacts_csv(
@@ -77,19 +86,23 @@ def read_contacts_csv(
 
 def import_contacts(
     contacts: list[Contact],
-    directory: DynamoContactDirectory,
+    access: ContactAccess,
+    actor: Actor,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Create or update each contact; one that is already as given is left alone."""
-    existing = directory.get_contacts([contact.contact_id for contact in contacts])
+    """Create or update each contact, each save on record; one that is already as given is
+    left alone; one whose erasure is running is refused."""
     report = ImportReport([], [], [], [])
+    outcomes = {
+        AccessAction.CREATED: report.created,
+        AccessAction.UPDATED: report.updated,
+        AccessAction.UNCHANGED: report.unchanged,
+    }
     for index, contact in enumerate(contacts, start=1):
-        before = existing.get(contact.contact_id)
-        if before == contact and contact.contact_id not in directory.outdated:
-            report.unchanged.append(contact.contact_id)
-        else:
-            directory.put(contact)
-            (report.updated if before else report.created).append(contact.contact_id)
+        try:
+            outcomes[access.save(contact, actor)].append(contact.contact_id)
+        except Conflict:
+            report.refused.append(contact.contact_id)
         if progress is not None:
             progress(index, len(contacts))
     return report
@@ -105,10 +118,35 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     load.add_argument("file", type=Path)
     load.set_defaults(run=import_command)
     erase = contacts.add_parser(
-        "erase", help="remove a person and pseudonymise their records", parents=[common]
+        "erase",
+        help="remove a person at once, then pseudonymise every record of them (a job); "
+        "waits for it with progress",
+        parents=[common],
     )
     erase.add_argument("contact_id")
+    erase.add_argument(
+        "--no-wait", action="store_true", help="start the job and return (exit 0) at once"
+    )
+    erase.add_argument(
+        "--here",
+        action="store_true",
+        help="run the job in this command instead of waiting for the erasure worker "
+        "(when the worker is down or its queue is stuck)",
+    )
+    erase.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="stop waiting after this long (exit 1; the job goes on; run the command again "
+        "to follow it)",
+    )
     erase.set_defaults(run=erase_command)
+    audit = contacts.add_parser(
+        "audit", help="who read, saved or erased a contact, and when", parents=[common]
+    )
+    audit.add_argument("contact_id")
+    audit.set_defaults(run=audit_command)
 
 
 def import_command(arguments: argparse.Namespace, cli: Cli) -> int:
@@ -117,22 +155,89 @@ def import_command(arguments: argparse.Namespace, cli: Cli) -> int:
     contacts, rejected = read_contacts_csv(
         arguments.file, known_roles=playbook.roles, known_teams=playbook.teams
     )
-    report = import_contacts(contacts, services.directory, progress=progress_line(cli.err))
+    actor = Actor(services.aws_principal(), "import")
+    report = import_contacts(
+        contacts, services.contact_access, actor, progress=progress_line(cli.err)
+    )
     cli.say(
         f"created {len(report.created)}, updated {len(report.updated)}, "
-        f"unchanged {len(report.unchanged)}, rejected {len(rejected)}"
+        f"unchanged {len(report.unchanged)}, rejected {len(rejected) + len(report.refused)}"
     )
     for row in rejected:
         cli.say(f"  line {row.line}: {row.reason}")
-    return 1 if rejected else 0
+    for contact_id in report.refused:
+        cli.say(f"  {contact_id}: being erased; import it again once the erasure is done")
+    return 1 if rejected or report.refused else 0
+
+
+POLL_SECONDS = 0.5
 
 
 def erase_command(arguments: argparse.Namespace, cli: Cli) -> int:
-    pseudonym, records = cli.services.erase_contact(arguments.contact_id)
+    services = cli.services
+    started = services.erasure.start(arguments.contact_id, Actor(services.aws_principal(), "cli"))
+    job = started.job
+    what = "started" if started.begun else "already running"
+    cli.say(f"erasure {job.job_id} of {arguments.contact_id} {what}; they can no longer be paged")
+    if arguments.no_wait:
+        cli.say(f"follow it with: tocsin contacts erase {arguments.contact_id}")
+        return 0
+    show = erasure_progress(cli.err)
+    deadline = time.monotonic() + arguments.timeout
+    while not job.is_done:
+        if time.monotonic() >= deadline:
+            cli.say(
+                f"erasure {job.job_id} is still running ({job.scanned} records read); run "
+                f"`tocsin contacts erase {arguments.contact_id}` to follow it, or add --here "
+                "if the erasure worker is not running"
+            )
+            return 1
+        if arguments.here:
+            job = services.erasure.advance(job.job_id, services.clock.now() + timedelta(seconds=5))
+        else:
+            time.sleep(POLL_SECONDS)
+            job = services.erasure.status(job.job_id)
+        show(job)
+    kinds = ", ".join(f"{kind} {count}" for kind, count in job.changed.items() if count)
     cli.say(
-        f"contact {arguments.contact_id!r} erased; {records} incident records now say {pseudonym!r}"
+        f"erased: {job.records_changed} records changed ({kinds or 'none mentioned them'}) "
+        f"of {job.scanned} read; they now say {job.pseudonym!r}"
     )
     return 0
+
+
+def audit_command(arguments: argparse.Namespace, cli: Cli) -> int:
+    services = cli.services
+    records = services.contact_access.history(arguments.contact_id)
+    if not records:
+        keep = services.playbooks.load().retention.audit.days
+        cli.say(f"no access to {arguments.contact_id} on record (records are kept {keep} days)")
+        return 0
+    for record in records:
+        cli.say(
+            f"{record.at.isoformat(timespec='seconds')}  {record.action.value:<18} "
+            f"{record.by} ({record.via})"
+        )
+    return 0
+
+
+def erasure_progress(stream: TextIO) -> Callable[[ErasureJob], None]:
+    """Progress of an erasure: a line that redraws on a terminal, a line whenever the counts
+    moved (at most every two seconds) when the output is redirected."""
+    live = stream.isatty()
+    shown: dict[str, float] = {"at": 0.0, "scanned": -1.0}
+
+    def show(job: ErasureJob) -> None:
+        line = f"{job.scanned} records read, {job.records_changed} changed"
+        if live:
+            print(f"\r{line}", end="\n" if job.is_done else "", file=stream, flush=True)
+            return
+        now = time.monotonic()
+        if job.scanned != shown["scanned"] and (job.is_done or now - shown["at"] >= 2):
+            shown.update(at=now, scanned=float(job.scanned))
+            print(line, file=stream, flush=True)
+
+    return show
 
 
 def progress_line(stream: TextIO) -> Callable[[int, int], None]:

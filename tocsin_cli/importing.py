@@ -17,6 +17,8 @@ from pathlib import Path
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.events import read_timestamp
 from chalicelib.core.model import Channel, Contact
+from chalicelib.core.privacy.audit import Actor
+from chalicelib.core.privacy.contact_access import ContactAccess
 from tocsin_cli.cli import Cli
 from tocsin_cli.contacts import read_contacts_csv
 from tocsin_cli.importers import ical, opsgenie, pagerduty
@@ -188,8 +190,15 @@ def _contacts(arguments: argparse.Namespace, cli: Cli) -> tuple[list[Contact], d
         if not separator or not user.strip() or not contact.strip():
             raise InvalidInput(f"--map {entry!r}: give USER=CONTACT_ID")
         mapping[user.strip()] = contact.strip()
-    if arguments.contacts is None:
-        return cli.services.directory.everyone(), mapping
+    if arguments.contacts is None:  # the directory: every person read, each on record
+        services = cli.services
+        actor = Actor(services.aws_principal(), "import")
+        # The playbook as stored, as the other commands read it: the container's cached copy
+        # would outlive a `tocsin policies apply` made later with the same container.
+        access = ContactAccess(
+            services.directory, services.access_log, services.playbook_store, services.clock
+        )
+        return access.everyone(actor), mapping
     if not arguments.contacts.is_file():
         raise InvalidInput(f"no such file: {arguments.contacts}")
     contacts, rejected = read_contacts_csv(arguments.contacts)

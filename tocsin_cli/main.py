@@ -5,7 +5,9 @@
                             [--heartbeat ID]   (the key may ping that heartbeat)
     tocsin keys list | revoke NAME
     tocsin contacts import FILE.csv      (per row: created, updated, unchanged or rejected, why)
-    tocsin contacts erase CONTACT_ID     (remove, and pseudonymise them in incident records)
+    tocsin contacts erase CONTACT_ID [--no-wait] [--here]  (remove at once, then pseudonymise
+                                         every record of them: a job; waits with progress)
+    tocsin contacts audit CONTACT_ID     (who read, saved or erased them, and when)
     tocsin policies validate [DIR]       (offline; every error as file:line: path: message)
     tocsin policies diff [DIR] | apply [DIR] | export [--version N] | versions
     tocsin ack|decline INCIDENT_ID [--key KEY]   (your personal key, or env TOCSIN_KEY: counts)

@@ -81,6 +81,7 @@ class Target:
                 "TOCSIN_INCIDENTS_TABLE": table(self.stage, "incidents"),
                 "TOCSIN_DISPATCH_QUEUE": table(self.stage, "dispatch"),
                 "TOCSIN_INGEST_QUEUE": table(self.stage, "ingest"),
+                "TOCSIN_ERASURE_QUEUE": table(self.stage, "erasure"),
             }
         )
 

@@ -174,9 +174,11 @@ def _pass(services: Container, token: str) -> ResponderPass:
     if found is None or not genuine(services.link_secret, found, token):
         raise NotFound("This link is not valid. Use the link in your latest message.")
     if found.expired(services.clock.now()):
+        # Never the reply code: whoever holds an old link (a forwarded mail, a shared screen)
+        # must not learn what answers for the person by text.
         raise Gone(
             f"This link expired at {found.expires_at:%Y-%m-%d %H:%M} UTC. "
-            f"Reply to the text message with {found.code} ACK instead."
+            "Reply to the text message with the code it gives and ACK instead."
         )
     return found
 

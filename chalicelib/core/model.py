@@ -168,6 +168,9 @@ class Incident:
     links: tuple[Link, ...] = ()  # the opening event's (a status page, the alert's source)
     dedup_namespace: str = ""  # whose dedup key it is: only that sender's events reach it
     first_sent_at: datetime | None = None  # when its first alert was handed to AWS
+    # When it, and every record of it, is gone (the playbook's retention, from opening); None:
+    # kept until erased by hand (incidents opened before retention existed).
+    expires_at: datetime | None = None
 
     @property
     def is_exercise(self) -> bool:

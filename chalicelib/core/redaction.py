@@ -58,22 +58,3 @@ def withhold_secrets(
         return item
 
     return clean(value)
-
-
-def pseudonymise(value: Any, replacements: Mapping[str, str]) -> Any:
-    """``value`` (text, or lists and objects of it) with every occurrence of each key replaced.
-
-    Longer keys first, so "+12025550101" is replaced before a shorter key that it contains.
-    """
-    if isinstance(value, str):
-        for needle in sorted(replacements, key=len, reverse=True):
-            value = value.replace(needle, replacements[needle])
-        return value
-    if isinstance(value, list):
-        return [pseudonymise(item, replacements) for item in value]
-    if isinstance(value, dict):
-        return {
-            pseudonymise(key, replacements): pseudonymise(item, replacements)
-            for key, item in value.items()
-        }
-    return value

@@ -106,6 +106,7 @@ def incident_detail_document(
         "updated_at": incident.updated_at.isoformat(),
         "resolved_at": _iso(incident.resolved_at),
         "first_sent_at": _iso(incident.first_sent_at),
+        "expires_at": _iso(incident.expires_at),
         "timeline": [
             {
                 "at": entry.at.isoformat(),

@@ -7,6 +7,10 @@ CHECKIN#<id> / LATEST#<contact>    the person's answer that counts: written only
 CHECKIN#<id> / ANSWER#<at>#<id>    every answer, kept with its time and channel
 CHECKINS / OPEN#<id>               the open ones, for the reminder tick; removed on closing
 
+Every item of a check-in carries its incident's ``expires_at`` (the check-in's, set when it
+starts from the playbook's ``incidents`` retention), answers included: the check-in, its answers
+and its incident go together, and reads treat an expired one as gone.
+
     answer ─▶ ANSWER# put (never overwritten: its key is its own)
            ─▶ LATEST# put if absent or older ──▶ the latest before it (ALL_OLD)
                                            ╰─▶ refused: a later answer counts; it is returned
@@ -31,20 +35,38 @@ from chalicelib.core.checkins.values import (
     Checkin,
     CheckinAnswer,
     CheckinStatus,
+    incident_for_checkin,
 )
 from chalicelib.storage import keys
 from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
+from chalicelib.storage.retention import (
+    EXPIRES_AT,
+    IncidentExpiries,
+    Lifetimes,
+    epoch,
+    is_expired,
+    not_expired_filter,
+)
 
 AUDIENCE_CHUNK = 2000  # people per audience item: well below DynamoDB's 400 KB an item
 _BATCH_GET = 100
 
 
 class DynamoCheckinStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        lifetimes: Lifetimes | None = None,
+        expiries: IncidentExpiries | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._lifetimes = lifetimes or Lifetimes()
+        self._expiries = expiries or IncidentExpiries(client, table_name)
 
     def create(self, checkin: Checkin, audience: Sequence[AudienceMember]) -> None:
+        expiry = _expiry(checkin)
         writes = [
             {
                 **keys.checkin_audience(checkin.checkin_id, index),
@@ -52,10 +74,13 @@ class DynamoCheckinStore:
                     [m.contact_id, list(m.teams), list(m.roles), list(m.labels)]
                     for m in audience[start : start + AUDIENCE_CHUNK]
                 ],
+                **expiry,
             }
             for index, start in enumerate(range(0, len(audience), AUDIENCE_CHUNK))
         ]
-        writes.append({**keys.open_checkin(checkin.checkin_id), "checkin_id": checkin.checkin_id})
+        writes.append(
+            {**keys.open_checkin(checkin.checkin_id), "checkin_id": checkin.checkin_id, **expiry}
+        )
         for item in writes:  # a chunk is large: one at a time
             with dynamodb_errors():
                 self._client.put_item(TableName=self._table, Item=to_item(item))
@@ -73,7 +98,10 @@ class DynamoCheckinStore:
             )
         if "Item" not in response:
             return None
-        return checkin_from_document(json.loads(from_item(response["Item"])["document"]))
+        item = from_item(response["Item"])
+        if is_expired(item, self._lifetimes.now()):
+            return None
+        return checkin_from_document(json.loads(item["document"]))
 
     def audience(self, checkin_id: str) -> list[AudienceMember]:
         members: list[AudienceMember] = []
@@ -87,7 +115,8 @@ class DynamoCheckinStore:
         return members
 
     def record(self, checkin_id: str, answer: CheckinAnswer) -> CheckinAnswer | None:
-        document = answer_document(answer)
+        expires = self._expiries.of(incident_for_checkin(checkin_id))  # the check-in's too
+        document = {**answer_document(answer), **({EXPIRES_AT: expires} if expires else {})}
         history = {**keys.checkin_answer(checkin_id, answer.at, answer.answer_id), **document}
         with dynamodb_errors():
             self._client.put_item(TableName=self._table, Item=to_item(history))
@@ -126,7 +155,9 @@ class DynamoCheckinStore:
                     ConsistentRead=True,
                 )
             item = response.get("Item")
-            return {wanted[0]: answer_from_document(from_item(item))} if item else {}
+            if not item or is_expired(from_item(item), self._lifetimes.now()):
+                return {}
+            return {wanted[0]: answer_from_document(from_item(item))}
         for start in range(0, len(wanted), _BATCH_GET):
             batch = [
                 to_item(keys.checkin_latest(checkin_id, c))
@@ -137,6 +168,8 @@ class DynamoCheckinStore:
                 with dynamodb_errors():
                     response = self._client.batch_get_item(RequestItems=pending)
                 for raw in response["Responses"].get(self._table, []):
+                    if is_expired(from_item(raw), self._lifetimes.now()):
+                        continue
                     answer = answer_from_document(from_item(raw))
                     found[answer.contact_id] = answer
                 pending = response.get("UnprocessedKeys") or {}
@@ -183,15 +216,25 @@ class DynamoCheckinStore:
             "document": json.dumps(checkin_document(checkin)),
             "version": checkin.version,
             "status": checkin.status.value,
+            **_expiry(checkin),
         }
 
     def _query(self, checkin_id: str, prefix: str) -> list[dict[str, Any]]:
+        unexpired = not_expired_filter(self._lifetimes.now())
         arguments = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item(
-                {":pk": keys.checkin_partition(checkin_id), ":prefix": prefix}
-            ),
+            "FilterExpression": unexpired["FilterExpression"],
+            "ExpressionAttributeNames": unexpired["ExpressionAttributeNames"],
+            "ExpressionAttributeValues": {
+                **unexpired["ExpressionAttributeValues"],
+                **to_item({":pk": keys.checkin_partition(checkin_id), ":prefix": prefix}),
+            },
             "ConsistentRead": True,
         }
         return list(all_items(self._client, "query", arguments))
+
+
+def _expiry(checkin: Checkin) -> dict[str, int]:
+    """The TTL attribute every item of the check-in carries (none for one without expiry)."""
+    return {EXPIRES_AT: epoch(checkin.expires_at)} if checkin.expires_at else {}

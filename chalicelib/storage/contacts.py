@@ -5,6 +5,10 @@ ROLE#<role>  / CONTACT#<id> membership, so "who holds role X" is one query
 TEAM#<team>  / CONTACT#<id>
 LABEL#<label> / CONTACT#<id> who carries a label ("building-a"), for a check-in's audience
 PHONE#<hash> / CONTACT#<id> who has a number, for inbound SMS (the number is hashed, not kept)
+CONTACT#<id> / ERASING     the person is being erased (by which job): saving them is refused
+
+Every save is one transaction that checks the person is not being erased, so a save can never
+slip in behind an erasure that has already copied the person's identifiers.
 """
 
 from __future__ import annotations
@@ -13,10 +17,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.core.errors import Conflict
 from chalicelib.core.model import Channel, Contact
 from chalicelib.core.people import contact_document
+from chalicelib.core.privacy.audit import AccessRecord
 from chalicelib.storage import keys
-from chalicelib.storage.codec import all_items, dynamodb_errors, from_item, to_item
+from chalicelib.storage.audit import access_put
+from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 
 BATCH_GET_LIMIT = 100
 INDEX_VERSION = 2  # 2: the PHONE# pointer exists; a contact saved before needs saving again
@@ -29,12 +38,27 @@ class DynamoContactDirectory:
         self.outdated: set[str] = set()  # contacts read whose pointers predate INDEX_VERSION
 
     def put(self, contact: Contact) -> None:
-        """Create or replace ``contact`` and make its memberships match its roles and teams."""
+        """Create or replace ``contact`` and make its memberships match its roles and teams
+        (Conflict while the person is being erased)."""
+        self._save(contact, [])
+
+    def save(self, contact: Contact, record: AccessRecord) -> None:
+        """As :meth:`put`, with the record of who saved the person, in the same transaction."""
+        self._save(contact, [access_put(self._table, record)])
+
+    def _save(self, contact: Contact, extra: list[dict[str, Any]]) -> None:
         previous = self.get_contacts([contact.contact_id]).get(contact.contact_id)
         wanted = _memberships(contact)
         stale = _memberships(previous) - wanted if previous else set()
         writes: list[dict[str, Any]] = [
-            {"Put": {"TableName": self._table, "Item": to_item(_contact_item(contact))}}
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.erasing(contact.contact_id)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": to_item(_contact_item(contact))}},
         ]
         writes += [
             {"Put": {"TableName": self._table, "Item": to_item({"pk": pk, "sk": sk})}}
@@ -44,20 +68,54 @@ class DynamoContactDirectory:
             {"Delete": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk})}}
             for pk, sk in sorted(stale)
         ]
-        with dynamodb_errors():
-            self._client.transact_write_items(TransactItems=writes)
+        try:
+            with dynamodb_errors():
+                self._client.transact_write_items(TransactItems=writes + extra)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if (
+                error_code(error) == "TransactionCanceledException"
+                and reasons
+                and reasons[0].get("Code") == "ConditionalCheckFailed"
+            ):
+                raise Conflict(
+                    f"contact {contact.contact_id} is being erased; save it again once the "
+                    "erasure is done"
+                ) from None
+            raise
 
     def delete(self, contact: Contact) -> None:
         """Remove the person and every membership, in one transaction."""
-        keys_to_delete = [keys.contact_profile(contact.contact_id)]
-        keys_to_delete += [{"pk": pk, "sk": sk} for pk, sk in sorted(_memberships(contact))]
         with dynamodb_errors():
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Delete": {"TableName": self._table, "Key": to_item(key)}}
-                    for key in keys_to_delete
-                ]
-            )
+            self._client.transact_write_items(TransactItems=self.deletion(contact))
+
+    def deletion(self, contact: Contact, only_if_unchanged: bool = False) -> list[dict[str, Any]]:
+        """The transaction items that remove the person and their memberships; with
+        ``only_if_unchanged``, the profile's removal fails if the identifiers, roles or teams
+        are no longer the ones in ``contact`` (someone saved the person meanwhile)."""
+        profile: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": to_item(keys.contact_profile(contact.contact_id)),
+        }
+        if only_if_unchanged:
+            names, values, checks = {}, {}, []
+            for index, name in enumerate(("phone", "email", "roles", "teams")):
+                value = contact_document(contact)[name]
+                names[f"#f{index}"] = name
+                if value is None:
+                    checks.append(f"attribute_not_exists(#f{index})")
+                else:
+                    checks.append(f"#f{index} = :f{index}")
+                    values[f":f{index}"] = value
+            profile["ConditionExpression"] = "attribute_exists(pk) AND " + " AND ".join(checks)
+            profile["ExpressionAttributeNames"] = names
+            profile["ExpressionAttributeValues"] = to_item(values)
+        writes: list[dict[str, Any]] = [{"Delete": profile}]
+        writes += [
+            {"Delete": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk})}}
+            for pk, sk in sorted(_memberships(contact))
+        ]
+        return writes
 
     def members(
         self, roles: Sequence[str], teams: Sequence[str] = (), labels: Sequence[str] = ()

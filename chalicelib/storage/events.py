@@ -1,8 +1,13 @@
-"""Received events and their decisions, in the incidents table (expire after 90 days)."""
+"""Received events and their decisions, in the incidents table.
+
+An event is kept for the playbook's ``events`` period from its decision (until then, for the
+default period from its arrival: accepting an event never waits for the playbook), and reads
+treat an expired one as gone.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,16 +16,19 @@ from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.events import event_to_document
 from chalicelib.core.json_text import compact_json
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
+from chalicelib.core.playbook.retention import Retention
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+from chalicelib.storage.retention import EXPIRES_AT, Lifetimes, epoch, is_expired
 
-EVENT_RETENTION = timedelta(days=90)
+PENDING_RETENTION = Retention().events  # until the decision sets the playbook's period
 
 
 class DynamoEventStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, lifetimes: Lifetimes | None = None) -> None:
         self._client = client
         self._table = table_name
+        self._lifetimes = lifetimes or Lifetimes()
 
     def record_received(self, received: ReceivedEvent) -> None:
         item = to_item(
@@ -41,7 +49,7 @@ class DynamoEventStore:
                 "event": compact_json(event_to_document(received.event)),
                 "format": received.format,
                 "original": None if received.original is None else compact_json(received.original),
-                "expires_at": int((received.received_at + EVENT_RETENTION).timestamp()),
+                EXPIRES_AT: epoch(received.received_at + PENDING_RETENTION),
             }
         )
         with dynamodb_errors():
@@ -61,6 +69,8 @@ class DynamoEventStore:
         if "Item" not in response:
             return None
         item = from_item(response["Item"])
+        if is_expired(item, self._lifetimes.now()):
+            return None
         return EventRecord(
             event_id=item["event_id"],
             received_at=datetime.fromisoformat(item["received_at"]),
@@ -81,7 +91,15 @@ class DynamoEventStore:
         incident_id: str | None = None,
     ) -> bool:
         update = decision_update(
-            self._table, event_id, outcome, code, reason, now, incident_id, only_if_pending=True
+            self._table,
+            event_id,
+            outcome,
+            code,
+            reason,
+            now,
+            incident_id,
+            only_if_pending=True,
+            expires_at=epoch(now + self._lifetimes.retention().events),
         )
         try:
             with dynamodb_errors():
@@ -102,9 +120,11 @@ def decision_update(
     at: datetime,
     incident_id: str | None = None,
     only_if_pending: bool = False,
+    expires_at: int | None = None,
 ) -> dict[str, Any]:
     """The ``UpdateItem`` that records an event's decision: for ``update_item(**...)`` or, as
-    ``{"Update": ...}``, inside the transaction that opens or resolves its incident."""
+    ``{"Update": ...}``, inside the transaction that opens or resolves its incident; with
+    ``expires_at``, how long the event is kept from now on."""
     values: dict[str, Any] = {
         ":o": outcome.value,
         ":list": keys.event_list_partition(outcome.value),
@@ -113,6 +133,9 @@ def decision_update(
         ":at": at.isoformat(),
     }
     expression = "SET outcome = :o, list_pk = :list, code = :c, reason = :r, decided_at = :at"
+    if expires_at is not None:
+        expression += f", {EXPIRES_AT} = :expires"
+        values[":expires"] = expires_at
     if incident_id is not None:
         expression += ", incident_id = :i"
         values[":i"] = incident_id

@@ -1,7 +1,8 @@
 """Holds in the incidents table: messages past the budget, waiting for a person.
 
 HOLDS / HOLD#hld_<ulid>        the hold: incident, state, counts per channel, who settled it
-INCIDENT#i / HOLD#OPEN         the incident's hold still collecting messages
+INCIDENT#i / HOLD#OPEN         the incident's hold still collecting messages (with the incident's
+                               expiry, as every record of it)
 INCIDENT#i / SEND#...          each held message's ledger item: status 'held', hold_id
 
 open_hold ─▶ HOLD#OPEN names one ─────────────────────────────────────▶ that hold
@@ -30,15 +31,19 @@ from chalicelib.storage import keys
 from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.incidents import timeline_put
 from chalicelib.storage.ledger import CANCELLED, HELD, SENDING
+from chalicelib.storage.retention import EXPIRES_AT, IncidentExpiries
 
 HOLD_RETENTION = timedelta(days=90)
 _CONFLICT_ATTEMPTS = 5
 
 
 class DynamoHoldStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, expiries: IncidentExpiries | None = None
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._expiries = expiries or IncidentExpiries(client, table_name)
 
     def open_hold(self, incident_id: str, now: datetime) -> str:
         for _ in range(3):
@@ -54,7 +59,11 @@ class DynamoHoldStore:
                 "created_at": now.isoformat(),
                 "expires_at": int((now + HOLD_RETENTION).timestamp()),
             }
-            pointer = {**keys.open_hold(incident_id), "hold_id": hold_id}
+            pointer = {
+                **keys.open_hold(incident_id),
+                "hold_id": hold_id,
+                EXPIRES_AT: self._expiries.of(incident_id),
+            }
             if self._transact([_put(self._table, pointer), _put(self._table, item)]):
                 return hold_id
         raise TransientError(f"incident {incident_id}: its hold kept changing; will retry")
@@ -71,7 +80,7 @@ class DynamoHoldStore:
             raise ValueError(f"at most {MAX_HELD_PER_ADD} messages are held at once")
         writes = [self._count(hold_id, held)]
         writes += [self._held(hold_id, message) for message in held]
-        writes.append(timeline_put(self._table, incident_id, entry))
+        writes.append(timeline_put(self._table, incident_id, entry, self._expiries.of(incident_id)))
         if require_open:
             writes.append(self._incident_open(incident_id))
         for attempt in range(_CONFLICT_ATTEMPTS):

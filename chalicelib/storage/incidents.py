@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -41,6 +41,13 @@ from chalicelib.core.verdicts import Activation, History, Verdict
 from chalicelib.storage import keys
 from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.events import decision_update
+from chalicelib.storage.retention import (
+    EXPIRES_AT,
+    IncidentExpiries,
+    Lifetimes,
+    epoch,
+    is_expired,
+)
 from chalicelib.storage.tables import DUE_INDEX
 
 BATCH_WRITE_LIMIT = 25
@@ -54,9 +61,20 @@ _MIN_KEEP = timedelta(days=1)
 
 
 class DynamoIncidentStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    """Every record of an incident carries the incident's ``expires_at`` (read once per
+    incident through :class:`IncidentExpiries`), and reads treat an expired one as gone."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        lifetimes: Lifetimes | None = None,
+        expiries: IncidentExpiries | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._lifetimes = lifetimes or Lifetimes()
+        self._expiries = expiries or IncidentExpiries(client, table_name)
 
     def open(
         self,
@@ -65,6 +83,7 @@ class DynamoIncidentStore:
         verdict: Verdict,
         snapshot: HistorySnapshot | None = None,
     ) -> OpenResult:
+        self._expiries.remember(incident.incident_id, incident.expires_at)
         if self._transact(self._open_writes(incident, received, verdict, snapshot)):
             return OpenResult(OpenOutcome.OPENED, incident.incident_id)
         existing = self.find_open(incident.scoped_dedup_key)
@@ -78,8 +97,9 @@ class DynamoIncidentStore:
 
     def create(self, incident: Incident, entries: Sequence[TimelineEntry]) -> None:
         """Store an incident that no event opened (a manual activation), with its first entries."""
+        self._expiries.remember(incident.incident_id, incident.expires_at)
         writes = [self._put(_incident_item(incident), condition="attribute_not_exists(pk)")]
-        writes += [self._put(_timeline_item(incident.incident_id, e)) for e in entries]
+        writes += [self._put(self._entry(incident.incident_id, e)) for e in entries]
         if not self._transact(writes):
             raise RuntimeError(f"incident {incident.incident_id} exists already")
 
@@ -108,7 +128,7 @@ class DynamoIncidentStore:
                     },
                     condition="#status = :from",
                 ),
-                self._put(_timeline_item(incident_id, entry)),
+                self._put(self._entry(incident_id, entry)),
             ]
         )
 
@@ -126,7 +146,7 @@ class DynamoIncidentStore:
                     },
                     condition="#status = :awaiting AND NOT contains(approved_by, :person)",
                 ),
-                self._put(_timeline_item(incident_id, entry)),
+                self._put(self._entry(incident_id, entry)),
             ]
         )
 
@@ -172,9 +192,9 @@ class DynamoIncidentStore:
                 condition="attribute_not_exists(pk)",
             ),
             self._put(_incident_item(incident), condition="attribute_not_exists(pk)"),
-            self._put(_timeline_item(incident.incident_id, _received_entry(received))),
+            self._put(self._entry(incident.incident_id, _received_entry(received))),
             self._put(
-                _timeline_item(
+                self._entry(
                     incident.incident_id,
                     TimelineEntry(
                         at=incident.opened_at,
@@ -199,6 +219,7 @@ class DynamoIncidentStore:
                     verdict.reason,
                     incident.opened_at,
                     incident.incident_id,
+                    expires_at=self._event_expiry(incident.opened_at),
                 )
             },
         ]
@@ -253,7 +274,7 @@ class DynamoIncidentStore:
                     condition="#status = :open",
                 ),
                 self._put(
-                    _timeline_item(incident_id, _received_entry(received, duplicate=True)),
+                    self._entry(incident_id, _received_entry(received, duplicate=True)),
                     condition="attribute_not_exists(pk)",
                 ),
             ]
@@ -287,9 +308,9 @@ class DynamoIncidentStore:
                     condition="#status = :open",
                 ),
                 self._free_dedup_key(incident),
-                self._put(_timeline_item(incident_id, _received_entry(received))),
+                self._put(self._entry(incident_id, _received_entry(received))),
                 self._put(
-                    _timeline_item(
+                    self._entry(
                         incident_id,
                         TimelineEntry(
                             at=now,
@@ -309,6 +330,7 @@ class DynamoIncidentStore:
                         f"resolved by {received.event.source}",
                         now,
                         incident_id,
+                        expires_at=self._event_expiry(now),
                     )
                 },
             ]
@@ -331,7 +353,7 @@ class DynamoIncidentStore:
                     condition="#status = :open",
                 ),
                 self._free_dedup_key(incident),
-                self._put(_timeline_item(incident_id, entry)),
+                self._put(self._entry(incident_id, entry)),
             ]
         )
 
@@ -372,7 +394,7 @@ class DynamoIncidentStore:
         return self._transact(
             [
                 self._update(keys.incident(incident_id), expression, values, condition=condition),
-                *(self._put(_timeline_item(incident_id, entry)) for entry in entries),
+                *(self._put(self._entry(incident_id, entry)) for entry in entries),
             ]
         )
 
@@ -418,7 +440,10 @@ class DynamoIncidentStore:
                 Key=to_item(keys.incident(incident_id)),
                 ConsistentRead=True,
             )
-        return _incident_from_item(from_item(response["Item"])) if "Item" in response else None
+        if "Item" not in response:
+            return None
+        item = from_item(response["Item"])
+        return None if is_expired(item, self._lifetimes.now()) else _incident_from_item(item)
 
     def timeline(self, incident_id: str) -> list[TimelineEntry]:
         entries = []
@@ -433,13 +458,17 @@ class DynamoIncidentStore:
             ),
             "ConsistentRead": True,
         }
-        entries = [_entry_from_item(item) for item in all_items(self._client, "query", arguments)]
+        now = self._lifetimes.now()
+        entries = [
+            _entry_from_item(item)
+            for item in all_items(self._client, "query", arguments)
+            if not is_expired(item, now)
+        ]
         return sorted(entries, key=lambda entry: entry.at)
 
     def append(self, incident_id: str, entries: Sequence[TimelineEntry]) -> None:
         requests = [
-            {"PutRequest": {"Item": to_item(_timeline_item(incident_id, entry))}}
-            for entry in entries
+            {"PutRequest": {"Item": to_item(self._entry(incident_id, entry))}} for entry in entries
         ]
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
             pending = {self._table: requests[start : start + BATCH_WRITE_LIMIT]}
@@ -447,6 +476,13 @@ class DynamoIncidentStore:
                 with dynamodb_errors():
                     response = self._client.batch_write_item(RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}
+
+    def _entry(self, incident_id: str, entry: TimelineEntry) -> dict[str, Any]:
+        """A timeline entry's item, with its incident's expiry."""
+        return _timeline_item(incident_id, entry, self._expiries.of(incident_id))
+
+    def _event_expiry(self, decided_at: datetime) -> int:
+        return epoch(decided_at + self._lifetimes.retention().events)
 
     def _put(self, values: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._table, "Item": to_item(values)}
@@ -539,6 +575,7 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "requested_by": incident.requested_by,
         "links": [{"href": link.href, "text": link.text} for link in incident.links],
         **_response_attributes(incident.response),
+        EXPIRES_AT: epoch(incident.expires_at) if incident.expires_at else None,
     }
 
 
@@ -616,16 +653,22 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         response=state_from_document(
             json.loads(item.get("response_state") or "{}"), int(item.get("response_version", 0))
         ),
+        expires_at=datetime.fromtimestamp(int(item[EXPIRES_AT]), UTC)
+        if EXPIRES_AT in item
+        else None,
     )
 
 
-def _timeline_item(incident_id: str, entry: TimelineEntry) -> dict[str, Any]:
+def _timeline_item(
+    incident_id: str, entry: TimelineEntry, expires_at: int | None
+) -> dict[str, Any]:
     return {
         **keys.timeline(incident_id, entry.at, entry.key, new_ulid(entry.at)),
         "at": entry.at.isoformat(),
         "kind": entry.kind,
         "summary": entry.summary,
         "data": compact_json(entry.data),  # an event's details as compact as accepted
+        EXPIRES_AT: expires_at,
     }
 
 
@@ -638,6 +681,10 @@ def _entry_from_item(item: dict[str, Any]) -> TimelineEntry:
     )
 
 
-def timeline_put(table: str, incident_id: str, entry: TimelineEntry) -> dict[str, Any]:
-    """A TransactWriteItems ``Put`` of one timeline entry, for stores sharing this table."""
-    return {"Put": {"TableName": table, "Item": to_item(_timeline_item(incident_id, entry))}}
+def timeline_put(
+    table: str, incident_id: str, entry: TimelineEntry, expires_at: int | None
+) -> dict[str, Any]:
+    """A TransactWriteItems ``Put`` of one timeline entry, for stores sharing this table
+    (``expires_at``: the incident's, as every record of it carries)."""
+    item = _timeline_item(incident_id, entry, expires_at)
+    return {"Put": {"TableName": table, "Item": to_item(item)}}

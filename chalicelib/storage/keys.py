@@ -120,6 +120,24 @@ def phone_partition(phone: str) -> str:
     return f"PHONE#{hashlib.sha256(phone.encode()).hexdigest()[:32]}"
 
 
+def erasing(contact_id: str) -> Key:
+    """The mark that the person is being erased (and by which job): saving them is refused."""
+    return {"pk": f"CONTACT#{contact_id}", "sk": "ERASING"}
+
+
+def erasure_job(job_id: str) -> Key:
+    return {"pk": f"ERASURE#{job_id}", "sk": "JOB"}
+
+
+def access_record(contact_id: str, at: datetime, unique: str) -> Key:
+    """Who read, saved or erased the person, in time order."""
+    return {"pk": access_partition(contact_id), "sk": f"{at.isoformat()}#{unique}"}
+
+
+def access_partition(contact_id: str) -> str:
+    return f"AUDIT#{contact_id}"
+
+
 # incidents table
 def event(event_id: str) -> Key:
     return {"pk": f"EVENT#{event_id}", "sk": "EVENT"}

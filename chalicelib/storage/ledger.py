@@ -10,11 +10,15 @@ claim ─▶ item absent ──────────────────�
       ─▶ 'sent', 'failed', 'held' (not released from it) or 'cancelled' ─▶ DONE
 send ok ─▶ 'sent' + message id + timeline entry + MSG#<message id> pointer, in one transaction
 delivery event ─▶ MSG#<message id> ─▶ the item's ``delivery`` (delivered, bounced, ...) + timeline
+
+The ledger item and its timeline entries carry the incident's expiry; the message-id pointer is
+kept for the playbook's ``message_ids`` period, never past its incident. Reads treat an expired
+record as gone.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -25,6 +29,7 @@ from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt,
 from chalicelib.storage import keys
 from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.incidents import timeline_put
+from chalicelib.storage.retention import EXPIRES_AT, IncidentExpiries, Lifetimes, is_expired
 
 SENDING = "sending"
 SENT = "sent"
@@ -32,15 +37,24 @@ FAILED = "failed"
 RETRYABLE = "retryable"
 HELD = "held"  # past the budget: waits for a person (storage/holds.py)
 CANCELLED = "cancelled"  # held, then cancelled: never sent
-POINTER_RETENTION = timedelta(days=30)  # delivery events come within hours; keep a margin
 
 
 class DynamoSendLedger:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        lifetimes: Lifetimes | None = None,
+        expiries: IncidentExpiries | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._lifetimes = lifetimes or Lifetimes()
+        self._expiries = expiries or IncidentExpiries(client, table_name)
 
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
+        expires = self._expiries.of(job.incident_id)
+        keep = f", {EXPIRES_AT} = :expires" if expires is not None else ""
         condition = (
             "attribute_not_exists(pk) OR #status = :retryable "
             "OR (#status = :sending AND claimed_at < :stale)"
@@ -55,7 +69,7 @@ class DynamoSendLedger:
                     TableName=self._table,
                     Key=to_item(keys.send(job)),
                     UpdateExpression="SET #status = :sending, claimed_at = :now, "
-                    "contact_id = :contact, channel = :channel, notice = :notice "
+                    f"contact_id = :contact, channel = :channel, notice = :notice{keep} "
                     "ADD attempts :one",
                     ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status"},
@@ -69,6 +83,7 @@ class DynamoSendLedger:
                             ":contact": job.contact_id,
                             ":channel": job.channel.value,
                             ":notice": job.notice.value,
+                            **({":expires": expires} if expires is not None else {}),
                             **released,
                         }
                     ),
@@ -97,7 +112,9 @@ class DynamoSendLedger:
             "channel": job.channel.value,
             "step": job.step,
             "notice": job.notice.value,
-            "expires_at": int((now + POINTER_RETENTION).timestamp()),
+            EXPIRES_AT: self._expiries.capped(
+                job.incident_id, now + self._lifetimes.retention().message_ids
+            ),
         }
         self._finish(
             job,
@@ -117,6 +134,8 @@ class DynamoSendLedger:
         if "Item" not in response:
             return None
         item = from_item(response["Item"])
+        if is_expired(item, self._lifetimes.now()):
+            return None
         return NotificationJob(
             item["incident_id"],
             item["contact_id"],
@@ -142,7 +161,10 @@ class DynamoSendLedger:
             ),
             "ConsistentRead": True,
         }
+        now = self._lifetimes.now()
         for item in all_items(self._client, "query", arguments):
+            if is_expired(item, now):
+                continue
             if item.get("notice", Notice.ALERT.value) == Notice.ALERT.value:
                 found[(str(item["contact_id"]), Channel(item["channel"]))] = None
         return list(found)
@@ -164,7 +186,7 @@ class DynamoSendLedger:
                             ),
                         }
                     },
-                    timeline_put(self._table, job.incident_id, entry),
+                    self._timeline_put(job, entry),
                 ]
             )
 
@@ -184,8 +206,10 @@ class DynamoSendLedger:
             response = self._client.get_item(
                 TableName=self._table, Key=to_item(keys.send(job)), ConsistentRead=True
             )
-        item = response.get("Item")
-        return str(item["status"]["S"]) if item else None
+        item = from_item(response["Item"]) if "Item" in response else None
+        if item is None or is_expired(item, self._lifetimes.now()):
+            return None
+        return str(item["status"])
 
     def _finish(
         self,
@@ -218,10 +242,14 @@ class DynamoSendLedger:
                             ),
                         }
                     },
-                    timeline_put(self._table, job.incident_id, entry),
+                    self._timeline_put(job, entry),
                     *(extra_writes or []),
                 ]
             )
+
+    def _timeline_put(self, job: NotificationJob, entry: TimelineEntry) -> dict[str, Any]:
+        incident = job.incident_id
+        return timeline_put(self._table, incident, entry, self._expiries.of(incident))
 
 
 def _millis(moment: datetime) -> int:

@@ -1,7 +1,8 @@
-"""The ingest and dispatch queues (SQS)."""
+"""The ingest, dispatch and erasure queues (SQS)."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
@@ -79,3 +80,10 @@ class SqsDispatchQueue(_SqsQueue):
             for start in range(0, len(incident_jobs), JOBS_PER_MESSAGE)
         ]
         self._send_all(bodies, delay)
+
+
+class SqsErasureQueue(_SqsQueue):
+    """Carries an erasure job from one slice to the next: the job's id, nothing personal."""
+
+    def put(self, job_id: str) -> None:
+        self._send_all([json.dumps({"job_id": job_id})])

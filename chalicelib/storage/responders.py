@@ -5,29 +5,39 @@ ACKLINK#<token> / LINK                 the link's owner, for GET/POST /a/{token}
 PAGED#<contact> / INCIDENT#<id>        for an SMS reply: the person's incidents and their codes
 
 The three items are written together, idempotently (the same incident and person always get the
-same token and code), once per person per dispatch; the pointers expire with the pass.
+same token and code), once per person per dispatch. The pass carries its incident's expiry; the
+two lookups are kept for the playbook's ``links`` period after the link stops working, never past
+the incident. Reads treat an expired record as gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib.core.messaging.passes import ResponderPass
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
-
-_KEEP_AFTER_EXPIRY = timedelta(days=30)  # an expired link still says "expired", for a while
+from chalicelib.storage.retention import EXPIRES_AT, IncidentExpiries, Lifetimes, is_expired
 
 
 class DynamoResponderRegistry:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        lifetimes: Lifetimes | None = None,
+        expiries: IncidentExpiries | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._lifetimes = lifetimes or Lifetimes()
+        self._expiries = expiries or IncidentExpiries(client, table_name)
 
     def register(self, passes: Sequence[ResponderPass]) -> None:
         requests: list[dict[str, Any]] = []
+        links = self._lifetimes.retention().links  # an expired link still says "expired"
         for found in passes:
             fields: dict[str, Any] = {
                 "incident_id": found.incident_id,
@@ -37,10 +47,11 @@ class DynamoResponderRegistry:
                 "valid_until": found.expires_at.isoformat(),
             }
             cleanup: dict[str, Any] = {
-                "expires_at": int((found.expires_at + _KEEP_AFTER_EXPIRY).timestamp())
+                EXPIRES_AT: self._expiries.capped(found.incident_id, found.expires_at + links)
             }
+            own = {EXPIRES_AT: self._expiries.of(found.incident_id)}
             items: list[dict[str, Any]] = [
-                {**keys.responder(found.incident_id, found.contact_id), **fields},
+                {**keys.responder(found.incident_id, found.contact_id), **fields, **own},
                 {**keys.ack_link(found.token), **fields, **cleanup},
                 {**keys.paged(found.contact_id, found.incident_id), **fields, **cleanup},
             ]
@@ -67,14 +78,22 @@ class DynamoResponderRegistry:
                 ExpressionAttributeValues=to_item({":pk": keys.paged_partition(contact_id)}),
                 ScanIndexForward=False,
             )
-        return [_pass(from_item(item)) for item in response["Items"]]
+        now = self._lifetimes.now()
+        return [
+            _pass(item)
+            for item in (from_item(raw) for raw in response["Items"])
+            if not is_expired(item, now)
+        ]
 
     def _get(self, key: dict[str, str]) -> ResponderPass | None:
         with dynamodb_errors():
             response = self._client.get_item(
                 TableName=self._table, Key=to_item(key), ConsistentRead=True
             )
-        return _pass(from_item(response["Item"])) if "Item" in response else None
+        if "Item" not in response:
+            return None
+        item = from_item(response["Item"])
+        return None if is_expired(item, self._lifetimes.now()) else _pass(item)
 
 
 def _pass(item: dict[str, Any]) -> ResponderPass:

@@ -30,12 +30,16 @@ from chalicelib.storage.codec import (
     to_item,
 )
 from chalicelib.storage.incidents import timeline_put
+from chalicelib.storage.retention import EXPIRES_AT, IncidentExpiries
 
 
 class DynamoStatementStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, expiries: IncidentExpiries | None = None
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._expiries = expiries or IncidentExpiries(client, table_name)
 
     def add(self, statement: Statement, entries: Sequence[TimelineEntry]) -> bool:
         return self._write(statement, entries, "attribute_not_exists(pk)", {})
@@ -67,7 +71,11 @@ class DynamoStatementStore:
         return sorted(found, key=lambda s: (s.created_at, s.statement_id))
 
     def claim_outlet(self, incident_id: str, statement_id: str, outlet: str, now: datetime) -> bool:
-        item = {**keys.statement_outlet(incident_id, statement_id, outlet), "at": now.isoformat()}
+        item = {
+            **keys.statement_outlet(incident_id, statement_id, outlet),
+            "at": now.isoformat(),
+            **_expiry(self._expiries.of(incident_id)),
+        }
         return put_if_absent(self._client, self._table, item)
 
     def release_outlet(self, incident_id: str, statement_id: str, outlet: str) -> None:
@@ -84,10 +92,12 @@ class DynamoStatementStore:
         condition: str,
         values: dict[str, Any],
     ) -> bool:
+        expires = self._expiries.of(statement.incident_id)  # every record of it carries it
         item = {
             **keys.statement(statement.incident_id, statement.statement_id),
             "document": json.dumps(_document(statement)),
             "version": statement.version,
+            **_expiry(expires),
         }
         put: dict[str, Any] = {
             "TableName": self._table,
@@ -97,7 +107,7 @@ class DynamoStatementStore:
         if values:
             put["ExpressionAttributeValues"] = values
         writes = [{"Put": put}]
-        writes += [timeline_put(self._table, statement.incident_id, e) for e in entries]
+        writes += [timeline_put(self._table, statement.incident_id, e, expires) for e in entries]
         try:
             with dynamodb_errors():
                 self._client.transact_write_items(TransactItems=writes)
@@ -109,6 +119,10 @@ class DynamoStatementStore:
                 return False
             raise
         return True
+
+
+def _expiry(expires: int | None) -> dict[str, int]:
+    return {EXPIRES_AT: expires} if expires else {}
 
 
 def _document(statement: Statement) -> dict[str, Any]:

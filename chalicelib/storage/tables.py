@@ -106,7 +106,10 @@ CONFIG = TableDefinition(
     ttl_attribute="expires_at",  # on-call overrides expire (storage/overrides.py)
 )
 CONTACTS = TableDefinition(
-    "contacts", "people, their roles and channels (personal data)", holds_personal_data=True
+    "contacts",
+    "people, their roles and channels (personal data); who touched them; erasure jobs",
+    ttl_attribute="expires_at",  # access records and finished erasure jobs (storage/audit.py)
+    holds_personal_data=True,
 )
 INCIDENTS = TableDefinition(
     "incidents",

@@ -21,6 +21,7 @@ FUNCTIONS = (
     "track_sms_status",
     "escalate_due_incidents",
     "answer_sms_replies",
+    "erase_contacts",
     "check_heartbeats",
     "run_canaries",
     "report_held_messages",
@@ -36,6 +37,7 @@ LOGICAL = {
     "TrackSmsStatus",
     "EscalateDueIncidents",
     "AnswerSmsReplies",
+    "EraseContacts",
     "CheckHeartbeats",
     "RunCanaries",
     "ReportHeldMessages",
@@ -79,7 +81,7 @@ def test_one_rotating_customer_managed_key(template: Template) -> None:
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 
 
-@pytest.mark.parametrize("name", ["ingest", "dispatch"])
+@pytest.mark.parametrize("name", ["ingest", "dispatch", "erasure"])
 def test_queues_redrive_to_dead_letters_and_outlast_the_function(
     synthesis: Synthesis, name: str
 ) -> None:
@@ -110,6 +112,7 @@ def test_every_queue_event_source_is_a_queue_this_stack_creates(synthesis: Synth
     assert bound == {
         "EvaluateEvents": "tocsin-test-ingest",
         "DispatchNotifications": "tocsin-test-dispatch",
+        "EraseContacts": "tocsin-test-erasure",
     }
     assert set(bound.values()) <= created
 
@@ -262,10 +265,18 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         r["Properties"]["AlarmName"]: r["Properties"]
         for r in synthesis.resources("AWS::CloudWatch::Alarm").values()
     }
-    queues = ("ingest", "dispatch", "ingest-dead-letters", "dispatch-dead-letters")
+    queues = (
+        "ingest",
+        "dispatch",
+        "erasure",
+        "ingest-dead-letters",
+        "dispatch-dead-letters",
+        "erasure-dead-letters",
+    )
     assert set(alarms) == {
         "tocsin-test-ingest-dead-letters",
         "tocsin-test-dispatch-dead-letters",
+        "tocsin-test-erasure-dead-letters",
         "tocsin-test-async-dead-letters",
         "tocsin-test-messages-failed",
         "tocsin-test-first-send-slow",
@@ -281,7 +292,7 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         assert action["Ref"].startswith("OperationsTopic")
         assert alarm["Threshold"] == (
             300
-            if name.endswith(("ingest-age", "dispatch-age"))
+            if name.endswith(("ingest-age", "dispatch-age", "erasure-age"))
             else 86400
             if name.endswith("-age")
             else 120

@@ -49,7 +49,7 @@ class DeploymentSettings:
     reserved_concurrency: int | None = None  # set: reserved for the API, evaluator, dispatcher
     api_rate_limit: int = 50  # API Gateway stage throttling: requests a second, steady
     api_burst_limit: int = 100
-    queue_age_alarm_seconds: int = 300  # a message this old on ingest or dispatch pages ops
+    queue_age_alarm_seconds: int = 300  # a message this old on ingest, dispatch or erasure: ops
     sms_status_log_groups: str = "create"
 
     @property

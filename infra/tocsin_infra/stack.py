@@ -68,6 +68,12 @@ from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, T
 from tocsin_infra.custom_domain import add_custom_domain
 from tocsin_infra.gateway import add_gateway_responses
 from tocsin_infra.observability import Observability
+from tocsin_infra.privacy import (
+    ERASE_FUNCTION,
+    ERASE_LOGICAL_ID,
+    add_erasure,
+    erasure_environment,
+)
 from tocsin_infra.settings import DeploymentSettings
 from tocsin_infra.spending import watch_held_messages
 from tocsin_infra.watch import (
@@ -117,7 +123,7 @@ ASYNC_FUNCTIONS = (
     HELD_MESSAGES_FUNCTION,
 )
 # Fed by SQS queues; they answer with partial batch responses (batchItemFailures).
-SQS_FUNCTIONS = (EVALUATE_FUNCTION, DISPATCH_FUNCTION)
+SQS_FUNCTIONS = (EVALUATE_FUNCTION, DISPATCH_FUNCTION, ERASE_FUNCTION)
 # Those that turn AWS's events into Tocsin events (record and queue them).
 INGESTING_FUNCTIONS = (AWS_EVENTS_FUNCTION, ALARM_MESSAGES_FUNCTION, TICK_FUNCTION)
 # Those that record delivery reports on the ledger.
@@ -182,6 +188,7 @@ LOGICAL_IDS = {
     REPLIES_FUNCTION: "AnswerSmsReplies",
     **WATCH_LOGICAL_IDS,
     HELD_MESSAGES_FUNCTION: "ReportHeldMessages",
+    ERASE_FUNCTION: ERASE_LOGICAL_ID,  # erasure jobs (tocsin_infra/privacy.py)
 }
 
 
@@ -267,6 +274,7 @@ class TocsinStack(Stack):
         self.log_groups = {name: self._log_group(name) for name in LOGICAL_IDS}
         self.roles = {name: self._role(name) for name in LOGICAL_IDS}
         self._grant()
+        self.erasure_queue = add_erasure(self)
         self.app = Chalice(
             self, "App", source_dir=str(PROJECT), stage_config=self._chalice_stage_config()
         )
@@ -481,7 +489,7 @@ class TocsinStack(Stack):
         # HTTP API: read API keys and the playbook, record events, read incidents; put events on
         # the ingest queue; count requests per key and remember signatures (UpdateItem, PutItem).
         # Manual activation opens incidents and queues their notifications like the evaluator;
-        # the contacts API writes contacts, and erasure rewrites incident records (Scan).
+        # the contacts API writes contacts and starts erasure jobs (tocsin_infra/privacy.py).
         # It also answers incidents (links, acknowledge, decline, resolve) and edits on-call
         # overrides (config: PutItem, DeleteItem).
         config.grant(
@@ -494,7 +502,6 @@ class TocsinStack(Stack):
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "dynamodb:Query",
-            "dynamodb:Scan",
             "dynamodb:BatchWriteItem",
         )
         contacts.grant(
@@ -730,6 +737,7 @@ class TocsinStack(Stack):
             app_settings.INCIDENTS_TABLE: self.tables[INCIDENTS].table_name,
             app_settings.INGEST_QUEUE: f"{settings.prefix}-ingest",
             app_settings.DISPATCH_QUEUE: f"{settings.prefix}-dispatch",
+            **erasure_environment(settings.prefix),
             app_settings.ALARMS_TOPIC: f"{settings.prefix}-alarms",
             app_settings.DELIVERY_TOPIC: f"{settings.prefix}-delivery-events",
             app_settings.INBOUND_SMS_TOPIC: f"{settings.prefix}-sms-inbound",

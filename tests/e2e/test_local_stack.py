@@ -284,3 +284,29 @@ def test_the_stack_answers_tocsins_own_404_for_unknown_routes_and_methods(
         assert refused.code == 404
         assert refused.headers["Content-Type"] == "application/json"
         assert json.load(refused) == NO_ROUTE
+
+
+def test_an_erasure_on_the_local_stack_is_run_by_its_runner_and_awaited_by_the_command(
+    stack: LocalStack,
+) -> None:
+    status, started = call("DELETE", f"{stack.api_url}/v1/contacts/c-dina")
+    assert status == 202
+    job = started["job_id"]
+    done = wait_for(
+        lambda: (
+            (found := call("GET", f"{stack.api_url}/v1/erasures/{job}")[1])["status"] == "done"
+            and found
+        ),
+        "the runner to finish the erasure job",
+    )
+    assert done["records_scanned"] > 0
+    where = ("--aws-endpoint", stack.aws_url, "--api", stack.api_url)
+    erased = tocsin(*where, "contacts", "erase", "c-emil")  # waits for the runner
+    assert erased.returncode == 0, erased.stdout + erased.stderr
+    assert "erased:" in erased.stdout
+    audit = tocsin(*where, "contacts", "audit", "c-emil")
+    assert [line.split()[1] for line in audit.stdout.splitlines()] == [
+        "erasure_requested",
+        "erased",
+    ]
+    assert "(cli)" in audit.stdout and "arn:aws:" in audit.stdout

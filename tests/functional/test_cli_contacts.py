@@ -160,3 +160,20 @@ def directory_phone(phone: str) -> str:
     from chalicelib.storage.keys import phone_partition
 
     return phone_partition(phone)
+
+
+def test_matching_imported_users_against_the_directory_puts_every_read_on_record(
+    world: boto3.Session, tmp_path: Path
+) -> None:
+    """``tocsin import`` without ``--contacts`` reads every person to match users by address:
+    each read is on record with the AWS principal, as any other read of a contact."""
+    exports = Path(__file__).resolve().parent.parent / "exports" / "opsgenie"
+    out = tmp_path / "policies"
+    out.mkdir()
+    files = [str(path) for path in sorted(exports.glob("*.json"))]
+    code, _ = run(world, "import", "opsgenie", *files, "--out", str(out), "--dry-run")
+    assert code in (0, 1)
+    code, audit = run(world, "contacts", "audit", "c-ada")
+    assert code == 0
+    [line] = audit.splitlines()
+    assert line.split()[1:] == ["read", "arn:aws:sts::123456789012:user/moto", "(import)"]

@@ -66,6 +66,10 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.
     "watch": {"kernel", "playbook", "messaging", "activation"},
     "dropin": {"kernel"},  # PagerDuty's and Opsgenie's own APIs: alerts and changes
+    # Erasure and the access record: people and errors from the kernel, and the playbook for how
+    # long access records and finished jobs are kept (its retention settings). Nothing above
+    # imports it: the edges reach it through the wiring, and it needs no other capability.
+    "privacy": {"kernel", "playbook"},
     # Check-ins ask through the dispatcher (messaging words their notices through a port of
     # its own), and an "I need help" pages its responders through the escalator (response).
     "checkins": {"kernel", "wording", "playbook", "messaging", "response"},

@@ -242,5 +242,6 @@ class Evaluator:
             response=ResponseState(plan.escalation, due_at=deadline)
             if plan and gate
             else ResponseState.starting(plan.escalation if plan else None, now),
+            expires_at=playbook.retention.incident_expiry(now),
             links=event.links,
         )

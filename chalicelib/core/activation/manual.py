@@ -112,6 +112,7 @@ class ManualActivation:
             response=ResponseState(policy_id=plan.escalation, due_at=deadline)
             if waits
             else ResponseState.starting(plan.escalation, now),
+            expires_at=playbook.retention.incident_expiry(now),
         )
         approvers = ", ".join(gate.roles) if gate else ""
         entry = TimelineEntry(

@@ -44,6 +44,7 @@ def checkin_document(checkin: Checkin) -> dict[str, Any]:
         "version": checkin.version,
         "asked": checkin.asked,
         "unreachable": list(checkin.unreachable),
+        "expires_at": _time(checkin.expires_at),
     }
 
 
@@ -83,6 +84,7 @@ def checkin_from_document(document: dict[str, Any]) -> Checkin:
         version=int(document["version"]),
         asked=int(document["asked"]),
         unreachable=tuple(document.get("unreachable", [])),
+        expires_at=_instant(document.get("expires_at")),
     )
 
 

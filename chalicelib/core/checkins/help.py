@@ -50,6 +50,7 @@ class HelpDesk:
             return found
         person = self._directory.get_contacts([answer.contact_id]).get(answer.contact_id)
         now = self._clock.now()
+        playbook = self._playbooks.load()
         option = checkin.option(answer.option)
         said = option.text("en") if option else str(answer.option)
         incident = Incident(
@@ -64,9 +65,10 @@ class HelpDesk:
             plan_id=HELP_PLAN,
             opened_at=now,
             updated_at=now,
-            playbook_version=self._playbooks.load().version,
+            playbook_version=playbook.version,
             requested_by=answer.contact_id,
             response=ResponseState.starting(checkin.responders, now),
+            expires_at=playbook.retention.incident_expiry(now),
         )
         entry = TimelineEntry(
             at=now,

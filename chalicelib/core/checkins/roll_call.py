@@ -126,6 +126,7 @@ class CheckinDesk:
             created_by=actor_id,
             next_reminder_at=now + every if every and request.reminders.times else None,
             asked=len(people),
+            expires_at=playbook.retention.incident_expiry(now),
         )
         jobs: dict[tuple[str, str], NotificationJob] = {}
         gaps: list[Gap] = []
@@ -266,4 +267,5 @@ def _incident(checkin: Checkin, version: int) -> Incident:
         playbook_version=version,
         requested_by=checkin.created_by,
         response=ResponseState(),
+        expires_at=checkin.expires_at,
     )

@@ -58,6 +58,8 @@ class Checkin:
     version: int = 0
     asked: int = 0  # people asked
     unreachable: tuple[str, ...] = ()  # asked on no channel: no address, opted out...
+    # When it and its incident are gone, with every answer (the playbook's incidents retention).
+    expires_at: datetime | None = None
 
     @property
     def incident_id(self) -> str:

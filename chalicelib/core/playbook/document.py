@@ -1,6 +1,6 @@
 """The playbook: activation rules, response plans, roles, teams, schedules, maintenance windows,
-what Tocsin watches besides events (heartbeats, canaries) and settings (the message budget and
-the price table).
+what Tocsin watches besides events (heartbeats, canaries) and settings (the message budget, the
+price table and how long records are kept).
 
 Documents come from ``policies/*.yaml`` (through the CLI's loader) or from DynamoDB (as JSON);
 both go through :func:`parse_playbook`, so what is stored is exactly what was validated. Every
@@ -21,10 +21,12 @@ from chalicelib.core.model import CanonicalEvent
 from chalicelib.core.playbook.audiences import Audience, parse_audience
 from chalicelib.core.playbook.escalations import EscalationPolicy, direct_policy, parse_escalation
 from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
+from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
 from chalicelib.core.playbook.rules import ActivationRule, parse_rule
 from chalicelib.core.playbook.scopes import MaintenanceWindow, parse_maintenance
-from chalicelib.core.playbook.spending import Spending, parse_spending
+from chalicelib.core.playbook.settings import PlaybookSettings, parse_settings
+from chalicelib.core.playbook.spending import Spending
 from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
 from chalicelib.core.playbook.watching import Canary, Heartbeat, parse_canary, parse_heartbeat
 from chalicelib.core.wording.templates import BUILT_IN, TemplateSet
@@ -61,6 +63,7 @@ class Playbook:
     oncall: Mapping[str, OnCallSchedule] = field(default_factory=dict)
     escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
     spending: Spending = field(default_factory=Spending)  # the message budget and prices
+    retention: Retention = field(default_factory=Retention)  # how long records are kept
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
     canaries: tuple[Canary, ...] = ()
     audiences: Mapping[str, Audience] = field(default_factory=dict)  # who statements reach
@@ -172,9 +175,9 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda doc, path: _checked_window(parse_maintenance(doc, path), path, rule_ids),
         lambda window: window.window_id,
     )
-    spending = Spending()
+    settings = PlaybookSettings()
     try:
-        spending = parse_spending(read_list(documents.get("settings", []), "settings"), roles)
+        settings = parse_settings(read_list(documents.get("settings", []), "settings"), roles)
     except InvalidPolicies as invalid:
         errors.extend(invalid.errors)
     except InvalidPolicy as invalid:
@@ -193,7 +196,8 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         templates={template.template_id: template for template in templates},
         oncall={schedule.schedule_id: schedule for schedule in oncall},
         escalations={policy.policy_id: policy for policy in escalations},
-        spending=spending,
+        spending=settings.spending,
+        retention=settings.retention,
         heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
         canaries=tuple(canaries),
         audiences={audience.audience_id: audience for audience in audiences},

@@ -33,6 +33,7 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
+from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.playbook.watching import Canary
 from chalicelib.core.ports import Clock, ContactDirectory
@@ -101,10 +102,12 @@ class Canaries:
                 self._judge(canary, open_round, report)
             slot = canary.round_start(self._clock.now())
             if all(r.started_at != slot for r in recent):
-                self._begin(canary, slot, playbook.version, report)
+                self._begin(canary, slot, playbook, report)
         return report
 
-    def _begin(self, canary: Canary, slot: datetime, version: int, report: CanaryReport) -> None:
+    def _begin(
+        self, canary: Canary, slot: datetime, playbook: Playbook, report: CanaryReport
+    ) -> None:
         now = self._clock.now()
         pairs, gaps = self._messages(canary)
         incident_id = incident_id_for_event(new_event_id(now))
@@ -149,7 +152,8 @@ class Canaries:
                 plan_id=f"canary:{canary.canary_id}",
                 opened_at=now,
                 updated_at=now,
-                playbook_version=version,
+                playbook_version=playbook.version,
+                expires_at=playbook.retention.incident_expiry(now),
             ),
             entries,
         )
