@@ -41,7 +41,8 @@ from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
-from chalicelib.core.model import Channel
+from chalicelib.core.messaging.writers import NoticeWriters
+from chalicelib.core.model import Channel, Notice
 from chalicelib.core.oncall.calendar import PersonalCalendars
 from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.ports import Clock
@@ -51,6 +52,7 @@ from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
@@ -83,6 +85,7 @@ from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 from chalicelib.storage.spending import DynamoSpendCounters
 from chalicelib.storage.statements import DynamoStatementStore
+from chalicelib.storage.updates import DynamoUpdateSchedule
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -284,6 +287,21 @@ class Container:
             self.escalator,
             statements=self.statement_desk,
             checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
+            updates=self.update_desk,
+        )
+
+    @cached_property
+    def update_desk(self) -> UpdateDesk:
+        """Updates to everyone an incident reached, on the plan's rhythm."""
+        return UpdateDesk(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.ledger,
+            self.dispatch_queue,
+            DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table),
+            self.clock,
+            self.statement_desk,
         )
 
     @cached_property
@@ -386,6 +404,7 @@ class Container:
             self.clock,
             self.hold_desk,
             self.gatekeeper,
+            closing=self.statement_desk,
         )
 
     @cached_property
@@ -521,7 +540,21 @@ class Container:
             self.links,
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
-            notices=CheckinNotices(self.checkin_store, self.directory),
+            notices=self.notice_writers,
+        )
+
+    @cached_property
+    def notice_writers(self) -> NoticeWriters:
+        """Words for the notices the playbook's templates do not write."""
+        checkins = CheckinNotices(self.checkin_store, self.directory)
+        updates = UpdateNotices(self.incidents, self.playbooks)
+        return NoticeWriters(
+            {
+                Notice.CHECKIN: checkins,
+                Notice.CHECKIN_LEAD: checkins,
+                Notice.UPDATE: updates,
+                Notice.UPDATE_DUE: updates,
+            }
         )
 
     @cached_property

@@ -31,6 +31,7 @@ spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
 checkins.ports.CheckinStore             MemoryCheckinStore
 statements.ports.StatementStore         MemoryStatementStore
+updates.ports.UpdateSchedule            MemoryUpdateSchedule
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -56,6 +57,7 @@ from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
+from fakes.updates import MemoryUpdateSchedule
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
@@ -83,6 +85,7 @@ __all__ = [
     "MemorySpendCounters",
     "MemoryStatementStore",
     "MemoryTimelines",
+    "MemoryUpdateSchedule",
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.statements.ports import StatementStore
+    from chalicelib.core.updates.ports import UpdateSchedule
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
         CanaryRounds,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         MemorySpendCounters,
         MemoryStatementStore,
         MemoryTimelines,
+        MemoryUpdateSchedule,
         RecordingBatchChannel,
         RecordingChannel,
         RecordingOperationsTopic,
@@ -117,3 +119,5 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     del checkins
     statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())
     del statements
+    updates: UpdateSchedule = MemoryUpdateSchedule()
+    del updates

@@ -40,7 +40,7 @@ from chalicelib.core.response.decisions import (
     decline_by,
 )
 from chalicelib.core.response.escalator import Escalator
-from chalicelib.core.response.ports import GateAnswers, ReachedLedger
+from chalicelib.core.response.ports import ClosingStatements, GateAnswers, ReachedLedger
 from chalicelib.core.response.standing import Standing, standing
 from chalicelib.core.spend.holds import HoldDesk
 
@@ -67,6 +67,7 @@ class Responses:
         clock: Clock,
         holds: HoldDesk | None = None,
         gate: GateAnswers | None = None,
+        closing: ClosingStatements | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -77,6 +78,7 @@ class Responses:
         self._clock = clock
         self._holds = holds
         self._gate = gate
+        self._closing = closing
 
     def incident(self, incident_id: str) -> Incident:
         incident = self._incidents.get(incident_id)
@@ -163,9 +165,11 @@ class Responses:
     def notify_resolved(self, incident_id: str) -> int:
         """Tell everyone an alert reached that it is over, on the channels that reached them
         (a text instead of a call: nobody needs waking to hear it is over), and cancel what the
-        incident still holds past the budget. Idempotent."""
+        incident still holds past the budget; draft the closing statements. Idempotent."""
         if self._holds is not None:
             self._holds.cancel_for_resolution(incident_id)
+        if self._closing is not None:
+            self._closing.draft_closing(incident_id)
         reached = self._ledger.reached(incident_id)
         pairs: dict[tuple[str, Channel], None] = {}
         for contact_id, channel in reached:
