@@ -17,6 +17,7 @@ from chalicelib.api.oncall import oncall
 from chalicelib.api.responses import responses
 from chalicelib.api.routes import api
 from chalicelib.api.statements import statements
+from chalicelib.api.updates import updates
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.erasure import erasure
@@ -42,6 +43,7 @@ app.register_blueprint(responses)
 app.register_blueprint(oncall)
 app.register_blueprint(holds)
 app.register_blueprint(statements)
+app.register_blueprint(updates)
 app.register_blueprint(calendars)
 app.register_blueprint(heartbeats)
 app.register_blueprint(checkins)

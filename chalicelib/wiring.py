@@ -41,7 +41,8 @@ from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
-from chalicelib.core.model import Channel
+from chalicelib.core.messaging.writers import NoticeWriters
+from chalicelib.core.model import Channel, Notice
 from chalicelib.core.oncall.calendar import PersonalCalendars
 from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.playbook.retention import Retention
@@ -55,6 +56,7 @@ from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.telemetry import Meter
+from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.observability import logger, metrics
@@ -92,6 +94,7 @@ from chalicelib.storage.retention import IncidentExpiries, Lifetimes
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 from chalicelib.storage.spending import DynamoSpendCounters
 from chalicelib.storage.statements import DynamoStatementStore
+from chalicelib.storage.updates import DynamoUpdateSchedule
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -317,6 +320,21 @@ class Container:
             self.escalator,
             statements=self.statement_desk,
             checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
+            updates=self.update_desk,
+        )
+
+    @cached_property
+    def update_desk(self) -> UpdateDesk:
+        """Updates to everyone an incident reached, on the plan's rhythm."""
+        return UpdateDesk(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.ledger,
+            self.dispatch_queue,
+            DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table),
+            self.clock,
+            self.statement_desk,
         )
 
     @cached_property
@@ -425,6 +443,7 @@ class Container:
             self.hold_desk,
             self.meter,
             self.gatekeeper,
+            closing=self.statement_desk,
         )
 
     @cached_property
@@ -601,7 +620,21 @@ class Container:
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
             meter=self.meter,
-            notices=CheckinNotices(self.checkin_store, self.directory),
+            notices=self.notice_writers,
+        )
+
+    @cached_property
+    def notice_writers(self) -> NoticeWriters:
+        """Words for the notices the playbook's templates do not write."""
+        checkins = CheckinNotices(self.checkin_store, self.directory)
+        updates = UpdateNotices(self.incidents, self.playbooks)
+        return NoticeWriters(
+            {
+                Notice.CHECKIN: checkins,
+                Notice.CHECKIN_LEAD: checkins,
+                Notice.UPDATE: updates,
+                Notice.UPDATE_DUE: updates,
+            }
         )
 
     @cached_property

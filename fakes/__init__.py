@@ -31,6 +31,7 @@ spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
 checkins.ports.CheckinStore             MemoryCheckinStore
 statements.ports.StatementStore         MemoryStatementStore
+updates.ports.UpdateSchedule            MemoryUpdateSchedule
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -67,6 +68,7 @@ from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
+from fakes.updates import MemoryUpdateSchedule
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
@@ -99,6 +101,7 @@ __all__ = [
     "MemorySpendCounters",
     "MemoryStatementStore",
     "MemoryTimelines",
+    "MemoryUpdateSchedule",
     "MemoryWorld",
     "RecordingBatchChannel",
     "RecordingChannel",

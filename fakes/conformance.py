@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.statements.ports import StatementStore
     from chalicelib.core.telemetry import Meter
+    from chalicelib.core.updates.ports import UpdateSchedule
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
         CanaryRounds,
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
         MemorySpendCounters,
         MemoryStatementStore,
         MemoryTimelines,
+        MemoryUpdateSchedule,
         RecordingBatchChannel,
         RecordingChannel,
         RecordingMeter,
@@ -147,3 +149,5 @@ def _every_later_fake_is_its_port() -> None:  # pragma: no cover - read by mypy 
     del checkins
     statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())
     del statements
+    updates: UpdateSchedule = MemoryUpdateSchedule()
+    del updates

@@ -35,7 +35,8 @@ from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
-from chalicelib.core.model import Channel, Contact
+from chalicelib.core.messaging.writers import NoticeWriters
+from chalicelib.core.model import Channel, Contact, Notice
 from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.privacy.contact_access import ContactAccess
@@ -46,6 +47,7 @@ from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.access_log import MemoryAccessLog
@@ -67,6 +69,7 @@ from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
+from fakes.updates import MemoryUpdateSchedule
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -115,6 +118,7 @@ class MemoryWorld:
         self.erasure_jobs = MemoryErasureJobs(self.directory, self.clock)
         self.personal_records = MemoryPersonalRecords(self.erasure_jobs)
         self.erasure_queue = MemoryErasureQueue()
+        self.update_schedule = MemoryUpdateSchedule()
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -175,6 +179,21 @@ class MemoryWorld:
             self.escalator,
             statements=self.statement_desk,
             checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
+            updates=self.update_desk,
+        )
+
+    @cached_property
+    def update_desk(self) -> UpdateDesk:
+        """Updates to everyone an incident reached, on the plan's rhythm."""
+        return UpdateDesk(
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.ledger,
+            self.dispatch_queue,
+            self.update_schedule,
+            self.clock,
+            self.statement_desk,
         )
 
     @cached_property
@@ -201,6 +220,7 @@ class MemoryWorld:
             self.hold_desk,
             self.meter,
             self.gatekeeper,
+            closing=self.statement_desk,
         )
 
     @cached_property
@@ -268,7 +288,20 @@ class MemoryWorld:
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
             meter=self.meter,
-            notices=CheckinNotices(self.checkin_store, self.directory),
+            notices=self.notice_writers,
+        )
+
+    @cached_property
+    def notice_writers(self) -> NoticeWriters:
+        checkins = CheckinNotices(self.checkin_store, self.directory)
+        updates = UpdateNotices(self.incidents, self.playbooks)
+        return NoticeWriters(
+            {
+                Notice.CHECKIN: checkins,
+                Notice.CHECKIN_LEAD: checkins,
+                Notice.UPDATE: updates,
+                Notice.UPDATE_DUE: updates,
+            }
         )
 
     @cached_property

@@ -232,6 +232,8 @@ class Notice(StrEnum):
     CHECKIN = "checkin"  # "are you safe?" (step 0: asked; 1, 2...: reminders to the silent)
     CHECKIN_LEAD = "checkin_lead"  # to a team's lead: these people of yours have not answered
     APPROVAL = "approval"  # an activation waits at the gate: approve or reject it (approvers)
+    UPDATE = "update"  # a person's update (step: its number) to everyone the incident reached
+    UPDATE_DUE = "update_due"  # an update is overdue (step: its number): the plan's updates role
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The escalation tick (which also moves check-ins on: reminders, leads, closing), and replies
-to Tocsin's texts (two-way SMS through SNS)."""
+"""The escalation tick (which also reminds of overdue updates and moves check-ins on: reminders,
+leads, closing), and replies to Tocsin's texts (two-way SMS through SNS)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ escalation = Blueprint(__name__)
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
     its deadline), act on every verification gate whose timeout passed (page, cancel or
-    escalate), and chase the silent of every open check-in. Safe to overlap: each step and
-    each reminder round moves on by a conditional write."""
+    escalate), remind the updates role of every incident whose update is overdue (once), and
+    chase the silent of every open check-in. Safe to overlap: each step, each update deadline
+    and each reminder round moves on by a conditional write."""
     set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     services = container()
     gates = services.gatekeeper.tick()
@@ -37,7 +38,10 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
                 "jobs": report.jobs,
             },
         )
-    for incident_id, reason in (gates.reasons | report.reasons).items():
+    rhythm = services.update_desk.tick()
+    if rhythm.reminded:
+        logger.info("updates overdue: their roles reminded", extra={"incidents": rhythm.reminded})
+    for incident_id, reason in (gates.reasons | report.reasons | rhythm.reasons).items():
         logger.error(
             "incident not escalated; the next tick retries it",
             extra={"incident_id": incident_id, "error": redact(reason)[:500]},
@@ -52,7 +56,7 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
                 "closed": checkins.closed,
             },
         )
-    failed = sorted(set(gates.failed + report.failed)) + checkins.failed
+    failed = sorted(set(gates.failed + report.failed + rhythm.failed)) + checkins.failed
     if failed:
         # The others moved on; the next tick (a minute later) tries these again, and the
         # failed invocation is what the errors alarm counts.

@@ -218,6 +218,12 @@ def paged_partition(contact_id: str) -> str:
 
 
 DUE_PARTITION = "DUE"  # the escalation index: open incidents by their next deadline
+UPDATES_DUE_PARTITION = "UPDATES_DUE"  # the same index: open incidents by their next update
+
+
+def update_due(incident_id: str) -> Key:
+    """When the incident's next update is due (in the ``due`` index while it is set)."""
+    return {"pk": incident_partition(incident_id), "sk": "UPDATE#DUE"}
 
 
 def idempotency(scope: str, key: str) -> Key:

@@ -60,7 +60,11 @@ CORE_IMPORTS: dict[str, set[str]] = {
         "response",
         "spend",
         "statements",
+        "updates",
     },
+    # Updates on a rhythm: to everyone an alert reached (the ledger, response's port), an
+    # update statement drafted for each audience (statements), worded for the dispatcher.
+    "updates": {"kernel", "wording", "playbook", "messaging", "response", "statements"},
     # Watching reads what the playbook declares, queues canary messages for the dispatcher,
     # and sends its events to the activation rules through the intake (in dedup namespaces of
     # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.

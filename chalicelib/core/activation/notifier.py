@@ -1,6 +1,6 @@
-"""Reach the people an open incident's response plan names, start its escalation and its
-check-in when it declares one, and draft the plan's statements to its audiences (drafts only:
-people approve and publish them)."""
+"""Reach the people an open incident's response plan names, start its escalation, its check-in
+and its rhythm of updates when it declares them, and draft the plan's statements to its
+audiences (drafts only: people approve and publish them)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.spend.cost import estimate_entry, estimate_fan_out
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.updates.rhythm import UpdateDesk
 
 
 class Notifier:
@@ -41,6 +42,7 @@ class Notifier:
         escalator: Escalator | None = None,
         statements: StatementDesk | None = None,
         checkins: PlanCheckins | None = None,
+        updates: UpdateDesk | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -50,6 +52,7 @@ class Notifier:
         self._escalator = escalator
         self._statements = statements
         self._checkins = checkins
+        self._updates = updates
 
     def notify(self, incident_id: str, known: Incident | None = None) -> int:
         """``known``: the incident as the caller just stored it, which saves reading it back."""
@@ -75,6 +78,8 @@ class Notifier:
         self._dispatch.put_jobs(jobs)
         if plan.statements is not None and self._statements is not None:
             self._statements.draft_initial(incident)
+        if plan.updates is not None and self._updates is not None:
+            self._updates.start(incident)
         paged = 0
         if plan.escalation and self._escalator is not None:
             notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}

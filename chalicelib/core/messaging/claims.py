@@ -59,10 +59,11 @@ class Claims:
 
 def still_wanted(job: NotificationJob, incident: Incident) -> bool:
     """Alerts go out while the incident is open, and escalation steps only until someone
-    acknowledged; resolution notices only once it is resolved; pages about held messages
-    whatever the incident's state (they are about every incident of the hour). Nothing goes
-    to the stakeholder topic from here: only approved statements reach audiences (the
-    statement desk), so a broadcast job (queued before statements existed) is dropped."""
+    acknowledged; resolution notices only once it is resolved; updates (and reminders that
+    one is due) while it is open; pages about held messages whatever the incident's state
+    (they are about every incident of the hour). Nothing goes to the stakeholder topic here:
+    only approved statements reach audiences (the statement desk), so a broadcast job
+    (queued before statements existed) is dropped."""
     if job.channel is Channel.BROADCAST:
         return False
     if job.notice is Notice.BUDGET:
@@ -71,6 +72,8 @@ def still_wanted(job: NotificationJob, incident: Incident) -> bool:
         return incident.status is IncidentStatus.AWAITING_APPROVAL
     if job.notice is Notice.RESOLVED:
         return incident.status is IncidentStatus.RESOLVED
+    if job.notice in (Notice.UPDATE, Notice.UPDATE_DUE):  # its step numbers the update
+        return incident.status is IncidentStatus.OPEN
     if incident.status is not IncidentStatus.OPEN:
         return False
     return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED

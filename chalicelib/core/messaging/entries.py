@@ -11,7 +11,12 @@ from chalicelib.core.errors import SendError
 from chalicelib.core.model import Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.core.spend.meter import Charge
 
-_NOTICE_NOTES = {Notice.RESOLVED: " (resolution notice)", Notice.BUDGET: " (messages held)"}
+_NOTICE_NOTES = {
+    Notice.RESOLVED: " (resolution notice)",
+    Notice.BUDGET: " (messages held)",
+    Notice.UPDATE: " (update)",
+    Notice.UPDATE_DUE: " (update due)",
+}
 
 
 def sent_entry(

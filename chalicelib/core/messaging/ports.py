@@ -20,7 +20,10 @@ from chalicelib.core.model import (
 )
 from chalicelib.core.wording.templates import AckInfo
 
-WORDED_ELSEWHERE = frozenset({Notice.CHECKIN, Notice.CHECKIN_LEAD})  # by a NoticeWriter
+# Worded by a NoticeWriter (writers.py), not by the playbook's templates.
+WORDED_ELSEWHERE = frozenset(
+    {Notice.CHECKIN, Notice.CHECKIN_LEAD, Notice.UPDATE, Notice.UPDATE_DUE}
+)
 
 
 class DispatchQueue(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -12,6 +13,7 @@ from chalicelib.core.errors import InvalidPolicies, InvalidPolicy, InvalidReques
 from chalicelib.core.fields import (
     Collector,
     read_choice,
+    read_duration,
     read_identifier,
     read_known,
     read_list,
@@ -41,6 +43,15 @@ class PlanTarget:
 
 
 @dataclass(frozen=True)
+class UpdateRhythm:
+    """How often the people an incident reached hear an update (``every``), and who is
+    reminded when one is overdue (everyone holding ``role``)."""
+
+    every: timedelta
+    role: str
+
+
+@dataclass(frozen=True)
 class ManualPolicy:
     """Who may start a plan by hand, and who must approve it first (the two-person rule)."""
 
@@ -63,6 +74,7 @@ class ResponsePlan:
     statements: StatementPolicy | None = None  # the audiences it speaks to, and who approves
     approval: Gate | None = None  # the verification gate on every activation
     checkin: CheckinRequest | None = field(default=None, hash=False)  # asked when it activates
+    updates: UpdateRhythm | None = None  # updates due on a rhythm, and who is reminded
 
     def gate(self, by_hand: bool) -> Gate | None:
         """What an activation must pass before the plan pages anyone: the plan's gate, else
@@ -108,6 +120,7 @@ def parse_plan(
             "statements",
             "approval",
             "checkin",
+            "updates",
         },
     )
     found = Collector()
@@ -165,9 +178,21 @@ def parse_plan(
             ),
             None,
         ),
+        updates=found.read(
+            lambda: read_optional(fields, "updates", path, lambda v, p: _updates(v, p, roles)),
+            None,
+        ),
     )
     found.check()
     return plan
+
+
+def _updates(document: Any, path: str, roles: Mapping[str, str]) -> UpdateRhythm:
+    fields = read_object(document, path, required={"every", "role"}, optional=set())
+    every = read_duration(fields["every"], f"{path}.every")
+    if every < timedelta(minutes=5):
+        raise InvalidPolicy(f"{path}.every", "must be at least 5m")
+    return UpdateRhythm(every, read_known(fields["role"], f"{path}.role", roles, "role"))
 
 
 def _parse_checkin(

@@ -42,7 +42,7 @@ from chalicelib.core.response.decisions import (
     decline_by,
 )
 from chalicelib.core.response.escalator import Escalator
-from chalicelib.core.response.ports import GateAnswers, ReachedLedger
+from chalicelib.core.response.ports import ClosingStatements, GateAnswers, ReachedLedger
 from chalicelib.core.response.standing import Standing, standing, standing_document
 from chalicelib.core.spend.cost import incident_cost
 from chalicelib.core.spend.holds import HoldDesk
@@ -73,6 +73,7 @@ class Responses:
         holds: HoldDesk | None = None,
         meter: Meter = NO_METER,
         gate: GateAnswers | None = None,
+        closing: ClosingStatements | None = None,
     ) -> None:
         self._meter = meter
         self._incidents = incidents
@@ -84,6 +85,7 @@ class Responses:
         self._clock = clock
         self._holds = holds
         self._gate = gate
+        self._closing = closing
 
     def incident(self, incident_id: str) -> Incident:
         incident = self._incidents.get(incident_id)
@@ -187,9 +189,11 @@ class Responses:
     def notify_resolved(self, incident_id: str) -> int:
         """Tell everyone an alert reached that it is over, on the channels that reached them
         (a text instead of a call: nobody needs waking to hear it is over), and cancel what the
-        incident still holds past the budget. Idempotent."""
+        incident still holds past the budget; draft the closing statements. Idempotent."""
         if self._holds is not None:
             self._holds.cancel_for_resolution(incident_id)
+        if self._closing is not None:
+            self._closing.draft_closing(incident_id)
         reached = self._ledger.reached(incident_id)
         pairs: dict[tuple[str, Channel], None] = {}
         for contact_id, channel in reached:

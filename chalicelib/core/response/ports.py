@@ -40,6 +40,13 @@ class GateAnswers(Protocol):
     def reject(self, incident_id: str, who: Answerer, reason: str) -> None: ...
 
 
+class ClosingStatements(Protocol):
+    """The statement desk (``statements/desk.py``): at resolution, the closing statement is
+    drafted for each audience that heard from us (a draft: people approve and publish it)."""
+
+    def draft_closing(self, incident_id: str) -> Sequence[object]: ...
+
+
 class ReplyBudget(Protocol):
     """Answers texted back to one number, counted per clock hour, so an auto-responder that
     answers every text cannot start a loop: past the limit, Tocsin stays silent."""

@@ -40,10 +40,10 @@ from chalicelib.core.statements.drafting import (
     audience_language,
     from_template,
     next_kind,
+    tocsin_drafts,
 )
 from chalicelib.core.statements.outlets import delivery
 from chalicelib.core.statements.ports import (
-    DRAFTED_BY_TOCSIN,
     Statement,
     StatementState,
     StatementStore,
@@ -90,28 +90,27 @@ class StatementDesk:
         return found
 
     def draft_initial(self, incident: Incident) -> list[Statement]:
-        """The holding statement for each audience and language of the plan: drafts only, by
-        Tocsin. Safe to repeat (each has a fixed id: ``<audience>-<language>-1``)."""
+        """The holding statement for each audience and language of the plan, at activation.
+        Safe to repeat (each has a fixed id: ``<audience>-<language>-1``)."""
+        return self.draft_by_tocsin(incident, StatementKind.INITIAL)
+
+    def draft_closing(self, incident_id: str) -> list[Statement]:
+        """At resolution: the closing statement for each audience that heard from us."""
+        incident = self._incidents.get(incident_id)
+        return [] if incident is None else self.draft_by_tocsin(incident, StatementKind.CLOSING)
+
+    def draft_by_tocsin(self, incident: Incident, kind: StatementKind) -> list[Statement]:
+        """Drafts of ``kind`` from the plan's templates, by Tocsin (``tocsin_drafts``)."""
         playbook = self._playbooks.load_version(incident.playbook_version)
         policy = playbook.plan(incident.plan_id).statements
         if policy is None:
             return []
+        existing = [] if kind is StatementKind.INITIAL else self.statements(incident.incident_id)
+        audiences = [playbook.audiences[name] for name in policy.audiences]
         drafted = []
-        now = self._clock.now()
-        for audience in (playbook.audiences[name] for name in policy.audiences):
-            for language in audience.languages:
-                draft = from_template(
-                    incident,
-                    audience,
-                    language,
-                    StatementKind.INITIAL,
-                    policy,
-                    1,
-                    now,
-                    DRAFTED_BY_TOCSIN,
-                )
-                if self._statements.add(draft, [records.drafted_entry(draft, None)]):
-                    drafted.append(draft)
+        for draft in tocsin_drafts(incident, audiences, policy, kind, existing, self._clock.now()):
+            if self._statements.add(draft, [records.drafted_entry(draft, None)]):
+                drafted.append(draft)
         return drafted
 
     def draft(self, incident_id: str, who: Answerer, request: DraftRequest) -> Statement:

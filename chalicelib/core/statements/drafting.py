@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.core.errors import FieldProblem, InvalidRequest
 from chalicelib.core.model import Incident
 from chalicelib.core.playbook.audiences import Audience, StatementKind, StatementPolicy
-from chalicelib.core.statements.ports import Statement, StatementState
+from chalicelib.core.statements.ports import DRAFTED_BY_TOCSIN, Statement, StatementState
 from chalicelib.core.wording.statement_text import (
     MAX_BODY,
     MAX_SUBJECT,
@@ -69,6 +69,36 @@ def from_template(
         created_at=now,
         created_by=by,
     )
+
+
+def tocsin_drafts(
+    incident: Incident,
+    audiences: Sequence[Audience],
+    policy: StatementPolicy,
+    kind: StatementKind,
+    existing: Sequence[Statement],
+    now: datetime,
+) -> list[Statement]:
+    """Tocsin's drafts of ``kind`` for each audience and language: the holding statement at
+    activation (number 1), an update with each update posted to the responders (the next
+    number), and the closing statement at resolution, once, only for an audience that heard
+    from us (a statement of the incident was published to it)."""
+    drafts = []
+    for audience in audiences:
+        name = audience.audience_id
+        if kind is StatementKind.CLOSING and (
+            not any(s.audience == name and s.state is StatementState.PUBLISHED for s in existing)
+            or any(s.audience == name and s.kind is StatementKind.CLOSING for s in existing)
+        ):
+            continue
+        for language in audience.languages:
+            number = 1 + sum(1 for s in existing if (s.audience, s.language) == (name, language))
+            drafts.append(
+                from_template(
+                    incident, audience, language, kind, policy, number, now, DRAFTED_BY_TOCSIN
+                )
+            )
+    return drafts
 
 
 def audience_language(audience: Audience, wanted: str | None) -> str:
