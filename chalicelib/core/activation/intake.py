@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core.activation.ports import EventQueue, EventStore
+from chalicelib.core.checkpoints import EVENT_STORED, checkpoint
 from chalicelib.core.errors import InvalidEvent, PayloadTooLarge
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import new_event_id
@@ -112,6 +113,7 @@ class IngestService:
             for item in received:
                 self._events.record_received(item)
                 recorded.append(item)
+                checkpoint(EVENT_STORED)
             self._queue.put_many(received)
         except Exception:
             # Whatever failed (the queue refusing is a TransientError: 503, retry), nothing

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.core.checkpoints import CLAIMED, checkpoint
 from chalicelib.core.messaging.ports import ClaimOutcome, DispatchQueue, SendLedger
 from chalicelib.core.messaging.uncertain import requeue_delay, taken_over_entry
 from chalicelib.core.model import NotificationJob
@@ -43,6 +44,8 @@ class Claims:
             self.busy.append((job, claim.since + self.timeout))
         elif claim.outcome is ClaimOutcome.DONE:
             self.done += 1
+        if claim.granted:
+            checkpoint(CLAIMED)
         return claim.granted
 
     def put_back(self, queue: DispatchQueue | None) -> tuple[int, list[NotificationJob]]:

@@ -7,12 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib.core.errors import (
-    PermanentSendError,
-    SendError,
-    SendOutcomeUnknown,
-    TransientSendError,
-)
+from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
+from chalicelib.core.errors import PermanentSendError as Permanent
+from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
 from chalicelib.core.messaging.claims import Claims
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
@@ -148,7 +145,7 @@ class Dispatcher:
         for item, why in admission.refused:
             self._settle(
                 Cleared(item, Charge(item.job.channel, 0, 0.0, "none")),
-                PermanentSendError("reserve_spent", why),
+                Permanent("reserve_spent", why),
                 report,
                 following,
             )
@@ -175,6 +172,7 @@ class Dispatcher:
                 outcome: SendReceipt | SendError = sender.send(
                     item.outgoing.destination, item.outgoing.message, incident_id
                 )
+                checkpoint(CHANNEL_ACCEPTED)
             except SendError as error:
                 outcome = error
             self._settle(item, outcome, report, following)
@@ -218,6 +216,7 @@ class Dispatcher:
         items = [(item.outgoing.destination, item.outgoing.message) for item in batch]
         try:
             outcomes: list[SendReceipt | SendError] = sender.send_batch(items, incident_id)
+            checkpoint(CHANNEL_ACCEPTED)
         except SendError as error:  # the whole call failed, after its retries
             outcomes = [error] * len(batch)
         for item, outcome in zip(batch, outcomes, strict=True):
@@ -277,7 +276,7 @@ class Dispatcher:
         return [following]
 
     def _record_failure(self, job: NotificationJob, error: SendError) -> None:
-        retryable = not isinstance(error, PermanentSendError)
+        retryable = not isinstance(error, Permanent)
         now = self._clock.now()
         self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
 

@@ -1,0 +1,330 @@
+"""One seeded chaos run: accept, drain under faults, race acknowledgements, then account.
+
+The accounting (:func:`account`) reads the end state, not the handlers' reports:
+- every accepted event's record: decided, ``failed`` (with its reason) or still pending;
+- every job ever put on the dispatch queue (planned), by its ledger item: ``sent``, not needed
+  (an escalation step of an incident acknowledged before it went out), or lost;
+- every message a channel accepted, per incident, channel and destination, against the jobs the
+  ledger records as sent there: the surplus was sent twice, and must not exceed the recipients
+  of channel calls whose outcome was unknown (crashes after acceptance, lost answers).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalice.test import Client
+
+from bench.chaos_aws import VISIBILITY, ChaosContainer, ChaosSqs
+from bench.chaos_faults import Crashes, Faults, LambdaCrash
+from bench.dispatch import with_large_budget
+from chalicelib import wiring
+from chalicelib.core import checkpoints
+from chalicelib.core.activation.intake import Sender
+from chalicelib.core.credentials import Answerer
+from chalicelib.core.model import STAKEHOLDERS, Channel, Contact, DecisionOutcome, Stop
+from chalicelib.core.playbook.document import parse_playbook
+from chalicelib.core.queue_messages import decode_jobs
+from chalicelib.observability import logger
+from chalicelib.settings import Settings
+from fakes.channels import RecordingChannel
+from fakes.world import PROJECT, MemoryWorld
+
+START = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+ROLES = ("executive", "communications", "it-security", "legal", "hr")
+TICK = timedelta(minutes=1)
+STEP = timedelta(seconds=1)  # the clock's move per invocation
+MAX_INVOCATIONS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 1
+    incidents: int = 200
+    per_role: int = 6
+    fault_rate: float = 0.2
+    crash_rate: float = 0.02
+    lost_answers: float = 0.01
+    acknowledged: float = 0.5  # share of incidents two people acknowledge (the quorum)
+
+
+def people(per_role: int) -> list[Contact]:
+    return [
+        Contact(
+            contact_id=f"c-{role}-{number:03d}",
+            name="Chaos Person",
+            roles=(role,),
+            phone=f"+1202{index:03d}{number:04d}",
+            email=f"{role}.{number}@example.com",
+        )
+        for index, role in enumerate(ROLES)
+        for number in range(per_role)
+    ]
+
+
+def breach(number: int) -> dict[str, Any]:
+    return {
+        "source": "chaos",
+        "type": "cyber.data_breach",
+        "severity": "high",
+        "summary": f"Breach {number}",
+        "dedup_key": f"breach-{number}",
+        "metrics": {"affected_people": 1000},
+    }
+
+
+class Harness:
+    def __init__(self, options: Options, settings: Settings) -> None:
+        from tocsin_cli.policies import read_policy_dir
+
+        self.options = options
+        self.rng = random.Random(options.seed)
+        documents = read_policy_dir(PROJECT / "policies").sections
+        playbook = parse_playbook(with_large_budget(documents))
+        channels = (Channel.SMS, Channel.EMAIL, Channel.VOICE, Channel.BROADCAST)
+        self.channels = {channel: RecordingChannel(channel) for channel in channels}
+        self.world = MemoryWorld(START, playbook, people(options.per_role), self.channels)
+        self.faults = Faults(self.rng, options.fault_rate, self.world.clock, options.lost_answers)
+        self.sqs = ChaosSqs(self.faults, settings.max_receive_count)
+        self.settings = settings
+        self.crashes = Crashes(self.faults, options.crash_rate, race=self._race)
+        self.rebuilt = 0
+        self.accepted: list[str] = []
+        self.to_acknowledge: dict[str, list[str]] = {}  # incident -> who still acknowledges
+        self.container = self._new_container()
+
+    def _new_container(self) -> ChaosContainer:
+        chosen = ChaosContainer(self.settings, self.world, self.sqs, self.faults, self.channels)
+        wiring.install(chosen)
+        return chosen
+
+    def crashed(self) -> None:
+        """A Lambda instance died: the next invocation gets a new one."""
+        self.rebuilt += 1
+        self.container = self._new_container()
+
+    # -- the callers --------------------------------------------------------------------
+    def accept_all(self) -> None:
+        sender = Sender(namespace="chaos")
+        for number in range(self.options.incidents):
+            while True:  # a client retries an error (503, or a dropped connection)
+                try:
+                    received = self.container.ingest.accept(breach(number), sender)
+                except LambdaCrash:
+                    self.crashed()
+                    continue
+                except Exception:  # noqa: S112 - the caller tries again
+                    continue
+                self.accepted.append(received.event_id)
+                break
+
+    def _race(self) -> None:
+        """An acknowledgement arriving between a tick's jobs and its state write."""
+        self.acknowledge_some(limit=1)
+
+    def acknowledge_some(self, limit: int | None = None) -> None:
+        """People paged acknowledge, by their links (retried by them when it fails)."""
+        for incident_id, who in list(self.to_acknowledge.items())[:limit]:
+            if not who:
+                del self.to_acknowledge[incident_id]
+                continue
+            try:
+                self.container.responses.acknowledge(incident_id, Answerer.by_link(who[0]))
+            except LambdaCrash:
+                self.crashed()
+                continue
+            except Exception:  # noqa: S112 - they try again later
+                continue
+            who.pop(0)
+
+    def choose_acknowledgers(self) -> None:
+        paged = [c.contact_id for c in people(self.options.per_role)]
+        paged = [c for c in paged if c.startswith(("c-executive", "c-it-security"))]
+        for incident in self.world.incidents.incidents():
+            if incident.incident_id in self.to_acknowledge:
+                continue
+            if self.rng.random() < self.options.acknowledged:
+                self.to_acknowledge[incident.incident_id] = self.rng.sample(paged, 2)
+            else:
+                self.to_acknowledge[incident.incident_id] = []
+
+    # -- Lambda ---------------------------------------------------------------------------
+    def invoke(self, client: Client, function: str, queue: str) -> bool:
+        batch = self.sqs.receive(queue, self.rng)
+        if not batch:
+            return False
+        event = {"Records": [self.sqs.record(queue, message) for message in batch]}
+        try:
+            answer = client.lambda_.invoke(function, event).payload
+            failed = {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
+        except LambdaCrash:
+            self.crashed()
+            return True  # the whole batch comes back after its visibility timeout
+        for message in batch:
+            if message.message_id in failed:
+                self.sqs.retry_later(message, VISIBILITY)
+            else:
+                self.sqs.delete(queue, message)
+        return True
+
+    def tick(self, client: Client) -> None:
+        try:
+            client.lambda_.invoke("escalate_due_incidents", {"detail-type": "Scheduled Event"})
+        except LambdaCrash:
+            self.crashed()
+        except Exception:  # noqa: S110 - a failed tick is retried by the next one
+            pass
+
+    def drain(self) -> None:
+        clock = self.world.clock
+        queues = {
+            self.settings.ingest_queue: "evaluate_events",
+            self.settings.dispatch_queue: "dispatch_notifications",
+        }
+        next_tick = clock.now() + TICK
+        with Client(wiring_app(), stage_name="local", project_dir=str(PROJECT)) as client:
+            for _ in range(MAX_INVOCATIONS):
+                if clock.now() >= next_tick:
+                    self.choose_acknowledgers()
+                    self.tick(client)
+                    self.acknowledge_some()
+                    next_tick = clock.now() + TICK
+                ready = [queue for queue in queues if self.sqs.visible(queue)]
+                if ready:
+                    queue = self.rng.choice(ready)
+                    self.invoke(client, queues[queue], queue)
+                    clock.advance(STEP)
+                    continue
+                waiting = self.sqs.next_visible()
+                if waiting is not None:
+                    clock.current = max(clock.current, min(waiting, next_tick))
+                    continue
+                if self.sqs.dead.get(self.settings.dispatch_queue) or self.sqs.dead.get(
+                    self.settings.ingest_queue
+                ):
+                    self.sqs.redrive()  # what an operator does: `tocsin dlq redrive`
+                    continue
+                if self.world.incidents.due(clock.now() + timedelta(days=1)) or any(
+                    self.to_acknowledge.values()
+                ):
+                    clock.current = next_tick
+                    continue
+                return
+        raise RuntimeError("the run did not drain")
+
+
+def wiring_app() -> Any:
+    from app import app
+
+    return app
+
+
+def run(options: Options) -> dict[str, Any]:
+    settings = replace(Settings.from_environment({"TOCSIN_STAGE": "local"}))
+    logger.setLevel("CRITICAL")  # 10,000 notifications' log lines would be the run's cost
+    harness = Harness(options, settings)
+    checkpoints.install_hook(harness.crashes)
+    try:
+        harness.accept_all()
+        accepted_at = harness.world.clock.now()
+        harness.drain()
+    finally:
+        checkpoints.install_hook(None)
+        wiring.reset()
+    figures = account(harness)
+    figures["drain"] = {"simulated": str(harness.world.clock.now() - accepted_at)}
+    figures["options"] = asdict(options)
+    figures["seed"] = options.seed
+    return figures
+
+
+def account(harness: Harness) -> dict[str, Any]:
+    world = harness.world
+    records = {event_id: world.events.get(event_id) for event_id in harness.accepted}
+    failed_reasons = Counter(
+        record.reason or ""
+        for record in records.values()
+        if record is not None and record.outcome is DecisionOutcome.FAILED
+    )
+    pending = sum(
+        1
+        for record in records.values()
+        if record is None or record.outcome is DecisionOutcome.PENDING
+    )
+    orphaned = sum(
+        1
+        for event_id in world.events.received
+        if event_id not in records
+        and (record := world.events.get(event_id)) is not None
+        and record.outcome is DecisionOutcome.PENDING
+    )
+    contacts = {c.contact_id: c for c in people(harness.options.per_role)}
+    incidents = {incident.incident_id: incident for incident in world.incidents.incidents()}
+    sent_jobs: Counter[tuple[str, str, str]] = Counter()
+    sent = not_needed = lost = 0
+    for incident_id, name in sorted(harness.sqs.planned):
+        item = world.ledger.items.get((incident_id, name))
+        contact_id, channel, step = name.split("#")[:3]
+        if item is not None and item.status == "sent":
+            sent += 1
+            destination = _destination(contacts.get(contact_id), Channel(channel))
+            sent_jobs[(incident_id, channel, destination)] += 1
+            continue
+        incident = incidents[incident_id]
+        if int(step) > 0 and incident.response.stopped is Stop.ACKNOWLEDGED:
+            not_needed += 1
+        else:
+            lost += 1
+    accepted: Counter[tuple[str, str, str]] = Counter(
+        (item.incident_id, item.channel.value, item.destination)
+        for recording in harness.channels.values()
+        for item in recording.sent
+    )
+    twice = sum(max(0, count - sent_jobs[key]) for key, count in accepted.items())
+    never_accepted = sum(max(0, count - accepted[key]) for key, count in sent_jobs.items())
+    entries = sum(
+        1
+        for incident_id in incidents
+        for entry in world.incidents.timeline(incident_id)
+        if entry.kind == "outcome_unknown"
+    )
+    unknown = harness.faults.unknown_recipients
+    return {
+        "incidents": len(incidents),
+        "events": {
+            "accepted": len(records),
+            "decided": len(records) - pending,
+            "failed": sum(failed_reasons.values()),
+            "failed_reasons": dict(failed_reasons),
+            "pending": pending,
+            "orphaned": orphaned,
+        },
+        "notifications": {
+            "planned": len(harness.sqs.planned),
+            "sent": sent,
+            "not_needed": not_needed,
+            "lost": lost,
+            "sent_twice": twice,
+            "recorded_sent_never_accepted": never_accepted,
+            "unknown": unknown,
+            "outcome_unknown_entries": entries,
+            "twice_within_unknown": twice <= unknown,
+        },
+        "faults": dict(harness.faults.counts),
+        "crashes": dict(harness.crashes.counts),
+        "queues": {"duplicates": harness.sqs.copies, "dead_lettered": harness.sqs.moved_to_dlq},
+        "containers_rebuilt": harness.rebuilt,
+    }
+
+
+def _destination(contact: Contact | None, channel: Channel) -> str:
+    if contact is None:
+        return STAKEHOLDERS
+    return contact.destination(channel) or ""
+
+
+__all__ = ["Options", "account", "decode_jobs", "run"]
