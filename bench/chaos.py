@@ -58,6 +58,7 @@ def summary(runs: list[dict[str, Any]]) -> str:
         ("crashes: mid-batch", "crashes.record_done"),
         ("acknowledgements racing an escalation tick", "crashes.ack_raced_tick"),
         ("containers rebuilt", "containers_rebuilt"),
+        ("acknowledgements given up after 20 transient errors", "acknowledgements_given_up"),
         ("messages to the dead-letter queue (then redriven)", "queues.dead_lettered"),
         ("events stored but never accepted (a crash before the 202)", "events.orphaned"),
         ("simulated time to drain", "drain.simulated"),

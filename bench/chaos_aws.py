@@ -61,11 +61,11 @@ class ChaosSqs:
         self.moved_to_dlq = 0
 
     # -- what the adapters call (boto3's SQS client) --------------------------------------
-    def get_queue_url(self, QueueName: str) -> dict[str, str]:  # noqa: N803 - boto3's names
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:
         self.queues.setdefault(QueueName, [])
         return {"QueueUrl": QueueName}
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         def send() -> dict[str, Any]:
             for entry in Entries:
                 self.put(QueueUrl, entry["MessageBody"], int(entry.get("DelaySeconds", 0)))
@@ -239,7 +239,10 @@ class ChaosContainer(Container):
             channel: PacedSender(
                 FaultyChannel(recording, faults),
                 TokenBucket(
-                    1000.0, burst=50.0, monotonic=lambda: clock.now().timestamp(), sleep=faults.sleep
+                    1000.0,
+                    burst=50.0,
+                    monotonic=lambda: clock.now().timestamp(),
+                    sleep=faults.sleep,
                 ),
                 sleep=faults.sleep,
                 jitter=faults.rng.uniform,

@@ -26,6 +26,7 @@ from chalicelib import wiring
 from chalicelib.core import checkpoints
 from chalicelib.core.activation.intake import Sender
 from chalicelib.core.credentials import Answerer
+from chalicelib.core.errors import TransientError
 from chalicelib.core.model import STAKEHOLDERS, Channel, Contact, DecisionOutcome, Stop
 from chalicelib.core.playbook.document import parse_playbook
 from chalicelib.core.queue_messages import decode_jobs
@@ -39,6 +40,7 @@ ROLES = ("executive", "communications", "it-security", "legal", "hr")
 TICK = timedelta(minutes=1)
 STEP = timedelta(seconds=1)  # the clock's move per invocation
 MAX_INVOCATIONS = 2_000_000
+ACK_TRIES = 20  # a person's tries at acknowledging, through transient errors
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,14 @@ class Harness:
         self.settings = settings
         self.crashes = Crashes(self.faults, options.crash_rate, race=self._race)
         self.rebuilt = 0
+        self.refused = 0  # acknowledgements refused (an error no retry cures)
+        self.ack_tries: Counter[str] = Counter()
+        self.ack_given_up = 0  # a person who stopped trying after ACK_TRIES transient errors
+        self.paged = [  # level 1 of crisis-core: the executives and IT security
+            c.contact_id
+            for c in people(options.per_role)
+            if c.contact_id.startswith(("c-executive", "c-it-security"))
+        ]
         self.accepted: list[str] = []
         self.to_acknowledge: dict[str, list[str]] = {}  # incident -> who still acknowledges
         self.container = self._new_container()
@@ -127,7 +137,8 @@ class Harness:
         self.acknowledge_some(limit=1)
 
     def acknowledge_some(self, limit: int | None = None) -> None:
-        """People paged acknowledge, by their links (retried by them when it fails)."""
+        """People paged acknowledge, by their links: again when it failed for now (a 5xx, a
+        dropped connection), not when it was refused."""
         for incident_id, who in list(self.to_acknowledge.items())[:limit]:
             if not who:
                 del self.to_acknowledge[incident_id]
@@ -137,13 +148,17 @@ class Harness:
             except LambdaCrash:
                 self.crashed()
                 continue
-            except Exception:  # noqa: S112 - they try again later
-                continue
+            except TransientError:
+                self.ack_tries[incident_id] += 1
+                if self.ack_tries[incident_id] < ACK_TRIES:
+                    continue
+                self.ack_given_up += 1
+            except Exception:
+                self.refused += 1
             who.pop(0)
 
     def choose_acknowledgers(self) -> None:
-        paged = [c.contact_id for c in people(self.options.per_role)]
-        paged = [c for c in paged if c.startswith(("c-executive", "c-it-security"))]
+        paged = self.paged
         for incident in self.world.incidents.incidents():
             if incident.incident_id in self.to_acknowledge:
                 continue
@@ -318,6 +333,8 @@ def account(harness: Harness) -> dict[str, Any]:
         "crashes": dict(harness.crashes.counts),
         "queues": {"duplicates": harness.sqs.copies, "dead_lettered": harness.sqs.moved_to_dlq},
         "containers_rebuilt": harness.rebuilt,
+        "acknowledgements_refused": harness.refused,
+        "acknowledgements_given_up": harness.ack_given_up,
     }
 
 

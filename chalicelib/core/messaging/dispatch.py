@@ -10,7 +10,7 @@ from datetime import timedelta
 from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
 from chalicelib.core.errors import PermanentSendError as Permanent
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
-from chalicelib.core.messaging.claims import Claims
+from chalicelib.core.messaging.claims import Claims, record_sent
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import BatchSender, ChannelSender, DispatchQueue, SendLedger
@@ -246,7 +246,7 @@ class Dispatcher:
                 work += self._fall_back(job, f"failed: {outcome.code}")
             return
         now = self._clock.now()
-        self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, item.charge, now))
+        record_sent(self._ledger, job, outcome, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
 
     def _passes(
