@@ -34,6 +34,7 @@ from chalicelib.observability import logger
 from chalicelib.settings import Settings
 from fakes.channels import RecordingChannel
 from fakes.world import PROJECT, MemoryWorld
+from local.runner import scheduled_event
 
 START = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 ROLES = ("executive", "communications", "it-security", "legal", "hr")
@@ -95,6 +96,7 @@ class Harness:
         self.settings = settings
         self.crashes = Crashes(self.faults, options.crash_rate, race=self._race)
         self.rebuilt = 0
+        self.ticks_failed = 0
         self.refused = 0  # acknowledgements refused (an error no retry cures)
         self.ack_tries: Counter[str] = Counter()
         self.ack_given_up = 0  # a person who stopped trying after ACK_TRIES transient errors
@@ -105,6 +107,7 @@ class Harness:
         ]
         self.accepted: list[str] = []
         self.to_acknowledge: dict[str, list[str]] = {}  # incident -> who still acknowledges
+        self.chosen: set[str] = set()  # incidents whose acknowledgers were drawn
         self.container = self._new_container()
 
     def _new_container(self) -> ChaosContainer:
@@ -160,8 +163,9 @@ class Harness:
     def choose_acknowledgers(self) -> None:
         paged = self.paged
         for incident in self.world.incidents.incidents():
-            if incident.incident_id in self.to_acknowledge:
+            if incident.incident_id in self.chosen:
                 continue
+            self.chosen.add(incident.incident_id)
             if self.rng.random() < self.options.acknowledged:
                 self.to_acknowledge[incident.incident_id] = self.rng.sample(paged, 2)
             else:
@@ -188,11 +192,12 @@ class Harness:
 
     def tick(self, client: Client) -> None:
         try:
-            client.lambda_.invoke("escalate_due_incidents", {"detail-type": "Scheduled Event"})
+            name = "escalate_due_incidents"
+            client.lambda_.invoke(name, scheduled_event(name, "us-east-1"))
         except LambdaCrash:
             self.crashed()
-        except Exception:  # noqa: S110 - a failed tick is retried by the next one
-            pass
+        except TransientError:
+            self.ticks_failed += 1  # some incidents not escalated: the next tick retries them
 
     def drain(self) -> None:
         clock = self.world.clock
@@ -333,6 +338,7 @@ def account(harness: Harness) -> dict[str, Any]:
         "crashes": dict(harness.crashes.counts),
         "queues": {"duplicates": harness.sqs.copies, "dead_lettered": harness.sqs.moved_to_dlq},
         "containers_rebuilt": harness.rebuilt,
+        "ticks_failed": harness.ticks_failed,
         "acknowledgements_refused": harness.refused,
         "acknowledgements_given_up": harness.ack_given_up,
     }
