@@ -59,9 +59,15 @@ def summary(runs: list[dict[str, Any]]) -> str:
         ("acknowledgements racing an escalation tick", "crashes.ack_raced_tick"),
         ("containers rebuilt", "containers_rebuilt"),
         ("acknowledgements given up after 20 transient errors", "acknowledgements_given_up"),
-        ("messages to the dead-letter queue (then redriven)", "queues.dead_lettered"),
+        (
+            "messages to the dead-letter queue after 5 receives (then redriven)",
+            "queues.dead_lettered",
+        ),
         ("events stored but never accepted (a crash before the 202)", "events.orphaned"),
-        ("simulated time to drain", "drain.simulated"),
+        (
+            "simulated time to drain (one invocation at a time: every latency spike adds up)",
+            "drain.simulated",
+        ),
         ("wall-clock time", "drain.wall_seconds"),
     ]
     seeds = [str(figures["seed"]) for figures in runs]
