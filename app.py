@@ -3,6 +3,7 @@
 from chalice.app import Chalice
 
 from chalicelib.api.calendars import calendars
+from chalicelib.api.checkins import checkins
 from chalicelib.api.contacts import contacts
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
@@ -13,6 +14,7 @@ from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
 from chalicelib.api.responses import responses
 from chalicelib.api.routes import api
+from chalicelib.api.statements import statements
 from chalicelib.handlers.cloud import cloud
 from chalicelib.handlers.delivery import delivery
 from chalicelib.handlers.escalation import escalation
@@ -29,8 +31,10 @@ app.register_blueprint(contacts)
 app.register_blueprint(responses)
 app.register_blueprint(oncall)
 app.register_blueprint(holds)
+app.register_blueprint(statements)
 app.register_blueprint(calendars)
 app.register_blueprint(heartbeats)
+app.register_blueprint(checkins)
 app.register_blueprint(pagerduty_dropin)
 app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(queues)

@@ -28,6 +28,7 @@ from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Channel
 from chalicelib.core.queue_messages import decode_jobs
+from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
 from fakes.channels import RecordingChannel
@@ -213,6 +214,21 @@ class ChaosContainer(Container):
     @cached_property
     def holds(self) -> Any:
         return self._aws("holds")
+
+    @cached_property
+    def checkin_store(self) -> Any:
+        return self._aws("checkin_store")
+
+    @cached_property
+    def statement_desk(self) -> StatementDesk:
+        return StatementDesk(
+            self._aws("statements"),
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.senders,
+            self.clock,
+        )
 
     @cached_property
     def link_secret(self) -> bytes:

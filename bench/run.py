@@ -5,7 +5,9 @@
 1. trigger to first send (in-process, a 10-person plan), 2. fan-out efficiency against quota
 stand-ins (10,000 recipients; --scale: 100,000), 3. dispatcher CPU overhead per notification,
 4. AWS calls per notification against the minimum, 5. cold start against a bare boto3 import,
-6. evaluation with 1,000 rules. Figures to read, never test assertions. --quick: tiny sizes,
+6. evaluation with 1,000 rules, 7. a check-in's fan-out (20,000 people; --scale: 100,000: lost,
+asked twice, reminded after answering) and answers a second through the real SMS handler.
+Figures to read, never test assertions. --quick: tiny sizes,
 to check the harness (the tests use it).
 """
 
@@ -30,7 +32,7 @@ TARGETS = {
 
 
 def collect(scale: bool, quick: bool) -> dict[str, Any]:
-    from bench import coldstart, dispatch, evaluation, fanout, trigger_to_first_send
+    from bench import checkins, coldstart, dispatch, evaluation, fanout, trigger_to_first_send
 
     recipients = 20 if quick else (100_000 if scale else 10_000)
     evaluated = evaluation.measure(
@@ -46,6 +48,8 @@ def collect(scale: bool, quick: bool) -> dict[str, Any]:
         "cold_start": coldstart.measure(1 if quick else 7),
         "evaluation_us_per_event_1000_rules": evaluated["median_us"],
         "evaluation": evaluated,
+        "checkin_fanout": checkins.fanout(40 if quick else (100_000 if scale else 20_000)),
+        "checkin_answers": checkins.answers_per_second(3 if quick else 100),
         "machine": machine(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -119,12 +123,30 @@ def summary(figures: dict[str, Any]) -> str:
         f"| ≤ 1.5 x: {met[cold['ratio'] <= TARGETS['cold_start_ratio']]} |",
         f"| evaluation with {figures['evaluation']['rules']:,} rules "
         f"| {figures['evaluation_us_per_event_1000_rules']} µs per event | none |",
+        checkin_row(figures["checkin_fanout"]),
+        f"| check-in answers through `answer_sms_replies` (moto) "
+        f"| {figures['checkin_answers']['per_second']}/s "
+        f"({figures['checkin_answers']['ms_per_answer']} ms each; "
+        f"{figures['checkin_answers']['recorded']} of {figures['checkin_answers']['answers']} "
+        f"recorded) | every answer recorded |",
         "",
         "What the figures mean, and the model that projects them to 10⁶ recipients: "
         "[docs/SCALE.md](../docs/SCALE.md).",
         "",
     ]
     return "\n".join(lines)
+
+
+def checkin_row(row: dict[str, Any]) -> str:
+    clean = not (row["lost"] or row["twice"] or row["reminders_to_people_who_answered"])
+    return (
+        f"| check-in fan-out, {row['people']:,} people at {row['quota_per_s']:g} SMS/s, every "
+        f"message delivered twice | {row['achieved_per_s']}/s = {row['quota_efficiency']} of the "
+        f"quota; lost {row['lost']}, asked twice {row['twice']}; reminders {row['reminded']} "
+        f"(silent {row['silent']}), to people who had answered "
+        f"{row['reminders_to_people_who_answered']} | 0 lost, 0 twice, 0 reminded after "
+        f"answering: {'met' if clean else 'missed'} |"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -110,7 +110,7 @@ def figures(runs: int) -> dict[str, Any]:
         "median": round(statistics.median(timings), 1),
         "p95": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
         "runs": len(timings),
-        "plan": "crisis-cell (10 people, 19 messages and a stakeholder statement)",
+        "plan": "crisis-cell (10 people, 19 messages; its statements are drafted, not sent)",
     }
 
 

@@ -26,6 +26,13 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.activation.verification import Gatekeeper
+from chalicelib.core.checkins.help import HelpDesk
+from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.plan_step import PlanCheckins
+from chalicelib.core.checkins.reminders import CheckinReminders
+from chalicelib.core.checkins.roll_call import CheckinDesk
+from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TransientError
@@ -43,6 +50,7 @@ from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from chalicelib.settings import (
@@ -56,6 +64,7 @@ from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.calendars import DynamoCalendarTokens
 from chalicelib.storage.canaries import DynamoCanaryRounds
 from chalicelib.storage.changes import DynamoChangeStore
+from chalicelib.storage.checkins import DynamoCheckinStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
 from chalicelib.storage.erasure import DynamoIncidentScrubber, erase_contact
@@ -73,6 +82,7 @@ from chalicelib.storage.queues import SqsDispatchQueue, SqsEventQueue
 from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.schedule_slots import DynamoScheduleSlots
 from chalicelib.storage.spending import DynamoSpendCounters
+from chalicelib.storage.statements import DynamoStatementStore
 
 # Fail fast and let the queue retry: a Lambda stuck in SDK retries helps nobody at 3 a.m.
 _CLIENT_CONFIG = Config(
@@ -272,6 +282,20 @@ class Container:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            statements=self.statement_desk,
+            checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
+        )
+
+    @cached_property
+    def statement_desk(self) -> StatementDesk:
+        """Statements to audiences: drafted, approved by distinct people, then published."""
+        return StatementDesk(
+            DynamoStatementStore(self.dynamodb, self.settings.incidents_table),
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.senders,
+            self.clock,
         )
 
     @cached_property
@@ -347,6 +371,7 @@ class Container:
             self.senders.get(Channel.SMS),
             DynamoReplyBudget(self.dynamodb, self.settings.incidents_table),
             self.clock,
+            CheckinSmsAnswers(self.checkins, self.checkin_store, self.responders, self.clock),
         )
 
     @cached_property
@@ -360,6 +385,7 @@ class Container:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.gatekeeper,
         )
 
     @cached_property
@@ -410,6 +436,11 @@ class Container:
         return ManualActivation(
             self.incidents, self.playbooks, self.directory, self.notifier, self.clock
         )
+
+    @cached_property
+    def gatekeeper(self) -> Gatekeeper:
+        """The verification gate: approvals, rejections and timeouts of held activations."""
+        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
 
     @cached_property
     def evaluator(self) -> Evaluator:
@@ -490,6 +521,33 @@ class Container:
             self.links,
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            notices=CheckinNotices(self.checkin_store, self.directory),
+        )
+
+    @cached_property
+    def checkin_store(self) -> DynamoCheckinStore:
+        return DynamoCheckinStore(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def checkins(self) -> CheckinDesk:
+        """Check-ins: start, answer (``"I need help"`` pages the responders)."""
+        help_desk = HelpDesk(
+            self.incidents, self.playbooks, self.directory, self.escalator, self.clock
+        )
+        return CheckinDesk(
+            self.checkin_store,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            help_desk,
+            self.clock,
+        )
+
+    @cached_property
+    def checkin_reminders(self) -> CheckinReminders:
+        return CheckinReminders(
+            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
         )
 
 

@@ -29,6 +29,8 @@ watch.ports.CanaryRounds                MemoryCanaryRounds
 watch.ports.OperationsTopic             RecordingOperationsTopic
 spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
+checkins.ports.CheckinStore             MemoryCheckinStore
+statements.ports.StatementStore         MemoryStatementStore
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -39,6 +41,7 @@ dropin.ports.IncidentTimelines          MemoryTimelines
 """
 
 from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChannel, Sent
+from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
@@ -52,6 +55,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 from fakes.world import MemoryWorld
 
@@ -60,6 +64,7 @@ __all__ = [
     "MemoryAlertStore",
     "MemoryCanaryRounds",
     "MemoryChangeStore",
+    "MemoryCheckinStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
     "MemoryEventQueue",
@@ -76,6 +81,7 @@ __all__ = [
     "MemoryScheduleSlots",
     "MemorySendLedger",
     "MemorySpendCounters",
+    "MemoryStatementStore",
     "MemoryTimelines",
     "MemoryWorld",
     "RecordingBatchChannel",

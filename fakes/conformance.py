@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         IdempotencyStore,
         ScheduleSlots,
     )
+    from chalicelib.core.checkins.ports import CheckinStore
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
+    from chalicelib.core.statements.ports import StatementStore
     from chalicelib.core.watch.ports import (
         CanaryIncidents,
         CanaryRounds,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
         MemoryAlertStore,
         MemoryCanaryRounds,
         MemoryChangeStore,
+        MemoryCheckinStore,
         MemoryDirectory,
         MemoryDispatchQueue,
         MemoryEventQueue,
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
         MemoryScheduleSlots,
         MemorySendLedger,
         MemorySpendCounters,
+        MemoryStatementStore,
         MemoryTimelines,
         RecordingBatchChannel,
         RecordingChannel,
@@ -109,3 +113,7 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     changes: ChangeStore = MemoryChangeStore()
     timelines: IncidentTimelines = MemoryTimelines()
     del alerts, requests, changes, timelines
+    checkins: CheckinStore = MemoryCheckinStore()
+    del checkins
+    statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())
+    del statements

@@ -17,19 +17,24 @@ class MemoryDirectory:
             self.put(contact)
 
     def put(self, contact: Contact) -> None:
-        """Create or replace the person; memberships follow their roles and teams."""
+        """Create or replace the person; memberships follow their roles, teams and labels."""
         self._contacts[contact.contact_id] = contact
 
     def delete(self, contact: Contact) -> None:
         self._contacts.pop(contact.contact_id, None)
 
-    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]:
-        """Everyone holding one of ``roles`` or in one of ``teams``, each once."""
-        wanted_roles, wanted_teams = set(roles), set(teams)
+    def members(
+        self, roles: Sequence[str], teams: Sequence[str] = (), labels: Sequence[str] = ()
+    ) -> list[Contact]:
+        """Everyone holding one of ``roles``, in one of ``teams`` or carrying one of
+        ``labels``, each once."""
+        wanted_roles, wanted_teams, wanted_labels = set(roles), set(teams), set(labels)
         return [
             contact
             for contact_id, contact in sorted(self._contacts.items())
-            if wanted_roles & set(contact.roles) or wanted_teams & set(contact.teams)
+            if wanted_roles & set(contact.roles)
+            or wanted_teams & set(contact.teams)
+            or wanted_labels & set(contact.labels)
         ]
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:

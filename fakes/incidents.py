@@ -134,6 +134,19 @@ class MemoryIncidentStore:
         if incident is None or incident.status is not from_status:
             return False
         self._incidents[incident_id] = replace(incident, status=to_status, updated_at=entry.at)
+        if from_status is IncidentStatus.AWAITING_APPROVAL:
+            self._due.pop(incident_id, None)  # the gate's deadline leaves the index
+        self.put_entry(incident_id, entry)
+        return True
+
+    def add_approval(self, incident_id: str, contact_id: str, entry: TimelineEntry) -> bool:
+        incident = self._incidents.get(incident_id)
+        if incident is None or incident.status is not IncidentStatus.AWAITING_APPROVAL:
+            return False
+        if contact_id in incident.approved_by:
+            return False
+        approved_by = (*incident.approved_by, contact_id)
+        self._incidents[incident_id] = replace(incident, approved_by=approved_by)
         self.put_entry(incident_id, entry)
         return True
 

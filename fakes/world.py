@@ -24,6 +24,13 @@ from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.scheduled import ScheduledTriggers
+from chalicelib.core.activation.verification import Gatekeeper
+from chalicelib.core.checkins.help import HelpDesk
+from chalicelib.core.checkins.messages import CheckinNotices
+from chalicelib.core.checkins.plan_step import PlanCheckins
+from chalicelib.core.checkins.reminders import CheckinReminders
+from chalicelib.core.checkins.roll_call import CheckinDesk
+from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -36,9 +43,11 @@ from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
 from fakes.channels import RecordingChannel, Sent
+from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
@@ -51,6 +60,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
+from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -91,6 +101,8 @@ class MemoryWorld:
         self.operations = RecordingOperationsTopic()
         self.spend_counters = MemorySpendCounters()
         self.holds = MemoryHoldStore(self.incidents, self.ledger)
+        self.checkin_store = MemoryCheckinStore()
+        self.statements = MemoryStatementStore(self.incidents)
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -148,6 +160,19 @@ class MemoryWorld:
             self.dispatch_queue,
             self.clock,
             self.escalator,
+            statements=self.statement_desk,
+            checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
+        )
+
+    @cached_property
+    def statement_desk(self) -> StatementDesk:
+        return StatementDesk(
+            self.statements,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.senders,
+            self.clock,
         )
 
     @cached_property
@@ -161,6 +186,7 @@ class MemoryWorld:
             self.escalator,
             self.clock,
             self.hold_desk,
+            self.gatekeeper,
         )
 
     @cached_property
@@ -199,6 +225,10 @@ class MemoryWorld:
         )
 
     @cached_property
+    def gatekeeper(self) -> Gatekeeper:
+        return Gatekeeper(self.incidents, self.playbooks, self.directory, self.notifier, self.clock)
+
+    @cached_property
     def links(self) -> AckLinks:
         return AckLinks(LINK_SECRET, PUBLIC_URL, self.responders)
 
@@ -215,6 +245,28 @@ class MemoryWorld:
             self.links,
             requeue=self.dispatch_queue,
             spending=self.spend_gate,
+            notices=CheckinNotices(self.checkin_store, self.directory),
+        )
+
+    @cached_property
+    def checkins(self) -> CheckinDesk:
+        help_desk = HelpDesk(
+            self.incidents, self.playbooks, self.directory, self.escalator, self.clock
+        )
+        return CheckinDesk(
+            self.checkin_store,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.dispatch_queue,
+            help_desk,
+            self.clock,
+        )
+
+    @cached_property
+    def checkin_reminders(self) -> CheckinReminders:
+        return CheckinReminders(
+            self.checkin_store, self.incidents, self.directory, self.dispatch_queue, self.clock
         )
 
     @cached_property
@@ -232,6 +284,7 @@ class MemoryWorld:
             self.senders.get(Channel.SMS),
             self.reply_budget,
             self.clock,
+            CheckinSmsAnswers(self.checkins, self.checkin_store, self.responders, self.clock),
         )
 
     @cached_property

@@ -204,6 +204,7 @@ class LocalAwsApp:
             channel=_sns_channel(form),
             api="sns:Publish",
             destination=form.get("PhoneNumber") or form["TopicArn"],
+            subject=form.get("Subject"),
             body=form.get("Message", ""),
             message_id=match.group(1).decode() if match else "",
             incident_id=_sns_attribute(form, "tocsin.incident_id"),

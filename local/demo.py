@@ -1,16 +1,18 @@
-"""``make demo``: start the stack, post a crisis, show who was reached and the timeline, stop.
+"""``make demo``: start the stack, post a crisis, show who was reached and the timeline, then
+the statements to staff and customers approved by two people and published; stop.
 
-What it prints: the decision; every message with the person (or the stakeholder topic), the
-destination, the person's reply code and AWS's whole message id; the timeline (the cost estimate
-before the fan-out among it); when the next escalation level is due; how many people were
-reached; and what the messages cost (an estimate from the playbook's price table). Exits
+What it prints: the decision; every message with the person, the destination, the person's
+reply code and AWS's whole message id; when the next escalation level is due; how many people
+were reached; the statements drafted at activation, waiting for approval; two people approving
+each (a second approval by the same person refused), one publishing, and what reached the
+stakeholder topic and the customer list; the timeline (the cost estimate before the fan-out
+among it); and what the messages cost (an estimate from the playbook's price table). Exits
 non-zero when the crisis does not reach anyone within the time limit.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import os
 import sys
@@ -20,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from local.demo_statements import statements_act
 from local.stack import PROJECT, LocalStack, free_port
 
 DEMO_EVENT = PROJECT / "examples" / "events" / "demo.json"
@@ -67,8 +70,10 @@ def main() -> int:
         )
         outbox = stack.outbox()
         codes = reply_codes(stack, incident["incident_id"], _people_sent_to(incident))
+        spoken = statements_act(stack, incident["incident_id"], key)
+        incident = request("GET", incident_url, key)  # with the statements on its timeline
     people = read_people()
-    print("\n".join(report(incident, outbox, people, codes)))
+    print("\n".join(report(incident, outbox, people, codes, spoken)))
     print(f"Demo wall time: {time.monotonic() - started:.1f} s.")
     return 0 if len(_people_sent_to(incident)) >= 3 else 1
 
@@ -78,14 +83,17 @@ def report(
     outbox: list[dict[str, Any]],
     people: Mapping[str, Mapping[str, str]],
     codes: Mapping[str, str],
+    statements: Iterable[str] = (),
 ) -> list[str]:
-    """The demo's account of an incident: who was reached, the timeline, what comes next."""
+    """The demo's account of an incident: who was reached, what comes next, the statements,
+    the timeline."""
     lines = ["", f"Who was reached ({incident['title']}):"]
     lines += reached_table(incident, outbox, people, codes)
+    lines += ["", *next_level(incident, people, codes), reach_summary(incident), *statements]
     lines += ["", f"Timeline of {incident['incident_id']} ({incident['status']}), times in UTC:"]
     for entry in incident["timeline"]:
         lines.append(f"  {entry['at'][11:23]}  {entry['kind']:<20} {entry['summary']}")
-    lines += ["", *next_level(incident, people, codes), reach_summary(incident)]
+    lines.append("")
     if "cost" in incident:
         lines.append(cost_summary(incident))
     return lines
@@ -245,16 +253,8 @@ def _settled(incident: dict[str, Any]) -> dict[str, Any] | None:
     expected = planned["data"]["jobs"] + sum(
         e["data"]["jobs"] for e in timeline if e["kind"] in ("paged", "escalated")
     )
-    expected += 1 if _informs_stakeholders(incident["plan_id"]) else 0
     done = [e for e in timeline if e["kind"] in ("notification_sent", "notification_failed")]
     return incident if len(done) >= expected else None
-
-
-@functools.lru_cache
-def _informs_stakeholders(plan_id: str) -> bool:
-    from tocsin_cli.policies import read_policy_dir
-
-    return read_policy_dir(PROJECT / "policies").validate().plan(plan_id).inform_stakeholders
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
@@ -19,6 +21,7 @@ class Cli:
     err: TextIO = sys.stderr
     _services: Container | None = field(default=None, repr=False)
     transport: Transport | None = field(default=None, repr=False)  # None: HTTP itself
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)  # --watch waits
 
     @property
     def services(self) -> Container:

@@ -3,7 +3,9 @@
 CSV columns: ``contact_id,name,roles,language,phone,email`` and, optionally, ``teams``,
 ``timezone`` (IANA), ``push_tokens`` (``apns:<token>`` or ``fcm:<token>``), ``consent`` (the
 channels the person agreed to: ``sms;email``; empty means every channel they gave an address
-for) and ``opted_out`` (channels they switched off). Lists are separated by ';'. Reports name
+for), ``opted_out`` (channels they switched off), ``reports_to`` (their lead's contact id,
+told when they do not answer a check-in) and ``labels`` (short slugs such as ``building-a`` or
+``first-aider``, which a check-in's audience may name). Lists are separated by ';'. Reports name
 the line and the reason, never the person's data.
 """
 

@@ -79,20 +79,37 @@ class TocsinApi:
 
     def post(self, path: str, document: Any = None) -> Any:
         """POST ``document`` as JSON (nothing when None); the answer's JSON, or ApiRefused."""
+        return self.request("POST", path, document)
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)
+
+    def request(self, method: str, path: str, document: Any = None) -> Any:
+        """Send ``document`` as JSON (nothing when None); the answer's JSON, or ApiRefused."""
         headers = {"Authorization": f"Bearer {self._key}"}
         body = None
         if document is not None:
             headers["Content-Type"] = "application/json"
             body = json.dumps(document).encode()
-        status, raw = self._transport.send("POST", self._base + path, headers, body)
-        try:
-            answer = json.loads(raw) if raw else None
-        except ValueError:
-            answer = None
-        if status >= 400:
-            error = answer.get("error", {}) if isinstance(answer, dict) else {}
-            message = error.get("message") or raw.decode(errors="replace")[:300] or "no answer"
-            field = error.get("field")
-            code = str(error.get("code", "error"))
-            raise ApiRefused(status, code, str(message), str(field) if field else None)
-        return answer
+        status, raw = self._transport.send(method, self._base + path, headers, body)
+        return _answer(status, raw)
+
+    def get_raw(self, path: str) -> tuple[int, bytes]:
+        """GET ``path`` as it came (a CSV export, say): the status and the body."""
+        headers = {"Authorization": f"Bearer {self._key}"}
+        return self._transport.send("GET", self._base + path, headers, None)
+
+
+def _answer(status: int, raw: bytes) -> Any:
+    """The answer's JSON, or ApiRefused with the error Tocsin gave."""
+    try:
+        answer = json.loads(raw) if raw else None
+    except ValueError:
+        answer = None
+    if status >= 400:
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        message = error.get("message") or raw.decode(errors="replace")[:300] or "no answer"
+        field = error.get("field")
+        code = str(error.get("code", "error"))
+        raise ApiRefused(status, code, str(message), str(field) if field else None)
+    return answer

@@ -103,8 +103,9 @@ def create_key(arguments: argparse.Namespace, cli: Cli) -> int:
     if not arguments.scope and not arguments.heartbeat:
         raise InvalidInput("give the key what it is for: --scope, --heartbeat, or both")
     _require_declared(arguments.heartbeat, cli)
-    if "activate" in arguments.scope and not arguments.contact:
-        raise InvalidInput("--scope activate needs --contact: the person the key acts for")
+    for personal in ("activate", "statements"):
+        if personal in arguments.scope and not arguments.contact:
+            raise InvalidInput(f"--scope {personal} needs --contact: the person the key acts for")
     if arguments.rate < 1:
         raise InvalidInput("--rate must be at least 1 request a minute")
     secret = generate_signing_secret() if arguments.signed else None

@@ -17,6 +17,8 @@
     tocsin holds list [--state held|released|cancelled|all]   (messages held past the budget)
     tocsin holds release|cancel HOLD_ID... --as CONTACT_ID [--all-held]
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
+    tocsin statement list|show|draft|edit|approve|reject|publish INCIDENT [STATEMENT] [--key KEY]
+                                         (statements to audiences; two people approve each)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
                   [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
     tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)
@@ -36,13 +38,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import TextIO
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.wiring import Container
 from tocsin_cli import (
+    checkins,
     contacts,
     dlq,
     heartbeats,
@@ -52,13 +56,26 @@ from tocsin_cli import (
     policy_commands,
     respond,
     smoke,
+    statements,
 )
 from tocsin_cli.cli import Cli, common_options
 from tocsin_cli.http import Transport
 from tocsin_cli.policies import PolicyErrors
 from tocsin_cli.stage import LOCAL_STAGE, Target
 
-GROUPS = (keys, contacts, policy_commands, respond, heartbeats, importing, holds, smoke, dlq)
+GROUPS = (
+    keys,
+    contacts,
+    policy_commands,
+    respond,
+    heartbeats,
+    importing,
+    holds,
+    checkins,
+    statements,
+    smoke,
+    dlq,
+)
 
 
 def _version() -> str:
@@ -91,11 +108,12 @@ def main(
     services: Container | None = None,
     err: TextIO | None = None,
     transport: Transport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """``services``, ``transport``: tests pass the services and the HTTP transport to use;
-    otherwise they are built from the options."""
+    """``services``, ``transport``, ``sleep``: tests pass the services, the HTTP transport and
+    the wait between refreshes to use; otherwise they are built from the options."""
     try:
-        return _main(argv, out, services, err or sys.stderr, transport)
+        return _main(argv, out, services, err or sys.stderr, transport, sleep)
     except BrokenPipeError:
         # `tocsin oncall show X | head`: the reader left early; that is not an error. Point
         # stdout at /dev/null so the interpreter's last flush does not complain either.
@@ -110,6 +128,7 @@ def _main(
     services: Container | None,
     errors: TextIO,
     transport: Transport | None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     arguments = parser().parse_args(argv)
     try:
@@ -122,7 +141,7 @@ def _main(
     except TocsinError as error:
         print(f"tocsin: {error}", file=errors)
         return 2
-    cli = Cli(target, out, errors, services, transport)
+    cli = Cli(target, out, errors, services, transport, sleep)
     try:
         return int(arguments.run(arguments, cli))
     except PolicyErrors as problems:

@@ -30,6 +30,7 @@ COUNTED = (
     "settings",
     "heartbeats",
     "canaries",
+    "audiences",
 )
 
 
@@ -64,6 +65,7 @@ def describe(playbook: Playbook) -> str:
         "escalation policies": len(playbook.escalations),
         "schedules": len(playbook.schedules),
         "maintenance windows": len(playbook.maintenance),
+        "audiences": len(playbook.audiences),
     }
     return ", ".join(f"{count} {name}" for name, count in counts.items())
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from chalicelib.core.checkins.values import Checkin, CheckinAnswer, CheckinStatus
 from chalicelib.core.model import Incident
+from chalicelib.core.wording.checkin_words import checkin_says
 from chalicelib.core.wording.phrases import say
 from chalicelib.core.wording.templates import incident_reference
 from chalicelib.core.wording.times import local_time
@@ -26,7 +28,8 @@ _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:34rem;"
     "font-size:1.1rem;line-height:1.4}h1{font-size:1.3rem}.meta{color:#444}"
     "button{display:block;width:100%;padding:1rem;margin:.6rem 0;font-size:1.15rem;"
-    "border-radius:.5rem;border:0}.ack{background:#0a6b2d;color:#fff}"
+    "border-radius:.5rem;border:0}.ack{background:#0a6b2d;color:#fff}.help{background:#a30d0d;"
+    "color:#fff}"
     ".decline{background:#ddd;color:#111}.note{padding:.8rem;border-radius:.5rem;"
     "background:#eef4ff}.error{background:#fde8e8}"
 )
@@ -77,7 +80,18 @@ def incident_page(
         )
     if note:
         parts.append(Markup('<p class="note" role="status">{}</p>').format(note))
-    if incident.status.value != "open":
+    if incident.status.value == "awaiting_approval" and contact_id not in incident.approved_by:
+        # An approver asked at the gate: approving is an acknowledgement, rejecting a decline.
+        parts.append(Markup("<p>{}</p>").format(say(language, "asks_approval")))
+        parts.append(
+            Markup(
+                '<form method="post" action="">'
+                '<button class="ack" type="submit" name="answer" value="ack">{}</button>'
+                '<button class="decline" type="submit" name="answer" value="decline">{}'
+                "</button></form>"
+            ).format(say(language, "button_approve"), say(language, "button_reject"))
+        )
+    elif incident.status.value != "open":
         status = say(language, "incident_is", status=incident.status.value)
         parts.append(Markup("<p>{}</p>").format(status))
     elif contact_id in state.acknowledged_by:
@@ -102,3 +116,41 @@ def incident_page(
 def message_page(title: str, message: str) -> str:
     body = Markup('<h1>{}</h1><p class="note error" role="alert">{}</p>').format(title, message)
     return _page(f"Tocsin: {title}", body)
+
+
+def checkin_page(
+    checkin: Checkin,
+    latest: CheckinAnswer | None,
+    note: str | None = None,
+    language: str = "en",
+    timezone: str = "UTC",
+) -> str:
+    """A check-in's question and one button per option (a form, no JavaScript): one tap
+    answers, and answering again changes the answer. After the deadline it still records, late."""
+    marker = "[EXERCISE] " if checkin.exercise else ""
+    question = checkin.question_in(language)
+    parts = [Markup("<h1>{}{}</h1>").format(marker, question)]
+    if note:
+        parts.append(Markup('<p class="note" role="status">{}</p>').format(note))
+    if latest is not None:
+        chosen = checkin.option(latest.option)
+        said = chosen.text(language) if chosen else str(latest.option)
+        at = local_time(latest.at, timezone)
+        parts.append(
+            Markup("<p>{}</p>").format(checkin_says(language, "page_current", option=said, at=at))
+        )
+    if checkin.status is CheckinStatus.CLOSED:
+        parts.append(Markup('<p class="meta">{}</p>').format(checkin_says(language, "page_closed")))
+    else:
+        parts.append(Markup('<p class="meta">{}</p>').format(checkin_says(language, "page_choose")))
+    buttons = Markup("").join(
+        Markup('<button class="{}" type="submit" name="option" value="{}">{}. {}</button>').format(
+            "help" if option.needs_help else "ack",
+            option.number,
+            option.number,
+            option.text(language),
+        )
+        for option in checkin.options
+    )
+    parts.append(Markup('<form method="post" action="">{}</form>').format(buttons))
+    return _page(f"Tocsin: {question}", Markup("").join(parts), language)

@@ -9,11 +9,12 @@ from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.ack_page import PAGE_HEADERS, incident_page, message_page
+from chalicelib.api.ack_page import PAGE_HEADERS, checkin_page, incident_page, message_page
 from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import Failure, errors_as, json_errors
 from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.checkins.values import AnsweredBy, checkin_for_incident
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import (
     FieldProblem,
@@ -27,6 +28,7 @@ from chalicelib.core.messaging.passes import ResponderPass, genuine, well_formed
 from chalicelib.core.people import is_contact_id
 from chalicelib.core.response.decisions import Answer
 from chalicelib.core.response.standing import Standing
+from chalicelib.core.wording.checkin_words import checkin_says
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -61,6 +63,9 @@ html_errors = errors_as(_html_error)
 def show_link(token: str) -> Response:
     services = container()
     found = _pass(services, token)
+    checkin = services.checkin_store.get(checkin_for_incident(found.incident_id))
+    if checkin is not None:
+        return _checkin_page(services, found)
     incident = services.responses.incident(found.incident_id)
     language, timezone = _reader(services, found.contact_id)
     return Response(
@@ -83,7 +88,10 @@ def answer_link(token: str) -> Response:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if len(text) > 1024:
         raise InvalidInput("the form is too large")
-    answer = parse_qs(text).get("answer", [""])[0]
+    form = parse_qs(text)
+    if "option" in form:
+        return _checkin_page(services, found, form["option"][0])
+    answer = form.get("answer", [""])[0]
     answerer = Answerer.by_link(found.contact_id)
     if answer == "ack":
         result = services.responses.acknowledge(found.incident_id, answerer)
@@ -136,6 +144,29 @@ def resolve_incident(incident_id: str) -> dict[str, Any]:
     result = services.responses.resolve(incident_id, answerer)
     _log(result, answerer)
     return _answer_body(result)
+
+
+def _checkin_page(services: Container, found: ResponderPass, chosen: str | None = None) -> Response:
+    """A check-in's link: its question and options (GET); one tap answers (POST ``option``)."""
+    checkin = services.checkins.get(checkin_for_incident(found.incident_id))
+    language, timezone = _reader(services, found.contact_id)
+    note = None
+    if chosen is not None:
+        if not chosen.isdigit() or len(chosen) > 1:
+            raise InvalidInput("choose one of the answers")
+        answered = services.checkins.answer(
+            checkin.checkin_id, found.contact_id, int(chosen), AnsweredBy.LINK, asked=True
+        )
+        key = "recorded_late" if answered.answer.late else "recorded"
+        note = checkin_says(language, key, option=answered.option.text(language))
+        logger.set_correlation_id(checkin.incident_id)
+        logger.info(
+            "check-in answered",
+            extra={"checkin_id": checkin.checkin_id, "contact_id": found.contact_id, "via": "link"},
+        )
+    latest = services.checkin_store.latest_of(checkin.checkin_id, [found.contact_id])
+    page = checkin_page(checkin, latest.get(found.contact_id), note, language, timezone)
+    return Response(body=page, status_code=200, headers=PAGE_HEADERS)
 
 
 def _pass(services: Container, token: str) -> ResponderPass:

@@ -80,6 +80,8 @@ class Scope(StrEnum):
     CONTACTS = "contacts"  # manage contacts (personal data)
     ONCALL = "oncall"  # enter and remove on-call overrides
     SPEND = "spend"  # release or cancel messages held past the budget (personal keys only)
+    CHECKIN = "checkin"  # answer a check-in as the key's person (personal keys only)
+    STATEMENTS = "statements"  # draft, edit, approve, reject, publish statements (personal keys)
 
 
 def scope_for(action: Action) -> Scope:

@@ -105,10 +105,10 @@ def scope_dedup_key(namespace: str, dedup_key: str) -> str:
 
 
 class IncidentStatus(StrEnum):
-    AWAITING_APPROVAL = "awaiting_approval"  # activated by hand; a second person must approve
+    AWAITING_APPROVAL = "awaiting_approval"  # held at the gate: people must approve it first
     OPEN = "open"
     RESOLVED = "resolved"
-    CANCELLED = "cancelled"  # a manual activation that was rejected: nobody was notified
+    CANCELLED = "cancelled"  # rejected at the gate (or timed out there): nobody was notified
 
 
 class Stop(StrEnum):
@@ -163,6 +163,7 @@ class Incident:
     resolved_at: datetime | None = None
     playbook_version: int = 0  # the playbook it started with, kept for its whole life
     requested_by: str | None = None  # the contact who activated it by hand
+    approved_by: tuple[str, ...] = ()  # who approved it at the gate, in order
     response: ResponseState = field(default_factory=ResponseState)
     links: tuple[Link, ...] = ()  # the opening event's (a status page, the alert's source)
     dedup_namespace: str = ""  # whose dedup key it is: only that sender's events reach it
@@ -196,6 +197,8 @@ class Contact:
     consents: frozenset[Channel] | None = None
     opted_out: frozenset[Channel] = frozenset()
     unusable: frozenset[Channel] = frozenset()  # hard bounce, complaint, number that can't receive
+    reports_to: str | None = None  # their lead's contact id (a check-in may tell the lead)
+    labels: tuple[str, ...] = ()  # free slugs ("building-a", "first-aider"): a check-in's audience
 
     def destination(self, channel: Channel) -> str | None:
         if channel is Channel.PUSH:
@@ -222,6 +225,9 @@ class Notice(StrEnum):
     ALERT = "alert"  # the incident needs you (step 0: the plan; 1, 2...: escalation steps)
     RESOLVED = "resolved"  # it is over (sent to everyone an alert reached)
     BUDGET = "budget"  # messages are held past the budget: release or cancel them (release role)
+    CHECKIN = "checkin"  # "are you safe?" (step 0: asked; 1, 2...: reminders to the silent)
+    CHECKIN_LEAD = "checkin_lead"  # to a team's lead: these people of yours have not answered
+    APPROVAL = "approval"  # an activation waits at the gate: approve or reject it (approvers)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,11 @@ FIELDS = (
     "push_tokens",
     "consent",
     "opted_out",
+    "reports_to",
+    "labels",
 )
+MAX_LABELS = 20
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")  # a short slug: "building-a"
 
 
 def contact_document(contact: Contact) -> dict[str, Any]:
@@ -51,11 +55,18 @@ def contact_document(contact: Contact) -> dict[str, Any]:
         "consent": sorted(contact.consents) if contact.consents is not None else None,
         "opted_out": sorted(contact.opted_out),
         "unusable": sorted(contact.unusable),
+        "reports_to": contact.reports_to,
+        "labels": list(contact.labels),
     }
 
 
 def is_contact_id(text: str) -> bool:
     return _ID.fullmatch(text) is not None
+
+
+def is_label(text: str) -> bool:
+    """A label is a short slug: lowercase letters, digits and inner '-', 1 to 32 characters."""
+    return _LABEL.fullmatch(text) is not None
 
 
 def contact_from_row(
@@ -130,6 +141,19 @@ def contact_from_row(
     opted_out: frozenset[Channel] = read(
         "opted_out", lambda: _channels(cells("opted_out")), frozenset()
     )
+    reports_to = cell("reports_to") or None
+    check(
+        "reports_to",
+        reports_to is None or (bool(_ID.fullmatch(reports_to)) and reports_to != contact_id),
+        "must be another contact's id",
+    )
+    labels = cells("labels")
+    check(
+        "labels",
+        all(is_label(label) for label in labels),
+        "must be short slugs: lowercase letters, digits and '-', 1 to 32 characters",
+    )
+    check("labels", len(labels) <= MAX_LABELS, f"at most {MAX_LABELS} labels a person")
     blank = not cell("phone") and not cell("email")
     check("phone", not blank, "no phone and no email: give at least one")
     if problems:
@@ -146,6 +170,8 @@ def contact_from_row(
         push_tokens=tokens,
         consents=consent,
         opted_out=opted_out,
+        reports_to=reports_to,
+        labels=labels,
     )
 
 

@@ -29,7 +29,9 @@ class Clock(Protocol):
 
 
 class ContactDirectory(Protocol):
-    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]: ...
+    def members(
+        self, roles: Sequence[str], teams: Sequence[str] = (), labels: Sequence[str] = ()
+    ) -> list[Contact]: ...
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
 
@@ -86,6 +88,11 @@ class IncidentStore(Protocol):
         to_status: IncidentStatus,
         entry: TimelineEntry,
     ) -> bool: ...
+
+    def add_approval(self, incident_id: str, contact_id: str, entry: TimelineEntry) -> bool:
+        """Count ``contact_id``'s approval once, with its entry, while the incident waits at
+        the gate; False when it no longer waits or the person approved already."""
+        ...
 
     def join(self, incident_id: str, received: ReceivedEvent, now: datetime) -> bool:
         """Count a duplicate trigger on an open incident; False if it was already counted."""

@@ -1,4 +1,5 @@
-"""The escalation tick, and replies to Tocsin's texts (two-way SMS through SNS)."""
+"""The escalation tick (which also moves check-ins on: reminders, leads, closing), and replies
+to Tocsin's texts (two-way SMS through SNS)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,38 @@ escalation = Blueprint(__name__)
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Page the next level of every incident nobody acknowledged in time (within a minute of
-    its deadline). Safe to overlap: each step moves on by a conditional write."""
-    report = container().escalator.tick()
+    its deadline), act on every verification gate whose timeout passed (page, cancel or
+    escalate), and chase the silent of every open check-in. Safe to overlap: each step and
+    each reminder round moves on by a conditional write."""
+    services = container()
+    gates = services.gatekeeper.tick()
+    if gates.acted:
+        logger.info("gates timed out", extra={"incidents": gates.acted})
+    report = services.escalator.tick()
     if report.escalated:
         logger.info(
             "incidents escalated", extra={"incidents": report.escalated, "jobs": report.jobs}
         )
-    for incident_id, reason in report.reasons.items():
+    for incident_id, reason in (gates.reasons | report.reasons).items():
         logger.error(
             "incident not escalated; the next tick retries it",
             extra={"incident_id": incident_id, "error": redact(reason)[:500]},
         )
-    if report.failed:
-        # The others were escalated; the next tick (a minute later) tries these again, and the
+    checkins = services.checkin_reminders.tick()
+    if checkins.reminded or checkins.leads or checkins.closed:
+        logger.info(
+            "check-ins moved on",
+            extra={
+                "reminded": checkins.reminded,
+                "leads": checkins.leads,
+                "closed": checkins.closed,
+            },
+        )
+    failed = sorted(set(gates.failed + report.failed)) + checkins.failed
+    if failed:
+        # The others moved on; the next tick (a minute later) tries these again, and the
         # failed invocation is what the errors alarm counts.
-        raise TransientError(f"{len(report.failed)} incident(s) not escalated yet: {report.failed}")
+        raise TransientError(f"{len(failed)} incident(s) or check-in(s) to retry: {failed}")
 
 
 @escalation.on_sns_message(topic=bound_name(INBOUND_SMS_TOPIC))

@@ -3,6 +3,7 @@
 CONTACT#<id> / PROFILE     the person
 ROLE#<role>  / CONTACT#<id> membership, so "who holds role X" is one query
 TEAM#<team>  / CONTACT#<id>
+LABEL#<label> / CONTACT#<id> who carries a label ("building-a"), for a check-in's audience
 PHONE#<hash> / CONTACT#<id> who has a number, for inbound SMS (the number is hashed, not kept)
 """
 
@@ -58,12 +59,15 @@ class DynamoContactDirectory:
                 ]
             )
 
-    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]:
-        """Everyone holding one of ``roles`` or in one of ``teams``, each once."""
+    def members(
+        self, roles: Sequence[str], teams: Sequence[str] = (), labels: Sequence[str] = ()
+    ) -> list[Contact]:
+        """Everyone holding one of ``roles``, in one of ``teams`` or carrying one of
+        ``labels``, each once."""
         contact_ids: set[str] = set()
-        for partition in [keys.role_partition(r) for r in roles] + [
-            keys.team_partition(t) for t in teams
-        ]:
+        partitions = [keys.role_partition(r) for r in roles]
+        partitions += [keys.team_partition(t) for t in teams]
+        for partition in partitions + [keys.label_partition(label) for label in labels]:
             contact_ids.update(self._members(partition))
         return list(self.get_contacts(sorted(contact_ids)).values())
 
@@ -136,6 +140,7 @@ class DynamoContactDirectory:
 def _memberships(contact: Contact) -> set[tuple[str, str]]:
     found = [keys.role_member(role, contact.contact_id) for role in contact.roles]
     found += [keys.team_member(team, contact.contact_id) for team in contact.teams]
+    found += [keys.label_member(label, contact.contact_id) for label in contact.labels]
     found += [keys.phone_owner(contact.phone, contact.contact_id)] if contact.phone else []
     return {(key["pk"], key["sk"]) for key in found}
 
@@ -163,4 +168,6 @@ def _contact_from_item(item: dict[str, Any]) -> Contact:
         consents=frozenset(Channel(c) for c in consents) if consents is not None else None,
         opted_out=frozenset(Channel(c) for c in item.get("opted_out", [])),
         unusable=frozenset(Channel(c) for c in item.get("unusable", [])),
+        reports_to=item.get("reports_to"),
+        labels=tuple(item.get("labels", [])),
     )

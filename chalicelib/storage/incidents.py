@@ -89,18 +89,39 @@ class DynamoIncidentStore:
         entry: TimelineEntry,
     ) -> bool:
         """Move the incident from one status to another and record why; False when it was not
-        in ``from_status`` (someone else moved it first)."""
+        in ``from_status`` (someone else moved it first). Leaving the gate leaves its deadline
+        in the escalation index behind (the first level is due at once, whatever it says)."""
+        leaving_gate = from_status is IncidentStatus.AWAITING_APPROVAL
         return self._transact(
             [
                 self._update(
                     keys.incident(incident_id),
-                    "SET #status = :to, updated_at = :now",
+                    "SET #status = :to, updated_at = :now"
+                    + (" REMOVE due_pk, due_at" if leaving_gate else ""),
                     {
                         ":to": to_status.value,
                         ":from": from_status.value,
                         ":now": entry.at.isoformat(),
                     },
                     condition="#status = :from",
+                ),
+                self._put(_timeline_item(incident_id, entry)),
+            ]
+        )
+
+    def add_approval(self, incident_id: str, contact_id: str, entry: TimelineEntry) -> bool:
+        return self._transact(
+            [
+                self._update(
+                    keys.incident(incident_id),
+                    "SET approved_by = list_append(if_not_exists(approved_by, :none), :one)",
+                    {
+                        ":none": [],
+                        ":one": [contact_id],
+                        ":awaiting": IncidentStatus.AWAITING_APPROVAL.value,
+                        ":person": contact_id,
+                    },
+                    condition="#status = :awaiting AND NOT contains(approved_by, :person)",
                 ),
                 self._put(_timeline_item(incident_id, entry)),
             ]
@@ -560,6 +581,7 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else None,
         playbook_version=int(item.get("playbook_version", 0)),
         requested_by=item.get("requested_by"),
+        approved_by=tuple(item.get("approved_by", [])),
         links=tuple(Link(link["href"], link.get("text", "")) for link in item.get("links", [])),
         response=state_from_document(
             json.loads(item.get("response_state") or "{}"), int(item.get("response_version", 0))

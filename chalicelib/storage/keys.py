@@ -103,6 +103,14 @@ def team_partition(team: str) -> str:
     return f"TEAM#{team}"
 
 
+def label_member(label: str, contact_id: str) -> Key:
+    return {"pk": label_partition(label), "sk": f"CONTACT#{contact_id}"}
+
+
+def label_partition(label: str) -> str:
+    return f"LABEL#{label}"
+
+
 def phone_owner(phone: str, contact_id: str) -> Key:
     """Who has a number, so an inbound SMS finds its sender (the number itself is hashed)."""
     return {"pk": phone_partition(phone), "sk": f"CONTACT#{contact_id}"}
@@ -158,6 +166,19 @@ def send(job: NotificationJob) -> Key:
 
 
 SEND_PREFIX = "SEND#"
+
+
+def statement(incident_id: str, statement_id: str) -> Key:
+    """A statement to an audience (``storage/statements.py``)."""
+    return {"pk": incident_partition(incident_id), "sk": f"{STATEMENT_PREFIX}{statement_id}"}
+
+
+STATEMENT_PREFIX = "STATEMENT#"
+
+
+def statement_outlet(incident_id: str, statement_id: str, outlet: str) -> Key:
+    """The claim that one call sends a statement through one outlet."""
+    return {"pk": incident_partition(incident_id), "sk": f"OUTLET#{statement_id}#{outlet}"}
 
 
 def responder(incident_id: str, contact_id: str) -> Key:
@@ -294,3 +315,41 @@ def sender_incident(sender: str, incident_id: str) -> Key:
 def sortable_time(at: datetime) -> str:
     """UTC to the microsecond, fixed width: sorts as the times do."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# check-ins (incidents table): the check-in, who was asked (in chunks), each person's latest
+# answer, every answer, and the open ones (for the reminder tick)
+def checkin_partition(checkin_id: str) -> str:
+    return f"CHECKIN#{checkin_id}"
+
+
+def checkin(checkin_id: str) -> Key:
+    return {"pk": checkin_partition(checkin_id), "sk": "CHECKIN"}
+
+
+def checkin_audience(checkin_id: str, chunk: int) -> Key:
+    return {"pk": checkin_partition(checkin_id), "sk": f"{CHECKIN_AUDIENCE_PREFIX}{chunk:05d}"}
+
+
+CHECKIN_AUDIENCE_PREFIX = "AUDIENCE#"
+CHECKIN_LATEST_PREFIX = "LATEST#"
+CHECKIN_ANSWER_PREFIX = "ANSWER#"
+
+
+def checkin_latest(checkin_id: str, contact_id: str) -> Key:
+    return {"pk": checkin_partition(checkin_id), "sk": f"{CHECKIN_LATEST_PREFIX}{contact_id}"}
+
+
+def checkin_answer(checkin_id: str, at: datetime, answer_id: str) -> Key:
+    stamp = at.astimezone(UTC).isoformat()
+    return {
+        "pk": checkin_partition(checkin_id),
+        "sk": f"{CHECKIN_ANSWER_PREFIX}{stamp}#{answer_id}",
+    }
+
+
+OPEN_CHECKINS_PK = "CHECKINS"
+
+
+def open_checkin(checkin_id: str) -> Key:
+    return {"pk": OPEN_CHECKINS_PK, "sk": f"OPEN#{checkin_id}"}

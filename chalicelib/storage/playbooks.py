@@ -107,6 +107,7 @@ class DynamoPlaybookStore:
             "settings": len(documents.get("settings", [])),
             "heartbeats": len(playbook.heartbeats),
             "canaries": len(playbook.canaries),
+            "audiences": len(playbook.audiences),
         }
         pointer = {"version": version, "partition": partition, "digest": new_digest}
         condition = "attribute_not_exists(pk)" if current is None else "#version = :previous"

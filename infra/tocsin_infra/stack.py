@@ -531,12 +531,16 @@ class TocsinStack(Stack):
         # The tick also reads the playbook's schedules (and claims slots with PutItem/DeleteItem).
         config.grant(self.roles[TICK_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
         # Dispatcher: the playbook version's templates, contacts, the ledger and timeline
-        # (BatchWriteItem: fallback entries); SMS, voice and email.
+        # (BatchWriteItem: fallback entries); SMS, voice and email. A check-in's reminders
+        # read who has answered since they were queued (BatchGetItem), a lead's message who of
+        # theirs is silent (Query).
         config.grant(dispatch, "dynamodb:GetItem", "dynamodb:Query")
         contacts.grant(dispatch, "dynamodb:BatchGetItem")
         incidents.grant(
             dispatch,
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
             "dynamodb:UpdateItem",
             "dynamodb:PutItem",
             "dynamodb:BatchWriteItem",
@@ -608,29 +612,33 @@ class TocsinStack(Stack):
             self.roles, self.tables, self.ingest_queue, self.dispatch_queue, self.operations
         )
         self._grant_spending()
-        # Plans that inform stakeholders publish one statement to their topic, granted by name.
-        self.stakeholders.grant_publish(dispatch)
         dispatch.add_to_policy(self._sms_to_phone_numbers())
-        dispatch.add_to_policy(
-            iam.PolicyStatement(
-                sid="EmailFromTheSenderIdentity",
-                actions=["ses:SendEmail"],
-                resources=[
-                    self.format_arn(
-                        service="ses", resource="identity", resource_name=self.settings.sender_email
-                    ),
-                    self.format_arn(
-                        service="ses",
-                        resource="identity",
-                        resource_name=self.settings.sender_domain,
-                    ),
-                    self.format_arn(
-                        service="ses",
-                        resource="configuration-set",
-                        resource_name=self.settings.prefix,
-                    ),
-                ],
-            )
+        dispatch.add_to_policy(self._email_from_the_sender_identity())
+        # Statements (issue #25): the API publishes a statement once enough people approved it,
+        # to the stakeholder topic (granted by name) and to distribution lists by email. The
+        # dispatcher no longer publishes to the topic: nothing reaches an audience unapproved.
+        self.stakeholders.grant_publish(api)
+        api.add_to_policy(self._email_from_the_sender_identity())
+
+    def _email_from_the_sender_identity(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            sid="EmailFromTheSenderIdentity",
+            actions=["ses:SendEmail"],
+            resources=[
+                self.format_arn(
+                    service="ses", resource="identity", resource_name=self.settings.sender_email
+                ),
+                self.format_arn(
+                    service="ses",
+                    resource="identity",
+                    resource_name=self.settings.sender_domain,
+                ),
+                self.format_arn(
+                    service="ses",
+                    resource="configuration-set",
+                    resource_name=self.settings.prefix,
+                ),
+            ],
         )
 
     def _grant_responding(self) -> None:
@@ -651,6 +659,8 @@ class TocsinStack(Stack):
                 "dynamodb:BatchWriteItem",
             )
             self.dispatch_queue.grant_send_messages(role)
+        # The tick also closes check-ins at their deadline (their open marker is deleted).
+        incidents.grant(tick, "dynamodb:DeleteItem")
         # A STOP rewrites the contact (opted out), and answers go back by SMS.
         contacts.grant(replies, "dynamodb:PutItem", "dynamodb:DeleteItem")
         if self.settings.sms_origination_arn:

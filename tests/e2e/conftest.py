@@ -116,9 +116,9 @@ class ChaliceTransport:
     ) -> tuple[int, bytes]:
         from urllib.parse import urlsplit
 
-        answer = self._client.http.request(
-            method, urlsplit(url).path, headers=dict(headers), body=body or b""
-        )
+        parts = urlsplit(url)
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        answer = self._client.http.request(method, path, headers=dict(headers), body=body or b"")
         return int(answer.status_code), bytes(answer.body)
 
 

@@ -148,12 +148,12 @@ def test_a_storm_sends_the_budget_holds_the_rest_and_a_release_sends_it_once(
         "sms_messages": 5,
         "sms_parts": 6,  # Chen reads Chinese: UCS-2, so the text and its link take two parts
         "emails": 6,
-        "statements": 1,
+        "statements": 0,  # drafted, not published: people approve statements
     }
-    assert cost["estimated_usd"] == round(6 * 0.0088 + 6 * 0.0001 + 0.0000005, 4)
+    assert cost["estimated_usd"] == round(6 * 0.0088 + 6 * 0.0001, 4)
     assert cost["currency"] == "USD" and "2025" in cost["prices"]
     waiting = api.get(f"/v1/incidents/{stormed[3]}").json_body["cost"]
-    assert (waiting["sms_messages"], waiting["emails"], waiting["statements"]) == (0, 0, 1)
+    assert (waiting["sms_messages"], waiting["emails"], waiting["statements"]) == (0, 0, 0)
 
     hold = next(hold for hold in listed if hold["incident_id"] == stormed[3])
     released = post(client, f"/v1/holds/{hold['hold_id']}/release", keys["ada"])

@@ -20,6 +20,7 @@ GIL = {
     "email": "Gil@Example.com",
     "consent": ["sms", "email"],
     "opted_out": [],
+    "labels": ["building-a", "first-aider"],
 }
 
 
@@ -44,6 +45,7 @@ def test_create_read_update_and_erase(client: Client, capsys: pytest.CaptureFixt
     assert stored["phone"] == "+12025550107"
     assert stored["email"] == "Gil@example.com"
     assert stored["consent"] == ["email", "sms"]
+    assert stored["labels"] == ["building-a", "first-aider"]
     assert put(client, "c-gil", GIL).json_body["outcome"] == "unchanged"
     updated = put(client, "c-gil", {**GIL, "opted_out": ["sms"]})
     assert updated.json_body["outcome"] == "updated"
@@ -65,6 +67,8 @@ def test_create_read_update_and_erase(client: Client, capsys: pytest.CaptureFixt
         ({**GIL, "roles": ["astronaut"]}, "roles"),
         ({**GIL, "timezone": "Mars/Olympus"}, "timezone"),
         ({**GIL, "consent": ["pigeon"]}, "consent"),
+        ({**GIL, "labels": ["Building A"]}, "labels"),
+        ({**GIL, "labels": [f"floor-{n}" for n in range(21)]}, "labels"),
         ({**GIL, "colour": "blue"}, "colour"),
         ({**GIL, "contact_id": "c-other"}, "contact_id"),
         ([], "$"),

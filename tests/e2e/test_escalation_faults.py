@@ -41,7 +41,8 @@ def test_an_unreadable_incident_does_not_stop_the_others_escalating(
     )
 
     clock.current = NIGHT + timedelta(minutes=6)
-    with pytest.raises(TransientError, match=rf"1 incident\(s\) not escalated yet: \['{broken}'\]"):
+    retry = rf"1 incident\(s\) or check-in\(s\) to retry: \['{broken}'\]"
+    with pytest.raises(TransientError, match=retry):
         tick(client)
     runner.drain()
     assert len(texts_to(world, CHEN)) == 1  # level 2 of the healthy incident

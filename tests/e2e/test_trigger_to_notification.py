@@ -48,13 +48,9 @@ def test_data_breach_reaches_the_crisis_cell_by_sms_and_email(
     ]
     kinds = [entry["kind"] for entry in incident["timeline"]]
     assert kinds[:2] == ["event_received", "activated"]
-    assert kinds.count("notification_sent") == 12  # 11 to people, one to the stakeholders
-    broadcasts = [
-        entry for entry in incident["timeline"] if entry["data"].get("channel") == "broadcast"
-    ]
-    assert [entry["summary"] for entry in broadcasts] == [
-        "broadcast handed to AWS for @stakeholders"
-    ]
+    assert kinds.count("notification_sent") == 11  # to people; nothing to the stakeholders
+    assert kinds.count("statement_drafted") == 3  # staff (en, da), customers: drafts only
+    assert "statement_sent" not in kinds
     assert all(
         entry["data"]["message_id"]
         for entry in incident["timeline"]

@@ -106,6 +106,31 @@ def test_teams_time_zones_tokens_consent_and_opt_outs(
     )
 
 
+LABELLED = """\
+contact_id,name,roles,language,phone,email,labels
+c-rae,Rae Example,hr,en,+12025550116,,building-a;first-aider;building-a
+c-sol,Sol Example,hr,en,+12025550117,,Building A
+c-tor,Tor Example,hr,en,+12025550118,,-floor-
+c-uma,Uma Example,hr,en,+12025550119,,
+"""
+
+
+def test_labels_are_short_slugs_and_refusals_name_the_field_not_the_label(
+    world: boto3.Session, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(LABELLED)
+    code, report = run(world, "contacts", "import", str(path))
+    assert code == 1 and report.splitlines()[0] == "created 2, updated 0, unchanged 0, rejected 2"
+    assert "line 3: labels: must be short slugs: lowercase letters, digits and '-'" in report
+    assert "line 4: labels: must be short slugs" in report
+    assert "Building A" not in report and "-floor-" not in report
+    stored = DynamoContactDirectory(world.client("dynamodb"), settings.contacts_table)
+    found = stored.get_contacts(["c-rae", "c-uma"])
+    assert (found["c-rae"].labels, found["c-uma"].labels) == (("building-a", "first-aider"), ())
+    assert [c.contact_id for c in stored.members([], [], ["building-a"])] == ["c-rae"]
+
+
 def test_a_contact_saved_before_sms_replies_existed_is_saved_again_so_its_number_is_found(
     world: boto3.Session, settings: Settings, tmp_path: Path
 ) -> None:

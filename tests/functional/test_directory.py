@@ -20,7 +20,9 @@ class Directory(Protocol):
 
     def delete(self, contact: Contact) -> None: ...
 
-    def members(self, roles: Sequence[str], teams: Sequence[str] = ()) -> list[Contact]: ...
+    def members(
+        self, roles: Sequence[str], teams: Sequence[str] = (), labels: Sequence[str] = ()
+    ) -> list[Contact]: ...
 
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]: ...
 
@@ -61,6 +63,20 @@ def test_team_membership_follows_the_contact(directory: Directory) -> None:
     assert ids(directory.members(["hr"], ["site-bergen"])) == ["c-ada"]
 
 
+def test_label_membership_follows_the_contact_and_goes_with_it(directory: Directory) -> None:
+    ada = Contact("c-ada", "Ada", ("hr",), email="a@example.com", labels=("building-a", "floor-3"))
+    directory.put(ada)
+    directory.put(Contact("c-bo", "Bo", ("hr",), email="b@example.com", labels=("building-b",)))
+    assert ids(directory.members([], [], ["floor-3"])) == ["c-ada"]
+    assert ids(directory.members([], [], ["building-a", "building-b"])) == ["c-ada", "c-bo"]
+    assert directory.get_contacts(["c-ada"])["c-ada"].labels == ("building-a", "floor-3")
+    directory.put(Contact("c-ada", "Ada", ("hr",), email="a@example.com", labels=("building-b",)))
+    assert directory.members([], [], ["floor-3"]) == []
+    assert ids(directory.members([], [], ["building-b"])) == ["c-ada", "c-bo"]
+    directory.delete(directory.get_contacts(["c-ada"])["c-ada"])
+    assert ids(directory.members([], [], ["building-b"])) == ["c-bo"]
+
+
 def test_members_are_everyone_in_any_role_or_team_asked_for_each_once(
     directory: Directory,
 ) -> None:
@@ -96,6 +112,8 @@ def test_every_field_of_a_contact_round_trips(directory: Directory) -> None:
         consents=frozenset({Channel.EMAIL}),
         opted_out=frozenset({Channel.SMS}),
         unusable=frozenset({Channel.VOICE}),
+        reports_to="c-bo",
+        labels=("building-a", "first-aider"),
     )
     directory.put(full)
     assert directory.get_contacts(["c-ada", "c-nobody"]) == {"c-ada": full}

@@ -282,6 +282,41 @@ def test_a_created_incident_moves_only_from_the_status_it_is_in(stores: Stores) 
     ]
 
 
+def test_approvals_at_the_gate_count_each_person_once_and_leaving_it_drops_its_deadline(
+    stores: Stores,
+) -> None:
+    incidents = stores.incidents
+    deadline = NOW + timedelta(minutes=15)
+    waiting = incident_for(
+        received(),
+        status=IncidentStatus.AWAITING_APPROVAL,
+        dedup_key="manual:gate",
+        response=ResponseState(policy_id=None, due_at=deadline),
+    )
+    incidents.create(waiting, [])
+    assert incidents.due(deadline) == [waiting.incident_id]  # the gate's timeout is indexed
+    incident_id = waiting.incident_id
+
+    def said(who: str) -> TimelineEntry:
+        return TimelineEntry(NOW, "approved", f"approved by {who}", key=f"approved-{who}")
+
+    assert incidents.add_approval(incident_id, "c-bo", said("c-bo"))
+    assert not incidents.add_approval(incident_id, "c-bo", said("c-bo"))  # once per person
+    assert incidents.add_approval(incident_id, "c-dina", said("c-dina"))
+    assert incidents.get(incident_id).approved_by == ("c-bo", "c-dina")
+    assert not incidents.add_approval("inc_nothing", "c-bo", said("c-bo"))
+    opened = TimelineEntry(NOW, "approved", "approved by c-dina", key="approved-c-dina")
+    assert incidents.transition(
+        incident_id, IncidentStatus.AWAITING_APPROVAL, IncidentStatus.OPEN, opened
+    )
+    assert incidents.due(deadline + timedelta(hours=1)) == []  # the deadline left the index
+    assert not incidents.add_approval(incident_id, "c-ada", said("c-ada"))  # no longer waits
+    assert [e.summary for e in incidents.timeline(incident_id)] == [
+        "approved by c-bo",
+        "approved by c-dina",
+    ]
+
+
 def test_closing_by_hand_needs_the_incident_open_under_its_dedup_key(stores: Stores) -> None:
     incidents = stores.incidents
     first = received()

@@ -46,12 +46,26 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "spend": {"kernel", "wording", "playbook"},
     "messaging": {"kernel", "wording", "playbook", "spend"},
     "response": {"kernel", "wording", "playbook", "oncall", "messaging", "spend"},
-    "activation": {"kernel", "wording", "playbook", "messaging", "response", "spend"},
+    # Statements to audiences: drafted from the playbook's templates, sent through the
+    # messaging channels (never the dispatch queue), each send priced as spending prices it.
+    "statements": {"kernel", "wording", "playbook", "messaging", "spend"},
+    "activation": {
+        "kernel",
+        "wording",
+        "playbook",
+        "messaging",
+        "response",
+        "spend",
+        "statements",
+    },
     # Watching reads what the playbook declares, queues canary messages for the dispatcher,
     # and sends its events to the activation rules through the intake (in dedup namespaces of
     # its own, heartbeats and canaries), as scheduled triggers do; it needs no response.
     "watch": {"kernel", "playbook", "messaging", "activation"},
     "dropin": {"kernel"},  # PagerDuty's and Opsgenie's own APIs: alerts and changes
+    # Check-ins ask through the dispatcher (messaging words their notices through a port of
+    # its own), and an "I need help" pages its responders through the escalator (response).
+    "checkins": {"kernel", "wording", "playbook", "messaging", "response"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the

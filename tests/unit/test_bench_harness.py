@@ -41,9 +41,19 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
         "calls_per_notification",
         "cold_start",
         "evaluation_us_per_event_1000_rules",
+        "checkin_fanout",
+        "checkin_answers",
         "machine",
     ):
         assert name in figures
     assert set(figures["calls_per_notification"]) == {"sms", "email"}
     assert figures["calls_per_notification"]["sms"]["by_api"]["sns:Publish"] == 1.0
     assert "| cold start" in (tmp_path / "RESULTS.md").read_text()
+
+
+def test_the_checkin_bench_loses_nothing_and_reminds_only_the_silent() -> None:
+    from bench.checkins import fanout
+
+    figures = fanout(40, scale=100)
+    assert (figures["lost"], figures["twice"]) == (0, 0)
+    assert (figures["reminded"], figures["reminders_to_people_who_answered"]) == (20, 0)

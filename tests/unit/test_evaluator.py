@@ -67,7 +67,13 @@ def test_a_data_breach_reaches_the_whole_crisis_cell_by_sms_and_email(org: Memor
     assert sorted(inboxes(org)) == [
         f"{name}@example.com" for name in ("ada", "bo", "chen", "dina", "emil", "fay")
     ]
-    assert [sent.destination for sent in org.broadcast.sent] == ["@stakeholders"]
+    assert org.broadcast.sent == []  # the statements are drafts until two people approve
+    drafts = org.statement_desk.statements(incident.incident_id)
+    assert [(s.statement_id, s.state.value) for s in drafts] == [
+        ("customers-en-1", "draft"),
+        ("staff-da-1", "draft"),
+        ("staff-en-1", "draft"),
+    ]
     assert story(org, incident.incident_id, "activated", "planned") == [
         "incident opened: matched rule data-breach-500",
         "11 notifications planned for 6 people",

@@ -5,34 +5,45 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core.activation.manual import ManualRequest, parse_request
+from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.core.model import EventStatus, IncidentStatus, Severity
 from fakes import MemoryWorld
-from tests.unit.conftest import ADA, FAY, story, texts
+from tests.unit.conftest import ADA, BO, DINA, FAY, story, texts
+
+
+def key(contact_id: str) -> Answerer:
+    return Answerer.by_personal_key(f"{contact_id}-key", contact_id)
+
 
 RANSOM = ManualRequest(
     "Ransom note on the file servers", Severity.CRITICAL, EventStatus.ACTUAL, "manual.activation"
 )
 
 
-def test_the_two_person_rule_holds_the_broadcast_until_a_second_person_approves(
+def test_the_two_person_rule_pages_only_the_approvers_until_a_second_person_approves(
     org: MemoryWorld,
 ) -> None:
     incident = org.manual.request("crisis-cell", "c-bo", RANSOM)
     assert incident.status is IncidentStatus.AWAITING_APPROVAL
     org.run_queues()
-    assert org.sent() == []  # nobody notified while it waits
+    # Only the approvers (executive, legal) are asked, never the requester; nobody else.
+    assert {sent.destination for sent in org.sms.sent} == {ADA, DINA}
+    assert "Reply" in texts(org, ADA)[0] and "ACK to approve" in texts(org, ADA)[0]
+    assert texts(org, BO) == [] and texts(org, FAY) == []
     with pytest.raises(Forbidden, match="two-person rule"):
-        org.manual.approve(incident.incident_id, "c-bo")
+        org.gatekeeper.approve(incident.incident_id, key("c-bo"))
     with pytest.raises(Forbidden, match="executive, legal"):
-        org.manual.approve(incident.incident_id, "c-fay")
+        org.gatekeeper.approve(incident.incident_id, key("c-fay"))
+    with pytest.raises(Forbidden, match="own credential"):
+        org.gatekeeper.approve(incident.incident_id, Answerer.by_shared_key("bot", "c-dina"))
     org.clock.advance(minutes=3)
-    queued = org.manual.approve(incident.incident_id, "c-dina")
+    queued = org.gatekeeper.approve(incident.incident_id, key("c-dina"))
     assert queued > 0
     org.run_queues()
-    assert len(texts(org, ADA)) == 1
+    assert len(texts(org, ADA)) == 2  # asked to approve, then paged by the plan
     with pytest.raises(Conflict, match="not awaiting approval"):
-        org.manual.approve(incident.incident_id, "c-ada")
+        org.gatekeeper.approve(incident.incident_id, key("c-ada"))
     assert story(org, incident.incident_id, "activation_requested", "approved") == [
         "Full crisis cell activated by hand by c-bo; waiting for a second person "
         "(executive, legal) to approve",
@@ -42,16 +53,16 @@ def test_the_two_person_rule_holds_the_broadcast_until_a_second_person_approves(
 
 def test_a_rejected_activation_notifies_nobody(org: MemoryWorld) -> None:
     incident = org.manual.request("crisis-cell", "c-bo", RANSOM)
-    org.manual.reject(incident.incident_id, "c-bo", "false alarm")  # the requester may withdraw
+    org.gatekeeper.reject(incident.incident_id, key("c-bo"), "false alarm")  # may withdraw
     org.run_queues()
     stored = org.incidents.get(incident.incident_id)
     assert stored is not None and stored.status is IncidentStatus.CANCELLED
-    assert org.sent() == []
+    assert org.sent() == []  # the approvers' requests were dropped: it no longer waits
     assert story(org, incident.incident_id, "rejected") == [
         "rejected by c-bo: false alarm; nobody was notified"
     ]
     with pytest.raises(Conflict):
-        org.manual.reject(incident.incident_id, "c-ada", "")
+        org.gatekeeper.reject(incident.incident_id, key("c-ada"), "")
 
 
 def test_a_plan_without_approval_goes_out_at_once(org: MemoryWorld) -> None:
@@ -59,7 +70,11 @@ def test_a_plan_without_approval_goes_out_at_once(org: MemoryWorld) -> None:
     assert incident.status is IncidentStatus.OPEN
     org.run_queues()
     assert len(texts(org, FAY)) == 1  # facilities: the first channel of her chain
-    assert [sent.destination for sent in org.broadcast.sent] == ["@stakeholders"]
+    assert org.broadcast.sent == []  # its staff statements wait for approvals
+    assert [s.statement_id for s in org.statement_desk.statements(incident.incident_id)] == [
+        "staff-da-1",
+        "staff-en-1",
+    ]
     assert story(org, incident.incident_id, "activated") == [
         "Site emergency activated by hand by c-fay"
     ]
@@ -75,7 +90,7 @@ def test_refusals_are_clear_and_activate_nothing(org: MemoryWorld) -> None:
     with pytest.raises(Forbidden, match="no longer exists"):
         org.manual.request("site-emergency", "c-gone", RANSOM)
     with pytest.raises(NotFound):
-        org.manual.approve("inc_nothing", "c-ada")
+        org.gatekeeper.approve("inc_nothing", key("c-ada"))
     assert org.incidents.incidents() == [] and org.sent() == []
 
 

@@ -1,5 +1,6 @@
 """Planning who a response plan reaches (Notifier), on the fakes: one message per person and
-channel, gaps said on the timeline, the stakeholder statement, and the first escalation level."""
+channel, gaps said on the timeline, the statements drafted (never sent), and the first
+escalation level."""
 
 from __future__ import annotations
 
@@ -44,10 +45,11 @@ def opened(org: MemoryWorld, plan_id: str, escalation: str | None = None) -> Inc
 def test_each_person_is_reached_once_per_channel_and_the_gaps_are_said(org: MemoryWorld) -> None:
     incident = opened(org, "crisis-cell")
     queued = org.notifier.notify(incident.incident_id)
-    assert queued == 12  # 11 messages to 6 people, and the stakeholder statement
+    assert queued == 11  # 11 messages to 6 people; the statements are drafts
     org.run_queues()
     assert [len(texts(org, phone)) for phone in (ADA, BO, CHEN, DINA, FAY)] == [1] * 5
-    assert len(inboxes(org)) == 6 and len(org.broadcast.sent) == 1
+    assert len(inboxes(org)) == 6 and org.broadcast.sent == []
+    assert len(org.statement_desk.statements(incident.incident_id)) == 3
     assert story(org, incident.incident_id, "planned", "unreachable") == [
         "11 notifications planned for 6 people",
     ]
@@ -85,7 +87,7 @@ def test_notifying_again_sends_nothing_twice(org: MemoryWorld) -> None:
 def test_the_plan_comes_from_the_playbook_the_incident_started_with(org: MemoryWorld) -> None:
     incident = opened(org, "path-test")
     playbook = org.playbooks.load()
-    quieter = replace(playbook.plans["path-test"], inform_stakeholders=False, targets=())
+    quieter = replace(playbook.plans["path-test"], statements=None, targets=())
     org.playbooks.use(replace(playbook, plans={**playbook.plans, "path-test": quieter}))
     org.notifier.notify(incident.incident_id)
     org.run_queues()

@@ -272,6 +272,6 @@ def test_broadcast_is_not_a_channel_for_people() -> None:
     plan = {**PLAN, "notify": [{"role": "executive", "channels": ["broadcast"]}]}
     with pytest.raises(InvalidPolicy) as caught:
         parse([RULE], [plan])
-    assert "use inform_stakeholders" in str(caught.value)
-    with pytest.raises(InvalidPolicy, match="true or false"):
-        parse([RULE], [{**PLAN, "inform_stakeholders": "yes"}])
+    assert "name audiences under 'statements'" in str(caught.value)
+    with pytest.raises(InvalidPolicy, match="was replaced by statements"):
+        parse([RULE], [{**PLAN, "inform_stakeholders": True}])

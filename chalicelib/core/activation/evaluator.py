@@ -214,9 +214,12 @@ class Evaluator:
         now = self._clock.now()
         assert verdict.rule_id is not None and verdict.plan_id is not None
         plan = playbook.plans.get(verdict.plan_id)
+        gate = plan.gate(by_hand=False) if plan else None
+        # At the gate nothing is due but its timeout; approving pages the first level at once.
+        deadline = now + gate.timeout if gate is not None and gate.timeout else None
         return Incident(
             incident_id=incident_id_for_event(received.event_id),
-            status=IncidentStatus.OPEN,
+            status=IncidentStatus.AWAITING_APPROVAL if gate else IncidentStatus.OPEN,
             title=event.summary,
             type=event.type,
             severity=verdict.severity or event.severity,
@@ -228,6 +231,8 @@ class Evaluator:
             opened_at=now,
             updated_at=now,
             playbook_version=playbook.version,
-            response=ResponseState.starting(plan.escalation if plan else None, now),
+            response=ResponseState(plan.escalation, due_at=deadline)
+            if plan and gate
+            else ResponseState.starting(plan.escalation if plan else None, now),
             links=event.links,
         )

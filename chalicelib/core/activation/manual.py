@@ -1,23 +1,23 @@
 """Activating a response plan by hand, with the two-person rule where the plan asks for it.
 
     person A (a role in plan.manual.roles) ──request──▶ incident
-        plan without approval ──────────────────────────▶ open, everyone notified at once
-        plan with approval ─────────────────────────────▶ awaiting_approval, nobody notified
-    person B (≠ A, a role in plan.manual.approver_roles) ──approve──▶ open, everyone notified
-                                                          ──reject───▶ cancelled, nobody notified
+        plan without a gate ────────────────────────────▶ open, everyone notified at once
+        plan with a gate (its approval, or manual.approval) ▶ awaiting_approval: only the
+                                                            approvers are paged
+    person B (≠ A, an approver role) ──approve / reject──▶ the gate (``verification.py``): the same
+                                                           mechanism as automatic activations
 
-Every step is on the timeline with who (contact id), what and when. Approving or rejecting
-twice, or racing another approver, changes nothing: the first transition wins (Conflict).
+Every step is on the timeline with who (contact id), what and when.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.core.activation.notifier import Notifier
-from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chalicelib.core.errors import Forbidden, InvalidRequest, NotFound
 from chalicelib.core.events import is_event_type
 from chalicelib.core.ids import incident_id_for_event, new_event_id
 from chalicelib.core.model import (
@@ -29,7 +29,6 @@ from chalicelib.core.model import (
     Severity,
     TimelineEntry,
 )
-from chalicelib.core.playbook.plans import ResponsePlan
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 
@@ -91,7 +90,9 @@ class ManualActivation:
         actor = self._person(actor_id)
         _require_role(actor, plan.manual.roles, f"activate {plan_id}")
         now = self._clock.now()
-        waits = plan.manual.needs_approval
+        gate = plan.gate(by_hand=True)
+        waits = gate is not None
+        deadline = now + gate.timeout if gate is not None and gate.timeout else None
         incident_id = incident_id_for_event(new_event_id(now))
         incident = Incident(
             incident_id=incident_id,
@@ -108,11 +109,11 @@ class ManualActivation:
             playbook_version=playbook.version,
             requested_by=actor_id,
             # Waiting for approval, nothing is due: approving pages the first level.
-            response=ResponseState(policy_id=plan.escalation)
+            response=ResponseState(policy_id=plan.escalation, due_at=deadline)
             if waits
             else ResponseState.starting(plan.escalation, now),
         )
-        approvers = ", ".join(plan.manual.approver_roles)
+        approvers = ", ".join(gate.roles) if gate else ""
         entry = TimelineEntry(
             at=now,
             kind="activation_requested" if waits else "activated",
@@ -122,61 +123,8 @@ class ManualActivation:
             key="activated" if not waits else "requested",
         )
         self._incidents.create(incident, [entry])
-        if not waits:
-            self._notifier.notify(incident_id, incident)
+        self._notifier.notify(incident_id, incident)  # at the gate: only its approvers
         return incident
-
-    def approve(self, incident_id: str, actor_id: str) -> int:
-        """Approve and notify; returns how many notifications were queued."""
-        incident, plan = self._awaiting(incident_id)
-        actor = self._person(actor_id)
-        if actor_id == incident.requested_by:
-            raise Forbidden("the two-person rule: someone other than the requester must approve")
-        assert plan.manual is not None
-        _require_role(actor, plan.manual.approver_roles, f"approve {plan.plan_id}")
-        entry = TimelineEntry(
-            at=self._clock.now(),
-            kind="approved",
-            summary=f"approved by {actor_id}; notifying the plan",
-            data={"contact_id": actor_id},
-            key="approved",
-        )
-        if not self._incidents.transition(
-            incident_id, IncidentStatus.AWAITING_APPROVAL, IncidentStatus.OPEN, entry
-        ):
-            raise Conflict(f"incident {incident_id} is no longer awaiting approval")
-        return self._notifier.notify(incident_id, replace(incident, status=IncidentStatus.OPEN))
-
-    def reject(self, incident_id: str, actor_id: str, reason: str) -> None:
-        incident, plan = self._awaiting(incident_id)
-        actor = self._person(actor_id)
-        assert plan.manual is not None
-        if actor_id != incident.requested_by:
-            _require_role(actor, plan.manual.approver_roles, f"reject {plan.plan_id}")
-        entry = TimelineEntry(
-            at=self._clock.now(),
-            kind="rejected",
-            summary=f"rejected by {actor_id}"
-            + (f": {reason}" if reason else "")
-            + "; nobody was notified",
-            data={"contact_id": actor_id, "reason": reason},
-            key="rejected",
-        )
-        if not self._incidents.transition(
-            incident_id, IncidentStatus.AWAITING_APPROVAL, IncidentStatus.CANCELLED, entry
-        ):
-            raise Conflict(f"incident {incident_id} is no longer awaiting approval")
-
-    def _awaiting(self, incident_id: str) -> tuple[Incident, ResponsePlan]:
-        incident = self._incidents.get(incident_id)
-        if incident is None:
-            raise NotFound(f"no incident {incident_id}")
-        if incident.status is not IncidentStatus.AWAITING_APPROVAL:
-            raise Conflict(
-                f"incident {incident_id} is {incident.status.value}, not awaiting approval"
-            )
-        plan = self._playbooks.load_version(incident.playbook_version).plan(incident.plan_id)
-        return incident, plan
 
     def _person(self, contact_id: str) -> Contact:
         contact = self._directory.get_contacts([contact_id]).get(contact_id)

@@ -1,15 +1,27 @@
-"""Reach the people an open incident's response plan names, and start its escalation."""
+"""Reach the people an open incident's response plan names, start its escalation and its
+check-in when it declares one, and draft the plan's statements to its audiences (drafts only:
+people approve and publish them)."""
 
 from __future__ import annotations
 
+from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.messaging.ports import DispatchQueue
-from chalicelib.core.model import STAKEHOLDERS, Channel, Incident, NotificationJob, TimelineEntry
+from chalicelib.core.model import (
+    Channel,
+    Incident,
+    IncidentStatus,
+    Notice,
+    NotificationJob,
+    TimelineEntry,
+)
+from chalicelib.core.playbook.gates import Gate
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.spend.cost import estimate_entry, estimate_fan_out
+from chalicelib.core.statements.desk import StatementDesk
 
 
 class Notifier:
@@ -27,6 +39,8 @@ class Notifier:
         dispatch: DispatchQueue,
         clock: Clock,
         escalator: Escalator | None = None,
+        statements: StatementDesk | None = None,
+        checkins: PlanCheckins | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -34,6 +48,8 @@ class Notifier:
         self._dispatch = dispatch
         self._clock = clock
         self._escalator = escalator
+        self._statements = statements
+        self._checkins = checkins
 
     def notify(self, incident_id: str, known: Incident | None = None) -> int:
         """``known``: the incident as the caller just stored it, which saves reading it back."""
@@ -42,11 +58,12 @@ class Notifier:
             raise TransientError(f"incident {incident_id} not readable yet")
         playbook = self._playbooks.load_version(incident.playbook_version)
         plan = playbook.plan(incident.plan_id)
+        gate = plan.gate(by_hand=incident.requested_by is not None)
+        if incident.status is IncidentStatus.AWAITING_APPROVAL and gate is not None:
+            return self.ask_approvers(incident, gate, gate.roles)
         contacts = self._directory.members(plan.roles, plan.teams)
         notifications = plan_notifications(incident_id, plan, contacts)
         jobs = list(notifications.jobs)
-        if plan.inform_stakeholders:
-            jobs.append(NotificationJob(incident_id, STAKEHOLDERS, Channel.BROADCAST))
         entries = self._plan_entries(notifications)
         spending = self._playbooks.load().spending  # the budget and prices in force
         if len(jobs) > spending.budget.estimate_above:
@@ -56,11 +73,59 @@ class Notifier:
             entries.append(estimate_entry(estimate, spending.prices.source, self._clock.now()))
         self._incidents.append(incident_id, entries)  # before the fan-out starts
         self._dispatch.put_jobs(jobs)
+        if plan.statements is not None and self._statements is not None:
+            self._statements.draft_initial(incident)
         paged = 0
         if plan.escalation and self._escalator is not None:
             notified = {(job.contact_id, job.channel.value) for job in notifications.jobs}
             paged = len(self._escalator.advance(incident, notified).jobs)
+        if plan.checkin is not None and self._checkins is not None:
+            self._checkins.start_for(incident, plan.checkin)
         return len(jobs) + paged
+
+    def ask_approvers(
+        self, incident: Incident, gate: Gate, roles: tuple[str, ...], step: int = 0
+    ) -> int:
+        """Page the people who may approve an activation held at the gate (never the one who
+        activated it, nor who approved already), by SMS and email, each with their link and
+        reply code; nobody else is reached. Safe to repeat (a keyed entry, the ledger)."""
+        asked = [
+            contact
+            for contact in self._directory.members(roles)
+            if contact.contact_id not in (incident.requested_by, *incident.approved_by)
+        ]
+        jobs = [
+            NotificationJob(
+                incident.incident_id, c.contact_id, channel, step, notice=Notice.APPROVAL
+            )
+            for c in asked
+            for channel in (Channel.SMS, Channel.EMAIL)
+            if c.unreachable_on(channel) is None
+        ]
+        deadline = incident.response.due_at
+        when = (
+            f"; decide by {deadline:%H:%M} UTC, then {gate.on_timeout.value}"
+            if deadline and step == 0
+            else ""
+        )
+        who = ", ".join(c.contact_id for c in asked) or "nobody reachable"
+        entry = TimelineEntry(
+            at=self._clock.now(),
+            kind="approval_requested",
+            summary=f"waiting for {gate.approvers} approval(s) from {', '.join(roles)} before "
+            f"anyone is paged: asking {who}{when}",
+            data={
+                "roles": list(roles),
+                "asked": [c.contact_id for c in asked],
+                "needed": gate.approvers,
+                "decide_by": deadline.isoformat() if deadline and step == 0 else None,
+                "on_timeout": gate.on_timeout.value if gate.timeout else None,
+            },
+            key=f"approval-requested-{step}",
+        )
+        self._incidents.append(incident.incident_id, [entry])
+        self._dispatch.put_jobs(jobs)
+        return len(jobs)
 
     def _plan_entries(self, notifications: NotificationPlan) -> list[TimelineEntry]:
         at = self._clock.now()

@@ -9,8 +9,10 @@ from typing import Protocol
 
 from chalicelib.core.model import (
     DecisionOutcome,
+    Incident,
     ReceivedEvent,
 )
+from chalicelib.core.playbook.checkin_request import CheckinRequest
 
 
 class EventQueue(Protocol):
@@ -99,3 +101,10 @@ class ScheduleSlots(Protocol):
     def claim(self, schedule_id: str, slot: datetime) -> bool: ...
 
     def release(self, schedule_id: str, slot: datetime) -> None: ...
+
+
+class PlanCheckins(Protocol):
+    """Starts the check-in a response plan declares when the plan activates, once per incident
+    (``core/checkins/plan_step.py``); the check-in's id, or None when it could not start."""
+
+    def start_for(self, incident: Incident, request: CheckinRequest) -> str | None: ...

@@ -6,7 +6,8 @@
          delayed until that claim would be stale: never dropped (``uncertain.py``)
     DONE (sent, failed for good, held past the budget, cancelled) ─▶ nothing
 
-The dispatcher makes one :class:`Claims` per dispatch and reads its counts into its report.
+The dispatcher makes one :class:`Claims` per dispatch and reads its counts into its report;
+:func:`still_wanted` says whether a job is worth claiming at all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from chalicelib.core.checkpoints import CLAIMED, checkpoint
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.ports import ClaimOutcome, DispatchQueue, SendLedger
 from chalicelib.core.messaging.uncertain import requeue_delay, taken_over_entry
-from chalicelib.core.model import NotificationJob, SendReceipt, TimelineEntry
+from chalicelib.core.model import (
+    Channel,
+    Incident,
+    IncidentStatus,
+    Notice,
+    NotificationJob,
+    SendReceipt,
+    Stop,
+    TimelineEntry,
+)
 from chalicelib.core.ports import Clock, IncidentStore
 
 
@@ -78,3 +88,22 @@ def record_sent(
         except TransientError:
             if attempt + 1 == RECORD_SENT_ATTEMPTS:
                 raise
+
+
+def still_wanted(job: NotificationJob, incident: Incident) -> bool:
+    """Alerts go out while the incident is open, and escalation steps only until someone
+    acknowledged; resolution notices only once it is resolved; pages about held messages
+    whatever the incident's state (they are about every incident of the hour). Nothing goes
+    to the stakeholder topic from here: only approved statements reach audiences (the
+    statement desk), so a broadcast job (queued before statements existed) is dropped."""
+    if job.channel is Channel.BROADCAST:
+        return False
+    if job.notice is Notice.BUDGET:
+        return True
+    if job.notice is Notice.APPROVAL:  # asks to approve only while the gate still waits
+        return incident.status is IncidentStatus.AWAITING_APPROVAL
+    if job.notice is Notice.RESOLVED:
+        return incident.status is IncidentStatus.RESOLVED
+    if incident.status is not IncidentStatus.OPEN:
+        return False
+    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED

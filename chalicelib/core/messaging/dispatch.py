@@ -10,28 +10,32 @@ from datetime import timedelta
 from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
 from chalicelib.core.errors import PermanentSendError as Permanent
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
-from chalicelib.core.messaging.claims import Claims, record_sent
+from chalicelib.core.messaging.claims import Claims, record_sent, still_wanted
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.passes import AckLinks
-from chalicelib.core.messaging.ports import BatchSender, ChannelSender, DispatchQueue, SendLedger
+from chalicelib.core.messaging.ports import (
+    WORDED_ELSEWHERE,
+    BatchSender,
+    ChannelSender,
+    DispatchQueue,
+    NoticeWriter,
+    SendLedger,
+)
 from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
     Channel,
     Contact,
     Incident,
-    IncidentStatus,
-    Notice,
     NotificationJob,
     SendReceipt,
-    Stop,
 )
 from chalicelib.core.people import MAX_DEVICES
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.spend.gate import Cleared, Outgoing, SpendGate
 from chalicelib.core.spend.meter import Charge
-from chalicelib.core.wording.templates import AckInfo, render_message
+from chalicelib.core.wording.templates import render_message
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Dispatcher:
         links: AckLinks | None = None,
         requeue: DispatchQueue | None = None,
         spending: SpendGate | None = None,
+        notices: NoticeWriter | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -79,6 +84,7 @@ class Dispatcher:
         self._links = links
         self._requeue = requeue
         self._spending = spending
+        self._notices = notices  # check-ins' words (None: such jobs are skipped)
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -91,15 +97,21 @@ class Dispatcher:
         templates = self._playbooks.load_version(incident.playbook_version).templates_for(
             incident.plan_id
         )
-        acks = self._passes(incident, jobs, people)
+        links, now = self._links, self._clock.now()
+        acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
+        worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
+        words = self._notices.batch(incident, jobs) if worded and self._notices else None
         pending = list(jobs)
         while pending:  # each round: claim and render, pass the budget, send; then fallbacks
             following: list[NotificationJob] = []
             ready = []
             for job in pending:
                 sender = self._senders.get(job.channel)
-                if not _still_wanted(job, incident):
+                elsewhere = job.notice in WORDED_ELSEWHERE
+                if not still_wanted(job, incident) or (
+                    elsewhere and (words is None or not words.wanted(job))
+                ):
                     report.skipped += 1
                     continue
                 target = self._target(job, sender, contacts, templates.fallback_language, following)
@@ -109,14 +121,13 @@ class Dispatcher:
                 if not claims.claim(job):
                     continue
                 destination, language, timezone = target
-                message = render_message(
-                    incident,
-                    job.channel,
-                    language,
-                    templates,
-                    acks.get(job.contact_id),
-                    job.notice,
-                    timezone,
+                ack = acks.get(job.contact_id)
+                message = (
+                    words.message(job, language, timezone, ack)
+                    if elsewhere and words is not None
+                    else render_message(
+                        incident, job.channel, language, templates, ack, job.notice, timezone
+                    )
                 )
                 ready.append(Outgoing(job, destination, message))
             self._send_all(
@@ -249,15 +260,6 @@ class Dispatcher:
         record_sent(self._ledger, job, outcome, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
 
-    def _passes(
-        self, incident: Incident, jobs: Sequence[NotificationJob], people: set[str]
-    ) -> dict[str, AckInfo]:
-        """Each person alerted here gets their acknowledgement link and reply code."""
-        if self._links is None or incident.status is not IncidentStatus.OPEN:
-            return {}
-        paged = {job.contact_id for job in jobs if job.notice is Notice.ALERT} & people
-        return self._links.issue(incident.incident_id, sorted(paged), self._clock.now())
-
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
         """The next channel of the job's chain, at once, with the reason on the timeline."""
         if not job.fallbacks:
@@ -279,19 +281,6 @@ class Dispatcher:
         retryable = not isinstance(error, Permanent)
         now = self._clock.now()
         self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
-
-
-def _still_wanted(job: NotificationJob, incident: Incident) -> bool:
-    """Alerts go out while the incident is open, and escalation steps only until someone
-    acknowledged; resolution notices only once it is resolved; pages about held messages
-    whatever the incident's state (they are about every incident of the hour)."""
-    if job.notice is Notice.BUDGET:
-        return True
-    if job.notice is Notice.RESOLVED:
-        return incident.status is IncidentStatus.RESOLVED
-    if incident.status is not IncidentStatus.OPEN:
-        return False
-    return job.step == 0 or incident.response.stopped is not Stop.ACKNOWLEDGED
 
 
 def _addresses(batch: list[Cleared]) -> int:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from chalicelib.core.model import Incident, IncidentStatus, Notice, NotificationJob
 from chalicelib.core.wording.templates import AckInfo
 
 LINK_LIFETIME = timedelta(days=3)
@@ -109,3 +110,22 @@ class AckLinks:
             found.contact_id: AckInfo(ack_url(self._public_url, found.token), found.code)
             for found in passes
         }
+
+    def for_jobs(
+        self,
+        incident: Incident,
+        jobs: Sequence[NotificationJob],
+        people: set[str],
+        now: datetime,
+    ) -> dict[str, AckInfo]:
+        """Each person alerted (or asked to check in) gets their link and reply code; an
+        approver paged at the gate gets theirs, to approve (ACK) or reject (NO) with."""
+        asking = {
+            IncidentStatus.OPEN: Notice.ALERT,
+            IncidentStatus.AWAITING_APPROVAL: Notice.APPROVAL,
+        }.get(incident.status)
+        if asking is None:
+            return {}
+        answering = {asking, Notice.CHECKIN}  # a check-in is answered by link or reply too
+        paged = {job.contact_id for job in jobs if job.notice in answering} & people
+        return self.issue(incident.incident_id, sorted(paged), now)

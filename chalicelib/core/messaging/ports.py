@@ -11,11 +11,16 @@ from typing import Protocol, runtime_checkable
 from chalicelib.core.errors import SendError
 from chalicelib.core.model import (
     Channel,
+    Incident,
     Message,
+    Notice,
     NotificationJob,
     SendReceipt,
     TimelineEntry,
 )
+from chalicelib.core.wording.templates import AckInfo
+
+WORDED_ELSEWHERE = frozenset({Notice.CHECKIN, Notice.CHECKIN_LEAD})  # by a NoticeWriter
 
 
 class DispatchQueue(Protocol):
@@ -90,3 +95,20 @@ class SendLedger(Protocol):
     def mark_failed(
         self, job: NotificationJob, retryable: bool, now: datetime, entry: TimelineEntry
     ) -> None: ...
+
+
+class NoticeBatch(Protocol):
+    def wanted(self, job: NotificationJob) -> bool:
+        """Still worth sending (a reminder to someone who has answered since is not)."""
+        ...
+
+    def message(
+        self, job: NotificationJob, language: str, timezone: str, ack: AckInfo | None
+    ) -> Message: ...
+
+
+class NoticeWriter(Protocol):
+    """Words for the notices the playbook's templates do not write (a check-in's question, its
+    reminders, a lead's list of the silent); asked once per dispatched batch."""
+
+    def batch(self, incident: Incident, jobs: Sequence[NotificationJob]) -> NoticeBatch: ...

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
 from chalicelib.core.fields import read_identifier, read_list, read_object, read_string
 from chalicelib.core.model import CanonicalEvent
-from chalicelib.core.playbook.escalations import EscalationPolicy, parse_escalation
+from chalicelib.core.playbook.audiences import Audience, parse_audience
+from chalicelib.core.playbook.escalations import EscalationPolicy, direct_policy, parse_escalation
 from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
 from chalicelib.core.playbook.rules import ActivationRule, parse_rule
@@ -35,6 +36,7 @@ SECTIONS = (
     "oncall",
     "escalations",
     "templates",
+    "audiences",
     "plans",
     "rules",
     "schedules",
@@ -61,6 +63,7 @@ class Playbook:
     spending: Spending = field(default_factory=Spending)  # the message budget and prices
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
     canaries: tuple[Canary, ...] = ()
+    audiences: Mapping[str, Audience] = field(default_factory=dict)  # who statements reach
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -78,6 +81,17 @@ class Playbook:
 
     def plan(self, plan_id: str) -> ResponsePlan:
         return self.plans[plan_id]
+
+    def escalation(self, policy_id: str | None) -> EscalationPolicy | None:
+        """A declared policy, or a direct one (``@role:hr``) for a target the playbook has."""
+        if not policy_id:
+            return None
+        policy = self.escalations.get(policy_id) or direct_policy(policy_id)
+        if policy is None or policy.policy_id in self.escalations:
+            return policy
+        target = policy.levels[0].targets[0]
+        known = {"role": self.roles, "team": self.teams, "schedule": self.oncall}
+        return policy if target.kind == "contact" or target.name in known[target.kind] else None
 
     def templates_for(self, plan_id: str) -> TemplateSet:
         """The plan's template set; the built-in English one when the playbook has none."""
@@ -136,11 +150,17 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda policy: policy.policy_id,
     )
     templates = section("templates", parse_template_set, lambda t: t.template_id)
-    template_ids = _declared_ids(documents.get("templates")) | {"default"}
-    escalation_ids = _declared_ids(documents.get("escalations"))
+    audiences = section("audiences", parse_audience, lambda audience: audience.audience_id)
+    # What plans may name (valid or not: a broken document is reported once, where it is).
+    named = tuple(
+        _declared_ids(documents.get(name)) | ({"default"} if name == "templates" else set())
+        for name in ("templates", "escalations", "audiences")
+    )
     plans = section(
         "plans",
-        lambda doc, path: parse_plan(doc, path, roles, teams, template_ids, escalation_ids),
+        lambda doc, path: parse_plan(
+            doc, path, roles, teams, named[0], named[1], named[2], known["schedule"]
+        ),
         lambda p: p.plan_id,
     )
     plan_ids = _declared_ids(documents.get("plans"))
@@ -176,6 +196,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         spending=spending,
         heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
         canaries=tuple(canaries),
+        audiences={audience.audience_id: audience for audience in audiences},
         version=version,
     )
 

@@ -32,6 +32,9 @@ from chalicelib.core.model import Channel
 
 TARGET_KINDS = ("role", "team", "schedule", "contact")
 MAX_TIMEOUT = timedelta(hours=24)
+DIRECT_PREFIX = "@"  # "@role:hr": a policy no document declares, paging one target directly
+DIRECT_TIMEOUT = timedelta(minutes=5)
+DIRECT_REPEAT = 2
 
 
 @dataclass(frozen=True)
@@ -156,3 +159,22 @@ def _parse_level_target(document: Any, path: str, known: Mapping[str, set[str]])
     if kind != "contact" and name not in known.get(kind, set()):
         raise InvalidPolicy(f"{path}.{kind}", f"unknown {kind} {name!r}")
     return LevelTarget(kind=kind, name=name)
+
+
+def direct_policy_id(kind: str, name: str) -> str:
+    return f"{DIRECT_PREFIX}{kind}:{name}"
+
+
+def direct_policy(policy_id: str) -> EscalationPolicy | None:
+    """``@role:hr`` (or team, schedule, contact): one level paging that target by SMS and email
+    at once, again every 5 minutes until acknowledged, three times in all. What a check-in's
+    "I need help" pages when it names a role, team or schedule rather than a declared policy."""
+    kind, _, name = policy_id.removeprefix(DIRECT_PREFIX).partition(":")
+    if not policy_id.startswith(DIRECT_PREFIX) or kind not in TARGET_KINDS or not name:
+        return None
+    level = EscalationLevel(
+        targets=(LevelTarget(kind, name),),
+        channels=(Channel.SMS, Channel.EMAIL),
+        timeout=DIRECT_TIMEOUT,
+    )
+    return EscalationPolicy(policy_id, (level,), repeat=DIRECT_REPEAT, description=policy_id)

@@ -1,13 +1,14 @@
-"""Response plans: who a plan reaches on which channels, and who may start it by hand. Pure."""
+"""Response plans: who a plan reaches on which channels, who may start it by hand, and the
+check-in ("are you safe?") it starts when it activates. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from chalicelib.core.errors import InvalidPolicy
+from chalicelib.core.errors import InvalidPolicies, InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import (
     Collector,
     read_choice,
@@ -19,6 +20,9 @@ from chalicelib.core.fields import (
     read_string,
 )
 from chalicelib.core.model import Channel
+from chalicelib.core.playbook.audiences import StatementPolicy, parse_statement_policy
+from chalicelib.core.playbook.checkin_request import CheckinRequest, parse_checkin_request
+from chalicelib.core.playbook.gates import Gate, parse_gate
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,11 @@ class ManualPolicy:
     """Who may start a plan by hand, and who must approve it first (the two-person rule)."""
 
     roles: tuple[str, ...]
-    approver_roles: tuple[str, ...] = ()
+    approval: Gate | None = None  # the two-person rule: the gate on activations by hand
 
     @property
-    def needs_approval(self) -> bool:
-        return bool(self.approver_roles)
+    def approver_roles(self) -> tuple[str, ...]:
+        return self.approval.roles if self.approval else ()
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,17 @@ class ResponsePlan:
     targets: tuple[PlanTarget, ...]
     manual: ManualPolicy | None = None
     template: str = "default"  # the template set its messages use
-    inform_stakeholders: bool = False  # also broadcast one statement to the stakeholder topic
     escalation: str | None = None  # the escalation policy that pages responders level by level
+    statements: StatementPolicy | None = None  # the audiences it speaks to, and who approves
+    approval: Gate | None = None  # the verification gate on every activation
+    checkin: CheckinRequest | None = field(default=None, hash=False)  # asked when it activates
+
+    def gate(self, by_hand: bool) -> Gate | None:
+        """What an activation must pass before the plan pages anyone: the plan's gate, else
+        (by hand) the two-person rule."""
+        if self.approval is not None:
+            return self.approval
+        return self.manual.approval if by_hand and self.manual else None
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -74,12 +87,28 @@ def parse_plan(
     teams: Mapping[str, str],
     template_ids: set[str],
     escalation_ids: set[str],
+    audience_ids: Set[str] = frozenset(),
+    schedule_ids: Collection[str] = (),
 ) -> ResponsePlan:
+    if isinstance(document, Mapping) and "inform_stakeholders" in document:
+        raise InvalidPolicy(
+            f"{path}.inform_stakeholders",
+            "was replaced by statements: name the plan's audiences under 'statements' "
+            "(policies/README.md); nothing reaches an audience until people approve it",
+        )
     fields = read_object(
         document,
         path,
         required={"id", "title"},
-        optional={"notify", "manual", "template", "inform_stakeholders", "escalation"},
+        optional={
+            "notify",
+            "manual",
+            "template",
+            "escalation",
+            "statements",
+            "approval",
+            "checkin",
+        },
     )
     found = Collector()
     targets: list[PlanTarget | None] = []
@@ -111,27 +140,74 @@ def parse_plan(
             lambda: _known_template(fields.get("template", "default"), path, template_ids),
             "default",
         ),
-        inform_stakeholders=found.read(
-            lambda: _flag(fields.get("inform_stakeholders", False), f"{path}.inform_stakeholders"),
-            False,
-        ),
         escalation=escalation,
+        approval=found.read(
+            lambda: read_optional(fields, "approval", path, lambda v, p: parse_gate(v, p, roles)),
+            None,
+        ),
+        statements=found.read(
+            lambda: read_optional(
+                fields,
+                "statements",
+                path,
+                lambda v, p: parse_statement_policy(v, p, roles, set(audience_ids)),
+            ),
+            None,
+        ),
+        checkin=found.read(
+            lambda: read_optional(
+                fields,
+                "checkin",
+                path,
+                lambda v, p: _parse_checkin(
+                    v, p, {"role": roles, "team": teams, "schedule": schedule_ids}, escalation_ids
+                ),
+            ),
+            None,
+        ),
     )
     found.check()
     return plan
 
 
+def _parse_checkin(
+    document: Any, path: str, known: Mapping[str, Collection[str]], escalation_ids: set[str]
+) -> CheckinRequest:
+    """A check-in step: the fields of ``POST /v1/checkins`` but ``status`` (an exercise event
+    starts an exercise check-in), its roles, teams and responders declared in the playbook."""
+    if isinstance(document, Mapping) and "status" in document:
+        raise InvalidPolicy(f"{path}.status", "follows the event: leave it out")
+    try:
+        request = parse_checkin_request(document)
+    except InvalidRequest as invalid:
+        raise InvalidPolicies(
+            [
+                InvalidPolicy(f"{path}.{p.field}".removesuffix(".$"), p.message)
+                for p in invalid.problems
+            ]
+        ) from None
+    audience = request.audience
+    errors = [
+        InvalidPolicy(f"{path}.audience.{kind}s[{index}]", f"unknown {kind} {name!r}")
+        for kind, names in (("role", audience.roles), ("team", audience.teams))
+        for index, name in enumerate(names)
+        if name not in known[kind]
+    ]
+    kind, name = request.responders
+    if name not in (escalation_ids if kind == "escalation" else known[kind]):
+        errors.append(InvalidPolicy(f"{path}.responders.{kind}", f"no {kind} {name!r}"))
+    if errors:
+        raise InvalidPolicies(errors)
+    return request
+
+
 def _person_channel(value: Any, path: str) -> Channel:
     channel = read_choice(value, path, Channel)
     if channel is Channel.BROADCAST:
-        raise InvalidPolicy(path, "broadcast reaches a topic, not people: use inform_stakeholders")
+        raise InvalidPolicy(
+            path, "broadcast reaches a topic, not people: name audiences under 'statements'"
+        )
     return channel
-
-
-def _flag(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidPolicy(path, "must be true or false")
-    return value
 
 
 def _known_template(value: Any, path: str, template_ids: set[str]) -> str:
@@ -173,14 +249,7 @@ def _parse_manual(document: Any, path: str, roles: Mapping[str, str]) -> ManualP
     )
     if not allowed:
         raise InvalidPolicy(f"{path}.roles", "must name at least one role")
-    approval = fields.get("approval")
-    approvers: tuple[str, ...] = ()
-    if approval is not None:
-        spec = read_object(approval, f"{path}.approval", required={"roles"}, optional=set())
-        approvers = tuple(
-            read_known(role, f"{path}.approval.roles[{index}]", roles, "role")
-            for index, role in enumerate(read_list(spec["roles"], f"{path}.approval.roles"))
-        )
-        if not approvers:
-            raise InvalidPolicy(f"{path}.approval.roles", "must name at least one role")
-    return ManualPolicy(roles=allowed, approver_roles=approvers)
+    approval = read_optional(
+        fields, "approval", path, lambda v, p: parse_gate(v, p, roles, legacy=True)
+    )
+    return ManualPolicy(roles=allowed, approval=approval)

@@ -40,7 +40,7 @@ from chalicelib.core.response.decisions import (
     decline_by,
 )
 from chalicelib.core.response.escalator import Escalator
-from chalicelib.core.response.ports import ReachedLedger
+from chalicelib.core.response.ports import GateAnswers, ReachedLedger
 from chalicelib.core.response.standing import Standing, standing
 from chalicelib.core.spend.holds import HoldDesk
 
@@ -66,6 +66,7 @@ class Responses:
         escalator: Escalator,
         clock: Clock,
         holds: HoldDesk | None = None,
+        gate: GateAnswers | None = None,
     ) -> None:
         self._incidents = incidents
         self._playbooks = playbooks
@@ -75,6 +76,7 @@ class Responses:
         self._escalator = escalator
         self._clock = clock
         self._holds = holds
+        self._gate = gate
 
     def incident(self, incident_id: str) -> Incident:
         incident = self._incidents.get(incident_id)
@@ -93,11 +95,21 @@ class Responses:
 
     def acknowledge(self, incident_id: str, answerer: Answerer) -> Answer:
         """Counted when the credential is the person's own and a level paged them; else
-        recorded with who made it (:mod:`chalicelib.core.response.state`)."""
+        recorded with who made it (:mod:`chalicelib.core.response.state`). At the gate, an
+        approver's acknowledgement approves the activation."""
+        waiting = self._at_gate(incident_id)
+        if waiting is not None and self._gate is not None:
+            self._gate.approve(incident_id, answerer)
+            return Answer("gate_approved", waiting)
         return self._answer(incident_id, answerer, acknowledgement)
 
     def decline(self, incident_id: str, answerer: Answerer) -> Answer:
-        """ "I can't respond": when everyone paged at this level says so, escalate at once."""
+        """ "I can't respond": when everyone paged at this level says so, escalate at once.
+        At the gate, an approver's decline rejects the activation."""
+        waiting = self._at_gate(incident_id)
+        if waiting is not None and self._gate is not None:
+            self._gate.reject(incident_id, answerer, f"declined by {answerer.via}")
+            return Answer("gate_rejected", waiting)
         answer = self._answer(incident_id, answerer, decline_by)
         if answer.escalating:
             self._escalator.advance(answer.incident)
@@ -180,6 +192,12 @@ class Responses:
         )
         return len(people)
 
+    def _at_gate(self, incident_id: str) -> Incident | None:
+        incident = self._incidents.get(incident_id)
+        if incident is not None and incident.status is IncidentStatus.AWAITING_APPROVAL:
+            return incident
+        return None
+
     def _open(self, incident_id: str) -> Incident:
         incident = self._incidents.get(incident_id)
         if incident is None:
@@ -193,4 +211,4 @@ class Responses:
         if state.policy_id is None:
             return None
         playbook = self._playbooks.load_version(incident.playbook_version)
-        return playbook.escalations.get(state.policy_id)
+        return playbook.escalation(state.policy_id)

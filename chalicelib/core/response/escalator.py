@@ -90,7 +90,7 @@ class Escalator:
         if not is_due(incident, now):
             return NOTHING_DUE
         playbook = self._playbooks.load_version(incident.playbook_version)
-        policy = playbook.escalations.get(incident.response.policy_id or "")
+        policy = playbook.escalation(incident.response.policy_id)
         if policy is None:
             return NOTHING_DUE
         levels = policy.levels

@@ -1,4 +1,6 @@
-"""Two-way SMS: replies to Tocsin's texts acknowledge, decline, stop or ask for help.
+"""Two-way SMS: replies to Tocsin's texts acknowledge, decline, stop or ask for help, or answer
+a check-in with a digit ("2", or "4821 2" naming the check-in by its code: see
+``checkins/sms_answers.py``).
 
 End User Messaging publishes each inbound text to an SNS topic as JSON (``originationNumber``,
 ``messageBody``, ``previousPublishedMessageId``...). The sender must be a person Tocsin paged for
@@ -28,7 +30,7 @@ from chalicelib.core.messaging.receipts import DeliveryLedger
 from chalicelib.core.model import Channel, IncidentStatus, Message
 from chalicelib.core.ports import Clock, IncidentStore
 from chalicelib.core.response.answers import Responses
-from chalicelib.core.response.ports import PhoneOwners, ReplyBudget
+from chalicelib.core.response.ports import CheckinReplies, PhoneOwners, ReplyBudget
 from chalicelib.core.wording.phrases import say
 
 _REPLY = re.compile(
@@ -40,7 +42,10 @@ DECLINE_WORDS = frozenset({"no", "nej", "nei", "decline", "cant", "unable"})
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"})
 HELP_WORDS = frozenset({"help", "info", "hjælp", "hjelp"})
 HELP_ANSWERS_PER_HOUR = 3
-_CHANGES = frozenset({"acknowledged", "counted", "declined"})  # answers confirmed whatever
+_CHECKIN = re.compile(r"^\s*(?:(?P<code>\d{4})\s+)?(?P<digit>\d)\s*[.!]?\s*$")  # "2", "4821 2"
+_CHANGES = frozenset(
+    {"acknowledged", "counted", "declined", "gate_approved", "gate_rejected"}
+)  # answers confirmed whatever
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class InboundReplies:
         sms: ChannelSender | None,
         budget: ReplyBudget,
         clock: Clock,
+        checkins: CheckinReplies | None = None,
     ) -> None:
         self._people = people
         self._registry = registry
@@ -128,6 +134,7 @@ class InboundReplies:
         self._sms = sms
         self._budget = budget
         self._clock = clock
+        self._checkins = checkins
 
     def handle(self, sms: InboundSms) -> ReplyOutcome:
         owners = self._people.owners_of(sms.origination)
@@ -140,6 +147,14 @@ class InboundReplies:
             # End User Messaging confirms an opt-out itself; a text of ours would not arrive.
             return ReplyOutcome("stop", owners[0], None, None)
         language = self._language(owners[0])
+        digit = _CHECKIN.match(sms.body)
+        if digit is not None and self._checkins is not None:
+            checkin = self._checkins.reply(owners, digit["code"], int(digit["digit"]), language)
+            if checkin is not None:
+                said = ReplyOutcome(
+                    "checkin", checkin.contact_id, checkin.incident_id, checkin.text
+                )
+                return self._answer(sms, said, confirms_a_change=checkin.changed)
         if reply.intent in ("help", "unknown"):
             outcome = ReplyOutcome(reply.intent, owners[0], None, say(language, "help"))
             return self._answer(sms, outcome, first_help=reply.intent == "help")
@@ -192,7 +207,11 @@ class InboundReplies:
 
     def _is_open(self, incident_id: str) -> bool:
         incident = self._incidents.get(incident_id)
-        return incident is not None and incident.status is IncidentStatus.OPEN
+        # Waiting at the gate, a reply from an approver approves (ACK) or rejects (NO) it.
+        return incident is not None and incident.status in (
+            IncidentStatus.OPEN,
+            IncidentStatus.AWAITING_APPROVAL,
+        )
 
     def _answer(
         self,

@@ -31,7 +31,7 @@ class IncidentCost:
     voice_minutes: int = 0
     emails: int = 0
     push: int = 0
-    statements: int = 0  # to the stakeholder topic (its subscribers are not counted)
+    statements: int = 0  # published to the stakeholder topic (its subscribers are not counted)
     estimated_usd: float = 0.0
 
     @property
@@ -87,7 +87,8 @@ def add_up(charges: Iterable[Charge]) -> IncidentCost:
 
 
 def incident_cost(timeline: Iterable[TimelineEntry]) -> IncidentCost:
-    """What the incident's messages cost, from its ``notification_sent`` entries."""
+    """What the incident's messages cost, from its ``notification_sent`` entries and the
+    ``statement_sent`` entries of its published statements."""
     return add_up(
         Charge(
             Channel(entry.data["channel"]),
@@ -96,7 +97,7 @@ def incident_cost(timeline: Iterable[TimelineEntry]) -> IncidentCost:
             str(entry.data.get("price_row", "default")),
         )
         for entry in timeline
-        if entry.kind == "notification_sent"
+        if entry.kind in ("notification_sent", "statement_sent")
     )
 
 

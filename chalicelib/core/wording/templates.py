@@ -32,6 +32,7 @@ from chalicelib.core.model import (
     Message,
     Notice,
 )
+from chalicelib.core.wording.gate_request import gate_request
 from chalicelib.core.wording.held import budget_notice
 from chalicelib.core.wording.segments import fits_first_segment
 from chalicelib.core.wording.times import local_time
@@ -142,6 +143,18 @@ def render_message(
         return budget_notice(channel, language_candidates(language), incident.title, ref)
     if notice is Notice.RESOLVED:
         return _render_resolved(channel, language, templates, variables)
+    if notice is Notice.APPROVAL:
+        deadline = incident.response.due_at
+        return gate_request(
+            channel,
+            language_candidates(language),
+            incident.title,
+            str(variables["ref"]),
+            incident.incident_id,
+            ack.url if ack else "",
+            ack.code if ack else "",
+            f"Decide by: {local_time(deadline, timezone)}" if deadline else "",
+        )
     if channel is Channel.SMS:
         return Message(body=_fit_sms(templates.source("sms", language)[1], variables))
     if channel is Channel.PUSH:
