@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -23,15 +24,22 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bench.chaos_faults import AwsProxy, Faults, FaultyChannel
+from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
 from chalicelib.core.messaging.ports import ChannelSender
-from chalicelib.core.model import Channel
+from chalicelib.core.model import (
+    Channel,
+    Incident,
+    NotificationJob,
+    TimelineEntry,
+)
 from chalicelib.core.queue_messages import decode_jobs
 from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.settings import Settings
 from chalicelib.wiring import Container
 from fakes.channels import RecordingChannel
+from fakes.clock import FixedClock
 from fakes.dropin import MemoryChangeStore
 from fakes.world import MemoryWorld
 
@@ -57,7 +65,8 @@ class ChaosSqs:
         self._ids = itertools.count(1)
         self.queues: dict[str, list[QueuedMessage]] = {}
         self.dead: dict[str, list[QueuedMessage]] = {}
-        self.planned: set[tuple[str, str]] = set()  # (incident, ledger name) ever queued
+        # every job ever queued, by (incident, ledger name)
+        self.planned: dict[tuple[str, str], NotificationJob] = {}
         self.copies = 0  # second copies delivered (SQS at-least-once)
         self.moved_to_dlq = 0
 
@@ -87,7 +96,8 @@ class ChaosSqs:
             self.queues.setdefault(queue, []).append(QueuedMessage(self._new_id(), body, at))
         if "dispatch" in queue:
             incident_id, jobs = decode_jobs(body)
-            self.planned.update((incident_id, job.ledger_name) for job in jobs)
+            for job in jobs:
+                self.planned[(incident_id, job.ledger_name)] = job
 
     def _new_id(self) -> str:
         return f"msg-{next(self._ids):08d}"
@@ -151,7 +161,63 @@ class ChaosSqs:
         }
 
 
-class ChaosContainer(Container):
+class HarnessContainer(Container):
+    """What both backends replace in ``wiring.Container``, and only that: SQS (``ChaosSqs``:
+    moto's queues delay in wall-clock time and never deliver twice) and the channels, each a
+    :class:`FaultyChannel` over a recording stand-in, paced as production paces them with the
+    pacer's waits on the harness's clock. A new one is a new Lambda instance."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: FixedClock,
+        sqs: ChaosSqs,
+        faults: Faults,
+        channels: dict[Channel, RecordingChannel],
+        session: Any = None,
+    ) -> None:
+        super().__init__(settings, session, clock=clock)
+        self._harness_clock = clock
+        self._sqs = sqs
+        self._faults = faults
+        self._recording = channels
+
+    def client(self, service: str) -> Any:
+        if service == "sqs":
+            return self._sqs
+        return super().client(service)
+
+    @cached_property
+    def link_secret(self) -> bytes:
+        return b"chaos-link-secret"
+
+    @cached_property
+    def public_url(self) -> str:
+        return "http://127.0.0.1:8000"
+
+    @cached_property
+    def senders(self) -> dict[Channel, ChannelSender]:
+        """Each channel behind its faults, paced as production paces it; the pacer's waits
+        pass on the harness's clock."""
+        faults = self._faults
+        clock = self._harness_clock
+        return {
+            channel: PacedSender(
+                FaultyChannel(recording, faults),
+                TokenBucket(
+                    1000.0,
+                    burst=50.0,
+                    monotonic=lambda: clock.now().timestamp(),
+                    sleep=faults.sleep,
+                ),
+                sleep=faults.sleep,
+                jitter=faults.rng.uniform,
+            )
+            for channel, recording in self._recording.items()
+        }
+
+
+class ChaosContainer(HarnessContainer):
     """``wiring.Container`` over the fakes of ``world``, each behind an :class:`AwsProxy`.
     Only what the composition root takes from DynamoDB is replaced; the use cases, the pacing
     and the handlers are production's."""
@@ -164,12 +230,8 @@ class ChaosContainer(Container):
         faults: Faults,
         channels: dict[Channel, RecordingChannel],
     ) -> None:
-        super().__init__(settings, clock=world.clock)
+        super().__init__(settings, world.clock, sqs, faults, channels)
         self._world = world
-        self._sqs = sqs
-        self._faults = faults
-        self._recording = channels
-        self.failures_seen: list[str] = []
 
     def _aws(self, name: str) -> Any:
         return AwsProxy(getattr(self._world, name), name, self._faults)
@@ -231,37 +293,45 @@ class ChaosContainer(Container):
         )
 
     @cached_property
-    def link_secret(self) -> bytes:
-        return b"chaos-link-secret"
-
-    @cached_property
-    def public_url(self) -> str:
-        return "http://127.0.0.1:8000"
-
-    @cached_property
     def change_log(self) -> ChangeLog:
         return ChangeLog(MemoryChangeStore(), self.incidents)
 
     def record_failure(self, queue: str, message_id: str, reason: str, receives: int) -> None:
-        self.failures_seen.append(reason)
+        pass  # the dead letters are counted by ChaosSqs
 
-    @cached_property
-    def senders(self) -> dict[Channel, ChannelSender]:
-        """Each channel behind its faults, paced as production paces it; the pacer's waits
-        pass on the harness's clock."""
-        faults = self._faults
-        clock = self._world.clock
-        return {
-            channel: PacedSender(
-                FaultyChannel(recording, faults),
-                TokenBucket(
-                    1000.0,
-                    burst=50.0,
-                    monotonic=lambda: clock.now().timestamp(),
-                    sleep=faults.sleep,
-                ),
-                sleep=faults.sleep,
-                jitter=faults.rng.uniform,
-            )
-            for channel, recording in self._recording.items()
-        }
+
+class FakesBackend:
+    """The harness's storage on the contract-tested fakes (``make chaos``: 10,000 notifications
+    in a few minutes), read back directly at the end."""
+
+    def __init__(self, settings: Settings, world: MemoryWorld) -> None:
+        self.settings = settings
+        self.world = world
+        self.clock = world.clock
+
+    def container(
+        self, sqs: ChaosSqs, faults: Faults, channels: dict[Channel, RecordingChannel]
+    ) -> Container:
+        return ChaosContainer(self.settings, self.world, sqs, faults, channels)
+
+    def incidents(self, event_ids: Iterable[str]) -> list[Incident]:
+        return self.world.incidents.incidents()
+
+    def due(self, now: datetime) -> bool:
+        return bool(self.world.incidents.due(now))
+
+    def event(self, event_id: str) -> EventRecord | None:
+        return self.world.events.get(event_id)
+
+    def stored_events(self) -> list[str]:
+        return list(self.world.events.received)
+
+    def ledger_status(self, job: NotificationJob) -> str | None:
+        item = self.world.ledger.items.get((job.incident_id, job.ledger_name))
+        return None if item is None else item.status
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        return self.world.incidents.timeline(incident_id)
+
+    def close(self) -> None:
+        pass

@@ -57,7 +57,7 @@ class Faults:
         self.counts: Counter[str] = Counter()
         self.unknown_recipients = 0  # recipients of channel calls whose outcome is unknown
 
-    def _draw(self) -> str | None:
+    def draw(self) -> str | None:
         if self.rng.random() >= self.rate:
             return None
         kind = self.rng.choice(ERROR_KINDS)
@@ -75,7 +75,7 @@ class Faults:
     def aws_call(self, name: str, call: Callable[[], _R]) -> _R:
         """One SDK call of up to three attempts, each of which may fail."""
         for attempt in range(SDK_ATTEMPTS):
-            kind = self._draw()
+            kind = self.draw()
             if kind is None or kind == "latency":
                 if kind == "latency":
                     self.spike()
@@ -127,7 +127,7 @@ class FaultyChannel:
             faults.counts["answer_lost"] += 1
             faults.unknown_recipients += 1
             raise SendOutcomeUnknown("ReadTimeoutError", f"{self.channel.value}: no answer came")
-        kind = faults._draw()
+        kind = faults.draw()
         if kind == "latency":
             faults.spike()
         elif kind is not None:

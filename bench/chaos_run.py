@@ -13,26 +13,39 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalice.test import Client
 
-from bench.chaos_aws import VISIBILITY, ChaosContainer, ChaosSqs
+from bench.chaos_aws import VISIBILITY, ChaosSqs, FakesBackend
 from bench.chaos_faults import Crashes, Faults, LambdaCrash
 from bench.dispatch import with_large_budget
 from chalicelib import wiring
 from chalicelib.core import checkpoints
 from chalicelib.core.activation.intake import Sender
+from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import TransientError
-from chalicelib.core.model import STAKEHOLDERS, Channel, Contact, DecisionOutcome, Stop
+from chalicelib.core.model import (
+    STAKEHOLDERS,
+    Channel,
+    Contact,
+    DecisionOutcome,
+    Incident,
+    NotificationJob,
+    Stop,
+    TimelineEntry,
+)
 from chalicelib.core.playbook.document import parse_playbook
 from chalicelib.core.queue_messages import decode_jobs
 from chalicelib.observability import logger
 from chalicelib.settings import Settings
+from chalicelib.wiring import Container
 from fakes.channels import RecordingChannel
+from fakes.clock import FixedClock
 from fakes.world import PROJECT, MemoryWorld
 from local.runner import scheduled_event
 
@@ -80,18 +93,51 @@ def breach(number: int) -> dict[str, Any]:
     }
 
 
-class Harness:
-    def __init__(self, options: Options, settings: Settings) -> None:
-        from tocsin_cli.policies import read_policy_dir
+def playbook_documents() -> dict[str, list[Any]]:
+    from tocsin_cli.policies import read_policy_dir
 
+    return with_large_budget(read_policy_dir(PROJECT / "policies").sections)
+
+
+def on_fakes(
+    settings: Settings, options: Options, channels: dict[Channel, RecordingChannel]
+) -> Backend:
+    playbook = parse_playbook(playbook_documents())
+    world = MemoryWorld(START, playbook, people(options.per_role), channels)
+    return FakesBackend(settings, world)
+
+
+class Backend(Protocol):
+    """Where the harness's state lives (the fakes, or moto: ``bench/chaos_moto.py``)."""
+
+    clock: FixedClock
+
+    def container(
+        self, sqs: ChaosSqs, faults: Faults, channels: dict[Channel, RecordingChannel]
+    ) -> Container: ...
+    def incidents(self, event_ids: Iterable[str]) -> list[Incident]: ...
+    def due(self, now: datetime) -> bool: ...
+    def event(self, event_id: str) -> EventRecord | None: ...
+    def stored_events(self) -> list[str]: ...
+    def ledger_status(self, job: NotificationJob) -> str | None: ...
+    def timeline(self, incident_id: str) -> list[TimelineEntry]: ...
+    def close(self) -> None: ...
+
+
+BackendFactory = Callable[[Settings, Options, dict[Channel, RecordingChannel]], Backend]
+
+
+class Harness:
+    def __init__(
+        self, options: Options, settings: Settings, backend: BackendFactory = on_fakes
+    ) -> None:
         self.options = options
         self.rng = random.Random(options.seed)
-        documents = read_policy_dir(PROJECT / "policies").sections
-        playbook = parse_playbook(with_large_budget(documents))
         channels = (Channel.SMS, Channel.EMAIL, Channel.VOICE, Channel.BROADCAST)
         self.channels = {channel: RecordingChannel(channel) for channel in channels}
-        self.world = MemoryWorld(START, playbook, people(options.per_role), self.channels)
-        self.faults = Faults(self.rng, options.fault_rate, self.world.clock, options.lost_answers)
+        self.backend = backend(settings, options, self.channels)
+        self.clock = self.backend.clock
+        self.faults = Faults(self.rng, options.fault_rate, self.clock, options.lost_answers)
         self.sqs = ChaosSqs(self.faults, settings.max_receive_count)
         self.settings = settings
         self.crashes = Crashes(self.faults, options.crash_rate, race=self._race)
@@ -110,8 +156,8 @@ class Harness:
         self.chosen: set[str] = set()  # incidents whose acknowledgers were drawn
         self.container = self._new_container()
 
-    def _new_container(self) -> ChaosContainer:
-        chosen = ChaosContainer(self.settings, self.world, self.sqs, self.faults, self.channels)
+    def _new_container(self) -> Container:
+        chosen = self.backend.container(self.sqs, self.faults, self.channels)
         wiring.install(chosen)
         return chosen
 
@@ -162,7 +208,7 @@ class Harness:
 
     def choose_acknowledgers(self) -> None:
         paged = self.paged
-        for incident in self.world.incidents.incidents():
+        for incident in self.backend.incidents(self.accepted):
             if incident.incident_id in self.chosen:
                 continue
             self.chosen.add(incident.incident_id)
@@ -200,7 +246,7 @@ class Harness:
             self.ticks_failed += 1  # some incidents not escalated: the next tick retries them
 
     def drain(self) -> None:
-        clock = self.world.clock
+        clock = self.clock
         queues = {
             self.settings.ingest_queue: "evaluate_events",
             self.settings.dispatch_queue: "dispatch_notifications",
@@ -228,7 +274,7 @@ class Harness:
                 ):
                     self.sqs.redrive()  # what an operator does: `tocsin dlq redrive`
                     continue
-                if self.world.incidents.due(clock.now() + timedelta(days=1)) or any(
+                if self.backend.due(clock.now() + timedelta(days=1)) or any(
                     self.to_acknowledge.values()
                 ):
                     clock.current = next_tick
@@ -243,28 +289,34 @@ def wiring_app() -> Any:
     return app
 
 
-def run(options: Options) -> dict[str, Any]:
+def run(options: Options, backend: BackendFactory = on_fakes) -> dict[str, Any]:
     settings = replace(Settings.from_environment({"TOCSIN_STAGE": "local"}))
     logger.setLevel("CRITICAL")  # 10,000 notifications' log lines would be the run's cost
-    harness = Harness(options, settings)
-    checkpoints.install_hook(harness.crashes)
+    harness = Harness(options, settings, backend)
     try:
-        harness.accept_all()
-        accepted_at = harness.world.clock.now()
-        harness.drain()
+        checkpoints.install_hook(harness.crashes)
+        try:
+            harness.accept_all()
+            accepted_at = harness.clock.now()
+            harness.drain()
+        finally:
+            checkpoints.install_hook(None)
+            wiring.reset()
+        drained_at = harness.clock.now()
+        harness.faults.rate = 0.0  # the end state is read without faults
+        harness.faults.lost_answers = 0.0
+        figures = account(harness)
     finally:
-        checkpoints.install_hook(None)
-        wiring.reset()
-    figures = account(harness)
-    figures["drain"] = {"simulated": str(harness.world.clock.now() - accepted_at)}
+        harness.backend.close()
+    figures["drain"] = {"simulated": str(drained_at - accepted_at)}
     figures["options"] = asdict(options)
     figures["seed"] = options.seed
     return figures
 
 
 def account(harness: Harness) -> dict[str, Any]:
-    world = harness.world
-    records = {event_id: world.events.get(event_id) for event_id in harness.accepted}
+    backend = harness.backend
+    records = {event_id: backend.event(event_id) for event_id in harness.accepted}
     failed_reasons = Counter(
         record.reason or ""
         for record in records.values()
@@ -277,19 +329,18 @@ def account(harness: Harness) -> dict[str, Any]:
     )
     orphaned = sum(
         1
-        for event_id in world.events.received
+        for event_id in backend.stored_events()
         if event_id not in records
-        and (record := world.events.get(event_id)) is not None
+        and (record := backend.event(event_id)) is not None
         and record.outcome is DecisionOutcome.PENDING
     )
     contacts = {c.contact_id: c for c in people(harness.options.per_role)}
-    incidents = {incident.incident_id: incident for incident in world.incidents.incidents()}
+    incidents = {i.incident_id: i for i in backend.incidents(harness.accepted)}
     sent_jobs: Counter[tuple[str, str, str]] = Counter()
     sent = not_needed = lost = 0
-    for incident_id, name in sorted(harness.sqs.planned):
-        item = world.ledger.items.get((incident_id, name))
+    for (incident_id, name), job in sorted(harness.sqs.planned.items()):
         contact_id, channel, step = name.split("#")[:3]
-        if item is not None and item.status == "sent":
+        if backend.ledger_status(job) == "sent":
             sent += 1
             destination = _destination(contacts.get(contact_id), Channel(channel))
             sent_jobs[(incident_id, channel, destination)] += 1
@@ -309,7 +360,7 @@ def account(harness: Harness) -> dict[str, Any]:
     entries = sum(
         1
         for incident_id in incidents
-        for entry in world.incidents.timeline(incident_id)
+        for entry in backend.timeline(incident_id)
         if entry.kind == "outcome_unknown"
     )
     unknown = harness.faults.unknown_recipients
