@@ -34,7 +34,10 @@ def summary(runs: list[dict[str, Any]]) -> str:
         ("events accepted", "events.accepted"),
         ("events decided", "events.decided"),
         ("events `failed`", "events.failed"),
-        ("events pending at the end (must be 0)", "events.pending"),
+        (
+            "events pending at the end, stored ones never accepted included (must be 0)",
+            "events.pending",
+        ),
         ("notifications planned", "notifications.planned"),
         ("sent", "notifications.sent"),
         ("not sent: acknowledged first (escalation steps)", "notifications.not_needed"),
@@ -64,6 +67,8 @@ def summary(runs: list[dict[str, Any]]) -> str:
             "queues.dead_lettered",
         ),
         ("events stored but never accepted (a crash before the 202)", "events.orphaned"),
+        ("  of which marked `failed`, `never_queued` by the tick", "events.orphaned_never_queued"),
+        ("  of which left pending (counted above)", "events.orphaned_pending"),
         (
             "simulated time to drain (one invocation at a time: every latency spike adds up)",
             "drain.simulated",

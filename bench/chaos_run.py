@@ -245,6 +245,16 @@ class Harness:
         except TransientError:
             self.ticks_failed += 1  # some incidents not escalated: the next tick retries them
 
+    def unqueued_left(self) -> bool:
+        """Events a crashed request stored but never queued that the tick has not yet swept
+        (it sweeps them UNQUEUED_GRACE after they were stored)."""
+        accepted = set(self.accepted)
+        for event_id in self.backend.stored_events():
+            record = self.backend.event(event_id)
+            if event_id not in accepted and record and record.outcome is DecisionOutcome.PENDING:
+                return True
+        return False
+
     def drain(self) -> None:
         clock = self.clock
         queues = {
@@ -274,8 +284,10 @@ class Harness:
                 ):
                     self.sqs.redrive()  # what an operator does: `tocsin dlq redrive`
                     continue
-                if self.backend.due(clock.now() + timedelta(days=1)) or any(
-                    self.to_acknowledge.values()
+                if (
+                    self.backend.due(clock.now() + timedelta(days=1))
+                    or any(self.to_acknowledge.values())
+                    or self.unqueued_left()
                 ):
                     clock.current = next_tick
                     continue
@@ -327,13 +339,15 @@ def account(harness: Harness) -> dict[str, Any]:
         for record in records.values()
         if record is None or record.outcome is DecisionOutcome.PENDING
     )
-    orphaned = sum(
-        1
+    # Stored by a request that crashed before its 202 (never accepted): each must end failed,
+    # never_queued (the tick's sweep), not pending; "pending at the end" counts them too.
+    orphans = [
+        record
         for event_id in backend.stored_events()
-        if event_id not in records
-        and (record := backend.event(event_id)) is not None
-        and record.outcome is DecisionOutcome.PENDING
-    )
+        if event_id not in records and (record := backend.event(event_id)) is not None
+    ]
+    orphans_pending = sum(1 for r in orphans if r.outcome is DecisionOutcome.PENDING)
+    never_queued = sum(1 for r in orphans if r.code == "never_queued")
     contacts = {c.contact_id: c for c in people(harness.options.per_role)}
     incidents = {i.incident_id: i for i in backend.incidents(harness.accepted)}
     sent_jobs: Counter[tuple[str, str, str]] = Counter()
@@ -371,8 +385,11 @@ def account(harness: Harness) -> dict[str, Any]:
             "decided": len(records) - pending,
             "failed": sum(failed_reasons.values()),
             "failed_reasons": dict(failed_reasons),
-            "pending": pending,
-            "orphaned": orphaned,
+            "pending": pending + orphans_pending,
+            "accepted_pending": pending,
+            "orphaned": len(orphans),
+            "orphaned_never_queued": never_queued,
+            "orphaned_pending": orphans_pending,
         },
         "notifications": {
             "planned": len(harness.sqs.planned),

@@ -200,6 +200,7 @@ def paged_partition(contact_id: str) -> str:
 
 
 DUE_PARTITION = "DUE"  # the escalation index: open incidents by their next deadline
+UNQUEUED_PARTITION = "UNQUEUED"  # the same index: events recorded, not yet queued nor decided
 
 
 def idempotency(scope: str, key: str) -> Key:
