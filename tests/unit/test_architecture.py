@@ -20,6 +20,7 @@ AWS_AND_FRAMEWORKS = ("boto3", "botocore", "chalice", "aws_lambda_powertools", "
 # directly under core/ must be added here on purpose (or go into a package).
 KERNEL = {
     "access",
+    "checkpoints",
     "credentials",
     "cursors",
     "errors",
