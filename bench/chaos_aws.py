@@ -282,6 +282,10 @@ class ChaosContainer(HarnessContainer):
         return self._aws("checkin_store")
 
     @cached_property
+    def update_schedule(self) -> Any:
+        return self._aws("update_schedule")
+
+    @cached_property
     def statement_desk(self) -> StatementDesk:
         return StatementDesk(
             self._aws("statements"),

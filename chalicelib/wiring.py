@@ -332,10 +332,15 @@ class Container:
             self.directory,
             self.ledger,
             self.dispatch_queue,
-            DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table),
+            self.update_schedule,
             self.clock,
             self.statement_desk,
         )
+
+    @cached_property
+    def update_schedule(self) -> DynamoUpdateSchedule:
+        """When each open incident's next update is due."""
+        return DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table)
 
     @cached_property
     def statement_desk(self) -> StatementDesk:
