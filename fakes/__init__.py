@@ -31,6 +31,7 @@ spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
 checkins.ports.CheckinStore             MemoryCheckinStore
 statements.ports.StatementStore         MemoryStatementStore
+site.ports.SitePublisher                MemorySitePublisher
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -54,6 +55,7 @@ from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.site import MemorySitePublisher
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
@@ -80,6 +82,7 @@ __all__ = [
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",
+    "MemorySitePublisher",
     "MemorySpendCounters",
     "MemoryStatementStore",
     "MemoryTimelines",

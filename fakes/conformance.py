@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.core.playbook.source import PlaybookSource
     from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
+    from chalicelib.core.site.ports import SitePublisher
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.statements.ports import StatementStore
     from chalicelib.core.watch.ports import (
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
+        MemorySitePublisher,
         MemorySpendCounters,
         MemoryStatementStore,
         MemoryTimelines,
@@ -116,4 +118,5 @@ def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
     checkins: CheckinStore = MemoryCheckinStore()
     del checkins
     statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())
-    del statements
+    site: SitePublisher = MemorySitePublisher()
+    del statements, site

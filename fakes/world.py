@@ -41,6 +41,7 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
@@ -59,6 +60,7 @@ from fakes.playbooks import MemoryPlaybookSource
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.site import MemorySitePublisher
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.watch import MemoryCanaryRounds, MemoryHeartbeatStore, RecordingOperationsTopic
@@ -103,6 +105,7 @@ class MemoryWorld:
         self.holds = MemoryHoldStore(self.incidents, self.ledger)
         self.checkin_store = MemoryCheckinStore()
         self.statements = MemoryStatementStore(self.incidents)
+        self.site = MemorySitePublisher()  # the dark site: what it shows, every release
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -173,6 +176,7 @@ class MemoryWorld:
             self.directory,
             self.senders,
             self.clock,
+            site=SiteEditor(self.site),
         )
 
     @cached_property

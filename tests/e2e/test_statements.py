@@ -64,6 +64,8 @@ def test_the_breach_pages_at_once_and_its_statements_wait_for_two_people(
     listed = call(client, "GET", base, keys["reader"]).json_body["statements"]
     assert [(s["statement_id"], s["state"]) for s in listed] == [
         ("customers-en-1", "draft"),
+        ("public-da-1", "draft"),
+        ("public-en-1", "draft"),
         ("staff-da-1", "draft"),
         ("staff-en-1", "draft"),
     ]

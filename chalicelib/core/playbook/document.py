@@ -24,6 +24,7 @@ from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
 from chalicelib.core.playbook.rules import ActivationRule, parse_rule
 from chalicelib.core.playbook.scopes import MaintenanceWindow, parse_maintenance
+from chalicelib.core.playbook.site import SiteSettings, check_site_audiences, find_site
 from chalicelib.core.playbook.spending import Spending, parse_spending
 from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
 from chalicelib.core.playbook.watching import Canary, Heartbeat, parse_canary, parse_heartbeat
@@ -64,6 +65,7 @@ class Playbook:
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
     canaries: tuple[Canary, ...] = ()
     audiences: Mapping[str, Audience] = field(default_factory=dict)  # who statements reach
+    site: SiteSettings | None = None  # the dark site's settings (settings: site)
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -172,13 +174,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda doc, path: _checked_window(parse_maintenance(doc, path), path, rule_ids),
         lambda window: window.window_id,
     )
-    spending = Spending()
-    try:
-        spending = parse_spending(read_list(documents.get("settings", []), "settings"), roles)
-    except InvalidPolicies as invalid:
-        errors.extend(invalid.errors)
-    except InvalidPolicy as invalid:
-        errors.append(invalid)
+    spending, site = _settings(documents.get("settings", []), roles, audiences, errors)
     heartbeats = section("heartbeats", parse_heartbeat, lambda beat: beat.heartbeat_id)
     canaries = section("canaries", parse_canary, lambda canary: canary.canary_id)
     if errors:
@@ -197,8 +193,35 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
         canaries=tuple(canaries),
         audiences={audience.audience_id: audience for audience in audiences},
+        site=site,
         version=version,
     )
+
+
+def _settings(
+    documents: Any,
+    roles: Mapping[str, str],
+    audiences: Sequence[Audience],
+    errors: list[InvalidPolicy],
+) -> tuple[Spending, SiteSettings | None]:
+    """The spending settings, and the dark site's (checked against the audiences it serves)."""
+    spending = Spending()
+    try:
+        spending = parse_spending(read_list(documents, "settings"), roles)
+    except InvalidPolicies as invalid:
+        errors.extend(invalid.errors)
+    except InvalidPolicy as invalid:
+        errors.append(invalid)
+    try:
+        site = find_site(documents)
+    except InvalidPolicies as invalid:
+        errors.extend(invalid.errors)
+        return spending, None
+    except InvalidPolicy as invalid:
+        errors.append(invalid)
+        return spending, None
+    errors.extend(check_site_audiences(site, audiences))
+    return spending, site
 
 
 def _declared_ids(documents: Any) -> set[str]:

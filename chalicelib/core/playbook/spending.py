@@ -16,7 +16,8 @@ from chalicelib.core.playbook.prices import Prices, parse_prices
 
 BUDGET_ID = "budget"
 PRICES_ID = "prices"
-SETTINGS_IDS = (BUDGET_ID, PRICES_ID)
+SITE_ID = "site"  # the dark site's settings: parsed by playbook/site.py
+SETTINGS_IDS = (BUDGET_ID, PRICES_ID, SITE_ID)
 
 
 @dataclass(frozen=True)

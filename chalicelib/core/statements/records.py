@@ -124,6 +124,27 @@ def sent_entry(
     )
 
 
+def site_entry(
+    statement: Statement, outlet: Outlet, release_id: str, size: int, now: datetime
+) -> TimelineEntry:
+    return TimelineEntry(
+        at=now,
+        kind="statement_sent",
+        summary=f"statement {statement.statement_id} is on the dark site ({outlet.name})",
+        data={
+            **_about(statement),
+            "outlet": outlet.name,
+            "channel": "site",
+            "release": release_id,
+            "bytes": size,
+            "units": 0,
+            "usd": 0.0,
+            "price_row": "none",
+        },
+        key=f"statement-{statement.statement_id}-sent-{outlet.name}",
+    )
+
+
 def failed_entry(
     statement: Statement, outlet: Outlet, error: SendError, now: datetime
 ) -> TimelineEntry:
