@@ -73,7 +73,7 @@ def test_the_breach_pages_at_once_and_its_statements_wait_for_two_people(
     assert to_customers not in {to for to, _ in sent_email(world)}
 
     staff = f"{base}/staff-en-1"
-    digest = listed[2]["digest"]
+    digest = listed[4]["digest"]
     first = call(client, "POST", f"{staff}/approve", keys["bo"], {"digest": digest})
     assert (first.status_code, first.json_body["state"]) == (200, "draft")
     assert call(client, "POST", f"{staff}/publish", keys["bo"]).status_code == 409

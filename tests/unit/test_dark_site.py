@@ -69,8 +69,8 @@ def test_the_site_is_dark_until_a_statement_to_the_public_is_approved_and_publis
     assert '<html lang="en">' in page and "We are responding to an incident" in page
     assert "There are no current incidents" not in page
     assert json.loads(live(org, "status.json"))["status"] == "incident"
-    entry = last(org, breach, "statement_sent")
-    assert entry.data["channel"] == "site" and entry.data["outlet"] == "site:public"
+    entry = last(org, breach, "statement_posted")
+    assert entry.data["outlet"] == "site:public" and entry.data["release"]
 
 
 def test_each_language_has_its_page_and_shows_only_its_own_statements(

@@ -1,6 +1,7 @@
 """What statements write on an incident's timeline: who did what, with which credential, when.
 
 Keyed by statement and step, so a retried request writes its entry in place, never twice.
+``statement_posted`` entries say which release of the dark site carries a statement.
 ``statement_sent`` entries carry the message's units and estimated price, as
 ``notification_sent`` entries do, so an incident's cost counts its statements. Pure.
 """
@@ -129,18 +130,10 @@ def site_entry(
 ) -> TimelineEntry:
     return TimelineEntry(
         at=now,
-        kind="statement_sent",
-        summary=f"statement {statement.statement_id} is on the dark site ({outlet.name})",
-        data={
-            **_about(statement),
-            "outlet": outlet.name,
-            "channel": "site",
-            "release": release_id,
-            "bytes": size,
-            "units": 0,
-            "usd": 0.0,
-            "price_row": "none",
-        },
+        kind="statement_posted",  # not priced: no message was handed to AWS to deliver
+        summary=f"statement {statement.statement_id} is on the dark site ({outlet.name}, "
+        f"release {release_id}, {size} bytes)",
+        data={**_about(statement), "outlet": outlet.name, "release": release_id, "bytes": size},
         key=f"statement-{statement.statement_id}-sent-{outlet.name}",
     )
 
