@@ -19,7 +19,7 @@ SITE_PREFIX = "/_local/site"
 SECURITY_HEADERS = [
     (
         "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     ),
     ("X-Content-Type-Options", "nosniff"),

@@ -6,7 +6,7 @@ keys written, feeds first and the default page last, so a failure leaves the old
     put status.json, feed.atom, cap.xml, da/index.html, index.html                (the switch)
 
 Each object is replaced whole by S3 (never half an object); live keys are cached for
-:data:`LIVE_CACHE_SECONDS` by CloudFront and browsers, so a statement shows within that.
+:data:`LIVE_CACHE_SECONDS` by CloudFront (browsers revalidate), so a statement shows within that.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from chalicelib.channels.errors import send_errors
 from chalicelib.core.site.ports import SiteRelease
 
 LIVE_CACHE_SECONDS = 30
+# CloudFront keeps a live key at most 30 s (s-maxage); browsers ask again every time (a cheap
+# 304 when nothing changed), so a reader who reloads never sees an older statement than the CDN.
+LIVE_CACHE_CONTROL = f"public, max-age=0, s-maxage={LIVE_CACHE_SECONDS}, must-revalidate"
 RELEASES = "releases/"
 _STATUS = "status.json"
 _LAST = "index.html"  # the default page: written last, it is what readers come to
@@ -57,6 +60,6 @@ class S3SitePublisher:
                     Key=path,
                     Body=file.body,
                     ContentType=file.content_type,
-                    CacheControl=f"public, max-age={LIVE_CACHE_SECONDS}",
+                    CacheControl=LIVE_CACHE_CONTROL,
                     Metadata={"release": release.release_id},
                 )

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.channels.s3_site import LIVE_CACHE_SECONDS, RELEASES, S3SitePublisher
+from chalicelib.channels.s3_site import LIVE_CACHE_CONTROL, RELEASES, S3SitePublisher
 from chalicelib.core.errors import PermanentSendError
 from chalicelib.core.site.ports import SiteFile, SiteRelease
 from fakes import MemorySitePublisher
@@ -64,7 +64,7 @@ def test_on_s3_each_release_is_kept_and_the_live_keys_are_short_cached() -> None
         assert kept["Body"].read() == b"<h1>first</h1>"
         assert "immutable" in kept["CacheControl"]
         page = client.get_object(Bucket=BUCKET, Key="index.html")
-        assert page["CacheControl"] == f"public, max-age={LIVE_CACHE_SECONDS}"
+        assert page["CacheControl"] == LIVE_CACHE_CONTROL and "s-maxage=30" in LIVE_CACHE_CONTROL
         assert page["ContentType"] == "text/html; charset=utf-8"
         assert page["Metadata"]["release"] == "r1"
 
