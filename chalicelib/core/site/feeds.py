@@ -14,8 +14,6 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET  # writing our own XML only
 from zoneinfo import ZoneInfo
 
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
-
 from chalicelib.core.playbook.site import SiteSettings
 from chalicelib.core.site.contents import CLOSING, PostedStatement, SiteIncident, SiteState
 from chalicelib.core.site.pages import page_path
@@ -31,6 +29,9 @@ _CAP_SEVERITY = {
 
 
 def atom_feed(settings: SiteSettings, state: SiteState, now: datetime) -> bytes:
+    # Imported here: only publishing a site needs it (and lxml), not importing the app.
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+
     feed = FeedGenerator()
     feed.id(settings.base_url)
     feed.title(settings.texts[settings.default_language]["title"])
