@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
+from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
@@ -52,6 +53,7 @@ from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
@@ -354,7 +356,15 @@ class Container:
             self.directory,
             self.senders,
             self.clock,
+            site=self.site,
         )
+
+    @cached_property
+    def site(self) -> SiteEditor | None:
+        """The dark site, in its own bucket; None where the deployment has none."""
+        if not self.settings.site_bucket:
+            return None
+        return SiteEditor(S3SitePublisher(self.client("s3"), self.settings.site_bucket))
 
     @cached_property
     def overrides(self) -> DynamoOverrideStore:

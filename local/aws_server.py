@@ -7,6 +7,8 @@
     GET    /_local/receipts which channels are silent, and how many receipts went out
     PUT    /_local/receipts {"silent": ["voice"]}: those channels take messages and never report
                             back (every other one reports each delivery, see local.receipts)
+    GET    /_local/site/    the dark site from its bucket (index.html, feed.atom, status.json,
+                            cap.xml), as CloudFront serves it (see local.site)
     X-Amz-Target: PinpointSMSVoiceV2.*   answered by local.messaging
     X-Amz-Target: DynamoDB*              moto, one request at a time (see below)
     everything else         moto; SNS Publish to a phone and SES v2 SendEmail are also recorded
@@ -48,6 +50,7 @@ from local.identity import LOCAL_NUMBER
 from local.messaging import PUSH_PATH, TARGET_PREFIX, MessagingStandIn
 from local.outbox import Outbox
 from local.receipts import DeliveryReceipts, moto_topic
+from local.site import SITE_PREFIX, serve_site
 
 StartResponse = Callable[..., Any]
 _SNS_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
@@ -83,6 +86,8 @@ class LocalAwsApp:
             return self._inbound_sms(method, _read_body(environ), start_response)
         if path == "/_local/receipts":
             return self._receipts_endpoint(method, _read_body(environ), start_response)
+        if method == "GET" and (path == SITE_PREFIX or path.startswith(SITE_PREFIX + "/")):
+            return serve_site(path, start_response)
         body = _read_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):

@@ -52,7 +52,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "response": {"kernel", "wording", "playbook", "oncall", "messaging", "spend"},
     # Statements to audiences: drafted from the playbook's templates, sent through the
     # messaging channels (never the dispatch queue), each send priced as spending prices it.
-    "statements": {"kernel", "wording", "playbook", "messaging", "spend"},
+    "statements": {"kernel", "wording", "playbook", "messaging", "spend", "site"},
+    # The dark site renders what statements publish (its own values: it never imports them).
+    "site": {"kernel", "playbook"},
     "activation": {
         "kernel",
         "wording",

@@ -4,7 +4,7 @@ which languages, approved by how many people. Pure.
     audiences:
       - id: staff
         title: Everyone who works here
-        channels: [{topic: stakeholders}]          # the deployment's stakeholder SNS topic
+        channels: [{topic: stakeholders}]          # the stakeholder SNS topic; {site: public}
         timezone: Europe/Copenhagen                # times in statements (default UTC)
         update_every: 1h                           # the next update promised (default 1h)
         statements:                                # per language: initial, update, closing
@@ -44,6 +44,7 @@ from chalicelib.core.wording.templates import LANGUAGE_TAG
 DEFAULT_APPROVALS = 2
 MAX_APPROVALS = 5
 STAKEHOLDER_TOPIC = "stakeholders"  # the deployment's own topic (TOCSIN_STAKEHOLDERS_TOPIC_ARN)
+PUBLIC_SITE = "public"  # the deployment's dark site (TOCSIN_SITE_BUCKET)
 _LIST_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -56,6 +57,7 @@ class StatementKind(StrEnum):
 class OutletKind(StrEnum):
     TOPIC = "topic"  # an SNS topic its subscribers follow
     EMAIL = "email"  # a distribution list's address
+    SITE = "site"  # the dark site (settings: site), written to its own bucket
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,14 @@ def _outlets(value: Any, path: str) -> tuple[Outlet, ...]:
     outlets: list[Outlet] = []
     for index, item in enumerate(read_list(value, path)):
         where = f"{path}[{index}]"
-        spec = read_object(item, where, required=set(), optional={"topic", "email"})
+        spec = read_object(item, where, required=set(), optional={"topic", "email", "site"})
         if len(spec) != 1:
-            raise InvalidPolicy(where, "must give exactly one of topic or email")
-        if "topic" in spec:
+            raise InvalidPolicy(where, "must give exactly one of topic, email or site")
+        if "site" in spec:
+            if spec["site"] != PUBLIC_SITE:
+                raise InvalidPolicy(f"{where}.site", f"must be {PUBLIC_SITE!r} (the dark site)")
+            outlets.append(Outlet(OutletKind.SITE, PUBLIC_SITE))
+        elif "topic" in spec:
             if spec["topic"] != STAKEHOLDER_TOPIC:
                 raise InvalidPolicy(
                     f"{where}.topic",
