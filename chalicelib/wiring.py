@@ -20,6 +20,7 @@ from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
+from chalicelib.channels.social import SocialChannels
 from chalicelib.core.activation.evaluator import Evaluator
 from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
@@ -349,7 +350,13 @@ class Container:
             self.directory,
             self.senders,
             self.clock,
+            self.social,
         )
+
+    @cached_property
+    def social(self) -> SocialChannels:
+        """Slack, Teams and Mastodon: their webhooks and tokens read from Secrets Manager."""
+        return SocialChannels(self.client("secretsmanager"))
 
     @cached_property
     def overrides(self) -> DynamoOverrideStore:

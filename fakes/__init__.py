@@ -31,6 +31,7 @@ spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
 checkins.ports.CheckinStore             MemoryCheckinStore
 statements.ports.StatementStore         MemoryStatementStore
+statements.ports.SocialPoster           RecordingSocialPoster
 updates.ports.UpdateSchedule            MemoryUpdateSchedule
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
@@ -65,6 +66,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
@@ -107,6 +109,7 @@ __all__ = [
     "RecordingChannel",
     "RecordingMeter",
     "RecordingOperationsTopic",
+    "RecordingSocialPoster",
     "ScriptedChannel",
     "Sent",
 ]

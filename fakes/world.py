@@ -66,6 +66,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
@@ -123,6 +124,7 @@ class MemoryWorld:
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
         self.broadcast = RecordingChannel(Channel.BROADCAST)
+        self.social = RecordingSocialPoster()  # Slack, Teams and Mastodon
         recording: dict[Channel, ChannelSender] = {
             Channel.SMS: self.sms,
             Channel.EMAIL: self.email,
@@ -205,6 +207,7 @@ class MemoryWorld:
             self.directory,
             self.senders,
             self.clock,
+            self.social,
         )
 
     @cached_property

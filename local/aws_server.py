@@ -7,6 +7,9 @@
     GET    /_local/receipts which channels are silent, and how many receipts went out
     PUT    /_local/receipts {"silent": ["voice"]}: those channels take messages and never report
                             back (every other one reports each delivery, see local.receipts)
+    /_local/slack/..., /_local/teams/..., /_local/mastodon/..., /_local/social
+                            Slack, Teams and Mastodon stand-ins (local.social): each post is
+                            in the outbox as slack, teams or mastodon
     X-Amz-Target: PinpointSMSVoiceV2.*   answered by local.messaging
     X-Amz-Target: DynamoDB*              moto, one request at a time (see below)
     everything else         moto; SNS Publish to a phone and SES v2 SendEmail are also recorded
@@ -48,6 +51,7 @@ from local.identity import LOCAL_NUMBER
 from local.messaging import PUSH_PATH, TARGET_PREFIX, MessagingStandIn
 from local.outbox import Outbox
 from local.receipts import DeliveryReceipts, moto_topic
+from local.social import SocialStandIn
 
 StartResponse = Callable[..., Any]
 _SNS_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
@@ -72,6 +76,7 @@ class LocalAwsApp:
         self.receipts = receipts or DeliveryReceipts(moto_topic(), delay=RECEIPT_DELAY_SECONDS)
         outbox.listeners.append(self.receipts.handed_over)
         self._messaging = MessagingStandIn(outbox)
+        self.social = SocialStandIn(outbox)
         self._dynamodb = threading.Lock()  # moto's DynamoDB: one request at a time
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -83,6 +88,8 @@ class LocalAwsApp:
             return self._inbound_sms(method, _read_body(environ), start_response)
         if path == "/_local/receipts":
             return self._receipts_endpoint(method, _read_body(environ), start_response)
+        if SocialStandIn.handles(path):
+            return self.social(environ, start_response)
         body = _read_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):

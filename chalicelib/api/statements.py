@@ -105,6 +105,7 @@ def publication_document(publication: Publication) -> dict[str, Any]:
         **publication.statement.document(),
         "sent": publication.sent,
         "failed": publication.failed,
+        "uncertain": publication.uncertain,
     }
 
 
