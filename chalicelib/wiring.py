@@ -55,6 +55,7 @@ from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.channel_checks import ChannelChecks
 from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.telemetry import Meter
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
@@ -352,6 +353,11 @@ class Container:
             self.clock,
             self.social,
         )
+
+    @cached_property
+    def channel_checks(self) -> ChannelChecks:
+        """Whether each Slack, Teams and Mastodon outlet of the playbook still works."""
+        return ChannelChecks(self.playbooks, self.social)
 
     @cached_property
     def social(self) -> SocialChannels:

@@ -1,10 +1,12 @@
 """Statements on Slack, Teams and Mastodon, end to end: the API, the queues, moto (Secrets
 Manager holding the fictional webhooks and token) and the stand-ins on 127.0.0.1 that the local
 AWS endpoint serves. An approved statement reaches all three once; a revoked token is on the
-timeline, and the next publish, once the token works again, posts only there."""
+timeline and in ``tocsin channels check`` (and the hourly check's log line), and the next
+publish, once the token works again, posts only there."""
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,18 +17,21 @@ import pytest
 from chalice.test import Client
 from werkzeug.serving import make_server
 
+from chalicelib import wiring
 from chalicelib.settings import Settings
 from chalicelib.storage.playbooks import DynamoPlaybookStore
 from local.bootstrap import create_social_secrets
 from local.outbox import Outbox
-from local.runner import QueueRunner
+from local.runner import QueueRunner, scheduled_event
 from local.social import SocialStandIn
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, ChaliceTransport
+from tests.e2e.test_observability import log_output, records
 from tests.e2e.test_statements import call, keys, open_breach
 from tests.social_policies import OUTLETS, social_policies
+from tocsin_cli.main import main
 from tocsin_cli.policies import read_policy_dir
 
-__all__ = ["keys"]  # the fixture, shared with the statements' own tests
+__all__ = ["keys", "log_output"]  # the fixtures, shared with their own tests
 CUSTOMERS = "customers-en-1"
 
 
@@ -104,3 +109,40 @@ def test_a_revoked_token_shows_on_the_timeline_and_only_that_outlet_is_tried_aga
         "slack",
         "teams",
     ]
+
+
+def test_a_revoked_token_shows_in_tocsin_channels_check_which_posts_nothing(
+    client: Client, keys: dict[str, str], stand_in: SocialStandIn
+) -> None:
+    out = io.StringIO()
+
+    def check() -> int:
+        arguments = ["channels", "check", "--key", keys["ada"]]
+        transport = ChaliceTransport(client)
+        return main(arguments, out, services=wiring.container(), transport=transport)
+
+    assert check() == 0
+    assert "mastodon:tocsin/local/mastodon-status" in out.getvalue()
+    assert "the token works (@status) (checked with the platform)" in out.getvalue()
+    assert "cannot be checked without posting (not posted to)" in out.getvalue()
+    stand_in.revoked = {"mastodon"}
+    out.seek(0)
+    out.truncate()
+    assert check() == 1
+    (line,) = [line for line in out.getvalue().splitlines() if "FAILING" in line]
+    assert line.startswith("mastodon:tocsin/local/mastodon-status") and "invalid_token" in line
+    assert stand_in.outbox.messages() == []  # a check never posts
+
+
+def test_the_hourly_check_logs_the_line_the_alarm_counts(
+    client: Client, stand_in: SocialStandIn, log_output: io.StringIO
+) -> None:
+    stand_in.revoked = {"slack", "mastodon"}  # a webhook's revocation cannot be seen unposted
+    event = scheduled_event("check_social_channels", "us-east-1")
+    client.lambda_.invoke("check_social_channels", event)
+    checked = {
+        line["outlet"]: line["failing"]
+        for line in records(log_output)
+        if line.get("message") == "social channel checked"
+    }
+    assert checked == {outlet: int(outlet.startswith("mastodon")) for outlet in OUTLETS}

@@ -220,3 +220,21 @@ def test_a_teams_post_is_an_adaptive_card(
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert attachment["content"]["type"] == "AdaptiveCard"
     assert [b["text"] for b in attachment["content"]["body"]] == TEXT.split("\n\n")
+
+
+def test_the_local_aws_endpoint_serves_the_stand_ins_into_its_one_outbox() -> None:
+    from werkzeug.test import Client as WsgiClient
+
+    from local.aws_server import LocalAwsApp
+    from local.receipts import DeliveryReceipts
+
+    outbox = Outbox()
+    app = LocalAwsApp(lambda environ, start: [], outbox, DeliveryReceipts(lambda *a: None))
+    client = WsgiClient(app)
+    answer = client.post("/_local/slack/services/T0/B0/x", json={"text": "Subject\n\nBody"})
+    assert answer.status_code == 200 and answer.get_data() == b"ok"
+    assert client.put("/_local/social", json={"revoked": ["slack"]}).status_code == 200
+    assert client.post("/_local/slack/services/T0/B0/x", json={"text": "t"}).status_code == 403
+    assert [(m["channel"], m["subject"], m["body"]) for m in outbox.messages()] == [
+        ("slack", "Subject", "Body")
+    ]

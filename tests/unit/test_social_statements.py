@@ -150,7 +150,8 @@ def test_a_template_too_long_for_a_platform_is_refused_at_validation(tmp_path: P
 @pytest.mark.parametrize(
     ("channel", "words"),
     [
-        ({"slack": "https://hooks.slack.example.com/x"}, "a Secrets Manager secret's name"),
+        ({"slack": "https://hooks.slack.example.com/x"}, "a Secrets Manager secret under tocsin/"),
+        ({"mastodon": "other/secret"}, "under tocsin/"),
         ({"teams": 7}, "must be a string"),
         ({"slack": "a", "teams": "b"}, "exactly one of"),
         ({"twitter": "x"}, "twitter"),

@@ -48,7 +48,8 @@ DEFAULT_APPROVALS = 2
 MAX_APPROVALS = 5
 STAKEHOLDER_TOPIC = "stakeholders"  # the deployment's own topic (TOCSIN_STAKEHOLDERS_TOPIC_ARN)
 _LIST_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")  # Secrets Manager's names
+# Secrets Manager's names, under tocsin/ (the deployment grants reading tocsin/* only).
+_SECRET_NAME = re.compile(r"tocsin/[A-Za-z0-9/_+=.@-]{1,505}")
 
 
 class StatementKind(StrEnum):
@@ -196,7 +197,9 @@ def _outlets(value: Any, path: str) -> tuple[Outlet, ...]:
         if OutletKind(key).platform is not None:
             secret = read_string(value, f"{where}.{key}")
             if not _SECRET_NAME.fullmatch(secret):
-                raise InvalidPolicy(f"{where}.{key}", "must be a Secrets Manager secret's name")
+                raise InvalidPolicy(
+                    f"{where}.{key}", "must name a Secrets Manager secret under tocsin/"
+                )
             outlets.append(Outlet(OutletKind(key), secret))
         elif "topic" in spec:
             if spec["topic"] != STAKEHOLDER_TOPIC:
