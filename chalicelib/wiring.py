@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
+from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
@@ -53,6 +54,7 @@ from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.channel_checks import ChannelChecks
@@ -334,10 +336,15 @@ class Container:
             self.directory,
             self.ledger,
             self.dispatch_queue,
-            DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table),
+            self.update_schedule,
             self.clock,
             self.statement_desk,
         )
+
+    @cached_property
+    def update_schedule(self) -> DynamoUpdateSchedule:
+        """When each open incident's next update is due."""
+        return DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table)
 
     @cached_property
     def statement_desk(self) -> StatementDesk:
@@ -351,8 +358,16 @@ class Container:
             self.directory,
             self.senders,
             self.clock,
-            self.social,
+            site=self.site,
+            social=self.social,
         )
+
+    @cached_property
+    def site(self) -> SiteEditor | None:
+        """The dark site, in its own bucket; None where the deployment has none."""
+        if not self.settings.site_bucket:
+            return None
+        return SiteEditor(S3SitePublisher(self.client("s3"), self.settings.site_bucket))
 
     @cached_property
     def channel_checks(self) -> ChannelChecks:

@@ -33,6 +33,7 @@ checkins.ports.CheckinStore             MemoryCheckinStore
 statements.ports.StatementStore         MemoryStatementStore
 statements.ports.SocialPoster           RecordingSocialPoster
 updates.ports.UpdateSchedule            MemoryUpdateSchedule
+site.ports.SitePublisher                MemorySitePublisher
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -66,6 +67,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.site import MemorySitePublisher
 from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
@@ -100,6 +102,7 @@ __all__ = [
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",
+    "MemorySitePublisher",
     "MemorySpendCounters",
     "MemoryStatementStore",
     "MemoryTimelines",

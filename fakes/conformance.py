@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         PersonalRecords,
     )
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
+    from chalicelib.core.site.ports import SitePublisher
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.statements.ports import SocialPoster, StatementStore
     from chalicelib.core.telemetry import Meter
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
+        MemorySitePublisher,
         MemorySpendCounters,
         MemoryStatementStore,
         MemoryTimelines,
@@ -153,3 +155,5 @@ def _every_later_fake_is_its_port() -> None:  # pragma: no cover - read by mypy 
     del statements, social
     updates: UpdateSchedule = MemoryUpdateSchedule()
     del updates
+    site: SitePublisher = MemorySitePublisher()
+    del site

@@ -15,7 +15,10 @@ from typing import Any
 
 import boto3
 
+from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.playbook.site import SiteSettings
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.settings import DELIVERY_TOPIC, Settings, bound_name
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
@@ -86,6 +89,9 @@ def create_resources(
     with _client(session, "sns", endpoint_url) as sns:
         for topic in topics:
             sns.create_topic(Name=topic)
+    if settings.site_bucket:  # the dark site's own bucket (private behind CloudFront when deployed)
+        with _client(session, "s3", endpoint_url) as s3:
+            s3.create_bucket(Bucket=settings.site_bucket)
     if endpoint_url:  # the local stack: its AWS endpoint serves the social stand-ins too
         create_social_secrets(session, endpoint_url, endpoint_url)
 
@@ -157,7 +163,18 @@ def seed(
     """Load the playbook and the contacts, and (on the local stage) the local API key."""
     session = session or boto3.Session()
     with _client(session, "dynamodb", endpoint_url) as dynamodb:
-        return _seed(settings, dynamodb, policies, contacts_csv)
+        seeded = _seed(settings, dynamodb, policies, contacts_csv)
+    if settings.site_bucket:
+        with _client(session, "s3", endpoint_url) as s3:
+            prepare_site(settings, s3, read_policy_dir(policies).validate().site)
+    return seeded
+
+
+def prepare_site(settings: Settings, s3: Any, site: SiteSettings | None) -> None:
+    """The dark site's "no current incidents" page and feeds, unless a site is live already."""
+    if site is not None and settings.site_bucket:
+        publisher = S3SitePublisher(s3, settings.site_bucket)
+        SiteEditor(publisher).prepare(site, datetime.now(UTC))
 
 
 def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path) -> Seeded:

@@ -18,13 +18,21 @@ escalation = Blueprint(__name__)
 
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
-    """Page the next level of every incident nobody acknowledged in time (within a minute of
-    its deadline), act on every verification gate whose timeout passed (page, cancel or
-    escalate), remind the updates role of every incident whose update is overdue (once), and
-    chase the silent of every open check-in. Safe to overlap: each step, each update deadline
-    and each reminder round moves on by a conditional write."""
+    """Mark ``failed`` the events a crashed request recorded but never queued, page the next
+    level of every incident nobody acknowledged in time (within a minute of its deadline), act
+    on every verification gate whose timeout passed (page, cancel or escalate), remind the
+    updates role of every incident whose update is overdue (once), and chase the silent of
+    every open check-in. Safe to overlap: each step, each update deadline and each reminder
+    round moves on by a conditional write."""
     set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     services = container()
+    swept: list[str] = []
+    try:
+        never_queued = services.ingest.fail_unqueued()
+    except TransientError as error:  # the escalations go ahead; the next tick sweeps again
+        never_queued, swept = [], [f"events never queued: {error}"]
+    if never_queued:
+        logger.warning("events never queued marked failed", extra={"events": never_queued})
     gates = services.gatekeeper.tick()
     if gates.acted:
         logger.info("gates timed out", extra={"incidents": gates.acted})
@@ -56,7 +64,7 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
                 "closed": checkins.closed,
             },
         )
-    failed = sorted(set(gates.failed + report.failed + rhythm.failed)) + checkins.failed
+    failed = sorted(set(gates.failed + report.failed + rhythm.failed)) + checkins.failed + swept
     if failed:
         # The others moved on; the next tick (a minute later) tries these again, and the
         # failed invocation is what the errors alarm counts.

@@ -4,7 +4,7 @@ which languages, approved by how many people. Pure.
     audiences:
       - id: staff
         title: Everyone who works here
-        channels: [{topic: stakeholders}]          # the deployment's stakeholder SNS topic
+        channels: [{topic: stakeholders}]          # the stakeholder SNS topic; {site: public}
                                                    # also email: <list>, and slack, teams or
                                                    # mastodon: <Secrets Manager secret name>
         timezone: Europe/Copenhagen                # times in statements (default UTC)
@@ -47,6 +47,7 @@ from chalicelib.core.wording.templates import LANGUAGE_TAG
 DEFAULT_APPROVALS = 2
 MAX_APPROVALS = 5
 STAKEHOLDER_TOPIC = "stakeholders"  # the deployment's own topic (TOCSIN_STAKEHOLDERS_TOPIC_ARN)
+PUBLIC_SITE = "public"  # the deployment's dark site (TOCSIN_SITE_BUCKET)
 _LIST_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Secrets Manager's names, under tocsin/ (the deployment grants reading tocsin/* only).
 _SECRET_NAME = re.compile(r"tocsin/[A-Za-z0-9/_+=.@-]{1,505}")
@@ -61,14 +62,16 @@ class StatementKind(StrEnum):
 class OutletKind(StrEnum):
     TOPIC = "topic"  # an SNS topic its subscribers follow
     EMAIL = "email"  # a distribution list's address
+    SITE = "site"  # the dark site (settings: site), written to its own bucket
     SLACK = "slack"  # a Slack incoming webhook: the secret holding its URL
     TEAMS = "teams"  # a Microsoft Teams Workflows webhook: the secret holding its URL
     MASTODON = "mastodon"  # a Mastodon account: the secret holding its instance and token
 
     @property
     def platform(self) -> Platform | None:
-        """The chat or social platform it posts to; None for the AWS channels."""
-        return None if self in (OutletKind.TOPIC, OutletKind.EMAIL) else Platform(self.value)
+        """The chat or social platform it posts to; None for the AWS channels and the site."""
+        aws_or_site = (OutletKind.TOPIC, OutletKind.EMAIL, OutletKind.SITE)
+        return None if self in aws_or_site else Platform(self.value)
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,11 @@ def _outlets(value: Any, path: str) -> tuple[Outlet, ...]:
         if len(spec) != 1:
             raise InvalidPolicy(where, f"must give exactly one of {', '.join(sorted(kinds))}")
         [(key, value)] = spec.items()
+        if key == OutletKind.SITE.value:
+            if value != PUBLIC_SITE:
+                raise InvalidPolicy(f"{where}.site", f"must be {PUBLIC_SITE!r} (the dark site)")
+            outlets.append(Outlet(OutletKind.SITE, PUBLIC_SITE))
+            continue
         if OutletKind(key).platform is not None:
             secret = read_string(value, f"{where}.{key}")
             if not _SECRET_NAME.fullmatch(secret):

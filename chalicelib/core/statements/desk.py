@@ -30,10 +30,17 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Channel, Incident, IncidentStatus, TimelineEntry
-from chalicelib.core.playbook.audiences import Audience, StatementKind, StatementPolicy
+from chalicelib.core.playbook.audiences import (
+    Audience,
+    Outlet,
+    OutletKind,
+    StatementKind,
+    StatementPolicy,
+)
+from chalicelib.core.playbook.prices import Prices
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
-from chalicelib.core.spend.meter import charge
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.statements import approvals, records
 from chalicelib.core.statements.drafting import (
     DraftRequest,
@@ -42,7 +49,7 @@ from chalicelib.core.statements.drafting import (
     next_kind,
     tocsin_drafts,
 )
-from chalicelib.core.statements.outlets import delivery
+from chalicelib.core.statements.outlets import send_through
 from chalicelib.core.statements.ports import (
     SocialPoster,
     Statement,
@@ -50,6 +57,7 @@ from chalicelib.core.statements.ports import (
     StatementStore,
 )
 from chalicelib.core.statements.posting import post_statement
+from chalicelib.core.statements.site_outlet import post_to_site
 
 if TYPE_CHECKING:
     from chalicelib.core.playbook.document import Playbook
@@ -74,8 +82,10 @@ class StatementDesk:
         directory: ContactDirectory,
         senders: Mapping[Channel, ChannelSender],
         clock: Clock,
+        site: SiteEditor | None = None,  # the dark site, for audiences with {site: public}
         social: SocialPoster | None = None,
     ) -> None:
+        self._site = site
         self._social = social  # Slack, Teams and Mastodon outlets
         self._statements = statements
         self._incidents = incidents
@@ -242,12 +252,8 @@ class StatementDesk:
                 getattr(publication, posted.outcome).append(outlet.name)
                 transient = transient or posted.transient
                 continue
-            outgoing = delivery(statement, outlet)
-            sender = self._senders.get(outgoing.channel)
             try:
-                if sender is None:
-                    raise SendError("not_configured", f"no {outgoing.channel.value} channel here")
-                receipt = sender.send(outgoing.destination, outgoing.message, statement.incident_id)
+                entry = self._hand_over(statement, outlet, prices)
             except SendError as error:
                 self._statements.release_outlet(
                     statement.incident_id, statement.statement_id, outlet.name
@@ -257,13 +263,19 @@ class StatementDesk:
                 publication.failed.append(outlet.name)
                 transient = transient or (error if isinstance(error, TransientSendError) else None)
                 continue
-            cost = charge(outgoing.channel, None, outgoing.message, prices)
-            entry = records.sent_entry(statement, outlet, outgoing.channel, receipt, cost, now)
             self._incidents.append(statement.incident_id, [entry])
             publication.sent.append(outlet.name)
         if transient is not None and not publication.sent:
             raise TransientError(f"statement {statement.statement_id}: {transient.code}; retry")
         return publication
+
+    def _hand_over(self, statement: Statement, outlet: Outlet, prices: Prices) -> TimelineEntry:
+        now = self._clock.now()
+        if outlet.kind is not OutletKind.SITE:
+            return send_through(self._senders, statement, outlet, prices, now)
+        incident = self._incident(statement.incident_id)
+        release = post_to_site(self._site, self._playbooks.load().site, incident, statement, now)
+        return records.site_entry(statement, outlet, release.release_id, release.size, now)
 
     def _save(self, changed: Statement, entry: TimelineEntry, what: str) -> Statement:
         if not self._statements.save(changed, [entry]):
