@@ -21,6 +21,7 @@ from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
+from chalicelib.channels.social import SocialChannels
 from chalicelib.core.activation.evaluator import Evaluator
 from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
@@ -56,6 +57,7 @@ from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.channel_checks import ChannelChecks
 from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.telemetry import Meter
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
@@ -357,6 +359,7 @@ class Container:
             self.senders,
             self.clock,
             site=self.site,
+            social=self.social,
         )
 
     @cached_property
@@ -365,6 +368,16 @@ class Container:
         if not self.settings.site_bucket:
             return None
         return SiteEditor(S3SitePublisher(self.client("s3"), self.settings.site_bucket))
+
+    @cached_property
+    def channel_checks(self) -> ChannelChecks:
+        """Whether each Slack, Teams and Mastodon outlet of the playbook still works."""
+        return ChannelChecks(self.playbooks, self.social)
+
+    @cached_property
+    def social(self) -> SocialChannels:
+        """Slack, Teams and Mastodon: their webhooks and tokens read from Secrets Manager."""
+        return SocialChannels(self.client("secretsmanager"))
 
     @cached_property
     def overrides(self) -> DynamoOverrideStore:

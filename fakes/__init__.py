@@ -31,6 +31,7 @@ spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
 checkins.ports.CheckinStore             MemoryCheckinStore
 statements.ports.StatementStore         MemoryStatementStore
+statements.ports.SocialPoster           RecordingSocialPoster
 updates.ports.UpdateSchedule            MemoryUpdateSchedule
 site.ports.SitePublisher                MemorySitePublisher
 dropin.ports.AlertStore                 MemoryAlertStore
@@ -67,6 +68,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.site import MemorySitePublisher
+from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
@@ -110,6 +112,7 @@ __all__ = [
     "RecordingChannel",
     "RecordingMeter",
     "RecordingOperationsTopic",
+    "RecordingSocialPoster",
     "ScriptedChannel",
     "Sent",
 ]

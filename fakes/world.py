@@ -68,6 +68,7 @@ from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
 from fakes.site import MemorySitePublisher
+from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
@@ -126,6 +127,7 @@ class MemoryWorld:
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
         self.broadcast = RecordingChannel(Channel.BROADCAST)
+        self.social = RecordingSocialPoster()  # Slack, Teams and Mastodon
         recording: dict[Channel, ChannelSender] = {
             Channel.SMS: self.sms,
             Channel.EMAIL: self.email,
@@ -209,6 +211,7 @@ class MemoryWorld:
             self.senders,
             self.clock,
             site=SiteEditor(self.site),
+            social=self.social,
         )
 
     @cached_property

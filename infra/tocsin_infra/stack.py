@@ -80,9 +80,12 @@ from tocsin_infra.spending import watch_held_messages
 from tocsin_infra.watch import (
     CANARIES_FUNCTION,
     HEARTBEATS_FUNCTION,
+    SOCIAL_FUNCTION,
+    SOCIAL_SECRET_PREFIX,
     WATCH_LOGICAL_IDS,
     add_watch_alarms,
     grant_watching,
+    read_social_secrets,
 )
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -121,6 +124,7 @@ ASYNC_FUNCTIONS = (
     REPLIES_FUNCTION,
     HEARTBEATS_FUNCTION,
     CANARIES_FUNCTION,
+    SOCIAL_FUNCTION,
     HELD_MESSAGES_FUNCTION,
 )
 # Fed by SQS queues; they answer with partial batch responses (batchItemFailures).
@@ -651,6 +655,16 @@ class TocsinStack(Stack):
         # dispatcher no longer publishes to the topic: nothing reaches an audience unapproved.
         self.stakeholders.grant_publish(api)
         api.add_to_policy(self._email_from_the_sender_identity())
+        # Statements on Slack, Teams and Mastodon (issue #28): the API posts them, the hourly
+        # check asks whether each still works; both read the secrets named tocsin/*.
+        secrets_arn = self.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{SOCIAL_SECRET_PREFIX}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        for role in (api, self.roles[SOCIAL_FUNCTION]):
+            read_social_secrets(role, secrets_arn)
 
     def _email_from_the_sender_identity(self) -> iam.PolicyStatement:
         return iam.PolicyStatement(

@@ -310,3 +310,27 @@ def test_an_erasure_on_the_local_stack_is_run_by_its_runner_and_awaited_by_the_c
         "erased",
     ]
     assert "(cli)" in audit.stdout and "arn:aws:" in audit.stdout
+
+
+def test_the_stack_holds_secrets_for_its_slack_teams_and_mastodon_stand_ins(
+    stack: LocalStack,
+) -> None:
+    import boto3
+
+    from chalicelib.channels.social import SocialChannels
+    from chalicelib.core.playbook.audiences import Outlet, OutletKind
+    from local.bootstrap import SOCIAL_SECRETS
+
+    session = boto3.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+    )
+    secrets = session.client("secretsmanager", endpoint_url=stack.aws_url)
+    social = SocialChannels(secrets)
+    call("DELETE", f"{stack.aws_url}/_local/outbox")
+    for kind, name in SOCIAL_SECRETS.items():
+        outlet = Outlet(OutletKind(kind), name)
+        social.post(outlet, f"Local {kind}\n\nPosted once.", f"local-{kind}")
+        assert social.check(outlet).ok
+    _, outbox = call("GET", f"{stack.aws_url}/_local/outbox")
+    posted = [(m["channel"], m["subject"]) for m in outbox["messages"]]
+    assert sorted(posted) == [(f"{k}", f"Local {k}") for k in sorted(SOCIAL_SECRETS)]

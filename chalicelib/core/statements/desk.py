@@ -51,10 +51,12 @@ from chalicelib.core.statements.drafting import (
 )
 from chalicelib.core.statements.outlets import send_through
 from chalicelib.core.statements.ports import (
+    SocialPoster,
     Statement,
     StatementState,
     StatementStore,
 )
+from chalicelib.core.statements.posting import post_statement
 from chalicelib.core.statements.site_outlet import post_to_site
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ class Publication:
     statement: Statement
     sent: list[str] = field(default_factory=list)  # outlets handed to AWS by this call
     failed: list[str] = field(default_factory=list)  # outlets to retry by publishing again
+    uncertain: list[str] = field(default_factory=list)  # webhooks whose answer was lost
 
 
 class StatementDesk:
@@ -80,8 +83,10 @@ class StatementDesk:
         senders: Mapping[Channel, ChannelSender],
         clock: Clock,
         site: SiteEditor | None = None,  # the dark site, for audiences with {site: public}
+        social: SocialPoster | None = None,
     ) -> None:
         self._site = site
+        self._social = social  # Slack, Teams and Mastodon outlets
         self._statements = statements
         self._incidents = incidents
         self._playbooks = playbooks
@@ -220,7 +225,7 @@ class StatementDesk:
                     self._supersede(older, found.statement_id)
         playbook = self._playbooks.load_version(incident.playbook_version)
         publication = self._send(found, playbook.audiences[found.audience])
-        if not publication.sent and not publication.failed:
+        if not (publication.sent or publication.failed or publication.uncertain):
             raise Conflict(
                 f"statement {statement_id} was already published by {found.settled_by}; "
                 "nothing is sent twice"
@@ -236,6 +241,16 @@ class StatementDesk:
             if not self._statements.claim_outlet(
                 statement.incident_id, statement.statement_id, outlet.name, now
             ):
+                continue
+            if outlet.kind.platform is not None:
+                posted = post_statement(statement, outlet, self._social, now)
+                if posted.release:
+                    self._statements.release_outlet(
+                        statement.incident_id, statement.statement_id, outlet.name
+                    )
+                self._incidents.append(statement.incident_id, [posted.entry])
+                getattr(publication, posted.outcome).append(outlet.name)
+                transient = transient or posted.transient
                 continue
             try:
                 entry = self._hand_over(statement, outlet, prices)
