@@ -21,9 +21,9 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import FieldProblem, Forbidden, InvalidRequest, NotFound
-from chalicelib.core.statements.desk import Publication
 from chalicelib.core.statements.drafting import parse_draft, parse_edit
 from chalicelib.core.statements.ports import Statement
+from chalicelib.core.statements.publishing import Publication
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 

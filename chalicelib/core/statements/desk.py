@@ -15,7 +15,7 @@ people racing change it once: the loser gets 409 and nothing is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chalicelib.core.credentials import Answerer
@@ -24,20 +24,14 @@ from chalicelib.core.errors import (
     Forbidden,
     InvalidRequest,
     NotFound,
-    SendError,
     TransientError,
-    TransientSendError,
 )
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Channel, Incident, IncidentStatus, TimelineEntry
 from chalicelib.core.playbook.audiences import (
-    Audience,
-    Outlet,
-    OutletKind,
     StatementKind,
     StatementPolicy,
 )
-from chalicelib.core.playbook.prices import Prices
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.site.edition import SiteEditor
@@ -49,28 +43,18 @@ from chalicelib.core.statements.drafting import (
     next_kind,
     tocsin_drafts,
 )
-from chalicelib.core.statements.outlets import send_through
 from chalicelib.core.statements.ports import (
     SocialPoster,
     Statement,
     StatementState,
     StatementStore,
 )
-from chalicelib.core.statements.posting import post_statement
-from chalicelib.core.statements.site_outlet import post_to_site
+from chalicelib.core.statements.publishing import Publication, Publisher
 
 if TYPE_CHECKING:
     from chalicelib.core.playbook.document import Playbook
 
 _ATTEMPTS = 20  # drafting: numbers taken by someone drafting at the same moment
-
-
-@dataclass
-class Publication:
-    statement: Statement
-    sent: list[str] = field(default_factory=list)  # outlets handed to AWS by this call
-    failed: list[str] = field(default_factory=list)  # outlets to retry by publishing again
-    uncertain: list[str] = field(default_factory=list)  # webhooks whose answer was lost
 
 
 class StatementDesk:
@@ -85,13 +69,13 @@ class StatementDesk:
         site: SiteEditor | None = None,  # the dark site, for audiences with {site: public}
         social: SocialPoster | None = None,
     ) -> None:
-        self._site = site
-        self._social = social  # Slack, Teams and Mastodon outlets
+        self._publisher = Publisher(
+            statements, incidents, playbooks, senders, clock, site, social
+        )  # the outlets: AWS channels, the dark site, Slack, Teams and Mastodon
         self._statements = statements
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
-        self._senders = senders
         self._clock = clock
 
     def statements(self, incident_id: str) -> list[Statement]:
@@ -224,58 +208,13 @@ class StatementDesk:
                 if approvals.is_outdated_by(older, found):
                     self._supersede(older, found.statement_id)
         playbook = self._playbooks.load_version(incident.playbook_version)
-        publication = self._send(found, playbook.audiences[found.audience])
+        publication = self._publisher.send(found, playbook.audiences[found.audience])
         if not (publication.sent or publication.failed or publication.uncertain):
             raise Conflict(
                 f"statement {statement_id} was already published by {found.settled_by}; "
                 "nothing is sent twice"
             )
         return publication
-
-    def _send(self, statement: Statement, audience: Audience) -> Publication:
-        publication = Publication(statement)
-        prices = self._playbooks.load().spending.prices
-        transient = None
-        for outlet in audience.outlets:
-            now = self._clock.now()
-            if not self._statements.claim_outlet(
-                statement.incident_id, statement.statement_id, outlet.name, now
-            ):
-                continue
-            if outlet.kind.platform is not None:
-                posted = post_statement(statement, outlet, self._social, now)
-                if posted.release:
-                    self._statements.release_outlet(
-                        statement.incident_id, statement.statement_id, outlet.name
-                    )
-                self._incidents.append(statement.incident_id, [posted.entry])
-                getattr(publication, posted.outcome).append(outlet.name)
-                transient = transient or posted.transient
-                continue
-            try:
-                entry = self._hand_over(statement, outlet, prices)
-            except SendError as error:
-                self._statements.release_outlet(
-                    statement.incident_id, statement.statement_id, outlet.name
-                )
-                entry = records.failed_entry(statement, outlet, error, now)
-                self._incidents.append(statement.incident_id, [entry])
-                publication.failed.append(outlet.name)
-                transient = transient or (error if isinstance(error, TransientSendError) else None)
-                continue
-            self._incidents.append(statement.incident_id, [entry])
-            publication.sent.append(outlet.name)
-        if transient is not None and not publication.sent:
-            raise TransientError(f"statement {statement.statement_id}: {transient.code}; retry")
-        return publication
-
-    def _hand_over(self, statement: Statement, outlet: Outlet, prices: Prices) -> TimelineEntry:
-        now = self._clock.now()
-        if outlet.kind is not OutletKind.SITE:
-            return send_through(self._senders, statement, outlet, prices, now)
-        incident = self._incident(statement.incident_id)
-        release = post_to_site(self._site, self._playbooks.load().site, incident, statement, now)
-        return records.site_entry(statement, outlet, release.release_id, release.size, now)
 
     def _save(self, changed: Statement, entry: TimelineEntry, what: str) -> Statement:
         if not self._statements.save(changed, [entry]):
