@@ -169,6 +169,34 @@ def test_people_whose_every_channel_failed_after_the_start_count_as_unreachable(
     assert view["by_team"]["site-oslo"] == {"1": 0, "2": 0, "none": 2}
 
 
+def test_a_wrong_option_on_the_link_page_is_answered_in_the_persons_language(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    key_maker: Callable[..., str],
+) -> None:
+    key = key_maker("ada-phone", {Scope.ACTIVATE}, contact_id="c-ada")
+    started = post(client, "/v1/checkins", key, {**REQUEST, "audience": {"contacts": ["c-bo"]}})
+    checkin_id = started.json_body["checkin_id"]
+    runner.drain()
+    found = LINK.search(texts_to(world, BO)[0])  # Bo reads Danish
+    assert found is not None
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for stale in (b"option=7", b"option=x", b"option=12", b"answer=ack", b""):
+        page = client.http.post(found.group(1), headers=form, body=stale)
+        assert page.status_code == 400, stale
+        assert "Det er ikke et af svarene her." in page.body.decode(), stale
+        assert b'lang="da"' in page.body and b'name="option" value="2"' in page.body
+        assert b"<script" not in page.body
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert page.headers["X-Frame-Options"] == "DENY"
+    assert counts(api, checkin_id) == {"1": 0, "2": 0, "none": 1}  # nothing recorded
+    tapped = client.http.post(found.group(1), headers=form, body=b"option=1")
+    assert tapped.status_code == 200 and counts(api, checkin_id)["1"] == 1
+
+
 def test_bad_checkins_are_refused_with_every_problem_named(
     client: Client, api: Api, clock: FixedClock, key_maker: Callable[..., str]
 ) -> None:
