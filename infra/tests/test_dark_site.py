@@ -32,7 +32,7 @@ def test_the_bucket_is_private_encrypted_versioned_and_kept(synthesis: Synthesis
     }
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
     assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"  # kept, unless its create failed
     policies = synthesis.resources("AWS::S3::BucketPolicy")
     policy = next(p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": name})
     statements = policy["Properties"]["PolicyDocument"]["Statement"]

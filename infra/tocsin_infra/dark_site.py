@@ -70,8 +70,9 @@ class DarkSite(Construct):
             enforce_ssl=True,
             versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            # The site must outlive a failed deploy or a deleted stack: it is what readers see.
-            removal_policy=RemovalPolicy.RETAIN,
+            # The site outlives an update or a deleted stack (it is what readers see); a create
+            # that failed leaves no bucket behind to block the next deploy.
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,  # a failed create leaves none
             lifecycle_rules=[
                 s3.LifecycleRule(
                     prefix="releases/", expiration=Duration.days(90), id="OldReleases"
