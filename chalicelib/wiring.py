@@ -549,6 +549,7 @@ class Container:
             self.clock,
             self.responses,
             self.meter,
+            reached=self.ledger,
         )
 
     @cached_property

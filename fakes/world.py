@@ -256,6 +256,7 @@ class MemoryWorld:
             self.clock,
             self.responses,
             self.meter,
+            reached=self.ledger,
         )
 
     @cached_property

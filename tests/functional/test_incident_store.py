@@ -395,3 +395,40 @@ def test_the_escalation_index_forgets_resolved_incidents_and_keeps_its_order(
     with_entry = incidents.get(middle)
     assert with_entry is not None and with_entry.response.due_at is not None  # kept as it was
     assert incidents.save_response(middle, 0, with_entry.response, []) is False  # not open
+
+
+def test_reassessing_raises_an_open_incident_only_from_what_was_read(stores: Stores) -> None:
+    incidents = stores.incidents
+    first = received()
+    opened = incidents.open(
+        incident_for(first, response=ResponseState.starting("it-major", NOW)), first, VERDICT
+    )
+    before = incidents.get(opened.incident_id)
+    assert before is not None
+    later = NOW + timedelta(minutes=1)
+    state = replace(before.response, policy_id="crisis-core", version=before.response.version + 1)
+    after = replace(
+        before,
+        severity=Severity.CRITICAL,
+        rule_id="r-higher",
+        plan_id="p-bigger",
+        playbook_version=3,
+        response=state,
+        updated_at=later,
+    )
+    entry = TimelineEntry(later, "reassessed", "raised", {"event_id": "e"}, key="reassessed-e")
+    assert incidents.reassess(before, after, entry) is True
+    assert incidents.reassess(before, after, entry) is False  # no longer as read
+    stored = incidents.get(opened.incident_id)
+    assert stored is not None
+    assert (stored.severity, stored.rule_id, stored.plan_id, stored.playbook_version) == (
+        Severity.CRITICAL,
+        "r-higher",
+        "p-bigger",
+        3,
+    )
+    assert stored.response.policy_id == "crisis-core"
+    assert incidents.due(later) == [opened.incident_id]  # still due: the policy switched
+    assert [e.kind for e in incidents.timeline(opened.incident_id)].count("reassessed") == 1
+    incidents.resolve(opened.incident_id, received(action="resolve", at=later), later)
+    assert incidents.reassess(stored, replace(after, severity=Severity.HIGH), entry) is False

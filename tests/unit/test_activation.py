@@ -365,4 +365,4 @@ def test_rules_without_limits_never_read_history() -> None:
 def test_the_example_playbook_activates_the_demo_crisis() -> None:
     demo = parse_event(json.loads((PROJECT / "examples" / "events" / "demo.json").read_text()))
     verdict = evaluate(demo, read_policy_dir(PROJECT / "policies").validate(), NOON)
-    assert (verdict.rule_id, verdict.plan_id) == ("data-breach-500", "crisis-cell")
+    assert (verdict.rule_id, verdict.plan_id) == ("data-breach-50000", "crisis-cell")

@@ -67,7 +67,9 @@ def match(event: CanonicalEvent, playbook: Playbook, at: datetime) -> Verdict:
                 plan_id=rule.plan_id,
                 severity=rule.severity_for(event),
             )
-        if best_miss is None or depth > best_miss[0]:
+        # A tie goes to the later rule: rules go from the highest bar down, and the lowest bar
+        # missed ("120 < 500" rather than "120 < 50000") is the near miss worth reporting.
+        if best_miss is None or depth >= best_miss[0]:
             best_miss = (depth, miss)
     if best_miss is None or best_miss[0] == 0:
         return Verdict(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from chalicelib.core.activation.decide import admit, match
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.ports import EventStore
+from chalicelib.core.activation.reassess import Reassessor
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
@@ -23,6 +24,7 @@ from chalicelib.core.model import (
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, IncidentStore, OpenOutcome
+from chalicelib.core.response.ports import ReachedLedger
 from chalicelib.core.telemetry import EVENTS_DECIDED, NO_METER, Meter
 from chalicelib.core.verdicts import Verdict
 
@@ -52,8 +54,10 @@ class Evaluator:
         clock: Clock,
         responses: Responses | None = None,
         meter: Meter = NO_METER,
+        reached: ReachedLedger | None = None,
     ) -> None:
         self._meter = meter
+        self._reassessor = Reassessor(incidents, notifier, reached, clock)
         self._events = events
         self._incidents = incidents
         self._playbooks = playbooks
@@ -123,7 +127,18 @@ class Evaluator:
             if result.outcome is OpenOutcome.CONTENDED:
                 continue
             if result.outcome is OpenOutcome.JOINED:
-                self._incidents.join(result.incident_id, received, self._clock.now())
+                counted = self._incidents.join(result.incident_id, received, self._clock.now())
+                raised = self._reassessor.consider(
+                    result.incident_id, received, verdict, playbook, redelivered=not counted
+                )
+                if raised is not None:
+                    return self._decide(
+                        received,
+                        DecisionOutcome.UPDATED,
+                        "reassessed",
+                        f"raised open incident {result.incident_id}: {raised.summary}",
+                        result.incident_id,
+                    )
                 return self._decide(
                     received,
                     DecisionOutcome.UPDATED,
