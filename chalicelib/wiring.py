@@ -25,6 +25,7 @@ from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
+from chalicelib.core.activation.out_of_hours import HeldEvents
 from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.checkins.help import HelpDesk
@@ -284,6 +285,12 @@ class Container:
     def ingest(self) -> IngestService:
         queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
         return IngestService(self.events, queue, self.clock, self.meter)
+
+    @cached_property
+    def held_events(self) -> HeldEvents:
+        """Events held outside their rule's hours, queued to be decided when it opens."""
+        queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
+        return HeldEvents(self.events, queue, self.clock)
 
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:

@@ -23,6 +23,7 @@ from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
+from chalicelib.core.activation.out_of_hours import HeldEvents
 from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.checkins.help import HelpDesk
@@ -245,6 +246,10 @@ class MemoryWorld:
             self.dispatch_queue,
             self.clock,
         )
+
+    @cached_property
+    def held_events(self) -> HeldEvents:
+        return HeldEvents(self.events, self.event_queue, self.clock)
 
     @cached_property
     def evaluator(self) -> Evaluator:

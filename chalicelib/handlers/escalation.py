@@ -18,13 +18,17 @@ escalation = Blueprint(__name__)
 
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
-    """Page the next level of every incident nobody acknowledged in time (within a minute of
+    """Queue every event held outside hours whose rule's window opened (to be decided), page
+    the next level of every incident nobody acknowledged in time (within a minute of
     its deadline), act on every verification gate whose timeout passed (page, cancel or
     escalate), remind the updates role of every incident whose update is overdue (once), and
     chase the silent of every open check-in. Safe to overlap: each step, each update deadline
     and each reminder round moves on by a conditional write."""
     set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     services = container()
+    held = services.held_events.tick()
+    if held.queued:
+        logger.info("held events queued: their windows opened", extra={"events": held.queued})
     gates = services.gatekeeper.tick()
     if gates.acted:
         logger.info("gates timed out", extra={"incidents": gates.acted})

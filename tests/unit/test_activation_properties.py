@@ -27,6 +27,7 @@ CODES = {
     "below_threshold",
     "metric_missing",
     "outside_time_window",
+    "held",
     "maintenance",
     "duplicate",
     "flapping",
