@@ -51,6 +51,7 @@ from chalicelib.core.ports import Clock
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
+from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
@@ -285,6 +286,11 @@ class Container:
     def ingest(self) -> IngestService:
         queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
         return IngestService(self.events, queue, self.clock, self.meter)
+
+    @cached_property
+    def duties(self) -> Duties:
+        """Role checklists: ticked by their person, on the timeline."""
+        return Duties(self.incidents, self.playbooks, self.directory, self.clock)
 
     @cached_property
     def held_events(self) -> HeldEvents:

@@ -43,6 +43,7 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
+from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.spend.gate import SpendGate
@@ -246,6 +247,11 @@ class MemoryWorld:
             self.dispatch_queue,
             self.clock,
         )
+
+    @cached_property
+    def duties(self) -> Duties:
+        """Role checklists: ticked by their person, on the timeline."""
+        return Duties(self.incidents, self.playbooks, self.directory, self.clock)
 
     @cached_property
     def held_events(self) -> HeldEvents:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib.core.access import Scope
 from fakes import FixedClock
 from local.runner import QueueRunner, scheduled_event
 from tests.conftest import PROJECT
@@ -110,3 +112,34 @@ def test_an_event_at_night_is_held_and_decided_when_the_window_opens(
         "matched rule supply-disruption-office-hours",
     )
     assert sent_email(world) or sent_sms(world)
+
+
+def test_a_checklist_item_is_ticked_by_its_person_and_its_progress_shown(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    clock: FixedClock,
+    key_maker: Callable[..., str],
+) -> None:
+    bo = key_maker("bo-key", {Scope.RESOLVE, Scope.READ}, contact_id="c-bo")
+    shared = key_maker("ops-bot", {Scope.RESOLVE})
+    event_id = api.post_event(DEMO).json_body["event_id"]
+    runner.drain()
+    incident_id = api.get(f"/v1/events/{event_id}").json_body["incident_id"]
+    path = f"/v1/incidents/{incident_id}/checklist"
+    headers = {"Authorization": f"Bearer {bo}"}
+    for key, item, status in [
+        (bo, "legal-dpa-duty", 403),  # another role's item
+        (bo, "no-such-item", 404),
+        (shared, "comms-holding-statement", 403),  # a shared key answers for nobody
+    ]:
+        answer = client.http.post(f"{path}/{item}", headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == status, answer.json_body
+    ticked = client.http.post(f"{path}/comms-holding-statement", headers=headers)
+    assert ticked.status_code == 200, ticked.json_body
+    assert ticked.json_body["ticked_by"] == "c-bo"
+    incident = api.get(f"/v1/incidents/{incident_id}").json_body
+    assert incident["checklists"]["communications"]["done"] == 1
+    assert incident["checklists"]["legal"]["done"] == 0
+    kinds = [entry["kind"] for entry in incident["timeline"]]
+    assert kinds.count("checklist_ticked") == 1

@@ -41,6 +41,7 @@ from chalicelib.core.response.decisions import (
     acknowledgement,
     decline_by,
 )
+from chalicelib.core.response.duties import progress
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.ports import ClosingStatements, GateAnswers, ReachedLedger
 from chalicelib.core.response.standing import Standing, standing, standing_document
@@ -111,10 +112,13 @@ class Responses:
         if timeline is None:
             timeline = self._incidents.timeline(incident.incident_id)
         prices = self._playbooks.load().spending.prices
+        playbook = self._playbooks.load_version(incident.playbook_version)
+        roles = playbook.plan(incident.plan_id).roles if incident.plan_id in playbook.plans else ()
         return {
             **incident_detail_document(incident, timeline),
             "cost": incident_cost(timeline).to_document(prices.source),
             **standing_document(self.standing(incident, timeline)),
+            "checklists": progress(playbook.checklist, roles, timeline),
         }
 
     def acknowledge(self, incident_id: str, answerer: Answerer) -> Answer:
