@@ -54,5 +54,8 @@ def with_checklist(
         rows = Markup("").join(
             Markup("<li>{} ({})</li>").format(item.text, item.role) for item in items
         )
-        html += Markup("<p>{}</p><ul>{}</ul>").format(heading, rows)
+        block = str(Markup("<p>{}</p><ul>{}</ul>").format(heading, rows))
+        # Inside the document (before </body>) when the template wrote a whole one.
+        at = html.rfind("</body>")
+        html = html[:at] + block + html[at:] if at >= 0 else html + block
     return replace(message, body=f"{message.body.rstrip()}\n\n{heading}\n{text}\n", html=html)
