@@ -38,7 +38,7 @@ CONTEXT = {"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run demo test test-app test-infra bench synth lint typecheck clean
+.PHONY: run demo test test-app test-infra bench chaos synth lint typecheck clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "Setting up $(VENV): installing Tocsin's Python packages (the first time takes about a minute)..."
@@ -62,6 +62,13 @@ demo: $(STAMP)  ## start the stack, post a crisis, show who was reached, stop
 
 bench: $(STAMP)  ## figures to bench/results.json and RESULTS.md (SCALE=1: 100,000 recipients)
 	$(PY) -m bench.run $(if $(SCALE),--scale)
+
+# The fault harness: SEEDS, INCIDENTS (200: about 11,000 notifications), FAULT_RATE (0.2).
+SEEDS ?= 1 2 3
+INCIDENTS ?= 200
+FAULT_RATE ?= 0.2
+chaos: $(STAMP)  ## guarantees under faults, per seed, to bench/chaos.json and CHAOS.md
+	$(PY) -m bench.chaos --seeds $(SEEDS) --incidents $(INCIDENTS) --fault-rate $(FAULT_RATE)
 
 synth: $(INFRA_STAMP)  ## CloudFormation template into infra/cdk.out, offline
 	cd infra && CDK_CONTEXT_JSON='$(CONTEXT)' $(INFRA_PY) cdk_app.py

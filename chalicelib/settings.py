@@ -37,6 +37,7 @@ LINK_SECRET_ARN = "TOCSIN_LINK_SECRET_ARN"  # noqa: S105 - a variable's name, no
 LINK_SECRET = "TOCSIN_LINK_SECRET"  # noqa: S105 - a variable's name; the key itself: local stage only
 INBOUND_SMS_TOPIC = "TOCSIN_INBOUND_SMS_TOPIC"  # two-way SMS replies (End User Messaging)
 OPERATIONS_TOPIC_ARN = "TOCSIN_OPERATIONS_TOPIC_ARN"  # what Tocsin tells its operators (canaries)
+SITE_BUCKET = "TOCSIN_SITE_BUCKET"  # the dark site's bucket (audiences with {site: public})
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
@@ -52,6 +53,7 @@ LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
 LOCAL_LINK_SECRET = "local-dev-link-secret"  # noqa: S105 - public by design; signs links on the local stack only
 LOCAL_STAKEHOLDERS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-stakeholders"
 LOCAL_OPERATIONS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-operations"
+LOCAL_SITE_BUCKET = "tocsin-site"
 
 DEFAULT_BOUND_NAMES = {
     INGEST_QUEUE: "tocsin-ingest",
@@ -105,6 +107,7 @@ class Settings:
     send_claim_timeout_seconds: float
     max_receive_count: int
     local_api_key: str | None
+    site_bucket: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -154,6 +157,8 @@ class Settings:
             local_api_key=(env.get(LOCAL_API_KEY) or DEFAULT_LOCAL_API_KEY)
             if stage == LOCAL_STAGE
             else None,
+            site_bucket=env.get(SITE_BUCKET)
+            or (LOCAL_SITE_BUCKET if stage == LOCAL_STAGE else None),
         )
 
 

@@ -17,9 +17,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
 from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
+from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.channels.ses_email import SesEmailChannel
 from chalicelib.channels.sns_sms import SnsSmsChannel
 from chalicelib.channels.sns_topic import SnsTopicChannel
+from chalicelib.channels.social import SocialChannels
 from chalicelib.core.activation.evaluator import Evaluator
 from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
@@ -54,8 +56,10 @@ from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
+from chalicelib.core.statements.channel_checks import ChannelChecks
 from chalicelib.core.statements.desk import StatementDesk
 from chalicelib.core.telemetry import Meter
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
@@ -345,10 +349,15 @@ class Container:
             self.directory,
             self.ledger,
             self.dispatch_queue,
-            DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table),
+            self.update_schedule,
             self.clock,
             self.statement_desk,
         )
+
+    @cached_property
+    def update_schedule(self) -> DynamoUpdateSchedule:
+        """When each open incident's next update is due."""
+        return DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table)
 
     @cached_property
     def statement_desk(self) -> StatementDesk:
@@ -362,7 +371,26 @@ class Container:
             self.directory,
             self.senders,
             self.clock,
+            site=self.site,
+            social=self.social,
         )
+
+    @cached_property
+    def site(self) -> SiteEditor | None:
+        """The dark site, in its own bucket; None where the deployment has none."""
+        if not self.settings.site_bucket:
+            return None
+        return SiteEditor(S3SitePublisher(self.client("s3"), self.settings.site_bucket))
+
+    @cached_property
+    def channel_checks(self) -> ChannelChecks:
+        """Whether each Slack, Teams and Mastodon outlet of the playbook still works."""
+        return ChannelChecks(self.playbooks, self.social)
+
+    @cached_property
+    def social(self) -> SocialChannels:
+        """Slack, Teams and Mastodon: their webhooks and tokens read from Secrets Manager."""
+        return SocialChannels(self.client("secretsmanager"))
 
     @cached_property
     def overrides(self) -> DynamoOverrideStore:

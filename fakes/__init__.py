@@ -31,7 +31,9 @@ spend.ports.SpendCounters               MemorySpendCounters
 spend.ports.HoldStore                   MemoryHoldStore
 checkins.ports.CheckinStore             MemoryCheckinStore
 statements.ports.StatementStore         MemoryStatementStore
+statements.ports.SocialPoster           RecordingSocialPoster
 updates.ports.UpdateSchedule            MemoryUpdateSchedule
+site.ports.SitePublisher                MemorySitePublisher
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -65,6 +67,8 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.site import MemorySitePublisher
+from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
@@ -98,6 +102,7 @@ __all__ = [
     "MemoryResponderRegistry",
     "MemoryScheduleSlots",
     "MemorySendLedger",
+    "MemorySitePublisher",
     "MemorySpendCounters",
     "MemoryStatementStore",
     "MemoryTimelines",
@@ -107,6 +112,7 @@ __all__ = [
     "RecordingChannel",
     "RecordingMeter",
     "RecordingOperationsTopic",
+    "RecordingSocialPoster",
     "ScriptedChannel",
     "Sent",
 ]

@@ -41,8 +41,9 @@ if TYPE_CHECKING:
         PersonalRecords,
     )
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
+    from chalicelib.core.site.ports import SitePublisher
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
-    from chalicelib.core.statements.ports import StatementStore
+    from chalicelib.core.statements.ports import SocialPoster, StatementStore
     from chalicelib.core.telemetry import Meter
     from chalicelib.core.updates.ports import UpdateSchedule
     from chalicelib.core.watch.ports import (
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
         MemoryResponderRegistry,
         MemoryScheduleSlots,
         MemorySendLedger,
+        MemorySitePublisher,
         MemorySpendCounters,
         MemoryStatementStore,
         MemoryTimelines,
@@ -85,6 +87,7 @@ if TYPE_CHECKING:
         RecordingChannel,
         RecordingMeter,
         RecordingOperationsTopic,
+        RecordingSocialPoster,
         ScriptedChannel,
     )
 
@@ -148,6 +151,9 @@ def _every_later_fake_is_its_port() -> None:  # pragma: no cover - read by mypy 
     checkins: CheckinStore = MemoryCheckinStore()
     del checkins
     statements: StatementStore = MemoryStatementStore(MemoryIncidentStore())
-    del statements
+    social: SocialPoster = RecordingSocialPoster()
+    del statements, social
     updates: UpdateSchedule = MemoryUpdateSchedule()
     del updates
+    site: SitePublisher = MemorySitePublisher()
+    del site

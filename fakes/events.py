@@ -1,12 +1,14 @@
 """Received events and their decisions, and the slots of scheduled triggers, in memory.
 
 The same rules as ``storage/events.py`` and ``storage/schedule_slots.py``: a decision is
-recorded once (only while the event is pending, or failed to be decided); a slot is claimed
+recorded once (only while the event is pending, or failed to be decided); an event is
+unqueued from its record until it is marked queued or decided; a slot is claimed
 once until released.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,6 +22,7 @@ class MemoryEventStore:
     def __init__(self) -> None:
         self._records: dict[str, EventRecord] = {}
         self.received: dict[str, ReceivedEvent] = {}  # what was accepted, for tests to read
+        self.not_queued: set[str] = set()
 
     def record_received(self, received: ReceivedEvent) -> None:
         if received.event_id in self._records:
@@ -29,10 +32,26 @@ class MemoryEventStore:
             received.event_id, received.received_at, DecisionOutcome.PENDING
         )
         self.received[received.event_id] = received
+        self.not_queued.add(received.event_id)
+
+    def mark_queued(self, event_ids: Sequence[str]) -> None:
+        for event_id in event_ids:
+            if event_id not in self._records:
+                raise RuntimeError(f"event {event_id} is not recorded")  # the condition fails
+            self.not_queued.discard(event_id)
+
+    def unqueued(self, received_before: datetime, limit: int = 100) -> list[str]:
+        found = sorted(
+            (self._records[event_id].received_at, event_id)
+            for event_id in self.not_queued
+            if self._records[event_id].received_at < received_before
+        )
+        return [event_id for _, event_id in found[:limit]]
 
     def forget(self, event_id: str) -> None:
         self._records.pop(event_id, None)
         self.received.pop(event_id, None)
+        self.not_queued.discard(event_id)
 
     def get(self, event_id: str) -> EventRecord | None:
         return self._records.get(event_id)
@@ -98,6 +117,7 @@ class MemoryEventStore:
         """Unconditionally, as the incident store does inside its opening and resolving
         transactions (``storage.events.decision_update``)."""
         record = self._records.get(event_id) or EventRecord(event_id, at, DecisionOutcome.PENDING)
+        self.not_queued.discard(event_id)  # decided: out of the index
         self._records[event_id] = replace(
             record,
             outcome=outcome,

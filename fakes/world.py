@@ -46,6 +46,7 @@ from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
@@ -68,6 +69,8 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
+from fakes.site import MemorySitePublisher
+from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
 from fakes.telemetry import RecordingMeter
@@ -121,10 +124,12 @@ class MemoryWorld:
         self.personal_records = MemoryPersonalRecords(self.erasure_jobs)
         self.erasure_queue = MemoryErasureQueue()
         self.update_schedule = MemoryUpdateSchedule()
+        self.site = MemorySitePublisher()  # the dark site: what it shows, every release
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
         self.broadcast = RecordingChannel(Channel.BROADCAST)
+        self.social = RecordingSocialPoster()  # Slack, Teams and Mastodon
         recording: dict[Channel, ChannelSender] = {
             Channel.SMS: self.sms,
             Channel.EMAIL: self.email,
@@ -207,6 +212,8 @@ class MemoryWorld:
             self.directory,
             self.senders,
             self.clock,
+            site=SiteEditor(self.site),
+            social=self.social,
         )
 
     @cached_property

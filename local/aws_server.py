@@ -7,6 +7,11 @@
     GET    /_local/receipts which channels are silent, and how many receipts went out
     PUT    /_local/receipts {"silent": ["voice"]}: those channels take messages and never report
                             back (every other one reports each delivery, see local.receipts)
+    GET    /_local/site/    the dark site from its bucket (index.html, feed.atom, status.json,
+                            cap.xml), as CloudFront serves it (see local.site)
+    /_local/slack/..., /_local/teams/..., /_local/mastodon/..., /_local/social
+                            Slack, Teams and Mastodon stand-ins (local.social): each post is
+                            in the outbox as slack, teams or mastodon
     X-Amz-Target: PinpointSMSVoiceV2.*   answered by local.messaging
     X-Amz-Target: DynamoDB*              moto, one request at a time (see below)
     everything else         moto; SNS Publish to a phone and SES v2 SendEmail are also recorded
@@ -48,6 +53,8 @@ from local.identity import LOCAL_NUMBER
 from local.messaging import PUSH_PATH, TARGET_PREFIX, MessagingStandIn
 from local.outbox import Outbox
 from local.receipts import DeliveryReceipts, moto_topic
+from local.site import SITE_PREFIX, serve_site
+from local.social import SocialStandIn
 
 StartResponse = Callable[..., Any]
 _SNS_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
@@ -72,6 +79,7 @@ class LocalAwsApp:
         self.receipts = receipts or DeliveryReceipts(moto_topic(), delay=RECEIPT_DELAY_SECONDS)
         outbox.listeners.append(self.receipts.handed_over)
         self._messaging = MessagingStandIn(outbox)
+        self.social = SocialStandIn(outbox)
         self._dynamodb = threading.Lock()  # moto's DynamoDB: one request at a time
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -83,6 +91,10 @@ class LocalAwsApp:
             return self._inbound_sms(method, _read_body(environ), start_response)
         if path == "/_local/receipts":
             return self._receipts_endpoint(method, _read_body(environ), start_response)
+        if method == "GET" and (path == SITE_PREFIX or path.startswith(SITE_PREFIX + "/")):
+            return serve_site(path, start_response)
+        if SocialStandIn.handles(path):
+            return self.social(environ, start_response)
         body = _read_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):

@@ -15,7 +15,10 @@ from typing import Any
 
 import boto3
 
+from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.playbook.site import SiteSettings
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.settings import DELIVERY_TOPIC, Settings, bound_name
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
@@ -29,6 +32,13 @@ POLICIES = PROJECT / "policies"
 EXAMPLE_CONTACTS = PROJECT / "examples" / "contacts.csv"
 # Every scope, every integration, a rate that a local load test will not hit; seeding binds it
 # to every heartbeat of the playbook too, so it can ping them.
+# Fictional secrets for statements on Slack, Teams and Mastodon, pointing at the stand-ins the
+# local AWS endpoint serves (local/social.py). An audience names them: slack: <secret name>.
+SOCIAL_SECRETS = {
+    "slack": "tocsin/local/slack-status",
+    "teams": "tocsin/local/teams-status",
+    "mastodon": "tocsin/local/mastodon-status",
+}
 LOCAL_KEY = ApiKey(name="local-development", scopes=frozenset(Scope), rate_per_minute=100_000)
 
 
@@ -79,6 +89,32 @@ def create_resources(
     with _client(session, "sns", endpoint_url) as sns:
         for topic in topics:
             sns.create_topic(Name=topic)
+    if settings.site_bucket:  # the dark site's own bucket (private behind CloudFront when deployed)
+        with _client(session, "s3", endpoint_url) as s3:
+            s3.create_bucket(Bucket=settings.site_bucket)
+    if endpoint_url:  # the local stack: its AWS endpoint serves the social stand-ins too
+        create_social_secrets(session, endpoint_url, endpoint_url)
+
+
+def create_social_secrets(
+    session: boto3.Session, base_url: str, endpoint_url: str | None = None
+) -> dict[str, str]:
+    """The secrets of ``SOCIAL_SECRETS``, pointing at the stand-ins served at ``base_url``."""
+    base = base_url.rstrip("/")
+    values = {
+        "slack": f"{base}/_local/slack/services/T0LOCAL/B0LOCAL/local-hook",
+        "teams": f"{base}/_local/teams/workflows/local-flow/triggers/manual/run",
+        "mastodon": json.dumps(
+            {"instance": f"{base}/_local/mastodon", "token": "local-mastodon-token"}
+        ),
+    }
+    with _client(session, "secretsmanager", endpoint_url) as secrets:
+        for kind, name in SOCIAL_SECRETS.items():
+            try:
+                secrets.create_secret(Name=name, SecretString=values[kind])
+            except secrets.exceptions.ResourceExistsException:
+                secrets.put_secret_value(SecretId=name, SecretString=values[kind])
+    return values
 
 
 def _create_tables(settings: Settings, dynamodb: Any) -> None:
@@ -127,7 +163,18 @@ def seed(
     """Load the playbook and the contacts, and (on the local stage) the local API key."""
     session = session or boto3.Session()
     with _client(session, "dynamodb", endpoint_url) as dynamodb:
-        return _seed(settings, dynamodb, policies, contacts_csv)
+        seeded = _seed(settings, dynamodb, policies, contacts_csv)
+    if settings.site_bucket:
+        with _client(session, "s3", endpoint_url) as s3:
+            prepare_site(settings, s3, read_policy_dir(policies).validate().site)
+    return seeded
+
+
+def prepare_site(settings: Settings, s3: Any, site: SiteSettings | None) -> None:
+    """The dark site's "no current incidents" page and feeds, unless a site is live already."""
+    if site is not None and settings.site_bucket:
+        publisher = S3SitePublisher(s3, settings.site_bucket)
+        SiteEditor(publisher).prepare(site, datetime.now(UTC))
 
 
 def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path) -> Seeded:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from local.demo_statements import statements_act
+from local.demo_statements import personal_keys, site_act, statements_act
 from local.stack import PROJECT, LocalStack, free_port
 
 DEMO_EVENT = PROJECT / "examples" / "events" / "demo.json"
@@ -70,10 +70,13 @@ def main() -> int:
         )
         outbox = stack.outbox()
         codes = reply_codes(stack, incident["incident_id"], _people_sent_to(incident))
-        spoken = statements_act(stack, incident["incident_id"], key)
+        keys = personal_keys(stack)  # Bo's and Dina's, to approve statements with
+        spoken = statements_act(stack, incident["incident_id"], key, keys)
+        site = site_act(stack, incident["incident_id"], keys)
         incident = request("GET", incident_url, key)  # with the statements on its timeline
     people = read_people()
     print("\n".join(report(incident, outbox, people, codes, spoken)))
+    print("\n".join(site))
     print(f"Demo wall time: {time.monotonic() - started:.1f} s.")
     return 0 if len(_people_sent_to(incident)) >= 3 else 1
 

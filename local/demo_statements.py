@@ -1,10 +1,12 @@
 """The demo's second act: the statements the breach drafted, waiting for approval; two people
 approve each with their own keys (one tries twice and is refused); one publishes; what reached
-the staff topic and the customer list. Never deployed (the local stack's)."""
+the staff topic and the customer list; and the dark site, live with the public statement, timed
+from its second approval to the site showing it. Never deployed (the local stack's)."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -14,11 +16,14 @@ from local.stack import LocalStack
 
 APPROVERS = {"c-bo": "Bo Example (communications)", "c-dina": "Dina Example (legal)"}
 PUBLISHED = ("staff-en-1", "customers-en-1")
+PUBLIC = "public-en-1"  # the dark site's statement (audience public: channels [{site: public}])
+SITE_FILES = ("index.html", "da/index.html", "feed.atom", "status.json", "cap.xml")
 
 
-def statements_act(stack: LocalStack, incident_id: str, key: str) -> list[str]:
+def statements_act(
+    stack: LocalStack, incident_id: str, key: str, keys: dict[str, str]
+) -> list[str]:
     """Approve and publish the staff (English) and customer statements; the lines to print."""
-    keys = personal_keys(stack)
     base = f"{stack.api_url}/v1/incidents/{incident_id}/statements"
     lines = ["", "Statements drafted at activation (nothing sent until two people approve):"]
     lines += _table(_call("GET", base, key)["statements"])
@@ -43,6 +48,49 @@ def statements_act(stack: LocalStack, incident_id: str, key: str) -> list[str]:
             lines += ["", f"Sent to {message['destination']}: {message.get('subject', '')}"]
             lines += [f"  | {line}" for line in str(message["body"]).rstrip().splitlines()]
     return lines
+
+
+def site_act(stack: LocalStack, incident_id: str, keys: dict[str, str]) -> list[str]:
+    """The dark site: dark before; the public statement approved by two people and published;
+    the time from the second approval until the site's page shows it; the site's size."""
+    path = f"{stack.api_url}/v1/incidents/{incident_id}/statements/{PUBLIC}"
+    with urllib.request.urlopen(stack.site_url, timeout=5) as response:
+        dark = "There are no current incidents" in response.read().decode()
+    lines = ["", f"Dark site {stack.site_url} before: {'dark' if dark else 'not dark'}"]
+    _call("POST", f"{path}/approve", keys["c-bo"], {})
+    statement = _call("POST", f"{path}/approve", keys["c-dina"], {})
+    approved = time.monotonic()
+    published = _call("POST", f"{path}/publish", keys["c-bo"], {})
+    shown = _site_shows(stack, statement["subject"])
+    lines.append(
+        f"  {PUBLIC} approved by c-bo and c-dina; published: {', '.join(published['sent'])}"
+    )
+    return lines + _site_lines(stack, statement["subject"], shown - approved)
+
+
+def _site_shows(stack: LocalStack, subject: str, timeout: float = 10.0) -> float:
+    """When the dark site's page first carries ``subject`` (as a reader polling it sees it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(stack.site_url, timeout=5) as response:
+            if subject in response.read().decode():
+                return time.monotonic()
+        time.sleep(0.05)
+    raise RuntimeError(f"the dark site did not show {subject!r} within {timeout} s")
+
+
+def _site_lines(stack: LocalStack, subject: str, seconds: float) -> list[str]:
+    sizes = {}
+    for name in SITE_FILES:
+        with urllib.request.urlopen(stack.site_url + name, timeout=5) as response:
+            sizes[name] = len(response.read())
+    listed = ", ".join(f"{name} {size:,} B" for name, size in sizes.items())
+    return [
+        "",
+        f"Dark site {stack.site_url} shows {subject!r}: {seconds * 1000:.0f} ms from the "
+        "second approval (publish included)",
+        f"  Site size {sum(sizes.values()):,} bytes: {listed}",
+    ]
 
 
 def personal_keys(stack: LocalStack) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The whole local stack in the foreground: ``python -m local.stack`` (what ``make run`` runs).
 
-    127.0.0.1:5000  AWS stand-in (moto + End User Messaging stand-in + /_local/outbox)
+    127.0.0.1:5000  AWS stand-in (moto + End User Messaging stand-in + /_local/outbox, and
+                    the dark site at /_local/site/)
     127.0.0.1:8000  the HTTP API (Chalice's local server, stage ``local``, behind the same
                     gateway responses as the deployed API: local/api_gateway.py)
     runner          drains the SQS queues into the same Chalice handlers Lambda runs
@@ -68,6 +69,7 @@ class LocalStack:
         self.quiet = quiet
         self.aws_url = f"http://127.0.0.1:{aws_port}"
         self.api_url = f"http://127.0.0.1:{api_port}"
+        self.site_url = f"{self.aws_url}/_local/site/"  # the dark site, from its bucket
         self._processes: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
 
@@ -197,6 +199,7 @@ NEXT_STEPS = """
 Tocsin is running on the local stack.
   API            {api}      (API key: {key})
   AWS stand-in   {aws}
+  Dark site      {aws}/_local/site/   (feed.atom, status.json, cap.xml beside it)
   Playbook       {rules} activation rules, {plans} response plans; {contacts} example contacts
 
 The tocsin command finds this stack with:

@@ -21,6 +21,8 @@
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
     tocsin statement list|show|draft|edit|approve|reject|publish INCIDENT [STATEMENT] [--key KEY]
                                          (statements to audiences; two people approve each)
+    tocsin channels check                (each Slack, Teams, Mastodon token or webhook still
+                                         works? posts nothing; exit 1 if one fails)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
                   [--out DIR] [--partial] [--dry-run]  (every problem, or a validated file)
     tocsin heartbeats list               (last ping and state of each; exit 1 if one is missed)

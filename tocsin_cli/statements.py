@@ -10,6 +10,8 @@ audiences, through the HTTP API (``--api``) with your personal key (``--key``, b
     tocsin statement approve INCIDENT STATEMENT   (shows the text, approves exactly that text)
     tocsin statement reject INCIDENT STATEMENT [--reason TEXT]
     tocsin statement publish INCIDENT STATEMENT
+    tocsin channels check   (each Slack, Teams and Mastodon channel of the playbook: does its
+                            token or webhook still work? Posts nothing; exit 1 if one fails)
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     draft_command.add_argument("--replaces", metavar="STATEMENT")
     _words(draft_command)
     draft_command.set_defaults(run=draft)
+    channels = commands.add_parser(
+        "channels", help="the playbook's Slack, Teams and Mastodon channels", parents=[common]
+    ).add_subparsers(dest="action", required=True)
+    channels.add_parser(
+        "check", help="does each token or webhook still work (posts nothing)", parents=[common, key]
+    ).set_defaults(run=check_channels)
 
 
 def _words(command: argparse.ArgumentParser) -> None:
@@ -149,6 +157,18 @@ def publish(arguments: argparse.Namespace, cli: Cli) -> int:
         cli.say(f"failed: {', '.join(published['failed'])}; publish again to retry them")
         return 1
     return 0
+
+
+def check_channels(arguments: argparse.Namespace, cli: Cli) -> int:
+    answer = _api(arguments, cli).get("/v1/channels/check")
+    if not answer["channels"]:
+        cli.say("no Slack, Teams or Mastodon channels in the playbook")
+        return 0
+    for channel in answer["channels"]:
+        state = "ok" if channel["ok"] else "FAILING"
+        how = "checked with the platform" if channel["verified"] else "not posted to"
+        cli.say(f"{channel['outlet']:<45} {state:<8} {channel['detail']} ({how})")
+    return 0 if answer["ok"] else 1
 
 
 def _one(arguments: argparse.Namespace, cli: Cli) -> dict[str, Any]:

@@ -148,12 +148,16 @@ def checkin_page(
     note: str | None = None,
     language: str = "en",
     timezone: str = "UTC",
+    problem: str | None = None,
 ) -> str:
     """A check-in's question and one button per option (a form, no JavaScript): one tap
-    answers, and answering again changes the answer. After the deadline it still records, late."""
+    answers, and answering again changes the answer. After the deadline it still records, late.
+    ``problem``: what was wrong with the form sent (an option that is none), in their words."""
     marker = "[EXERCISE] " if checkin.exercise else ""
     question = checkin.question_in(language)
     parts = [Markup("<h1>{}{}</h1>").format(marker, question)]
+    if problem:
+        parts.append(Markup('<p class="note error" role="alert">{}</p>').format(problem))
     if note:
         parts.append(Markup('<p class="note" role="status">{}</p>').format(note))
     if latest is not None:

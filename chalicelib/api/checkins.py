@@ -17,7 +17,7 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.checkins.tally import NO_ANSWER, Tally, tally
+from chalicelib.core.checkins.tally import NO_ANSWER, Tally, cut_off, tally
 from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.core.playbook.checkin_request import parse_checkin_request
@@ -86,7 +86,9 @@ def show_checkin(checkin_id: str) -> Response:
             "Cache-Control": "no-store",
         }
         return Response(body=body, status_code=200, headers=headers)
-    standing = tally(found, store.audience(found.checkin_id), store.latest(found.checkin_id))
+    failed = cut_off(found, services.incidents.timeline(found.incident_id))
+    audience, latest = store.audience(found.checkin_id), store.latest(found.checkin_id)
+    standing = tally(found, audience, latest, failed)
     return Response(body=tally_document(standing), status_code=200)
 
 

@@ -92,8 +92,9 @@ def answer_link(token: str) -> Response:
     if len(text) > 1024:
         raise InvalidInput("the form is too large")
     form = parse_qs(text)
-    if "option" in form:
-        return _checkin_page(services, found, form["option"][0])
+    if services.checkin_store.get(checkin_for_incident(found.incident_id)) is not None:
+        # A check-in's link: whatever the form (a stale one, an incident page's), an option
+        return _checkin_page(services, found, form.get("option", [""])[0])
     answer = form.get("answer", [""])[0]
     answerer = Answerer.by_link(found.contact_id)
     if "tick" in form:  # a checklist item, ticked by the link's person
@@ -189,8 +190,14 @@ def _checkin_page(services: Container, found: ResponderPass, chosen: str | None 
     language, timezone = _reader(services, found.contact_id)
     note = None
     if chosen is not None:
-        if not chosen.isdigit() or len(chosen) > 1:
-            raise InvalidInput("choose one of the answers")
+        number = int(chosen) if chosen.isdigit() and len(chosen) == 1 else None
+        if checkin.option(number or 0) is None:  # nothing recorded; the options again
+            latest = services.checkin_store.latest_of(checkin.checkin_id, [found.contact_id])
+            problem = checkin_says(language, "page_not_an_option")
+            page = checkin_page(
+                checkin, latest.get(found.contact_id), None, language, timezone, problem
+            )
+            return Response(body=page, status_code=400, headers=PAGE_HEADERS)
         answered = services.checkins.answer(
             checkin.checkin_id, found.contact_id, int(chosen), AnsweredBy.LINK, asked=True
         )

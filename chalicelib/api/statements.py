@@ -1,6 +1,7 @@
 """Statements to an incident's audiences: ``GET``/``POST /v1/incidents/{id}/statements``,
 ``PUT .../statements/{statement_id}`` (edit a draft nobody approved yet), and
-``POST .../{statement_id}/approve``, ``/reject``, ``/publish``.
+``POST .../{statement_id}/approve``, ``/reject``, ``/publish``; ``GET /v1/channels/check``:
+whether each Slack, Teams and Mastodon outlet of the playbook still works (posting nothing).
 
 Reading needs the ``read`` scope. Everything else needs a personal key with the ``statements``
 scope (``tocsin keys create NAME --scope statements --contact CONTACT_ID``): an approval counts
@@ -20,9 +21,9 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import FieldProblem, Forbidden, InvalidRequest, NotFound
-from chalicelib.core.statements.desk import Publication
 from chalicelib.core.statements.drafting import parse_draft, parse_edit
 from chalicelib.core.statements.ports import Statement
+from chalicelib.core.statements.publishing import Publication
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
 
@@ -44,6 +45,28 @@ def list_statements(incident_id: str) -> dict[str, Any]:
     _known(incident_id)
     found = services.statement_desk.statements(incident_id)
     return {"incident_id": incident_id, "statements": [s.document() for s in found]}
+
+
+@statements.route("/v1/channels/check", methods=["GET"])
+@json_errors
+def check_channels() -> dict[str, Any]:
+    services = container()
+    request = statements.current_request
+    key = authenticate(bearer_key(request.headers), services, request)
+    key.require(Scope.READ)
+    found = services.channel_checks.check()
+    return {
+        "ok": all(health.ok for health in found),
+        "channels": [
+            {
+                "outlet": health.outlet,
+                "ok": health.ok,
+                "verified": health.verified,
+                "detail": health.detail,
+            }
+            for health in found
+        ],
+    }
 
 
 @statements.route(BASE, methods=["POST"], content_types=ANY_CONTENT)
@@ -105,6 +128,7 @@ def publication_document(publication: Publication) -> dict[str, Any]:
         **publication.statement.document(),
         "sent": publication.sent,
         "failed": publication.failed,
+        "uncertain": publication.uncertain,
     }
 
 

@@ -18,7 +18,7 @@ from chalicelib.core.access import Scope
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import Forbidden, NotFound
 from chalicelib.core.updates.rhythm import parse_update
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
 updates = Blueprint(__name__)
@@ -44,7 +44,7 @@ def post_update(incident_id: str) -> Response:
     wanted = parse_update(document)
     who = Answerer.by_personal_key(key.name, key.contact_id)
     sent = services.update_desk.post(incident_id, who, wanted)
-    logger.set_correlation_id(incident_id)
+    set_correlation_id(incident_id)
     logger.info(
         "update posted",
         extra={"number": sent.number, "people": sent.people, "contact_id": key.contact_id},

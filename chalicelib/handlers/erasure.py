@@ -17,7 +17,7 @@ from typing import Any
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
 from chalicelib.handlers.queues import BatchResponse, process_batch
-from chalicelib.observability import logger
+from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import ERASURE_QUEUE, bound_name
 from chalicelib.wiring import container
 
@@ -34,7 +34,7 @@ def erase_contacts(event: SQSEvent) -> BatchResponse:
 
     def advance(record: SQSRecord) -> None:
         job_id = str(json.loads(record.body)["job_id"])
-        logger.set_correlation_id(job_id)
+        set_correlation_id(job_id)
         job = services.erasure.advance(job_id, services.clock.now() + budget)
         logger.info(
             "erasure advanced",

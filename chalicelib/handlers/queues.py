@@ -17,6 +17,7 @@ from typing import Any
 
 from chalice.app import Blueprint, SQSEvent, SQSRecord
 
+from chalicelib.core.checkpoints import RECORD_DONE, checkpoint
 from chalicelib.core.errors import TransientError
 from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
@@ -115,6 +116,7 @@ def process_batch(
         set_correlation_id(message_id or None)
         try:
             handle(record)
+            checkpoint(RECORD_DONE)
         except Exception as error:
             failures.append({"itemIdentifier": message_id})
             if isinstance(error, TransientError):

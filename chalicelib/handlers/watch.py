@@ -5,13 +5,16 @@ moves on by a conditional write.
 Their log lines are the metrics the deployment alarms on (infra/tocsin_infra/watch.py):
 ``heartbeat missed`` and ``canary channel checked`` (``missing``: 1 when a channel's messages
 came back with no delivery receipt in time), each with its ``stage``, a metric dimension, so
-two stages in one account never share an alarm.
+two stages in one account never share an alarm. Every hour, ``check_social_channels`` checks
+each Slack, Teams and Mastodon outlet of the playbook (posting nothing) and logs ``social
+channel checked`` (``failing``: 1 when its token or webhook does not work).
 """
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
+from chalicelib.core.statements.channel_checks import SOCIAL_CHECKED
 from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
@@ -62,3 +65,20 @@ def run_canaries(event: CloudWatchEvent) -> None:
         logger.warning("canary channel failing", extra={"canary_channel": failing})
     for recovered in report.recovered:
         logger.info("canary channel delivers again", extra={"canary_channel": recovered})
+
+
+@watch.schedule(Rate(1, unit=Rate.HOURS))
+def check_social_channels(event: CloudWatchEvent) -> None:
+    set_correlation_id(event.event_id)
+    services = container()
+    for health in services.channel_checks.check():
+        (logger.info if health.ok else logger.warning)(
+            SOCIAL_CHECKED,
+            extra={
+                "outlet": health.outlet,
+                "failing": 0 if health.ok else 1,
+                "verified": health.verified,
+                "detail": health.detail,
+                "stage": services.settings.stage,
+            },
+        )

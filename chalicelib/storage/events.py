@@ -7,6 +7,7 @@ treat an expired one as gone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,12 +53,39 @@ class DynamoEventStore:
                 "format": received.format,
                 "original": None if received.original is None else compact_json(received.original),
                 EXPIRES_AT: epoch(received.received_at + PENDING_RETENTION),
+                # Not yet queued: in the sparse index under its own partition until the intake
+                # marks it queued or it is decided (``unqueued``).
+                "due_pk": keys.UNQUEUED_PARTITION,
+                "due_at": received.received_at.isoformat(),
             }
         )
         with dynamodb_errors():
             self._client.put_item(
                 TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
             )
+
+    def mark_queued(self, event_ids: Sequence[str]) -> None:
+        for event_id in event_ids:
+            with dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(keys.event(event_id)),
+                    UpdateExpression="REMOVE due_pk, due_at",
+                    ConditionExpression="attribute_exists(pk)",
+                )
+
+    def unqueued(self, received_before: datetime, limit: int = 100) -> list[str]:
+        with dynamodb_errors():
+            response = self._client.query(
+                TableName=self._table,
+                IndexName=DUE_INDEX.name,
+                KeyConditionExpression="due_pk = :unqueued AND due_at < :before",
+                ExpressionAttributeValues=to_item(
+                    {":unqueued": keys.UNQUEUED_PARTITION, ":before": received_before.isoformat()}
+                ),
+                Limit=limit,
+            )
+        return [str(from_item(item)["pk"]).removeprefix("EVENT#") for item in response["Items"]]
 
     def forget(self, event_id: str) -> None:
         with dynamodb_errors():

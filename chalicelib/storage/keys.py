@@ -227,6 +227,9 @@ def update_due(incident_id: str) -> Key:
     return {"pk": incident_partition(incident_id), "sk": "UPDATE#DUE"}
 
 
+UNQUEUED_PARTITION = "UNQUEUED"  # the same index: events recorded, not yet queued nor decided
+
+
 def idempotency(scope: str, key: str) -> Key:
     """A request by its ``Idempotency-Key``, within the API key's scope (hashed: the key is
     the client's text, of any length up to 255)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from tocsin_infra import spending, watch
 
+from chalicelib.core.statements.channel_checks import SOCIAL_CHECKED
 from chalicelib.core.telemetry import FIGURES, NAMESPACE, SERVICE
 from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from chalicelib.observability import EmfMeter
@@ -86,11 +87,12 @@ def watched(properties: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-# The ticks' gauge lines (one a minute, written to be counted) and the metrics their filters
+# The ticks' gauge lines (written to be counted) and the metrics their filters
 # make: the message each filter matches is the constant the handler logs.
 GAUGES = {
     CANARY_CHECKED: watch.CANARY_METRIC,
     HEARTBEAT_MISSED: watch.HEARTBEAT_METRIC,
+    SOCIAL_CHECKED: watch.SOCIAL_METRIC,
     spending.GAUGE_MESSAGE: spending.METRIC_NAME,
 }
 

@@ -24,6 +24,7 @@ FUNCTIONS = (
     "erase_contacts",
     "check_heartbeats",
     "run_canaries",
+    "check_social_channels",
     "report_held_messages",
 )
 LOGICAL = {
@@ -40,6 +41,7 @@ LOGICAL = {
     "EraseContacts",
     "CheckHeartbeats",
     "RunCanaries",
+    "CheckSocialChannels",
     "ReportHeldMessages",
 }
 
@@ -179,6 +181,7 @@ def test_asynchronous_functions_hand_failures_to_a_watched_dead_letter_queue(
         "AnswerSmsReplies",
         "CheckHeartbeats",
         "RunCanaries",
+        "CheckSocialChannels",
     ):
         target = functions[name]["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
         assert target.startswith("AsyncDeadLetters")
@@ -286,6 +289,7 @@ def test_alarms_on_dead_letters_errors_and_failed_sends_page_operations(
         *(f"tocsin-test-{queue}-age" for queue in (*queues, "async-dead-letters")),
         *(f"tocsin-test-canary-{channel}" for channel in ("sms", "email", "voice")),
         "tocsin-test-heartbeat-missed",
+        "tocsin-test-social-channel-failing",
     }
     for name, alarm in alarms.items():
         [action] = alarm["AlarmActions"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core.statements.channel_checks import SOCIAL_CHECKED
 from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from tests.conftest import Synthesis
 
@@ -158,3 +159,34 @@ def test_the_functions_know_the_operations_topic(synthesis: Synthesis) -> None:
     for function in synthesis.resources("AWS::Serverless::Function").values():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["TOCSIN_OPERATIONS_TOPIC_ARN"] == {"Ref": topic}
+
+
+def test_a_failing_social_channel_has_an_alarm_that_tells_operations(synthesis: Synthesis) -> None:
+    _, metric_filter = named(
+        synthesis,
+        "AWS::Logs::MetricFilter",
+        "LogGroupName",
+        {"Ref": log_group_of(synthesis, "check_social_channels")},  # type: ignore[arg-type]
+    )
+    assert metric_filter["Properties"]["FilterPattern"] == f'{{ $.message = "{SOCIAL_CHECKED}" }}'
+    transformation = metric_filter["Properties"]["MetricTransformations"][0]
+    assert transformation["MetricValue"] == "$.failing"
+    _, alarm = named(
+        synthesis, "AWS::CloudWatch::Alarm", "AlarmName", "tocsin-test-social-channel-failing"
+    )
+    assert alarm["Properties"]["MetricName"] == "SocialChannelsFailing"
+    assert alarm["Properties"]["AlarmActions"][0]["Ref"].startswith("OperationsTopic")
+
+
+def test_only_the_api_and_the_social_check_read_the_social_secrets(synthesis: Synthesis) -> None:
+    def secret_actions(function: str) -> set[str]:
+        with_resources = [s for s in policy_statements(synthesis, function) if "Resource" in s]
+        return actions_on(with_resources, ":secret:tocsin/*")
+
+    for function in ("api_handler", "check_social_channels"):
+        assert secret_actions(function) == {"secretsmanager:GetSecretValue"}
+    for function in ("dispatch_notifications", "run_canaries", "check_heartbeats"):
+        assert secret_actions(function) == set()
+    checks = policy_statements(synthesis, "check_social_channels")
+    assert actions_on(checks, "DispatchQueue") == set()
+    assert actions_on(checks, "OperationsTopic") == set()

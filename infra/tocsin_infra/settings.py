@@ -43,6 +43,10 @@ class DeploymentSettings:
     # A host of your own with the API at its root (PagerDuty's and Opsgenie's paths need it),
     # and its ACM certificate in the stack's Region; both or neither.
     api_domain_name: str | None = None
+    site_domain_name: str | None = (
+        None  # the dark site's host (CloudFront), e.g. status.example.com
+    )
+    site_certificate_arn: str | None = None  # ACM, in us-east-1 (CloudFront's)
     api_certificate_arn: str | None = None
     # Dispatch instances at once: the SQS mapping's maximum and what each paces itself to share.
     dispatch_concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
@@ -106,6 +110,7 @@ class DeploymentSettings:
                 "publicUrl must be an https:// address, e.g. https://alerts.example.com"
             )
         domain, certificate = _custom_domain(node)
+        site_domain, site_certificate = _site_domain(node)
         concurrency = _integer(node, "dispatchConcurrency", DEFAULT_DISPATCH_CONCURRENCY)
         if not MIN_DISPATCH_CONCURRENCY <= concurrency <= MAX_DISPATCH_CONCURRENCY:
             raise ValueError(
@@ -139,6 +144,8 @@ class DeploymentSettings:
             if public_url
             else (f"https://{domain}" if domain else None),
             api_domain_name=domain,
+            site_domain_name=site_domain,
+            site_certificate_arn=site_certificate,
             api_certificate_arn=certificate,
             push_application_id=str(push) if push else None,
             sms_origination_arn=origination["smsOriginationArn"],
@@ -169,6 +176,21 @@ def _custom_domain(node: ContextReader) -> tuple[str | None, str | None]:
             "apiCertificateArn must be an ACM certificate ARN "
             "(arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
         )
+    return str(domain).lower(), str(certificate)
+
+
+def _site_domain(node: ContextReader) -> tuple[str | None, str | None]:
+    """The dark site's own host: ``siteDomainName`` with ``siteCertificateArn`` (us-east-1)."""
+    domain = node.try_get_context("siteDomainName")
+    certificate = node.try_get_context("siteCertificateArn")
+    if domain is None and certificate is None:
+        return None, None
+    if domain is None or certificate is None:
+        raise ValueError("set both siteDomainName and siteCertificateArn, or neither")
+    if not _HOST.fullmatch(str(domain)):
+        raise ValueError("siteDomainName must be a host name, e.g. status.example.com")
+    if not str(certificate).startswith("arn:aws:acm:us-east-1:"):
+        raise ValueError("siteCertificateArn must be an ACM certificate in us-east-1 (CloudFront)")
     return str(domain).lower(), str(certificate)
 
 

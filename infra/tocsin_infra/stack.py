@@ -66,6 +66,7 @@ from constructs import Construct
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
 from tocsin_infra.custom_domain import add_custom_domain
+from tocsin_infra.dark_site import DarkSite
 from tocsin_infra.gateway import add_gateway_responses
 from tocsin_infra.observability import Observability
 from tocsin_infra.privacy import (
@@ -79,9 +80,12 @@ from tocsin_infra.spending import watch_held_messages
 from tocsin_infra.watch import (
     CANARIES_FUNCTION,
     HEARTBEATS_FUNCTION,
+    SOCIAL_FUNCTION,
+    SOCIAL_SECRET_PREFIX,
     WATCH_LOGICAL_IDS,
     add_watch_alarms,
     grant_watching,
+    read_social_secrets,
 )
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -120,6 +124,7 @@ ASYNC_FUNCTIONS = (
     REPLIES_FUNCTION,
     HEARTBEATS_FUNCTION,
     CANARIES_FUNCTION,
+    SOCIAL_FUNCTION,
     HELD_MESSAGES_FUNCTION,
 )
 # Fed by SQS queues; they answer with partial batch responses (batchItemFailures).
@@ -275,6 +280,15 @@ class TocsinStack(Stack):
         self.roles = {name: self._role(name) for name in LOGICAL_IDS}
         self._grant()
         self.erasure_queue = add_erasure(self)
+        # The dark site: its own bucket behind CloudFront; the API function publishes statements.
+        self.site = DarkSite(
+            self,
+            "DarkSite",
+            prefix=prefix,
+            publisher=self.roles[API_FUNCTION],
+            domain_name=settings.site_domain_name,
+            certificate_arn=settings.site_certificate_arn,
+        )
         self.app = Chalice(
             self, "App", source_dir=str(PROJECT), stage_config=self._chalice_stage_config()
         )
@@ -641,6 +655,16 @@ class TocsinStack(Stack):
         # dispatcher no longer publishes to the topic: nothing reaches an audience unapproved.
         self.stakeholders.grant_publish(api)
         api.add_to_policy(self._email_from_the_sender_identity())
+        # Statements on Slack, Teams and Mastodon (issue #28): the API posts them, the hourly
+        # check asks whether each still works; both read the secrets named tocsin/*.
+        secrets_arn = self.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{SOCIAL_SECRET_PREFIX}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        for role in (api, self.roles[SOCIAL_FUNCTION]):
+            read_social_secrets(role, secrets_arn)
 
     def _email_from_the_sender_identity(self) -> iam.PolicyStatement:
         return iam.PolicyStatement(
@@ -745,6 +769,7 @@ class TocsinStack(Stack):
             app_settings.PUBLIC_URL_PARAMETER: self.public_url_parameter,
             app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
             app_settings.OPERATIONS_TOPIC_ARN: self.operations.topic_arn,
+            app_settings.SITE_BUCKET: self.site.bucket.bucket_name,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),

@@ -5,7 +5,9 @@ The alarms are a second path: CloudWatch reads the ticks' logs and tells the ope
 itself, so a canary channel that fails silently is reported even if Tocsin's own notices do
 not get through. Each canary channel has its own alarm (``tocsin-<stage>-canary-<channel>``),
 so the alarm's name says which channel failed; heartbeats share one
-(``tocsin-<stage>-heartbeat-missed``: the incident names the heartbeat).
+(``tocsin-<stage>-heartbeat-missed``: the incident names the heartbeat). The hourly check of
+the playbook's Slack, Teams and Mastodon outlets has one too
+(``tocsin-<stage>-social-channel-failing``: its log line names the outlet).
 """
 
 from __future__ import annotations
@@ -22,13 +24,24 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from chalicelib.core.statements.channel_checks import SOCIAL_CHECKED
 from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
 from chalicelib.storage.tables import CONFIG, CONTACTS, INCIDENTS, TableDefinition
 
 HEARTBEATS_FUNCTION = "check_heartbeats"
 CANARIES_FUNCTION = "run_canaries"
+SOCIAL_FUNCTION = "check_social_channels"
 # The Chalice function names (app.py) and their logical ids in the generated template.
-WATCH_LOGICAL_IDS = {HEARTBEATS_FUNCTION: "CheckHeartbeats", CANARIES_FUNCTION: "RunCanaries"}
+WATCH_LOGICAL_IDS = {
+    HEARTBEATS_FUNCTION: "CheckHeartbeats",
+    CANARIES_FUNCTION: "RunCanaries",
+    SOCIAL_FUNCTION: "CheckSocialChannels",
+}
+# The secrets audiences name for Slack, Teams and Mastodon: their names start with tocsin/
+# (policies validate says so), and only the API (which publishes) and the check read them.
+SOCIAL_SECRET_PREFIX = "tocsin/"  # noqa: S105 - a name prefix, not a secret
+SOCIAL_METRIC = "SocialChannelsFailing"
+SOCIAL_ALARM_PERIOD = Duration.hours(1)
 CANARY_CHANNELS = ("sms", "email", "voice")  # those whose AWS service reports deliveries
 NAMESPACE = "Tocsin"
 CANARY_METRIC = "CanaryReceiptsMissing"
@@ -78,6 +91,19 @@ def grant_watching(
     contacts.grant(canaries, "dynamodb:BatchGetItem")
     dispatch.grant_send_messages(canaries)
     operations.grant_publish(canaries)
+    # The social check reads the playbook's audiences (its secrets are granted by the stack).
+    config.grant(roles[SOCIAL_FUNCTION], "dynamodb:GetItem", "dynamodb:Query")
+
+
+def read_social_secrets(role: iam.IRole, secrets_arn: str) -> None:
+    """``secrets_arn``: the ARN of the secrets named ``tocsin/*`` in this account and Region."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ReadSocialChannelSecrets",
+            actions=["secretsmanager:GetSecretValue"],
+            resources=[secrets_arn],
+        )
+    )
 
 
 def add_watch_alarms(
@@ -140,6 +166,34 @@ def add_watch_alarms(
         alarm_name=f"{prefix}-heartbeat-missed",
         alarm_description="A tool that should ping Tocsin went quiet (its heartbeat.missed "
         "incident names it; tocsin heartbeats list shows them all)",
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    ).add_alarm_action(action)
+    logs.MetricFilter(
+        scope,
+        "SocialChannelsFailingFilter",
+        log_group=log_groups[SOCIAL_FUNCTION],
+        filter_pattern=logs.FilterPattern.string_value("$.message", "=", SOCIAL_CHECKED),
+        metric_namespace=NAMESPACE,
+        metric_name=SOCIAL_METRIC,
+        metric_value="$.failing",
+        dimensions={"Stage": "$.stage"},
+    )
+    cloudwatch.Metric(
+        namespace=NAMESPACE,
+        metric_name=SOCIAL_METRIC,
+        dimensions_map={"Stage": stage},
+        period=SOCIAL_ALARM_PERIOD,
+        statistic="Maximum",
+    ).create_alarm(
+        scope,
+        "SocialChannelFailingAlarm",
+        alarm_name=f"{prefix}-social-channel-failing",
+        alarm_description="A Slack, Teams or Mastodon channel of the playbook stopped working "
+        "(a revoked token, a missing secret, an unreachable instance): statements published "
+        "now would not reach it. tocsin channels check names it",
         threshold=1,
         evaluation_periods=1,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

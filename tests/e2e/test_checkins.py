@@ -18,7 +18,9 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.core.access import Scope
+from chalicelib.core.model import Channel
 from fakes import FixedClock
+from fakes.channels import RecordingChannel
 from local.runner import QueueRunner, scheduled_event
 from tests.e2e.conftest import Api, ChaliceTransport, sent_email, sent_sms, use_container
 from tocsin_cli.checkins import CLEAR
@@ -142,6 +144,57 @@ def test_a_checkin_to_both_sites_from_question_to_reminders(
         "c-ada,Ada Example,site-copenhagen,hq;first-aider,"
         "1,I am safe,2026-12-02T02:00:00+00:00,sms,"
     )
+
+
+def test_people_whose_every_channel_failed_after_the_start_count_as_unreachable(
+    client: Client, api: Api, runner: QueueRunner, key_maker: Callable[..., str]
+) -> None:
+    refusing = {  # Chen's number and address are refused for good; Dina's pass
+        Channel.SMS: RecordingChannel(Channel.SMS, refused={CHEN}),
+        Channel.EMAIL: RecordingChannel(Channel.EMAIL, refused={"chen@example.com"}),
+    }
+    use_container(clock=FixedClock(NIGHT), channels=refusing)
+    key = key_maker("ada-phone", {Scope.ACTIVATE}, contact_id="c-ada")
+    oslo = {**REQUEST, "audience": {"teams": ["site-oslo"]}, "chain": ["sms", "email"]}
+    started = post(client, "/v1/checkins", key, oslo)
+    assert started.status_code == 201 and started.json_body["asked"] == 2
+    checkin_id = started.json_body["checkin_id"]
+    view = api.get(f"/v1/checkins/{checkin_id}").json_body
+    assert (view["unreachable"], view["non_responders"]) == ([], ["c-chen", "c-dina"])
+    runner.drain()  # SMS refused, the email it falls back to refused too
+    assert [s.destination for s in refusing[Channel.SMS].sent] == [DINA]
+    view = api.get(f"/v1/checkins/{checkin_id}").json_body
+    assert view["unreachable"] == ["c-chen"] and view["non_responders"] == ["c-dina"]
+    assert counts(api, checkin_id) == {"1": 0, "2": 0, "none": 2}
+    assert view["by_team"]["site-oslo"] == {"1": 0, "2": 0, "none": 2}
+
+
+def test_a_wrong_option_on_the_link_page_is_answered_in_the_persons_language(
+    client: Client,
+    api: Api,
+    runner: QueueRunner,
+    world: boto3.Session,
+    clock: FixedClock,
+    key_maker: Callable[..., str],
+) -> None:
+    key = key_maker("ada-phone", {Scope.ACTIVATE}, contact_id="c-ada")
+    started = post(client, "/v1/checkins", key, {**REQUEST, "audience": {"contacts": ["c-bo"]}})
+    checkin_id = started.json_body["checkin_id"]
+    runner.drain()
+    found = LINK.search(texts_to(world, BO)[0])  # Bo reads Danish
+    assert found is not None
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for stale in (b"option=7", b"option=x", b"option=12", b"answer=ack", b""):
+        page = client.http.post(found.group(1), headers=form, body=stale)
+        assert page.status_code == 400, stale
+        assert "Det er ikke et af svarene her." in page.body.decode(), stale
+        assert b'lang="da"' in page.body and b'name="option" value="2"' in page.body
+        assert b"<script" not in page.body
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert page.headers["X-Frame-Options"] == "DENY"
+    assert counts(api, checkin_id) == {"1": 0, "2": 0, "none": 1}  # nothing recorded
+    tapped = client.http.post(found.group(1), headers=form, body=b"option=1")
+    assert tapped.status_code == 200 and counts(api, checkin_id)["1"] == 1
 
 
 def test_bad_checkins_are_refused_with_every_problem_named(

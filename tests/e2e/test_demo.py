@@ -41,4 +41,8 @@ def test_make_demo_counts_people_shows_codes_ids_and_when_level_two_is_due() -> 
     assert ada and re.search(
         r" \d{4} +[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", ada[0]
     )
+    # The dark site: dark, then live with the public statement, timed from its approval.
+    assert re.search(r"Dark site http://127\.0\.0\.1:\d+/_local/site/ before: dark", out)
+    assert re.search(r"shows 'We are responding to an incident': \d+ ms from the second", out)
+    assert re.search(r"Site size [\d,]+ bytes: index\.html", out)
     assert re.search(r"Level 2 is due at \d\d:\d\d:\d\d UTC \(10 min later\)", out)

@@ -286,6 +286,56 @@ def test_the_stack_answers_tocsins_own_404_for_unknown_routes_and_methods(
         assert json.load(refused) == NO_ROUTE
 
 
+def test_a_checkin_by_label_is_answered_by_a_text_and_counted(stack: LocalStack) -> None:
+    where = ("--aws-endpoint", stack.aws_url, "--api", stack.api_url)
+    made = tocsin(
+        *where,
+        "keys",
+        "create",
+        "ada-checkins",
+        "--scope",
+        "activate",
+        "--scope",
+        "read",
+        "--contact",
+        "c-ada",
+    )  # starting a check-in takes a personal key
+    assert made.returncode == 0, made.stderr
+    found = re.search(r"api key:\s+(\S+)", made.stdout)
+    assert found, made.stdout
+    key = found.group(1)
+    request = {
+        "audience": {"labels": ["first-aider"]},  # Ada and Dina (erased by a later test)
+        "responders": {"role": "facilities"},
+        "deadline": "1h",
+    }
+    status, started = call(
+        "POST", f"{stack.api_url}/v1/checkins", json.dumps(request).encode(), key
+    )
+    assert status == 201 and started["asked"] == 2
+    view_url = f"{stack.api_url}/v1/checkins/{started['checkin_id']}"
+
+    def asked(number: str) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in stack.outbox()
+            if m["incident_id"] == started["incident_id"] and m["destination"] == number
+        ]
+
+    question = wait_for(lambda: asked("+12025550101"), "the check-in's text to Ada")[0]
+    assert question["body"].startswith("TOCSIN CHECK-IN: Are you safe?")
+    reply = json.dumps({"from": "+12025550101", "body": "1"}).encode()
+    assert call("POST", f"{stack.aws_url}/_local/sms", reply)[0] == 202
+    view = wait_for(lambda: (v := call("GET", view_url, key=key)[1])["answered"] and v, "Ada")
+    assert {str(row["option"]): row["people"] for row in view["counts"]} == {
+        "1": 1,
+        "2": 0,
+        "none": 1,
+    }
+    assert view["by_label"]["first-aider"] == {"1": 1, "2": 0, "none": 1}
+    assert (view["non_responders"], view["unreachable"]) == (["c-dina"], [])
+
+
 def test_an_erasure_on_the_local_stack_is_run_by_its_runner_and_awaited_by_the_command(
     stack: LocalStack,
 ) -> None:
@@ -310,3 +360,27 @@ def test_an_erasure_on_the_local_stack_is_run_by_its_runner_and_awaited_by_the_c
         "erased",
     ]
     assert "(cli)" in audit.stdout and "arn:aws:" in audit.stdout
+
+
+def test_the_stack_holds_secrets_for_its_slack_teams_and_mastodon_stand_ins(
+    stack: LocalStack,
+) -> None:
+    import boto3
+
+    from chalicelib.channels.social import SocialChannels
+    from chalicelib.core.playbook.audiences import Outlet, OutletKind
+    from local.bootstrap import SOCIAL_SECRETS
+
+    session = boto3.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+    )
+    secrets = session.client("secretsmanager", endpoint_url=stack.aws_url)
+    social = SocialChannels(secrets)
+    call("DELETE", f"{stack.aws_url}/_local/outbox")
+    for kind, name in SOCIAL_SECRETS.items():
+        outlet = Outlet(OutletKind(kind), name)
+        social.post(outlet, f"Local {kind}\n\nPosted once.", f"local-{kind}")
+        assert social.check(outlet).ok
+    _, outbox = call("GET", f"{stack.aws_url}/_local/outbox")
+    posted = [(m["channel"], m["subject"]) for m in outbox["messages"]]
+    assert sorted(posted) == [(f"{k}", f"Local {k}") for k in sorted(SOCIAL_SECRETS)]

@@ -64,6 +64,8 @@ def test_the_breach_pages_at_once_and_its_statements_wait_for_two_people(
     listed = call(client, "GET", base, keys["reader"]).json_body["statements"]
     assert [(s["statement_id"], s["state"]) for s in listed] == [
         ("customers-en-1", "draft"),
+        ("public-da-1", "draft"),
+        ("public-en-1", "draft"),
         ("staff-da-1", "draft"),
         ("staff-en-1", "draft"),
     ]
@@ -71,7 +73,7 @@ def test_the_breach_pages_at_once_and_its_statements_wait_for_two_people(
     assert to_customers not in {to for to, _ in sent_email(world)}
 
     staff = f"{base}/staff-en-1"
-    digest = listed[2]["digest"]
+    digest = listed[4]["digest"]
     first = call(client, "POST", f"{staff}/approve", keys["bo"], {"digest": digest})
     assert (first.status_code, first.json_body["state"]) == (200, "draft")
     assert call(client, "POST", f"{staff}/publish", keys["bo"]).status_code == 409

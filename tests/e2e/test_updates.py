@@ -78,7 +78,13 @@ def test_an_update_reaches_everyone_reached_and_an_overdue_one_reminds_once(
 
     sent = call(client, path, bo, {"text": {"en": "Contained.", "da": "Inddæmmet."}})
     assert sent.status_code == 202, sent.json_body
-    assert sent.json_body["drafts"] == ["staff-en-2", "staff-da-2", "customers-en-2"]
+    assert sent.json_body["drafts"] == [
+        "staff-en-2",
+        "staff-da-2",
+        "customers-en-2",
+        "public-en-2",
+        "public-da-2",
+    ]
     runner.drain()
     updates = {p: b for p, b in sent_sms(world)[before:] if b.startswith("TOCSIN")}
     assert {p for p, b in updates.items() if "UPDATE 1" in b or "OPDATERING 1" in b} == paged

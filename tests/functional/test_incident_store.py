@@ -249,6 +249,25 @@ def test_the_largest_event_accepted_fits_its_record_and_its_timeline_entry(
     assert entry.data["event"]["details"] == {"note": "é" * 123_000}
 
 
+def test_an_event_is_unqueued_until_marked_queued_or_decided(stores: Stores) -> None:
+    """The never-queued sweep's index (the escalation index, its own partition): recorded
+    events, until queued or decided, found only once older than asked; no incident is due."""
+    events = stores.events
+    queued, decided, left = received(), received("second"), received("third")
+    for event in (queued, decided, left):
+        events.record_received(event)
+    later = NOW + timedelta(minutes=10)
+    assert sorted(events.unqueued(later)) == sorted(e.event_id for e in (queued, decided, left))
+    assert events.unqueued(NOW) == []  # none recorded before NOW
+    events.mark_queued([queued.event_id])
+    assert events.record_decision(decided.event_id, DecisionOutcome.SUPPRESSED, "c", "r", NOW)
+    assert events.unqueued(later) == [left.event_id]
+    opened = stores.incidents.open(incident_for(left), left, VERDICT)  # its decision, in the
+    assert opened.outcome is OpenOutcome.OPENED  # transaction that opens its incident
+    assert events.unqueued(later) == []
+    assert stores.incidents.due(later + timedelta(days=1)) == []  # not an escalation's
+
+
 def test_a_forgotten_event_is_gone(stores: Stores) -> None:
     event = received()
     stores.events.record_received(event)

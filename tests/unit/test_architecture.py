@@ -20,6 +20,7 @@ AWS_AND_FRAMEWORKS = ("boto3", "botocore", "chalice", "aws_lambda_powertools", "
 # directly under core/ must be added here on purpose (or go into a package).
 KERNEL = {
     "access",
+    "checkpoints",
     "credentials",
     "cursors",
     "errors",
@@ -51,7 +52,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     "response": {"kernel", "wording", "playbook", "oncall", "messaging", "spend"},
     # Statements to audiences: drafted from the playbook's templates, sent through the
     # messaging channels (never the dispatch queue), each send priced as spending prices it.
-    "statements": {"kernel", "wording", "playbook", "messaging", "spend"},
+    "statements": {"kernel", "wording", "playbook", "messaging", "spend", "site"},
+    # The dark site renders what statements publish (its own values: it never imports them).
+    "site": {"kernel", "playbook"},
     "activation": {
         "kernel",
         "wording",

@@ -71,6 +71,8 @@ def test_a_data_breach_reaches_the_whole_crisis_cell_by_sms_and_email(org: Memor
     drafts = org.statement_desk.statements(incident.incident_id)
     assert [(s.statement_id, s.state.value) for s in drafts] == [
         ("customers-en-1", "draft"),
+        ("public-da-1", "draft"),
+        ("public-en-1", "draft"),
         ("staff-da-1", "draft"),
         ("staff-en-1", "draft"),
     ]

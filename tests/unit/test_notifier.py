@@ -49,7 +49,7 @@ def test_each_person_is_reached_once_per_channel_and_the_gaps_are_said(org: Memo
     org.run_queues()
     assert [len(texts(org, phone)) for phone in (ADA, BO, CHEN, DINA, FAY)] == [1] * 5
     assert len(inboxes(org)) == 6 and org.broadcast.sent == []
-    assert len(org.statement_desk.statements(incident.incident_id)) == 3
+    assert len(org.statement_desk.statements(incident.incident_id)) == 5
     assert story(org, incident.incident_id, "planned", "unreachable") == [
         "11 notifications planned for 6 people",
     ]

@@ -46,6 +46,8 @@ def test_activation_drafts_a_holding_statement_per_audience_and_language_and_sen
 ) -> None:
     assert statements(org, breach) == {
         "customers-en-1": StatementState.DRAFT,
+        "public-da-1": StatementState.DRAFT,
+        "public-en-1": StatementState.DRAFT,
         "staff-da-1": StatementState.DRAFT,
         "staff-en-1": StatementState.DRAFT,
     }
@@ -60,7 +62,7 @@ def test_activation_drafts_a_holding_statement_per_audience_and_language_and_sen
         "initial statement customers-en-1 to customers (en) drafted by Tocsin"
     )
     org.notifier.notify(breach.incident_id)  # a retried activation drafts nothing twice
-    assert len(statements(org, breach)) == 3
+    assert len(statements(org, breach)) == 5
 
 
 def test_two_people_approve_then_one_publishes_once_through_each_channel(
@@ -215,7 +217,7 @@ def test_drafting_asks_for_a_person_of_the_roles_an_audience_of_the_plan_and_a_k
     org: MemoryWorld, breach: Incident
 ) -> None:
     desk, incident_id = org.statement_desk, breach.incident_id
-    with pytest.raises(InvalidRequest, match="speaks to staff, customers; not 'media'"):
+    with pytest.raises(InvalidRequest, match="speaks to staff, customers, public; not 'media'"):
         desk.draft(incident_id, BO, DraftRequest(audience="media"))
     with pytest.raises(Forbidden, match="c-fay may not draft"):
         desk.draft(incident_id, FAY, DraftRequest(audience="staff"))
@@ -225,7 +227,7 @@ def test_drafting_asks_for_a_person_of_the_roles_an_audience_of_the_plan_and_a_k
         desk.draft(incident_id, BO, DraftRequest(audience="staff", language="fr"))
     with pytest.raises(NotFound, match="no incident"):
         desk.draft("inc_01JD00000000000000000NOPE", BO, DraftRequest(audience="staff"))
-    assert len(statements(org, breach)) == 3
+    assert len(statements(org, breach)) == 5
 
 
 def test_requests_name_every_bad_field() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -279,3 +280,18 @@ def test_the_keys_are_cleared_and_the_figures_written_even_when_the_handler_fail
     assert correlation_id() is None
     [line] = emf_lines(capsys.readouterr().out)
     assert line["EventsAccepted"] == [1.0]
+
+
+def test_no_handler_sets_a_correlation_id_the_middleware_cannot_clear() -> None:
+    """Powertools' own ``logger.set_correlation_id`` writes a key the middleware's
+    ``thread_safe_clear_keys`` leaves behind, so a warm function would log later requests under
+    it (found in the erasure worker and the updates route by the full suite's log test):
+    ``chalicelib.observability.set_correlation_id`` is the only way in."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("chalicelib", "local", "app.py")
+        for path in ([root / folder] if folder.endswith(".py") else (root / folder).rglob("*.py"))
+        if "logger.set_correlation_id(" in path.read_text()
+    ]
+    assert offenders == []

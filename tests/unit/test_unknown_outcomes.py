@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import SendOutcomeUnknown, TransientError
+from chalicelib.core.messaging.claims import RECORD_SENT_ATTEMPTS
 from chalicelib.core.messaging.pacing import PacedSender, RetryBudget, TokenBucket
 from chalicelib.core.messaging.uncertain import OUTCOME_UNKNOWN, requeue_delay
 from chalicelib.core.model import Channel, Message, NotificationJob, SendReceipt, TimelineEntry
@@ -59,26 +60,45 @@ def test_a_copy_of_a_job_the_other_invocation_finished_sends_nothing(org: Memory
     assert texts(org, ADA) == [] and unknown(org) == []
 
 
-class LosesOneWrite(MemorySendLedger):
-    """AWS accepted the message, then DynamoDB failed the ledger write that says so (once)."""
+class LosesWrites(MemorySendLedger):
+    """AWS accepted the message, then DynamoDB failed the ledger write that says so, as often
+    as ``failures`` says (each failure already after the SDK's own retries)."""
 
-    lost = False
+    failures = RECORD_SENT_ATTEMPTS
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: object, entry: TimelineEntry
     ) -> None:
-        if not self.lost:
-            self.lost = True
+        if self.failures:
+            self.failures -= 1
             raise TransientError("DynamoDB: ThrottlingException")
         super().mark_sent(job, receipt, now, entry)  # type: ignore[arg-type]
 
 
-def test_aws_accepted_but_the_ledger_write_failed_so_it_is_sent_again_counted_once() -> None:
-    """The message went out; the invocation failed its record, so SQS hands the message out
-    again. Within the claim timeout the copy waits on the queue; after it the claim is taken
-    over and Ada is texted again: an unknown outcome, on the timeline once. She is then among
-    those reached, so the resolution notice reaches her (before, she never got one)."""
+class LosesOneWrite(LosesWrites):
+    failures = 1
+
+
+def test_a_failed_ledger_write_after_aws_accepted_is_tried_again_and_nothing_sent_twice() -> None:
+    """Found by the fault harness (``make chaos``): the invocation knows AWS accepted the
+    message, so one failed write must not give the job up to a takeover that sends it again.
+    Before, Ada was texted twice here, though the outcome was never unknown."""
     org = MemoryWorld.example(NIGHT, ledger=LosesOneWrite)
+    open_incident(org)
+    org.dispatch_queue.put_jobs([job("c-ada"), job("c-ada")])  # and a copy, as SQS may
+    org.run_queues()
+    assert len(texts(org, ADA)) == 1
+    assert org.ledger.status(job("c-ada")) == "sent"
+    assert unknown(org) == []
+
+
+def test_aws_accepted_but_the_ledger_write_failed_so_it_is_sent_again_counted_once() -> None:
+    """The message went out; the invocation failed its record on every try, so SQS hands the
+    message out again. Within the claim timeout the copy waits on the queue; after it the
+    claim is taken over and Ada is texted again: an unknown outcome, on the timeline once. She
+    is then among those reached, so the resolution notice reaches her (before, she never got
+    one)."""
+    org = MemoryWorld.example(NIGHT, ledger=LosesWrites)
     open_incident(org)
     org.dispatch_queue.put_jobs([job("c-ada")])
     with pytest.raises(TransientError):

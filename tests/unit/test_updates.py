@@ -52,7 +52,13 @@ def test_an_update_drafts_an_update_statement_for_each_audience(
     org: MemoryWorld, breach: Incident
 ) -> None:
     sent = org.update_desk.post(breach.incident_id, BO_KEY, UPDATE)
-    assert sent.drafts == ("staff-en-2", "staff-da-2", "customers-en-2")
+    assert sent.drafts == (
+        "staff-en-2",
+        "staff-da-2",
+        "customers-en-2",
+        "public-en-2",
+        "public-da-2",
+    )  # every audience of the plan, the dark site's public too
     drafted = org.statement_desk.get(breach.incident_id, "staff-en-2")
     assert drafted.kind is StatementKind.UPDATE and drafted.state is StatementState.DRAFT
     assert drafted.created_by == "tocsin"

@@ -10,6 +10,7 @@ from chalicelib.core.activation.decide import admit, match
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.ports import EventStore
 from chalicelib.core.activation.reassess import Reassessor
+from chalicelib.core.checkpoints import INCIDENT_OPENED, checkpoint
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import TransientError
 from chalicelib.core.ids import incident_id_for_event
@@ -156,6 +157,7 @@ class Evaluator:
             # Opened now: the incident is as built here. Redelivered: read it back, since the
             # first delivery may have opened it under an earlier playbook version.
             opened = incident if result.outcome is OpenOutcome.OPENED else None
+            checkpoint(INCIDENT_OPENED)
             if opened is not None:  # decided now, in the opening transaction
                 self._meter.record(EVENTS_DECIDED, by=DecisionOutcome.ACTIVATED.value)
             return self._notify(result.incident_id, verdict.reason, opened)

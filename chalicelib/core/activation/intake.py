@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.core.activation.ports import EventQueue, EventStore
+from chalicelib.core.checkpoints import EVENT_STORED, checkpoint
 from chalicelib.core.errors import InvalidEvent, PayloadTooLarge
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import new_event_id
 from chalicelib.core.json_text import UnreadableJson, check_value, stored_size
-from chalicelib.core.model import CanonicalEvent, ReceivedEvent
+from chalicelib.core.model import CanonicalEvent, DecisionOutcome, ReceivedEvent
 from chalicelib.core.ports import Clock
 from chalicelib.core.queue_messages import encode_received
 from chalicelib.core.redaction import withhold_secrets
@@ -25,6 +28,9 @@ MAX_ORIGINAL_BYTES = 64 * 1024
 # DynamoDB items (400 KB) then fit too. Measured on the stored form, not on the request body.
 MAX_STORED_EVENT_BYTES = 256 * 1024
 OMITTED = {"omitted": "original payload over 64 KiB"}
+# An intake request ends within API Gateway's 29 s; an event still unqueued well after that was
+# left by a request that crashed between recording and queueing it.
+UNQUEUED_GRACE = timedelta(minutes=5)
 
 
 def _any_event(event: CanonicalEvent) -> None:
@@ -81,8 +87,11 @@ class IngestService:
         anything is recorded or queued. Each event is measured as it will be stored, so what
         is accepted fits where it goes and will be decided: an original that would not fit is
         left out, an event that would not fit is refused (413). Events are recorded as pending
-        before they are queued, so ``GET /v1/events/{id}`` answers at once; if the queue
-        refuses them, the records are removed and the caller is told to retry.
+        and not yet queued before they are queued, so ``GET /v1/events/{id}`` answers at once;
+        if the queue refuses them, the records are removed and the caller is told to retry.
+        A crash (or a failed removal) between recording and queueing leaves a record behind
+        that was never queued and never confirmed to its sender: :meth:`fail_unqueued` (the
+        one-minute tick) marks it ``failed``, ``never_queued``, after ``UNQUEUED_GRACE``.
         """
 
         def withheld(value: Any) -> Any:
@@ -116,15 +125,40 @@ class IngestService:
             for item in received:
                 self._events.record_received(item)
                 recorded.append(item)
+                checkpoint(EVENT_STORED)
             self._queue.put_many(received)
         except Exception:
-            # Whatever failed (the queue refusing is a TransientError: 503, retry), nothing
-            # stays behind as an event pending for ever.
+            # Whatever failed (the queue refusing is a TransientError: 503, retry), the records
+            # go; one this removal misses is failed by ``fail_unqueued``, never left pending.
             for item in recorded:
                 self._events.forget(item.event_id)
             raise
+        # Queued: decided soon, which clears the mark too, so a failure here changes nothing.
+        with contextlib.suppress(Exception):
+            self._events.mark_queued([item.event_id for item in received])
         self._meter.record(EVENTS_ACCEPTED, len(received))
         return received
+
+    def fail_unqueued(self, limit: int = 100) -> list[str]:
+        """Mark ``failed`` (reason ``never_queued``) the events recorded more than
+        ``UNQUEUED_GRACE`` ago that were never queued nor decided: their request crashed
+        between the two, so the sender never had a 202 and sends again (a new event, the same
+        dedup key). Not queued now: its sender's retry is the event, and deciding this one
+        too, minutes later, could page again for an incident handled meanwhile (resolved, it
+        no longer dedups). An event that was queued after all (the mark's removal failed) is
+        still decided when it arrives: a ``failed`` event may be decided. The event ids."""
+        now = self._clock.now()
+        failed = []
+        for event_id in self._events.unqueued(now - UNQUEUED_GRACE, limit):
+            if self._events.record_decision(
+                event_id,
+                DecisionOutcome.FAILED,
+                "never_queued",
+                "stored, but its request ended before it was queued (the sender had no 202)",
+                now,
+            ):
+                failed.append(event_id)
+        return failed
 
 
 def _readable(value: Any) -> None:

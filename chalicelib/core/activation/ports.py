@@ -34,7 +34,17 @@ class EventRecord:
 
 
 class EventStore(Protocol):
-    def record_received(self, received: ReceivedEvent) -> None: ...
+    def record_received(self, received: ReceivedEvent) -> None:
+        """Record the event ``pending`` and not yet queued (:meth:`unqueued` finds it)."""
+        ...
+
+    def mark_queued(self, event_ids: Sequence[str]) -> None:
+        """The events are on the ingest queue: no longer found by :meth:`unqueued`."""
+        ...
+
+    def unqueued(self, received_before: datetime, limit: int = 100) -> list[str]:
+        """Events recorded before ``received_before``, never marked queued and not decided."""
+        ...
 
     def forget(self, event_id: str) -> None: ...
 

@@ -15,9 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.core.checkpoints import CLAIMED, checkpoint
+from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.ports import ClaimOutcome, DispatchQueue, SendLedger
 from chalicelib.core.messaging.uncertain import requeue_delay, taken_over_entry
-from chalicelib.core.model import Channel, Incident, IncidentStatus, Notice, NotificationJob, Stop
+from chalicelib.core.model import (
+    Channel,
+    Incident,
+    IncidentStatus,
+    Notice,
+    NotificationJob,
+    SendReceipt,
+    Stop,
+    TimelineEntry,
+)
 from chalicelib.core.ports import Clock, IncidentStore
 
 
@@ -44,6 +55,8 @@ class Claims:
             self.busy.append((job, claim.since + self.timeout))
         elif claim.outcome is ClaimOutcome.DONE:
             self.done += 1
+        if claim.granted:
+            checkpoint(CLAIMED)
         return claim.granted
 
     def put_back(self, queue: DispatchQueue | None) -> tuple[int, list[NotificationJob]]:
@@ -55,6 +68,26 @@ class Claims:
             return 0, jobs
         queue.put_jobs(jobs, requeue_delay((at for _, at in self.busy), self.clock.now()))
         return len(jobs), []
+
+
+RECORD_SENT_ATTEMPTS = 3  # each one the SDK's own attempts
+
+
+def record_sent(
+    ledger: SendLedger, job: NotificationJob, receipt: SendReceipt, entry: TimelineEntry
+) -> None:
+    """Close a claim whose message AWS accepted. This write is all that keeps the message
+    from going out again, and the invocation knows the outcome: a transient failure is tried
+    again (the write sets the same values, so a try that landed unseen is harmless) before
+    the job is given up to a takeover, which sends it twice. Found by the fault harness: one
+    failed write, after the SDK's retries, sent a message twice whose outcome was known."""
+    for attempt in range(RECORD_SENT_ATTEMPTS):
+        try:
+            ledger.mark_sent(job, receipt, entry.at, entry)
+            return
+        except TransientError:
+            if attempt + 1 == RECORD_SENT_ATTEMPTS:
+                raise
 
 
 def still_wanted(job: NotificationJob, incident: Incident) -> bool:

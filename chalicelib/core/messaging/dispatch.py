@@ -8,14 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import chalicelib.core.telemetry as figures
-from chalicelib.core.errors import (
-    PermanentSendError,
-    SendError,
-    SendOutcomeUnknown,
-    TransientSendError,
-)
+from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
+from chalicelib.core.errors import PermanentSendError as Permanent
+from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
 from chalicelib.core.messaging.checklist_text import Checklists, render_for
-from chalicelib.core.messaging.claims import Claims, still_wanted
+from chalicelib.core.messaging.claims import Claims, record_sent, still_wanted
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.first_send import first_alert, record_first_send
 from chalicelib.core.messaging.passes import AckLinks
@@ -163,7 +160,7 @@ class Dispatcher:
         for item, why in admission.refused:
             self._settle(
                 Cleared(item, Charge(item.job.channel, 0, 0.0, "none")),
-                PermanentSendError("reserve_spent", why),
+                Permanent("reserve_spent", why),
                 report,
                 following,
             )
@@ -190,6 +187,7 @@ class Dispatcher:
                 outcome: SendReceipt | SendError = sender.send(
                     item.outgoing.destination, item.outgoing.message, incident_id
                 )
+                checkpoint(CHANNEL_ACCEPTED)
             except SendError as error:
                 outcome = error
             self._settle(item, outcome, report, following)
@@ -233,6 +231,7 @@ class Dispatcher:
         items = [(item.outgoing.destination, item.outgoing.message) for item in batch]
         try:
             outcomes: list[SendReceipt | SendError] = sender.send_batch(items, incident_id)
+            checkpoint(CHANNEL_ACCEPTED)
         except SendError as error:  # the whole call failed, after its retries
             outcomes = [error] * len(batch)
         for item, outcome in zip(batch, outcomes, strict=True):
@@ -265,7 +264,7 @@ class Dispatcher:
                 work += self._fall_back(job, f"failed: {outcome.code}")
             return
         now = self._clock.now()
-        self._ledger.mark_sent(job, outcome, now, sent_entry(job, outcome, item.charge, now))
+        record_sent(self._ledger, job, outcome, sent_entry(job, outcome, item.charge, now))
         report.sent += 1
         self._meter.record(figures.MESSAGES_SENT, by=job.channel.value)
         report.first_alert_at = first_alert(report.first_alert_at, job, now)
@@ -288,7 +287,7 @@ class Dispatcher:
         return [following]
 
     def _record_failure(self, job: NotificationJob, error: SendError) -> None:
-        retryable = not isinstance(error, PermanentSendError)
+        retryable = not isinstance(error, Permanent)
         now = self._clock.now()
         self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
 

@@ -4,7 +4,9 @@ which languages, approved by how many people. Pure.
     audiences:
       - id: staff
         title: Everyone who works here
-        channels: [{topic: stakeholders}]          # the deployment's stakeholder SNS topic
+        channels: [{topic: stakeholders}]          # the stakeholder SNS topic; {site: public}
+                                                   # also email: <list>, and slack, teams or
+                                                   # mastodon: <Secrets Manager secret name>
         timezone: Europe/Copenhagen                # times in statements (default UTC)
         update_every: 1h                           # the next update promised (default 1h)
         statements:                                # per language: initial, update, closing
@@ -38,13 +40,17 @@ from chalicelib.core.fields import (
     read_string,
     read_timezone,
 )
+from chalicelib.core.playbook.platforms import Platform, post_text, too_long
 from chalicelib.core.wording.statement_text import MAX_BODY, SAMPLE_VARIABLES, render_statement
 from chalicelib.core.wording.templates import LANGUAGE_TAG
 
 DEFAULT_APPROVALS = 2
 MAX_APPROVALS = 5
 STAKEHOLDER_TOPIC = "stakeholders"  # the deployment's own topic (TOCSIN_STAKEHOLDERS_TOPIC_ARN)
+PUBLIC_SITE = "public"  # the deployment's dark site (TOCSIN_SITE_BUCKET)
 _LIST_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Secrets Manager's names, under tocsin/ (the deployment grants reading tocsin/* only).
+_SECRET_NAME = re.compile(r"tocsin/[A-Za-z0-9/_+=.@-]{1,505}")
 
 
 class StatementKind(StrEnum):
@@ -56,6 +62,16 @@ class StatementKind(StrEnum):
 class OutletKind(StrEnum):
     TOPIC = "topic"  # an SNS topic its subscribers follow
     EMAIL = "email"  # a distribution list's address
+    SITE = "site"  # the dark site (settings: site), written to its own bucket
+    SLACK = "slack"  # a Slack incoming webhook: the secret holding its URL
+    TEAMS = "teams"  # a Microsoft Teams Workflows webhook: the secret holding its URL
+    MASTODON = "mastodon"  # a Mastodon account: the secret holding its instance and token
+
+    @property
+    def platform(self) -> Platform | None:
+        """The chat or social platform it posts to; None for the AWS channels and the site."""
+        aws_or_site = (OutletKind.TOPIC, OutletKind.EMAIL, OutletKind.SITE)
+        return None if self in aws_or_site else Platform(self.value)
 
 
 @dataclass(frozen=True)
@@ -129,7 +145,25 @@ def parse_audience(document: Any, path: str) -> Audience:
         ),
     )
     found.check()
+    _fits(audience, path)
     return audience
+
+
+def _fits(audience: Audience, path: str) -> None:
+    """Each template, rendered with sample values, fits each platform the audience posts to."""
+    for outlet in audience.outlets:
+        platform = outlet.kind.platform
+        if platform is None:
+            continue
+        for language, kinds in audience.templates.items():
+            for kind, template in kinds.items():
+                subject, body = render_statement(template.subject, template.body, SAMPLE_VARIABLES)
+                why = too_long(platform, post_text(subject, body))
+                if why is not None:
+                    raise InvalidPolicy(
+                        f"{path}.statements.{language}.{kind.value}",
+                        f"renders too long for {outlet.name}: it {why}",
+                    )
 
 
 def parse_statement_policy(
@@ -158,10 +192,24 @@ def _outlets(value: Any, path: str) -> tuple[Outlet, ...]:
     outlets: list[Outlet] = []
     for index, item in enumerate(read_list(value, path)):
         where = f"{path}[{index}]"
-        spec = read_object(item, where, required=set(), optional={"topic", "email"})
+        kinds = {kind.value for kind in OutletKind}
+        spec = read_object(item, where, required=set(), optional=kinds)
         if len(spec) != 1:
-            raise InvalidPolicy(where, "must give exactly one of topic or email")
-        if "topic" in spec:
+            raise InvalidPolicy(where, f"must give exactly one of {', '.join(sorted(kinds))}")
+        [(key, value)] = spec.items()
+        if key == OutletKind.SITE.value:
+            if value != PUBLIC_SITE:
+                raise InvalidPolicy(f"{where}.site", f"must be {PUBLIC_SITE!r} (the dark site)")
+            outlets.append(Outlet(OutletKind.SITE, PUBLIC_SITE))
+            continue
+        if OutletKind(key).platform is not None:
+            secret = read_string(value, f"{where}.{key}")
+            if not _SECRET_NAME.fullmatch(secret):
+                raise InvalidPolicy(
+                    f"{where}.{key}", "must name a Secrets Manager secret under tocsin/"
+                )
+            outlets.append(Outlet(OutletKind(key), secret))
+        elif "topic" in spec:
             if spec["topic"] != STAKEHOLDER_TOPIC:
                 raise InvalidPolicy(
                     f"{where}.topic",

@@ -27,6 +27,7 @@ from chalicelib.core.playbook.rotations import OnCallSchedule, parse_oncall
 from chalicelib.core.playbook.rules import ActivationRule, parse_rule
 from chalicelib.core.playbook.scopes import MaintenanceWindow, parse_maintenance
 from chalicelib.core.playbook.settings import PlaybookSettings, parse_settings
+from chalicelib.core.playbook.site import SiteSettings, check_site_audiences
 from chalicelib.core.playbook.spending import Spending
 from chalicelib.core.playbook.triggers import ScheduledTrigger, parse_schedule
 from chalicelib.core.playbook.watching import Canary, Heartbeat, parse_canary, parse_heartbeat
@@ -69,6 +70,7 @@ class Playbook:
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
     canaries: tuple[Canary, ...] = ()
     audiences: Mapping[str, Audience] = field(default_factory=dict)  # who statements reach
+    site: SiteSettings | None = None  # the dark site's settings (settings: site)
     version: int = 0  # set by the store: 0 for a playbook that was never applied
     _by_type: dict[str, tuple[ActivationRule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -177,13 +179,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         lambda doc, path: _checked_window(parse_maintenance(doc, path), path, rule_ids),
         lambda window: window.window_id,
     )
-    settings = PlaybookSettings()
-    try:
-        settings = parse_settings(read_list(documents.get("settings", []), "settings"), roles)
-    except InvalidPolicies as invalid:
-        errors.extend(invalid.errors)
-    except InvalidPolicy as invalid:
-        errors.append(invalid)
+    settings = _settings(documents.get("settings", []), roles, audiences, errors)
     heartbeats = section("heartbeats", parse_heartbeat, lambda beat: beat.heartbeat_id)
     canaries = section("canaries", parse_canary, lambda canary: canary.canary_id)
     if errors:
@@ -204,8 +200,28 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
         canaries=tuple(canaries),
         audiences={audience.audience_id: audience for audience in audiences},
+        site=settings.site,
         version=version,
     )
+
+
+def _settings(
+    documents: Any,
+    roles: Mapping[str, str],
+    audiences: Sequence[Audience],
+    errors: list[InvalidPolicy],
+) -> PlaybookSettings:
+    """The settings section, and the dark site's checked against the audiences it serves."""
+    try:
+        settings = parse_settings(read_list(documents, "settings"), roles)
+    except InvalidPolicies as invalid:
+        errors.extend(invalid.errors)
+        return PlaybookSettings()
+    except InvalidPolicy as invalid:
+        errors.append(invalid)
+        return PlaybookSettings()
+    errors.extend(check_site_audiences(settings.site, audiences))
+    return settings
 
 
 def _declared_ids(documents: Any) -> set[str]:

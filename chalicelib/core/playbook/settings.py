@@ -5,6 +5,7 @@ own module. Without a document, its defaults apply. Pure.
       - id: budget      # the message budget (budget.py; policies/budget.yaml)
       - id: prices      # the price table behind cost estimates (prices.py)
       - id: retention   # how long each kind of record is kept (retention.py; settings.yaml)
+      - id: site        # the dark site: organisation, address, zone, texts (site.py; site.yaml)
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from chalicelib.core.fields import Collector, read_identifier
 from chalicelib.core.playbook.budget import Budget, parse_budget
 from chalicelib.core.playbook.prices import Prices, parse_prices
 from chalicelib.core.playbook.retention import RETENTION_ID, Retention, parse_retention
+from chalicelib.core.playbook.site import SITE_ID, SiteSettings, parse_site
 from chalicelib.core.playbook.spending import BUDGET_ID, PRICES_ID, Spending
 
-SETTINGS_IDS = (BUDGET_ID, PRICES_ID, RETENTION_ID)
+SETTINGS_IDS = (BUDGET_ID, PRICES_ID, RETENTION_ID, SITE_ID)
 
 
 @dataclass(frozen=True)
 class PlaybookSettings:
     spending: Spending = field(default_factory=Spending)
     retention: Retention = field(default_factory=Retention)
+    site: SiteSettings | None = None  # no dark site without its settings
 
 
 def parse_settings(documents: Sequence[Any], roles: Mapping[str, str]) -> PlaybookSettings:
@@ -50,6 +53,9 @@ def parse_settings(documents: Sequence[Any], roles: Mapping[str, str]) -> Playbo
         elif settings_id == RETENTION_ID:
             retention = found.read(partial(parse_retention, document, where), Retention())
             settings = replace(settings, retention=retention)
+        elif settings_id == SITE_ID:
+            site = found.read(partial(parse_site, document, where), None)
+            settings = replace(settings, site=site)
         seen.add(settings_id)
     found.check()
     return replace(settings, spending=spending)

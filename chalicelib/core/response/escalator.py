@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from chalicelib.core.checkpoints import PAGING_QUEUED, checkpoint
 from chalicelib.core.messaging.planning import Gap
 from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import Contact, Incident
@@ -104,6 +105,7 @@ class Escalator:
             return step
         if step.jobs:
             self._dispatch.put_jobs(list(step.jobs))
+            checkpoint(PAGING_QUEUED)
         seen = incident.response.version
         if not self._incidents.save_response(incident.incident_id, seen, step.state, step.entries):
             return NextStep(StepOutcome.LOST_RACE, step.step)

@@ -15,7 +15,7 @@ people racing change it once: the loser gets 409 and nothing is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chalicelib.core.credentials import Answerer
@@ -24,16 +24,17 @@ from chalicelib.core.errors import (
     Forbidden,
     InvalidRequest,
     NotFound,
-    SendError,
     TransientError,
-    TransientSendError,
 )
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Channel, Incident, IncidentStatus, TimelineEntry
-from chalicelib.core.playbook.audiences import Audience, StatementKind, StatementPolicy
+from chalicelib.core.playbook.audiences import (
+    StatementKind,
+    StatementPolicy,
+)
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
-from chalicelib.core.spend.meter import charge
+from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.statements import approvals, records
 from chalicelib.core.statements.drafting import (
     DraftRequest,
@@ -42,24 +43,18 @@ from chalicelib.core.statements.drafting import (
     next_kind,
     tocsin_drafts,
 )
-from chalicelib.core.statements.outlets import delivery
 from chalicelib.core.statements.ports import (
+    SocialPoster,
     Statement,
     StatementState,
     StatementStore,
 )
+from chalicelib.core.statements.publishing import Publication, Publisher
 
 if TYPE_CHECKING:
     from chalicelib.core.playbook.document import Playbook
 
 _ATTEMPTS = 20  # drafting: numbers taken by someone drafting at the same moment
-
-
-@dataclass
-class Publication:
-    statement: Statement
-    sent: list[str] = field(default_factory=list)  # outlets handed to AWS by this call
-    failed: list[str] = field(default_factory=list)  # outlets to retry by publishing again
 
 
 class StatementDesk:
@@ -71,12 +66,16 @@ class StatementDesk:
         directory: ContactDirectory,
         senders: Mapping[Channel, ChannelSender],
         clock: Clock,
+        site: SiteEditor | None = None,  # the dark site, for audiences with {site: public}
+        social: SocialPoster | None = None,
     ) -> None:
+        self._publisher = Publisher(
+            statements, incidents, playbooks, senders, clock, site, social
+        )  # the outlets: AWS channels, the dark site, Slack, Teams and Mastodon
         self._statements = statements
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
-        self._senders = senders
         self._clock = clock
 
     def statements(self, incident_id: str) -> list[Statement]:
@@ -209,45 +208,12 @@ class StatementDesk:
                 if approvals.is_outdated_by(older, found):
                     self._supersede(older, found.statement_id)
         playbook = self._playbooks.load_version(incident.playbook_version)
-        publication = self._send(found, playbook.audiences[found.audience])
-        if not publication.sent and not publication.failed:
+        publication = self._publisher.send(found, playbook.audiences[found.audience])
+        if not (publication.sent or publication.failed or publication.uncertain):
             raise Conflict(
                 f"statement {statement_id} was already published by {found.settled_by}; "
                 "nothing is sent twice"
             )
-        return publication
-
-    def _send(self, statement: Statement, audience: Audience) -> Publication:
-        publication = Publication(statement)
-        prices = self._playbooks.load().spending.prices
-        transient = None
-        for outlet in audience.outlets:
-            now = self._clock.now()
-            if not self._statements.claim_outlet(
-                statement.incident_id, statement.statement_id, outlet.name, now
-            ):
-                continue
-            outgoing = delivery(statement, outlet)
-            sender = self._senders.get(outgoing.channel)
-            try:
-                if sender is None:
-                    raise SendError("not_configured", f"no {outgoing.channel.value} channel here")
-                receipt = sender.send(outgoing.destination, outgoing.message, statement.incident_id)
-            except SendError as error:
-                self._statements.release_outlet(
-                    statement.incident_id, statement.statement_id, outlet.name
-                )
-                entry = records.failed_entry(statement, outlet, error, now)
-                self._incidents.append(statement.incident_id, [entry])
-                publication.failed.append(outlet.name)
-                transient = transient or (error if isinstance(error, TransientSendError) else None)
-                continue
-            cost = charge(outgoing.channel, None, outgoing.message, prices)
-            entry = records.sent_entry(statement, outlet, outgoing.channel, receipt, cost, now)
-            self._incidents.append(statement.incident_id, [entry])
-            publication.sent.append(outlet.name)
-        if transient is not None and not publication.sent:
-            raise TransientError(f"statement {statement.statement_id}: {transient.code}; retry")
         return publication
 
     def _save(self, changed: Statement, entry: TimelineEntry, what: str) -> Statement:

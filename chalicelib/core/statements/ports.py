@@ -10,6 +10,8 @@ StatementStore.add()          -> a new statement with its timeline entries, once
 StatementStore.save()         -> the statement at its next version, only if nobody moved it
                                  meanwhile (the stored version is one less), with its entries
 StatementStore.claim_outlet() -> True once per statement and outlet: each channel sends once
+SocialPoster.post()           -> the approved text posted to Slack, Teams or Mastodon, once
+SocialPoster.check()          -> whether an outlet's webhook or token still works, posting nothing
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from chalicelib.core.model import TimelineEntry
-from chalicelib.core.playbook.audiences import StatementKind
+from chalicelib.core.playbook.audiences import Outlet, StatementKind
 
 DRAFTED_BY_TOCSIN = "tocsin"  # the initial drafts, written at activation
 
@@ -143,3 +145,38 @@ class StatementStore(Protocol):
     def release_outlet(self, incident_id: str, statement_id: str, outlet: str) -> None:
         """The send failed: a later publish may try that outlet again."""
         ...
+
+
+@dataclass(frozen=True)
+class PostReceipt:
+    """The platform took the post: its id (Mastodon's status id; "" for a webhook, which gives
+    none) and how many requests it took (retries after 429 or 5xx)."""
+
+    post_id: str
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class OutletHealth:
+    """What a check of one outlet found. ``verified``: the platform itself said the credential
+    works (Mastodon); a webhook cannot be asked without posting, so only its secret and URL
+    were checked."""
+
+    outlet: str
+    ok: bool
+    detail: str
+    verified: bool = False
+
+
+class SocialPoster(Protocol):
+    """Posts to chat and social platforms (the outlet's address names the secret holding its
+    webhook URL, or its instance and access token). ``post`` retries 429 and 5xx answers
+    itself, with backoff; it raises PermanentSendError (a revoked token, a gone webhook, a text
+    refused), TransientSendError (still failing: publish again later) or SendOutcomeUnknown
+    (the answer was lost: the post may be up)."""
+
+    def post(self, outlet: Outlet, text: str, key: str) -> PostReceipt:
+        """``key``: the same for every try of one statement to one outlet (Idempotency-Key)."""
+        ...
+
+    def check(self, outlet: Outlet) -> OutletHealth: ...

@@ -1,6 +1,7 @@
 """What statements write on an incident's timeline: who did what, with which credential, when.
 
 Keyed by statement and step, so a retried request writes its entry in place, never twice.
+``statement_posted`` entries say which release of the dark site carries a statement.
 ``statement_sent`` entries carry the message's units and estimated price, as
 ``notification_sent`` entries do, so an incident's cost counts its statements. Pure.
 """
@@ -120,6 +121,19 @@ def sent_entry(
             "message_id": receipt.message_id,
             **charge.to_data(),
         },
+        key=f"statement-{statement.statement_id}-sent-{outlet.name}",
+    )
+
+
+def site_entry(
+    statement: Statement, outlet: Outlet, release_id: str, size: int, now: datetime
+) -> TimelineEntry:
+    return TimelineEntry(
+        at=now,
+        kind="statement_posted",  # not priced: no message was handed to AWS to deliver
+        summary=f"statement {statement.statement_id} is on the dark site ({outlet.name}, "
+        f"release {release_id}, {size} bytes)",
+        data={**_about(statement), "outlet": outlet.name, "release": release_id, "bytes": size},
         key=f"statement-{statement.statement_id}-sent-{outlet.name}",
     )
 
