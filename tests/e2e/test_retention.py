@@ -40,7 +40,8 @@ OUTAGE = {
 
 def apply_settings(world: boto3.Session, settings: Settings, retention: dict[str, Any]) -> None:
     documents = read_policy_dir(PROJECT / "policies").sections
-    documents["settings"] = [retention]
+    others = [doc for doc in documents.get("settings", []) if doc.get("id") != "retention"]
+    documents["settings"] = [*others, retention]  # the site's and the budget's stay as they are
     DynamoPlaybookStore(world.client("dynamodb"), settings.config_table).apply(documents, NOW)
     use_container(clock=wiring.container().clock)  # a new container: the playbook read afresh
 
