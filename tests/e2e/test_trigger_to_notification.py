@@ -49,7 +49,7 @@ def test_data_breach_reaches_the_crisis_cell_by_sms_and_email(
     kinds = [entry["kind"] for entry in incident["timeline"]]
     assert kinds[:2] == ["event_received", "activated"]
     assert kinds.count("notification_sent") == 11  # to people; nothing to the stakeholders
-    assert kinds.count("statement_drafted") == 3  # staff (en, da), customers: drafts only
+    assert kinds.count("statement_drafted") == 5  # staff and public (en, da), customers: drafts
     assert "statement_sent" not in kinds
     assert all(
         entry["data"]["message_id"]

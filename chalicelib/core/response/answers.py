@@ -112,13 +112,19 @@ class Responses:
         if timeline is None:
             timeline = self._incidents.timeline(incident.incident_id)
         prices = self._playbooks.load().spending.prices
-        playbook = self._playbooks.load_version(incident.playbook_version)
-        roles = playbook.plan(incident.plan_id).roles if incident.plan_id in playbook.plans else ()
+        try:
+            playbook = self._playbooks.load_version(incident.playbook_version)
+        except NotFound:  # opened before playbooks were versioned: no checklists to show
+            checklists: dict[str, Any] = {}
+        else:
+            plans = playbook.plans
+            roles = plans[incident.plan_id].roles if incident.plan_id in plans else ()
+            checklists = progress(playbook.checklist, roles, timeline)
         return {
             **incident_detail_document(incident, timeline),
             "cost": incident_cost(timeline).to_document(prices.source),
             **standing_document(self.standing(incident, timeline)),
-            "checklists": progress(playbook.checklist, roles, timeline),
+            "checklists": checklists,
         }
 
     def acknowledge(self, incident_id: str, answerer: Answerer) -> Answer:
