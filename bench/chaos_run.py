@@ -89,7 +89,7 @@ def breach(number: int) -> dict[str, Any]:
         "severity": "high",
         "summary": f"Breach {number}",
         "dedup_key": f"breach-{number}",
-        "metrics": {"affected_people": 1000},
+        "metrics": {"affected_people": 60000},  # the crisis cell (data-breach-50000)
     }
 
 

@@ -27,6 +27,7 @@ from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
+from chalicelib.core.activation.out_of_hours import HeldEvents
 from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.checkins.help import HelpDesk
@@ -52,6 +53,7 @@ from chalicelib.core.ports import Clock
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
+from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.site.edition import SiteEditor
@@ -288,6 +290,17 @@ class Container:
     def ingest(self) -> IngestService:
         queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
         return IngestService(self.events, queue, self.clock, self.meter)
+
+    @cached_property
+    def duties(self) -> Duties:
+        """Role checklists: ticked by their person, on the timeline."""
+        return Duties(self.incidents, self.playbooks, self.directory, self.clock)
+
+    @cached_property
+    def held_events(self) -> HeldEvents:
+        """Events held outside their rule's hours, queued to be decided when it opens."""
+        queue = SqsEventQueue(self.client("sqs"), self.settings.ingest_queue)
+        return HeldEvents(self.events, queue, self.clock)
 
     @cached_property
     def dispatch_queue(self) -> SqsDispatchQueue:
@@ -577,6 +590,7 @@ class Container:
             self.clock,
             self.responses,
             self.meter,
+            reached=self.ledger,
         )
 
     @cached_property

@@ -15,6 +15,8 @@ from datetime import datetime
 from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
 
+_UNDECIDED = (DecisionOutcome.PENDING, DecisionOutcome.FAILED, DecisionOutcome.HELD)
+
 
 class MemoryEventStore:
     def __init__(self) -> None:
@@ -67,10 +69,41 @@ class MemoryEventStore:
         if record is None or record.outcome not in (
             DecisionOutcome.PENDING,
             DecisionOutcome.FAILED,
+            DecisionOutcome.HELD,
         ):
             return False
         self.decide(event_id, outcome, code, reason, now, incident_id)
         return True
+
+    def hold(
+        self, received: ReceivedEvent, code: str, reason: str, now: datetime, decide_at: datetime
+    ) -> bool:
+        record = self._records.get(received.event_id)
+        if record is None or record.outcome not in _UNDECIDED:
+            return False
+        self._records[received.event_id] = replace(
+            record, outcome=DecisionOutcome.HELD, code=code, reason=reason, decide_at=decide_at
+        )
+        self.received[received.event_id] = received
+        return True
+
+    def held_due(self, now: datetime, limit: int = 100) -> list[ReceivedEvent]:
+        due = sorted(
+            (record.decide_at, event_id)
+            for event_id, record in self._records.items()
+            if record.outcome is DecisionOutcome.HELD
+            and record.decide_at is not None
+            and record.decide_at <= now
+        )
+        return [self.received[event_id] for _, event_id in due[:limit]]
+
+    def held_for(self, scoped_dedup_key: str) -> list[str]:
+        return sorted(
+            event_id
+            for event_id, record in self._records.items()
+            if record.outcome is DecisionOutcome.HELD
+            and self.received[event_id].scoped_dedup_key == scoped_dedup_key
+        )
 
     def decide(
         self,

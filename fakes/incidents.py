@@ -163,6 +163,27 @@ class MemoryIncidentStore:
         self.put_entry(incident_id, entry)
         return True
 
+    def reassess(self, before: Incident, after: Incident, entry: TimelineEntry) -> bool:
+        stored = self._incidents.get(before.incident_id)
+        if stored is None or stored.status is not IncidentStatus.OPEN:
+            return False
+        seen = (stored.severity, stored.rule_id, stored.plan_id, stored.response.version)
+        if seen != (before.severity, before.rule_id, before.plan_id, before.response.version):
+            return False
+        self._store(
+            replace(
+                stored,
+                severity=after.severity,
+                rule_id=after.rule_id,
+                plan_id=after.plan_id,
+                playbook_version=after.playbook_version,
+                response=after.response,
+                updated_at=after.updated_at,
+            )
+        )
+        self.put_entry(before.incident_id, entry)
+        return True
+
     def find_open(self, dedup_key: str) -> str | None:
         return self._dedup.get(dedup_key)
 

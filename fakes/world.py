@@ -23,6 +23,7 @@ from chalicelib.core.activation.idempotency import Idempotency
 from chalicelib.core.activation.intake import IngestService
 from chalicelib.core.activation.manual import ManualActivation
 from chalicelib.core.activation.notifier import Notifier
+from chalicelib.core.activation.out_of_hours import HeldEvents
 from chalicelib.core.activation.scheduled import ScheduledTriggers
 from chalicelib.core.activation.verification import Gatekeeper
 from chalicelib.core.checkins.help import HelpDesk
@@ -42,6 +43,7 @@ from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
 from chalicelib.core.response.answers import Responses
+from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.site.edition import SiteEditor
@@ -254,6 +256,15 @@ class MemoryWorld:
         )
 
     @cached_property
+    def duties(self) -> Duties:
+        """Role checklists: ticked by their person, on the timeline."""
+        return Duties(self.incidents, self.playbooks, self.directory, self.clock)
+
+    @cached_property
+    def held_events(self) -> HeldEvents:
+        return HeldEvents(self.events, self.event_queue, self.clock)
+
+    @cached_property
     def evaluator(self) -> Evaluator:
         return Evaluator(
             self.events,
@@ -263,6 +274,7 @@ class MemoryWorld:
             self.clock,
             self.responses,
             self.meter,
+            reached=self.ledger,
         )
 
     @cached_property

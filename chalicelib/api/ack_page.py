@@ -6,10 +6,13 @@ link previewer or a mail scanner that fetches the link acknowledges nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup, escape
 
 from chalicelib.core.checkins.values import Checkin, CheckinAnswer, CheckinStatus
 from chalicelib.core.model import Incident
+from chalicelib.core.playbook.checklists import ChecklistItem
 from chalicelib.core.wording.checkin_words import checkin_says
 from chalicelib.core.wording.phrases import say
 from chalicelib.core.wording.templates import incident_reference
@@ -50,9 +53,11 @@ def incident_page(
     note: str | None = None,
     language: str = "en",
     timezone: str = "UTC",
+    checklist: Sequence[tuple[ChecklistItem, bool]] = (),
 ) -> str:
-    """The incident, its links, and the two buttons while the person can still answer, in
-    their language, with times on their wall clock."""
+    """The incident, its links, the two buttons while the person can still answer, in
+    their language, with times on their wall clock, and their role's checklist (a button to
+    tick each item not done yet, while the incident is open)."""
     state = incident.response
     parts = [
         Markup("<h1>{}{}</h1>").format(
@@ -105,12 +110,31 @@ def incident_page(
                 "</button></form>"
             ).format(say(language, "button_ack"), say(language, "button_decline"))
         )
+    if checklist:
+        parts.append(_checklist(checklist, ticking=incident.status.value == "open"))
     if state.acknowledged_by:
         count = len(state.acknowledged_by)
         parts.append(
             Markup("<p class=meta>{}</p>").format(say(language, "acknowledged_by", count=count))
         )
     return _page(f"Tocsin: {incident.title}", Markup("").join(parts), language)
+
+
+def _checklist(items: Sequence[tuple[ChecklistItem, bool]], ticking: bool) -> Markup:
+    rows = Markup("").join(
+        Markup("<li>&#10003; <s>{}</s></li>").format(item.text)
+        if done
+        else Markup(
+            '<li><form method="post" action="">'
+            '<button type="submit" name="tick" value="{}">&#9744;</button> {}</form></li>'
+        ).format(item.item_id, item.text)
+        if ticking
+        else Markup("<li>&#9744; {}</li>").format(item.text)
+        for item, done in items
+    )
+    return Markup('<section aria-label="checklist"><h2>Checklist</h2><ul>{}</ul></section>').format(
+        rows
+    )
 
 
 def message_page(title: str, message: str) -> str:

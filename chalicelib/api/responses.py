@@ -18,6 +18,7 @@ from chalicelib.core.checkins.values import AnsweredBy, checkin_for_incident
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import (
     FieldProblem,
+    Forbidden,
     Gone,
     InvalidInput,
     InvalidRequest,
@@ -67,8 +68,11 @@ def show_link(token: str) -> Response:
         return _checkin_page(services, found)
     incident = services.responses.incident(found.incident_id)
     language, timezone = _reader(services, found.contact_id)
+    checklist = services.duties.page_items(incident, found.contact_id)
     return Response(
-        body=incident_page(incident, found.contact_id, language=language, timezone=timezone),
+        body=incident_page(
+            incident, found.contact_id, language=language, timezone=timezone, checklist=checklist
+        ),
         status_code=200,
         headers=PAGE_HEADERS,
     )
@@ -93,6 +97,20 @@ def answer_link(token: str) -> Response:
         return _checkin_page(services, found, form.get("option", [""])[0])
     answer = form.get("answer", [""])[0]
     answerer = Answerer.by_link(found.contact_id)
+    if "tick" in form:  # a checklist item, ticked by the link's person
+        ticked = services.duties.tick(found.incident_id, answerer, form["tick"][0])
+        logger.info("checklist item ticked", extra=ticked.document())
+        incident = services.responses.incident(found.incident_id)
+        language, timezone = _reader(services, found.contact_id)
+        page = incident_page(
+            incident,
+            found.contact_id,
+            note=f"Ticked: {ticked.item.text}",
+            language=language,
+            timezone=timezone,
+            checklist=services.duties.page_items(incident, found.contact_id),
+        )
+        return Response(body=page, status_code=200, headers=PAGE_HEADERS)
     if answer == "ack":
         result = services.responses.acknowledge(found.incident_id, answerer)
     elif answer == "decline":
@@ -112,6 +130,26 @@ def answer_link(token: str) -> Response:
         status_code=200,
         headers=PAGE_HEADERS,
     )
+
+
+@responses.route(
+    "/v1/incidents/{incident_id}/checklist/{item_id}", methods=["POST"], content_types=ANY_CONTENT
+)
+@json_errors
+def tick_checklist_item(incident_id: str, item_id: str) -> dict[str, Any]:
+    """A checklist item ticked by its person: a personal key (``resolve`` scope) whose person
+    holds the item's role; a shared key answers for nobody and is refused."""
+    services, key, named = _caller(incident_id)
+    if key.contact_id is None:
+        raise Forbidden(
+            f"the key {key.name!r} is not a personal key: a checklist item is ticked by its "
+            "person, with their own key or the link from their alert"
+        )
+    if not _INCIDENT_ID.fullmatch(incident_id):
+        raise NotFound(f"no incident {incident_id}")
+    ticked = services.duties.tick(incident_id, key.answerer(named), item_id)
+    logger.info("checklist item ticked", extra=ticked.document())
+    return ticked.document()
 
 
 @responses.route(

@@ -67,6 +67,7 @@ def get_event(event_id: str) -> dict[str, Any]:
         "incident_id": record.incident_id,
         "received_at": record.received_at.isoformat(),
         "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+        "decide_at": record.decide_at.isoformat() if record.decide_at else None,
     }
 
 

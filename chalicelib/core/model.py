@@ -281,6 +281,7 @@ class DecisionOutcome(StrEnum):
     RESOLVED = "resolved"
     ACKNOWLEDGED = "acknowledged"
     FAILED = "failed"  # could not be decided after every try; decided again if redriven
+    HELD = "held"  # outside its rule's active hours: decided when the window opens (decide_at)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class Verdict:
     plan_id: str | None = None
     severity: Severity | None = None  # the incident's severity when it activates
     incident_id: str | None = None  # the earlier incident a held-back event belongs with
+    decide_at: datetime | None = None  # held (outside hours): when it is decided
 
 
 @dataclass(frozen=True)

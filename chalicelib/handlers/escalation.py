@@ -18,12 +18,13 @@ escalation = Blueprint(__name__)
 
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
-    """Mark ``failed`` the events a crashed request recorded but never queued, page the next
-    level of every incident nobody acknowledged in time (within a minute of its deadline), act
-    on every verification gate whose timeout passed (page, cancel or escalate), remind the
-    updates role of every incident whose update is overdue (once), and chase the silent of
-    every open check-in. Safe to overlap: each step, each update deadline and each reminder
-    round moves on by a conditional write."""
+    """Mark ``failed`` the events a crashed request recorded but never queued, queue every
+    event held outside hours whose rule's window opened (to be decided), page the next level of
+    every incident nobody acknowledged in time (within a minute of its deadline), act on every
+    verification gate whose timeout passed (page, cancel or escalate), remind the updates role
+    of every incident whose update is overdue (once), and chase the silent of every open
+    check-in. Safe to overlap: each step, each update deadline and each reminder round moves on
+    by a conditional write."""
     set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     services = container()
     swept: list[str] = []
@@ -33,6 +34,13 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
         never_queued, swept = [], [f"events never queued: {error}"]
     if never_queued:
         logger.warning("events never queued marked failed", extra={"events": never_queued})
+    try:
+        held = services.held_events.tick().queued
+    except Exception as error:  # isolated: the escalations go ahead; the next tick tries again
+        held, swept = [], [*swept, f"held events not queued: {type(error).__name__}"]
+        logger.error("held events not queued", extra={"error": redact(str(error))[:500]})
+    if held:
+        logger.info("held events queued: their windows opened", extra={"events": held})
     gates = services.gatekeeper.tick()
     if gates.acted:
         logger.info("gates timed out", extra={"incidents": gates.acted})

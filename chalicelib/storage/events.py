@@ -8,7 +8,7 @@ treat an expired one as gone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +18,7 @@ from chalicelib.core.events import event_to_document
 from chalicelib.core.json_text import compact_json
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
 from chalicelib.core.playbook.retention import Retention
+from chalicelib.core.queue_messages import decode_received, encode_received
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.retention import EXPIRES_AT, Lifetimes, epoch, is_expired
@@ -108,6 +109,7 @@ class DynamoEventStore:
             reason=item.get("reason"),
             incident_id=item.get("incident_id"),
             decided_at=datetime.fromisoformat(item["decided_at"]) if "decided_at" in item else None,
+            decide_at=datetime.fromisoformat(item["decide_at"]) if "decide_at" in item else None,
         )
 
     def record_decision(
@@ -139,6 +141,83 @@ class DynamoEventStore:
             raise
         return True
 
+    def hold(
+        self, received: ReceivedEvent, code: str, reason: str, now: datetime, decide_at: datetime
+    ) -> bool:
+        """Outcome ``held``, in the due index (its own partition) until ``decide_at``, with the
+        event as queued (its namespace too) and its scoped dedup key, to be decided then; a
+        held event may be held again (its rule's hours changed meanwhile)."""
+        values = {
+            ":o": DecisionOutcome.HELD.value,
+            ":list": keys.event_list_partition(DecisionOutcome.HELD.value),
+            ":c": code,
+            ":r": reason,
+            ":decide": decide_at.isoformat(),
+            ":due_pk": keys.HELD_DUE_PARTITION,
+            # In UTC: the index compares text, and decide_at is in the rule's time zone.
+            ":due_at": f"{decide_at.astimezone(UTC).isoformat()}#{received.event_id}",
+            ":held": encode_received(received),
+            ":key": received.scoped_dedup_key,
+            ":expires": epoch(decide_at + self._lifetimes.retention().events),
+            ":pending": DecisionOutcome.PENDING.value,
+            ":failed": DecisionOutcome.FAILED.value,
+        }
+        try:
+            with dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(keys.event(received.event_id)),
+                    UpdateExpression="SET outcome = :o, list_pk = :list, code = :c, reason = :r, "
+                    "decide_at = :decide, due_pk = :due_pk, due_at = :due_at, held = :held, "
+                    f"held_key = :key, {EXPIRES_AT} = :expires",
+                    ConditionExpression="outcome IN (:pending, :failed, :o)",
+                    ExpressionAttributeValues=to_item(values),
+                )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def held_due(self, now: datetime, limit: int = 100) -> list[ReceivedEvent]:
+        """The index holds keys only (and is eventually consistent): each is read again."""
+        found = []
+        for item in self._held(f"{now.astimezone(UTC).isoformat()}#~", limit):
+            found.append(decode_received(item["held"]))
+        return found
+
+    def held_for(self, scoped_dedup_key: str) -> list[str]:
+        """Held events are few (those waiting for a window): all are read and compared."""
+        return sorted(
+            item["event_id"]
+            for item in self._held("~", 1000)
+            if item.get("held_key") == scoped_dedup_key
+        )
+
+    def _held(self, before: str, limit: int) -> list[dict[str, Any]]:
+        with dynamodb_errors():
+            response = self._client.query(
+                TableName=self._table,
+                IndexName=DUE_INDEX.name,
+                KeyConditionExpression="due_pk = :due AND due_at <= :before",
+                ExpressionAttributeValues=to_item(
+                    {":due": keys.HELD_DUE_PARTITION, ":before": before}
+                ),
+                Limit=limit,
+            )
+        items = []
+        for key in response["Items"]:
+            with dynamodb_errors():
+                read = self._client.get_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": from_item(key)["pk"], "sk": from_item(key)["sk"]}),
+                    ConsistentRead=True,
+                )
+            item = from_item(read["Item"]) if "Item" in read else None
+            if item is not None and item.get("outcome") == DecisionOutcome.HELD.value:
+                items.append(item)
+        return items
+
 
 def decision_update(
     table: str,
@@ -168,16 +247,18 @@ def decision_update(
     if incident_id is not None:
         expression += ", incident_id = :i"
         values[":i"] = incident_id
-    expression += " REMOVE due_pk, due_at"  # decided: out of the unqueued events' index
+    expression += " REMOVE due_pk, due_at, held, held_key"  # a held event leaves the index
     update: dict[str, Any] = {
         "TableName": table,
         "Key": to_item(keys.event(event_id)),
         "UpdateExpression": expression,
     }
     if only_if_pending:
-        # An event that failed to be decided may be decided after all (redriven after a fix).
-        update["ConditionExpression"] = "outcome IN (:pending, :failed)"
+        # An event that failed to be decided may be decided after all (redriven after a fix);
+        # a held one is decided when its window opens.
+        update["ConditionExpression"] = "outcome IN (:pending, :failed, :held)"
         values[":pending"] = DecisionOutcome.PENDING.value
         values[":failed"] = DecisionOutcome.FAILED.value
+        values[":held"] = DecisionOutcome.HELD.value
     update["ExpressionAttributeValues"] = to_item(values)
     return update

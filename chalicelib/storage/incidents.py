@@ -280,6 +280,47 @@ class DynamoIncidentStore:
             ]
         )
 
+    def reassess(self, before: Incident, after: Incident, entry: TimelineEntry) -> bool:
+        attributes = _response_attributes(after.response)
+        seen = before.response.version
+        values: dict[str, Any] = {
+            ":severity": after.severity.value,
+            ":rule": after.rule_id,
+            ":plan": after.plan_id,
+            ":playbook": after.playbook_version,
+            ":state": attributes["response_state"],
+            ":version": after.response.version,
+            ":now": after.updated_at.isoformat(),
+            ":open": IncidentStatus.OPEN.value,
+            ":was_severity": before.severity.value,
+            ":was_rule": before.rule_id,
+            ":was_plan": before.plan_id,
+            ":seen": seen,
+        }
+        assignments = [
+            "#severity = :severity",
+            "rule_id = :rule",
+            "plan_id = :plan",
+            "playbook_version = :playbook",
+            "response_state = :state",
+            "response_version = :version",
+            "updated_at = :now",
+        ]
+        if "due_at" in attributes:
+            assignments += ["due_pk = :due_pk", "due_at = :due_at"]
+            values |= {":due_pk": attributes["due_pk"], ":due_at": attributes["due_at"]}
+        expression = "SET " + ", ".join(assignments)
+        if "due_at" not in attributes:
+            expression += " REMOVE due_pk, due_at"
+        condition = (
+            "#status = :open AND #severity = :was_severity AND rule_id = :was_rule"
+            " AND plan_id = :was_plan AND (response_version = :seen"
+            + (" OR attribute_not_exists(response_version))" if seen == 0 else ")")
+        )
+        update = self._update(keys.incident(before.incident_id), expression, values, condition)
+        update["Update"]["ExpressionAttributeNames"]["#severity"] = "severity"
+        return self._transact([update, self._put(self._entry(before.incident_id, entry))])
+
     def find_open(self, dedup_key: str) -> str | None:
         """The open incident for a scoped dedup key (``ReceivedEvent.scoped_dedup_key``)."""
         with dynamodb_errors():

@@ -218,6 +218,7 @@ def paged_partition(contact_id: str) -> str:
 
 
 DUE_PARTITION = "DUE"  # the escalation index: open incidents by their next deadline
+HELD_DUE_PARTITION = "HELD_DUE"  # the same index: events held until their rule's window opens
 UPDATES_DUE_PARTITION = "UPDATES_DUE"  # the same index: open incidents by their next update
 
 

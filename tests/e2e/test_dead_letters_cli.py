@@ -58,7 +58,7 @@ def test_a_failed_event_is_shown_with_why_then_redriven_and_decided(
     runner.drain()
     decision = api.get(f"/v1/events/{event_id}").json_body
     assert decision["status"] == "activated", decision
-    assert len(sent_sms(world)) == 5  # the crisis cell, paged after all
+    assert len(sent_sms(world)) == 3  # breach-response (1,200 affected), paged after all
     assert tocsin(world, settings, "dlq", "show")[0] == 0
 
 

@@ -208,7 +208,13 @@ def test_the_link_page_acknowledges_once_and_refuses_forged_expired_and_wrong_pe
     assert done.status_code == 200 and "Acknowledged: Payments API down" in done.body.decode()
     again = client.http.post(path, headers=form, body=b"answer=ack")
     assert "already acknowledged" in again.body.decode()
-    assert "<form" not in client.http.get(path).body.decode()
+    after = client.http.get(path).body.decode()
+    assert 'name="answer"' not in after  # no answer buttons; her checklist's remain
+    ticked = client.http.post(path, headers=form, body=b"tick=it-preserve-evidence")
+    assert ticked.status_code == 200 and "Ticked: Preserve evidence" in ticked.body.decode()
+    assert 'value="it-preserve-evidence"' not in ticked.body.decode()
+    other = client.http.post(path, headers=form, body=b"tick=legal-dpa-duty")
+    assert other.status_code == 403  # another role's item
 
     forged = path[:-4] + ("aaaa" if not path.endswith("aaaa") else "bbbb")
     refused = client.http.get(forged)

@@ -195,8 +195,10 @@ def test_opsgenie_create_alert_with_a_geniekey(
     assert answer.json_body["result"] == "Request will be processed"
     runner.drain()
     event = api.get(f"/v1/events/{answer.json_body['requestId']}").json_body
-    # The example's supply-chain rule below critical only runs in Copenhagen office hours.
-    assert (event["status"], event["code"]) == ("suppressed", "outside_time_window")
+    # The example's supply-chain rule below critical only runs in Copenhagen office hours: held
+    # until Monday 08:00 there.
+    assert (event["status"], event["code"]) == ("held", "held")
+    assert event["decide_at"] == "2026-11-23T08:00:00+01:00"
     assert "supply-disruption-office-hours" in event["reason"]
     bearer_instead = post(
         client, "/v1/integrations/opsgenie", load_event("opsgenie-create.json"), bearer()

@@ -137,7 +137,8 @@ def test_incidents_show_prints_the_incident_and_its_timeline(
     )
     assert re.search(r"first alert sent:\s+-\n", out)
     assert re.search(r"2026-11-01 08:00:00\s+activated\s+incident opened", out)
-    code, raw, _ = run(world, "incidents", "show", incident.incident_id, "--json")
+    code, raw, err = run(world, "incidents", "show", incident.incident_id, "--json")
+    assert code == 0, err
     document = json.loads(raw)
     assert code == 0 and document["incident_id"] == incident.incident_id
     assert [e["kind"] for e in document["timeline"]] == ["activated"]

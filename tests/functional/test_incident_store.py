@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -414,3 +415,64 @@ def test_the_escalation_index_forgets_resolved_incidents_and_keeps_its_order(
     with_entry = incidents.get(middle)
     assert with_entry is not None and with_entry.response.due_at is not None  # kept as it was
     assert incidents.save_response(middle, 0, with_entry.response, []) is False  # not open
+
+
+def test_reassessing_raises_an_open_incident_only_from_what_was_read(stores: Stores) -> None:
+    incidents = stores.incidents
+    first = received()
+    opened = incidents.open(
+        incident_for(first, response=ResponseState.starting("it-major", NOW)), first, VERDICT
+    )
+    before = incidents.get(opened.incident_id)
+    assert before is not None
+    later = NOW + timedelta(minutes=1)
+    state = replace(before.response, policy_id="crisis-core", version=before.response.version + 1)
+    after = replace(
+        before,
+        severity=Severity.CRITICAL,
+        rule_id="r-higher",
+        plan_id="p-bigger",
+        playbook_version=3,
+        response=state,
+        updated_at=later,
+    )
+    entry = TimelineEntry(later, "reassessed", "raised", {"event_id": "e"}, key="reassessed-e")
+    assert incidents.reassess(before, after, entry) is True
+    assert incidents.reassess(before, after, entry) is False  # no longer as read
+    stored = incidents.get(opened.incident_id)
+    assert stored is not None
+    assert (stored.severity, stored.rule_id, stored.plan_id, stored.playbook_version) == (
+        Severity.CRITICAL,
+        "r-higher",
+        "p-bigger",
+        3,
+    )
+    assert stored.response.policy_id == "crisis-core"
+    assert incidents.due(later) == [opened.incident_id]  # still due: the policy switched
+    assert [e.kind for e in incidents.timeline(opened.incident_id)].count("reassessed") == 1
+    incidents.resolve(opened.incident_id, received(action="resolve", at=later), later)
+    assert incidents.reassess(stored, replace(after, severity=Severity.HIGH), entry) is False
+
+
+def test_a_held_event_waits_in_the_due_index_until_decided(stores: Stores) -> None:
+    events = stores.events
+    first, second, decided = received("k"), received("k"), received("other")
+    for event in (first, second, decided):
+        events.record_received(event)
+    # In the rule's zone, as the verdict gives it: the index still orders it by the instant.
+    opens = (NOW + timedelta(hours=5)).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert events.hold(first, "held", "held until 08:00", NOW, opens)
+    assert events.hold(second, "held", "held until 09:00", NOW, opens + timedelta(hours=1))
+    assert events.record_decision(decided.event_id, DecisionOutcome.SUPPRESSED, "c", "r", NOW)
+    assert not events.hold(decided, "held", "r", NOW, opens)  # decided already
+    record = events.get(first.event_id)
+    assert record is not None
+    assert (record.outcome, record.code, record.decide_at) == (DecisionOutcome.HELD, "held", opens)
+    assert events.held_due(opens - timedelta(seconds=1)) == []
+    assert [r.event_id for r in events.held_due(opens)] == [first.event_id]
+    assert events.held_due(opens)[0] == first  # as received, with its namespace
+    assert events.held_for(first.scoped_dedup_key) == sorted([first.event_id, second.event_id])
+    assert events.held_for("nothing") == []
+    assert events.record_decision(first.event_id, DecisionOutcome.ACTIVATED, "matched", "r", opens)
+    assert events.held_due(opens + timedelta(days=1)) == [second]
+    assert events.held_for(first.scoped_dedup_key) == [second.event_id]

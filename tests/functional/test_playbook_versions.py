@@ -48,7 +48,7 @@ def test_every_change_is_a_new_version_and_old_versions_stay_readable(
     store.apply(documents.sections, NOW)
     smaller = {**documents.sections, "rules": documents.sections["rules"][:1]}
     assert store.apply(smaller, NOW).version == 2
-    assert [rule.rule_id for rule in store.load().rules] == ["data-breach-500"]
+    assert [rule.rule_id for rule in store.load().rules] == ["data-breach-50000"]
     assert store.load().version == 2
     assert len(store.load_version(1).rules) == len(documents.sections["rules"])
     assert store.documents(1) == documents.sections
@@ -113,7 +113,7 @@ def test_a_malformed_policy_applies_nothing(
     rules.write_text(rules.read_text().replace("plan: crisis-cell", "plan: crisis-cel", 1))
     code, _ = run(client, "policies", "apply", str(tmp_path))
     assert code == 1
-    assert "activation-rules.yaml:12: rules[0].plan: no response plan 'crisis-cel'" in (
+    assert "activation-rules.yaml:15: rules[0].plan: no response plan 'crisis-cel'" in (
         capsys.readouterr().err
     )
     assert store.current_version() is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -255,7 +256,12 @@ def test_active_hours_follow_the_wall_clock_across_dst(instant: str, expected: b
     verdict = evaluate(event(type="it.outage"), playbook(OFFICE), at)
     assert verdict.activate is expected
     if not expected:
-        assert verdict.code == "outside_time_window"
+        # Held (the default), to be decided when the window opens: the next 08:00 local.
+        assert verdict.code == "held" and verdict.decide_at is not None
+        assert verdict.decide_at > at
+        assert evaluate(event(type="it.outage"), playbook(OFFICE), verdict.decide_at).activate
+        local = verdict.decide_at.astimezone(ZoneInfo("Europe/Copenhagen"))
+        assert (local.hour, local.minute, local.weekday() < 5) == (8, 0, True)
         assert "mon,tue,wed,thu,fri 08:00-18:00 Europe/Copenhagen" in verdict.reason
 
 
@@ -365,4 +371,4 @@ def test_rules_without_limits_never_read_history() -> None:
 def test_the_example_playbook_activates_the_demo_crisis() -> None:
     demo = parse_event(json.loads((PROJECT / "examples" / "events" / "demo.json").read_text()))
     verdict = evaluate(demo, read_policy_dir(PROJECT / "policies").validate(), NOON)
-    assert (verdict.rule_id, verdict.plan_id) == ("data-breach-500", "crisis-cell")
+    assert (verdict.rule_id, verdict.plan_id) == ("data-breach-50000", "crisis-cell")

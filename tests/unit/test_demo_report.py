@@ -7,7 +7,7 @@ from typing import Any
 
 from local.demo import _settled, read_people, report
 
-TITLE = "Customer database exposed: records of 1,200 people accessible without authentication"
+TITLE = "Customer database exposed: records of 60,000 people accessible without authentication"
 SMS_ID = "747b1a40-7f10-46b6-8db8-be3ecb8242b7"
 EMAIL_ID = "biaodbwkiuasyjnk-zhleithx-spny-ybin-dumv-vgpzukknluzx-dmejxo"
 TOPIC_ID = "f75264c9-43ec-49ae-8314-bb1926989b27"

@@ -59,7 +59,7 @@ def test_a_data_breach_reaches_the_whole_crisis_cell_by_sms_and_email(org: Memor
     assert decision(org, received.event_id) == (
         DecisionOutcome.ACTIVATED,
         "matched",
-        "matched rule data-breach-500",
+        "matched rule data-breach-50000",
     )
     assert incident.plan_id == "crisis-cell" and incident.status is IncidentStatus.OPEN
     for phone in (ADA, BO, CHEN, DINA, FAY):
@@ -77,7 +77,7 @@ def test_a_data_breach_reaches_the_whole_crisis_cell_by_sms_and_email(org: Memor
         ("staff-en-1", "draft"),
     ]
     assert story(org, incident.incident_id, "activated", "planned") == [
-        "incident opened: matched rule data-breach-500",
+        "incident opened: matched rule data-breach-50000",
         "11 notifications planned for 6 people",
     ]
 

@@ -312,3 +312,31 @@ def test_the_newer_kinds_of_record_are_counted_by_their_keys() -> None:
         "overrides",
         "other",
     ]
+
+
+def test_a_checklist_tick_names_its_person_only_where_erasure_reaches() -> None:
+    from chalicelib.core.model import TimelineEntry
+    from chalicelib.core.response.duties import TICKED
+    from chalicelib.storage.codec import from_item
+    from chalicelib.storage.incidents import timeline_put
+
+    entry = TimelineEntry(
+        datetime(2026, 12, 2, 3, 0, tzinfo=UTC),
+        TICKED,
+        "c-bo (communications) ticked: Draft the holding statement for staff and customers "
+        "(by link)",
+        {"item": "comms-holding-statement", "role": "communications", "contact_id": "c-bo"},
+        key="checklist-comms-holding-statement",
+    )
+    item = from_item(timeline_put("t", "inc_1", entry, None)["Put"]["Item"])
+    assert "c-bo" not in item["sk"]  # the key names the item, never the person
+    scrubbed = scrub_item(item, BO)
+    assert "c-bo" not in json.dumps(scrubbed)
+    data = json.loads(scrubbed["data"])
+    assert data == {
+        "item": "comms-holding-statement",
+        "role": "communications",
+        "contact_id": "erased-0bo",
+    }
+    assert scrubbed["summary"].startswith("erased-0bo (communications) ticked: Draft")
+    assert scrub_item(item, AL) == item  # another person's erasure leaves it alone

@@ -11,7 +11,8 @@ Pure: the same event, playbook, instant and history always give the same verdict
 
 Verdict codes: ``matched``; ``no_rule_for_type``, ``source_not_covered``, ``label_mismatch``,
 ``status_not_covered``, ``below_severity``, ``below_threshold``, ``metric_missing``,
-``outside_time_window`` (no rule matched); ``maintenance``, ``duplicate``, ``flapping``,
+``outside_time_window`` (no rule matched); ``held`` (no rule matched now, but one will when its
+active hours open: decided then, at ``decide_at``); ``maintenance``, ``duplicate``, ``flapping``,
 ``rate_limited`` (a rule matched and was held back).
 """
 
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from chalicelib.core.fields import describe_duration
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.core.playbook.document import Playbook
-from chalicelib.core.playbook.rules import ActivationRule
+from chalicelib.core.playbook.rules import ActivationRule, OutsideHours
 from chalicelib.core.verdicts import NO_HISTORY, Activation, History, Verdict
 
 __all__ = ["admit", "evaluate", "match"]
@@ -67,7 +68,9 @@ def match(event: CanonicalEvent, playbook: Playbook, at: datetime) -> Verdict:
                 plan_id=rule.plan_id,
                 severity=rule.severity_for(event),
             )
-        if best_miss is None or depth > best_miss[0]:
+        # A tie goes to the later rule: rules go from the highest bar down, and the lowest bar
+        # missed ("120 < 500" rather than "120 < 50000") is the near miss worth reporting.
+        if best_miss is None or depth >= best_miss[0]:
             best_miss = (depth, miss)
     if best_miss is None or best_miss[0] == 0:
         return Verdict(
@@ -171,10 +174,21 @@ def _check(event: CanonicalEvent, rule: ActivationRule, at: datetime) -> tuple[i
         if failure is not None:
             return 5, _miss(rule, failure.code, f"{failure.reason} (rule {rule.rule_id})")
     if rule.active is not None and not rule.active.contains(at):
+        hours = rule.active.describe()
+        if rule.outside_hours is OutsideHours.HOLD:
+            opens = rule.active.next_open(at)
+            return 6, Verdict(
+                activate=False,
+                code="held",
+                reason=f"held until {opens.isoformat()}: rule {rule.rule_id} is active {hours}",
+                rule_id=rule.rule_id,
+                plan_id=rule.plan_id,
+                decide_at=opens,
+            )
         return 6, _miss(
             rule,
             "outside_time_window",
-            f"outside time window: rule {rule.rule_id} is active {rule.active.describe()}",
+            f"outside time window: rule {rule.rule_id} is active {hours}",
         )
     return 7, None
 

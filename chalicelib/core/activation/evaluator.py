@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.core.activation.decide import admit, match
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.activation.ports import EventStore
+from chalicelib.core.activation.reassess import Reassessor
 from chalicelib.core.checkpoints import INCIDENT_OPENED, checkpoint
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import TransientError
@@ -24,6 +26,7 @@ from chalicelib.core.model import (
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, IncidentStore, OpenOutcome
+from chalicelib.core.response.ports import ReachedLedger
 from chalicelib.core.telemetry import EVENTS_DECIDED, NO_METER, Meter
 from chalicelib.core.verdicts import Verdict
 
@@ -53,8 +56,10 @@ class Evaluator:
         clock: Clock,
         responses: Responses | None = None,
         meter: Meter = NO_METER,
+        reached: ReachedLedger | None = None,
     ) -> None:
         self._meter = meter
+        self._reassessor = Reassessor(incidents, notifier, reached, clock)
         self._events = events
         self._incidents = incidents
         self._playbooks = playbooks
@@ -77,14 +82,19 @@ class Evaluator:
         ):
             # The same for the resolution notices: the ledger sends each once.
             self._responses.notify_resolved(record.incident_id)
-        if record is not None and record.outcome not in (
+        at = received.received_at
+        if record is not None and record.outcome is DecisionOutcome.HELD:
+            if record.decide_at is None or record.decide_at > self._clock.now():
+                return Decision(record.outcome, record.reason or "", record.incident_id)
+            at = record.decide_at  # its window opened: decided as then
+        elif record is not None and record.outcome not in (
             DecisionOutcome.PENDING,
             DecisionOutcome.FAILED,  # redriven after a fix: decide it now
         ):
             return Decision(record.outcome, record.reason or "", record.incident_id)
         action = received.event.action
         if action is Action.TRIGGER:
-            return self._trigger(received)
+            return self._trigger(received, at)
         return self._follow_up(received)
 
     def give_up(self, event_id: str, why: str) -> bool:
@@ -100,9 +110,8 @@ class Evaluator:
         self._meter.record(EVENTS_DECIDED, by=failed.value)
         return True
 
-    def _trigger(self, received: ReceivedEvent) -> Decision:
+    def _trigger(self, received: ReceivedEvent, at: datetime) -> Decision:
         playbook = self._playbooks.load()
-        at = received.received_at
         for _ in range(_DECIDE_ATTEMPTS):
             verdict = match(received.event, playbook, at)
             rule = playbook.rule(verdict.rule_id) if verdict.activate and verdict.rule_id else None
@@ -117,6 +126,8 @@ class Evaluator:
                     rule.rule_id, received.scoped_dedup_key, rule.history_span
                 )
                 verdict = admit(verdict, rule, snapshot.history, at)
+            if not verdict.activate and verdict.decide_at is not None:
+                return self._hold(received, verdict, verdict.decide_at)
             if not verdict.activate:
                 return self._hold_back(received, verdict)
             incident = self._new_incident(received, verdict, playbook)
@@ -124,7 +135,18 @@ class Evaluator:
             if result.outcome is OpenOutcome.CONTENDED:
                 continue
             if result.outcome is OpenOutcome.JOINED:
-                self._incidents.join(result.incident_id, received, self._clock.now())
+                counted = self._incidents.join(result.incident_id, received, self._clock.now())
+                raised = self._reassessor.consider(
+                    result.incident_id, received, verdict, playbook, redelivered=not counted
+                )
+                if raised is not None:
+                    return self._decide(
+                        received,
+                        DecisionOutcome.UPDATED,
+                        "reassessed",
+                        f"raised open incident {result.incident_id}: {raised.summary}",
+                        result.incident_id,
+                    )
                 return self._decide(
                     received,
                     DecisionOutcome.UPDATED,
@@ -142,6 +164,13 @@ class Evaluator:
         raise TransientError(
             f"event {received.event_id}: activation history kept changing; will retry"
         )
+
+    def _hold(self, received: ReceivedEvent, verdict: Verdict, decide_at: datetime) -> Decision:
+        """Outside its rule's hours: kept, and decided when the window opens (the tick)."""
+        held = DecisionOutcome.HELD
+        if self._events.hold(received, verdict.code, verdict.reason, self._clock.now(), decide_at):
+            self._meter.record(EVENTS_DECIDED, by=held.value)
+        return Decision(held, verdict.reason)
 
     def _hold_back(self, received: ReceivedEvent, verdict: Verdict) -> Decision:
         """Record why nothing opened; an earlier incident the event belongs with says so too."""
@@ -171,6 +200,16 @@ class Evaluator:
         sender's namespace: another sender's incident with the same key is not found."""
         incident_id = self._incidents.find_open(received.scoped_dedup_key)
         verb = received.event.action.value
+        if incident_id is None and received.event.action is Action.RESOLVE:
+            cancelled = self._cancel_holds(received)
+            if cancelled:
+                return self._decide(
+                    received,
+                    DecisionOutcome.SUPPRESSED,
+                    "hold_cancelled",
+                    f"cancelled held event(s) {', '.join(cancelled)}: resolved before the "
+                    "window opened",
+                )
         if incident_id is None:
             return self._decide(
                 received,
@@ -202,6 +241,18 @@ class Evaluator:
             "escalation (only the people paged can)",
             incident_id,
         )
+
+    def _cancel_holds(self, received: ReceivedEvent) -> list[str]:
+        """A resolve for the key of an event held outside hours: it is never decided."""
+        cancelled = []
+        for event_id in self._events.held_for(received.scoped_dedup_key):
+            reason = f"resolved by {received.event.source} ({received.event_id}) while held"
+            if self._events.record_decision(
+                event_id, DecisionOutcome.SUPPRESSED, "hold_cancelled", reason, self._clock.now()
+            ):
+                self._meter.record(EVENTS_DECIDED, by=DecisionOutcome.SUPPRESSED.value)
+                cancelled.append(event_id)
+        return cancelled
 
     def _decide(
         self,

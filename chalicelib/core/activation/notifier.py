@@ -4,6 +4,8 @@ audiences (drafts only: people approve and publish them)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
@@ -86,6 +88,36 @@ class Notifier:
             paged = len(self._escalator.advance(incident, notified).jobs)
         if plan.checkin is not None and self._checkins is not None:
             self._checkins.start_for(incident, plan.checkin)
+        return len(jobs) + paged
+
+    def top_up(self, incident: Incident, reached: Collection[tuple[str, str]]) -> int:
+        """Reach whom the incident's plan names that no alert reached yet (its plan rose): the
+        (person, channel) pairs in ``reached`` are left out; then the plan's statements and
+        updates if it declares them, and its escalation, if due."""
+        playbook = self._playbooks.load_version(incident.playbook_version)
+        plan = playbook.plan(incident.plan_id)
+        contacts = self._directory.members(plan.roles, plan.teams)
+        planned = plan_notifications(incident.incident_id, plan, contacts)
+        jobs = [job for job in planned.jobs if (job.contact_id, job.channel.value) not in reached]
+        people = sorted({job.contact_id for job in jobs})
+        entry = TimelineEntry(
+            at=self._clock.now(),
+            kind="planned",
+            summary=f"{len(jobs)} more notifications planned for the {len(people)} people "
+            f"plan {plan.plan_id} adds" + (f": {', '.join(people)}" if people else ""),
+            data={"jobs": len(jobs), "recipients": len(people), "plan_id": plan.plan_id},
+            key=f"planned-{plan.plan_id}",
+        )
+        self._incidents.append(incident.incident_id, [entry])
+        self._dispatch.put_jobs(jobs)
+        if plan.statements is not None and self._statements is not None:
+            self._statements.draft_initial(incident)  # fixed ids: drafted once
+        if plan.updates is not None and self._updates is not None:
+            self._updates.start(incident)  # a rhythm already running is kept
+        paged = 0
+        if plan.escalation and self._escalator is not None:
+            notified = {*reached, *((job.contact_id, job.channel.value) for job in jobs)}
+            paged = len(self._escalator.advance(incident, notified).jobs)
         return len(jobs) + paged
 
     def ask_approvers(

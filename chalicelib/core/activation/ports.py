@@ -30,6 +30,7 @@ class EventRecord:
     reason: str | None = None
     incident_id: str | None = None
     decided_at: datetime | None = None
+    decide_at: datetime | None = None  # held: when it is decided (its rule's window opens)
 
 
 class EventStore(Protocol):
@@ -59,7 +60,22 @@ class EventStore(Protocol):
         incident_id: str | None = None,
     ) -> bool:
         """Record the decision once, while the event is pending (or failed to be decided, and
-        is tried again); False when it was already decided."""
+        is tried again, or held); False when it was already decided."""
+        ...
+
+    def hold(
+        self, received: ReceivedEvent, code: str, reason: str, now: datetime, decide_at: datetime
+    ) -> bool:
+        """Hold an undecided (pending, failed or held) event until ``decide_at`` (outcome
+        ``held``, in the due index); False when it was decided meanwhile."""
+        ...
+
+    def held_due(self, now: datetime, limit: int = 100) -> list[ReceivedEvent]:
+        """Held events whose ``decide_at`` has come, oldest first."""
+        ...
+
+    def held_for(self, scoped_dedup_key: str) -> list[str]:
+        """The ids of the events held with this (namespaced) dedup key."""
         ...
 
 

@@ -11,6 +11,7 @@ import chalicelib.core.telemetry as figures
 from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
 from chalicelib.core.errors import PermanentSendError as Permanent
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
+from chalicelib.core.messaging.checklist_text import Checklists, render_for
 from chalicelib.core.messaging.claims import Claims, record_sent, still_wanted
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.first_send import first_alert, record_first_send
@@ -37,7 +38,6 @@ from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.spend.gate import Cleared, Outgoing, SpendGate
 from chalicelib.core.spend.meter import Charge
-from chalicelib.core.wording.templates import render_message
 
 
 @dataclass
@@ -99,9 +99,9 @@ class Dispatcher:
             return report
         people = {job.contact_id for job in jobs if job.channel is not Channel.BROADCAST}
         contacts = self._directory.get_contacts(sorted(people))
-        templates = self._playbooks.load_version(incident.playbook_version).templates_for(
-            incident.plan_id
-        )
+        playbook = self._playbooks.load_version(incident.playbook_version)
+        templates = playbook.templates_for(incident.plan_id)
+        people_ = Checklists(playbook.checklist, contacts)
         links, now = self._links, self._clock.now()
         acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
@@ -130,9 +130,7 @@ class Dispatcher:
                 message = (
                     words.message(job, language, timezone, ack)
                     if elsewhere and words is not None
-                    else render_message(
-                        incident, job.channel, language, templates, ack, job.notice, timezone
-                    )
+                    else render_for(incident, job, language, templates, ack, timezone, people_)
                 )
                 ready.append(Outgoing(job, destination, message))
             self._send_all(

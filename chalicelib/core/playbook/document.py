@@ -19,6 +19,7 @@ from chalicelib.core.errors import InvalidPolicies, InvalidPolicy
 from chalicelib.core.fields import read_identifier, read_list, read_object, read_string
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.core.playbook.audiences import Audience, parse_audience
+from chalicelib.core.playbook.checklists import ChecklistItem, parse_role, role_sections
 from chalicelib.core.playbook.escalations import EscalationPolicy, direct_policy, parse_escalation
 from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.retention import Retention
@@ -57,6 +58,7 @@ class Playbook:
     rules: tuple[ActivationRule, ...]
     plans: Mapping[str, ResponsePlan]
     roles: Mapping[str, str]
+    checklist: Mapping[str, ChecklistItem] = field(default_factory=dict)  # items by id
     teams: Mapping[str, str] = field(default_factory=dict)
     schedules: tuple[ScheduledTrigger, ...] = ()
     maintenance: tuple[MaintenanceWindow, ...] = ()
@@ -141,7 +143,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
             parsed.setdefault(key(value), value)
         return list(parsed.values())
 
-    roles = dict(section("roles", _parse_named, lambda item: item[0]))
+    roles, checklist = role_sections(section("roles", parse_role, lambda r: r.role_id), errors)
     teams = dict(section("teams", _parse_named, lambda item: item[0]))
     oncall = section("oncall", parse_oncall, lambda schedule: schedule.schedule_id)
     known = {
@@ -186,6 +188,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         rules=tuple(rules),
         plans={plan.plan_id: plan for plan in plans},
         roles=roles,
+        checklist=checklist,
         teams=teams,
         schedules=tuple(schedules),
         maintenance=tuple(maintenance),

@@ -9,7 +9,7 @@ the whole day).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,6 +61,21 @@ class ActiveHours:
 
     def describe(self) -> str:
         return "; ".join(window.describe() for window in self.windows) + f" {self.timezone}"
+
+    def next_open(self, instant: datetime) -> datetime:
+        """When the next window opens after ``instant`` (its start on its day, in the zone's
+        offset of that day); ``instant`` itself when it is inside one."""
+        if self.contains(instant):
+            return instant
+        zone = ZoneInfo(self.timezone)
+        today = instant.astimezone(zone).date()
+        starts = [
+            datetime.combine(day, window.start, zone)
+            for day in (today + timedelta(days=offset) for offset in range(8))
+            for window in self.windows
+            if day.weekday() in window.days
+        ]
+        return min(start for start in starts if start > instant)
 
 
 def parse_active_hours(document: Any, path: str) -> ActiveHours:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.core.errors import InvalidPolicy
@@ -52,6 +53,13 @@ class FlapDamping:
     within: timedelta
 
 
+class OutsideHours(StrEnum):
+    """What a rule does with an event outside its active hours (that no later rule takes)."""
+
+    HOLD = "hold"  # decided when the window opens, unless resolved meanwhile
+    DROP = "drop"  # suppressed (outside_time_window)
+
+
 @dataclass(frozen=True)
 class ActivationRule:
     rule_id: str
@@ -66,6 +74,8 @@ class ActivationRule:
     rate_limit: RateLimit | None = None
     flap: FlapDamping | None = None
     severity: Severity | None = None  # the incident's severity; None keeps the event's
+    # Outside its active hours: hold the event until the window opens (or drop it, as before).
+    outside_hours: OutsideHours = OutsideHours.HOLD
 
     @property
     def uses_history(self) -> bool:
@@ -87,7 +97,15 @@ class ActivationRule:
 
 _ANY_TYPE: Mapping[str, Any] = {"types": ["*"]}
 _NO_STATUSES: tuple[EventStatus, ...] = ()
-_RULE_FIELDS = {"description", "conditions", "active", "dedup_window", "rate_limit", "flap"}
+_RULE_FIELDS = {
+    "description",
+    "conditions",
+    "active",
+    "outside_hours",
+    "dedup_window",
+    "rate_limit",
+    "flap",
+}
 
 
 def parse_rule(document: Any, path: str, plan_ids: set[str]) -> ActivationRule:
@@ -126,6 +144,12 @@ def parse_rule(document: Any, path: str, plan_ids: set[str]) -> ActivationRule:
         ),
         plan_id=plan_id,
         active=found.read(lambda: read_optional(fields, "active", path, parse_active_hours), None),
+        outside_hours=found.read(
+            lambda: read_choice(
+                fields.get("outside_hours", "hold"), f"{path}.outside_hours", OutsideHours
+            ),
+            OutsideHours.HOLD,
+        ),
         dedup_window=found.read(
             lambda: read_optional(fields, "dedup_window", path, read_duration), None
         ),

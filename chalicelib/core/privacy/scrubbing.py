@@ -105,6 +105,8 @@ TIMELINE_DATA = Layout(
             "people",
             "messages",
             "recipients",
+            "item",  # a checklist tick's item and role (who ticked it is ``contact_id``)
+            "role",
             "answer",  # an answer's verb, its credential's kind and why it did not count
             "credential",
             "why",

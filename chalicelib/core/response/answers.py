@@ -41,6 +41,7 @@ from chalicelib.core.response.decisions import (
     acknowledgement,
     decline_by,
 )
+from chalicelib.core.response.duties import progress
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.ports import ClosingStatements, GateAnswers, ReachedLedger
 from chalicelib.core.response.standing import Standing, standing, standing_document
@@ -111,10 +112,19 @@ class Responses:
         if timeline is None:
             timeline = self._incidents.timeline(incident.incident_id)
         prices = self._playbooks.load().spending.prices
+        try:
+            playbook = self._playbooks.load_version(incident.playbook_version)
+        except NotFound:  # opened before playbooks were versioned: no checklists to show
+            checklists: dict[str, Any] = {}
+        else:
+            plans = playbook.plans
+            roles = plans[incident.plan_id].roles if incident.plan_id in plans else ()
+            checklists = progress(playbook.checklist, roles, timeline)
         return {
             **incident_detail_document(incident, timeline),
             "cost": incident_cost(timeline).to_document(prices.source),
             **standing_document(self.standing(incident, timeline)),
+            "checklists": checklists,
         }
 
     def acknowledge(self, incident_id: str, answerer: Answerer) -> Answer:
