@@ -190,3 +190,13 @@ def test_only_the_api_and_the_social_check_read_the_social_secrets(synthesis: Sy
     checks = policy_statements(synthesis, "check_social_channels")
     assert actions_on(checks, "DispatchQueue") == set()
     assert actions_on(checks, "OperationsTopic") == set()
+
+
+def test_the_escalation_tick_may_queue_held_events_to_be_decided_and_read_no_queue(
+    synthesis: Synthesis,
+) -> None:
+    """Events held outside hours are queued on the ingest queue by the minute tick once their
+    window opens (issue #26): it may send there, never receive."""
+    statements = policy_statements(synthesis, "escalate_due_incidents")
+    assert "sqs:SendMessage" in actions_on(statements, "IngestQueue")
+    assert "sqs:ReceiveMessage" not in actions_on(statements, "IngestQueue")

@@ -705,8 +705,10 @@ class TocsinStack(Stack):
                 "dynamodb:BatchWriteItem",
             )
             self.dispatch_queue.grant_send_messages(role)
-        # The tick also closes check-ins at their deadline (their open marker is deleted).
+        # The tick also closes check-ins at their deadline (their open marker is deleted), and
+        # queues the events held outside hours once their window opens (to be decided).
         incidents.grant(tick, "dynamodb:DeleteItem")
+        self.ingest_queue.grant_send_messages(tick)
         # A STOP rewrites the contact (opted out), and answers go back by SMS.
         contacts.grant(replies, "dynamodb:PutItem", "dynamodb:DeleteItem")
         if self.settings.sms_origination_arn:
