@@ -123,6 +123,10 @@ def test_a_second_drill_of_the_plan_waits_until_the_first_is_over(org: MemoryWor
     assert org.drills.run(request(org), "c-ada").drill.state is DrillState.RUNNING
 
 
+PAST = {"from": "02:00", "to": "05:00", "until": "2020-01-01T00:00Z"}
+SATURDAY_WITHIN_A_DAY = {"weekdays": ["sat"], "from": "02:00", "to": "03:00", "within": "1d"}
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
@@ -133,7 +137,7 @@ def test_a_second_drill_of_the_plan_waits_until_the_first_is_over(org: MemoryWor
         ({"roster": ["role:astronaut"]}, "roster[0]", "no role 'astronaut'"),
         ({"kind": "surprise"}, "window", "is required for a surprise drill"),
         (
-            {"kind": "surprise", "window": {"from": "02:00", "to": "05:00", "until": "2020-01-01T00:00Z"}},
+            {"kind": "surprise", "window": PAST},
             "window.until",
             "is in the past",
         ),
@@ -143,7 +147,7 @@ def test_a_second_drill_of_the_plan_waits_until_the_first_is_over(org: MemoryWor
             "shorter than a minute",
         ),
         (
-            {"kind": "surprise", "window": {"weekdays": ["sat"], "from": "02:00", "to": "03:00", "within": "1d"}},
+            {"kind": "surprise", "window": SATURDAY_WITHIN_A_DAY},
             "window",
             "no minute left",
         ),
