@@ -60,8 +60,11 @@ class DynamoDrillRegister:
             with dynamodb_errors():
                 self._client.transact_write_items(TransactItems=[put, {"Put": slot}])
         except ClientError as error:
-            if error_code(error) == "TransactionCanceledException":
-                return False
+            reasons = error.response.get("CancellationReasons", [])
+            if error_code(error) == "TransactionCanceledException" and (
+                not reasons or any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+            ):
+                return False  # the slot is taken
             raise
         return True
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -195,7 +196,8 @@ class DrillDesk:
                 },
                 key="drill-started",
             )
-            self._incidents.create(incident, [entry])
+            with suppress(RuntimeError):  # an overlapping tick opened it first: it goes on
+                self._incidents.create(incident, [entry])
         running = replace(
             drill, state=DrillState.RUNNING, incident_id=incident.incident_id, started_at=now
         )
