@@ -35,6 +35,7 @@ MAX_ROSTER = 10_000  # entries as given; roles and teams may stand for more peop
 MAX_TARGETS = 20
 _ENTRY = re.compile(r"(?:(role|team):)?([A-Za-z0-9][A-Za-z0-9_-]{0,63})")
 _PLAN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_FIELDS = frozenset({"plan", "kind", "roster", "targets", "window"})
 _SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
 
 
@@ -66,7 +67,13 @@ def parse_drill_request(document: Any, now: datetime) -> DrillRequest:
 def _parse(document: Any, now: datetime) -> DrillRequest:
     if not isinstance(document, Mapping):
         raise InvalidPolicy("$", "the request must be a JSON object")
-    fields = read_object(document, "$", {"plan", "kind", "roster"}, {"targets", "window"})
+    unknown = sorted(str(name) for name in set(document) - _FIELDS)
+    if unknown:
+        raise InvalidPolicy(unknown[0], "unknown field")
+    for name in ("plan", "kind", "roster"):
+        if name not in document:
+            raise InvalidPolicy(name, "is required")
+    fields = document
     plan = read_string(fields["plan"], "plan")
     if not _PLAN.fullmatch(plan):
         raise InvalidPolicy("plan", f"no response plan {plan!r}")
