@@ -3,6 +3,7 @@ marked; the register in JSON and CSV; bad input a clear 4xx with nothing sent.""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,9 +12,11 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib import wiring
 from chalicelib.core.access import Scope
 from local.runner import QueueRunner
-from tests.e2e.conftest import sent_email, sent_sms
+from tests.e2e.conftest import ChaliceTransport, sent_email, sent_sms
+from tocsin_cli.main import main
 
 ADA, BO = "+12025550101", "+12025550102"
 
@@ -125,3 +128,44 @@ def test_only_a_personal_key_with_activate_may_start_a_drill(
     assert get(client, "/v1/drills/drl_01M8TBCTV0FSB6B6FSVJPGZ06W", auditor).status_code == 404
     assert get(client, "/v1/drills?limit=0", auditor).status_code == 400
     assert get(client, "/v1/drills?cursor=nonsense", auditor).status_code == 400
+
+
+def test_the_command_runs_a_tabletop_and_lists_the_register(
+    client: Client, world: boto3.Session, key_maker: Callable[..., str]
+) -> None:
+    out = io.StringIO()
+
+    def tocsin(*argv: str) -> int:
+        return main(list(argv), out, wiring.container(), transport=ChaliceTransport(client))
+
+    ada = key_maker("ada-laptop", {Scope.ACTIVATE, Scope.READ}, contact_id="c-ada")
+    roster = ("--roster", "c-ada,c-bo", "--roster", "role:legal")
+    target = ("--target", "executive:90%:15m")
+    ran = tocsin(
+        "drill", "run", "crisis-cell", "--kind", "tabletop", *roster, *target, "--key", ada
+    )
+    text = out.getvalue()
+    assert ran == 1, text  # done, with gaps to look at (hr has nobody on the roster)
+    assert "tabletop" in text and "messages to 3 people" in text
+    assert "c-dina" in text and " nb " in text  # Dina reads Norwegian
+    assert "gap: role hr: nobody in role hr" in text
+    assert sent_sms(world) == [] and sent_email(world) == []
+    window = "mon-fri 02:00-05:00"
+    assert tocsin("drill", "run", "crisis-cell", "--kind", "surprise", "--roster", "c-ada",
+                  "--window", window, "--within", "30d", "--key", ada) == 0  # fmt: skip
+    assert "fires unannounced inside mon,tue,wed,thu,fri 02:00-05:00 UTC" in out.getvalue()
+    out.truncate(0)
+    out.seek(0)
+    assert tocsin("drill", "list", "--key", ada) == 0
+    listed = out.getvalue().splitlines()
+    assert len(listed) == 2 and "surprise" in listed[0] and "tabletop" in listed[1]
+    out.truncate(0)
+    out.seek(0)
+    assert tocsin("drill", "list", "--csv", "--key", ada) == 0
+    assert out.getvalue().splitlines()[0].startswith("drill_id,kind,plan")
+    assert len(out.getvalue().splitlines()) == 3
+    out.truncate(0)
+    out.seek(0)
+    assert tocsin("drill", "run", "no-plan", "--kind", "simulation", "--roster", "c-ada",
+                  "--key", ada) == 2  # fmt: skip
+    assert "refused" in out.getvalue() and "no response plan" in out.getvalue()
