@@ -1,5 +1,8 @@
 """A drill's raw counts, from its incident's timeline: who was reached, delivered to, who
-acknowledged, declined or stayed silent, and the median time to acknowledge. Pure."""
+acknowledged, declined or stayed silent, and the median time to acknowledge. An answer the
+escalation did not count (someone informed, not paged at that level) still counts here when the
+person made it themselves (their link, reply or personal key): the drill asks who responded.
+Pure."""
 
 from __future__ import annotations
 
@@ -24,9 +27,9 @@ def raw_counts(roster: int, started: datetime, timeline: Iterable[TimelineEntry]
             reached.add(who)
         elif entry.kind == "delivery_delivered":
             delivered.add(who)
-        elif entry.kind == "acknowledged":
+        elif _answered(entry, "acknowledged"):
             acknowledged.setdefault(who, entry.at)
-        elif entry.kind == "declined":
+        elif _answered(entry, "declined"):
             declined.add(who)
     declined -= set(acknowledged)
     waits = [(at - started).total_seconds() for at in acknowledged.values()]
@@ -38,4 +41,14 @@ def raw_counts(roster: int, started: datetime, timeline: Iterable[TimelineEntry]
         declined=len(declined),
         silent=len(reached - set(acknowledged) - declined),
         median_ack_seconds=median(waits) if waits else None,
+    )
+
+
+def _answered(entry: TimelineEntry, verb: str) -> bool:
+    if entry.kind == verb:
+        return True
+    return (
+        entry.kind == "not_counted"
+        and entry.data.get("answer") == verb
+        and entry.data.get("person_bound") is True
     )
