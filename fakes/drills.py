@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.core.cursors import Position
+from chalicelib.core.drills.kinds import Drill, DrillState
 from chalicelib.core.drills.ports import DrillPage
-from chalicelib.core.drills.values import Drill, DrillState
 
 
 class MemoryDrillRegister:

@@ -18,7 +18,7 @@ import argparse
 import os
 from typing import Any
 
-from chalicelib.core.drills.values import DAY_NAMES
+from chalicelib.core.drills.kinds import DAY_NAMES
 from chalicelib.core.errors import InvalidInput
 from tocsin_cli.cli import Cli
 from tocsin_cli.http import KEY_VARIABLE, ApiRefused, TocsinApi

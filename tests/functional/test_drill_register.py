@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.core.drills.values import (
+from chalicelib.core.drills.kinds import (
     Drill,
     DrillKind,
     DrillState,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib.core.credentials import Answerer
+from chalicelib.core.drills.kinds import DrillKind, DrillState, DrillTarget
 from chalicelib.core.drills.requests import parse_drill_request
-from chalicelib.core.drills.values import DrillKind, DrillState, DrillTarget
 from chalicelib.core.errors import Conflict, InvalidRequest
 from chalicelib.core.model import EventStatus, IncidentStatus
 from fakes import MemoryWorld

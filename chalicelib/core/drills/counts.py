@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from statistics import median
 
-from chalicelib.core.drills.values import RawCounts
+from chalicelib.core.drills.kinds import RawCounts
 from chalicelib.core.model import TimelineEntry
 
 

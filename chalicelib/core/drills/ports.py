@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chalicelib.core.cursors import Position
-from chalicelib.core.drills.values import Drill
+from chalicelib.core.drills.kinds import Drill
 
 
 @dataclass(frozen=True)

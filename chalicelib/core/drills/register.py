@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core.cursors import Position, make_cursor, read_cursor
-from chalicelib.core.drills.values import Drill, RawCounts
+from chalicelib.core.drills.kinds import Drill, RawCounts
 from chalicelib.core.errors import InvalidRequest
 
 DEFAULT_LIMIT = 50

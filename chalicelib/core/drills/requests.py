@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core.drills.values import DAY_NAMES, DrillKind, DrillTarget, SurpriseWindow
+from chalicelib.core.drills.kinds import DAY_NAMES, DrillKind, DrillTarget, SurpriseWindow
 from chalicelib.core.errors import InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import (
     read_choice,

@@ -24,11 +24,11 @@ from datetime import datetime
 from chalicelib.core.activation.notifier import Notifier
 from chalicelib.core.cursors import Position
 from chalicelib.core.drills.counts import raw_counts
+from chalicelib.core.drills.kinds import Drill, DrillKind, DrillState, RawCounts
 from chalicelib.core.drills.ports import DrillPage, DrillRegister
 from chalicelib.core.drills.requests import DrillRequest, RosterEntry
 from chalicelib.core.drills.surprise import pick_moment
 from chalicelib.core.drills.tabletop import TabletopPlan, tabletop
-from chalicelib.core.drills.values import Drill, DrillKind, DrillState, RawCounts
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.model import (
