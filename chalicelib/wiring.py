@@ -581,6 +581,7 @@ class Container:
             self.notifier,
             self.escalator,
             self.clock,
+            slots=DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table),
         )
 
     @cached_property

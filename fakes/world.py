@@ -292,6 +292,7 @@ class MemoryWorld:
             self.escalator,
             self.clock,
             lambda count: self.drill_draws.pop(0) % count if self.drill_draws else 0,
+            slots=self.slots,
         )
 
     @cached_property

@@ -18,8 +18,8 @@ import argparse
 import os
 from typing import Any
 
-from chalicelib.core.drills.kinds import DAY_NAMES
 from chalicelib.core.errors import InvalidInput
+from chalicelib.core.playbook.drill_request import DAY_NAMES
 from tocsin_cli.cli import Cli
 from tocsin_cli.http import KEY_VARIABLE, ApiRefused, TocsinApi
 

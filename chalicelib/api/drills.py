@@ -21,9 +21,9 @@ from chalicelib.core.drills.register import (
     register_csv,
     register_query,
 )
-from chalicelib.core.drills.requests import parse_drill_request
 from chalicelib.core.drills.tabletop import plan_document
 from chalicelib.core.errors import NotFound
+from chalicelib.core.playbook.drill_request import parse_drill_request
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 

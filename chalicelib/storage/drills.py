@@ -20,14 +20,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core.cursors import Position
-from chalicelib.core.drills.kinds import (
-    Drill,
-    DrillKind,
-    DrillState,
-    DrillTarget,
-    SurpriseWindow,
-)
+from chalicelib.core.drills.kinds import Drill, DrillState
 from chalicelib.core.drills.ports import DrillPage
+from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, SurpriseWindow
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.retention import EXPIRES_AT, epoch

@@ -13,14 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.core.drills.kinds import (
-    Drill,
-    DrillKind,
-    DrillState,
-    DrillTarget,
-    SurpriseWindow,
-)
+from chalicelib.core.drills.kinds import Drill, DrillState
 from chalicelib.core.ids import new_ulid
+from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, SurpriseWindow
 from chalicelib.core.privacy.scrubbing import Person, Scrubber
 from chalicelib.storage.codec import from_item, to_item
 from chalicelib.storage.drills import DynamoDrillRegister

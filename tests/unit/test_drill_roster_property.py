@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from chalicelib.core.checkins.plan_step import plan_checkin_id
 from chalicelib.core.checkins.values import AnsweredBy
 from chalicelib.core.credentials import Answerer
-from chalicelib.core.drills.requests import parse_drill_request
 from chalicelib.core.errors import TocsinError
 from chalicelib.core.model import Channel, Contact
+from chalicelib.core.playbook.drill_request import parse_drill_request
 from chalicelib.core.updates.rhythm import UpdateRequest
 from fakes import MemoryWorld, RecordingChannel
 from fakes.world import _example

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from chalicelib.core.credentials import Answerer
-from chalicelib.core.drills.kinds import DrillKind, DrillState, DrillTarget
-from chalicelib.core.drills.requests import parse_drill_request
+from chalicelib.core.drills.kinds import DrillState
 from chalicelib.core.errors import Conflict, InvalidRequest
 from chalicelib.core.model import EventStatus, IncidentStatus
+from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, parse_drill_request
 from fakes import MemoryWorld
 from tests.unit.conftest import ADA, BO, CHEN, DINA, FAY, story
 
@@ -174,7 +174,7 @@ def test_a_surprise_fires_inside_its_window_and_never_before(org: MemoryWorld) -
     fired_at = None
     while fired_at is None and org.clock.now() < datetime(2026, 12, 10, tzinfo=UTC):
         org.clock.advance(minutes=1)
-        if org.drills.fire_due():
+        if org.drills.fire_due().fired:
             fired_at = org.clock.now()
         else:
             assert org.sent() == []

@@ -34,7 +34,7 @@ def test_every_language_of_the_example_templates_has_its_word() -> None:
 
 
 def test_a_drill_marks_every_message_in_each_persons_language(org: MemoryWorld) -> None:
-    from chalicelib.core.drills.requests import parse_drill_request
+    from chalicelib.core.playbook.drill_request import parse_drill_request
 
     roster = ["c-ada", "c-bo", "c-chen", "c-dina"]
     request = {"plan": "crisis-cell", "kind": "simulation", "roster": roster}

@@ -1,23 +1,13 @@
-"""What a drill is: its kind, its state, its targets, its surprise window, its record."""
+"""What a drill is in the register: its state, its record, its raw counts (its kind, targets
+and window are the request's: ``playbook/drill_request.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.core.messaging.planning import FULL_SCALE
-
-
-class DrillKind(StrEnum):
-    TABLETOP = "tabletop"  # a dry run: the plan is printed, nothing is sent
-    SIMULATION = "simulation"  # the real path to the roster, every message an exercise
-    FULL_SCALE = FULL_SCALE  # a simulation, plus the plan's statements (approved as any)
-    SURPRISE = "surprise"  # a simulation at a secret moment inside a declared window
-
-    @property
-    def sends(self) -> bool:
-        return self is not DrillKind.TABLETOP
+from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, SurpriseWindow
 
 
 class DrillState(StrEnum):
@@ -29,39 +19,6 @@ class DrillState(StrEnum):
     @property
     def is_active(self) -> bool:
         return self in (DrillState.SCHEDULED, DrillState.RUNNING)
-
-
-@dataclass(frozen=True)
-class DrillTarget:
-    """``{role: crisis-core, acknowledged: 90%, within: 15m}``: a share of the roster (of those
-    with ``role``; None: all of it) acknowledged within so many seconds of the start."""
-
-    role: str | None
-    share: float  # 0 < share <= 1
-    within_seconds: int
-
-
-@dataclass(frozen=True)
-class SurpriseWindow:
-    """Weekdays (0 Monday .. 6 Sunday) and a time of day (``start`` to ``end``; past midnight
-    when ``end`` is earlier) in ``timezone``, from the request until ``until``."""
-
-    weekdays: frozenset[int]
-    start: time
-    end: time
-    timezone: str
-    until: datetime
-
-    def describe(self) -> str:
-        days = ",".join(_DAYS[day] for day in sorted(self.weekdays))
-        return (
-            f"{days} {self.start:%H:%M}-{self.end:%H:%M} {self.timezone} "
-            f"until {self.until.isoformat()}"
-        )
-
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = {name: index for index, name in enumerate(_DAYS)}
 
 
 @dataclass(frozen=True)

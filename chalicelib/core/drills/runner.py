@@ -18,18 +18,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from chalicelib.core.activation.notifier import Notifier
+from chalicelib.core.activation.ports import ScheduleSlots
+from chalicelib.core.activation.scheduled import LOOKBACK
 from chalicelib.core.cursors import Position
 from chalicelib.core.drills.counts import raw_counts
-from chalicelib.core.drills.kinds import Drill, DrillKind, DrillState, RawCounts
+from chalicelib.core.drills.kinds import Drill, DrillState, RawCounts
 from chalicelib.core.drills.ports import DrillPage, DrillRegister
-from chalicelib.core.drills.requests import DrillRequest, RosterEntry
 from chalicelib.core.drills.surprise import pick_moment
 from chalicelib.core.drills.tabletop import TabletopPlan, tabletop
-from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
+from chalicelib.core.errors import Conflict, InvalidPolicy, InvalidRequest, NotFound
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.model import (
     EventStatus,
@@ -40,7 +41,9 @@ from chalicelib.core.model import (
     TimelineEntry,
 )
 from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.playbook.drill_request import DrillKind, DrillRequest, RosterEntry
 from chalicelib.core.playbook.source import PlaybookSource
+from chalicelib.core.playbook.triggers import due_slots
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.response.escalator import Escalator
 
@@ -51,6 +54,12 @@ DRILL_TYPE = "drill.exercise"
 class DrillStarted:
     drill: Drill
     plan: TabletopPlan | None = None  # a tabletop's
+
+
+@dataclass
+class DrillTick:
+    fired: list[str] = field(default_factory=list)  # drills started or surprises opened
+    skipped: list[str] = field(default_factory=list)  # repeated drills that could not start
 
 
 class DrillDesk:
@@ -64,6 +73,7 @@ class DrillDesk:
         escalator: Escalator | None,
         clock: Clock,
         randbelow: Callable[[int], int] = secrets.randbelow,
+        slots: ScheduleSlots | None = None,
     ) -> None:
         self._register = register
         self._incidents = incidents
@@ -73,6 +83,7 @@ class DrillDesk:
         self._escalator = escalator
         self._clock = clock
         self._randbelow = randbelow
+        self._slots = slots  # which firings of the playbook's repeated drills happened
 
     def run(self, request: DrillRequest, actor_id: str) -> DrillStarted:
         playbook = self._playbooks.load()
@@ -112,9 +123,11 @@ class DrillDesk:
             drill = self._open(drill, playbook, now)
         return DrillStarted(drill)
 
-    def fire_due(self) -> list[str]:
-        """Open the incident of every surprise whose moment has come; their ids."""
-        fired = []
+    def fire_due(self) -> DrillTick:
+        """Start the playbook's repeated drills whose time came (each firing once), then open
+        the incident of every surprise whose moment has come."""
+        tick = DrillTick()
+        fired = self._fire_scheduled(tick)
         now = self._clock.now()
         for drill in self._register.due(now):
             playbook = self._playbooks.load()
@@ -124,7 +137,24 @@ class DrillDesk:
                 continue
             self._open(drill, playbook, now)
             fired.append(drill.drill_id)
-        return fired
+        tick.fired = fired
+        return tick
+
+    def _fire_scheduled(self, tick: DrillTick) -> list[str]:
+        if self._slots is None:
+            return []
+        now, started = self._clock.now(), []
+        for declared in self._playbooks.load().drills:
+            for slot in due_slots(declared.timing, now - LOOKBACK, now):
+                if not self._slots.claim(declared.timing.schedule_id, slot):
+                    continue
+                try:
+                    run = self.run(declared.request_at(now), f"playbook:{declared.drill_id}")
+                except (Conflict, InvalidRequest, InvalidPolicy) as refused:
+                    tick.skipped.append(f"{declared.drill_id} at {slot.isoformat()}: {refused}")
+                    continue
+                started.append(run.drill.drill_id)
+        return started
 
     def get(self, drill_id: str) -> Drill:
         drill = self._register.get(drill_id)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib.core.drills.kinds import SurpriseWindow
+from chalicelib.core.playbook.drill_request import SurpriseWindow
 
 MINUTE = timedelta(minutes=1)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.core.model import Channel, Contact, Incident, NotificationJob, TimelineEntry
+from chalicelib.core.playbook.drill_request import DrillKind
 from chalicelib.core.playbook.plans import ResponsePlan
 
 
@@ -107,9 +108,6 @@ def gap_entries(at: datetime, gaps: Iterable[Gap], step: int | None = None) -> l
     ]
 
 
-FULL_SCALE = "full-scale"  # the one kind of drill whose plan drafts its statements (core/drills)
-
-
 def on_roster(incident: Incident, contacts: Iterable[Contact]) -> list[Contact]:
     """The contacts an incident may reach: a drill's roster only (the dispatcher checks it
     again at sending, whatever planned the job); anyone, for a real incident."""
@@ -120,4 +118,4 @@ def on_roster(incident: Incident, contacts: Iterable[Contact]) -> list[Contact]:
 def drafts(incident: Incident) -> bool:
     """Whether the plan's statements are drafted: always, but for a drill other than
     full-scale (a simulation exercises the responders only)."""
-    return incident.drill_id is None or incident.drill_kind == FULL_SCALE
+    return incident.drill_id is None or incident.drill_kind == DrillKind.FULL_SCALE.value

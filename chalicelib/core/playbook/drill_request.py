@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
-from chalicelib.core.drills.kinds import DAY_NAMES, DrillKind, DrillTarget, SurpriseWindow
 from chalicelib.core.errors import InvalidPolicy, InvalidRequest
 from chalicelib.core.fields import (
     read_choice,
@@ -30,6 +30,51 @@ from chalicelib.core.fields import (
     read_string,
     read_timezone,
 )
+
+
+class DrillKind(StrEnum):
+    TABLETOP = "tabletop"  # a dry run: the plan is printed, nothing is sent
+    SIMULATION = "simulation"  # the real path to the roster, every message an exercise
+    FULL_SCALE = "full-scale"  # a simulation, plus the plan's statements (approved as any)
+    SURPRISE = "surprise"  # a simulation at a secret moment inside a declared window
+
+    @property
+    def sends(self) -> bool:
+        return self is not DrillKind.TABLETOP
+
+
+@dataclass(frozen=True)
+class DrillTarget:
+    """``{role: crisis-core, acknowledged: 90%, within: 15m}``: a share of the roster (of those
+    with ``role``; None: all of it) acknowledged within so many seconds of the start."""
+
+    role: str | None
+    share: float  # 0 < share <= 1
+    within_seconds: int
+
+
+@dataclass(frozen=True)
+class SurpriseWindow:
+    """Weekdays (0 Monday .. 6 Sunday) and a time of day (``start`` to ``end``; past midnight
+    when ``end`` is earlier) in ``timezone``, from the request until ``until``."""
+
+    weekdays: frozenset[int]
+    start: time
+    end: time
+    timezone: str
+    until: datetime
+
+    def describe(self) -> str:
+        days = ",".join(_DAYS[day] for day in sorted(self.weekdays))
+        return (
+            f"{days} {self.start:%H:%M}-{self.end:%H:%M} {self.timezone} "
+            f"until {self.until.isoformat()}"
+        )
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = {name: index for index, name in enumerate(_DAYS)}
+
 
 MAX_ROSTER = 10_000  # entries as given; roles and teams may stand for more people
 MAX_TARGETS = 20
@@ -62,6 +107,15 @@ def parse_drill_request(document: Any, now: datetime) -> DrillRequest:
         return _parse(document, now)
     except InvalidPolicy as invalid:
         raise InvalidRequest(invalid.path, invalid.message) from None
+
+
+def check_drill_request(document: Any, now: datetime, path: str) -> DrillRequest:
+    """The request in ``document`` as a playbook declares it; InvalidPolicy under ``path``."""
+    try:
+        return _parse(document, now)
+    except InvalidPolicy as invalid:
+        where = path if invalid.path == "$" else f"{path}.{invalid.path}"
+        raise InvalidPolicy(where, invalid.message) from None
 
 
 def _parse(document: Any, now: datetime) -> DrillRequest:
