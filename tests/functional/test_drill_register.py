@@ -115,5 +115,6 @@ def test_erasure_takes_the_person_out_of_a_stored_roster() -> None:
         person = Person("c-bo", "+12025550102", "bo@example.com")
         cleaned = scrub_item(item, Scrubber(person, "erased-1"))
         assert cleaned["roster"] == ["c-ada"]
+        assert scrub_item(item, Scrubber(Person("c-ada"), "erased-2"))["created_by"] == "erased-2"
         client.put_item(TableName="incidents", Item=to_item(cleaned))
         assert register.get(drill.drill_id).roster == ("c-ada",)

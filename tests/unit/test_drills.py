@@ -187,3 +187,11 @@ def test_a_surprise_fires_inside_its_window_and_never_before(org: MemoryWorld) -
 def test_kinds_say_whether_they_send() -> None:
     assert [kind.sends for kind in DrillKind] == [False, True, True, True]
     assert timedelta(seconds=DrillTarget(None, 1.0, 60).within_seconds) == timedelta(minutes=1)
+
+
+def test_a_surprise_waiting_for_its_moment_holds_its_plan(org: MemoryWorld) -> None:
+    window = {"from": "02:00", "to": "05:00", "within": "7d"}
+    waiting = org.drills.run(request(org, kind="surprise", window=window), "c-ada").drill
+    with pytest.raises(Conflict, match=f"drill {waiting.drill_id} .* is still scheduled"):
+        org.drills.run(request(org), "c-ada")
+    assert org.drills.run(request(org, kind="tabletop"), "c-ada").drill.state is DrillState.FINISHED

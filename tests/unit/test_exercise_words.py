@@ -61,3 +61,16 @@ def test_a_template_language_without_the_word_is_refused() -> None:
     with pytest.raises(InvalidPolicy, match="no word for 'exercise' in 'xx'") as refused:
         parse_template_set({"id": "t", "languages": languages}, "templates[0]")
     assert refused.value.path == "templates[0].languages.xx"
+
+
+def test_the_link_page_of_an_exercise_says_so_in_the_readers_language(org: MemoryWorld) -> None:
+    from chalicelib.api.ack_page import incident_page
+    from chalicelib.core.playbook.drill_request import parse_drill_request
+
+    request = {"plan": "crisis-cell", "kind": "simulation", "roster": ["c-bo"]}
+    drill = org.drills.run(parse_drill_request(request, org.clock.now()), "c-ada").drill
+    incident = org.incidents.get(drill.incident_id or "")
+    assert incident is not None
+    assert "<h1>[EXERCISE] [ØVELSE] Drill: Full crisis cell</h1>" in incident_page(
+        incident, "c-bo", language="da"
+    )
