@@ -3,7 +3,6 @@ against both: ``tests/functional/test_drill_register.py``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.core.cursors import Position
@@ -50,9 +49,3 @@ class MemoryDrillRegister:
             for drill in sorted(self._drills.values(), key=lambda d: d.drill_id)
             if drill.state is DrillState.SCHEDULED and drill.fire_at and drill.fire_at <= now
         ]
-
-    def forget(self, contact_id: str) -> None:
-        """What erasure does to the register: the person leaves every roster."""
-        for drill_id, drill in list(self._drills.items()):
-            roster = tuple(each for each in drill.roster if each != contact_id)
-            self._drills[drill_id] = replace(drill, roster=roster)

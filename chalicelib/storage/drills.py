@@ -3,7 +3,8 @@
     DRILLS / DRILL#<drill id>   the drill: plan, kind, state, roster (a list: erasure takes the
                                 person out), targets and window (JSON), the surprise's secret
                                 ``fire_at`` (only here), its incident, ``expires_at``
-    DRILLS / SLOT#<plan id>     {drill_id}: the active drill of that plan
+    DRILLS / SLOT#<plan id>     {drill_id, expires_at}: the active drill of that plan (freed
+                                when it finishes; it expires with the drill at the latest)
 
 Starting a drill that sends writes both in one transaction: the slot only if it is free or
 still names the finished drill the caller saw (``replacing``), so two drills of one plan never
@@ -46,7 +47,13 @@ class DynamoDrillRegister:
             values[":previous"] = replacing
         slot: dict[str, Any] = {
             "TableName": self._table,
-            "Item": to_item({**keys.drill_slot(drill.plan_id), "drill_id": drill.drill_id}),
+            "Item": to_item(
+                {
+                    **keys.drill_slot(drill.plan_id),
+                    "drill_id": drill.drill_id,
+                    EXPIRES_AT: epoch(drill.expires_at) if drill.expires_at else None,
+                }
+            ),
             "ConditionExpression": condition,
         }
         if values:

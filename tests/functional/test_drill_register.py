@@ -103,7 +103,7 @@ def test_surprises_are_due_once_their_moment_came(register: Any) -> None:
     assert register.due(moment + timedelta(days=1)) == []
 
 
-def test_erasure_takes_the_person_out_of_a_stored_roster() -> None:
+def test_every_record_expires_with_the_drill_and_erasure_takes_the_person_out() -> None:
     with mock_aws():
         client = boto3.Session(region_name="us-east-1").client("dynamodb")
         client.create_table(**INCIDENTS.create_table_arguments("incidents"))
@@ -111,6 +111,8 @@ def test_erasure_takes_the_person_out_of_a_stored_roster() -> None:
         drill = a_drill()
         register.begin(drill, None)
         items = [from_item(each) for each in client.scan(TableName="incidents")["Items"]]
+        assert {each["sk"].split("#")[0] for each in items} == {"DRILL", "SLOT"}
+        assert all(int(each["expires_at"]) == int(drill.expires_at.timestamp()) for each in items)
         item = next(each for each in items if each["sk"].startswith("DRILL#"))
         person = Person("c-bo", "+12025550102", "bo@example.com")
         cleaned = scrub_item(item, Scrubber(person, "erased-1"))
