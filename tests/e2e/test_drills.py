@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -14,8 +15,9 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.core.access import Scope
-from local.runner import QueueRunner
-from tests.e2e.conftest import ChaliceTransport, sent_email, sent_sms
+from fakes import FixedClock
+from local.runner import QueueRunner, scheduled_event
+from tests.e2e.conftest import ChaliceTransport, sent_email, sent_sms, use_container
 from tocsin_cli.main import main
 
 ADA, BO = "+12025550101", "+12025550102"
@@ -169,3 +171,29 @@ def test_the_command_runs_a_tabletop_and_lists_the_register(
     assert tocsin("drill", "run", "no-plan", "--kind", "simulation", "--roster", "c-ada",
                   "--key", ada) == 2  # fmt: skip
     assert "refused" in out.getvalue() and "no response plan" in out.getvalue()
+
+
+def test_the_escalation_tick_fires_a_surprise_inside_its_window_only(
+    client: Client, runner: QueueRunner, world: boto3.Session, ada: str, auditor: str
+) -> None:
+    clock = FixedClock(datetime(2026, 12, 2, 1, 50, tzinfo=UTC))  # a Wednesday, 01:50 UTC
+    use_container(clock=clock)
+    window = {"weekdays": ["wed"], "from": "02:00", "to": "02:02", "within": "1d"}
+    started = post(client, ada, {**SIMULATION, "kind": "surprise", "window": window})
+    assert started.status_code == 201, started.body
+    fired_at = None
+    while clock.now() < datetime(2026, 12, 2, 2, 5, tzinfo=UTC):
+        client.lambda_.invoke(
+            "escalate_due_incidents", scheduled_event("escalate_due_incidents", "us-east-1")
+        )
+        runner.drain()
+        if fired_at is None and sent_sms(world):
+            fired_at = clock.now()
+        clock.advance(minutes=1)
+    assert fired_at in (
+        datetime(2026, 12, 2, 2, 0, tzinfo=UTC),
+        datetime(2026, 12, 2, 2, 1, tzinfo=UTC),
+    )
+    assert {phone for phone, _ in sent_sms(world)} == {ADA, BO}
+    shown = get(client, f"/v1/drills/{started.json_body['drill_id']}", auditor).json_body
+    assert shown["state"] == "running" and shown["started_at"].startswith("2026-12-02T02:0")
