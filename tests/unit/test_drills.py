@@ -135,6 +135,10 @@ SATURDAY_WITHIN_A_DAY = {"weekdays": ["sat"], "from": "02:00", "to": "03:00", "w
         ({"roster": []}, "roster", "is empty"),
         ({"roster": ["c-nobody"]}, "roster", "no contact c-nobody"),
         ({"roster": ["role:astronaut"]}, "roster[0]", "no role 'astronaut'"),
+        ({"targets": [{"role": "pilot", "acknowledged": "90%", "within": "15m"}]},
+         "targets[0].role", "no role 'pilot'"),
+        ({"targets": [{"acknowledged": "0%", "within": "15m"}]}, "targets[0].acknowledged",
+         "must be a share"),
         ({"kind": "surprise"}, "window", "is required for a surprise drill"),
         (
             {"kind": "surprise", "window": PAST},

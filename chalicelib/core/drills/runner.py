@@ -90,6 +90,9 @@ class DrillDesk:
         plan = playbook.plans.get(request.plan_id)
         if plan is None:
             raise InvalidRequest("plan", f"no response plan {request.plan_id!r}")
+        for index, target in enumerate(request.targets):
+            if target.role is not None and target.role not in playbook.roles:
+                raise InvalidRequest(f"targets[{index}].role", f"no role {target.role!r}")
         roster = self._resolve(playbook, request.roster)
         now = self._clock.now()
         drill = Drill(
