@@ -147,6 +147,12 @@ def main() -> int:
             UrllibTransport().send, stack.api_url, make_keys(stack), outbox, settle
         )
         drill_id = scripted_drill(script)
+        receipts_by = time.monotonic() + 10  # the stand-in reports deliveries a second after
+        while time.monotonic() < receipts_by:
+            counts = _call(script, "GET", f"/v1/drills/{drill_id}", "c-ada")["counts"]
+            if counts and counts["delivered"] >= counts["reached"]:
+                break
+            time.sleep(0.5)
         lines = register_lines(script, drill_id)
         reached = sorted({destination for destination, _ in outbox()})
     print(f"Simulation drill of {PLAN}, roster {', '.join(ROSTER)}: Ada acknowledges (API), Bo")
