@@ -202,3 +202,30 @@ def test_the_recording_cache_fails_once_when_told() -> None:
         cache.invalidate(["/"], "r1")
     cache.invalidate(["/"], "r2")
     assert cache.invalidations == [(["/"], "r2")]
+
+
+def test_a_deployed_stage_posts_its_site_through_publish_site_never_its_own_session() -> None:
+    from tocsin_cli.stage import Target
+
+    settings = Target.chosen("prod", None, None, None, environ={}).settings()
+    assert settings.site_function == "tocsin-prod-publish_site"  # as infra/ names it
+    assert Target.chosen("local", None, None, None, environ={}).settings().site_function is None
+
+
+def test_importing_the_app_imports_neither_lxml_nor_feedgen() -> None:
+    """Every function shares one package; only publishing the site loads the XML libraries."""
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT
+
+    code = "import sys, app; print(sorted(m for m in ('lxml', 'feedgen') if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={"TOCSIN_STAGE": "local", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
