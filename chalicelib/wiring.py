@@ -121,6 +121,11 @@ SENDING_CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10
 )
 SENDING_SERVICES = ("sns", "sesv2", "pinpoint-sms-voice-v2", "pinpoint")
+# Invoking publish_site: one attempt, answered within the API's own 15 s (a slow answer is an
+# unknown outcome: the outlet is released and publishing again posts it, once, on the site).
+SITE_INVOKE_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=12
+)
 
 
 class SystemClock:
@@ -391,7 +396,8 @@ class Container:
         deployed (only its role may write the bucket), else this process (the local stack,
         and publish_site itself); None where the deployment has no site."""
         if self.settings.site_function:
-            return LambdaSitePoster(self.client("lambda"), self.settings.site_function)
+            client = self._client("site:lambda", "lambda", SITE_INVOKE_CONFIG)
+            return LambdaSitePoster(client, self.settings.site_function)
         if not self.settings.site_bucket:
             return None
         return self.site_outlet
