@@ -9,6 +9,9 @@ a conditional write racing another) and the editor reads and renders again (Site
     put feed.atom, cap.xml, da/index.html, index.html                             (the switch)
     put status.json  If-Match: <ETag read>                                         (the commit)
 
+The pages of a switch that lost were written already: the editor writes the site again at once,
+so they are live only for that moment (a function that died in between leaves them until the
+next publish or apply; each still shows only published statements).
 Each object is replaced whole by S3 (never half an object); live keys are cached for
 :data:`LIVE_CACHE_SECONDS` by CloudFront (browsers revalidate), so a statement shows within that.
 """
