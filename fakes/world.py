@@ -50,6 +50,7 @@ from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.statements.site_outlet import SiteOutlet
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
@@ -69,7 +70,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
-from fakes.site import MemorySitePublisher
+from fakes.site import MemorySitePublisher, RecordingSiteCache
 from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
@@ -125,6 +126,7 @@ class MemoryWorld:
         self.erasure_queue = MemoryErasureQueue()
         self.update_schedule = MemoryUpdateSchedule()
         self.site = MemorySitePublisher()  # the dark site: what it shows, every release
+        self.site_cache = RecordingSiteCache()  # CloudFront: what it was told to forget
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -204,6 +206,17 @@ class MemoryWorld:
         )
 
     @cached_property
+    def site_outlet(self) -> SiteOutlet:
+        """The dark site, written here (deployed: by publish_site), CloudFront recorded."""
+        return SiteOutlet(
+            SiteEditor(self.site, self.site_cache),
+            self.statements,
+            self.incidents,
+            self.playbooks,
+            self.clock,
+        )
+
+    @cached_property
     def statement_desk(self) -> StatementDesk:
         return StatementDesk(
             self.statements,
@@ -212,7 +225,7 @@ class MemoryWorld:
             self.directory,
             self.senders,
             self.clock,
-            site=SiteEditor(self.site),
+            site=self.site_outlet,
             social=self.social,
         )
 
