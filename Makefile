@@ -95,8 +95,11 @@ $(CHROMIUM):
 		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium) \
 		|| echo "warning: chromium could not be installed; the browser tests will be skipped"
 
+# The suite runs on every CPU (pytest-xdist), a test file to a worker: the files that start a
+# local stack share it between their tests. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 test-app: $(STAMP) $(CHROMIUM)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-infra: $(INFRA_STAMP)  ## synthesise, CDK assertions, cfn-lint, checkov
 	cd infra && $(INFRA_PY) -m pytest tests -p no:cacheprovider

@@ -25,6 +25,7 @@ from chalicelib.handlers.erasure import erasure
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
+from chalicelib.handlers.site import site
 from chalicelib.handlers.spending import spending
 from chalicelib.handlers.watch import watch
 from chalicelib.observability import adopt_chalice_log, observe_invocation
@@ -59,3 +60,4 @@ app.register_blueprint(escalation)
 app.register_blueprint(erasure)
 app.register_blueprint(spending)
 app.register_blueprint(watch)
+app.register_blueprint(site)

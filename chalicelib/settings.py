@@ -38,6 +38,8 @@ LINK_SECRET = "TOCSIN_LINK_SECRET"  # noqa: S105 - a variable's name; the key it
 INBOUND_SMS_TOPIC = "TOCSIN_INBOUND_SMS_TOPIC"  # two-way SMS replies (End User Messaging)
 OPERATIONS_TOPIC_ARN = "TOCSIN_OPERATIONS_TOPIC_ARN"  # what Tocsin tells its operators (canaries)
 SITE_BUCKET = "TOCSIN_SITE_BUCKET"  # the dark site's bucket (audiences with {site: public})
+SITE_FUNCTION = "TOCSIN_SITE_FUNCTION"  # the function that alone writes it (publish_site)
+SITE_DISTRIBUTION = "TOCSIN_SITE_DISTRIBUTION"  # its CloudFront distribution (invalidations)
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
@@ -108,6 +110,8 @@ class Settings:
     max_receive_count: int
     local_api_key: str | None
     site_bucket: str | None = None
+    site_function: str | None = None  # set: the site is posted through it, never written here
+    site_distribution: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -159,6 +163,8 @@ class Settings:
             else None,
             site_bucket=env.get(SITE_BUCKET)
             or (LOCAL_SITE_BUCKET if stage == LOCAL_STAGE else None),
+            site_function=env.get(SITE_FUNCTION) or None,
+            site_distribution=env.get(SITE_DISTRIBUTION) or None,
         )
 
 

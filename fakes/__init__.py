@@ -34,6 +34,7 @@ statements.ports.StatementStore         MemoryStatementStore
 statements.ports.SocialPoster           RecordingSocialPoster
 updates.ports.UpdateSchedule            MemoryUpdateSchedule
 site.ports.SitePublisher                MemorySitePublisher
+site.ports.SiteCache                    RecordingSiteCache
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
@@ -69,7 +70,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
-from fakes.site import MemorySitePublisher
+from fakes.site import MemorySitePublisher, RecordingSiteCache
 from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
@@ -115,6 +116,7 @@ __all__ = [
     "RecordingChannel",
     "RecordingMeter",
     "RecordingOperationsTopic",
+    "RecordingSiteCache",
     "RecordingSocialPoster",
     "ScriptedChannel",
     "Sent",

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         PersonalRecords,
     )
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
-    from chalicelib.core.site.ports import SitePublisher
+    from chalicelib.core.site.ports import SiteCache, SitePublisher
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.statements.ports import SocialPoster, StatementStore
     from chalicelib.core.telemetry import Meter
@@ -89,6 +89,7 @@ if TYPE_CHECKING:
         RecordingChannel,
         RecordingMeter,
         RecordingOperationsTopic,
+        RecordingSiteCache,
         RecordingSocialPoster,
         ScriptedChannel,
     )
@@ -158,6 +159,7 @@ def _every_later_fake_is_its_port() -> None:  # pragma: no cover - read by mypy 
     updates: UpdateSchedule = MemoryUpdateSchedule()
     del updates
     site: SitePublisher = MemorySitePublisher()
-    del site
+    cache: SiteCache = RecordingSiteCache()
+    del site, cache
     drills: DrillRegister = MemoryDrillRegister()
     del drills

@@ -51,6 +51,7 @@ from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.statements.site_outlet import SiteOutlet
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
@@ -71,7 +72,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
-from fakes.site import MemorySitePublisher
+from fakes.site import MemorySitePublisher, RecordingSiteCache
 from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
@@ -127,6 +128,7 @@ class MemoryWorld:
         self.erasure_queue = MemoryErasureQueue()
         self.update_schedule = MemoryUpdateSchedule()
         self.site = MemorySitePublisher()  # the dark site: what it shows, every release
+        self.site_cache = RecordingSiteCache()  # CloudFront: what it was told to forget
         self.drill_register = MemoryDrillRegister()
         self.drill_draws: list[int] = []  # a surprise drill's draws (empty: the first minute)
         # The local stage's channels: SMS, email and the stakeholder topic.
@@ -208,6 +210,17 @@ class MemoryWorld:
         )
 
     @cached_property
+    def site_outlet(self) -> SiteOutlet:
+        """The dark site, written here (deployed: by publish_site), CloudFront recorded."""
+        return SiteOutlet(
+            SiteEditor(self.site, self.site_cache),
+            self.statements,
+            self.incidents,
+            self.playbooks,
+            self.clock,
+        )
+
+    @cached_property
     def statement_desk(self) -> StatementDesk:
         return StatementDesk(
             self.statements,
@@ -216,7 +229,7 @@ class MemoryWorld:
             self.directory,
             self.senders,
             self.clock,
-            site=SiteEditor(self.site),
+            site=self.site_outlet,
             social=self.social,
         )
 
