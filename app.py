@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.api.calendars import calendars
 from chalicelib.api.checkins import checkins
 from chalicelib.api.contacts import contacts
+from chalicelib.api.drills import drills
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
 from chalicelib.api.errors import chalice_errors_in_tocsin_shape
@@ -48,6 +49,7 @@ app.register_blueprint(updates)
 app.register_blueprint(calendars)
 app.register_blueprint(heartbeats)
 app.register_blueprint(checkins)
+app.register_blueprint(drills)
 app.register_blueprint(pagerduty_dropin)
 app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(queues)

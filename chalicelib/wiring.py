@@ -38,6 +38,7 @@ from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
+from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
@@ -87,6 +88,7 @@ from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.checkins import DynamoCheckinStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
+from chalicelib.storage.drills import DynamoDrillRegister
 from chalicelib.storage.erasure import DynamoPersonalRecords
 from chalicelib.storage.erasure_jobs import DynamoErasureJobs
 from chalicelib.storage.events import DynamoEventStore
@@ -598,6 +600,21 @@ class Container:
     def _now(self) -> datetime:
         """The container's clock at the moment of the call (tests may replace the clock)."""
         return self.clock.now()
+
+    @cached_property
+    def drills(self) -> DrillDesk:
+        """Drills and their register (surprises fired by the escalation tick)."""
+        register = DynamoDrillRegister(self.dynamodb, self.settings.incidents_table)
+        return DrillDesk(
+            register,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.notifier,
+            self.escalator,
+            self.clock,
+            slots=DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table),
+        )
 
     @cached_property
     def manual(self) -> ManualActivation:

@@ -39,6 +39,7 @@ dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
 dropin.ports.IncidentTimelines          MemoryTimelines
+drills.ports.DrillRegister              MemoryDrillRegister
 listing.Lists                           MemoryLists
 telemetry.Meter                         RecordingMeter
 privacy.ports.PeopleStore               MemoryDirectory (its saves carry their record)
@@ -56,6 +57,7 @@ from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChan
 from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
+from fakes.drills import MemoryDrillRegister
 from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.idempotency import MemoryIdempotencyStore
@@ -86,6 +88,7 @@ __all__ = [
     "MemoryCheckinStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
+    "MemoryDrillRegister",
     "MemoryErasureJobs",
     "MemoryErasureQueue",
     "MemoryEventQueue",

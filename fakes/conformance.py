@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         ScheduleSlots,
     )
     from chalicelib.core.checkins.ports import CheckinStore
+    from chalicelib.core.drills.ports import DrillRegister
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
         MemoryCheckinStore,
         MemoryDirectory,
         MemoryDispatchQueue,
+        MemoryDrillRegister,
         MemoryErasureJobs,
         MemoryErasureQueue,
         MemoryEventQueue,
@@ -159,3 +161,5 @@ def _every_later_fake_is_its_port() -> None:  # pragma: no cover - read by mypy 
     site: SitePublisher = MemorySitePublisher()
     cache: SiteCache = RecordingSiteCache()
     del site, cache
+    drills: DrillRegister = MemoryDrillRegister()
+    del drills

@@ -32,6 +32,7 @@ from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
+from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -59,6 +60,7 @@ from fakes.channels import RecordingChannel, Sent
 from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
+from fakes.drills import MemoryDrillRegister
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
@@ -127,6 +129,8 @@ class MemoryWorld:
         self.update_schedule = MemoryUpdateSchedule()
         self.site = MemorySitePublisher()  # the dark site: what it shows, every release
         self.site_cache = RecordingSiteCache()  # CloudFront: what it was told to forget
+        self.drill_register = MemoryDrillRegister()
+        self.drill_draws: list[int] = []  # a surprise drill's draws (empty: the first minute)
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -288,6 +292,20 @@ class MemoryWorld:
             self.responses,
             self.meter,
             reached=self.ledger,
+        )
+
+    @cached_property
+    def drills(self) -> DrillDesk:
+        return DrillDesk(
+            self.drill_register,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.notifier,
+            self.escalator,
+            self.clock,
+            lambda count: self.drill_draws.pop(0) % count if self.drill_draws else 0,
+            slots=self.slots,
         )
 
     @cached_property

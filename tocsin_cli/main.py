@@ -21,6 +21,10 @@
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
     tocsin statement list|show|draft|edit|approve|reject|publish INCIDENT [STATEMENT] [--key KEY]
                                          (statements to audiences; two people approve each)
+    tocsin drill run PLAN --kind tabletop|simulation|full-scale|surprise --roster C,role:R
+                     [--target [ROLE:]90%:15m] [--window "mon-fri 02:00-05:00" --within 30d]
+                                         (a tabletop prints the plan and its gaps, sends nothing)
+    tocsin drill list [--csv]            (the drill register: kind, plan, roster, raw counts)
     tocsin channels check                (each Slack, Teams, Mastodon token or webhook still
                                          works? posts nothing; exit 1 if one fails)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
@@ -57,6 +61,7 @@ from tocsin_cli import (
     checkins,
     contacts,
     dlq,
+    drills,
     heartbeats,
     history,
     holds,
@@ -81,6 +86,7 @@ GROUPS = (
     importing,
     holds,
     checkins,
+    drills,
     statements,
     smoke,
     dlq,

@@ -70,6 +70,7 @@ def describe(playbook: Playbook) -> str:
         "schedules": len(playbook.schedules),
         "maintenance windows": len(playbook.maintenance),
         "audiences": len(playbook.audiences),
+        "repeated drills": len(playbook.drills),
     }
     return ", ".join(f"{count} {name}" for name, count in counts.items())
 

@@ -171,6 +171,9 @@ class Incident:
     # When it, and every record of it, is gone (the playbook's retention, from opening); None:
     # kept until erased by hand (incidents opened before retention existed).
     expires_at: datetime | None = None
+    drill_id: str | None = None  # the drill it runs (core/drills), always an exercise
+    drill_kind: str | None = None
+    roster: frozenset[str] | None = None  # a drill's: nobody else is ever sent anything
 
     @property
     def is_exercise(self) -> bool:

@@ -80,6 +80,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # Check-ins ask through the dispatcher (messaging words their notices through a port of
     # its own), and an "I need help" pages its responders through the escalator (response).
     "checkins": {"kernel", "wording", "playbook", "messaging", "response"},
+    # Drills open exercise incidents and hand them to the notifier (activation); a tabletop
+    # works out the plan and its escalation levels (response) with their text and prices.
+    "drills": {"kernel", "wording", "playbook", "messaging", "response", "spend", "activation"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the
