@@ -80,6 +80,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # Check-ins ask through the dispatcher (messaging words their notices through a port of
     # its own), and an "I need help" pages its responders through the escalator (response).
     "checkins": {"kernel", "wording", "playbook", "messaging", "response"},
+    # Reports read incidents and timelines (the kernel), the playbook's retention for how far
+    # back analytics may look, and messaging's names for what its entries say.
+    "reports": {"kernel", "playbook", "messaging"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the

@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
+from chalicelib.core.messaging.entries import channel_counts
 from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
 from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import (
@@ -105,7 +106,12 @@ class Notifier:
             kind="planned",
             summary=f"{len(jobs)} more notifications planned for the {len(people)} people "
             f"plan {plan.plan_id} adds" + (f": {', '.join(people)}" if people else ""),
-            data={"jobs": len(jobs), "recipients": len(people), "plan_id": plan.plan_id},
+            data={
+                "jobs": len(jobs),
+                "recipients": len(people),
+                "plan_id": plan.plan_id,
+                "channels": channel_counts(jobs),
+            },
             key=f"planned-{plan.plan_id}",
         )
         self._incidents.append(incident.incident_id, [entry])
@@ -172,7 +178,11 @@ class Notifier:
                 kind="planned",
                 summary=f"{len(notifications.jobs)} notifications planned for "
                 f"{notifications.recipients} people",
-                data={"jobs": len(notifications.jobs), "recipients": notifications.recipients},
+                data={
+                    "jobs": len(notifications.jobs),
+                    "recipients": notifications.recipients,
+                    "channels": channel_counts(notifications.jobs),
+                },
                 key="planned",
             )
         ]
