@@ -52,6 +52,7 @@ from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.ports import Clock
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
+from chalicelib.core.reports.period import AnalyticsDesk
 from chalicelib.core.reports.report_desk import ReportDesk
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.duties import Duties
@@ -212,6 +213,16 @@ class Container:
     @cached_property
     def reports(self) -> ReportDesk:
         return ReportDesk(self.incidents, self.directory)
+
+    @cached_property
+    def analytics(self) -> AnalyticsDesk:
+        return AnalyticsDesk(
+            self.lists,
+            self.incidents,
+            self.directory,
+            self.clock,
+            retention=lambda: self._retention().incidents,
+        )
 
     @cached_property
     def ledger(self) -> DynamoSendLedger:

@@ -37,6 +37,18 @@ def incident_report(incident_id: str) -> Response:
     return answer(services.reports.rendered(incident_id, chosen), f"report-{incident_id}")
 
 
+@reports.route("/v1/analytics", methods=["GET"])
+@json_errors
+def analytics() -> Response:
+    request = reports.current_request
+    services = reader(request)
+    params = query_parameters(request)
+    known = ("since", "format")
+    since = single(params, "since", known)
+    chosen = report_format(single(params, "format", known))
+    return answer(services.analytics.rendered(since, chosen), "analytics")
+
+
 def single(params: Mapping[str, Sequence[str]], name: str, known: Sequence[str]) -> str | None:
     """The one value of ``name``; every unknown or repeated parameter named at once."""
     problems = [

@@ -203,6 +203,9 @@ class Contact:
     unusable: frozenset[Channel] = frozenset()  # hard bounce, complaint, number that can't receive
     reports_to: str | None = None  # their lead's contact id (a check-in may tell the lead)
     labels: tuple[str, ...] = ()  # free slugs ("building-a", "first-aider"): a check-in's audience
+    # When they work, in their time zone ("weekdays 09:00-17:00"; working_hours.py); empty:
+    # not stated. Analytics counts the pages that reached them outside these hours.
+    working_hours: tuple[str, ...] = ()
 
     def destination(self, channel: Channel) -> str | None:
         if channel is Channel.PUSH:

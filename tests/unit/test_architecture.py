@@ -37,6 +37,7 @@ KERNEL = {
     "summaries",
     "telemetry",
     "verdicts",
+    "working_hours",
 }
 
 # Which core package may import which (each may always import itself).

@@ -48,6 +48,7 @@ class Chart:
     x_ticks: tuple[Tick, ...] = ()
     y_ticks: tuple[Tick, ...] = ()
     x_label: str = ""
+    legend: tuple[tuple[str, str], ...] = ()  # (name, colour) of each line or measure
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -70,7 +71,8 @@ def step_chart(
 ) -> Chart:
     """Cumulative counts over time: each series a step line from (0, 0) to its last point,
     held flat to the right edge. ``x_text`` formats an x value (seconds, days) for a tick."""
-    longest = max((x for points in series.values() for x, _ in points), default=0.0) or 1.0
+    # A tenth more than the last moment, so a step at the end is seen as a step.
+    longest = 1.1 * max((x for points in series.values() for x, _ in points), default=0.0) or 1.0
     highest = max((y for points in series.values() for _, y in points), default=0.0) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -98,6 +100,7 @@ def step_chart(
         x_ticks=tuple(Tick(px(longest * i / 4), x_text(longest * i / 4)) for i in range(5)),
         y_ticks=_count_ticks(highest, py),
         x_label=x_label,
+        legend=tuple((line.name, line.colour) for line in lines),
     )
 
 
@@ -117,6 +120,7 @@ def bar_chart(
     row_h = 14 * max((len(bars) for _, bars in rows), default=1) + 10
     height = TOP + BOTTOM + row_h * max(len(rows), 1)
     bars, ticks = [], []
+    names = [label for label, _ in rows[0][1]] if rows else []
     for index, (name, measures) in enumerate(rows):
         top = TOP + index * row_h
         ticks.append(Tick(top + row_h / 2, name))
@@ -136,6 +140,7 @@ def bar_chart(
         ),
         y_ticks=tuple(ticks),
         x_label=x_label,
+        legend=tuple((name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(names)),
         height=height,
         left=left,
         bottom_y=height - BOTTOM,

@@ -60,9 +60,9 @@ class PersonOutcome:
     roles: tuple[str, ...]
     teams: tuple[str, ...]
     confirmation: Confirmation
-    first_alert_at: datetime | None  # their first alert handed to AWS
+    first_alert_at: datetime | None  # their first alert handed to AWS once they were asked
     answered_at: datetime | None  # their (counted) acknowledgement or decline
-    seconds_to_acknowledge: float | None  # from their first alert (from the trigger if none)
+    seconds_to_acknowledge: float | None  # from that alert (``reckoning`` says more)
     reached_on: tuple[str, ...]  # channels that delivered, or were handed to AWS without news
     unreachable: tuple[str, ...]  # why not, where known (a failure receipt, no address...)
     not_counted: tuple[str, ...] = ()  # answers recorded that did not count, and why

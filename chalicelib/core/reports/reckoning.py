@@ -8,8 +8,11 @@ decline counts as the response desk counted it (``acknowledged``, ``declined``);
 did not count (``not_counted``) are listed with the person, never counted. Someone who
 declined and later acknowledged has acknowledged.
 
-Time to acknowledge runs from the person's first alert handed to AWS (from the trigger when
-none was) to their counted acknowledgement.
+Time to acknowledge runs from the first alert handed to AWS once the person was asked (paged
+by a level; an earlier message that only informed them does not start it) to their counted
+acknowledgement; from when they were paged (or the trigger) when no alert was handed over.
+Why someone was unreachable: for a person no channel reached, every reason known (no address,
+opted out, refused by AWS, a failure receipt); for a person reached, the channels that failed.
 """
 
 from __future__ import annotations
@@ -120,8 +123,11 @@ def _people(
             gaps[contact].append(entry.summary.split(": ", 1)[-1])
             if not paged or "step" in entry.data:
                 asked[contact] = None
+    paged_at: dict[str, datetime] = {}
     for entry in paged:
-        asked.update(dict.fromkeys(str(c) for c in entry.data.get("paged", ())))
+        for contact in (str(c) for c in entry.data.get("paged", ())):
+            paged_at.setdefault(contact, entry.at)
+            asked[contact] = None
     if not paged:
         asked.update(dict.fromkeys(job.contact_id for job in jobs.by_key.values()))
     acked = _first_by_person(entries, "acknowledged")
@@ -141,7 +147,7 @@ def _people(
             declined.get(contact),
             gaps.get(contact, []),
             ignored.get(contact, []),
-            triggered_at,
+            paged_at.get(contact, triggered_at),
         )
         for contact in sorted(asked)
     )
@@ -155,10 +161,10 @@ def _person(
     declined: datetime | None,
     gaps: list[str],
     ignored: list[str],
-    triggered_at: datetime,
+    asked_at: datetime,
 ) -> PersonOutcome:
     own = jobs.of(contact)
-    handed = sorted(job.handed_at for job in own if job.handed_at is not None)
+    handed = sorted(j.handed_at for j in own if j.handed_at is not None and j.handed_at >= asked_at)
     first = handed[0] if handed else None
     reached = sorted({j.channel for j in own if j.outcome in ("delivered", "unknown")})
     failed = [f"{j.channel} {j.reason or j.refused}" for j in own if j.outcome == "failed"]
@@ -176,9 +182,10 @@ def _person(
         confirmation=confirmation,
         first_alert_at=first,
         answered_at=acked or declined,
-        seconds_to_acknowledge=(acked - (first or triggered_at)).total_seconds() if acked else None,
+        seconds_to_acknowledge=(acked - (first or asked_at)).total_seconds() if acked else None,
         reached_on=tuple(reached),
-        unreachable=tuple(dict.fromkeys([*gaps, *failed])),
+        # Someone reached: the channels that failed; someone not: every reason known.
+        unreachable=tuple(dict.fromkeys([*failed] if reached else [*gaps, *failed])),
         not_counted=tuple(ignored),
     )
 
