@@ -393,7 +393,8 @@ def test_analytics_counts_the_exercise_apart_with_its_pages_and_hours(
         ),
         (
             "99999w",
-            "must be at most 400d, the incidents' retention (older incidents are gone); got '99999w'",
+            "must be at most 400d, the incidents' retention (older incidents are gone); "
+            "got '99999w'",
         ),
     ],
 )
@@ -420,7 +421,8 @@ def test_a_contact_with_impossible_working_hours_is_refused(client: Client) -> N
         ),
         (
             ["mon 25:00-26:00"],
-            "has an hour that does not exist; write it as 'weekdays 09:00-17:00' or 'mon,wed 08:00-12:00'",
+            "has an hour that does not exist; write it as 'weekdays 09:00-17:00' or "
+            "'mon,wed 08:00-12:00'",
         ),
     ):
         answer = client.http.put(
