@@ -341,7 +341,7 @@ def test_csv_holds_every_figure_and_no_formula() -> None:
     title = next(r for r in rows if r[2] == "title")
     assert title[3] == HOSTILE  # it does not start with a formula character
     assert ["reach", "sms", "failed: InvalidDestination", "1"] in rows
-    assert ["role", "everyone", "median_seconds_to_acknowledge", "90.0"] in rows
+    assert ["confirmation", "everyone", "median_seconds_to_acknowledge", "90.0"] in rows
     hostile = build_report(make_incident(title="=1+2"), TIMELINE, MEMBERS)
     assert ["incident", hostile.incident_id, "title", "'=1+2"] in list(
         csv.reader(io.StringIO(report_csv(hostile)))

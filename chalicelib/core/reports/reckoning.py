@@ -75,7 +75,7 @@ def build_report(
         people=people,
         roles=_groups("role", people, lambda p: p.roles),
         teams=_groups("team", people, lambda p: p.teams),
-        overall=_group("role", "everyone", people),
+        overall=_group("all", "everyone", people),
         escalations=tuple(
             EscalationStep(
                 e.at, int(e.data.get("step", -1)), _STEPS[e.kind], tuple(e.data.get("paged", ()))

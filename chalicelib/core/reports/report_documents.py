@@ -186,10 +186,12 @@ def _rows(document: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
                     yield "reach", reach["channel"], f"failed: {reason}", str(count)
             elif name != "channel":
                 yield "reach", reach["channel"], name, _cell(value)
+    everyone = document["confirmation"]["everyone"]
+    for name, value in everyone.items():
+        if name != "name":
+            yield "confirmation", "everyone", name, _cell(value)
     for section in ("roles", "teams"):
-        for group in [document["confirmation"]["everyone"]] * (section == "roles") + document[
-            "confirmation"
-        ][section]:
+        for group in document["confirmation"][section]:
             for name, value in group.items():
                 if name != "name":
                     yield section[:-1], group["name"], name, _cell(value)
