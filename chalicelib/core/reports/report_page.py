@@ -173,8 +173,9 @@ def render_report_markdown(report: Report, results: Sequence[TargetResult] = ())
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for g in (report.overall, *report.roles, *report.teams):
+        label = _md(g.name) if g.kind == "all" else f"{g.kind}: {_md(g.name)}"
         lines.append(
-            f"| {_md(g.name) if g.kind == 'all' else f'{g.kind}: {_md(g.name)}'} | {g.asked} | {g.acknowledged} | {g.declined} | "
+            f"| {label} | {g.asked} | {g.acknowledged} | {g.declined} | "
             f"{g.silent} | {duration_text(g.times.median)} | {duration_text(g.times.p90)} | "
             f"{duration_text(g.times.slowest)} |"
         )
