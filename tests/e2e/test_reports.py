@@ -465,3 +465,22 @@ def test_the_html_report_reads_well_in_chromium_at_phone_width(
     wide.screenshot(path=str(PROJECT / ".local" / "report-charts.png"), full_page=True)
     page.close()
     wide.close()
+
+
+def test_the_analytics_page_reads_well_in_chromium_too(api: Api, drill: str, browser: Any) -> None:
+    html = api.get("/v1/analytics?since=1d&format=html").body.decode()
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_content(html)
+    assert errors == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    titles = page.locator("svg[role=img] > title")
+    assert [titles.nth(i).text_content() for i in range(titles.count())] == [
+        "Time to acknowledge and to resolve, by severity",
+        "Pages per person",
+        "Drill pass rate per month",
+    ]
+    assert "Exercise: it.outage" in page.locator("main").inner_text()
+    page.screenshot(path=str(PROJECT / ".local" / "analytics.png"), full_page=True)
+    page.close()
