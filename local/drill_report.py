@@ -22,6 +22,7 @@ from local.demo import request, wait_for
 from local.stack import PROJECT, LocalStack, free_port
 
 TIME_LIMIT = 60.0
+RECEIPT_WAIT = 10.0  # the stand-ins' delivery receipts arrive a moment after each send
 OUT = PROJECT / ".local"
 DRILL = {
     "source": "drills",
@@ -56,6 +57,7 @@ def main() -> int:
         wait_for(lambda: _sent_to(request("GET", incident, key), "c-chen"), "level 2", deadline)
         request("POST", f"{incident}/acknowledge", keys["c-chen"], b"{}")
         request("POST", f"{incident}/resolve", keys["c-chen"], b"{}")
+        _await_receipts(f"{incident}/report", key, time.monotonic() + RECEIPT_WAIT)
         OUT.mkdir(exist_ok=True)
         for chosen in ("html", "md", "json"):
             text = _text(f"{incident}/report?format={chosen}", key)
@@ -64,6 +66,16 @@ def main() -> int:
     print(markdown)
     print(f"Wrote {OUT / 'drill-report.html'} (and .md, .json).")
     return 0
+
+
+def _await_receipts(url: str, key: str, until: float) -> None:
+    """Until every SMS and email alert has its receipt (voice calls get none here), or the
+    time is up: the report then says what is still unknown."""
+    while time.monotonic() < until:
+        reach = request("GET", url, key)["reach"]
+        if all(c["unknown"] == 0 for c in reach if c["channel"] in ("sms", "email")):
+            return
+        time.sleep(0.2)
 
 
 def _answer_keys(stack: LocalStack) -> dict[str, str]:

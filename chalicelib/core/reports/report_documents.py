@@ -18,9 +18,11 @@ from chalicelib.core.reports.targets import TargetResult
 
 
 def duration_text(seconds: float | None) -> str:
-    """``1h 02m 05s``, ``4m 30s``, ``12s``; ``-`` for nothing."""
+    """``1h 02m 05s``, ``4m 30s``, ``12s``, ``0.4s``; ``-`` for nothing."""
     if seconds is None:
         return "-"
+    if 0 < abs(seconds) < 10 and seconds != int(seconds):
+        return f"{seconds:.1f}s"  # a local stack's answers come within the second
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
