@@ -268,8 +268,9 @@ def test_every_figure_of_the_exercise_report_is_what_was_scripted(api: Api, dril
 
 
 def test_the_drill_targets_pass_or_fail_on_the_scripted_answers(drill: str) -> None:
+    """c-ada acknowledged 800 s after the start; nobody else did."""
     report = wiring.container().reports.report(drill)
-    results = check_targets(report, [AckTarget("executive", 0.5, 120), AckTarget(None, 0.5, 900)])
+    results = check_targets(report, [AckTarget("executive", 0.5, 800), AckTarget(None, 0.5, 900)])
     assert [(r.asked, r.in_time, r.needed, r.passed) for r in results] == [
         (2, 1, 1, True),
         (4, 1, 2, False),

@@ -295,12 +295,13 @@ def test_p90_is_the_nearest_rank_and_median_the_middle(
 
 
 def test_targets_pass_and_fail_exactly(report: Any) -> None:
+    """Within so many seconds of the start (the trigger): c-ada at 125 s, c-fay at 364 s."""
     results = check_targets(
         report,
         [
             AckTarget("crisis-core", 0.5, 180),  # 1 of 3 in time; 2 needed
-            AckTarget(None, 0.4, 150),  # 2 of 5 (120 s, 60 s); 2 needed
-            AckTarget(None, 0.4, 119),  # only c-fay's 60 s
+            AckTarget(None, 0.4, 364),  # 2 of 5; 2 needed (at the limit counts)
+            AckTarget(None, 0.4, 363),  # only c-ada's
             AckTarget("nobody-here", 0.1, 60),
         ],
     )
@@ -323,7 +324,7 @@ HOSTILE = '<script>alert("x")</script> | =HYPERLINK("http://example.com") *bold*
 
 def test_html_shows_markup_as_text_and_has_no_script() -> None:
     report = build_report(make_incident(title=HOSTILE), TIMELINE, MEMBERS)
-    page = render_report_html(report, check_targets(report, [AckTarget(None, 0.4, 150)]))
+    page = render_report_html(report, check_targets(report, [AckTarget(None, 0.4, 400)]))
     assert "<script" not in page.lower()
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
@@ -363,3 +364,18 @@ def test_json_document_states_every_figure(report: Any) -> None:
     assert document["never_answered"] == ["c-bo", "c-dee"]
     assert document["confirmation"]["everyone"]["p90_seconds_to_acknowledge"] == 120
     assert document["reach"][1]["handed_to_aws"] == 3
+
+
+def test_a_drill_is_triggered_when_it_started_and_keeps_its_id() -> None:
+    """A drill's incident opens with its ``drill_started`` entry (no event, no activation)."""
+    timeline = [
+        TimelineEntry(at(10), "drill_started", "", {"drill_id": "drl_2", "contact_id": "c-eve"}),
+        entry(11, "paged", step=0, paged=["c-ada"], channels={"sms": 1}),
+        sent(12, "c-ada", "sms", 1),
+        entry(70, "acknowledged", contact_id="c-ada", via="link", step=0),
+    ]
+    report = build_report(make_incident(opened_at=at(10)), timeline, MEMBERS)
+    assert (report.drill_id, report.timings.triggered_at) == ("drl_2", at(10))
+    assert [p.contact_id for p in report.people] == ["c-ada"]  # its starter was not asked
+    (result,) = check_targets(report, [AckTarget(None, 1.0, 60)])  # 60 s after the start
+    assert (result.in_time, result.passed) == (1, True)

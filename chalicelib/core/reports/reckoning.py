@@ -44,6 +44,7 @@ _STEPS = {
     "escalation_skipped": "skipped",
     "escalation_exhausted": "exhausted",
 }
+_OPENING = ("event_received", "activation_requested", "drill_started")  # the trigger
 _GATE = {"approved": "approved", "rejected": "rejected", "gate_timed_out": "timed_out"}
 
 
@@ -94,7 +95,7 @@ def build_report(
 
 
 def _timings(incident: Incident, entries: Sequence[TimelineEntry], jobs: Jobs) -> Timings:
-    opening = [e.at for e in entries if e.kind in ("event_received", "activation_requested")]
+    opening = [e.at for e in entries if e.kind in _OPENING]
     activated = next((e.at for e in entries if e.kind == "activated"), None)
     handed = sorted(job.handed_at for job in jobs.by_key.values() if job.handed_at is not None)
     acked = [e.at for e in entries if e.kind == "acknowledged"]

@@ -5,7 +5,8 @@ playbook's ``targets`` into these; ``role`` absent means the whole roster asked)
       - {role: crisis-core, acknowledged: 90%, within: 15m}
 
 A target passes when at least ``share`` of the people asked (in the role) acknowledged within
-``within_seconds`` of their first alert; a role nobody was asked in fails (nothing to show).
+``within_seconds`` of the start (the trigger: the drill's start), as the drills' ``DrillTarget``
+says; a role nobody was asked in fails (nothing to show).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chalicelib.core.reports.figures import Report
+from chalicelib.core.reports.figures import Confirmation, Report
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,13 @@ def check_targets(report: Report, targets: Sequence[AckTarget]) -> list[TargetRe
     results = []
     for target in targets:
         people = [p for p in report.people if target.role is None or target.role in p.roles]
+        start = report.timings.triggered_at
         in_time = sum(
             1
             for p in people
-            if p.seconds_to_acknowledge is not None
-            and p.seconds_to_acknowledge <= target.within_seconds
+            if p.confirmation is Confirmation.ACKNOWLEDGED
+            and p.answered_at is not None
+            and (p.answered_at - start).total_seconds() <= target.within_seconds
         )
         needed = math.ceil(round(target.share * len(people), 9))
         results.append(
