@@ -15,6 +15,7 @@ from chalicelib.api.integrations import integrations
 from chalicelib.api.lists import lists
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
+from chalicelib.api.reports import reports
 from chalicelib.api.responses import responses
 from chalicelib.api.routes import api
 from chalicelib.api.statements import statements
@@ -38,6 +39,7 @@ app.register_middleware(observe_invocation, "all")
 app.register_middleware(chalice_errors_in_tocsin_shape, "http")
 app.register_blueprint(api)
 app.register_blueprint(lists)
+app.register_blueprint(reports)
 app.register_blueprint(integrations)
 app.register_blueprint(manual)
 app.register_blueprint(contacts)

@@ -55,6 +55,8 @@ from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.ports import Clock
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
+from chalicelib.core.reports.period import AnalyticsDesk
+from chalicelib.core.reports.report_desk import ReportDesk
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
@@ -220,6 +222,20 @@ class Container:
     @cached_property
     def lists(self) -> DynamoLists:
         return DynamoLists(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def reports(self) -> ReportDesk:
+        return ReportDesk(self.incidents, self.directory)
+
+    @cached_property
+    def analytics(self) -> AnalyticsDesk:
+        return AnalyticsDesk(
+            self.lists,
+            self.incidents,
+            self.directory,
+            self.clock,
+            retention=lambda: self._retention().incidents,
+        )
 
     @cached_property
     def ledger(self) -> DynamoSendLedger:

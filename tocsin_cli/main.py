@@ -38,6 +38,10 @@
                           [--plan P] [--exercise exclude|include|only] [--limit N] [--all] [--json]
     tocsin incidents show INCIDENT_ID [--json]
     tocsin events list [--status S] [--source S] [--since T] [--limit N] [--all] [--json]
+    tocsin report INCIDENT_ID [--format json|md|html|csv] [--output FILE]
+                                         (after-action report: times, reach, who answered)
+    tocsin analytics [--since 90d] [--format json|md|html|csv] [--output FILE]
+                                         (MTTA, MTTR, pages per person, drill pass rate)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -68,6 +72,7 @@ from tocsin_cli import (
     importing,
     keys,
     policy_commands,
+    reports,
     respond,
     smoke,
     statements,
@@ -91,6 +96,7 @@ GROUPS = (
     smoke,
     dlq,
     history,
+    reports,
 )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
+from chalicelib.core.messaging.entries import channel_counts
 from chalicelib.core.messaging.planning import (
     NotificationPlan,
     drafts,
@@ -111,7 +112,12 @@ class Notifier:
             kind="planned",
             summary=f"{len(jobs)} more notifications planned for the {len(people)} people "
             f"plan {plan.plan_id} adds" + (f": {', '.join(people)}" if people else ""),
-            data={"jobs": len(jobs), "recipients": len(people), "plan_id": plan.plan_id},
+            data={
+                "jobs": len(jobs),
+                "recipients": len(people),
+                "plan_id": plan.plan_id,
+                "channels": channel_counts(jobs),
+            },
             key=f"planned-{plan.plan_id}",
         )
         self._incidents.append(incident.incident_id, [entry])
@@ -178,7 +184,11 @@ class Notifier:
                 kind="planned",
                 summary=f"{len(notifications.jobs)} notifications planned for "
                 f"{notifications.recipients} people",
-                data={"jobs": len(notifications.jobs), "recipients": notifications.recipients},
+                data={
+                    "jobs": len(notifications.jobs),
+                    "recipients": notifications.recipients,
+                    "channels": channel_counts(notifications.jobs),
+                },
                 key="planned",
             )
         ]
