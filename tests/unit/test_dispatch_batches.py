@@ -1,0 +1,75 @@
+"""The dispatcher claims a batch's jobs in one ledger call before sending any, and closes what
+AWS accepted in one call at the end of the round, even when the round fails part-way; so one
+crash leaves at most one batch's outcomes unknown (docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import pytest
+
+from chalicelib.core.messaging.ports import Claim
+from chalicelib.core.model import (
+    Channel,
+    Message,
+    NotificationJob,
+    SendReceipt,
+    TimelineEntry,
+)
+from fakes import MemoryIncidentStore, MemorySendLedger, MemoryWorld, RecordingChannel
+from tests.unit.conftest import NIGHT
+from tests.unit.test_dispatcher import INCIDENT_ID, job, open_incident
+
+PEOPLE = ("c-ada", "c-chen", "c-fay")
+
+
+class CountingLedger(MemorySendLedger):
+    def __init__(self, incidents: MemoryIncidentStore) -> None:
+        super().__init__(incidents)
+        self.batches: list[tuple[str, int]] = []
+
+    def claim_all(
+        self, jobs: Sequence[NotificationJob], now: datetime, stale_before: datetime
+    ) -> list[Claim]:
+        self.batches.append(("claim_all", len(jobs)))
+        return super().claim_all(jobs, now, stale_before)
+
+    def mark_all_sent(
+        self, sent: Sequence[tuple[NotificationJob, SendReceipt, TimelineEntry]], now: datetime
+    ) -> None:
+        self.batches.append(("mark_all_sent", len(sent)))
+        super().mark_all_sent(sent, now)
+
+
+class Crashing(RecordingChannel):
+    """Accepts ``accepted`` messages, then fails as no SendError would (a bug, a kill)."""
+
+    def __init__(self, accepted: int) -> None:
+        super().__init__(Channel.SMS)
+        self.accepted = accepted
+
+    def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
+        if len(self.sent) == self.accepted:
+            raise RuntimeError("the invocation dies here")
+        return super().send(destination, message, incident_id)
+
+
+def test_a_batch_is_claimed_in_one_call_and_closed_in_one() -> None:
+    org = MemoryWorld.example(NIGHT, ledger=CountingLedger)
+    open_incident(org)
+    jobs = [job(person, channel) for person in PEOPLE for channel in (Channel.SMS, Channel.EMAIL)]
+    report = org.dispatcher.dispatch(INCIDENT_ID, jobs)
+    assert report.sent == 6 and not report.unrecorded
+    assert isinstance(org.ledger, CountingLedger)
+    assert org.ledger.batches == [("claim_all", 6), ("mark_all_sent", 6)]
+    assert {org.ledger.status(each) for each in jobs} == {"sent"}
+
+
+def test_a_round_that_fails_part_way_still_closes_what_aws_accepted() -> None:
+    org = MemoryWorld.example(NIGHT, senders={Channel.SMS: Crashing(accepted=2)})
+    open_incident(org)
+    jobs = [job(person) for person in PEOPLE]
+    with pytest.raises(RuntimeError):
+        org.dispatcher.dispatch(INCIDENT_ID, jobs)
+    assert [org.ledger.status(each) for each in jobs] == ["sent", "sent", "sending"]
