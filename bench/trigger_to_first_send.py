@@ -7,6 +7,12 @@ For a 10-person plan, measures per run from just before ``POST /v1/events`` to t
 the queues drained in-process by the local runner. Each run starts from the same freshly seeded
 tables (see fresh_world). Clients are built in a warm-up run first, as in a warm Lambda.
 Timings are figures to read, never test assertions.
+
+``critical_path_calls``: the AWS calls the functions make from ``POST /v1/events`` to the first
+channel call (that call included), by API, counted on the last run (a count, the same on any
+machine). The calls the queue plumbing makes (receiving and deleting queue messages: Lambda's
+event source mapping does that in AWS, the local runner here) are not the functions' and are
+left out.
 """
 
 from __future__ import annotations
@@ -15,11 +21,62 @@ import argparse
 import json
 import os
 import statistics
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+# The channel APIs: the first call of one of them ends the critical path.
+CHANNEL_CALLS = frozenset(
+    {
+        "sns:Publish",
+        "sesv2:SendEmail",
+        "pinpoint-sms-voice-v2:SendTextMessage",
+        "pinpoint-sms-voice-v2:SendVoiceMessage",
+        "pinpoint:SendMessages",
+    }
+)
+# What Lambda's event source mapping does in AWS (the local runner here): not the functions'.
+PLUMBING = frozenset(
+    {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteMessageBatch", "sqs:GetQueueUrl"}
+)
+
+
+@contextmanager
+def every_aws_call(record: Callable[[str], None]) -> Iterator[None]:
+    """``record("service:Operation")`` for every AWS call any client in the process makes."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+
+    def counted(client: Any, operation: str, params: Any) -> Any:
+        record(f"{client.meta.service_model.service_name}:{operation}")
+        return original(client, operation, params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def critical_path(calls: list[str]) -> dict[str, Any]:
+    """The calls up to the first channel call (included), by API."""
+    path: list[str] = []
+    for call in calls:
+        if call in PLUMBING:
+            continue
+        path.append(call)
+        if call in CHANNEL_CALLS:
+            break
+    by_api: dict[str, int] = {}
+    for call in path:
+        by_api[call] = by_api.get(call, 0) + 1
+    return {"total": len(path), "by_api": dict(sorted(by_api.items())), "order": path}
 
 
 EXTRA_PEOPLE = 4  # the six example contacts and four more: the issue's 10-person plan
@@ -43,7 +100,8 @@ def add_people(settings: Any, session: Any) -> None:
         )
 
 
-def measure(runs: int) -> list[float]:
+def measure(runs: int, calls: list[str] | None = None) -> list[float]:
+    """The timings; ``calls``: filled with the last run's AWS calls, in order."""
     os.environ.update(
         {
             "AWS_ACCESS_KEY_ID": "bench",
@@ -85,11 +143,15 @@ def measure(runs: int) -> list[float]:
             for run in range(runs + 1):
                 fresh_world()
                 body = json.dumps({**demo, "dedup_key": f"bench-{run}"}).encode()
+                seen: list[str] = []
                 started = datetime.now(UTC)
-                event_id = client.http.post("/v1/events", headers=headers, body=body).json_body[
-                    "event_id"
-                ]
-                runner.drain()
+                with every_aws_call(seen.append):
+                    event_id = client.http.post("/v1/events", headers=headers, body=body).json_body[
+                        "event_id"
+                    ]
+                    runner.drain()
+                if calls is not None:
+                    calls[:] = seen
                 event = client.http.get(f"/v1/events/{event_id}", headers=headers).json_body
                 incident = client.http.get(
                     f"/v1/incidents/{event['incident_id']}", headers=headers
@@ -105,8 +167,10 @@ def measure(runs: int) -> list[float]:
 
 
 def figures(runs: int) -> dict[str, Any]:
-    timings = sorted(measure(runs))
+    calls: list[str] = []
+    timings = sorted(measure(runs, calls))
     return {
+        "critical_path_calls": critical_path(calls),
         "median": round(statistics.median(timings), 1),
         "p95": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
         "runs": len(timings),
