@@ -51,17 +51,17 @@ def every_aws_call(record: Callable[[str], None]) -> Iterator[None]:
     """``record("service:Operation")`` for every AWS call any client in the process makes."""
     from botocore.client import BaseClient
 
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counted(client: Any, operation: str, params: Any) -> Any:
         record(f"{client.meta.service_model.service_name}:{operation}")
         return original(client, operation, params)
 
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    BaseClient._make_api_call = counted  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+        BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
 def critical_path(calls: list[str]) -> dict[str, Any]:
