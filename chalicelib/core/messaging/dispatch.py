@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import cast
 
 import chalicelib.core.telemetry as figures
 from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
 from chalicelib.core.errors import PermanentSendError as Permanent
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
-from chalicelib.core.messaging.checklist_text import Checklists, render_for
+from chalicelib.core.messaging.checklist_text import with_checklist
 from chalicelib.core.messaging.claims import Claims, record_all_sent, still_wanted
 from chalicelib.core.messaging.dispatch_report import DispatchReport
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
@@ -24,6 +25,7 @@ from chalicelib.core.messaging.ports import (
     NoticeWriter,
     SendLedger,
 )
+from chalicelib.core.messaging.render_once import Renders
 from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
@@ -85,7 +87,7 @@ class Dispatcher:
         contacts = self._directory.get_contacts(sorted(people))
         playbook = self._playbooks.load_version(incident.playbook_version)
         templates = playbook.templates_for(incident.plan_id)
-        people_ = Checklists(playbook.checklist, contacts)
+        renders = Renders(incident, templates)  # each kind of message rendered once
         links, now = self._links, self._clock.now()
         acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
@@ -119,7 +121,12 @@ class Dispatcher:
                 message = (
                     words.message(job, language, timezone, ack)
                     if job.notice in WORDED_ELSEWHERE and words is not None
-                    else render_for(incident, job, language, templates, ack, timezone, people_)
+                    else with_checklist(
+                        renders.message(job.channel, language, job.notice, timezone, ack),
+                        job,
+                        playbook.checklist,
+                        contacts.get(job.contact_id),
+                    )
                 )
                 ready.append(Outgoing(job, destination, message))
             try:
@@ -166,13 +173,18 @@ class Dispatcher:
         following: list[NotificationJob],
     ) -> None:
         batches: dict[Channel, list[Cleared]] = {}
+        batching: dict[Channel, bool] = {}  # a Protocol's isinstance is slow: once a channel
         for item in cleared:
             sender = self._senders[item.job.channel]
-            if isinstance(sender, BatchSender) and sender.batch_addresses:
+            if item.job.channel not in batching:
+                batching[item.job.channel] = (
+                    isinstance(sender, BatchSender) and sender.batch_addresses > 0
+                )
+            if batching[item.job.channel]:
                 # Several people in one call (Pinpoint: 100 addresses), each with their own text.
                 batch = batches.setdefault(item.job.channel, [])
                 batch.append(item)
-                if _addresses(batch) >= sender.batch_addresses - MAX_DEVICES:
+                if _addresses(batch) >= cast(BatchSender, sender).batch_addresses - MAX_DEVICES:
                     self._send_batch(incident_id, batches.pop(item.job.channel), report, following)
                 continue
             try:
