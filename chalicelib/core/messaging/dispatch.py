@@ -132,9 +132,10 @@ class Dispatcher:
             try:
                 cleared = self._clear(incident, ready, report, following)
                 self._send_all(incident_id, cleared, report, following)
-            finally:  # what AWS accepted is recorded, even if the round failed after it
-                record_all_sent(self._ledger, report.unrecorded, self._clock.now())
-                report.unrecorded.clear()
+            except Exception:  # what AWS accepted is closed, though the round failed after it
+                record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
+                raise
+            record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
             pending = following
         report.skipped += claims.done
         report.unknown_outcomes += claims.taken_over
@@ -176,11 +177,10 @@ class Dispatcher:
         batching: dict[Channel, bool] = {}  # a Protocol's isinstance is slow: once a channel
         for item in cleared:
             sender = self._senders[item.job.channel]
-            if item.job.channel not in batching:
-                batching[item.job.channel] = (
-                    isinstance(sender, BatchSender) and sender.batch_addresses > 0
-                )
-            if batching[item.job.channel]:
+            channel = item.job.channel
+            if channel not in batching:
+                batching[channel] = isinstance(sender, BatchSender) and sender.batch_addresses > 0
+            if batching[channel]:
                 # Several people in one call (Pinpoint: 100 addresses), each with their own text.
                 batch = batches.setdefault(item.job.channel, [])
                 batch.append(item)

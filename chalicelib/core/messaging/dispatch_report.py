@@ -26,3 +26,8 @@ class DispatchReport:
     @property
     def needs_retry(self) -> bool:
         return bool(self.retry)
+
+    def take_unrecorded(self) -> list[tuple[NotificationJob, SendReceipt, TimelineEntry]]:
+        """What AWS accepted since the last call, to close in the ledger now."""
+        taken, self.unrecorded = self.unrecorded, []
+        return taken
