@@ -113,3 +113,40 @@ def test_on_dynamodb_a_fan_out_of_100_costs_a_claim_call_and_4_mark_calls(
     counted.calls.clear()
     assert ledger.claim_all(batch[:10], NOW, NOW - TIMEOUT) == [Claim(ClaimOutcome.DONE)] * 10
     assert counted.calls == {"TransactWriteItems": 1, "UpdateItem": 10}
+
+
+class Conflicting:
+    """A DynamoDB client whose transactions another writer's conflict with."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def transact_write_items(self, **_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        failed = {"Error": {"Code": "TransactionConflictException", "Message": "conflict"}}
+        raise ClientError(failed, "TransactWriteItems")  # type: ignore[arg-type]
+
+
+def test_on_dynamodb_50_passes_cost_two_calls_and_a_conflicting_call_still_lands(
+    tables: Any, settings: Any
+) -> None:
+    from chalicelib.core.messaging.passes import issue_pass
+    from chalicelib.storage.incidents import DynamoIncidentStore
+    from chalicelib.storage.responders import DynamoResponderRegistry
+
+    client = tables.client("dynamodb")
+    DynamoIncidentStore(client, settings.incidents_table).create(INCIDENT, [])
+    registry = DynamoResponderRegistry(client, settings.incidents_table)
+    crowd = [issue_pass(b"s", INCIDENT.incident_id, f"c-{n:03d}", NOW) for n in range(50)]
+    counted = Counted(client)
+    registry.register(crowd[:40])
+    assert counted.calls == {"GetItem": 1, "TransactWriteItems": 2}  # 33 + 7 people
+    counted.calls.clear()
+    conflicted = DynamoResponderRegistry(Conflicting(client), settings.incidents_table)
+    conflicted.register(crowd[30:])  # 20 people, 60 items: in batches of 25 instead
+    assert counted.calls == {"GetItem": 1, "BatchWriteItem": 3}
+    assert all(registry.find(INCIDENT.incident_id, each.contact_id) == each for each in crowd)
