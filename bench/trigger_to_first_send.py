@@ -8,11 +8,11 @@ the queues drained in-process by the local runner. Each run starts from the same
 tables (see fresh_world). Clients are built in a warm-up run first, as in a warm Lambda.
 Timings are figures to read, never test assertions.
 
-``critical_path_calls``: the AWS calls the functions make from ``POST /v1/events`` to the first
-channel call (that call included), by API, counted on the last run (a count, the same on any
-machine). The calls the queue plumbing makes (receiving and deleting queue messages: Lambda's
-event source mapping does that in AWS, the local runner here) are not the functions' and are
-left out.
+``critical_path_calls``: the AWS calls the first send waits for, from ``POST /v1/events`` to
+the first channel call (that call included), by API and function, counted on the last run (a
+count, the same on any machine): see :func:`critical_path`. The calls the queue plumbing makes
+(receiving and deleting queue messages: Lambda's event source mapping does that in AWS, the
+local runner here) are not the functions' and are left out.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -46,15 +47,26 @@ PLUMBING = frozenset(
 )
 
 
+# The functions on the way, by their handler's name (anything else runs in the API's).
+FUNCTIONS = {"evaluate_events": "evaluator", "dispatch_notifications": "dispatcher"}
+
+
 @contextmanager
-def every_aws_call(record: Callable[[str], None]) -> Iterator[None]:
-    """``record("service:Operation")`` for every AWS call any client in the process makes."""
+def every_aws_call(record: Callable[[tuple[str, str]], None]) -> Iterator[None]:
+    """``record((function, "service:Operation"))`` for every AWS call any client in the
+    process makes; ``function``: the Lambda function whose handler made it."""
     from botocore.client import BaseClient
 
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counted(client: Any, operation: str, params: Any) -> Any:
-        record(f"{client.meta.service_model.service_name}:{operation}")
+        frame, function = sys._getframe(1), "api"
+        while frame is not None:
+            if frame.f_code.co_name in FUNCTIONS:
+                function = FUNCTIONS[frame.f_code.co_name]
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        record((function, f"{client.meta.service_model.service_name}:{operation}"))
         return original(client, operation, params)
 
     BaseClient._make_api_call = counted  # type: ignore[attr-defined]
@@ -64,19 +76,38 @@ def every_aws_call(record: Callable[[str], None]) -> Iterator[None]:
         BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
-def critical_path(calls: list[str]) -> dict[str, Any]:
-    """The calls up to the first channel call (included), by API."""
+def critical_path(calls: list[tuple[str, str]]) -> dict[str, Any]:
+    """The calls the first send waits for, by API: the API's; the evaluator's up to its queueing
+    of the jobs (what it does after runs beside the dispatcher in AWS, though the local runner
+    runs it first); the dispatcher's up to its first channel call, included.
+    ``in_process_total``: every call before that first channel call, in the runner's order."""
     path: list[str] = []
-    for call in calls:
+    sequential = 0
+    queued = False  # the evaluator has queued the jobs
+    for function, call in calls:
         if call in PLUMBING:
             continue
-        path.append(call)
+        sequential += 1
+        if function == "evaluator" and queued:
+            continue
+        path.append(f"{function} {call}")
+        queued = queued or (function == "evaluator" and call.startswith("sqs:SendMessage"))
         if call in CHANNEL_CALLS:
             break
     by_api: dict[str, int] = {}
-    for call in path:
+    for step in path:
+        call = step.split(" ", 1)[1]
         by_api[call] = by_api.get(call, 0) + 1
-    return {"total": len(path), "by_api": dict(sorted(by_api.items())), "order": path}
+    by_function: dict[str, int] = {}
+    for step in path:
+        by_function[step.split(" ", 1)[0]] = by_function.get(step.split(" ", 1)[0], 0) + 1
+    return {
+        "total": len(path),
+        "by_api": dict(sorted(by_api.items())),
+        "by_function": by_function,
+        "in_process_total": sequential,
+        "order": path,
+    }
 
 
 EXTRA_PEOPLE = 4  # the six example contacts and four more: the issue's 10-person plan
@@ -100,7 +131,7 @@ def add_people(settings: Any, session: Any) -> None:
         )
 
 
-def measure(runs: int, calls: list[str] | None = None) -> list[float]:
+def measure(runs: int, calls: list[tuple[str, str]] | None = None) -> list[float]:
     """The timings; ``calls``: filled with the last run's AWS calls, in order."""
     os.environ.update(
         {
@@ -143,7 +174,7 @@ def measure(runs: int, calls: list[str] | None = None) -> list[float]:
             for run in range(runs + 1):
                 fresh_world()
                 body = json.dumps({**demo, "dedup_key": f"bench-{run}"}).encode()
-                seen: list[str] = []
+                seen: list[tuple[str, str]] = []
                 started = datetime.now(UTC)
                 with every_aws_call(seen.append):
                     event_id = client.http.post("/v1/events", headers=headers, body=body).json_body[
@@ -167,7 +198,7 @@ def measure(runs: int, calls: list[str] | None = None) -> list[float]:
 
 
 def figures(runs: int) -> dict[str, Any]:
-    calls: list[str] = []
+    calls: list[tuple[str, str]] = []
     timings = sorted(measure(runs, calls))
     return {
         "critical_path_calls": critical_path(calls),

@@ -67,7 +67,9 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
     assert functions["dispatch_notifications"]["module"] == "chalicelib.handlers.queues"
     path = figures["critical_path_calls"]
     assert path["total"] == sum(path["by_api"].values()) == len(path["order"])
-    assert path["order"][-1] in ("sns:Publish", "sesv2:SendEmail")  # ends at the first send
+    assert path["order"][-1] in ("dispatcher sns:Publish", "dispatcher sesv2:SendEmail")
+    assert set(path["by_function"]) == {"api", "evaluator", "dispatcher"}
+    assert path["in_process_total"] >= path["total"]
     for channel in ("sms", "email"):
         assert (
             figures["fanout"][channel]["busiest_second"]
