@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from chalicelib.core.checkpoints import CLAIMED, checkpoint
+from chalicelib.core.checkpoints import CLAIMED, RECORDED_SENT, checkpoint
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.ports import (
     BatchLedger,
@@ -120,14 +120,15 @@ def record_all_sent(
     if not isinstance(ledger, BatchLedger):
         for job, receipt, entry in sent:
             record_sent(ledger, job, receipt, entry)
-        return
-    for attempt in range(RECORD_SENT_ATTEMPTS):
-        try:
-            ledger.mark_all_sent(sent, now)
-            return
-        except TransientError:
-            if attempt + 1 == RECORD_SENT_ATTEMPTS:
-                raise
+    else:
+        for attempt in range(RECORD_SENT_ATTEMPTS):
+            try:
+                ledger.mark_all_sent(sent, now)
+                break
+            except TransientError:
+                if attempt + 1 == RECORD_SENT_ATTEMPTS:
+                    raise
+    checkpoint(RECORDED_SENT)
 
 
 def still_wanted(job: NotificationJob, incident: Incident) -> bool:
