@@ -5,7 +5,7 @@ crash leaves at most one batch's outcomes unknown (docs/ARCHITECTURE.md)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -73,3 +73,39 @@ def test_a_round_that_fails_part_way_still_closes_what_aws_accepted() -> None:
     with pytest.raises(RuntimeError):
         org.dispatcher.dispatch(INCIDENT_ID, jobs)
     assert [org.ledger.status(each) for each in jobs] == ["sent", "sent", "sending"]
+
+
+class Killed(BaseException):
+    """The Lambda instance dies (no handler catches it, no code runs after it)."""
+
+
+def test_a_crash_mid_batch_leaves_at_most_the_batch_unknown_each_said_once() -> None:
+    from chalicelib.core import checkpoints
+    from fakes.world import CLAIM_TIMEOUT
+
+    org = MemoryWorld.example(NIGHT)
+    open_incident(org)
+    jobs = [job(person, channel) for person in PEOPLE for channel in (Channel.SMS, Channel.EMAIL)]
+    accepted = []
+
+    def die_at_the_fourth_acceptance(name: str) -> None:
+        if name == checkpoints.CHANNEL_ACCEPTED:
+            accepted.append(name)
+            if len(accepted) == 4:
+                raise Killed(name)
+
+    checkpoints.install_hook(die_at_the_fourth_acceptance)
+    try:
+        with pytest.raises(Killed):
+            org.dispatcher.dispatch(INCIDENT_ID, jobs)
+    finally:
+        checkpoints.install_hook(None)
+    # Nothing of the batch was closed: all six claims are open, four of them already sent.
+    assert [org.ledger.status(each) for each in jobs] == ["sending"] * 6
+    assert len(org.sent()) == 4
+    org.clock.advance(CLAIM_TIMEOUT + timedelta(seconds=1))
+    again = org.dispatcher.dispatch(INCIDENT_ID, jobs)
+    assert again.sent == 6 and again.unknown_outcomes == 6  # the batch, and no more
+    unknown = [e for e in org.incidents.timeline(INCIDENT_ID) if e.kind == "outcome_unknown"]
+    assert len(unknown) == 6  # each said once on the timeline
+    assert len(org.sent()) - 6 == 4 <= again.unknown_outcomes  # twice: within the unknown
