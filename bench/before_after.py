@@ -54,14 +54,22 @@ def measure_in(tree: Path, name: str, quick: bool) -> Any:
     return json.loads(done.stdout.rsplit("\x1e", 1)[1])
 
 
-def compare(before: Path, quick: bool) -> dict[str, Any]:
+def compare(
+    before: Path, quick: bool, names: tuple[str, ...] = FIGURES, pairs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``names``: the figures to measure (again), into ``pairs`` (an earlier run's)."""
     for module in MEASURING:
         shutil.copy(PROJECT / "bench" / module, before / "bench" / module)
-    pairs: dict[str, Any] = {}
-    for name in FIGURES:
+    pairs = dict(pairs or {})
+    for name in names:
         pairs[name] = {
             "before": measure_in(before, name, quick),
             "after": measure_in(PROJECT, name, quick),
+        }
+    if names != FIGURES:
+        pairs["measured_again"] = {
+            "figures": list(names),
+            "first_run": pairs.get("measured_at"),
         }
     pairs["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return pairs
@@ -79,7 +87,13 @@ def table(pairs: dict[str, Any]) -> str:
         f"Measured back to back, figure by figure, by `python -m bench.before_after` at "
         f"{pairs['measured_at']}: before is main's code, after this branch's, on the same "
         "shared 2-CPU machine while other engineers ran their tests (timings drift by half "
-        "from run to run there; the counts do not).",
+        "from run to run there; the counts do not)."
+        + (
+            f" Measured again, pair by pair, at that time: {', '.join(again['figures'])}; the "
+            f"others at {again['first_run']}."
+            if (again := pairs.get("measured_again"))
+            else ""
+        ),
         "",
         "| figure | before | after | target |",
         "| --- | --- | --- | --- |",
@@ -149,8 +163,17 @@ def main() -> None:
     parser.add_argument("before", type=Path, help="a checkout of the code before the change")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (harness check)")
     parser.add_argument("--output", type=Path, default=PROJECT / "bench")
+    parser.add_argument(
+        "--again", nargs="+", choices=FIGURES, help="measure only these again (the rest: kept)"
+    )
     arguments = parser.parse_args()
-    pairs = compare(arguments.before.resolve(), arguments.quick)
+    earlier = arguments.output / "before_after.json"
+    pairs = compare(
+        arguments.before.resolve(),
+        arguments.quick,
+        tuple(arguments.again or FIGURES),
+        json.loads(earlier.read_text()) if arguments.again else None,
+    )
     (arguments.output / "before_after.json").write_text(json.dumps(pairs, indent=2) + "\n")
     (arguments.output / "BEFORE-AFTER.md").write_text(table(pairs))
     print(table(pairs))
