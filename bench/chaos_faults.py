@@ -56,6 +56,9 @@ class Faults:
         self.lost_answers = lost_answers
         self.counts: Counter[str] = Counter()
         self.unknown_recipients = 0  # recipients of channel calls whose outcome is unknown
+        # Accepted by a channel, not yet closed in the ledger (the dispatcher closes a round's
+        # at once: a crash before that leaves all of them with an unknown outcome).
+        self.accepted_unrecorded = 0
 
     def draw(self) -> str | None:
         if self.rng.random() >= self.rate:
@@ -133,7 +136,9 @@ class FaultyChannel:
         elif kind is not None:
             code = {"throttling": "ThrottlingException", "5xx": "InternalFailure"}
             raise TransientSendError(code.get(kind, "ConnectTimeoutError"), "injected")
-        return self._inner.send(destination, message, incident_id)
+        receipt = self._inner.send(destination, message, incident_id)
+        faults.accepted_unrecorded += 1
+        return receipt
 
 
 class Crashes:
@@ -158,6 +163,9 @@ class Crashes:
 
     def __call__(self, name: str) -> None:
         rng = self._faults.rng
+        if name == checkpoints.RECORDED_SENT:
+            self._faults.accepted_unrecorded = 0
+            return
         if name == checkpoints.PAGING_QUEUED and self._race is not None:
             if rng.random() < self._race_rate:
                 self.counts["ack_raced_tick"] += 1
@@ -166,6 +174,7 @@ class Crashes:
         if not self.armed or rng.random() >= self._rate * self._weights.get(name, 0.0):
             return
         self.counts[name] += 1
-        if name == checkpoints.CHANNEL_ACCEPTED:
-            self._faults.unknown_recipients += 1
+        if name == checkpoints.CHANNEL_ACCEPTED:  # every message accepted and not yet closed
+            self._faults.unknown_recipients += max(1, self._faults.accepted_unrecorded)
+            self._faults.accepted_unrecorded = 0
         raise LambdaCrash(name)

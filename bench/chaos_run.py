@@ -6,7 +6,8 @@ The accounting (:func:`account`) reads the end state, not the handlers' reports:
   (an escalation step of an incident acknowledged before it went out), or lost;
 - every message a channel accepted, per incident, channel and destination, against the jobs the
   ledger records as sent there: the surplus was sent twice, and must not exceed the recipients
-  of channel calls whose outcome was unknown (crashes after acceptance, lost answers).
+  of channel calls whose outcome was unknown (lost answers; a crash after acceptance: every
+  message accepted since the ledger last closed a round).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ second through the real handlers.
     python -m bench.checkins [--people 20000] [--answers 100]
 
 Fan-out: the real CheckinDesk and Dispatcher on the fakes (``fakes/``), the SMS channel wrapped
-as the dispatcher wraps it (PacedSender, TokenBucket at its quota) around the stand-in of
+as the dispatcher wraps it (PacedSender, WindowPacer at its quota) around the stand-in of
 ``bench/fanout.py`` (at most its quota a second, throttling above). Every dispatch message is
 delivered twice, as SQS may; then half the people answer, a reminder round runs, and what each
 number received is counted: lost (asked never), twice (asked more than once, or reminded twice),
@@ -27,13 +27,7 @@ from typing import Any
 from bench.dispatch import with_large_budget
 from bench.fanout import QuotaStandIn
 from chalicelib.core.checkins.values import AnsweredBy
-from chalicelib.core.messaging.pacing import (
-    PacedSender,
-    RetryBudget,
-    TokenBucket,
-    burst_for,
-    paced_rate,
-)
+from chalicelib.core.messaging.pacing import PacedSender, RetryBudget, WindowPacer
 from chalicelib.core.model import Channel, Contact
 from chalicelib.core.playbook.checkin_request import parse_checkin_request
 from fakes import MemoryWorld
@@ -71,8 +65,7 @@ def fanout(count: int, scale: float = TIME_SCALE) -> dict[str, Any]:
 
     quota = 100 * scale
     standin = QuotaStandIn(Channel.SMS, quota)
-    rate = paced_rate(quota)
-    sms = PacedSender(standin, TokenBucket(rate, burst=burst_for(rate)), RetryBudget())
+    sms = PacedSender(standin, WindowPacer(quota), RetryBudget())
     playbook = parse_playbook(with_large_budget(read_policy_dir(PROJECT / "policies").sections))
     world = MemoryWorld(NOW, playbook, people(count), {Channel.SMS: sms})
     started = time.monotonic()

@@ -3,8 +3,9 @@
     python -m bench.fanout [--recipients 10000] [--scale 10]
 
 Real time, in-process: the channel is wrapped exactly as the dispatcher wraps it (PacedSender,
-TokenBucket at the configured quota with its headroom); the stand-in accepts at most its quota
-in any one-second window, throttles above it, and takes a fixed latency per call. Quotas are
+WindowPacer at the whole quota); the stand-in accepts at most its quota in any one-second window
+(sliding, so every window AWS could count is covered), throttles above it, and takes a fixed
+latency per call. Quotas are
 AWS-like (100 SMS parts/s, 200 emails/s) multiplied by ``--scale`` so the run takes seconds.
 Anything that runs out of retry budget is sent again later, as SQS redelivery would.
 Figures: achieved rate, its share of the quota, messages lost and sent twice.
@@ -20,13 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.core.errors import TransientSendError
-from chalicelib.core.messaging.pacing import (
-    PacedSender,
-    RetryBudget,
-    TokenBucket,
-    burst_for,
-    paced_rate,
-)
+from chalicelib.core.messaging.pacing import PacedSender, RetryBudget, WindowPacer
 from chalicelib.core.model import Channel, Message, SendReceipt
 
 LATENCY_SECONDS = 0.0002
@@ -52,6 +47,7 @@ class QuotaStandIn:
         self.window: deque[float] = deque()
         self.accepted: Counter[str] = Counter()
         self.throttled = 0
+        self.busiest = 0  # the most accepted in any one-second window
 
     def send(self, destination: str, message: Message, incident_id: str) -> SendReceipt:
         self._sleep(self.latency)
@@ -62,14 +58,14 @@ class QuotaStandIn:
             self.throttled += 1
             raise TransientSendError("ThrottlingException", "Rate exceeded")
         self.window.append(now)
+        self.busiest = max(self.busiest, len(self.window))
         self.accepted[destination] += 1
         return SendReceipt(f"m-{destination}")
 
 
 def measure(channel: Channel, recipients: int, quota: float) -> dict[str, Any]:
     standin = QuotaStandIn(channel, quota)
-    rate = paced_rate(quota)
-    sender = PacedSender(standin, TokenBucket(rate, burst=burst_for(rate)), RetryBudget())
+    sender = PacedSender(standin, WindowPacer(quota), RetryBudget())
     queue = [f"dest-{number}" for number in range(recipients)]
     started = time.monotonic()
     while queue:
@@ -81,6 +77,8 @@ def measure(channel: Channel, recipients: int, quota: float) -> dict[str, Any]:
                 requeued.append(destination)
         queue = requeued
     elapsed = time.monotonic() - started
+    # Everyone reached, over the time it took: the first window's quota goes at once, as AWS
+    # allows, so a short fan-out can pass 1.0; ``busiest_second`` shows no window held more.
     achieved = recipients / elapsed
     return {
         "recipients": recipients,
@@ -90,6 +88,8 @@ def measure(channel: Channel, recipients: int, quota: float) -> dict[str, Any]:
         "lost": recipients - len(standin.accepted),
         "duplicates": sum(count - 1 for count in standin.accepted.values()),
         "throttled": standin.throttled,
+        "busiest_second": standin.busiest,
+        "seconds": round(elapsed, 2),
     }
 
 

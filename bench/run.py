@@ -25,10 +25,13 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
-TARGETS = {
-    "quota_efficiency": 0.90,
-    "trigger_to_first_send_median_ms": 100.0,
-    "cold_start_ratio": 1.5,
+TARGETS = {  # issue #35's: read against the figures, never asserted in tests
+    "quota_efficiency": 0.98,
+    "trigger_to_first_send_median_ms": 40.0,
+    "critical_path_calls": 8,
+    "calls_per_notification": 1.2,
+    "overhead_us_per_notification": 40.0,
+    "cold_start_ratio": 1.4,
 }
 
 
@@ -48,8 +51,10 @@ def collect(scale: bool, quick: bool) -> dict[str, Any]:
     evaluated = evaluation.measure(
         rules=50 if quick else 1000, events=50 if quick else 2000, runs=1 if quick else 5
     )
+    trigger = trigger_to_first_send.figures(2 if quick else 30)
     return {
-        "trigger_to_first_send_ms": trigger_to_first_send.figures(2 if quick else 30),
+        "critical_path_calls": trigger.pop("critical_path_calls"),
+        "trigger_to_first_send_ms": trigger,
         "fanout": fanout.run(recipients=recipients, scale=10),
         "overhead_us_per_notification": dispatch.overhead(20 if quick else 2000, 1 if quick else 5)[
             "median_us"
@@ -99,43 +104,60 @@ def summary(figures: dict[str, Any]) -> str:
     calls = figures["calls_per_notification"]
     erased = figures["erasure"]
     met = {True: "met", False: "missed"}
+    path = figures["critical_path_calls"]
     lines = [
         "# Benchmark results",
         "",
         f"Measured {figures['measured_at']} on {figures['machine']['cpus']} CPUs "
         f"({figures['machine']['cpu'] or 'unknown CPU'}), Python {figures['machine']['python']}, "
         + ", ".join(f"{k} {v}" for k, v in figures["machine"]["versions"].items())
-        + ". Written by `make bench` (bench/run.py); the numbers are in results.json.",
+        + ". Written by `make bench` (bench/run.py); the numbers are in results.json. Targets: "
+        "issue #35's. Before and after, measured back to back: "
+        "[BEFORE-AFTER.md](BEFORE-AFTER.md).",
         "",
         "| figure | value | target |",
         "| --- | --- | --- |",
+        f"| AWS calls from `POST /v1/events` to the first channel call (a count) "
+        f"| {path['total']} ({', '.join(f'{k} {v}' for k, v in path['by_api'].items())}) "
+        f"| ≤ {TARGETS['critical_path_calls']}: "
+        f"{met[path['total'] <= TARGETS['critical_path_calls']]} |",
         f"| trigger to first send, in-process ({trigger['plan']}) | median {trigger['median']} ms, "
-        f"p95 {trigger['p95']} ms ({trigger['runs']} runs) | ≤ 100 ms median: "
+        f"p95 {trigger['p95']} ms ({trigger['runs']} runs) "
+        f"| ≤ {TARGETS['trigger_to_first_send_median_ms']:g} ms median: "
         f"{met[trigger['median'] <= TARGETS['trigger_to_first_send_median_ms']]} |",
     ]
     for channel in ("sms", "email"):
         row = fan[channel]
+        clean = not (row["lost"] or row["duplicates"] or row["throttled"])
         lines.append(
             f"| fan-out {channel}, {row['recipients']:,} recipients at {row['quota_per_s']:g}/s "
-            f"| {row['achieved_per_s']}/s = {row['quota_efficiency']} of the quota; "
+            f"| {row['achieved_per_s']}/s = {row['quota_efficiency']} of the quota "
+            f"(busiest second {row.get('busiest_second', '?')}); "
             f"lost {row['lost']}, sent twice {row['duplicates']}, throttled {row['throttled']} "
-            f"| ≥ 0.90, 0 lost, 0 twice: "
-            f"{met[row['quota_efficiency'] >= 0.9 and not row['lost'] and not row['duplicates']]} |"
+            f"| ≥ {TARGETS['quota_efficiency']}, 0 lost, 0 twice, 0 throttled: "
+            f"{met[row['quota_efficiency'] >= TARGETS['quota_efficiency'] and clean]} |"
         )
+    overhead = figures["overhead_us_per_notification"]
     lines += [
-        f"| dispatcher CPU per notification (instant stand-ins) "
-        f"| {figures['overhead_us_per_notification']} µs | none yet |",
+        f"| dispatcher CPU per notification (instant stand-ins) | {overhead} µs "
+        f"| ≤ {TARGETS['overhead_us_per_notification']:g} µs: "
+        f"{met[overhead <= TARGETS['overhead_us_per_notification']]} |",
     ]
     for channel, row in calls.items():
         lines.append(
             f"| AWS calls per {channel} notification | {row['actual']} "
             f"({', '.join(f'{k} {v}' for k, v in row['by_api'].items())}) "
-            f"| the API's minimum: {row['minimum']} |"
+            f"| ≤ {TARGETS['calls_per_notification']} (the API's minimum: {row['minimum']}): "
+            f"{met[row['actual'] <= TARGETS['calls_per_notification']]} |"
+        )
+    for name, row in cold["functions"].items():
+        lines.append(
+            f"| cold start of `{name}`: import of `{row['module']}` | {row['import_ms']} ms, "
+            f"{row['ratio']} x a bare `import boto3` ({cold['boto3_ms']} ms) "
+            f"| ≤ {TARGETS['cold_start_ratio']} x: "
+            f"{met[row['ratio'] <= TARGETS['cold_start_ratio']]} |"
         )
     lines += [
-        f"| cold start: import of the handler module | {cold['handler_ms']} ms, "
-        f"{cold['ratio']} x a bare `import boto3` ({cold['boto3_ms']} ms) "
-        f"| ≤ 1.5 x: {met[cold['ratio'] <= TARGETS['cold_start_ratio']]} |",
         f"| cold start: Powertools Metrics | import {metrics['import_ms']} ms "
         f"({metrics['share_of_handler_import']:.1%} of the handler's import); writing every "
         f"figure: {metrics['first_flush_ms']} ms at the end of the first invocation, "

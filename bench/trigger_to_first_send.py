@@ -7,6 +7,12 @@ For a 10-person plan, measures per run from just before ``POST /v1/events`` to t
 the queues drained in-process by the local runner. Each run starts from the same freshly seeded
 tables (see fresh_world). Clients are built in a warm-up run first, as in a warm Lambda.
 Timings are figures to read, never test assertions.
+
+``critical_path_calls``: the AWS calls the first send waits for, from ``POST /v1/events`` to
+the first channel call (that call included), by API and function, counted on the last run (a
+count, the same on any machine): see :func:`critical_path`. The calls the queue plumbing makes
+(receiving and deleting queue messages: Lambda's event source mapping does that in AWS, the
+local runner here) are not the functions' and are left out.
 """
 
 from __future__ import annotations
@@ -15,11 +21,93 @@ import argparse
 import json
 import os
 import statistics
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+# The channel APIs: the first call of one of them ends the critical path.
+CHANNEL_CALLS = frozenset(
+    {
+        "sns:Publish",
+        "sesv2:SendEmail",
+        "pinpoint-sms-voice-v2:SendTextMessage",
+        "pinpoint-sms-voice-v2:SendVoiceMessage",
+        "pinpoint:SendMessages",
+    }
+)
+# What Lambda's event source mapping does in AWS (the local runner here): not the functions'.
+PLUMBING = frozenset(
+    {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteMessageBatch", "sqs:GetQueueUrl"}
+)
+
+
+# The functions on the way, by their handler's name (anything else runs in the API's).
+FUNCTIONS = {"evaluate_events": "evaluator", "dispatch_notifications": "dispatcher"}
+
+
+@contextmanager
+def every_aws_call(record: Callable[[tuple[str, str]], None]) -> Iterator[None]:
+    """``record((function, "service:Operation"))`` for every AWS call any client in the
+    process makes; ``function``: the Lambda function whose handler made it."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counted(client: Any, operation: str, params: Any) -> Any:
+        frame, function = sys._getframe(1), "api"
+        while frame is not None:
+            if frame.f_code.co_name in FUNCTIONS:
+                function = FUNCTIONS[frame.f_code.co_name]
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        record((function, f"{client.meta.service_model.service_name}:{operation}"))
+        return original(client, operation, params)
+
+    BaseClient._make_api_call = counted  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[attr-defined]
+
+
+def critical_path(calls: list[tuple[str, str]]) -> dict[str, Any]:
+    """The calls the first send waits for, by API: the API's; the evaluator's up to its queueing
+    of the jobs (what it does after runs beside the dispatcher in AWS, though the local runner
+    runs it first); the dispatcher's up to its first channel call, included.
+    ``in_process_total``: every call before that first channel call, in the runner's order."""
+    path: list[str] = []
+    sequential = 0
+    queued = False  # the evaluator has queued the jobs
+    for function, call in calls:
+        if call in PLUMBING:
+            continue
+        sequential += 1
+        if function == "evaluator" and queued:
+            continue
+        path.append(f"{function} {call}")
+        queued = queued or (function == "evaluator" and call.startswith("sqs:SendMessage"))
+        if call in CHANNEL_CALLS:
+            break
+    by_api: dict[str, int] = {}
+    for step in path:
+        call = step.split(" ", 1)[1]
+        by_api[call] = by_api.get(call, 0) + 1
+    by_function: dict[str, int] = {}
+    for step in path:
+        by_function[step.split(" ", 1)[0]] = by_function.get(step.split(" ", 1)[0], 0) + 1
+    return {
+        "total": len(path),
+        "by_api": dict(sorted(by_api.items())),
+        "by_function": by_function,
+        "in_process_total": sequential,
+        "order": path,
+    }
 
 
 EXTRA_PEOPLE = 4  # the six example contacts and four more: the issue's 10-person plan
@@ -43,7 +131,8 @@ def add_people(settings: Any, session: Any) -> None:
         )
 
 
-def measure(runs: int) -> list[float]:
+def measure(runs: int, calls: list[tuple[str, str]] | None = None) -> list[float]:
+    """The timings; ``calls``: filled with the last run's AWS calls, in order."""
     os.environ.update(
         {
             "AWS_ACCESS_KEY_ID": "bench",
@@ -85,11 +174,15 @@ def measure(runs: int) -> list[float]:
             for run in range(runs + 1):
                 fresh_world()
                 body = json.dumps({**demo, "dedup_key": f"bench-{run}"}).encode()
+                seen: list[tuple[str, str]] = []
                 started = datetime.now(UTC)
-                event_id = client.http.post("/v1/events", headers=headers, body=body).json_body[
-                    "event_id"
-                ]
-                runner.drain()
+                with every_aws_call(seen.append):
+                    event_id = client.http.post("/v1/events", headers=headers, body=body).json_body[
+                        "event_id"
+                    ]
+                    runner.drain()
+                if calls is not None:
+                    calls[:] = seen
                 event = client.http.get(f"/v1/events/{event_id}", headers=headers).json_body
                 incident = client.http.get(
                     f"/v1/incidents/{event['incident_id']}", headers=headers
@@ -105,8 +198,10 @@ def measure(runs: int) -> list[float]:
 
 
 def figures(runs: int) -> dict[str, Any]:
-    timings = sorted(measure(runs))
+    calls: list[tuple[str, str]] = []
+    timings = sorted(measure(runs, calls))
     return {
+        "critical_path_calls": critical_path(calls),
         "median": round(statistics.median(timings), 1),
         "p95": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
         "runs": len(timings),

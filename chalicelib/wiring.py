@@ -43,7 +43,7 @@ from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
-from chalicelib.core.messaging.pacing import PacedSender, TokenBucket, burst_for, paced_rate
+from chalicelib.core.messaging.pacing import PacedSender, WindowPacer, window_quota
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
@@ -308,11 +308,10 @@ class Container:
         return {
             channel: PacedSender(
                 sender,
-                TokenBucket(rate, burst=burst_for(rate)),
+                WindowPacer(window_quota(quotas[channel], settings.dispatch_concurrency)),
                 meter=self.meter,
             )
             for channel, sender in senders.items()
-            for rate in [paced_rate(quotas[channel], settings.dispatch_concurrency)]
         }
 
     @cached_property

@@ -8,10 +8,12 @@ claim ─▶ absent or 'retryable' ─▶ 'sending', CLAIMED
       ─▶ 'sending' since within the limit ─▶ BUSY (since that claim); anything else ─▶ DONE
 mark_sent ─▶ 'sent' + message id + timeline entry + a pointer from the message id to the job
 mark_failed ─▶ 'failed' or 'retryable' + timeline entry
+claim_all, mark_all_sent ─▶ claim, mark_sent for each, in order
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -65,6 +67,17 @@ class MemorySendLedger:
         item.attempts += 1
         self.items[_key(job)] = item
         return claim
+
+    def claim_all(
+        self, jobs: Sequence[NotificationJob], now: datetime, stale_before: datetime
+    ) -> list[Claim]:
+        return [self.claim(job, now, stale_before) for job in jobs]
+
+    def mark_all_sent(
+        self, sent: Sequence[tuple[NotificationJob, SendReceipt, TimelineEntry]], now: datetime
+    ) -> None:
+        for job, receipt, entry in sent:
+            self.mark_sent(job, receipt, now, entry)
 
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry

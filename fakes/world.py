@@ -33,7 +33,8 @@ from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.drills.runner import DrillDesk
-from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
+from chalicelib.core.messaging.dispatch import Dispatcher
+from chalicelib.core.messaging.dispatch_report import DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker

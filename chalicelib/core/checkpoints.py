@@ -17,6 +17,9 @@ EVENT_STORED = "event_stored"  # intake: an event recorded `pending`, not yet on
 INCIDENT_OPENED = "incident_opened"  # evaluator: the incident opened, its jobs not yet queued
 CLAIMED = "claimed"  # dispatcher: a job claimed in the ledger, not yet sent
 CHANNEL_ACCEPTED = "channel_accepted"  # dispatcher: AWS accepted a message, ledger not written
+# dispatcher: the messages AWS accepted in a round are closed in the ledger (until then, a crash
+# leaves every one of them with an unknown outcome: a batch, not only the last message)
+RECORDED_SENT = "recorded_sent"
 PAGING_QUEUED = "paging_queued"  # escalator: a level's jobs queued, the step not yet stored
 RECORD_DONE = "record_done"  # queue handlers: one record of a batch handled, the next not yet
 NAMES = (EVENT_STORED, INCIDENT_OPENED, CLAIMED, CHANNEL_ACCEPTED, PAGING_QUEUED, RECORD_DONE)

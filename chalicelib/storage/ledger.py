@@ -9,6 +9,10 @@ claim ─▶ item absent ──────────────────�
       ─▶ 'sending' recently ─▶ BUSY (since claimed_at): back to the queue until it is stale
       ─▶ 'sent', 'failed', 'held' (not released from it) or 'cancelled' ─▶ DONE
 send ok ─▶ 'sent' + message id + timeline entry + MSG#<message id> pointer, in one transaction
+claim_all ─▶ up to 100 claims in one transaction, each only from absent or 'retryable' (or a
+      release from its hold); if any finds something else, nothing is written and each job is
+      claimed alone as above (the outcome of each is then known: taken over, busy or done)
+mark_all_sent ─▶ the writes of mark_sent for 33 jobs a transaction (3 items each, of 100)
 delivery event ─▶ MSG#<message id> ─▶ the item's ``delivery`` (delivered, bounced, ...) + timeline
 
 The ledger item and its timeline entries carry the incident's expiry; the message-id pointer is
@@ -18,6 +22,7 @@ record as gone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +42,8 @@ FAILED = "failed"
 RETRYABLE = "retryable"
 HELD = "held"  # past the budget: waits for a person (storage/holds.py)
 CANCELLED = "cancelled"  # held, then cancelled: never sent
+TRANSACTION_ITEMS = 100  # TransactWriteItems' most actions (and no two on the same item)
+_FALL_BACK = frozenset({"TransactionCanceledException", "TransactionConflictException"})
 
 
 class DynamoSendLedger:
@@ -102,9 +109,88 @@ class DynamoSendLedger:
             return Claim(ClaimOutcome.TAKEN_OVER, _moment(before["claimed_at"]))
         return Claim(ClaimOutcome.CLAIMED)
 
+    def claim_all(
+        self, jobs: Sequence[NotificationJob], now: datetime, stale_before: datetime
+    ) -> list[Claim]:
+        """:meth:`claim` for each job, in order: a transaction per 100 when every job is new
+        (or retryable, or released); the jobs of a transaction that one of them cancels (or
+        that appear twice in it) are claimed one by one."""
+        claims: list[Claim] = []
+        for start in range(0, len(jobs), TRANSACTION_ITEMS):
+            chunk = jobs[start : start + TRANSACTION_ITEMS]
+            distinct = len({tuple(keys.send(job).values()) for job in chunk}) == len(chunk)
+            if len(chunk) > 1 and distinct and self._claim_together(chunk, now):
+                claims += [Claim(ClaimOutcome.CLAIMED)] * len(chunk)
+            else:
+                claims += [self.claim(job, now, stale_before) for job in chunk]
+        return claims
+
+    def _claim_together(self, jobs: Sequence[NotificationJob], now: datetime) -> bool:
+        updates = []
+        for job in jobs:
+            expires = self._expiries.of(job.incident_id)
+            keep = f", {EXPIRES_AT} = :expires" if expires is not None else ""
+            condition = "attribute_not_exists(pk) OR #status = :retryable"
+            released = {}
+            if job.hold is not None:
+                condition += " OR (#status = :held AND hold_id = :hold)"
+                released = {":held": HELD, ":hold": job.hold}
+            values = {
+                ":sending": SENDING,
+                ":retryable": RETRYABLE,
+                ":one": 1,
+                ":now": _millis(now),
+                ":contact": job.contact_id,
+                ":channel": job.channel.value,
+                ":notice": job.notice.value,
+                **({":expires": expires} if expires is not None else {}),
+                **released,
+            }
+            updates.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(keys.send(job)),
+                        "UpdateExpression": "SET #status = :sending, claimed_at = :now, "
+                        f"contact_id = :contact, channel = :channel, notice = :notice{keep} "
+                        "ADD attempts :one",
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": to_item(values),
+                    }
+                }
+            )
+        try:
+            with dynamodb_errors():
+                self._client.transact_write_items(TransactItems=updates)
+        except ClientError as error:
+            if error_code(error) not in _FALL_BACK:
+                raise
+            return False  # nothing was written: each is claimed alone
+        return True
+
+    def mark_all_sent(
+        self, sent: Sequence[tuple[NotificationJob, SendReceipt, TimelineEntry]], now: datetime
+    ) -> None:
+        """:meth:`mark_sent` for each, 33 a transaction: each job's writes stay together."""
+        writes = [self._sent_writes(job, receipt, now, entry) for job, receipt, entry in sent]
+        per_call = TRANSACTION_ITEMS // 3
+        for start in range(0, len(writes), per_call):
+            items = [item for each in writes[start : start + per_call] for item in each]
+            with dynamodb_errors():
+                self._client.transact_write_items(TransactItems=items)
+
     def mark_sent(
         self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
     ) -> None:
+        with dynamodb_errors():
+            self._client.transact_write_items(
+                TransactItems=self._sent_writes(job, receipt, now, entry)
+            )
+
+    def _sent_writes(
+        self, job: NotificationJob, receipt: SendReceipt, now: datetime, entry: TimelineEntry
+    ) -> list[dict[str, Any]]:
         pointer = {
             **keys.sent_message(receipt.message_id),
             "incident_id": job.incident_id,
@@ -116,7 +202,7 @@ class DynamoSendLedger:
                 job.incident_id, now + self._lifetimes.retention().message_ids
             ),
         }
-        self._finish(
+        return self._finish_writes(
             job,
             SENT,
             now,
@@ -212,6 +298,14 @@ class DynamoSendLedger:
         return str(item["status"])
 
     def _finish(
+        self, job: NotificationJob, status: str, now: datetime, entry: TimelineEntry, **extra: str
+    ) -> None:
+        with dynamodb_errors():
+            self._client.transact_write_items(
+                TransactItems=self._finish_writes(job, status, now, entry, None, **extra)
+            )
+
+    def _finish_writes(
         self,
         job: NotificationJob,
         status: str,
@@ -219,33 +313,30 @@ class DynamoSendLedger:
         entry: TimelineEntry,
         extra_writes: list[dict[str, Any]] | None = None,
         **extra: str,
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         assignments = ", ".join(f"{name} = :{name}" for name in extra)
         expression = "SET #status = :status, finished_at = :now" + (
             f", {assignments}" if assignments else ""
         )
-        with dynamodb_errors():
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item(keys.send(job)),
-                            "UpdateExpression": expression,
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_item(
-                                {
-                                    ":status": status,
-                                    ":now": _millis(now),
-                                    **{f":{name}": value for name, value in extra.items()},
-                                }
-                            ),
+        return [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.send(job)),
+                    "UpdateExpression": expression,
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":status": status,
+                            ":now": _millis(now),
+                            **{f":{name}": value for name, value in extra.items()},
                         }
-                    },
-                    self._timeline_put(job, entry),
-                    *(extra_writes or []),
-                ]
-            )
+                    ),
+                }
+            },
+            self._timeline_put(job, entry),
+            *(extra_writes or []),
+        ]
 
     def _timeline_put(self, job: NotificationJob, entry: TimelineEntry) -> dict[str, Any]:
         incident = job.incident_id

@@ -5,9 +5,11 @@ ACKLINK#<token> / LINK                 the link's owner, for GET/POST /a/{token}
 PAGED#<contact> / INCIDENT#<id>        for an SMS reply: the person's incidents and their codes
 
 The three items are written together, idempotently (the same incident and person always get the
-same token and code), once per person per dispatch. The pass carries its incident's expiry; the
-two lookups are kept for the playbook's ``links`` period after the link stops working, never past
-the incident. Reads treat an expired record as gone.
+same token and code), once per person per dispatch: 33 people (99 items) a transaction, so each
+pass's three items land together and 50 people cost two calls; a transaction another writer's
+conflicts with falls back to BatchWriteItem (25 items a call; the same idempotent puts). The
+pass carries its incident's expiry; the two lookups are kept for the playbook's ``links`` period
+after the link stops working, never past the incident. Reads treat an expired record as gone.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.core.messaging.passes import ResponderPass
 from chalicelib.storage import keys
-from chalicelib.storage.codec import dynamodb_errors, from_item, to_item
+from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.retention import EXPIRES_AT, IncidentExpiries, Lifetimes, is_expired
+
+_PER_TRANSACTION = 99  # 33 passes of 3 items: TransactWriteItems holds 100
+# Another writer's transaction on the same items (a dispatch of the same people's other channel).
+_FALL_BACK = frozenset({"TransactionCanceledException", "TransactionConflictException"})
 
 
 class DynamoResponderRegistry:
@@ -56,6 +64,18 @@ class DynamoResponderRegistry:
                 {**keys.paged(found.contact_id, found.incident_id), **fields, **cleanup},
             ]
             requests += [{"PutRequest": {"Item": to_item(item)}} for item in items]
+        for start in range(0, len(requests), _PER_TRANSACTION):
+            chunk = requests[start : start + _PER_TRANSACTION]
+            puts = [{"Put": {"TableName": self._table, **put["PutRequest"]}} for put in chunk]
+            try:
+                with dynamodb_errors():
+                    self._client.transact_write_items(TransactItems=puts)
+            except ClientError as error:
+                if error_code(error) not in _FALL_BACK:
+                    raise
+                self._write_in_batches(chunk)
+
+    def _write_in_batches(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), 25):
             pending: dict[str, Any] = {self._table: requests[start : start + 25]}
             while pending:

@@ -35,6 +35,7 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
     main(["--quick", "--output", str(tmp_path)])
     figures = json.loads((tmp_path / "results.json").read_text())
     for name in (
+        "critical_path_calls",
         "trigger_to_first_send_ms",
         "fanout",
         "overhead_us_per_notification",
@@ -51,6 +52,29 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
     assert figures["calls_per_notification"]["sms"]["by_api"]["sns:Publish"] == 1.0
     assert figures["lists"]["all_listed"] == 20  # every incident, page after page
     assert figures["cold_start"]["metrics"]["import_ms"] > 0
+    # Issue #35's keys: every function's cold start, the critical path counted by API.
+    functions = figures["cold_start"]["functions"]
+    for name in (
+        "api_handler",
+        "evaluate_events",
+        "dispatch_notifications",
+        "escalate_due_incidents",
+        "track_deliveries",
+        "track_sms_status",
+        "answer_sms_replies",
+    ):
+        assert functions[name]["ratio"] > 0
+    assert functions["dispatch_notifications"]["module"] == "chalicelib.handlers.queues"
+    path = figures["critical_path_calls"]
+    assert path["total"] == sum(path["by_api"].values()) == len(path["order"])
+    assert path["order"][-1] in ("dispatcher sns:Publish", "dispatcher sesv2:SendEmail")
+    assert set(path["by_function"]) == {"api", "evaluator", "dispatcher"}
+    assert path["in_process_total"] >= path["total"]
+    for channel in ("sms", "email"):
+        assert (
+            figures["fanout"][channel]["busiest_second"]
+            <= figures["fanout"][channel]["quota_per_s"]
+        )
     results = (tmp_path / "RESULTS.md").read_text()
     assert "| cold start" in results and "Powertools Metrics" in results
     assert "| listing 20 incidents through the API" in results

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -44,18 +45,26 @@ def with_checklist(
     """The alert email with the person's checklist below it; any other message as it was."""
     if job.channel is not Channel.EMAIL or job.notice is not Notice.ALERT or contact is None:
         return message
-    items = [item for item in checklist.values() if item.role in contact.roles]
+    items = tuple(item for item in checklist.values() if item.role in contact.roles)
     if not items:
         return message
-    heading = "Your checklist for the first hour (tick each on your link page):"
-    text = "\n".join(f"[ ] {item.text} ({item.role})" for item in items)
+    text, block = _written(items)
     html = message.html
     if html is not None:
-        rows = Markup("").join(
-            Markup("<li>{} ({})</li>").format(item.text, item.role) for item in items
-        )
-        block = str(Markup("<p>{}</p><ul>{}</ul>").format(heading, rows))
         # Inside the document (before </body>) when the template wrote a whole one.
         at = html.rfind("</body>")
         html = html[:at] + block + html[at:] if at >= 0 else html + block
-    return replace(message, body=f"{message.body.rstrip()}\n\n{heading}\n{text}\n", html=html)
+    return replace(message, body=f"{message.body.rstrip()}\n\n{_HEADING}\n{text}\n", html=html)
+
+
+_HEADING = "Your checklist for the first hour (tick each on your link page):"
+
+
+@lru_cache(maxsize=256)
+def _written(items: tuple[ChecklistItem, ...]) -> tuple[str, str]:
+    """The checklist as text and as HTML (escaped): written once for everyone with these items."""
+    text = "\n".join(f"[ ] {item.text} ({item.role})" for item in items)
+    rows = Markup("").join(
+        Markup("<li>{} ({})</li>").format(item.text, item.role) for item in items
+    )
+    return text, str(Markup("<p>{}</p><ul>{}</ul>").format(_HEADING, rows))

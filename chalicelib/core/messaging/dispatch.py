@@ -4,15 +4,16 @@ only when a channel call's outcome is unknown, and then said on the timeline: ``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import cast
 
 import chalicelib.core.telemetry as figures
 from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
 from chalicelib.core.errors import PermanentSendError as Permanent
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
-from chalicelib.core.messaging.checklist_text import Checklists, render_for
-from chalicelib.core.messaging.claims import Claims, record_sent, still_wanted
+from chalicelib.core.messaging.checklist_text import with_checklist
+from chalicelib.core.messaging.claims import Claims, record_all_sent, still_wanted
+from chalicelib.core.messaging.dispatch_report import DispatchReport
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
 from chalicelib.core.messaging.first_send import first_alert, record_first_send
 from chalicelib.core.messaging.passes import AckLinks
@@ -24,6 +25,7 @@ from chalicelib.core.messaging.ports import (
     NoticeWriter,
     SendLedger,
 )
+from chalicelib.core.messaging.render_once import Renders
 from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
@@ -38,22 +40,6 @@ from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
 from chalicelib.core.spend.gate import Cleared, Outgoing, SpendGate
 from chalicelib.core.spend.meter import Charge
-
-
-@dataclass
-class DispatchReport:
-    sent: int = 0
-    failed: int = 0
-    skipped: int = 0
-    held: int = 0  # past the budget: waiting for a person to release or cancel them
-    retry: list[NotificationJob] = field(default_factory=list)
-    first_alert_at: datetime | None = None  # when this batch handed its first alert to AWS
-    unknown_outcomes: int = 0  # sent again though the earlier attempt may have reached AWS
-    requeued: int = 0  # claimed by another invocation: back on the queue until that is stale
-
-    @property
-    def needs_retry(self) -> bool:
-        return bool(self.retry)
 
 
 class Dispatcher:
@@ -101,16 +87,16 @@ class Dispatcher:
         contacts = self._directory.get_contacts(sorted(people))
         playbook = self._playbooks.load_version(incident.playbook_version)
         templates = playbook.templates_for(incident.plan_id)
-        people_ = Checklists(playbook.checklist, contacts)
+        renders = Renders(incident, templates)  # each kind of message rendered once
         links, now = self._links, self._clock.now()
         acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
         worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
         words = self._notices.batch(incident, jobs) if worded and self._notices else None
         pending = list(jobs)
-        while pending:  # each round: claim and render, pass the budget, send; then fallbacks
+        while pending:  # each round: claim all, render, pass the budget, send; then fallbacks
             following: list[NotificationJob] = []
-            ready = []
+            wanted = []
             for job in pending:
                 sender = self._senders.get(job.channel)
                 elsewhere = job.notice in WORDED_ELSEWHERE
@@ -123,19 +109,33 @@ class Dispatcher:
                 if target is None:
                     report.skipped += 1
                     continue
-                if not claims.claim(job):
+                wanted.append((job, target))
+            ready = []
+            granted = claims.claim_all([job for job, _ in wanted])
+            for (job, (destination, language, timezone)), claimed in zip(
+                wanted, granted, strict=True
+            ):
+                if not claimed:
                     continue
-                destination, language, timezone = target
                 ack = acks.get(job.contact_id)
                 message = (
                     words.message(job, language, timezone, ack)
-                    if elsewhere and words is not None
-                    else render_for(incident, job, language, templates, ack, timezone, people_)
+                    if job.notice in WORDED_ELSEWHERE and words is not None
+                    else with_checklist(
+                        renders.message(job.channel, language, job.notice, timezone, ack),
+                        job,
+                        playbook.checklist,
+                        contacts.get(job.contact_id),
+                    )
                 )
                 ready.append(Outgoing(job, destination, message))
-            self._send_all(
-                incident_id, self._clear(incident, ready, report, following), report, following
-            )
+            try:
+                cleared = self._clear(incident, ready, report, following)
+                self._send_all(incident_id, cleared, report, following)
+            except Exception:  # what AWS accepted is closed, though the round failed after it
+                record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
+                raise
+            record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
             pending = following
         report.skipped += claims.done
         report.unknown_outcomes += claims.taken_over
@@ -174,13 +174,17 @@ class Dispatcher:
         following: list[NotificationJob],
     ) -> None:
         batches: dict[Channel, list[Cleared]] = {}
+        batching: dict[Channel, bool] = {}  # a Protocol's isinstance is slow: once a channel
         for item in cleared:
             sender = self._senders[item.job.channel]
-            if isinstance(sender, BatchSender) and sender.batch_addresses:
+            channel = item.job.channel
+            if channel not in batching:
+                batching[channel] = isinstance(sender, BatchSender) and sender.batch_addresses > 0
+            if batching[channel]:
                 # Several people in one call (Pinpoint: 100 addresses), each with their own text.
                 batch = batches.setdefault(item.job.channel, [])
                 batch.append(item)
-                if _addresses(batch) >= sender.batch_addresses - MAX_DEVICES:
+                if _addresses(batch) >= cast(BatchSender, sender).batch_addresses - MAX_DEVICES:
                     self._send_batch(incident_id, batches.pop(item.job.channel), report, following)
                 continue
             try:
@@ -264,7 +268,7 @@ class Dispatcher:
                 work += self._fall_back(job, f"failed: {outcome.code}")
             return
         now = self._clock.now()
-        record_sent(self._ledger, job, outcome, sent_entry(job, outcome, item.charge, now))
+        report.unrecorded.append((job, outcome, sent_entry(job, outcome, item.charge, now)))
         report.sent += 1
         self._meter.record(figures.MESSAGES_SENT, by=job.channel.value)
         report.first_alert_at = first_alert(report.first_alert_at, job, now)

@@ -1,11 +1,11 @@
-"""Send at the quota, not above it: a token bucket per channel, and retries within a budget.
+"""Send at the quota, not above it: a one-second window per channel, and retries within a budget.
 
 AWS quotas are per second (SES sends per second, SMS parts per second per origination
 identity). A fan-out that ignores them fails with throttling; one that paces itself runs at the
 quota from the first second. :class:`PacedSender` wraps a channel:
 
-- before each send it takes from a token bucket the units the message costs (SMS: segments;
-  others: 1), waiting when the bucket is empty;
+- before each send it takes from its pacer the units the message costs (SMS: segments;
+  others: 1), waiting when the pacer has none left;
 - a transient failure (throttling, unavailable) is retried with exponential backoff and full
   jitter until the retry budget is spent; then it is raised, and the queue retries the job
   later (the send ledger makes that safe). Permanent failures are raised at once, and so is a
@@ -15,19 +15,24 @@ quota from the first second. :class:`PacedSender` wraps a channel:
 These are the only retries of a send: the channel clients make one attempt each
 (``wiring.py``), so every attempt passes the bucket and a throttle slows it down.
 
-Pace at a little under the quota (``HEADROOM``) with a small burst (:func:`burst_for`): AWS counts
-in windows of a second, and a large burst on top of a second's rate would go over. The bucket is per
-function instance. With several dispatch instances at once, give each its
-share of the account quota (``TOCSIN_DISPATCH_CONCURRENCY`` divides it).
+AWS counts in windows of a second, so the dispatcher paces to the window itself
+(:class:`WindowPacer`): in any one second, at most the quota's units, each counted from the moment
+its call returned (AWS counted it at some moment between the request and the answer, never
+later), so no one-second window AWS could count holds more than the quota, and none is left
+unused: the whole quota, without the 5 % margin a rate-with-burst (:class:`TokenBucket`, kept for
+callers that want a plain rate) needs. The pacer is per function instance. With several dispatch
+instances at once, give each its share of the account quota (``TOCSIN_DISPATCH_CONCURRENCY``
+divides it: :func:`window_quota`).
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
 from chalicelib.core.messaging.ports import BatchSender, ChannelSender
@@ -41,8 +46,84 @@ HEADROOM = 0.95
 
 
 def paced_rate(quota_per_second: float, instances: int = 1) -> float:
-    """The rate one dispatch instance paces at, for an account quota shared by ``instances``."""
+    """The rate a :class:`TokenBucket` paces at, for an account quota shared by ``instances``."""
     return quota_per_second * HEADROOM / max(1, instances)
+
+
+def window_quota(quota_per_second: float, instances: int = 1) -> float:
+    """One dispatch instance's share of a one-second quota (all of it, divided by ``instances``)."""
+    return quota_per_second / max(1, instances)
+
+
+class Pacer(Protocol):
+    def take(self, units: float = 1) -> float:
+        """Wait until ``units`` may go, take them; returns the seconds waited."""
+        ...
+
+    def sent(self, units: float = 1) -> None:
+        """The call that took ``units`` has returned (whatever its outcome)."""
+        ...
+
+    def slow_down(self) -> None: ...
+
+    def recover(self) -> None: ...
+
+
+class WindowPacer:
+    """At most ``quota`` units in any one-second window, counted from when each call returned.
+
+    ``take`` waits until the units sent in the last second leave room; ``sent`` stamps them.
+    Throttling lowers the quota it paces to (to 70 %, at most down to a tenth); each success
+    wins back 1 % of it, as :class:`TokenBucket` does. Single-threaded, as the dispatcher is."""
+
+    def __init__(
+        self,
+        quota: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if quota < 1:
+            raise ValueError("a window pacer needs a quota of at least 1 a second")
+        self._configured = quota
+        self._quota = quota
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._stamps: deque[tuple[float, float]] = deque()  # (returned at, units)
+        self._used = 0.0  # units in ``_stamps``
+
+    @property
+    def quota(self) -> float:
+        return self._quota
+
+    def slow_down(self) -> None:
+        self._quota = max(self._configured / 10, self._quota * 0.7)
+
+    def recover(self) -> None:
+        self._quota = min(self._configured, self._quota + self._configured / 100)
+
+    def take(self, units: float = 1) -> float:
+        units = min(units, max(1.0, self._quota))  # a message bigger than the quota goes alone
+        waited = 0.0
+        now = self._forget(self._monotonic())
+        while self._stamps and self._used + units > self._quota:
+            pause = max(self._stamps[0][0] + 1.0 - now, 1e-6)  # the oldest leaves the window
+            self._sleep(pause)
+            waited += pause
+            now = self._forget(self._monotonic())
+        return waited
+
+    def sent(self, units: float = 1) -> None:
+        units = min(units, max(1.0, self._quota))
+        self._stamps.append((self._monotonic(), units))
+        self._used += units
+
+    def _forget(self, now: float) -> float:
+        """Drop what was sent a second or more before ``now``; returns ``now``."""
+        while self._stamps and self._stamps[0][0] + 1.0 - now <= 0:
+            self._used -= self._stamps.popleft()[1]
+        if not self._stamps:
+            self._used = 0.0
+        return now
 
 
 class TokenBucket:
@@ -72,6 +153,9 @@ class TokenBucket:
 
     def recover(self) -> None:
         self._rate = min(self._configured, self._rate + self._configured / 100)
+
+    def sent(self, units: float = 1) -> None:
+        """Nothing: the bucket counts when units are taken."""
 
     def take(self, units: float = 1) -> float:
         """Wait until ``units`` are available, take them; returns the seconds waited."""
@@ -109,7 +193,7 @@ class PacedSender:
     def __init__(
         self,
         inner: ChannelSender,
-        bucket: TokenBucket,
+        bucket: Pacer,
         budget: RetryBudget = RetryBudget(),
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[float, float], float] = random.uniform,
@@ -145,7 +229,10 @@ class PacedSender:
         for attempt in range(self._budget.attempts):
             self._bucket.take(units)
             try:
-                result = call()
+                try:
+                    result = call()
+                finally:  # throttled or not, AWS may have counted it
+                    self._bucket.sent(units)
             except SendOutcomeUnknown:
                 raise
             except TransientSendError as error:

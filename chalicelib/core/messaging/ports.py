@@ -100,6 +100,24 @@ class SendLedger(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class BatchLedger(SendLedger, Protocol):
+    """A ledger that claims and closes many jobs per call (DynamoDB: one transaction of up to
+    100 items), with the outcomes :meth:`SendLedger.claim` and ``mark_sent`` would give."""
+
+    def claim_all(
+        self, jobs: Sequence[NotificationJob], now: datetime, stale_before: datetime
+    ) -> list[Claim]:
+        """A claim per job, in order."""
+        ...
+
+    def mark_all_sent(
+        self, sent: Sequence[tuple[NotificationJob, SendReceipt, TimelineEntry]], now: datetime
+    ) -> None:
+        """``mark_sent`` for each; each job's writes together (all or none of them)."""
+        ...
+
+
 class NoticeBatch(Protocol):
     def wanted(self, job: NotificationJob) -> bool:
         """Still worth sending (a reminder to someone who has answered since is not)."""

@@ -20,9 +20,10 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import phonenumbers
+if TYPE_CHECKING:  # imported where numbers are matched: the functions that never erase skip it
+    import phonenumbers
 
 _ID_CHARS = r"A-Za-z0-9_\-"
 # An address: its whole local part and domain, so "bada@x.com" is never read as "ada@x.com".
@@ -212,6 +213,8 @@ class Scrubber:
         assert self.person.phone is not None
         spans: list[tuple[int, int]] = []
         if self._phone is not None:
+            import phonenumbers
+
             region = phonenumbers.region_code_for_number(self._phone)
             spans = [
                 (match.start, match.end)
@@ -229,6 +232,8 @@ class Scrubber:
 
 
 def _parsed(phone: str) -> phonenumbers.PhoneNumber | None:
+    import phonenumbers
+
     try:
         return phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:

@@ -16,6 +16,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+_GSM7 = GSM7_BASIC | GSM7_EXTENSION
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 
@@ -35,12 +36,12 @@ class SegmentCount:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text)
+    return _GSM7.issuperset(text)
 
 
 def units(text: str, gsm7: bool) -> int:
-    if gsm7:
-        return sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+    if gsm7:  # an extension character costs two septets
+        return len(text) + sum(text.count(char) for char in GSM7_EXTENSION)
     return len(text.encode("utf-16-le")) // 2
 
 

@@ -1,0 +1,149 @@
+"""Render each message once per dispatch and fill in each person's own parts.
+
+Most of a dispatcher's CPU went to Jinja: every person's message was rendered whole, though
+people who share a channel, language, notice and time zone differ only in their link and reply
+code. :class:`Renders` renders such a message once with *markers* in those places (a link and a
+code of the same length and alphabet as the real ones, so an SMS fits its segments the same way
+and HTML escapes them the same way), then fills each person's link and code in by replacing the
+markers: byte for byte the message a whole rendering gives.
+
+That is checked, not assumed, twice. Only alerts and resolution notices from templates that
+print the link and code as they are (``{{ ack_url }}``) and test nothing of them but whether
+they are there (``{% if ack_code %}``) are eligible: any other use (a slice, a comparison, a
+filter) makes the template set's messages render whole, as Jinja's syntax tree shows. And the
+first person of each kind is rendered whole too: the markers are used only if filling that
+person's parts into the marked rendering gives exactly that (text that happens to contain a
+marker fails it: every marker differs from that person's link and code in every character).
+Per dispatch: the incident may have changed by the next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from typing import Any
+
+from chalicelib.core.model import Channel, Incident, Message, Notice
+from chalicelib.core.wording.templates import BUILT_IN, AckInfo, TemplateSet, render_message
+
+_PERSONAL = frozenset({"ack_url", "ack_code", "ack_code_spoken"})
+_ELIGIBLE = frozenset({Notice.ALERT, Notice.RESOLVED})  # worded by the playbook's templates
+
+_ALPHABETS = ("abcdefghijklmnopqrstuvwxyz234567", "0123456789")  # link tokens, reply codes
+_Kind = tuple[Channel, str, Notice, str, int, int]  # + the lengths of the link and code
+
+
+@dataclass(frozen=True)
+class _Marked:
+    """A message rendered with the marker's link and code, and where they are."""
+
+    message: Message
+    marker: AckInfo
+
+    @cached_property
+    def markers(self) -> re.Pattern[str]:
+        spoken = " ".join(self.marker.code)  # the spoken code (voice)
+        return re.compile("|".join(map(re.escape, (self.marker.url, spoken, self.marker.code))))
+
+
+class Renders:
+    def __init__(self, incident: Incident, templates: TemplateSet) -> None:
+        self._incident = incident
+        self._templates = templates
+        self._kinds: dict[_Kind, _Marked | None] = {}  # None: render this kind whole
+        self.whole = 0  # whole renderings, for tests and benchmarks
+
+    @cached_property
+    def _printed_only(self) -> bool:
+        """Whether every template the set may use prints the link and code as they are."""
+        sets = (self._templates, BUILT_IN)  # optional parts the set lacks come from BUILT_IN
+        sources = {
+            text for each in sets for parts in each.languages.values() for text in parts.values()
+        }
+        return all(_prints_only(source) for source in sources)
+
+    def message(
+        self, channel: Channel, language: str, notice: Notice, timezone: str, ack: AckInfo | None
+    ) -> Message:
+        personal = ack is not None and ack.url and ack.code
+        if not personal or notice not in _ELIGIBLE or not self._printed_only:
+            return self._whole(channel, language, notice, timezone, ack)
+        assert ack is not None
+        kind = (channel, language, notice, timezone, len(ack.url), len(ack.code))
+        if kind in self._kinds:
+            marked = self._kinds[kind]
+            if marked is None:
+                return self._whole(channel, language, notice, timezone, ack)
+            return _filled(marked, ack)
+        real = self._whole(channel, language, notice, timezone, ack)
+        marker = AckInfo(_shifted(ack.url, "/"), _shifted(ack.code, ""))
+        marked = _Marked(self._whole(channel, language, notice, timezone, marker), marker)
+        self._kinds[kind] = marked if _filled(marked, ack) == real else None
+        return real
+
+    def _whole(
+        self, channel: Channel, language: str, notice: Notice, timezone: str, ack: AckInfo | None
+    ) -> Message:
+        self.whole += 1
+        return render_message(
+            self._incident, channel, language, self._templates, ack, notice, timezone
+        )
+
+
+@lru_cache(maxsize=1024)
+def _prints_only(source: str) -> bool:
+    """Whether the template uses the link and code only as ``{{ x }}`` or ``{% if x %}``."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    try:
+        tree = SandboxedEnvironment().parse(source)
+    except Exception:
+        return False
+    return _plain(tree, printed=False)
+
+
+def _plain(node: Any, printed: bool) -> bool:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name) and node.name in _PERSONAL:
+        return printed
+    for name, value in node.iter_fields():
+        here = (isinstance(node, nodes.Output) and name == "nodes") or (
+            isinstance(node, nodes.If) and name == "test"
+        )
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, nodes.Node) and not _plain(child, here):
+                return False
+    return True
+
+
+def _shifted(value: str, after: str) -> str:
+    """``value`` with every character after the last ``after`` moved one place on in its
+    alphabet: the same length and alphabet, and no character where it was."""
+    start = value.rfind(after) + 1 if after else 0
+    head, tail = value[:start], value[start:]
+    for alphabet in _ALPHABETS:
+        if tail and all(character in alphabet for character in tail):
+            size = len(alphabet)
+            return head + "".join(alphabet[(alphabet.index(c) + 1) % size] for c in tail)
+    return head + "\x00" * len(tail)  # an unusual link or code: the check will refuse it
+
+
+def _filled(marked: _Marked, ack: AckInfo) -> Message:
+    """The markers replaced by the person's link and code, in one pass (a value filled in is
+    never searched again)."""
+    marker = marked.marker
+    values = {marker.url: ack.url, " ".join(marker.code): " ".join(ack.code), marker.code: ack.code}
+
+    def fill(text: str | None) -> str | None:
+        return None if text is None else marked.markers.sub(lambda at: values[at[0]], text)
+
+    message = marked.message
+    return replace(
+        message,
+        subject=fill(message.subject),
+        body=fill(message.body) or "",
+        html=fill(message.html),
+        link=fill(message.link),
+    )
