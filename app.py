@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.api.calendars import calendars
 from chalicelib.api.checkins import checkins
+from chalicelib.api.console import console
 from chalicelib.api.contacts import contacts
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
@@ -49,6 +50,7 @@ app.register_blueprint(heartbeats)
 app.register_blueprint(checkins)
 app.register_blueprint(pagerduty_dropin)
 app.register_blueprint(opsgenie_dropin)
+app.register_blueprint(console)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)

@@ -36,6 +36,7 @@ from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
+from chalicelib.core.console.idp_tokens import IdentityPool
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
@@ -88,6 +89,7 @@ from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, Dyna
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.idempotency import DynamoIdempotencyStore
+from chalicelib.storage.identity_provider import CognitoIdentityProvider
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.lists import DynamoLists
@@ -414,6 +416,19 @@ class Container:
         if settings.link_secret:
             return settings.link_secret.encode()
         raise RuntimeError(f"{LINK_SECRET_ARN} is not set: acknowledgement links can't be signed")
+
+    @cached_property
+    def identity_pool(self) -> IdentityPool | None:
+        """The console's identity provider (a Cognito user pool); None where none is set."""
+        settings = self.settings
+        if not (settings.console_idp_issuer and settings.console_idp_client_id):
+            return None
+        return IdentityPool(settings.console_idp_issuer, settings.console_idp_client_id)
+
+    @cached_property
+    def identity_provider(self) -> CognitoIdentityProvider | None:
+        pool, domain = self.identity_pool, self.settings.console_idp_domain
+        return CognitoIdentityProvider(pool, domain) if pool and domain else None
 
     @cached_property
     def public_url(self) -> str:

@@ -19,7 +19,7 @@ from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.core.access import ApiKey, Scope
 from chalicelib.core.playbook.site import SiteSettings
 from chalicelib.core.site.edition import SiteEditor
-from chalicelib.settings import DELIVERY_TOPIC, Settings, bound_name
+from chalicelib.settings import DELIVERY_TOPIC, LOCAL_CONSOLE_KEY, Settings, bound_name
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.playbooks import DynamoPlaybookStore
@@ -40,6 +40,8 @@ SOCIAL_SECRETS = {
     "mastodon": "tocsin/local/mastodon-status",
 }
 LOCAL_KEY = ApiKey(name="local-development", scopes=frozenset(Scope), rate_per_minute=100_000)
+# The console's sign-in on the local stack: Ada Example's personal key, every scope.
+LOCAL_CONSOLE = ApiKey(name="local-console-ada", scopes=frozenset(Scope), contact_id="c-ada")
 
 
 @dataclass(frozen=True)
@@ -195,4 +197,8 @@ def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path)
             replace(LOCAL_KEY, heartbeats=frozenset(playbook.heartbeats)),
             datetime.now(UTC),
         )
+        if any(contact.contact_id == LOCAL_CONSOLE.contact_id for contact in contacts):
+            DynamoApiKeyStore(dynamodb, settings.config_table).add(
+                LOCAL_CONSOLE_KEY, LOCAL_CONSOLE, datetime.now(UTC)
+            )
     return Seeded(len(playbook.rules), len(playbook.plans), len(contacts), len(rejected))

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
+from chalicelib.settings import LOCAL_CONSOLE_KEY
 from local.identity import LOCAL_NUMBER
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -198,6 +199,7 @@ def _wait_for(
 NEXT_STEPS = """
 Tocsin is running on the local stack.
   API            {api}      (API key: {key})
+  Console        {api}/console   (sign in with Ada Example's personal key: {console_key})
   AWS stand-in   {aws}
   Dark site      {aws}/_local/site/   (feed.atom, status.json, cap.xml beside it)
   Playbook       {rules} activation rules, {plans} response plans; {contacts} example contacts
@@ -247,6 +249,7 @@ def main() -> None:
                     api=stack.api_url,
                     aws=stack.aws_url,
                     key=stack.api_key,
+                    console_key=LOCAL_CONSOLE_KEY,
                     rules=stack.seeded.rules,
                     plans=stack.seeded.plans,
                     contacts=stack.seeded.contacts,

@@ -80,6 +80,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # Check-ins ask through the dispatcher (messaging words their notices through a port of
     # its own), and an "I need help" pages its responders through the escalator (response).
     "checkins": {"kernel", "wording", "playbook", "messaging", "response"},
+    # The operator console: sessions and identity tokens (kernel), and the reach table it
+    # reads from where the answers stand (response).
+    "console": {"kernel", "response"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the
