@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import jwt
-
-from chalicelib.core.access import Scope
+from chalicelib.core.access import CONSOLE_GROUP_PREFIX, Scope
 from chalicelib.core.errors import AuthenticationFailed, Forbidden
 
-GROUP_PREFIX = "tocsin-"
+GROUP_PREFIX = CONSOLE_GROUP_PREFIX
 _LEEWAY_SECONDS = 30
 
 
@@ -49,6 +47,8 @@ def verify_id_token(
     """The claims of a genuine, current ID token of this pool for this app client; anything
     else is refused with what is wrong (expired, another audience or issuer, a signature that
     does not match the pool's keys, a key the pool never published)."""
+    import jwt  # only where a token is checked: the deployment tools import this module too
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:
