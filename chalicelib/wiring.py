@@ -36,7 +36,7 @@ from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
-from chalicelib.core.console.idp_tokens import IdentityPool
+from chalicelib.core.console.idp_tokens import IdentityPool, IdentityProvider
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
@@ -130,6 +130,7 @@ class Container:
     ``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
     callers that must not depend on the environment (the ``tocsin`` command); Lambda and the
     local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set).
+    ``identity_provider``: the console's identity provider instead of the pool's own (tests).
     ``clock``: the time every service sees (default: the system's). ``channels``: senders to
     use instead of those the settings call for (a stand-in, a scripted failure), each still
     paced to its channel's quota. ``meter``: where the use cases' figures go; the functions' own
@@ -146,6 +147,7 @@ class Container:
         clock: Clock | None = None,
         channels: Mapping[Channel, ChannelSender] | None = None,
         meter: Meter | None = None,
+        identity_provider: IdentityProvider | None = None,
     ) -> None:
         self.settings = settings
         self.meter: Meter = metrics if meter is None else meter
@@ -155,6 +157,7 @@ class Container:
         self.clock: Clock = clock or SystemClock()
         self._channels = dict(channels or {})
         self._last_retention = Retention()
+        self._identity_provider = identity_provider
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
@@ -426,7 +429,10 @@ class Container:
         return IdentityPool(settings.console_idp_issuer, settings.console_idp_client_id)
 
     @cached_property
-    def identity_provider(self) -> CognitoIdentityProvider | None:
+    def identity_provider(self) -> IdentityProvider | None:
+        """The user pool's sign-in and keys (a stand-in when the test gives one)."""
+        if self._identity_provider is not None:
+            return self._identity_provider
         pool, domain = self.identity_pool, self.settings.console_idp_domain
         return CognitoIdentityProvider(pool, domain) if pool and domain else None
 

@@ -36,7 +36,6 @@ from chalicelib.core.access import Scope
 from chalicelib.core.console.idp_tokens import identity_of, verify_id_token
 from chalicelib.core.console.sessions import (
     SESSION_HOURS,
-    SessionRefused,
     SignedInWith,
     issue,
     new_session,
@@ -182,7 +181,9 @@ def signin_callback() -> Response:
     state, _, verifier = (cookie_value(request, STATE_COOKIE) or "").partition(".")
     given = query.get("state", "")
     if not state or not given or not secrets.compare_digest(state, given):
-        raise SessionRefused("the sign-in was not started here, or took too long: start again")
+        raise AuthenticationFailed(
+            "the sign-in was not started here, or took too long: start again"
+        )
     if not query.get("code"):
         raise AuthenticationFailed(
             f"the identity provider did not sign you in: {query.get('error', 'no code')}"

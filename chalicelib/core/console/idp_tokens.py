@@ -123,7 +123,13 @@ def scopes_of(groups: Sequence[Any]) -> frozenset[Scope]:
 
 
 class IdentityProvider(Protocol):
-    """The user pool's side of the sign-in: its published keys, and the code exchange."""
+    """The user pool's side of the sign-in: where the browser signs in, the pool's published
+    keys, and the code exchange."""
+
+    @property
+    def authorize_url(self) -> str:
+        """The hosted sign-in's authorization endpoint."""
+        ...
 
     def key_set(self) -> Mapping[str, Any]:
         """The pool's JSON Web Key Set (``{"keys": [...]}``)."""
