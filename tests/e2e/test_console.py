@@ -184,7 +184,7 @@ def test_acknowledging_in_the_console_counts_as_the_person_and_lands_on_the_time
     assert entry["data"]["via"] == "console"
     assert entry["data"]["credential"] == "console session"
     assert entry["data"]["by"] == "local-console-ada"
-    assert "Done: counted" in html(ada.get(answer.headers["Location"]))
+    assert "You acknowledged: it counts" in html(ada.get(answer.headers["Location"]))
 
 
 def test_escalating_now_pages_the_next_level_and_says_who_asked(
@@ -229,7 +229,7 @@ def test_an_update_and_a_statement_approved_and_published_from_the_console(
     bo = Browser(client)
     assert bo.sign_in(key_maker("bo-key", {Scope.READ, Scope.STATEMENTS}, contact_id="c-bo"))
     second = bo.post(f"{base}/approve", {"csrf": bo.csrf(), "digest": digest.group(1)})
-    assert second.status_code == 303 and "approved" in second.headers["Location"]
+    assert second.status_code == 303 and second.headers["Location"].endswith("done=approved")
     published = bo.post(f"{base}/publish", {"csrf": bo.csrf()})
     assert published.status_code == 303
     statements = api.get(f"/v1/incidents/{breach}/statements").json_body["statements"]
@@ -366,6 +366,11 @@ def test_signing_out_clears_the_cookie(ada: Browser) -> None:
     assert answer.status_code == 303
     assert "tocsin_console=;" in answer.headers["Set-Cookie"]
     assert "Max-Age=0" in answer.headers["Set-Cookie"]
+
+
+def test_the_address_cannot_put_words_on_the_page(ada: Browser, breach: str) -> None:
+    page = html(ada.get(f"/console/incidents/{breach}?done=Ignore+this+incident"))
+    assert "Ignore this incident" not in page and 'role="status"' not in page
 
 
 def test_an_unknown_incident_is_a_404_page(ada: Browser) -> None:

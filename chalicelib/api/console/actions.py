@@ -10,7 +10,6 @@ A refusal at any step changes nothing.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from chalice.app import Response
 
@@ -49,7 +48,8 @@ def _start(incident_id: str, scope: Scope) -> tuple[Container, Session, dict[str
 
 
 def _back(incident_id: str, done: str) -> Response:
-    return redirect(console.current_request, f"/console/incidents/{incident_id}?done={quote(done)}")
+    """To the incident page, saying what was done (a code; the page has the words)."""
+    return redirect(console.current_request, f"/console/incidents/{incident_id}?done={done}")
 
 
 @console.route(BASE + "/acknowledge", methods=["POST"], content_types=FORMS)
@@ -86,7 +86,7 @@ def post_update(incident_id: str) -> Response:
     wanted = parse_update({"text": form.get("text", "")})
     sent = found.update_desk.post(incident_id, session.answerer(), wanted)
     logger.info("console: update posted", extra={"number": sent.number, "people": sent.people})
-    return _back(incident_id, "update sent")
+    return _back(incident_id, "update_sent")
 
 
 @console.route(BASE + "/statements/{statement_id}/approve", methods=["POST"], content_types=FORMS)
@@ -97,9 +97,9 @@ def approve_statement(incident_id: str, statement_id: str) -> Response:
     digest = form.get("digest", "")
     if not _DIGEST.fullmatch(digest):
         raise InvalidRequest("digest", "the page's form carries the text's digest: reload it")
-    approved = found.statement_desk.approve(incident_id, statement_id, session.answerer(), digest)
+    found.statement_desk.approve(incident_id, statement_id, session.answerer(), digest)
     logger.info("console: statement approved", extra={"statement_id": statement_id})
-    return _back(incident_id, f"{approved.statement_id} {approved.state.value}")
+    return _back(incident_id, "approved")
 
 
 @console.route(BASE + "/statements/{statement_id}/publish", methods=["POST"], content_types=FORMS)
@@ -112,7 +112,7 @@ def publish_statement(incident_id: str, statement_id: str) -> Response:
         "console: statement published",
         extra={"statement_id": statement_id, "sent": publication.sent},
     )
-    return _back(incident_id, f"{statement_id} published")
+    return _back(incident_id, "published")
 
 
 def _statement(incident_id: str, statement_id: str) -> None:

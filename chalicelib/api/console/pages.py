@@ -25,6 +25,19 @@ from chalicelib.core.summaries import IncidentSummary
 _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 OPEN_ON_TOP = 50  # open incidents shown above the list when it is not filtered
 WAITING_STATES = (StatementState.DRAFT, StatementState.APPROVED)
+DONE = {
+    "acknowledged": "You acknowledged: the escalation stops.",
+    "counted": "You acknowledged: it counts; more acknowledgements are needed to stop the "
+    "escalation.",
+    "already": "You had acknowledged already.",
+    "not_counted": "Your acknowledgement is recorded but does not count: no level paged you.",
+    "gate_approved": "You approved the activation.",
+    "resolved": "Resolved: everyone an alert reached is told.",
+    "escalated": "The next level is being paged now.",
+    "update_sent": "Update sent to everyone the incident reached.",
+    "approved": "Statement approved.",
+    "published": "Statement published.",
+}
 
 
 @console.route("/console", methods=["GET"])
@@ -69,8 +82,9 @@ def incident_page(incident_id: str) -> Response:
     session = current_session(request, found)
     session.require(Scope.READ)
     query: Mapping[str, str] = request.query_params or {}
-    done = query.get("done")
-    note = f"Done: {done[:120]}" if done else None
+    # A code from the action just taken, said in fixed words: the address never puts text
+    # of its own on the page.
+    note = DONE.get(query.get("done", ""))
     return render(request, found, "incident.html", session, **incident_view(incident_id, note))
 
 
