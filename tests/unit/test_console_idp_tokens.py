@@ -106,6 +106,14 @@ def test_no_verified_email_or_no_console_group_is_forbidden() -> None:
         identity_of(claims(**{"cognito:groups": ["tocsin-resolve"]}))
 
 
+def test_the_organisations_provider_vouches_for_the_email_of_a_federated_user() -> None:
+    federated = claims(
+        email_verified=False,
+        identities=[{"providerName": "okta", "providerType": "SAML", "userId": "ada"}],
+    )
+    assert identity_of(federated).email == "ada@example.com"
+
+
 def test_only_groups_named_for_a_scope_grant_it() -> None:
     assert scopes_of(["tocsin-statements", "tocsin-admin", "read", 7, "tocsin-read"]) == {
         Scope.STATEMENTS,

@@ -94,13 +94,15 @@ def verify_id_token(
 
 
 def identity_of(claims: Mapping[str, Any]) -> Identity:
-    """Who a verified token is, and the scopes their groups grant."""
+    """Who a verified token is, and the scopes their groups grant (the app client admits only
+    the organisation's provider when one is configured, so ``identities`` names it)."""
     email = claims.get("email")
-    if (
-        not isinstance(email, str)
-        or not email
-        or claims.get("email_verified") not in (True, "true")
-    ):
+    # A user signed in through the organisation's provider (Cognito's ``identities`` claim)
+    # has the email that provider vouches for; Cognito leaves such an email unverified (SAML
+    # has no such flag). A user kept in the pool itself needs the pool to have verified it.
+    federated = bool(claims.get("identities"))
+    verified = federated or claims.get("email_verified") in (True, "true")
+    if not isinstance(email, str) or not email or not verified:
         raise Forbidden("your identity has no verified email: the console finds you by it")
     groups = claims.get("cognito:groups") or []
     scopes = scopes_of(groups if isinstance(groups, list) else [])
