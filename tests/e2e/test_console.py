@@ -376,3 +376,28 @@ def test_the_address_cannot_put_words_on_the_page(ada: Browser, breach: str) -> 
 def test_an_unknown_incident_is_a_404_page(ada: Browser) -> None:
     answer = ada.get("/console/incidents/inc_nope")
     assert answer.status_code == 404 and "no incident inc_nope" in html(answer)
+
+
+def test_make_run_says_where_the_console_is_and_how_to_sign_in() -> None:
+    from local.stack import NEXT_STEPS
+
+    said = NEXT_STEPS.format(
+        api="http://127.0.0.1:8000",
+        aws="http://127.0.0.1:5000",
+        key="local-dev-key",
+        console_key=LOCAL_CONSOLE_KEY,
+        rules=1,
+        plans=1,
+        contacts=7,
+    )
+    assert "Console        http://127.0.0.1:8000/console" in said
+    assert f"personal key: {LOCAL_CONSOLE_KEY})" in said
+
+
+def test_the_local_console_key_is_refused_on_every_other_stage(client: Client) -> None:
+    from tests.e2e.conftest import use_container
+
+    use_container(stage="staging")
+    answer = Browser(client).sign_in()
+    assert answer.status_code == 401
+    assert "not valid on this stage" in html(answer)
