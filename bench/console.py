@@ -97,7 +97,7 @@ def measure(count: int = 1000, runs: int = 5) -> dict[str, Any]:
     from chalicelib.settings import LOCAL_CONSOLE_KEY, Settings
     from chalicelib.storage.incidents import DynamoIncidentStore
     from chalicelib.storage.playbooks import DynamoPlaybookStore
-    from local.bootstrap import create_resources, seed
+    from local.bootstrap import create_resources, seed, seed_console_key
 
     project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with mock_aws():
@@ -105,6 +105,7 @@ def measure(count: int = 1000, runs: int = 5) -> dict[str, Any]:
         settings = Settings.from_environment({"TOCSIN_STAGE": "local"})
         create_resources(settings, session)
         seed(settings, session)
+        seed_console_key(settings, session)
         dynamodb = session.client("dynamodb")
         current = DynamoPlaybookStore(dynamodb, settings.config_table).current_version()
         opened = incident(current[0] if current else 0)

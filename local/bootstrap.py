@@ -172,6 +172,20 @@ def seed(
     return seeded
 
 
+def seed_console_key(
+    settings: Settings, session: boto3.Session | None = None, endpoint_url: str | None = None
+) -> None:
+    """The console's sign-in on the local stack (``make run``): Ada Example's personal key,
+    ``local-console-key``, on the local stage only. Apart from :func:`seed`, so a test's world
+    holds no personal key it did not make."""
+    if not settings.is_local:
+        return
+    with _client(session or boto3.Session(), "dynamodb", endpoint_url) as dynamodb:
+        DynamoApiKeyStore(dynamodb, settings.config_table).add(
+            LOCAL_CONSOLE_KEY, LOCAL_CONSOLE, datetime.now(UTC)
+        )
+
+
 def prepare_site(settings: Settings, s3: Any, site: SiteSettings | None) -> None:
     """The dark site's "no current incidents" page and feeds, unless a site is live already."""
     if site is not None and settings.site_bucket:
@@ -197,8 +211,4 @@ def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path)
             replace(LOCAL_KEY, heartbeats=frozenset(playbook.heartbeats)),
             datetime.now(UTC),
         )
-        if any(contact.contact_id == LOCAL_CONSOLE.contact_id for contact in contacts):
-            DynamoApiKeyStore(dynamodb, settings.config_table).add(
-                LOCAL_CONSOLE_KEY, LOCAL_CONSOLE, datetime.now(UTC)
-            )
     return Seeded(len(playbook.rules), len(playbook.plans), len(contacts), len(rejected))

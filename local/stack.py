@@ -120,7 +120,7 @@ class LocalStack:
         import boto3
 
         from chalicelib.settings import Settings
-        from local.bootstrap import create_resources, seed
+        from local.bootstrap import create_resources, seed, seed_console_key
 
         session = boto3.Session(
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -130,6 +130,7 @@ class LocalStack:
         settings = Settings.from_environment(env)
         create_resources(settings, session, endpoint_url=self.aws_url)
         self.seeded = seed(settings, session, endpoint_url=self.aws_url)
+        seed_console_key(settings, session, endpoint_url=self.aws_url)
         self.api_key = settings.local_api_key
         # chalice local, behind the gateway responses the deployed API has (local/api_gateway.py).
         self._spawn(

@@ -19,6 +19,7 @@ from chalicelib.core.access import Scope
 from chalicelib.core.console.sessions import SignedInWith, issue, new_session, session_key
 from chalicelib.settings import LOCAL_CONSOLE_KEY, LOCAL_LINK_SECRET, Settings
 from chalicelib.storage.api_keys import DynamoApiKeyStore
+from local.bootstrap import seed_console_key
 from local.runner import QueueRunner
 from tests.conftest import PROJECT
 from tests.e2e.conftest import Api
@@ -65,6 +66,12 @@ class Browser:
 
     def _headers(self) -> dict[str, str]:
         return {"Cookie": f"tocsin_console={self.cookie}"} if self.cookie else {}
+
+
+@pytest.fixture(autouse=True)
+def console_key(world: boto3.Session, settings: Settings) -> None:
+    """The local stack's console key (Ada Example's), as ``make run`` seeds it."""
+    seed_console_key(settings, world)
 
 
 @pytest.fixture
