@@ -215,6 +215,8 @@ def test_resolving_closes_the_incident_as_the_person(ada: Browser, api: Api, bre
     assert resolved[0]["summary"] == "resolved by c-ada via console"
     again = ada.post(f"/console/incidents/{breach}/resolve", {"csrf": ada.csrf()})
     assert again.status_code == 409 and "not open" in html(again)
+    late = ada.post(f"/console/incidents/{breach}/escalate", {"csrf": ada.csrf()})
+    assert late.status_code == 409 and "not open" in html(late)
 
 
 def test_an_update_and_a_statement_approved_and_published_from_the_console(

@@ -49,6 +49,8 @@ def start(client: Client) -> tuple[str, dict[str, str], str]:
     answer = client.http.get("/console/signin/idp")
     assert answer.status_code == 302
     assert "SameSite=Lax" in answer.headers["Set-Cookie"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
     location = answer.headers["Location"]
     query = {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
     (state_cookie,) = cookies(answer)

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from chalice.app import Response
 
+from chalicelib.api.ack_page import PAGE_HEADERS
 from chalicelib.api.auth import authenticate
 from chalicelib.api.console.web import (
     checked_form,
@@ -162,9 +163,9 @@ def signin_with_idp() -> Response:
         body="",
         status_code=302,
         headers={
+            **PAGE_HEADERS,
             "Location": f"{provider.authorize_url}?{query}",
             "Set-Cookie": cookie,
-            "Cache-Control": "no-store",
         },
     )
 
