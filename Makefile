@@ -38,7 +38,7 @@ CONTEXT = {"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run demo test test-app test-infra bench chaos synth lint typecheck clean
+.PHONY: run demo drill drill-report test test-app test-infra bench chaos synth lint typecheck clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "Setting up $(VENV): installing Tocsin's Python packages (the first time takes about a minute)..."
@@ -59,6 +59,12 @@ run: $(STAMP)  ## start the local stack on 127.0.0.1 (Ctrl-C stops it)
 
 demo: $(STAMP)  ## start the stack, post a crisis, show who was reached, stop
 	$(PY) -m local.demo
+
+drill: $(STAMP)  ## a simulation drill of the demo plan on the stack, scripted answers, the register
+	$(PY) -m local.drill
+
+drill-report: $(STAMP)  ## run a scripted exercise on the stack; its report to .local/drill-report.html
+	$(PY) -m local.drill_report
 
 bench: $(STAMP)  ## figures to bench/results.json and RESULTS.md (SCALE=1: 100,000 recipients)
 	$(PY) -m bench.run $(if $(SCALE),--scale)
@@ -92,8 +98,11 @@ $(CHROMIUM):
 		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium) \
 		|| echo "warning: chromium could not be installed; the browser tests will be skipped"
 
+# The suite runs on every CPU (pytest-xdist), a test file to a worker: the files that start a
+# local stack share it between their tests. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 test-app: $(STAMP) $(CHROMIUM)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-infra: $(INFRA_STAMP)  ## synthesise, CDK assertions, cfn-lint, checkov
 	cd infra && $(INFRA_PY) -m pytest tests -p no:cacheprovider

@@ -6,6 +6,7 @@ from chalicelib.api.calendars import calendars
 from chalicelib.api.checkins import checkins
 from chalicelib.api.console import console
 from chalicelib.api.contacts import contacts
+from chalicelib.api.drills import drills
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
 from chalicelib.api.dropin_pagerduty import pagerduty_dropin
 from chalicelib.api.errors import chalice_errors_in_tocsin_shape
@@ -15,6 +16,7 @@ from chalicelib.api.integrations import integrations
 from chalicelib.api.lists import lists
 from chalicelib.api.manual import manual
 from chalicelib.api.oncall import oncall
+from chalicelib.api.reports import reports
 from chalicelib.api.responses import responses
 from chalicelib.api.routes import api
 from chalicelib.api.statements import statements
@@ -25,6 +27,7 @@ from chalicelib.handlers.erasure import erasure
 from chalicelib.handlers.escalation import escalation
 from chalicelib.handlers.queues import queues
 from chalicelib.handlers.schedules import schedules
+from chalicelib.handlers.site import site
 from chalicelib.handlers.spending import spending
 from chalicelib.handlers.watch import watch
 from chalicelib.observability import adopt_chalice_log, observe_invocation
@@ -37,6 +40,7 @@ app.register_middleware(observe_invocation, "all")
 app.register_middleware(chalice_errors_in_tocsin_shape, "http")
 app.register_blueprint(api)
 app.register_blueprint(lists)
+app.register_blueprint(reports)
 app.register_blueprint(integrations)
 app.register_blueprint(manual)
 app.register_blueprint(contacts)
@@ -48,6 +52,7 @@ app.register_blueprint(updates)
 app.register_blueprint(calendars)
 app.register_blueprint(heartbeats)
 app.register_blueprint(checkins)
+app.register_blueprint(drills)
 app.register_blueprint(pagerduty_dropin)
 app.register_blueprint(opsgenie_dropin)
 app.register_blueprint(console)
@@ -59,3 +64,4 @@ app.register_blueprint(escalation)
 app.register_blueprint(erasure)
 app.register_blueprint(spending)
 app.register_blueprint(watch)
+app.register_blueprint(site)

@@ -43,6 +43,8 @@ SITE_BUCKET = "TOCSIN_SITE_BUCKET"  # the dark site's bucket (audiences with {si
 CONSOLE_IDP_ISSUER = "TOCSIN_CONSOLE_IDP_ISSUER"
 CONSOLE_IDP_CLIENT_ID = "TOCSIN_CONSOLE_IDP_CLIENT_ID"
 CONSOLE_IDP_DOMAIN = "TOCSIN_CONSOLE_IDP_DOMAIN"
+SITE_FUNCTION = "TOCSIN_SITE_FUNCTION"  # the function that alone writes it (publish_site)
+SITE_DISTRIBUTION = "TOCSIN_SITE_DISTRIBUTION"  # its CloudFront distribution (invalidations)
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
@@ -118,6 +120,8 @@ class Settings:
     console_idp_issuer: str | None = None
     console_idp_client_id: str | None = None
     console_idp_domain: str | None = None
+    site_function: str | None = None  # set: the site is posted through it, never written here
+    site_distribution: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -172,6 +176,8 @@ class Settings:
             console_idp_issuer=env.get(CONSOLE_IDP_ISSUER) or None,
             console_idp_client_id=env.get(CONSOLE_IDP_CLIENT_ID) or None,
             console_idp_domain=env.get(CONSOLE_IDP_DOMAIN) or None,
+            site_function=env.get(SITE_FUNCTION) or None,
+            site_distribution=env.get(SITE_DISTRIBUTION) or None,
         )
 
 

@@ -14,7 +14,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.channels.cloudfront_cache import CloudFrontSiteCache
 from chalicelib.channels.eum import EumSmsChannel, EumVoiceChannel
+from chalicelib.channels.lambda_site import LambdaSitePoster
 from chalicelib.channels.operations import SnsOperationsTopic
 from chalicelib.channels.push import PinpointPushChannel
 from chalicelib.channels.s3_site import S3SitePublisher
@@ -37,6 +39,7 @@ from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.console.idp_tokens import IdentityPool, IdentityProvider
+from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
@@ -53,15 +56,19 @@ from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.ports import Clock
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
+from chalicelib.core.reports.period import AnalyticsDesk
+from chalicelib.core.reports.report_desk import ReportDesk
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
 from chalicelib.core.response.replies import InboundReplies
 from chalicelib.core.site.edition import SiteEditor
+from chalicelib.core.site.ports import SitePoster
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.channel_checks import ChannelChecks
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.statements.site_outlet import SiteOutlet
 from chalicelib.core.telemetry import Meter
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
@@ -71,7 +78,9 @@ from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
     PUBLIC_URL_PARAMETER,
+    SITE_BUCKET,
     Settings,
+    SettingsError,
     get_settings,
 )
 from chalicelib.storage.api_keys import DynamoApiKeyStore
@@ -82,6 +91,7 @@ from chalicelib.storage.changes import DynamoChangeStore
 from chalicelib.storage.checkins import DynamoCheckinStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.dead_letters import DynamoFailureLog, Failure, SqsDeadLetters
+from chalicelib.storage.drills import DynamoDrillRegister
 from chalicelib.storage.erasure import DynamoPersonalRecords
 from chalicelib.storage.erasure_jobs import DynamoErasureJobs
 from chalicelib.storage.events import DynamoEventStore
@@ -117,6 +127,11 @@ SENDING_CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10
 )
 SENDING_SERVICES = ("sns", "sesv2", "pinpoint-sms-voice-v2", "pinpoint")
+# Invoking publish_site: one attempt, answered within the API's own 15 s (a slow answer is an
+# unknown outcome: the outlet is released and publishing again posts it, once, on the site).
+SITE_INVOKE_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=12
+)
 
 
 class SystemClock:
@@ -212,6 +227,20 @@ class Container:
     @cached_property
     def lists(self) -> DynamoLists:
         return DynamoLists(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def reports(self) -> ReportDesk:
+        return ReportDesk(self.incidents, self.directory)
+
+    @cached_property
+    def analytics(self) -> AnalyticsDesk:
+        return AnalyticsDesk(
+            self.lists,
+            self.incidents,
+            self.directory,
+            self.clock,
+            retention=lambda: self._retention().incidents,
+        )
 
     @cached_property
     def ledger(self) -> DynamoSendLedger:
@@ -365,12 +394,16 @@ class Container:
         return DynamoUpdateSchedule(self.dynamodb, self.settings.incidents_table)
 
     @cached_property
+    def statement_store(self) -> DynamoStatementStore:
+        return DynamoStatementStore(
+            self.dynamodb, self.settings.incidents_table, self.incident_expiries
+        )
+
+    @cached_property
     def statement_desk(self) -> StatementDesk:
         """Statements to audiences: drafted, approved by distinct people, then published."""
         return StatementDesk(
-            DynamoStatementStore(
-                self.dynamodb, self.settings.incidents_table, self.incident_expiries
-            ),
+            self.statement_store,
             self.incidents,
             self.playbooks,
             self.directory,
@@ -381,11 +414,28 @@ class Container:
         )
 
     @cached_property
-    def site(self) -> SiteEditor | None:
-        """The dark site, in its own bucket; None where the deployment has none."""
+    def site(self) -> SitePoster | None:
+        """Who puts statements on the dark site: the publish_site function where one is
+        deployed (only its role may write the bucket), else this process (the local stack,
+        and publish_site itself); None where the deployment has no site."""
+        if self.settings.site_function:
+            client = self._client("site:lambda", "lambda", SITE_INVOKE_CONFIG)
+            return LambdaSitePoster(client, self.settings.site_function)
         if not self.settings.site_bucket:
             return None
-        return SiteEditor(S3SitePublisher(self.client("s3"), self.settings.site_bucket))
+        return self.site_outlet
+
+    @cached_property
+    def site_outlet(self) -> SiteOutlet:
+        """The dark site written from here: its bucket, and CloudFront's cache if deployed."""
+        if not self.settings.site_bucket:
+            raise SettingsError(f"{SITE_BUCKET} is not set: no dark site here")
+        distribution = self.settings.site_distribution
+        editor = SiteEditor(
+            S3SitePublisher(self.client("s3"), self.settings.site_bucket),
+            CloudFrontSiteCache(self.client("cloudfront"), distribution) if distribution else None,
+        )
+        return SiteOutlet(editor, self.statement_store, self.incidents, self.playbooks, self.clock)
 
     @cached_property
     def channel_checks(self) -> ChannelChecks:
@@ -587,6 +637,21 @@ class Container:
     def _now(self) -> datetime:
         """The container's clock at the moment of the call (tests may replace the clock)."""
         return self.clock.now()
+
+    @cached_property
+    def drills(self) -> DrillDesk:
+        """Drills and their register (surprises fired by the escalation tick)."""
+        register = DynamoDrillRegister(self.dynamodb, self.settings.incidents_table)
+        return DrillDesk(
+            register,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.notifier,
+            self.escalator,
+            self.clock,
+            slots=DynamoScheduleSlots(self.dynamodb, self.settings.incidents_table),
+        )
 
     @cached_property
     def manual(self) -> ManualActivation:

@@ -34,10 +34,12 @@ statements.ports.StatementStore         MemoryStatementStore
 statements.ports.SocialPoster           RecordingSocialPoster
 updates.ports.UpdateSchedule            MemoryUpdateSchedule
 site.ports.SitePublisher                MemorySitePublisher
+site.ports.SiteCache                    RecordingSiteCache
 dropin.ports.AlertStore                 MemoryAlertStore
 dropin.ports.RequestLog                 MemoryRequestLog
 dropin.ports.ChangeStore                MemoryChangeStore
 dropin.ports.IncidentTimelines          MemoryTimelines
+drills.ports.DrillRegister              MemoryDrillRegister
 listing.Lists                           MemoryLists
 telemetry.Meter                         RecordingMeter
 privacy.ports.PeopleStore               MemoryDirectory (its saves carry their record)
@@ -55,6 +57,7 @@ from fakes.channels import RecordingBatchChannel, RecordingChannel, ScriptedChan
 from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
+from fakes.drills import MemoryDrillRegister
 from fakes.dropin import MemoryAlertStore, MemoryChangeStore, MemoryRequestLog, MemoryTimelines
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.idempotency import MemoryIdempotencyStore
@@ -67,7 +70,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
-from fakes.site import MemorySitePublisher
+from fakes.site import MemorySitePublisher, RecordingSiteCache
 from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
@@ -85,6 +88,7 @@ __all__ = [
     "MemoryCheckinStore",
     "MemoryDirectory",
     "MemoryDispatchQueue",
+    "MemoryDrillRegister",
     "MemoryErasureJobs",
     "MemoryErasureQueue",
     "MemoryEventQueue",
@@ -112,6 +116,7 @@ __all__ = [
     "RecordingChannel",
     "RecordingMeter",
     "RecordingOperationsTopic",
+    "RecordingSiteCache",
     "RecordingSocialPoster",
     "ScriptedChannel",
     "Sent",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     )
     from chalicelib.core.checkins.ports import CheckinStore
     from chalicelib.core.console.idp_tokens import IdentityPool, IdentityProvider
+    from chalicelib.core.drills.ports import DrillRegister
     from chalicelib.core.dropin.ports import (
         AlertStore,
         ChangeStore,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
         PersonalRecords,
     )
     from chalicelib.core.response.ports import PhoneOwners, ReachedLedger, ReplyBudget
-    from chalicelib.core.site.ports import SitePublisher
+    from chalicelib.core.site.ports import SiteCache, SitePublisher
     from chalicelib.core.spend.ports import HoldStore, PageQueue, SpendCounters
     from chalicelib.core.statements.ports import SocialPoster, StatementStore
     from chalicelib.core.telemetry import Meter
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
         MemoryCheckinStore,
         MemoryDirectory,
         MemoryDispatchQueue,
+        MemoryDrillRegister,
         MemoryErasureJobs,
         MemoryErasureQueue,
         MemoryEventQueue,
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
         RecordingChannel,
         RecordingMeter,
         RecordingOperationsTopic,
+        RecordingSiteCache,
         RecordingSocialPoster,
         ScriptedChannel,
     )
@@ -158,6 +161,9 @@ def _every_later_fake_is_its_port() -> None:  # pragma: no cover - read by mypy 
     updates: UpdateSchedule = MemoryUpdateSchedule()
     del updates
     site: SitePublisher = MemorySitePublisher()
-    del site
+    cache: SiteCache = RecordingSiteCache()
+    del site, cache
+    drills: DrillRegister = MemoryDrillRegister()
+    del drills
     identity: IdentityProvider = LocalIdentityProvider(IdentityPool("https://a.example.com", "c"))
     del identity

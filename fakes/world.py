@@ -32,6 +32,7 @@ from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
+from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.messaging.dispatch import Dispatcher, DispatchReport
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -50,6 +51,7 @@ from chalicelib.core.site.edition import SiteEditor
 from chalicelib.core.spend.gate import SpendGate
 from chalicelib.core.spend.holds import HoldDesk
 from chalicelib.core.statements.desk import StatementDesk
+from chalicelib.core.statements.site_outlet import SiteOutlet
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
@@ -58,6 +60,7 @@ from fakes.channels import RecordingChannel, Sent
 from fakes.checkins import MemoryCheckinStore
 from fakes.clock import FixedClock
 from fakes.directory import MemoryDirectory
+from fakes.drills import MemoryDrillRegister
 from fakes.events import MemoryEventStore, MemoryScheduleSlots
 from fakes.idempotency import MemoryIdempotencyStore
 from fakes.incidents import MemoryIncidentStore
@@ -69,7 +72,7 @@ from fakes.privacy import MemoryErasureJobs, MemoryErasureQueue, MemoryPersonalR
 from fakes.queues import MemoryDispatchQueue, MemoryEventQueue
 from fakes.replies import MemoryReplyBudget
 from fakes.responders import MemoryResponderRegistry
-from fakes.site import MemorySitePublisher
+from fakes.site import MemorySitePublisher, RecordingSiteCache
 from fakes.social import RecordingSocialPoster
 from fakes.spend import MemoryHoldStore, MemorySpendCounters
 from fakes.statements import MemoryStatementStore
@@ -125,6 +128,9 @@ class MemoryWorld:
         self.erasure_queue = MemoryErasureQueue()
         self.update_schedule = MemoryUpdateSchedule()
         self.site = MemorySitePublisher()  # the dark site: what it shows, every release
+        self.site_cache = RecordingSiteCache()  # CloudFront: what it was told to forget
+        self.drill_register = MemoryDrillRegister()
+        self.drill_draws: list[int] = []  # a surprise drill's draws (empty: the first minute)
         # The local stage's channels: SMS, email and the stakeholder topic.
         self.sms = RecordingChannel(Channel.SMS)
         self.email = RecordingChannel(Channel.EMAIL)
@@ -204,6 +210,17 @@ class MemoryWorld:
         )
 
     @cached_property
+    def site_outlet(self) -> SiteOutlet:
+        """The dark site, written here (deployed: by publish_site), CloudFront recorded."""
+        return SiteOutlet(
+            SiteEditor(self.site, self.site_cache),
+            self.statements,
+            self.incidents,
+            self.playbooks,
+            self.clock,
+        )
+
+    @cached_property
     def statement_desk(self) -> StatementDesk:
         return StatementDesk(
             self.statements,
@@ -212,7 +229,7 @@ class MemoryWorld:
             self.directory,
             self.senders,
             self.clock,
-            site=SiteEditor(self.site),
+            site=self.site_outlet,
             social=self.social,
         )
 
@@ -275,6 +292,20 @@ class MemoryWorld:
             self.responses,
             self.meter,
             reached=self.ledger,
+        )
+
+    @cached_property
+    def drills(self) -> DrillDesk:
+        return DrillDesk(
+            self.drill_register,
+            self.incidents,
+            self.playbooks,
+            self.directory,
+            self.notifier,
+            self.escalator,
+            self.clock,
+            lambda count: self.drill_draws.pop(0) % count if self.drill_draws else 0,
+            slots=self.slots,
         )
 
     @cached_property

@@ -17,6 +17,7 @@ import boto3
 
 from chalicelib.channels.s3_site import S3SitePublisher
 from chalicelib.core.access import ApiKey, Scope
+from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.site import SiteSettings
 from chalicelib.core.site.edition import SiteEditor
 from chalicelib.settings import DELIVERY_TOPIC, LOCAL_CONSOLE_KEY, Settings, bound_name
@@ -25,7 +26,7 @@ from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.playbooks import DynamoPlaybookStore
 from chalicelib.storage.tables import CONFIG, CONTACTS, INCIDENTS, TableDefinition
 from tocsin_cli.contacts import read_contacts_csv
-from tocsin_cli.policies import read_policy_dir
+from tocsin_cli.policies import PolicyDocuments, read_policy_dir
 
 PROJECT = Path(__file__).resolve().parent.parent
 POLICIES = PROJECT / "policies"
@@ -164,11 +165,13 @@ def seed(
 ) -> Seeded:
     """Load the playbook and the contacts, and (on the local stage) the local API key."""
     session = session or boto3.Session()
+    documents = read_policy_dir(policies)
+    playbook = documents.validate()
     with _client(session, "dynamodb", endpoint_url) as dynamodb:
-        seeded = _seed(settings, dynamodb, policies, contacts_csv)
+        seeded = _seed(settings, dynamodb, documents, playbook, contacts_csv)
     if settings.site_bucket:
         with _client(session, "s3", endpoint_url) as s3:
-            prepare_site(settings, s3, read_policy_dir(policies).validate().site)
+            prepare_site(settings, s3, playbook.site)
     return seeded
 
 
@@ -193,9 +196,13 @@ def prepare_site(settings: Settings, s3: Any, site: SiteSettings | None) -> None
         SiteEditor(publisher).prepare(site, datetime.now(UTC))
 
 
-def _seed(settings: Settings, dynamodb: Any, policies: Path, contacts_csv: Path) -> Seeded:
-    documents = read_policy_dir(policies)
-    playbook = documents.validate()
+def _seed(
+    settings: Settings,
+    dynamodb: Any,
+    documents: PolicyDocuments,
+    playbook: Playbook,
+    contacts_csv: Path,
+) -> Seeded:
     DynamoPlaybookStore(dynamodb, settings.config_table).apply(
         documents.sections, datetime.now(UTC)
     )

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -24,6 +26,25 @@ LOCAL_KEY = "local-dev-key"
 def load_event(name: str) -> Any:
     """A fixture payload from ``tests/events``."""
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_model_loader() -> Iterator[None]:
+    """Every boto3 session of the run reads AWS's service models through one loader.
+
+    Each test builds its own sessions and clients (as each Lambda container does once), and
+    botocore reads and parses a service's model JSON again for every new session: about 40 ms a
+    client, most of an end-to-end test's setup. The models are read-only data, so the run
+    shares them; what a client does with them is unchanged.
+    """
+    shared = botocore.loaders.create_loader()
+
+    def register(session: botocore.session.Session) -> None:
+        session._components.lazy_register_component("data_loader", lambda: shared)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session.Session, "_register_data_loader", register)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,9 @@ CSV columns: ``contact_id,name,roles,language,phone,email`` and, optionally, ``t
 channels the person agreed to: ``sms;email``; empty means every channel they gave an address
 for), ``opted_out`` (channels they switched off), ``reports_to`` (their lead's contact id,
 told when they do not answer a check-in) and ``labels`` (short slugs such as ``building-a`` or
-``first-aider``, which a check-in's audience may name). Lists are separated by ';'. Reports name
+``first-aider``, which a check-in's audience may name) and ``working_hours`` (on their own
+clock: ``weekdays 09:00-17:00``, ``mon,wed 08:00-12:00``; analytics counts the pages they get
+outside them). Lists are separated by ';'. Reports name
 the line and the reason, never the person's data.
 
 Every save, erasure and read is on record with the AWS principal that ran the command

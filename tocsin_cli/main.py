@@ -21,6 +21,10 @@
     tocsin oncall calendar CONTACT [--revoke] (a private calendar link to their shifts)
     tocsin statement list|show|draft|edit|approve|reject|publish INCIDENT [STATEMENT] [--key KEY]
                                          (statements to audiences; two people approve each)
+    tocsin drill run PLAN --kind tabletop|simulation|full-scale|surprise --roster C,role:R
+                     [--target [ROLE:]90%:15m] [--window "mon-fri 02:00-05:00" --within 30d]
+                                         (a tabletop prints the plan and its gaps, sends nothing)
+    tocsin drill list [--csv]            (the drill register: kind, plan, roster, raw counts)
     tocsin channels check                (each Slack, Teams, Mastodon token or webhook still
                                          works? posts nothing; exit 1 if one fails)
     tocsin import opsgenie|pagerduty|ical FILE... [--contacts FILE.csv] [--map USER=CONTACT]
@@ -34,6 +38,10 @@
                           [--plan P] [--exercise exclude|include|only] [--limit N] [--all] [--json]
     tocsin incidents show INCIDENT_ID [--json]
     tocsin events list [--status S] [--source S] [--since T] [--limit N] [--all] [--json]
+    tocsin report INCIDENT_ID [--format json|md|html|csv] [--output FILE]
+                                         (after-action report: times, reach, who answered)
+    tocsin analytics [--since 90d] [--format json|md|html|csv] [--output FILE]
+                                         (MTTA, MTTR, pages per person, drill pass rate)
 
 Every command takes --stage and --profile (a deployed stage), --aws-endpoint (default for the
 local stack: http://127.0.0.1:5000; env TOCSIN_AWS_ENDPOINT) and --api (default
@@ -57,12 +65,14 @@ from tocsin_cli import (
     checkins,
     contacts,
     dlq,
+    drills,
     heartbeats,
     history,
     holds,
     importing,
     keys,
     policy_commands,
+    reports,
     respond,
     smoke,
     statements,
@@ -81,10 +91,12 @@ GROUPS = (
     importing,
     holds,
     checkins,
+    drills,
     statements,
     smoke,
     dlq,
     history,
+    reports,
 )
 
 

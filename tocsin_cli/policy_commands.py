@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from chalicelib.core.playbook.document import Playbook
+from chalicelib.core.errors import InvalidPolicy, SendError
+from chalicelib.core.playbook.document import Playbook, parse_playbook
+from chalicelib.core.playbook.site import SiteSettings
 from tocsin_cli.cli import Cli
 from tocsin_cli.policies import (
     PolicyDocuments,
@@ -66,6 +70,7 @@ def describe(playbook: Playbook) -> str:
         "schedules": len(playbook.schedules),
         "maintenance windows": len(playbook.maintenance),
         "audiences": len(playbook.audiences),
+        "repeated drills": len(playbook.drills),
     }
     return ", ".join(f"{count} {name}" for name, count in counts.items())
 
@@ -99,6 +104,7 @@ def apply(arguments: argparse.Namespace, cli: Cli) -> int:
     current = store.current_version()
     total = sum(len(items) for items in documents.sections.values())
     print(f"storing {total} documents...", file=cli.err, flush=True)
+    site_before = _site_settings(store.documents()) if current else None
     applied = store.apply(documents.sections, datetime.now(UTC))
     if not applied.changed:
         cli.say(f"no changes; version {applied.version} stays current")
@@ -107,6 +113,33 @@ def apply(arguments: argparse.Namespace, cli: Cli) -> int:
         cli.say(line)
     before = f"version {current[0]}" if current else "nothing"
     cli.say(f"applied version {applied.version} (was {before})")
+    site = documents.validate().site
+    if site is not None and site != site_before:
+        return _write_site(cli, applied.version)
+    return 0
+
+
+def _site_settings(sections: Mapping[str, Sequence[Any]]) -> SiteSettings | None:
+    try:
+        return parse_playbook(sections).site
+    except InvalidPolicy:
+        return None  # stored before today's checks: written again, as if it had changed
+
+
+def _write_site(cli: Cli, version: int) -> int:
+    """The site settings changed: the dark site (its prepared page when nothing is published)
+    is rendered again with them, by whoever may write it (deployed: publish_site)."""
+    poster = cli.services.site
+    if poster is None:
+        cli.say("the dark site's settings are stored; this stage has no site to write them to")
+        return 0
+    try:
+        posting = poster.refresh(version)
+    except SendError as error:
+        print(f"tocsin: the dark site was not written: {error}; apply again", file=cli.err)
+        return 1
+    if posting is not None:
+        cli.say(f"dark site written: release {posting.release_id}, {posting.size} bytes")
     return 0
 
 

@@ -82,6 +82,8 @@ class Target:
                 "TOCSIN_DISPATCH_QUEUE": table(self.stage, "dispatch"),
                 "TOCSIN_INGEST_QUEUE": table(self.stage, "ingest"),
                 "TOCSIN_ERASURE_QUEUE": table(self.stage, "erasure"),
+                # The dark site is written by its own function, never the operator's session.
+                "TOCSIN_SITE_FUNCTION": table(self.stage, "publish_site"),
             }
         )
 

@@ -14,6 +14,7 @@ from chalicelib.core.checkins.values import Checkin, CheckinAnswer, CheckinStatu
 from chalicelib.core.model import Incident
 from chalicelib.core.playbook.checklists import ChecklistItem
 from chalicelib.core.wording.checkin_words import checkin_says
+from chalicelib.core.wording.exercise_words import exercise_marker
 from chalicelib.core.wording.phrases import say
 from chalicelib.core.wording.templates import incident_reference
 from chalicelib.core.wording.times import local_time
@@ -61,7 +62,7 @@ def incident_page(
     state = incident.response
     parts = [
         Markup("<h1>{}{}</h1>").format(
-            "[EXERCISE] " if incident.is_exercise else "", incident.title
+            exercise_marker(language) if incident.is_exercise else "", incident.title
         ),
         Markup('<p class="meta">{} &middot; {} &middot; ref {}<br>{} {}</p>').format(
             incident.severity.value.upper(),

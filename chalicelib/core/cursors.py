@@ -21,7 +21,11 @@ from typing import Any
 _VERSION = 1
 _MAX_LENGTH = 512
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
-_IDS = {"incidents": re.compile(rf"inc_{_ULID}"), "events": re.compile(rf"evt_{_ULID}")}
+_IDS = {
+    "incidents": re.compile(rf"inc_{_ULID}"),
+    "events": re.compile(rf"evt_{_ULID}"),
+    "drills": re.compile(rf"drl_{_ULID}"),
+}
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,9 @@ class Incident:
     # When it, and every record of it, is gone (the playbook's retention, from opening); None:
     # kept until erased by hand (incidents opened before retention existed).
     expires_at: datetime | None = None
+    drill_id: str | None = None  # the drill it runs (core/drills), always an exercise
+    drill_kind: str | None = None
+    roster: frozenset[str] | None = None  # a drill's: nobody else is ever sent anything
 
     @property
     def is_exercise(self) -> bool:
@@ -203,6 +206,8 @@ class Contact:
     unusable: frozenset[Channel] = frozenset()  # hard bounce, complaint, number that can't receive
     reports_to: str | None = None  # their lead's contact id (a check-in may tell the lead)
     labels: tuple[str, ...] = ()  # free slugs ("building-a", "first-aider"): a check-in's audience
+    # When they work, on their time zone's clock ("weekdays 09:00-17:00"; working_hours.py);
+    working_hours: tuple[str, ...] = ()  # empty: not stated (never counted out of hours)
 
     def destination(self, channel: Channel) -> str | None:
         if channel is Channel.PUSH:

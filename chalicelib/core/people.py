@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.core.errors import FieldProblem, InvalidRequest
 from chalicelib.core.model import Channel, Contact
+from chalicelib.core.working_hours import parse_windows
 
 _T = TypeVar("_T")
 
@@ -34,6 +35,7 @@ FIELDS = (
     "opted_out",
     "reports_to",
     "labels",
+    "working_hours",
 )
 MAX_LABELS = 20
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")  # a short slug: "building-a"
@@ -57,6 +59,7 @@ def contact_document(contact: Contact) -> dict[str, Any]:
         "unusable": sorted(contact.unusable),
         "reports_to": contact.reports_to,
         "labels": list(contact.labels),
+        "working_hours": list(contact.working_hours),
     }
 
 
@@ -154,6 +157,11 @@ def contact_from_row(
         "must be short slugs: lowercase letters, digits and '-', 1 to 32 characters",
     )
     check("labels", len(labels) <= MAX_LABELS, f"at most {MAX_LABELS} labels a person")
+    hours: tuple[str, ...] = read(
+        "working_hours",
+        lambda: tuple(w.describe() for w in parse_windows(cells("working_hours"))),
+        (),
+    )
     blank = not cell("phone") and not cell("email")
     check("phone", not blank, "no phone and no email: give at least one")
     if problems:
@@ -172,6 +180,7 @@ def contact_from_row(
         opted_out=opted_out,
         reports_to=reports_to,
         labels=labels,
+        working_hours=hours,
     )
 
 

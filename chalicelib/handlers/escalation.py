@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
 
+from chalicelib.core.drills.runner import DrillTick
 from chalicelib.core.errors import InvalidEvent, TransientError
 from chalicelib.core.redaction import redact
 from chalicelib.core.response.replies import parse_inbound_sms
@@ -19,12 +20,13 @@ escalation = Blueprint(__name__)
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_due_incidents(event: CloudWatchEvent) -> None:
     """Mark ``failed`` the events a crashed request recorded but never queued, queue every
-    event held outside hours whose rule's window opened (to be decided), page the next level of
-    every incident nobody acknowledged in time (within a minute of its deadline), act on every
-    verification gate whose timeout passed (page, cancel or escalate), remind the updates role
-    of every incident whose update is overdue (once), and chase the silent of every open
-    check-in. Safe to overlap: each step, each update deadline and each reminder round moves on
-    by a conditional write."""
+    event held outside hours whose rule's window opened (to be decided), start the playbook's
+    repeated drills that fell due and open the incident of every surprise drill whose secret
+    moment came, page the next level of every incident nobody acknowledged in time (within a
+    minute of its deadline), act on every verification gate whose timeout passed (page, cancel
+    or escalate), remind the updates role of every incident whose update is overdue (once),
+    and chase the silent of every open check-in. Safe to overlap: each step, each update
+    deadline, each reminder round and each drill moves on by a conditional write."""
     set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     services = container()
     swept: list[str] = []
@@ -41,6 +43,15 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
         logger.error("held events not queued", extra={"error": redact(str(error))[:500]})
     if held:
         logger.info("held events queued: their windows opened", extra={"events": held})
+    try:
+        drills = services.drills.fire_due()
+    except Exception as error:  # isolated: the escalations go ahead; the next tick tries again
+        drills, swept = DrillTick(), [*swept, f"drills not fired: {type(error).__name__}"]
+        logger.error("drills not fired", extra={"error": redact(str(error))[:500]})
+    if drills.fired:
+        logger.info("drills fired", extra={"drill_ids": drills.fired})
+    if drills.skipped:
+        logger.warning("repeated drills skipped", extra={"reasons": drills.skipped})
     gates = services.gatekeeper.tick()
     if gates.acted:
         logger.info("gates timed out", extra={"incidents": gates.acted})

@@ -228,4 +228,5 @@ def _contact_from_item(item: dict[str, Any]) -> Contact:
         unusable=frozenset(Channel(c) for c in item.get("unusable", [])),
         reports_to=item.get("reports_to"),
         labels=tuple(item.get("labels", [])),
+        working_hours=tuple(item.get("working_hours", [])),
     )

@@ -124,6 +124,9 @@ ITEM = Layout(
             "by",
             "late",
             "help_incident",
+            # drills (their rosters lose the person: ``scrub_item``)
+            "drill_id",
+            "drill_kind",
             # requests kept by Idempotency-Key: the claim, a digest of the request, its status
             # (and ``started_at``, above)
             "claim",
@@ -259,6 +262,8 @@ def scrub_item(item: Mapping[str, Any], scrubber: Scrubber) -> dict[str, Any]:
     for name, value in item.items():
         if name == "members" and isinstance(value, list):  # a check-in's audience
             cleaned[name] = [_member(member, scrubber) for member in value]
+        elif name == "roster" and isinstance(value, list):  # a drill's: the person leaves it
+            cleaned[name] = [each for each in value if each != scrubber.person.contact_id]
         elif name in JSON_ATTRIBUTES and isinstance(value, str):
             cleaned[name] = _scrub_json(value, scrubber, JSON_ATTRIBUTES[name])
         elif name in ITEM.kept:

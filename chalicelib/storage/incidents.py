@@ -617,6 +617,18 @@ def _incident_item(incident: Incident) -> dict[str, Any]:
         "links": [{"href": link.href, "text": link.text} for link in incident.links],
         **_response_attributes(incident.response),
         EXPIRES_AT: epoch(incident.expires_at) if incident.expires_at else None,
+        **_drill_attributes(incident),
+    }
+
+
+def _drill_attributes(incident: Incident) -> dict[str, Any]:
+    """A drill's id, kind and roster (a list: erasure takes the person out of it)."""
+    if incident.drill_id is None:
+        return {}
+    return {
+        "drill_id": incident.drill_id,
+        "drill_kind": incident.drill_kind,
+        "roster": sorted(incident.roster or ()),
     }
 
 
@@ -697,6 +709,9 @@ def _incident_from_item(item: dict[str, Any]) -> Incident:
         expires_at=datetime.fromtimestamp(int(item[EXPIRES_AT]), UTC)
         if EXPIRES_AT in item
         else None,
+        drill_id=item.get("drill_id"),
+        drill_kind=item.get("drill_kind"),
+        roster=frozenset(item["roster"]) if "roster" in item else None,
     )
 
 

@@ -415,3 +415,18 @@ OPEN_CHECKINS_PK = "CHECKINS"
 
 def open_checkin(checkin_id: str) -> Key:
     return {"pk": OPEN_CHECKINS_PK, "sk": f"OPEN#{checkin_id}"}
+
+
+# the drill register (incidents table): one partition, few items (drills are run by hand)
+DRILLS_PK = "DRILLS"
+DRILL_PREFIX = "DRILL#"
+
+
+def drill(drill_id: str) -> Key:
+    """One drill; ids are ULIDs, so the partition reads newest first by its sort key."""
+    return {"pk": DRILLS_PK, "sk": f"{DRILL_PREFIX}{drill_id}"}
+
+
+def drill_slot(plan_id: str) -> Key:
+    """Which drill that sends holds the plan (one at a time)."""
+    return {"pk": DRILLS_PK, "sk": f"SLOT#{plan_id}"}

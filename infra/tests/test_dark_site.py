@@ -1,7 +1,8 @@
 """The dark site's home: a private bucket (no public access, TLS only, encrypted, versioned,
 kept when the stack goes), read only by CloudFront through origin access control, served over
-HTTPS with security headers and a short cache; the API function alone may write it, with
-GetObject and PutObject on that bucket and nothing more; a custom domain when asked."""
+HTTPS with security headers and a short cache; the publish_site function alone may write it,
+with GetObject and PutObject on that bucket and CreateInvalidation on its distribution, and
+nothing more; the API may only invoke publish_site; a custom domain when asked."""
 
 from __future__ import annotations
 
@@ -72,24 +73,43 @@ def test_cloudfront_reads_it_through_oac_over_https_with_security_headers(
     assert cache["Properties"]["CachePolicyConfig"]["DefaultTTL"] == 30
 
 
-def test_only_the_api_function_writes_it_with_get_and_put_on_its_objects(
+def test_only_publish_site_writes_it_and_clears_its_cache_and_the_api_may_only_invoke_it(
     synthesis: Synthesis,
 ) -> None:
     name, _ = site_bucket(synthesis)
-    granted = []
+    [distribution] = synthesis.resources("AWS::CloudFront::Distribution")
+    granted: dict[str, list[dict[str, Any]]] = {}
     for policy_name, policy in synthesis.resources("AWS::IAM::Policy").items():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if name in json.dumps(statement.get("Resource")):
-                granted.append((policy_name, statement))
-    assert len(granted) == 1
-    policy_name, statement = granted[0]
-    assert policy_name.startswith("APIHandler")
-    assert sorted(statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
-    function = next(
-        f for n, f in synthesis.resources("AWS::Serverless::Function").items() if n == "APIHandler"
-    )
-    variables = function["Properties"]["Environment"]["Variables"]
+            resources = json.dumps(statement.get("Resource"))
+            if name in resources or distribution in resources or "publish_site" in resources:
+                granted.setdefault(policy_name.split("Role")[0], []).append(statement)
+    assert sorted(granted) == ["APIHandler", "PublishSite"]
+    writes = {n for n, found in granted.items() for s in found if "s3:PutObject" in s["Action"]}
+    assert writes == {"PublishSite"}  # nobody else can PutObject on the site
+    actions = sorted(a for s in granted["PublishSite"] for a in as_list(s["Action"]))
+    assert actions == ["cloudfront:CreateInvalidation", "s3:GetObject", "s3:PutObject"]
+    [invoke] = granted["APIHandler"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert "function:tocsin-test-publish_site" in json.dumps(invoke["Resource"])
+    # Nor may any role write S3 at large, or invalidate any other distribution.
+    for policy_name, policy in synthesis.resources("AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            risky = {"s3:PutObject", "cloudfront:CreateInvalidation"}
+            if risky & set(as_list(statement["Action"])):
+                assert policy_name.startswith("PublishSite"), policy_name
+    functions = synthesis.resources("AWS::Serverless::Function")
+    variables = functions["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert variables["TOCSIN_SITE_BUCKET"] == {"Ref": name}
+    assert variables["TOCSIN_SITE_FUNCTION"] == "tocsin-test-publish_site"
+    assert variables["TOCSIN_SITE_DISTRIBUTION"] == {"Ref": distribution}
+    publisher = functions["PublishSite"]["Properties"]
+    assert publisher["FunctionName"] == "tocsin-test-publish_site"
+    assert publisher["Handler"] == "chalicelib.handlers.site.publish_site"
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ FUNCTIONS = (
     "run_canaries",
     "check_social_channels",
     "report_held_messages",
+    "publish_site",
 )
 LOGICAL = {
     "APIHandler",
@@ -43,6 +44,7 @@ LOGICAL = {
     "RunCanaries",
     "CheckSocialChannels",
     "ReportHeldMessages",
+    "PublishSite",
 }
 
 

@@ -1,10 +1,13 @@
 """The dark site's home: its own private bucket, served only through CloudFront (origin access
-control), over TLS, with security headers, and written by the API function alone (it publishes
-statements) with just GetObject and PutObject on that bucket.
+control), over TLS, with security headers, and written by the publish_site function alone
+(the API invokes it to publish a statement) with just GetObject and PutObject on that bucket,
+and CreateInvalidation on that distribution.
 
     reader ──https──▶ CloudFront (TLS 1.2+, headers, 30 s cache, /x/ → /x/index.html)
                           └──OAC (SigV4)──▶ S3 bucket (private, SSE-S3, versioned, TLS only)
-    API function ──PutObject / GetObject──▶ the same bucket (releases/<id>/..., then live keys)
+    API ──invoke──▶ publish_site ──PutObject / GetObject──▶ the same bucket (releases/<id>/...,
+                                                             then live keys, status.json last)
+                                 ──CreateInvalidation──▶ the distribution (the live paths)
 
 With ``siteDomainName`` and ``siteCertificateArn`` (ACM, us-east-1), CloudFront answers on that
 host; the DNS record (a CNAME or alias to ``SiteDistributionDomain``) is yours to add.
@@ -159,6 +162,14 @@ class DarkSite(Construct):
         )
         self.distribution.node.default_child.add_metadata(  # type: ignore[union-attr]
             "checkov", {"skip": DISTRIBUTION_SKIPS}
+        )
+        # Clears the live paths after a release (CloudFront's actions take the distribution's
+        # ARN, which has no Region).
+        publisher.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cloudfront:CreateInvalidation"],
+                resources=[self.distribution.distribution_arn],
+            )
         )
         CfnOutput(
             scope,

@@ -114,6 +114,7 @@ SMS_STATUS_FUNCTION = "track_sms_status"  # SNS SMS delivery status, from CloudW
 ESCALATE_FUNCTION = "escalate_due_incidents"
 REPLIES_FUNCTION = "answer_sms_replies"
 HELD_MESSAGES_FUNCTION = "report_held_messages"  # the held-messages gauge (spending.py)
+SITE_FUNCTION = "publish_site"  # the dark site's only writer (dark_site.py); the API invokes it
 # Invoked asynchronously (EventBridge, SNS, schedules): Lambda retries twice, then uses the DLQ.
 ASYNC_FUNCTIONS = (
     AWS_EVENTS_FUNCTION,
@@ -195,6 +196,7 @@ LOGICAL_IDS = {
     **WATCH_LOGICAL_IDS,
     HELD_MESSAGES_FUNCTION: "ReportHeldMessages",
     ERASE_FUNCTION: ERASE_LOGICAL_ID,  # erasure jobs (tocsin_infra/privacy.py)
+    SITE_FUNCTION: "PublishSite",
 }
 
 
@@ -281,12 +283,13 @@ class TocsinStack(Stack):
         self.roles = {name: self._role(name) for name in LOGICAL_IDS}
         self._grant()
         self.erasure_queue = add_erasure(self)
-        # The dark site: its own bucket behind CloudFront; the API function publishes statements.
+        # The dark site: its own bucket behind CloudFront, written by publish_site alone; the
+        # API (publishing a statement) invokes it and may do nothing else to the site.
         self.site = DarkSite(
             self,
             "DarkSite",
             prefix=prefix,
-            publisher=self.roles[API_FUNCTION],
+            publisher=self.roles[SITE_FUNCTION],
             domain_name=settings.site_domain_name,
             certificate_arn=settings.site_certificate_arn,
         )
@@ -302,6 +305,7 @@ class TocsinStack(Stack):
             if settings.console_sign_in
             else None
         )
+        self._grant_site_publishing()
         self.app = Chalice(
             self, "App", source_dir=str(PROJECT), stage_config=self._chalice_stage_config()
         )
@@ -679,6 +683,28 @@ class TocsinStack(Stack):
         for role in (api, self.roles[SOCIAL_FUNCTION]):
             read_social_secrets(role, secrets_arn)
 
+    def _grant_site_publishing(self) -> None:
+        """publish_site reads the statement it is asked to post (and its incident and the
+        playbook) and writes the site (DarkSite grants that); the API may only invoke it."""
+        config, incidents = self.tables[CONFIG], self.tables[INCIDENTS]
+        publisher = self.roles[SITE_FUNCTION]
+        config.grant(publisher, "dynamodb:GetItem", "dynamodb:Query")
+        incidents.grant(publisher, "dynamodb:GetItem", "dynamodb:Query")
+        self.roles[API_FUNCTION].add_to_policy(
+            iam.PolicyStatement(
+                sid="InvokeTheSitePublisher",
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    self.format_arn(
+                        service="lambda",
+                        resource="function",
+                        resource_name=self._function_name(SITE_FUNCTION),
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+
     def _email_from_the_sender_identity(self) -> iam.PolicyStatement:
         return iam.PolicyStatement(
             sid="EmailFromTheSenderIdentity",
@@ -785,6 +811,8 @@ class TocsinStack(Stack):
             app_settings.STAKEHOLDERS_TOPIC_ARN: self.stakeholders.topic_arn,
             app_settings.OPERATIONS_TOPIC_ARN: self.operations.topic_arn,
             app_settings.SITE_BUCKET: self.site.bucket.bucket_name,
+            app_settings.SITE_FUNCTION: self._function_name(SITE_FUNCTION),
+            app_settings.SITE_DISTRIBUTION: self.site.distribution.distribution_id,
             app_settings.SENDER_EMAIL: settings.sender_email,
             app_settings.SES_CONFIGURATION_SET: settings.prefix,
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),

@@ -70,7 +70,9 @@ def test_the_cli_validates_diffs_applies_and_exports(
     assert code == 0
     assert "+ rules data-breach-500: added" in text
     code, text = run(client, "policies", "apply", policies)
-    assert (code, text.splitlines()[-1]) == (0, "applied version 1 (was nothing)")
+    assert (code, text.splitlines()[-2]) == (0, "applied version 1 (was nothing)")
+    # New site settings: the dark site's prepared page, written (here: the local bucket).
+    assert text.splitlines()[-1].startswith("dark site written: release ")
     assert run(client, "policies", "apply", policies) == (
         0,
         "no changes; version 1 stays current\n",

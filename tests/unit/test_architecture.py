@@ -37,6 +37,7 @@ KERNEL = {
     "summaries",
     "telemetry",
     "verdicts",
+    "working_hours",
 }
 
 # Which core package may import which (each may always import itself).
@@ -83,6 +84,12 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # The operator console: sessions and identity tokens (kernel), and the reach table it
     # reads from where the answers stand (response).
     "console": {"kernel", "response"},
+    # Drills open exercise incidents and hand them to the notifier (activation); a tabletop
+    # works out the plan and its escalation levels (response) with their text and prices.
+    "drills": {"kernel", "wording", "playbook", "messaging", "response", "spend", "activation"},
+    # Reports read incidents and timelines (the kernel), the playbook's retention for how far
+    # back analytics may look, and messaging's names for what its entries say.
+    "reports": {"kernel", "playbook", "messaging"},
 }
 
 # Which part of chalicelib (and app.py) may import which. The edges (api, handlers) reach the

@@ -9,12 +9,12 @@ import pytest
 
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.model import Channel, EventStatus, Incident, IncidentStatus, Severity
+from chalicelib.core.wording.languages import language_candidates
 from chalicelib.core.wording.segments import count_segments, fits_first_segment
 from chalicelib.core.wording.templates import (
     BUILT_IN,
     AckInfo,
     TemplateSet,
-    language_candidates,
     render_message,
 )
 from chalicelib.core.wording.validation import parse_template_set

@@ -8,7 +8,14 @@ from collections.abc import Collection
 
 from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
-from chalicelib.core.messaging.planning import NotificationPlan, gap_entries, plan_notifications
+from chalicelib.core.messaging.entries import channel_counts
+from chalicelib.core.messaging.planning import (
+    NotificationPlan,
+    drafts,
+    gap_entries,
+    on_roster,
+    plan_notifications,
+)
 from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import (
     Channel,
@@ -66,7 +73,7 @@ class Notifier:
         gate = plan.gate(by_hand=incident.requested_by is not None)
         if incident.status is IncidentStatus.AWAITING_APPROVAL and gate is not None:
             return self.ask_approvers(incident, gate, gate.roles)
-        contacts = self._directory.members(plan.roles, plan.teams)
+        contacts = on_roster(incident, self._directory.members(plan.roles, plan.teams))
         notifications = plan_notifications(incident_id, plan, contacts)
         jobs = list(notifications.jobs)
         entries = self._plan_entries(notifications)
@@ -78,7 +85,7 @@ class Notifier:
             entries.append(estimate_entry(estimate, spending.prices.source, self._clock.now()))
         self._incidents.append(incident_id, entries)  # before the fan-out starts
         self._dispatch.put_jobs(jobs)
-        if plan.statements is not None and self._statements is not None:
+        if plan.statements is not None and self._statements is not None and drafts(incident):
             self._statements.draft_initial(incident)
         if plan.updates is not None and self._updates is not None:
             self._updates.start(incident)
@@ -96,7 +103,7 @@ class Notifier:
         updates if it declares them, and its escalation, if due."""
         playbook = self._playbooks.load_version(incident.playbook_version)
         plan = playbook.plan(incident.plan_id)
-        contacts = self._directory.members(plan.roles, plan.teams)
+        contacts = on_roster(incident, self._directory.members(plan.roles, plan.teams))
         planned = plan_notifications(incident.incident_id, plan, contacts)
         jobs = [job for job in planned.jobs if (job.contact_id, job.channel.value) not in reached]
         people = sorted({job.contact_id for job in jobs})
@@ -105,12 +112,17 @@ class Notifier:
             kind="planned",
             summary=f"{len(jobs)} more notifications planned for the {len(people)} people "
             f"plan {plan.plan_id} adds" + (f": {', '.join(people)}" if people else ""),
-            data={"jobs": len(jobs), "recipients": len(people), "plan_id": plan.plan_id},
+            data={
+                "jobs": len(jobs),
+                "recipients": len(people),
+                "plan_id": plan.plan_id,
+                "channels": channel_counts(jobs),
+            },
             key=f"planned-{plan.plan_id}",
         )
         self._incidents.append(incident.incident_id, [entry])
         self._dispatch.put_jobs(jobs)
-        if plan.statements is not None and self._statements is not None:
+        if plan.statements is not None and self._statements is not None and drafts(incident):
             self._statements.draft_initial(incident)  # fixed ids: drafted once
         if plan.updates is not None and self._updates is not None:
             self._updates.start(incident)  # a rhythm already running is kept
@@ -172,7 +184,11 @@ class Notifier:
                 kind="planned",
                 summary=f"{len(notifications.jobs)} notifications planned for "
                 f"{notifications.recipients} people",
-                data={"jobs": len(notifications.jobs), "recipients": notifications.recipients},
+                data={
+                    "jobs": len(notifications.jobs),
+                    "recipients": notifications.recipients,
+                    "channels": channel_counts(notifications.jobs),
+                },
                 key="planned",
             )
         ]

@@ -53,6 +53,7 @@ class HelpDesk:
         playbook = self._playbooks.load()
         option = checkin.option(answer.option)
         said = option.text("en") if option else str(answer.option)
+        asked = self._incidents.get(checkin.incident_id)  # a drill's: its roster bounds help too
         incident = Incident(
             incident_id=incident_id,
             status=IncidentStatus.OPEN,
@@ -69,6 +70,9 @@ class HelpDesk:
             requested_by=answer.contact_id,
             response=ResponseState.starting(checkin.responders, now),
             expires_at=playbook.retention.incident_expiry(now),
+            drill_id=asked.drill_id if asked else None,
+            drill_kind=asked.drill_kind if asked else None,
+            roster=asked.roster if asked else None,
         )
         entry = TimelineEntry(
             at=now,

@@ -17,7 +17,8 @@ from chalicelib.core.messaging.ports import NoticeBatch
 from chalicelib.core.model import Channel, Contact, Incident, Message, Notice, NotificationJob
 from chalicelib.core.ports import ContactDirectory
 from chalicelib.core.wording.checkin_words import checkin_says
-from chalicelib.core.wording.templates import EXERCISE_MARKER, AckInfo
+from chalicelib.core.wording.exercise_words import EXERCISE_MARKER
+from chalicelib.core.wording.templates import AckInfo
 
 MAX_NAMES = 20  # names in a lead's message; the rest counted
 

@@ -32,7 +32,8 @@ class PlanCheckins:
         checkin_id = plan_checkin_id(incident.incident_id)
         actor = incident.requested_by or f"plan {incident.plan_id}"
         try:
-            checkin = self._desk.start(request, actor, checkin_id, incident.is_exercise)
+            drill = incident if incident.roster is not None else None
+            checkin = self._desk.start(request, actor, checkin_id, incident.is_exercise, drill)
         except InvalidRequest as refused:
             self._note(
                 incident, "checkin_not_started", f"the plan's check-in did not start: {refused}"

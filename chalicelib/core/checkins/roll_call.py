@@ -100,13 +100,17 @@ class CheckinDesk:
         actor_id: str,
         checkin_id: str | None = None,
         exercise: bool = False,
+        drill: Incident | None = None,
     ) -> Checkin:
         """Ask everyone in the audience. ``checkin_id``: one derived from what started it (a
         plan's incident), so that starting it again completes it and asks nobody twice (the
-        send ledger); ``exercise``: an exercise whatever the request says."""
+        send ledger); ``exercise``: an exercise whatever the request says; ``drill``: the
+        drill's incident that starts it, whose roster bounds who is asked."""
         playbook = self._playbooks.load()
         responders = _responders(playbook, request)
         people = self._audience(playbook, request)
+        if drill is not None and drill.roster is not None:
+            people = [person for person in people if person.contact_id in drill.roster]
         now = self._clock.now()
         stored = self._store.get(checkin_id) if checkin_id else None
         checkin_id = checkin_id or f"chk_{new_ulid(now)}"
@@ -158,7 +162,7 @@ class CheckinDesk:
             key="checkin-started",
         )
         if stored is None or self._incidents.get(checkin.incident_id) is None:
-            self._incidents.create(_incident(checkin, playbook.version), [entry])
+            self._incidents.create(_incident(checkin, playbook.version, drill), [entry])
             self._incidents.append(checkin.incident_id, gap_entries(now, gaps))
         self._dispatch.put_jobs([replace(j, notice=Notice.CHECKIN) for j in jobs.values()])
         return checkin
@@ -250,8 +254,9 @@ def _responders(playbook: Playbook, request: CheckinRequest) -> str:
     return policy_id
 
 
-def _incident(checkin: Checkin, version: int) -> Incident:
-    """What the check-in's messages travel on: its ledger, budget, cost and timeline."""
+def _incident(checkin: Checkin, version: int, drill: Incident | None) -> Incident:
+    """What the check-in's messages travel on: its ledger, budget, cost and timeline (and a
+    drill's roster)."""
     return Incident(
         incident_id=checkin.incident_id,
         status=IncidentStatus.OPEN,
@@ -268,4 +273,7 @@ def _incident(checkin: Checkin, version: int) -> Incident:
         requested_by=checkin.created_by,
         response=ResponseState(),
         expires_at=checkin.expires_at,
+        drill_id=drill.drill_id if drill else None,
+        drill_kind=drill.drill_kind if drill else None,
+        roster=drill.roster if drill else None,
     )

@@ -96,8 +96,11 @@ def still_wanted(job: NotificationJob, incident: Incident) -> bool:
     one is due) while it is open; pages about held messages whatever the incident's state
     (they are about every incident of the hour). Nothing goes to the stakeholder topic here:
     only approved statements reach audiences (the statement desk), so a broadcast job
-    (queued before statements existed) is dropped."""
+    (queued before statements existed) is dropped. A drill's incident sends to its roster
+    only: every message of every kind passes here, so this one check is the guarantee."""
     if job.channel is Channel.BROADCAST:
+        return False
+    if incident.roster is not None and job.contact_id not in incident.roster:
         return False
     if job.notice is Notice.BUDGET:
         return True

@@ -5,6 +5,8 @@ Keyed by the job, so a retried step writes its entry again in place instead of t
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 
 from chalicelib.core.errors import SendError
@@ -57,6 +59,7 @@ def failed_entry(
             "error": error.code,
             "detail": error.message,
             "retryable": retryable,
+            "notice": job.notice.value,
         },
     )
 
@@ -75,6 +78,7 @@ def fallback_entry(
             "to": following.channel.value,
             "reason": why,
             "step": job.step,
+            "notice": job.notice.value,
         },
         key=f"fallback-{entry_name(job)}",
     )
@@ -84,3 +88,9 @@ def entry_name(job: NotificationJob) -> str:
     """The timeline key part for a job (the same as before resolution notices existed)."""
     name = f"{job.contact_id}-{job.channel.value}-{job.step}"
     return name if job.notice is Notice.ALERT else f"{name}-{job.notice.value}"
+
+
+def channel_counts(jobs: Iterable[NotificationJob]) -> dict[str, int]:
+    """How many of ``jobs`` go out on each channel: what a ``planned`` or ``paged`` entry
+    declares, so a report can tell planned from sent per channel."""
+    return dict(sorted(Counter(job.channel.value for job in jobs).items()))

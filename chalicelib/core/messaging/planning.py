@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.core.model import Channel, Contact, NotificationJob, TimelineEntry
+from chalicelib.core.model import Channel, Contact, Incident, NotificationJob, TimelineEntry
+from chalicelib.core.playbook.drill_request import DrillKind
 from chalicelib.core.playbook.plans import ResponsePlan
 
 
@@ -105,3 +106,16 @@ def gap_entries(at: datetime, gaps: Iterable[Gap], step: int | None = None) -> l
         )
         for index, gap in enumerate(gaps)
     ]
+
+
+def on_roster(incident: Incident, contacts: Iterable[Contact]) -> list[Contact]:
+    """The contacts an incident may reach: a drill's roster only (the dispatcher checks it
+    again at sending, whatever planned the job); anyone, for a real incident."""
+    roster = incident.roster
+    return [c for c in contacts if roster is None or c.contact_id in roster]
+
+
+def drafts(incident: Incident) -> bool:
+    """Whether the plan's statements are drafted: always, but for a drill other than
+    full-scale (a simulation exercises the responders only)."""
+    return incident.drill_id is None or incident.drill_kind == DrillKind.FULL_SCALE.value

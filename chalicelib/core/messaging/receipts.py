@@ -199,6 +199,7 @@ class DeliveryTracker:
                     "detail": report.detail,
                     "source": report.source,
                     "unusable": report.unusable,
+                    "notice": job.notice.value,
                 },
                 # Once per message and status, however often SNS delivers the event.
                 key=f"delivery-{report.message_id}-{report.status.value}",

@@ -20,6 +20,7 @@ from chalicelib.core.fields import read_identifier, read_list, read_object, read
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.core.playbook.audiences import Audience, parse_audience
 from chalicelib.core.playbook.checklists import ChecklistItem, parse_role, role_sections
+from chalicelib.core.playbook.drill_schedules import ScheduledDrill, parse_scheduled_drill
 from chalicelib.core.playbook.escalations import EscalationPolicy, direct_policy, parse_escalation
 from chalicelib.core.playbook.plans import ResponsePlan, parse_plan
 from chalicelib.core.playbook.retention import Retention
@@ -48,6 +49,7 @@ SECTIONS = (
     "settings",
     "heartbeats",
     "canaries",
+    "drills",
 )
 _T = TypeVar("_T")
 _TYPE_INDEX_LIMIT = 4096  # distinct event types remembered per playbook
@@ -69,6 +71,7 @@ class Playbook:
     retention: Retention = field(default_factory=Retention)  # how long records are kept
     heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
     canaries: tuple[Canary, ...] = ()
+    drills: tuple[ScheduledDrill, ...] = ()  # drills repeated on a schedule
     audiences: Mapping[str, Audience] = field(default_factory=dict)  # who statements reach
     site: SiteSettings | None = None  # the dark site's settings (settings: site)
     version: int = 0  # set by the store: 0 for a playbook that was never applied
@@ -182,6 +185,11 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
     settings = _settings(documents.get("settings", []), roles, audiences, errors)
     heartbeats = section("heartbeats", parse_heartbeat, lambda beat: beat.heartbeat_id)
     canaries = section("canaries", parse_canary, lambda canary: canary.canary_id)
+    drills = section(
+        "drills",
+        lambda doc, path: parse_scheduled_drill(doc, path, plan_ids, roles, teams),
+        lambda drill: drill.drill_id,
+    )
     if errors:
         raise InvalidPolicies(errors)
     return Playbook(
@@ -199,6 +207,7 @@ def parse_playbook(documents: Mapping[str, Sequence[Any]], version: int = 0) -> 
         retention=settings.retention,
         heartbeats={beat.heartbeat_id: beat for beat in heartbeats},
         canaries=tuple(canaries),
+        drills=tuple(drills),
         audiences={audience.audience_id: audience for audience in audiences},
         site=settings.site,
         version=version,

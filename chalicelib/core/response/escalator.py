@@ -16,7 +16,7 @@ from datetime import datetime
 from chalicelib.core.checkpoints import PAGING_QUEUED, checkpoint
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import Conflict, NotFound, TransientError
-from chalicelib.core.messaging.planning import Gap
+from chalicelib.core.messaging.planning import Gap, on_roster
 from chalicelib.core.messaging.ports import DispatchQueue
 from chalicelib.core.model import Contact, Incident, IncidentStatus, TimelineEntry
 from chalicelib.core.oncall.shifts import OverrideSource, on_call
@@ -101,7 +101,9 @@ class Escalator:
         if policy is None:
             return NOTHING_DUE
         levels = policy.levels
-        rosters = _Rosters(lambda index: self._roster(playbook, levels[index], now), len(levels))
+        rosters = _Rosters(
+            lambda index: self.level_roster(playbook, levels[index], now, incident), len(levels)
+        )
         step = next_step(incident, policy, now, rosters, notified)
         if step.state is None:
             return step
@@ -153,9 +155,12 @@ class Escalator:
             return step
         raise TransientError(f"incident {incident_id} kept changing; try again")
 
-    def _roster(self, playbook: Playbook, level: EscalationLevel, now: datetime) -> Roster:
+    def level_roster(
+        self, playbook: Playbook, level: EscalationLevel, now: datetime, incident: Incident
+    ) -> Roster:
         """Who the level names right now: schedules resolved with their overrides, roles and
-        teams from the directory, and the people it names by id."""
+        teams from the directory, and the people it names by id; of a drill, those on its
+        roster only (the others are gaps: "off the drill's roster")."""
         gaps: list[Gap] = []
         wanted = list(level.names("contact"))
         for name in level.names("schedule"):
@@ -174,7 +179,10 @@ class Escalator:
             people.update(self._directory.get_contacts(missing))
         for contact_id in sorted(set(wanted) - set(people)):
             gaps.append(Gap(reason="no such contact", role="escalation", contact_id=contact_id))
-        return Roster(tuple(people.values()), tuple(gaps))
+        kept = on_roster(incident, people.values())
+        for contact_id in sorted(set(people) - {contact.contact_id for contact in kept}):
+            gaps.append(Gap("off the drill's roster", role="escalation", contact_id=contact_id))
+        return Roster(tuple(kept), tuple(gaps))
 
 
 class _Rosters(Mapping[int, Roster]):

@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.core.fields import describe_duration
+from chalicelib.core.messaging.entries import channel_counts
 from chalicelib.core.messaging.planning import Gap, gap_entries, plan_person
 from chalicelib.core.model import (
     Contact,
@@ -166,6 +167,7 @@ def next_step(
                 "policy_id": policy.policy_id,
                 "paged": list(level.paged),
                 "jobs": len(level.jobs),
+                "channels": channel_counts(level.jobs),
                 "due_at": paged.due_at.isoformat() if paged.due_at else None,
             },
             key=f"escalation-{step}",

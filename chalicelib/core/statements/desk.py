@@ -34,7 +34,7 @@ from chalicelib.core.playbook.audiences import (
 )
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, ContactDirectory, IncidentStore
-from chalicelib.core.site.edition import SiteEditor
+from chalicelib.core.site.ports import SitePoster
 from chalicelib.core.statements import approvals, records
 from chalicelib.core.statements.drafting import (
     DraftRequest,
@@ -66,7 +66,7 @@ class StatementDesk:
         directory: ContactDirectory,
         senders: Mapping[Channel, ChannelSender],
         clock: Clock,
-        site: SiteEditor | None = None,  # the dark site, for audiences with {site: public}
+        site: SitePoster | None = None,  # the dark site, for audiences with {site: public}
         social: SocialPoster | None = None,
     ) -> None:
         self._publisher = Publisher(

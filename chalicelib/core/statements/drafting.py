@@ -12,13 +12,13 @@ from chalicelib.core.errors import FieldProblem, InvalidRequest
 from chalicelib.core.model import Incident
 from chalicelib.core.playbook.audiences import Audience, StatementKind, StatementPolicy
 from chalicelib.core.statements.ports import DRAFTED_BY_TOCSIN, Statement, StatementState
+from chalicelib.core.wording.languages import language_candidates
 from chalicelib.core.wording.statement_text import (
     MAX_BODY,
     MAX_SUBJECT,
     render_statement,
     statement_variables,
 )
-from chalicelib.core.wording.templates import language_candidates
 
 _DRAFT_FIELDS = frozenset({"audience", "language", "kind", "subject", "body", "replaces"})
 _EDIT_FIELDS = frozenset({"subject", "body"})

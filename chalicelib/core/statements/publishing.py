@@ -8,19 +8,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from chalicelib.core.errors import NotFound, SendError, TransientError, TransientSendError
+from chalicelib.core.errors import (
+    PermanentSendError,
+    SendError,
+    TransientError,
+    TransientSendError,
+)
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import Channel, TimelineEntry
 from chalicelib.core.playbook.audiences import Audience, Outlet, OutletKind
 from chalicelib.core.playbook.prices import Prices
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import Clock, IncidentStore
-from chalicelib.core.site.edition import SiteEditor
+from chalicelib.core.site.ports import SitePoster
 from chalicelib.core.statements import records
 from chalicelib.core.statements.outlets import send_through
 from chalicelib.core.statements.ports import SocialPoster, Statement, StatementStore
 from chalicelib.core.statements.posting import post_statement
-from chalicelib.core.statements.site_outlet import post_to_site
 
 
 @dataclass
@@ -39,7 +43,7 @@ class Publisher:
         playbooks: PlaybookSource,
         senders: Mapping[Channel, ChannelSender],
         clock: Clock,
-        site: SiteEditor | None = None,
+        site: SitePoster | None = None,
         social: SocialPoster | None = None,
     ) -> None:
         self._statements = statements
@@ -91,8 +95,7 @@ class Publisher:
         now = self._clock.now()
         if outlet.kind is not OutletKind.SITE:
             return send_through(self._senders, statement, outlet, prices, now)
-        incident = self._incidents.get(statement.incident_id)
-        if incident is None:
-            raise NotFound(f"no incident {statement.incident_id}")
-        release = post_to_site(self._site, self._playbooks.load().site, incident, statement, now)
-        return records.site_entry(statement, outlet, release.release_id, release.size, now)
+        if self._site is None:
+            raise PermanentSendError("not_configured", "no dark site here (TOCSIN_SITE_BUCKET)")
+        posting = self._site.post(statement.incident_id, statement.statement_id)
+        return records.site_entry(statement, outlet, posting, self._clock.now())

@@ -14,6 +14,7 @@ from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import SendError
 from chalicelib.core.model import Channel, SendReceipt, TimelineEntry
 from chalicelib.core.playbook.audiences import Outlet
+from chalicelib.core.site.ports import SitePosting
 from chalicelib.core.spend.meter import Charge
 from chalicelib.core.statements.ports import Statement
 
@@ -126,14 +127,21 @@ def sent_entry(
 
 
 def site_entry(
-    statement: Statement, outlet: Outlet, release_id: str, size: int, now: datetime
+    statement: Statement, outlet: Outlet, posting: SitePosting, now: datetime
 ) -> TimelineEntry:
+    cache = "readers see it now" if posting.cache_cleared else "cached pages expire within 30 s"
     return TimelineEntry(
         at=now,
         kind="statement_posted",  # not priced: no message was handed to AWS to deliver
         summary=f"statement {statement.statement_id} is on the dark site ({outlet.name}, "
-        f"release {release_id}, {size} bytes)",
-        data={**_about(statement), "outlet": outlet.name, "release": release_id, "bytes": size},
+        f"release {posting.release_id}, {posting.size} bytes; {cache})",
+        data={
+            **_about(statement),
+            "outlet": outlet.name,
+            "release": posting.release_id,
+            "bytes": posting.size,
+            "cache_cleared": posting.cache_cleared,
+        },
         key=f"statement-{statement.statement_id}-sent-{outlet.name}",
     )
 

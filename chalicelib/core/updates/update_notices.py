@@ -10,7 +10,8 @@ from chalicelib.core.model import Incident, Message, Notice, NotificationJob
 from chalicelib.core.playbook.source import PlaybookSource
 from chalicelib.core.ports import IncidentStore
 from chalicelib.core.updates.rhythm import UPDATE_SENT
-from chalicelib.core.wording.templates import AckInfo, incident_reference, language_candidates
+from chalicelib.core.wording.languages import language_candidates
+from chalicelib.core.wording.templates import AckInfo, incident_reference
 from chalicelib.core.wording.update_words import update_due_message, update_message
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.core.wording.templates import language_candidates
+from chalicelib.core.wording.languages import language_candidates
 
 DEFAULT_QUESTION: Mapping[str, str] = {
     "en": "Are you safe?",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.wording.templates import language_candidates
+from chalicelib.core.wording.languages import language_candidates
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {

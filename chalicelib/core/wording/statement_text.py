@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.core.model import Incident
-from chalicelib.core.wording.templates import EXERCISE_MARKER, incident_reference, render_source
+from chalicelib.core.wording.exercise_words import EXERCISE_MARKER
+from chalicelib.core.wording.templates import incident_reference, render_source
 from chalicelib.core.wording.times import local_time
 
 MAX_SUBJECT = 200

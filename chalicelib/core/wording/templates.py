@@ -32,18 +32,18 @@ from chalicelib.core.model import (
     Message,
     Notice,
 )
+from chalicelib.core.wording.exercise_words import exercise_marker
 from chalicelib.core.wording.gate_request import gate_request
 from chalicelib.core.wording.held import budget_notice
+from chalicelib.core.wording.languages import language_candidates
 from chalicelib.core.wording.segments import fits_first_segment
 from chalicelib.core.wording.times import local_time
 
-EXERCISE_MARKER = "[EXERCISE] "
 SMS_SEGMENT = 160
 PARTS = ("sms", "email_subject", "email_text", "voice")
 OPTIONAL_PARTS = ("email_html", "resolved_sms", "resolved_subject", "resolved_text")
 MARKUP_PARTS = frozenset({"voice", "email_html"})  # variables are escaped in these
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-_ALIASES = {"no": "nb"}  # Norwegian without a written standard: bokmål
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
 
 
@@ -107,12 +107,6 @@ BUILT_IN = TemplateSet(
 )
 
 
-def language_candidates(language: str) -> list[str]:
-    parts = language.split("-")
-    candidates = ["-".join(parts[:size]) for size in range(len(parts), 0, -1)]
-    return candidates + [_ALIASES[c] for c in candidates if c in _ALIASES]
-
-
 def incident_reference(incident_id: str) -> str:
     """A short reference people can read out on a call; unique enough within a day."""
     return incident_id[-6:]
@@ -137,7 +131,7 @@ def render_message(
 ) -> Message:
     """What ``channel`` sends about ``incident`` to a person who reads ``language`` and lives
     in ``timezone`` (times are shown on their wall clock)."""
-    variables = template_variables(incident, ack, timezone)
+    variables = template_variables(incident, ack, timezone, language)
     if notice is Notice.BUDGET:
         ref = str(variables["ref"])
         return budget_notice(channel, language_candidates(language), incident.title, ref)
@@ -227,14 +221,15 @@ def _linked(escaped: str) -> str:
 
 
 def template_variables(
-    incident: Incident, ack: AckInfo | None = None, timezone: str = "UTC"
+    incident: Incident, ack: AckInfo | None = None, timezone: str = "UTC", language: str = "en"
 ) -> dict[str, Any]:
+    """``language``: the reader's (the exercise marker is in it too)."""
     ref = incident_reference(incident.incident_id)
     return {
         "ack_url": ack.url if ack else "",
         "ack_code": ack.code if ack else "",
         "ack_code_spoken": " ".join(ack.code) if ack else "",
-        "marker": EXERCISE_MARKER if incident.is_exercise else "",
+        "marker": exercise_marker(language) if incident.is_exercise else "",
         "exercise": incident.is_exercise,
         "severity": incident.severity.value.upper(),
         "title": incident.title,

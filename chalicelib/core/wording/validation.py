@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.core.errors import InvalidPolicy
 from chalicelib.core.fields import read_identifier, read_object, read_string
 from chalicelib.core.model import EventStatus, Incident, IncidentStatus, Link, Severity
+from chalicelib.core.wording.exercise_words import exercise_word
 from chalicelib.core.wording.segments import count_segments, fits_first_segment
 from chalicelib.core.wording.templates import (
     LANGUAGE_TAG,
@@ -68,6 +69,13 @@ def parse_template_set(document: Any, path: str) -> TemplateSet:
         where = f"{path}.languages.{language}"
         if not isinstance(language, str) or not LANGUAGE_TAG.fullmatch(language):
             raise InvalidPolicy(where, "is not a BCP 47 language tag such as 'en' or 'zh-Hant'")
+        if exercise_word(language) is None:
+            raise InvalidPolicy(
+                where,
+                f"Tocsin has no word for 'exercise' in {language!r}, so an exercise could not be "
+                "marked in it: add one to EXERCISE_WORDS (chalicelib/core/wording/"
+                "exercise_words.py) or use a language it knows",
+            )
         spec = read_object(parts, where, required=set(), optional=set(PARTS + OPTIONAL_PARTS))
         languages[language] = {
             part: _checked(read_string(text, f"{where}.{part}"), part, f"{where}.{part}")
