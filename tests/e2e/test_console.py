@@ -410,3 +410,45 @@ def test_the_local_console_key_is_refused_on_every_other_stage(client: Client) -
     answer = Browser(client).sign_in()
     assert answer.status_code == 401
     assert "not valid on this stage" in html(answer)
+
+
+SIMULATION = {"plan": "crisis-cell", "kind": "simulation", "roster": ["c-ada", "c-bo"],
+              "targets": [{"acknowledged": "90%", "within": "15m"}]}  # fmt: skip
+
+
+def test_the_drill_register_links_each_drill_to_its_incident_and_report(
+    ada: Browser, client: Client, runner: QueueRunner, key_maker: Callable[..., str]
+) -> None:
+    assert "No drill yet" in html(ada.get("/console/drills"))
+    key = key_maker("ada-activate", {Scope.ACTIVATE}, contact_id="c-ada")
+    started = client.http.post(
+        "/v1/drills",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        body=json.dumps(SIMULATION).encode(),
+    )
+    assert started.status_code == 201, started.body
+    runner.drain()
+    drill = started.json_body
+    page = html(ada.get("/console/drills"))
+    assert drill["drill_id"] in page and "simulation" in page and "crisis-cell" in page
+    incident_id = drill["incident_id"]
+    assert f"/console/incidents/{incident_id}/report" in page
+    assert f"/console/incidents/{incident_id}/report" in html(ada.get("/console"))
+    report = ada.get(f"/console/incidents/{incident_id}/report")
+    assert report.status_code == 200
+    assert report.headers["Content-Type"].startswith("text/html")
+    assert "script-src" not in report.headers["Content-Security-Policy"]
+    assert "<svg" in html(report) and "<script" not in html(report)
+    older = html(ada.get("/console/drills?limit=1"))
+    assert drill["drill_id"] in older
+    assert ada.get("/console/drills?limit=0").status_code == 400
+
+
+def test_drills_and_reports_need_a_session(client: Client, breach: str) -> None:
+    assert client.http.get("/console/drills").status_code == 303
+    assert client.http.get(f"/console/incidents/{breach}/report").status_code == 303
+    unknown = Browser(client)
+    unknown.sign_in()
+    assert (
+        unknown.get("/console/incidents/inc_01M8TAZ2WAKSM3ZPH37SGMAW2T/report").status_code == 404
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.core.console.reach import reach_table
+from chalicelib.core.console.paged_levels import reach_table
 from chalicelib.core.model import TimelineEntry
 from chalicelib.core.response.standing import LevelStanding, Standing
 

@@ -15,7 +15,7 @@ from chalicelib.api.console.web import console, current_session, pages, render, 
 from chalicelib.api.lists import query_parameters
 from chalicelib.core.access import Scope
 from chalicelib.core.checkins.tally import cut_off, tally
-from chalicelib.core.console.reach import reach_table
+from chalicelib.core.console.paged_levels import reach_table
 from chalicelib.core.errors import NotFound
 from chalicelib.core.listing import INCIDENT_FILTERS, cursor_for, incident_query
 from chalicelib.core.model import IncidentStatus
