@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.api.calendars import calendars
 from chalicelib.api.checkins import checkins
+from chalicelib.api.console import console
 from chalicelib.api.contacts import contacts
 from chalicelib.api.drills import drills
 from chalicelib.api.dropin_opsgenie import opsgenie_dropin
@@ -54,6 +55,7 @@ app.register_blueprint(checkins)
 app.register_blueprint(drills)
 app.register_blueprint(pagerduty_dropin)
 app.register_blueprint(opsgenie_dropin)
+app.register_blueprint(console)
 app.register_blueprint(queues)
 app.register_blueprint(cloud)
 app.register_blueprint(delivery)

@@ -38,6 +38,11 @@ LINK_SECRET = "TOCSIN_LINK_SECRET"  # noqa: S105 - a variable's name; the key it
 INBOUND_SMS_TOPIC = "TOCSIN_INBOUND_SMS_TOPIC"  # two-way SMS replies (End User Messaging)
 OPERATIONS_TOPIC_ARN = "TOCSIN_OPERATIONS_TOPIC_ARN"  # what Tocsin tells its operators (canaries)
 SITE_BUCKET = "TOCSIN_SITE_BUCKET"  # the dark site's bucket (audiences with {site: public})
+# The console's sign-in through the organisation's identity provider (a Cognito user pool):
+# the pool's issuer URL, the console's app client id, and the pool's hosted sign-in domain.
+CONSOLE_IDP_ISSUER = "TOCSIN_CONSOLE_IDP_ISSUER"
+CONSOLE_IDP_CLIENT_ID = "TOCSIN_CONSOLE_IDP_CLIENT_ID"
+CONSOLE_IDP_DOMAIN = "TOCSIN_CONSOLE_IDP_DOMAIN"
 SITE_FUNCTION = "TOCSIN_SITE_FUNCTION"  # the function that alone writes it (publish_site)
 SITE_DISTRIBUTION = "TOCSIN_SITE_DISTRIBUTION"  # its CloudFront distribution (invalidations)
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
@@ -51,6 +56,8 @@ LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"  # set by AWS Lambda in every 
 
 LOCAL_STAGE = "local"
 DEFAULT_LOCAL_API_KEY = "local-dev-key"
+# The local stack's personal key for the console (Ada Example's): public by design, local only.
+LOCAL_CONSOLE_KEY = "local-console-key"
 LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
 LOCAL_LINK_SECRET = "local-dev-link-secret"  # noqa: S105 - public by design; signs links on the local stack only
 LOCAL_STAKEHOLDERS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tocsin-stakeholders"
@@ -110,6 +117,9 @@ class Settings:
     max_receive_count: int
     local_api_key: str | None
     site_bucket: str | None = None
+    console_idp_issuer: str | None = None
+    console_idp_client_id: str | None = None
+    console_idp_domain: str | None = None
     site_function: str | None = None  # set: the site is posted through it, never written here
     site_distribution: str | None = None
 
@@ -163,6 +173,9 @@ class Settings:
             else None,
             site_bucket=env.get(SITE_BUCKET)
             or (LOCAL_SITE_BUCKET if stage == LOCAL_STAGE else None),
+            console_idp_issuer=env.get(CONSOLE_IDP_ISSUER) or None,
+            console_idp_client_id=env.get(CONSOLE_IDP_CLIENT_ID) or None,
+            console_idp_domain=env.get(CONSOLE_IDP_DOMAIN) or None,
             site_function=env.get(SITE_FUNCTION) or None,
             site_distribution=env.get(SITE_DISTRIBUTION) or None,
         )

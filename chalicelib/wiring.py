@@ -38,6 +38,7 @@ from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
+from chalicelib.core.console.idp_tokens import IdentityPool, IdentityProvider
 from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
@@ -98,6 +99,7 @@ from chalicelib.storage.guards import DynamoRateLimiter, DynamoReplayGuard, Dyna
 from chalicelib.storage.heartbeats import DynamoHeartbeatStore
 from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.idempotency import DynamoIdempotencyStore
+from chalicelib.storage.identity_provider import CognitoIdentityProvider
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
 from chalicelib.storage.lists import DynamoLists
@@ -143,6 +145,7 @@ class Container:
     ``endpoint_url``: one endpoint for every AWS service (the local stack's stand-in), for
     callers that must not depend on the environment (the ``tocsin`` command); Lambda and the
     local stack's processes leave it None (boto3 then reads ``AWS_ENDPOINT_URL``, if set).
+    ``identity_provider``: the console's identity provider instead of the pool's own (tests).
     ``clock``: the time every service sees (default: the system's). ``channels``: senders to
     use instead of those the settings call for (a stand-in, a scripted failure), each still
     paced to its channel's quota. ``meter``: where the use cases' figures go; the functions' own
@@ -159,6 +162,7 @@ class Container:
         clock: Clock | None = None,
         channels: Mapping[Channel, ChannelSender] | None = None,
         meter: Meter | None = None,
+        identity_provider: IdentityProvider | None = None,
     ) -> None:
         self.settings = settings
         self.meter: Meter = metrics if meter is None else meter
@@ -168,6 +172,7 @@ class Container:
         self.clock: Clock = clock or SystemClock()
         self._channels = dict(channels or {})
         self._last_retention = Retention()
+        self._identity_provider = identity_provider
 
     def client(self, service: str) -> Any:
         """One client per service for the life of the container (building one is costly)."""
@@ -463,6 +468,22 @@ class Container:
         if settings.link_secret:
             return settings.link_secret.encode()
         raise RuntimeError(f"{LINK_SECRET_ARN} is not set: acknowledgement links can't be signed")
+
+    @cached_property
+    def identity_pool(self) -> IdentityPool | None:
+        """The console's identity provider (a Cognito user pool); None where none is set."""
+        settings = self.settings
+        if not (settings.console_idp_issuer and settings.console_idp_client_id):
+            return None
+        return IdentityPool(settings.console_idp_issuer, settings.console_idp_client_id)
+
+    @cached_property
+    def identity_provider(self) -> IdentityProvider | None:
+        """The user pool's sign-in and keys (a stand-in when the test gives one)."""
+        if self._identity_provider is not None:
+            return self._identity_provider
+        pool, domain = self.identity_pool, self.settings.console_idp_domain
+        return CognitoIdentityProvider(pool, domain) if pool and domain else None
 
     @cached_property
     def public_url(self) -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         ScheduleSlots,
     )
     from chalicelib.core.checkins.ports import CheckinStore
+    from chalicelib.core.console.idp_tokens import IdentityPool, IdentityProvider
     from chalicelib.core.drills.ports import DrillRegister
     from chalicelib.core.dropin.ports import (
         AlertStore,
@@ -93,6 +94,7 @@ if TYPE_CHECKING:
         RecordingSocialPoster,
         ScriptedChannel,
     )
+    from fakes.identity import LocalIdentityProvider
 
 
 def _every_fake_is_its_port() -> None:  # pragma: no cover - read by mypy only
@@ -163,3 +165,5 @@ def _every_later_fake_is_its_port() -> None:  # pragma: no cover - read by mypy 
     del site, cache
     drills: DrillRegister = MemoryDrillRegister()
     del drills
+    identity: IdentityProvider = LocalIdentityProvider(IdentityPool("https://a.example.com", "c"))
+    del identity

@@ -20,7 +20,7 @@ from chalicelib.core.access import ApiKey, Scope
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.site import SiteSettings
 from chalicelib.core.site.edition import SiteEditor
-from chalicelib.settings import DELIVERY_TOPIC, Settings, bound_name
+from chalicelib.settings import DELIVERY_TOPIC, LOCAL_CONSOLE_KEY, Settings, bound_name
 from chalicelib.storage.api_keys import DynamoApiKeyStore
 from chalicelib.storage.contacts import DynamoContactDirectory
 from chalicelib.storage.playbooks import DynamoPlaybookStore
@@ -41,6 +41,8 @@ SOCIAL_SECRETS = {
     "mastodon": "tocsin/local/mastodon-status",
 }
 LOCAL_KEY = ApiKey(name="local-development", scopes=frozenset(Scope), rate_per_minute=100_000)
+# The console's sign-in on the local stack: Ada Example's personal key, every scope.
+LOCAL_CONSOLE = ApiKey(name="local-console-ada", scopes=frozenset(Scope), contact_id="c-ada")
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,20 @@ def seed(
         with _client(session, "s3", endpoint_url) as s3:
             prepare_site(settings, s3, playbook.site)
     return seeded
+
+
+def seed_console_key(
+    settings: Settings, session: boto3.Session | None = None, endpoint_url: str | None = None
+) -> None:
+    """The console's sign-in on the local stack (``make run``): Ada Example's personal key,
+    ``local-console-key``, on the local stage only. Apart from :func:`seed`, so a test's world
+    holds no personal key it did not make."""
+    if not settings.is_local:
+        return
+    with _client(session or boto3.Session(), "dynamodb", endpoint_url) as dynamodb:
+        DynamoApiKeyStore(dynamodb, settings.config_table).add(
+            LOCAL_CONSOLE_KEY, LOCAL_CONSOLE, datetime.now(UTC)
+        )
 
 
 def prepare_site(settings: Settings, s3: Any, site: SiteSettings | None) -> None:

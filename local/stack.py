@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
+from chalicelib.settings import LOCAL_CONSOLE_KEY
 from local.identity import LOCAL_NUMBER
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -119,7 +120,7 @@ class LocalStack:
         import boto3
 
         from chalicelib.settings import Settings
-        from local.bootstrap import create_resources, seed
+        from local.bootstrap import create_resources, seed, seed_console_key
 
         session = boto3.Session(
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -129,6 +130,7 @@ class LocalStack:
         settings = Settings.from_environment(env)
         create_resources(settings, session, endpoint_url=self.aws_url)
         self.seeded = seed(settings, session, endpoint_url=self.aws_url)
+        seed_console_key(settings, session, endpoint_url=self.aws_url)
         self.api_key = settings.local_api_key
         # chalice local, behind the gateway responses the deployed API has (local/api_gateway.py).
         self._spawn(
@@ -198,6 +200,7 @@ def _wait_for(
 NEXT_STEPS = """
 Tocsin is running on the local stack.
   API            {api}      (API key: {key})
+  Console        {api}/console   (sign in with Ada Example's personal key: {console_key})
   AWS stand-in   {aws}
   Dark site      {aws}/_local/site/   (feed.atom, status.json, cap.xml beside it)
   Playbook       {rules} activation rules, {plans} response plans; {contacts} example contacts
@@ -247,6 +250,7 @@ def main() -> None:
                     api=stack.api_url,
                     aws=stack.aws_url,
                     key=stack.api_key,
+                    console_key=LOCAL_CONSOLE_KEY,
                     rules=stack.seeded.rules,
                     plans=stack.seeded.plans,
                     contacts=stack.seeded.contacts,

@@ -84,6 +84,11 @@ class Scope(StrEnum):
     STATEMENTS = "statements"  # draft, edit, approve, reject, publish statements (personal keys)
 
 
+# The identity provider's groups that grant the console a scope: ``tocsin-read``, ...
+# (core/console/idp_tokens.py reads them; infra/ creates one group per scope).
+CONSOLE_GROUP_PREFIX = "tocsin-"
+
+
 def scope_for(action: Action) -> Scope:
     return Scope.TRIGGER if action is Action.TRIGGER else Scope.RESOLVE
 

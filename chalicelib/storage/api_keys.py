@@ -83,6 +83,20 @@ class DynamoApiKeyStore:
         values = from_item(item)
         return None if values.get("revoked_at") else _api_key(values)
 
+    def named(self, name: str) -> ApiKey | None:
+        """What the key named ``name`` may do now, or None when there is none or it was
+        revoked (a console session made with it ends at its next request). Its signing secrets
+        are not kept under its name, and a console session needs none."""
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item(keys.api_key_name(name))
+            )
+        item = response.get("Item")
+        if item is None:
+            return None
+        values = from_item(item)
+        return None if values.get("revoked_at") else _api_key(values)
+
     def list(self) -> list[dict[str, Any]]:
         with dynamodb_errors():
             response = self._client.query(

@@ -24,6 +24,28 @@ _HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.
 _CERTIFICATE_ARN = re.compile(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+")
 
 
+CONSOLE_IDPS = ("oidc", "saml")
+_DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_SECRET_ARN = re.compile(
+    r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
+)
+_IDP_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+@dataclass(frozen=True)
+class ConsoleSignIn:
+    """The console's sign-in through a Cognito user pool: its hosted domain's prefix, and the
+    organisation's identity provider behind it (OIDC or SAML; none: users kept in the pool)."""
+
+    domain_prefix: str
+    idp: str | None = None  # oidc, saml
+    idp_name: str = "organisation"
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret_arn: str | None = None  # Secrets Manager: the IdP's client secret
+    saml_metadata_url: str | None = None
+
+
 class ContextReader(Protocol):
     def try_get_context(self, key: str) -> Any: ...
 
@@ -55,6 +77,7 @@ class DeploymentSettings:
     api_burst_limit: int = 100
     queue_age_alarm_seconds: int = 300  # a message this old on ingest, dispatch or erasure: ops
     sms_status_log_groups: str = "create"
+    console_sign_in: ConsoleSignIn | None = None  # set: a Cognito user pool for the console
 
     @property
     def has_origination_identities(self) -> bool:
@@ -133,16 +156,18 @@ class DeploymentSettings:
         burst = _integer(node, "apiBurstLimit", 100)
         if rate < 1 or burst < 1:
             raise ValueError("apiRateLimit and apiBurstLimit must be positive")
+        public = (
+            str(public_url).rstrip("/") if public_url else (f"https://{domain}" if domain else None)
+        )
         return cls(
+            console_sign_in=_console_sign_in(node, public),
             dispatch_concurrency=concurrency,
             reserved_concurrency=reserved_value,
             api_rate_limit=rate,
             api_burst_limit=burst,
             queue_age_alarm_seconds=_integer(node, "queueAgeAlarmSeconds", 300),
             sms_status_log_groups=log_groups,
-            public_url=str(public_url).rstrip("/")
-            if public_url
-            else (f"https://{domain}" if domain else None),
+            public_url=public,
             api_domain_name=domain,
             site_domain_name=site_domain,
             site_certificate_arn=site_certificate,
@@ -192,6 +217,59 @@ def _site_domain(node: ContextReader) -> tuple[str | None, str | None]:
     if not str(certificate).startswith("arn:aws:acm:us-east-1:"):
         raise ValueError("siteCertificateArn must be an ACM certificate in us-east-1 (CloudFront)")
     return str(domain).lower(), str(certificate)
+
+
+def _console_sign_in(node: ContextReader, public_url: str | None) -> ConsoleSignIn | None:
+    """``consoleAuthDomainPrefix`` turns it on; ``consoleIdp`` (oidc or saml) adds the
+    organisation's identity provider, with its own parameters. Nothing set: no user pool."""
+    prefix = node.try_get_context("consoleAuthDomainPrefix")
+    idp = node.try_get_context("consoleIdp")
+    if prefix is None:
+        if idp is not None:
+            raise ValueError("consoleIdp needs consoleAuthDomainPrefix (the sign-in domain)")
+        return None
+    if (
+        not _DOMAIN_PREFIX.fullmatch(str(prefix))
+        or "aws" in str(prefix)
+        or "cognito" in str(prefix)
+    ):
+        raise ValueError(
+            "consoleAuthDomainPrefix must be lower-case letters, digits and '-' (without 'aws' "
+            "or 'cognito'), e.g. example-tocsin"
+        )
+    if public_url is None:
+        raise ValueError(
+            "consoleAuthDomainPrefix needs publicUrl or apiDomainName: the sign-in's callback "
+            "address must be known before the API exists"
+        )
+    name = str(node.try_get_context("consoleIdpName") or "organisation")
+    if not _IDP_NAME.fullmatch(name):
+        raise ValueError("consoleIdpName must be 1 to 32 letters, digits, '_' or '-'")
+    if idp is None:
+        return ConsoleSignIn(str(prefix))
+    if idp not in CONSOLE_IDPS:
+        raise ValueError(f"consoleIdp must be one of {', '.join(CONSOLE_IDPS)}")
+    if idp == "saml":
+        metadata = str(node.try_get_context("consoleSamlMetadataUrl") or "")
+        if not metadata.startswith("https://"):
+            raise ValueError("consoleIdp=saml needs consoleSamlMetadataUrl (https://...)")
+        return ConsoleSignIn(str(prefix), "saml", name, saml_metadata_url=metadata)
+    issuer = str(node.try_get_context("consoleOidcIssuer") or "")
+    client_id = str(node.try_get_context("consoleOidcClientId") or "")
+    secret = str(node.try_get_context("consoleOidcClientSecretArn") or "")
+    if not issuer.startswith("https://") or not client_id or not _SECRET_ARN.fullmatch(secret):
+        raise ValueError(
+            "consoleIdp=oidc needs consoleOidcIssuer (https://...), consoleOidcClientId and "
+            "consoleOidcClientSecretArn (the client secret in Secrets Manager)"
+        )
+    return ConsoleSignIn(
+        str(prefix),
+        "oidc",
+        name,
+        oidc_issuer=issuer.rstrip("/"),
+        oidc_client_id=client_id,
+        oidc_client_secret_arn=secret,
+    )
 
 
 def _integer(node: ContextReader, key: str, default: int) -> int:

@@ -65,6 +65,7 @@ from constructs import Construct
 
 from chalicelib import settings as app_settings
 from chalicelib.storage.tables import ALL_TABLES, CONFIG, CONTACTS, INCIDENTS, TableDefinition
+from tocsin_infra.console_sign_in import ConsoleSignIn
 from tocsin_infra.custom_domain import add_custom_domain
 from tocsin_infra.dark_site import DarkSite
 from tocsin_infra.gateway import add_gateway_responses
@@ -291,6 +292,18 @@ class TocsinStack(Stack):
             publisher=self.roles[SITE_FUNCTION],
             domain_name=settings.site_domain_name,
             certificate_arn=settings.site_certificate_arn,
+        )
+        # The console's sign-in through the organisation's identity provider, when asked for.
+        self.console_sign_in = (
+            ConsoleSignIn(
+                self,
+                "ConsoleSignIn",
+                prefix=prefix,
+                settings=settings.console_sign_in,
+                console_url=f"{settings.public_url}/console",
+            )
+            if settings.console_sign_in
+            else None
         )
         self._grant_site_publishing()
         self.app = Chalice(
@@ -831,6 +844,7 @@ class TocsinStack(Stack):
                 if settings.voice_origination_arn
                 else {}
             ),
+            **(self._console_environment(self.console_sign_in) if self.console_sign_in else {}),
             "POWERTOOLS_SERVICE_NAME": "tocsin",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
@@ -846,6 +860,14 @@ class TocsinStack(Stack):
             "iam_role_arn": self.roles[API_FUNCTION].role_arn,
             "autogen_policy": False,
             "environment_variables": environment,
+        }
+
+    @staticmethod
+    def _console_environment(sign_in: ConsoleSignIn) -> dict[str, str]:
+        return {
+            app_settings.CONSOLE_IDP_ISSUER: sign_in.issuer,
+            app_settings.CONSOLE_IDP_CLIENT_ID: sign_in.client.user_pool_client_id,
+            app_settings.CONSOLE_IDP_DOMAIN: sign_in.domain_url,
         }
 
     def _configure_functions(self) -> None:

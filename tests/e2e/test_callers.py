@@ -38,7 +38,16 @@ PUBLIC = {
     ("GET", "/v1/calendars/{token}"),
 }
 ROUTES = sorted((method, path) for path, entries in app.routes.items() for method in entries)
-GUARDED = [route for route in ROUTES if route not in PUBLIC]
+# The operator console's routes: a browser carries no key, so their credential is the session
+# cookie a personal key (or the identity provider) is exchanged for; the sign-in routes take none.
+SIGN_IN = {
+    ("GET", "/console/signin"): 200,
+    ("POST", "/console/signin"): 401,
+    ("GET", "/console/signin/idp"): 404,  # this stack has no identity provider
+    ("GET", "/console/signin/callback"): 404,
+}
+CONSOLE = [route for route in ROUTES if route[1].startswith("/console")]
+GUARDED = [route for route in ROUTES if route not in PUBLIC and route not in CONSOLE]
 
 
 @pytest.fixture
@@ -123,6 +132,24 @@ def test_the_public_routes_answer_without_a_key(
     answer = client.http.request(method, path, headers=form, body=b"answer=ack")
     assert answer.status_code == status
     assert {(m, p) for m, p in PUBLIC} <= set(ROUTES)
+
+
+@pytest.mark.parametrize(("method", "path"), CONSOLE, ids=[f"{m} {p}" for m, p in CONSOLE])
+def test_every_console_route_refuses_a_caller_without_a_session(
+    client: Client, world: boto3.Session, settings: Settings, method: str, path: str
+) -> None:
+    """A page sends to the sign-in form (303); a form is refused (401); signing in with no key
+    is refused; a key in the Authorization header is no session."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"} if method == "POST" else {}
+    headers = {**form, "Authorization": f"Bearer {LOCAL_KEY}"}
+    body = b"csrf=x" if method == "POST" else b""
+    answer = client.http.request(method, concrete(path), headers=headers, body=body)
+    expected = SIGN_IN.get((method, path), 303 if method == "GET" else 401)
+    assert answer.status_code == expected, (method, path, answer.body)
+    if expected == 303:
+        assert answer.headers["Location"].startswith("/console/signin?next=")
+    assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert nothing_was_accepted(world, settings)
 
 
 @pytest.mark.parametrize(("method", "path"), GUARDED, ids=[f"{m} {p}" for m, p in GUARDED])

@@ -81,6 +81,9 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # Check-ins ask through the dispatcher (messaging words their notices through a port of
     # its own), and an "I need help" pages its responders through the escalator (response).
     "checkins": {"kernel", "wording", "playbook", "messaging", "response"},
+    # The operator console: sessions and identity tokens (kernel), and the reach table it
+    # reads from where the answers stand (response).
+    "console": {"kernel", "response"},
     # Drills open exercise incidents and hand them to the notifier (activation); a tabletop
     # works out the plan and its escalation levels (response) with their text and prices.
     "drills": {"kernel", "wording", "playbook", "messaging", "response", "spend", "activation"},

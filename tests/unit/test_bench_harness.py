@@ -86,3 +86,10 @@ def test_the_checkin_bench_loses_nothing_and_reminds_only_the_silent() -> None:
     figures = fanout(40, scale=100)
     assert (figures["lost"], figures["twice"]) == (0, 0)
     assert (figures["reminded"], figures["reminders_to_people_who_answered"]) == (20, 0)
+
+
+def test_the_console_bench_renders_every_entry_of_a_small_timeline() -> None:
+    from bench.console import measure as console_page
+
+    figures = console_page(count=30, runs=1)
+    assert (figures["entries"], figures["rows_rendered"]) == (30, 30)

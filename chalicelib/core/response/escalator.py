@@ -10,13 +10,15 @@ pages the same step again and the send ledger drops what was already sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from chalicelib.core.checkpoints import PAGING_QUEUED, checkpoint
+from chalicelib.core.credentials import Answerer
+from chalicelib.core.errors import Conflict, NotFound, TransientError
 from chalicelib.core.messaging.planning import Gap, on_roster
 from chalicelib.core.messaging.ports import DispatchQueue
-from chalicelib.core.model import Contact, Incident
+from chalicelib.core.model import Contact, Incident, IncidentStatus, TimelineEntry
 from chalicelib.core.oncall.shifts import OverrideSource, on_call
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.playbook.escalations import EscalationLevel
@@ -118,6 +120,40 @@ class Escalator:
         if step.gaps:
             self._incidents.append(incident.incident_id, step.gaps)
         return step
+
+    def escalate_now(self, incident_id: str, who: Answerer) -> NextStep:
+        """A person pages the next level now instead of waiting for its deadline (the console's
+        "escalate now"); the timeline says who asked. Refused (409) when the incident is not
+        open, has no policy, or its escalation stopped (acknowledged or exhausted)."""
+        for _ in range(5):
+            incident = self._incidents.get(incident_id)
+            if incident is None:
+                raise NotFound(f"no incident {incident_id!r}")
+            state = incident.response
+            if incident.status is not IncidentStatus.OPEN:
+                raise Conflict(f"incident {incident_id} is {incident.status.value}, not open")
+            if state.policy_id is None:
+                raise Conflict(f"incident {incident_id} has no escalation policy to escalate")
+            if state.stopped is not None:
+                raise Conflict(
+                    f"the escalation of {incident_id} is {state.stopped.value}: nothing to page"
+                )
+            now = self._clock.now()
+            step = self.advance(replace(incident, response=replace(state, due_at=now)))
+            if step.outcome is StepOutcome.LOST_RACE:
+                continue
+            if not step.moved:
+                raise Conflict(f"the escalation of {incident_id} has no next level")
+            entry = TimelineEntry(
+                at=now,
+                kind="escalated_by_hand",
+                summary=f"escalated now by {who.describe()} via {who.via}",
+                data={"step": step.step, **who.document()},
+                key=f"escalated-by-hand-{step.step}",
+            )
+            self._incidents.append(incident_id, [entry])
+            return step
+        raise TransientError(f"incident {incident_id} kept changing; try again")
 
     def level_roster(
         self, playbook: Playbook, level: EscalationLevel, now: datetime, incident: Incident
