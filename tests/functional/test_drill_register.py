@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from chalicelib.core.drills.kinds import Drill, DrillState
 from chalicelib.core.ids import new_ulid
-from chalicelib.core.playbook.drill_request import DrillKind, AckTarget, SurpriseWindow
+from chalicelib.core.playbook.drill_request import AckTarget, DrillKind, SurpriseWindow
 from chalicelib.core.privacy.scrubbing import Person, Scrubber
 from chalicelib.storage.codec import from_item, to_item
 from chalicelib.storage.drills import DynamoDrillRegister

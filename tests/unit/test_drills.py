@@ -12,7 +12,7 @@ from chalicelib.core.credentials import Answerer
 from chalicelib.core.drills.kinds import DrillState
 from chalicelib.core.errors import Conflict, InvalidRequest
 from chalicelib.core.model import EventStatus, IncidentStatus
-from chalicelib.core.playbook.drill_request import DrillKind, AckTarget, parse_drill_request
+from chalicelib.core.playbook.drill_request import AckTarget, DrillKind, parse_drill_request
 from fakes import MemoryWorld
 from tests.unit.conftest import ADA, BO, CHEN, DINA, FAY, story
 
