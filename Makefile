@@ -38,7 +38,7 @@ CONTEXT = {"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run demo drill drill-report test test-app test-infra bench chaos synth lint typecheck clean
+.PHONY: run demo drill test test-app test-infra bench chaos synth lint typecheck clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "Setting up $(VENV): installing Tocsin's Python packages (the first time takes about a minute)..."
@@ -60,11 +60,8 @@ run: $(STAMP)  ## start the local stack on 127.0.0.1 (Ctrl-C stops it)
 demo: $(STAMP)  ## start the stack, post a crisis, show who was reached, stop
 	$(PY) -m local.demo
 
-drill: $(STAMP)  ## a simulation drill of the demo plan on the stack, scripted answers, the register
+drill: $(STAMP)  ## a simulation drill on the stack, scripted answers; its report to .local/drill-report.html
 	$(PY) -m local.drill
-
-drill-report: $(STAMP)  ## run a scripted exercise on the stack; its report to .local/drill-report.html
-	$(PY) -m local.drill_report
 
 bench: $(STAMP)  ## figures to bench/results.json and RESULTS.md (SCALE=1: 100,000 recipients)
 	$(PY) -m bench.run $(if $(SCALE),--scale)

@@ -39,6 +39,7 @@ from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
 from chalicelib.core.console.idp_tokens import IdentityPool, IdentityProvider
+from chalicelib.core.drills.review import DrillRecords, DrillReview
 from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
@@ -230,16 +231,21 @@ class Container:
 
     @cached_property
     def reports(self) -> ReportDesk:
-        return ReportDesk(self.incidents, self.directory)
+        """A drill's report asks the register for its targets and its plan's previous drill."""
+        return ReportDesk(
+            self.incidents, self.directory, DrillRecords(self.drill_register), self.clock
+        )
 
     @cached_property
     def analytics(self) -> AnalyticsDesk:
+        """The drill pass rate from the register, each drill judged by its report."""
         return AnalyticsDesk(
             self.lists,
             self.incidents,
             self.directory,
             self.clock,
             retention=lambda: self._retention().incidents,
+            drills=lambda since: self.drill_review.results_since(since),  # noqa: PLW0108 (built lazily)
         )
 
     @cached_property
@@ -638,11 +644,19 @@ class Container:
         return self.clock.now()
 
     @cached_property
+    def drill_register(self) -> DynamoDrillRegister:
+        return DynamoDrillRegister(self.dynamodb, self.settings.incidents_table)
+
+    @cached_property
+    def drill_review(self) -> DrillReview:
+        """The register judged: each drill's targets against its incident's report."""
+        return DrillReview(self.drills, self.reports, self.clock)
+
+    @cached_property
     def drills(self) -> DrillDesk:
         """Drills and their register (surprises fired by the escalation tick)."""
-        register = DynamoDrillRegister(self.dynamodb, self.settings.incidents_table)
         return DrillDesk(
-            register,
+            self.drill_register,
             self.incidents,
             self.playbooks,
             self.directory,

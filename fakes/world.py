@@ -32,6 +32,7 @@ from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.checkins.reminders import CheckinReminders
 from chalicelib.core.checkins.roll_call import CheckinDesk
 from chalicelib.core.checkins.sms_answers import CheckinSmsAnswers
+from chalicelib.core.drills.review import DrillRecords, DrillReview
 from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.dispatch_report import DispatchReport
@@ -44,6 +45,7 @@ from chalicelib.core.oncall.coverage import OnCall
 from chalicelib.core.playbook.document import Playbook
 from chalicelib.core.privacy.contact_access import ContactAccess
 from chalicelib.core.privacy.erasure import Erasure
+from chalicelib.core.reports.report_desk import ReportDesk
 from chalicelib.core.response.answers import Responses
 from chalicelib.core.response.duties import Duties
 from chalicelib.core.response.escalator import Escalator
@@ -294,6 +296,16 @@ class MemoryWorld:
             self.meter,
             reached=self.ledger,
         )
+
+    @cached_property
+    def reports(self) -> ReportDesk:
+        return ReportDesk(
+            self.incidents, self.directory, DrillRecords(self.drill_register), self.clock
+        )
+
+    @cached_property
+    def drill_review(self) -> DrillReview:
+        return DrillReview(self.drills, self.reports, self.clock)
 
     @cached_property
     def drills(self) -> DrillDesk:

@@ -1,11 +1,16 @@
 """``make drill``: a simulation drill of the demo's plan (crisis-cell) on a local stack of its
 own, answered by a script: Ada acknowledges through the API with her personal key, Bo through
-the link in his text, Chen says he can't respond, Dina stays silent; then the register's line
-and the raw counts. Fay, Emil and the others are off the roster: nothing reaches them.
+the link in his text, Chen says he can't respond, Dina stays silent. Fay, Emil and the others
+are off the roster: nothing reaches them. When the script ends (and the delivery receipts are
+in) Ada resolves the drill's incident, so its report has a resolution; the report is written to
+``.local/drill-report.html`` (charts as inline SVG), ``.md`` and ``.json``; then the report's
+Markdown tables and the register's line, with each target's pass or fail, are printed.
 
-:func:`scripted_drill` runs the script over any transport (the local stack's HTTP here, the app
-in process in ``tests/e2e/test_drill_script.py``) and returns the drill's id, so a report of
-the drill can be written from it later. Never deployed (the local stack's).
+:func:`scripted_drill`, :func:`finish_drill` and :func:`register_lines` run over any transport
+(the local stack's HTTP here, the app in process in ``tests/e2e/test_drill_script.py``). Times
+are real here (the stack's clock), so the figures vary a little from run to run;
+``tests/e2e/test_reports.py`` checks every figure of a scripted drill on an injected clock.
+Never deployed (the local stack's).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.stack import LocalStack, free_port
+from local.stack import PROJECT, LocalStack, free_port
+from tocsin_cli.drills import target_text
 
 PLAN = "crisis-cell"
 ROSTER = ("c-ada", "c-bo", "c-chen", "c-dina")  # Dina stays silent
@@ -32,6 +38,9 @@ TARGETS = [
 BO_PHONE = "+12025550102"
 _LINK = re.compile(r"https?://\S+/a/[A-Za-z0-9_-]+")
 TIME_LIMIT = 90.0
+RECEIPT_WAIT = 10.0  # the stand-ins' delivery receipts arrive a moment after each send
+OUT = PROJECT / ".local"
+FORMATS = ("html", "md", "json")
 
 # (method, url, headers, body) -> (status, body): the tocsin command's transport shape
 Send = Callable[[str, str, Mapping[str, str], bytes | None], tuple[int, bytes]]
@@ -72,11 +81,12 @@ def scripted_drill(script: DrillScript) -> str:
 
 
 def register_lines(script: DrillScript, drill_id: str) -> list[str]:
-    """The register's line of the drill and its raw counts, as ``tocsin drill list`` shows."""
+    """The register's line of the drill, its raw counts and each target's result, as
+    ``tocsin drill list`` shows them."""
     drill = _call(script, "GET", f"/v1/drills/{drill_id}", "c-ada")
     counts = drill["counts"] or {}
     median = counts.get("median_ack_seconds")
-    return [
+    lines = [
         f"{drill['drill_id']} {drill['created_at'][:16]} {drill['kind']} {drill['plan']} "
         f"{drill['state']} roster {drill['roster_size']}",
         f"  reached {counts.get('reached')}, delivered {counts.get('delivered')}, acknowledged "
@@ -84,6 +94,41 @@ def register_lines(script: DrillScript, drill_id: str) -> list[str]:
         f"{counts.get('silent')}, median time to acknowledge "
         + ("-" if median is None else f"{median:.1f} s"),
     ]
+    if drill["results"]:
+        lines.append(f"  targets: {drill['verdict']}")
+        lines += [f"    {target_text(result)}" for result in drill["results"]]
+    return lines
+
+
+def await_receipts(
+    script: DrillScript, incident_id: str, until: float, pause: Callable[[], None]
+) -> bool:
+    """Until every SMS and email alert has its receipt (voice calls get none here), pausing
+    between looks, or ``until`` (``time.monotonic()``) has passed: False then, and the report
+    says what is still unknown."""
+    while True:
+        reach = _call(script, "GET", f"/v1/incidents/{incident_id}/report", "c-ada")["reach"]
+        if all(c["unknown"] == 0 for c in reach if c["channel"] in ("sms", "email")):
+            return True
+        if time.monotonic() > until:
+            return False
+        pause()
+
+
+def finish_drill(script: DrillScript, drill_id: str) -> dict[str, str]:
+    """Ada resolves the drill's incident (the drill finishes: its targets pass or fail for
+    good); its report in each of ``FORMATS``."""
+    incident_id = _call(script, "GET", f"/v1/drills/{drill_id}", "c-ada")["incident_id"]
+    _call(script, "POST", f"/v1/incidents/{incident_id}/resolve", "c-ada")
+    reports = {}
+    for chosen in FORMATS:
+        headers = {"Authorization": f"Bearer {script.keys['c-ada']}"}
+        path = f"/v1/incidents/{incident_id}/report?format={chosen}"
+        status, raw = script.send("GET", script.api_url + path, headers, None)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {raw[:300]!r}")
+        reports[chosen] = raw.decode("utf-8")
+    return reports
 
 
 def _call(script: DrillScript, method: str, path: str, who: str, document: Any = None) -> Any:
@@ -147,18 +192,24 @@ def main() -> int:
             UrllibTransport().send, stack.api_url, make_keys(stack), outbox, settle
         )
         drill_id = scripted_drill(script)
-        receipts_by = time.monotonic() + 10  # the stand-in reports deliveries a second after
-        while time.monotonic() < receipts_by:
-            counts = _call(script, "GET", f"/v1/drills/{drill_id}", "c-ada")["counts"]
-            if counts and counts["delivered"] >= counts["reached"]:
-                break
-            time.sleep(0.5)
+        incident_id = _call(script, "GET", f"/v1/drills/{drill_id}", "c-ada")["incident_id"]
+        await_receipts(
+            script, incident_id, time.monotonic() + RECEIPT_WAIT, lambda: time.sleep(0.2)
+        )
+        reports = finish_drill(script, drill_id)
         lines = register_lines(script, drill_id)
         reached = sorted({destination for destination, _ in outbox()})
+    OUT.mkdir(exist_ok=True)
+    for chosen, text in reports.items():
+        (OUT / f"drill-report.{chosen}").write_text(text, encoding="utf-8")
     print(f"Simulation drill of {PLAN}, roster {', '.join(ROSTER)}: Ada acknowledges (API), Bo")
-    print("acknowledges (his link), Chen can't respond, Dina stays silent.")
+    print("acknowledges (his link), Chen can't respond, Dina stays silent; Ada resolves it.")
     print("Sent to: " + ", ".join(reached))
+    print()
+    print(reports["md"])
+    print("The register:")
     print("\n".join(lines))
+    print(f"Wrote {OUT / 'drill-report.html'} (and .md, .json).")
     print(f"Drill wall time: {time.monotonic() - started:.1f} s.")
     return 0
 

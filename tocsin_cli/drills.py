@@ -9,7 +9,9 @@
     tocsin drill list [--csv]
 
 A tabletop prints its plan (who, channel, language, SMS parts, price, text) and its gaps; a
-surprise prints its window, never its moment.
+surprise prints its window, never its moment. ``list`` shows each drill's raw counts and its
+targets' results (pass, fail, pending: ``GET /v1/drills`` says which); ``--csv`` gains the
+``verdict`` and ``target_results`` columns.
 """
 
 from __future__ import annotations
@@ -147,7 +149,8 @@ def describe_plan(plan: dict[str, Any]) -> str:
 
 
 def register_line(drill: dict[str, Any]) -> str:
-    """One drill as the register reads: when, kind, plan, state, roster, the raw counts."""
+    """One drill as the register reads: when, kind, plan, state, roster, the raw counts, and
+    each target's result (pass, fail, or pending while the drill runs)."""
     counts = drill.get("counts")
     figures = (
         f"reached {counts['reached']}, delivered {counts['delivered']}, acknowledged "
@@ -156,9 +159,26 @@ def register_line(drill: dict[str, Any]) -> str:
         if counts
         else drill.get("note") or ""
     )
-    return (
+    line = (
         f"{drill['drill_id']} {drill['created_at'][:16]} {drill['kind']:<10} {drill['plan']:<20} "
         f"{drill['state']:<9} roster {drill['roster_size']}: {figures}"
+    )
+    results = drill.get("results") or []
+    if not results:
+        return line
+    return f"{line}; targets {drill['verdict']}: " + "; ".join(
+        target_text(result) for result in results
+    )
+
+
+def target_text(result: dict[str, Any]) -> str:
+    """``executive 50%/900s pass (1 of 1 in time, 100%; 50% after 12s)``."""
+    share = result["achieved_share"]
+    return (
+        f"{result['role'] or 'roster'} {result['share']:.0%}/{result['within_seconds']}s "
+        f"{result['verdict']} ({result['in_time']} of {result['asked']} in time, "
+        f"{'-' if share is None else f'{share:.0%}'}; {result['share']:.0%} after "
+        f"{_seconds(result['reached_after_seconds'])})"
     )
 
 

@@ -1,7 +1,9 @@
 """Drills: ``POST /v1/drills`` (start one: a personal key with the ``activate`` scope, whose
 person is recorded as who started it), ``GET /v1/drills`` (the register, newest first, a page
 at a time; ``?format=csv`` or ``Accept: text/csv`` for auditors) and ``GET /v1/drills/{id}``
-(``read``). No answer shows a surprise drill's moment before it fired."""
+(``read``). Each drill shows its raw counts and each target's result: pass, fail, or pending
+while it runs and the target's time has not passed (``core/drills/review.py``). No answer
+shows a surprise drill's moment before it fired."""
 
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def start_drill() -> Response:
         "drill started",
         extra={"drill_id": drill.drill_id, "kind": drill.kind.value, "plan_id": drill.plan_id},
     )
-    body = drill_document(drill, services.drills.counts(drill))
+    judged = services.drill_review.judged(drill)
+    body = drill_document(drill, judged.counts, judged.results)
     if started.plan is not None:
         body["plan_worked_out"] = plan_document(started.plan)
     return Response(
@@ -63,7 +66,8 @@ def list_drills() -> Response:
     services = reader(request)
     query = register_query(query_parameters(request), request.headers.get("accept", ""))
     page = services.drills.page(query.limit, query.after)
-    rows = [(drill, services.drills.counts(drill)) for drill in page.items]
+    judged = [services.drill_review.judged(drill) for drill in page.items]
+    rows = [(j.drill, j.counts, j.results) for j in judged]
     if query.csv:
         headers: dict[str, str | list[str]] = {
             "Content-Type": "text/csv; charset=utf-8",
@@ -74,7 +78,7 @@ def list_drills() -> Response:
             headers["Link"] = f'</v1/drills?format=csv&cursor={cursor}>; rel="next"'
         return Response(body=register_csv(rows), status_code=200, headers=headers)
     body: dict[str, Any] = {
-        "drills": [drill_document(drill, counts) for drill, counts in rows],
+        "drills": [drill_document(*row) for row in rows],
         "next_cursor": next_cursor(page.next),
     }
     return Response(body=body, status_code=200)
@@ -86,5 +90,5 @@ def show_drill(drill_id: str) -> dict[str, Any]:
     services = reader(drills.current_request)
     if not _DRILL_ID.fullmatch(drill_id):
         raise NotFound(f"no drill {drill_id}")
-    drill = services.drills.get(drill_id)
-    return drill_document(drill, services.drills.counts(drill))
+    judged = services.drill_review.judged(services.drills.get(drill_id))
+    return drill_document(judged.drill, judged.counts, judged.results)

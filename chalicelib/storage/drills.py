@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from chalicelib.core.cursors import Position
 from chalicelib.core.drills.kinds import Drill, DrillState
 from chalicelib.core.drills.ports import DrillPage
-from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, SurpriseWindow
+from chalicelib.core.playbook.drill_request import AckTarget, DrillKind, SurpriseWindow
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.retention import EXPIRES_AT, epoch
@@ -195,7 +195,7 @@ def _drill(row: dict[str, Any]) -> Drill:
         created_by=row["created_by"],
         roster=tuple(row.get("roster", ())),
         targets=tuple(
-            DrillTarget(t["role"], float(t["share"]), int(t["within_seconds"]))
+            AckTarget(t["role"], float(t["share"]), int(t["within_seconds"]))
             for t in json.loads(row.get("targets") or "[]")
         ),
         window=SurpriseWindow(

@@ -1,15 +1,26 @@
 """``make drill``'s script (``local/drill.py``) run in process: the same drill of the demo's
-plan, answered the same way, through the app and its queues; the register counts it."""
+plan, answered the same way, through the app and its queues; the register counts it and judges
+its targets; resolved, its report comes in each format ``make drill`` writes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import boto3
+import pytest
 from chalice.test import Client
 
 from chalicelib.core.access import Scope
-from local.drill import ROSTER, DrillScript, register_lines, scripted_drill
+from local.drill import (
+    FORMATS,
+    ROSTER,
+    DrillScript,
+    await_receipts,
+    finish_drill,
+    register_lines,
+    scripted_drill,
+)
 from local.runner import QueueRunner
 from tests.e2e.conftest import ChaliceTransport, sent_email, sent_sms
 
@@ -43,3 +54,32 @@ def test_the_scripted_drill_reaches_the_roster_and_the_register_counts_its_answe
     )
     assert "reached 4," in lines[1]
     assert "acknowledged 2, declined 1, silent 1," in lines[1]
+    # The executives' 50 % (Ada of Ada and Dina) is met; 75 % of everyone asked is not met yet:
+    # the drill runs with time left, so it is pending, not failed. (Bo is informed, not asked.)
+    assert lines[2] == "  targets: pending"
+    assert lines[3].startswith("    executive 50%/900s pass (1 of 2 in time, 50%; 50% after ")
+    assert lines[4].startswith("    roster 75%/900s pending (")
+
+    incident_id = script_incident(script, drill_id)
+    # In process no stand-in sends delivery receipts: the time is up at once, nothing waited.
+    assert not await_receipts(script, incident_id, 0.0, lambda: pytest.fail("waited"))
+    reports = finish_drill(script, drill_id)
+    assert set(reports) == set(FORMATS) == {"html", "md", "json"}
+    document = json.loads(reports["json"])
+    assert document["status"] == "resolved" and document["drill_id"] == drill_id
+    assert [t["verdict"] for t in document["targets"]] == ["pass", "fail"]
+    assert "## Drill targets" in reports["md"] and "| Channel |" in reports["md"]
+    assert "<svg" in reports["html"] and "<script" not in reports["html"]
+    lines = register_lines(script, drill_id)
+    assert "finished" in lines[0] and lines[2] == "  targets: fail"
+
+
+def script_incident(script: DrillScript, drill_id: str) -> str:
+    status, raw = script.send(
+        "GET",
+        f"{script.api_url}/v1/drills/{drill_id}",
+        {"Authorization": f"Bearer {script.keys['c-ada']}"},
+        None,
+    )
+    assert status == 200
+    return str(json.loads(raw)["incident_id"])

@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from chalicelib.core.drills.kinds import Drill, DrillState
 from chalicelib.core.ids import new_ulid
-from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, SurpriseWindow
+from chalicelib.core.playbook.drill_request import AckTarget, DrillKind, SurpriseWindow
 from chalicelib.core.privacy.scrubbing import Person, Scrubber
 from chalicelib.storage.codec import from_item, to_item
 from chalicelib.storage.drills import DynamoDrillRegister
@@ -39,7 +39,7 @@ def a_drill(minutes: int = 0, **fields: Any) -> Drill:
         "created_at": at,
         "created_by": "c-ada",
         "roster": ("c-ada", "c-bo"),
-        "targets": (DrillTarget("executive", 0.9, 900), DrillTarget(None, 0.5, 3600)),
+        "targets": (AckTarget("executive", 0.9, 900), AckTarget(None, 0.5, 3600)),
         "expires_at": at + timedelta(days=365),
     }
     return Drill(**(values | fields))

@@ -85,10 +85,21 @@ CORE_IMPORTS: dict[str, set[str]] = {
     # reads from where the answers stand (response).
     "console": {"kernel", "response"},
     # Drills open exercise incidents and hand them to the notifier (activation); a tabletop
-    # works out the plan and its escalation levels (response) with their text and prices.
-    "drills": {"kernel", "wording", "playbook", "messaging", "response", "spend", "activation"},
+    # works out the plan and its escalation levels (response) with their text and prices; the
+    # register judges each drill against its targets by its incident's report (reports).
+    "drills": {
+        "kernel",
+        "wording",
+        "playbook",
+        "messaging",
+        "response",
+        "spend",
+        "activation",
+        "reports",
+    },
     # Reports read incidents and timelines (the kernel), the playbook's retention for how far
-    # back analytics may look, and messaging's names for what its entries say.
+    # back analytics may look, and messaging's names for what its entries say. A drill's report
+    # asks the register through a port of its own (``reports/ports.py``): never the drills.
     "reports": {"kernel", "playbook", "messaging"},
 }
 

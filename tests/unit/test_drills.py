@@ -12,7 +12,7 @@ from chalicelib.core.credentials import Answerer
 from chalicelib.core.drills.kinds import DrillState
 from chalicelib.core.errors import Conflict, InvalidRequest
 from chalicelib.core.model import EventStatus, IncidentStatus
-from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, parse_drill_request
+from chalicelib.core.playbook.drill_request import AckTarget, DrillKind, parse_drill_request
 from fakes import MemoryWorld
 from tests.unit.conftest import ADA, BO, CHEN, DINA, FAY, story
 
@@ -99,7 +99,7 @@ def test_the_register_counts_acknowledgements_declines_and_silence(org: MemoryWo
             {"role": "executive", "acknowledged": "90%", "within": "15m"}
         ]), "c-ada",
     ).drill  # fmt: skip
-    assert drill.targets == (DrillTarget("executive", 0.9, 900),)
+    assert drill.targets == (AckTarget("executive", 0.9, 900),)
     org.run_queues()
     org.clock.advance(minutes=2)
     org.responses.acknowledge(drill.incident_id or "", Answerer.by_personal_key("k", "c-ada"))
@@ -190,7 +190,7 @@ def test_a_surprise_fires_inside_its_window_and_never_before(org: MemoryWorld) -
 
 def test_kinds_say_whether_they_send() -> None:
     assert [kind.sends for kind in DrillKind] == [False, True, True, True]
-    assert timedelta(seconds=DrillTarget(None, 1.0, 60).within_seconds) == timedelta(minutes=1)
+    assert timedelta(seconds=AckTarget(None, 1.0, 60).within_seconds) == timedelta(minutes=1)
 
 
 def test_a_surprise_waiting_for_its_moment_holds_its_plan(org: MemoryWorld) -> None:

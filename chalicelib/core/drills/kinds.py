@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.core.playbook.drill_request import DrillKind, DrillTarget, SurpriseWindow
+from chalicelib.core.playbook.drill_request import AckTarget, DrillKind, SurpriseWindow
 
 
 class DrillState(StrEnum):
@@ -33,7 +33,7 @@ class Drill:
     created_at: datetime
     created_by: str
     roster: tuple[str, ...]
-    targets: tuple[DrillTarget, ...] = ()
+    targets: tuple[AckTarget, ...] = ()
     window: SurpriseWindow | None = None
     fire_at: datetime | None = None
     incident_id: str | None = None

@@ -1,7 +1,9 @@
 """The register as the API and the command show it: a page of drills (``GET /v1/drills``,
 ``?limit``, ``?cursor``, ``?format=csv``), each with kind, plan, date, roster size, state and,
-once its incident opened, the raw counts. A surprise's moment is never shown before it fired:
-only its window is. Pure."""
+once its incident opened, the raw counts and each target's result (pass, fail or pending,
+with the share acknowledged in time and when the target's share was reached: ``review.py``
+says what each state shows). A surprise's moment is never shown before it fired: only its
+window is. Pure."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from typing import Any
 from chalicelib.core.cursors import Position, make_cursor, read_cursor
 from chalicelib.core.drills.kinds import Drill, RawCounts
 from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.reports.report_documents import duration_text, target_document
+from chalicelib.core.reports.targets import TargetResult, all_passed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -35,6 +39,8 @@ CSV_COLUMNS = (
     "declined",
     "silent",
     "median_ack_seconds",
+    "verdict",
+    "target_results",
     "incident_id",
 )
 
@@ -75,8 +81,12 @@ def next_cursor(position: Position | None) -> str | None:
     return make_cursor("drills", _NO_FILTERS, position) if position is not None else None
 
 
-def drill_document(drill: Drill, counts: RawCounts | None) -> dict[str, Any]:
+def drill_document(
+    drill: Drill, counts: RawCounts | None, results: Sequence[TargetResult] = ()
+) -> dict[str, Any]:
+    """``results``: its targets' (none before it is judged, for a tabletop, or without any)."""
     window = drill.window
+    verdict = all_passed(results)
     return {
         "drill_id": drill.drill_id,
         "kind": drill.kind.value,
@@ -94,6 +104,8 @@ def drill_document(drill: Drill, counts: RawCounts | None) -> dict[str, Any]:
         "window": window.describe() if window else None,  # never the moment itself
         "incident_id": drill.incident_id,
         "counts": _counts(counts),
+        "results": [target_document(r) for r in results],
+        "verdict": verdict.value if verdict else None,
         "note": drill.note,
     }
 
@@ -112,13 +124,24 @@ def _counts(counts: RawCounts | None) -> dict[str, Any] | None:
     }
 
 
-def register_csv(rows: Sequence[tuple[Drill, RawCounts | None]]) -> str:
+def result_text(result: TargetResult) -> str:
+    """``executive 50% within 900s: pass (1 of 1 in time, 100%; 50% reached after 12s)``."""
+    t = result.target
+    share = "-" if result.achieved is None else f"{result.achieved:.0%}"
+    return (
+        f"{t.role or 'roster'} {t.share:.0%} within {t.within_seconds}s: {result.verdict.value} "
+        f"({result.in_time} of {result.asked} in time, {share}; {t.share:.0%} reached after "
+        f"{duration_text(result.reached_after)})"
+    )
+
+
+def register_csv(rows: Sequence[tuple[Drill, RawCounts | None, Sequence[TargetResult]]]) -> str:
     """One line per drill, for auditors: no names, no contact details."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for drill, counts in rows:
-        document = drill_document(drill, counts)
+    for drill, counts, results in rows:
+        document = drill_document(drill, counts, results)
         figures = document["counts"] or {}
         targets = "; ".join(
             f"{t.role or 'roster'} {t.share:.0%} within {t.within_seconds}s" for t in drill.targets
@@ -139,6 +162,8 @@ def register_csv(rows: Sequence[tuple[Drill, RawCounts | None]]) -> str:
                     for name in ("reached", "delivered", "acknowledged", "declined", "silent")
                 ),
                 "" if figures.get("median_ack_seconds") is None else figures["median_ack_seconds"],
+                document["verdict"] or "",
+                "; ".join(result_text(r) for r in results),
                 drill.incident_id or "",
             ]
         )

@@ -44,13 +44,25 @@ class DrillKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class DrillTarget:
-    """``{role: crisis-core, acknowledged: 90%, within: 15m}``: a share of the roster (of those
-    with ``role``; None: all of it) acknowledged within so many seconds of the start."""
+class AckTarget:
+    """A drill's acknowledgement target, ``{role: crisis-core, acknowledged: 90%, within: 15m}``:
+    a share of the people asked (those with ``role``; None: the whole roster) acknowledged
+    within so many seconds of the drill's start. The drills declare it, the reports check it
+    (``reports/targets.check_targets``)."""
 
     role: str | None
     share: float  # 0 < share <= 1
     within_seconds: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.share <= 1:
+            raise ValueError("a target's share must be more than 0% and at most 100%")
+        if self.within_seconds <= 0:
+            raise ValueError("a target's time must be positive")
+
+    def describe(self) -> str:
+        who = self.role or "the whole roster"
+        return f"{who}: {self.share:.0%} acknowledged within {self.within_seconds}s"
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,7 @@ class DrillRequest:
     plan_id: str
     kind: DrillKind
     roster: tuple[RosterEntry, ...]
-    targets: tuple[DrillTarget, ...] = ()
+    targets: tuple[AckTarget, ...] = ()
     window: SurpriseWindow | None = None
 
 
@@ -165,7 +177,7 @@ def _roster(value: Any) -> tuple[RosterEntry, ...]:
     return tuple(dict.fromkeys(entries))
 
 
-def _target(value: Any, path: str) -> DrillTarget:
+def _target(value: Any, path: str) -> AckTarget:
     fields = read_object(value, path, {"acknowledged", "within"}, {"role"})
     role = read_string(fields["role"], f"{path}.role") if fields.get("role") is not None else None
     share_text = read_string(fields["acknowledged"], f"{path}.acknowledged").strip()
@@ -174,7 +186,7 @@ def _target(value: Any, path: str) -> DrillTarget:
     if not 0 < share <= 1:
         raise InvalidPolicy(f"{path}.acknowledged", "must be a share such as '90%' (1% to 100%)")
     within = read_duration(fields["within"], f"{path}.within")
-    return DrillTarget(role, share, int(within.total_seconds()))
+    return AckTarget(role, share, int(within.total_seconds()))
 
 
 def _window(value: Any, now: datetime) -> SurpriseWindow:

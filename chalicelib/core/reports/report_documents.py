@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from chalicelib.core.reports.drill_change import DrillChange, Unit
 from chalicelib.core.reports.figures import AckStats, GroupConfirmation, Report
-from chalicelib.core.reports.targets import TargetResult
+from chalicelib.core.reports.targets import TargetResult, all_passed
 
 
 def duration_text(seconds: float | None) -> str:
@@ -31,8 +32,55 @@ def duration_text(seconds: float | None) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
-def report_document(report: Report, results: Sequence[TargetResult] = ()) -> dict[str, Any]:
+def figure_text(unit: Unit, value: float | None) -> str:
+    """A compared figure as people read it: ``3``, ``75%``, ``4m 10s``; ``-`` for nothing."""
+    if value is None:
+        return "-"
+    if unit == Unit.SHARE:  # the page passes the plain value
+        return f"{value:.0%}"
+    return duration_text(value) if unit == Unit.SECONDS else f"{value:g}"
+
+
+def change_document(change: DrillChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {
+        "previous_drill_id": change.previous_drill_id,
+        "previous_incident_id": change.previous_incident_id,
+        "previous_started_at": change.previous_started_at,
+        "figures": [
+            {
+                "figure": f.figure,
+                "unit": f.unit.value,
+                "previous": f.previous,
+                "now": f.now,
+                "change": f.change,
+            }
+            for f in change.figures
+        ],
+    }
+
+
+def target_document(r: TargetResult) -> dict[str, Any]:
+    return {
+        "role": r.target.role,
+        "share": r.target.share,
+        "within_seconds": r.target.within_seconds,
+        "asked": r.asked,
+        "in_time": r.in_time,
+        "needed": r.needed,
+        "achieved_share": r.achieved,
+        "reached_after_seconds": r.reached_after,
+        "verdict": r.verdict.value,
+        "passed": r.passed,
+    }
+
+
+def report_document(
+    report: Report, results: Sequence[TargetResult] = (), change: DrillChange | None = None
+) -> dict[str, Any]:
     t = report.timings
+    overall = all_passed(results)
     return {
         "incident_id": report.incident_id,
         "title": report.title,
@@ -120,18 +168,9 @@ def report_document(report: Report, results: Sequence[TargetResult] = ()) -> dic
             }
             for s in report.statements
         ],
-        "targets": [
-            {
-                "role": r.target.role,
-                "share": r.target.share,
-                "within_seconds": r.target.within_seconds,
-                "asked": r.asked,
-                "in_time": r.in_time,
-                "needed": r.needed,
-                "passed": r.passed,
-            }
-            for r in results
-        ],
+        "targets": [target_document(r) for r in results],
+        "drill_verdict": overall.value if overall else None,
+        "since_previous_drill": change_document(change),
         "charts": {
             "acknowledgements_over_time": [
                 [p.seconds, p.value] for p in report.acknowledgements_over_time
@@ -167,11 +206,13 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def report_csv(report: Report, results: Sequence[TargetResult] = ()) -> str:
+def report_csv(
+    report: Report, results: Sequence[TargetResult] = (), change: DrillChange | None = None
+) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["section", "subject", "figure", "value"])
-    for row in _rows(report_document(report, results)):
+    for row in _rows(report_document(report, results, change)):
         writer.writerow([safe_cell(cell) for cell in row])
     return buffer.getvalue()
 
@@ -210,8 +251,19 @@ def _rows(document: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
             yield "statement", s["statement_id"], name, _cell(s[name])
     for target in document["targets"]:
         subject = target["role"] or "roster"
+        yield "target", subject, "verdict", target["verdict"]
         yield "target", subject, "passed", _cell(target["passed"])
         yield "target", subject, "in_time", f"{target['in_time']} of {target['asked']}"
+        yield "target", subject, "achieved_share", _cell(target["achieved_share"])
+        yield "target", subject, "reached_after_seconds", _cell(target["reached_after_seconds"])
+    if document["drill_verdict"] is not None:
+        yield "drill", document["drill_id"] or "", "verdict", document["drill_verdict"]
+    change = document["since_previous_drill"]
+    if change is not None:
+        previous = change["previous_drill_id"]
+        for f in change["figures"]:
+            yield "since_previous_drill", previous, f"{f['figure']}: previous", _cell(f["previous"])
+            yield "since_previous_drill", previous, f"{f['figure']}: now", _cell(f["now"])
 
 
 def _cell(value: Any) -> str:

@@ -14,8 +14,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from chalicelib.core.reports.charts import Chart, bar_chart, step_chart
+from chalicelib.core.reports.drill_change import DrillChange, Unit
 from chalicelib.core.reports.figures import Report
-from chalicelib.core.reports.report_documents import duration_text, report_document
+from chalicelib.core.reports.report_documents import duration_text, figure_text, report_document
 from chalicelib.core.reports.targets import TargetResult
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -85,8 +86,10 @@ def report_charts(report: Report) -> tuple[Chart, Chart, Chart]:
     return acknowledged, deliveries, by_role
 
 
-def render_report_html(report: Report, results: Sequence[TargetResult] = ()) -> str:
-    document = report_document(report, results)
+def render_report_html(
+    report: Report, results: Sequence[TargetResult] = (), change: DrillChange | None = None
+) -> str:
+    document = report_document(report, results, change)
     timings = document["timings"]
     times = [
         ("Trigger", timings["triggered_at"], 0.0),
@@ -116,6 +119,8 @@ def render_report_html(report: Report, results: Sequence[TargetResult] = ()) -> 
             r=report,
             d=document,
             results=list(results),
+            change=change,
+            figure=figure_text,
             times=times,
             groups=[report.overall, *report.roles, *report.teams],
             acknowledgements=acknowledged,
@@ -127,7 +132,9 @@ def render_report_html(report: Report, results: Sequence[TargetResult] = ()) -> 
     )
 
 
-def render_report_markdown(report: Report, results: Sequence[TargetResult] = ()) -> str:
+def render_report_markdown(
+    report: Report, results: Sequence[TargetResult] = (), change: DrillChange | None = None
+) -> str:
     t = report.timings
     lines = [
         f"# After-action report: {_md(report.title)}",
@@ -185,11 +192,7 @@ def render_report_markdown(report: Report, results: Sequence[TargetResult] = ())
         lines.append(f"- `{p.contact_id}`: {_md(why)}")
     if not report.never_answered:
         lines.append("Everyone asked answered.")
-    if results:
-        lines += ["", "## Drill targets", ""]
-        for r in results:
-            verdict = "pass" if r.passed else "fail"
-            lines.append(f"- {r.target.describe()}: {r.in_time} of {r.asked} in time — {verdict}")
+    lines += target_lines(results) + change_lines(change)
     lines += ["", "## Escalations, approvals, statements", ""]
     lines += [f"- step {e.step} {e.outcome} at {e.at.isoformat()}" for e in report.escalations]
     lines += [
@@ -202,6 +205,45 @@ def render_report_markdown(report: Report, results: Sequence[TargetResult] = ())
         for s in report.statements
     ]
     return "\n".join(lines) + "\n"
+
+
+def target_lines(results: Sequence[TargetResult]) -> list[str]:
+    if not results:
+        return []
+    lines = [
+        "",
+        "## Drill targets",
+        "",
+        "| Target | In time | Needed | Share in time | Share reached after | Result |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {_md(r.target.describe())} | {r.in_time} of {r.asked} | {r.needed} | "
+            f"{figure_text(Unit.SHARE, r.achieved)} | {duration_text(r.reached_after)} | "
+            f"{r.verdict.value} |"
+        )
+    return lines
+
+
+def change_lines(change: DrillChange | None) -> list[str]:
+    if change is None:
+        return []
+    lines = [
+        "",
+        "## Since the previous drill of this plan",
+        "",
+        f"Previous: drill `{change.previous_drill_id}` (incident "
+        f"`{change.previous_incident_id}`), started {change.previous_started_at}.",
+        "",
+        "| Figure | Previous | Now |",
+        "| --- | ---: | ---: |",
+    ]
+    for f in change.figures:
+        lines.append(
+            f"| {f.figure} | {figure_text(f.unit, f.previous)} | {figure_text(f.unit, f.now)} |"
+        )
+    return lines
 
 
 def _md(text: str) -> str:
