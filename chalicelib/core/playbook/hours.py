@@ -9,7 +9,7 @@ the whole day).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,31 +21,11 @@ from chalicelib.core.fields import (
     read_string,
     read_timezone,
 )
+from chalicelib.core.working_hours import DAYS
+from chalicelib.core.working_hours import WorkingWindow
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_GROUPS = {"weekdays": DAYS[:5], "weekend": DAYS[5:], "all": DAYS}
-
-
-@dataclass(frozen=True)
-class DailyWindow:
-    days: frozenset[int]  # 0 = Monday
-    start: time
-    end: time
-
-    def contains(self, local: datetime) -> bool:
-        wall = local.time().replace(tzinfo=None)
-        if self.start < self.end:
-            return local.weekday() in self.days and self.start <= wall < self.end
-        # Past midnight (or 24 hours when start == end): the early hours belong to the window
-        # that began the day before.
-        if wall >= self.start:
-            return local.weekday() in self.days
-        return wall < self.end and (local.weekday() - 1) % 7 in self.days
-
-    def describe(self) -> str:
-        days = ",".join(DAYS[day] for day in sorted(self.days))
-        return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -53,7 +33,7 @@ class ActiveHours:
     """When a rule may activate: any of ``windows``, in ``timezone``."""
 
     timezone: str
-    windows: tuple[DailyWindow, ...]
+    windows: tuple[WorkingWindow, ...]
 
     def contains(self, instant: datetime) -> bool:
         local = instant.astimezone(ZoneInfo(self.timezone))
@@ -95,7 +75,7 @@ def parse_windows(document: Any, path: str, timezone: str) -> ActiveHours:
         start = read_clock_time(spec["from"], f"{where}.from")
         end = read_clock_time(spec["to"], f"{where}.to")
         windows.append(
-            DailyWindow(_parse_days(spec.get("days", ["all"]), f"{where}.days"), start, end)
+            WorkingWindow(_parse_days(spec.get("days", ["all"]), f"{where}.days"), start, end)
         )
     if not windows:
         raise InvalidPolicy(path, "must list at least one window")
