@@ -21,8 +21,7 @@ from chalicelib.core.fields import (
     read_string,
     read_timezone,
 )
-from chalicelib.core.working_hours import DAYS
-from chalicelib.core.working_hours import WorkingWindow
+from chalicelib.core.working_hours import DAYS, WorkingWindow
 
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_GROUPS = {"weekdays": DAYS[:5], "weekend": DAYS[5:], "all": DAYS}
