@@ -49,6 +49,7 @@ from chalicelib.storage.playbooks import DynamoPlaybookStore
 from chalicelib.wiring import Container
 from fakes.channels import RecordingChannel
 from fakes.clock import FixedClock
+from local import moto_fixes
 from local.bootstrap import create_resources
 
 _ERRORS = {"throttling": (400, "ThrottlingException"), "5xx": (500, "InternalServerError")}
@@ -115,6 +116,7 @@ class MotoBackend:
     ) -> None:
         self.settings = settings
         self.clock = FixedClock(START)
+        moto_fixes.apply()  # each table copied once a transaction, as in the tests
         self._mock = mock_aws()
         self._mock.start()
         self.session = boto3.Session(region_name=REGION)

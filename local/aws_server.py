@@ -49,6 +49,7 @@ from moto.sns.models import sns_backends
 from werkzeug.serving import make_server
 
 from chalicelib.settings import DEFAULT_BOUND_NAMES, INBOUND_SMS_TOPIC
+from local import moto_fixes
 from local.identity import LOCAL_NUMBER
 from local.messaging import PUSH_PATH, TARGET_PREFIX, MessagingStandIn
 from local.outbox import Outbox
@@ -262,6 +263,7 @@ def _sns_attribute(form: dict[str, str], name: str) -> str | None:
 
 
 def build_app() -> LocalAwsApp:
+    moto_fixes.apply()  # TransactWriteItems copies each table once, not once an action
     return LocalAwsApp(DomainDispatcherApplication(create_backend_app), Outbox())
 
 

@@ -16,6 +16,9 @@ from moto import mock_aws
 
 from chalicelib import wiring
 from chalicelib.settings import Settings
+from local import moto_fixes
+
+moto_fixes.apply()  # moto's TransactWriteItems copies each table once, not once an action
 
 PROJECT = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"

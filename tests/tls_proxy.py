@@ -58,7 +58,7 @@ class TlsProxy:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._listener.close()
+        _close(self._listener)
         with self._lock:
             for open_socket in self._sockets:
                 _close(open_socket)
@@ -111,5 +111,9 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 def _close(open_socket: socket.socket) -> None:
+    """Shut down, then close: closing alone does not wake a thread blocked in its accept or
+    recv on Linux, and stopping would wait out each thread's join timeout."""
+    with contextlib.suppress(OSError):
+        open_socket.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(OSError):
         open_socket.close()

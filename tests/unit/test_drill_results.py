@@ -194,3 +194,18 @@ def test_the_analytics_pass_rate_counts_the_registers_finished_drills(org: Memor
     assert running.drill_id not in {r.plan_id for r in results}
     assert org.drill_review.results_since(org.clock.now()) == []
     assert TargetVerdict.PENDING.value == "pending"
+
+
+def test_a_drills_report_asks_only_its_roster_those_a_level_would_have_paged_off_it_are_gaps(
+    org: MemoryWorld,
+) -> None:
+    drill = start(org)  # the crisis cell's levels page Dina and Fay too: off the roster
+    incident_id = drill.incident_id or ""
+    timeline = org.incidents.timeline(incident_id)
+    assert any(e.kind == "unreachable" and "roster" in e.summary for e in timeline)
+    document = org.reports.rendered(incident_id, ReportFormat.JSON).body
+    assert isinstance(document, dict)
+    asked = {person["contact_id"] for person in document["people"]}
+    assert asked == {"c-ada", "c-chen"}  # Bo is only informed
+    everyone = document["confirmation"]["everyone"]
+    assert (everyone["asked"], everyone["silent"]) == (2, 2)

@@ -1,18 +1,16 @@
 """An incident's after-action report, computed from the incident and its timeline. Pure.
 
-Who was asked to confirm: everyone a level of the escalation policy paged (``paged`` and
-``escalated`` entries, and the people a level found unreachable); for a plan without
-escalation, everyone an alert was addressed to. People only informed beside an escalation are
-in the reach, not in the confirmation (their answers do not count). An acknowledgement or a
-decline counts as the response desk counted it (``acknowledged``, ``declined``); answers it
-did not count (``not_counted``) are listed with the person, never counted. Someone who
-declined and later acknowledged has acknowledged.
+Who was asked to confirm: everyone a level of the escalation policy paged (``paged``,
+``escalated``, and those a level found unreachable), or without escalation everyone an alert
+was addressed to; in a drill, only its roster (whom a level would have paged off it are gaps,
+never asked). People only informed beside an escalation are in the reach, not here. Answers
+count as the response desk counted them (``acknowledged``, ``declined``); those it did not
+(``not_counted``) are listed, never counted. A decline then an acknowledgement: acknowledged.
 
-Time to acknowledge runs from the first alert handed to AWS once the person was asked (paged
-by a level; an earlier message that only informed them does not start it) to their counted
-acknowledgement; from when they were paged (or the trigger) when no alert was handed over.
-Why someone was unreachable: for a person no channel reached, every reason known (no address,
-opted out, refused by AWS, a failure receipt); for a person reached, the channels that failed.
+Time to acknowledge: from the first alert handed to AWS once asked (with none: from the page,
+or the trigger; a message that only informed does not count) to the counted acknowledgement.
+Why unreachable: for one no channel reached, every reason known (no address, opted out,
+refused by AWS, a failure receipt); for one reached, the channels that failed.
 """
 
 from __future__ import annotations
@@ -51,12 +49,15 @@ _GATE = {"approved": "approved", "rejected": "rejected", "gate_timed_out": "time
 def build_report(
     incident: Incident, timeline: Sequence[TimelineEntry], members: Mapping[str, Member]
 ) -> Report:
-    """``members``: the roles and teams of the people the timeline names (someone erased
-    since is counted under no role)."""
+    """``members``: the roles and teams of the timeline's people (erased: under no role)."""
     entries = sorted(timeline, key=lambda entry: entry.at)
     jobs = read_jobs(entries)
     timings = _timings(incident, entries, jobs)
-    people = _people(entries, jobs, members, timings.triggered_at)
+    people = tuple(
+        person
+        for person in _people(entries, jobs, members, timings.triggered_at)
+        if incident.roster is None or person.contact_id in incident.roster
+    )
     acks = sorted(
         p.answered_at
         for p in people
