@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.dispatch import with_large_budget
+from bench.environment import fake_aws
 from bench.fanout import QuotaStandIn
 from chalicelib.core.checkins.values import AnsweredBy
 from chalicelib.core.messaging.pacing import PacedSender, RetryBudget, WindowPacer
@@ -106,17 +106,7 @@ def _drain(world: MemoryWorld) -> None:
 
 def answers_per_second(count: int) -> dict[str, Any]:
     """Texts answering a check-in, each through ``answer_sms_replies`` against moto."""
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "TOCSIN_SMS_PARTS_PER_SECOND": "100000",
-        }
-    )
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(name, None)
+    fake_aws(POWERTOOLS_LOG_LEVEL="WARNING", TOCSIN_SMS_PARTS_PER_SECOND="100000")
     import boto3
     from chalice.test import Client
     from moto import mock_aws

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections import Counter
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.environment import fake_aws
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import (
@@ -128,17 +128,7 @@ def overhead(count: int, runs: int = 5) -> dict[str, Any]:
 
 def calls(count: int) -> dict[str, Any]:
     """AWS calls per notification, per channel, dispatching against moto."""
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "TOCSIN_SMS_PARTS_PER_SECOND": "100000",
-            "TOCSIN_EMAILS_PER_SECOND": "100000",
-        }
-    )
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(name, None)
+    fake_aws(TOCSIN_SMS_PARTS_PER_SECOND="100000", TOCSIN_EMAILS_PER_SECOND="100000")
     import boto3
     from moto import mock_aws
 

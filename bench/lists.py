@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.environment import fake_aws
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.model import EventStatus, Incident, IncidentStatus, Severity
 
@@ -48,12 +49,7 @@ def incidents(count: int) -> list[Incident]:
 
 def measure(count: int = 1000, runs: int = 5) -> dict[str, Any]:
     """Milliseconds to list ``count`` incidents (every page), and one default page."""
-    os.environ.update(
-        {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
-        | {"AWS_DEFAULT_REGION": "us-east-1"}
-    )
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(name, None)
+    fake_aws()
     import boto3
     from chalice.test import Client
     from moto import mock_aws

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 from collections.abc import Callable, Iterator
@@ -27,6 +26,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.environment import fake_aws
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -133,16 +134,7 @@ def add_people(settings: Any, session: Any) -> None:
 
 def measure(runs: int, calls: list[tuple[str, str]] | None = None) -> list[float]:
     """The timings; ``calls``: filled with the last run's AWS calls, in order."""
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-    )
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(name, None)
+    fake_aws(POWERTOOLS_LOG_LEVEL="WARNING")
     import boto3
     from chalice.test import Client
     from moto import mock_aws
