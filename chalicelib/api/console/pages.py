@@ -11,9 +11,8 @@ from urllib.parse import urlencode
 
 from chalice.app import Response
 
-from chalicelib.api.console.web import console, current_session, pages, render, services
+from chalicelib.api.console.web import console, pages, render, services, signed_in_reader
 from chalicelib.api.lists import query_parameters
-from chalicelib.core.access import Scope
 from chalicelib.core.checkins.tally import cut_off, tally
 from chalicelib.core.console.paged_levels import reach_table
 from chalicelib.core.errors import NotFound
@@ -43,10 +42,7 @@ DONE = {
 @console.route("/console", methods=["GET"])
 @pages
 def incidents_page() -> Response:
-    request = console.current_request
-    found = services()
-    session = current_session(request, found)
-    session.require(Scope.READ)
+    request, found, session = signed_in_reader()
     params = query_parameters(request)
     # Exercises are listed (and marked) unless the filter says otherwise: a console shows drills.
     params.setdefault("exercise", ["include"])
@@ -77,10 +73,7 @@ def incidents_page() -> Response:
 @console.route("/console/incidents/{incident_id}", methods=["GET"])
 @pages
 def incident_page(incident_id: str) -> Response:
-    request = console.current_request
-    found = services()
-    session = current_session(request, found)
-    session.require(Scope.READ)
+    request, found, session = signed_in_reader()
     query: Mapping[str, str] = request.query_params or {}
     # A code from the action just taken, said in fixed words: the address never puts text
     # of its own on the page.
@@ -111,10 +104,7 @@ def incident_view(incident_id: str, note: str | None = None) -> dict[str, Any]:
 @console.route("/console/oncall", methods=["GET"])
 @pages
 def oncall_page() -> Response:
-    request = console.current_request
-    found = services()
-    session = current_session(request, found)
-    session.require(Scope.READ)
+    request, found, session = signed_in_reader()
     schedules = sorted(found.playbooks.load().oncall)
     return render(
         request,
@@ -128,10 +118,7 @@ def oncall_page() -> Response:
 @console.route("/console/checkins", methods=["GET"])
 @pages
 def checkins_page() -> Response:
-    request = console.current_request
-    found = services()
-    session = current_session(request, found)
-    session.require(Scope.READ)
+    request, found, session = signed_in_reader()
     store = found.checkin_store
     tallies = []
     for checkin_id in sorted(store.open_ids()):
@@ -146,10 +133,7 @@ def checkins_page() -> Response:
 @console.route("/console/statements", methods=["GET"])
 @pages
 def statements_page() -> Response:
-    request = console.current_request
-    found = services()
-    session = current_session(request, found)
-    session.require(Scope.READ)
+    request, found, session = signed_in_reader()
     opened = found.lists.incidents(
         incident_query({"status": ["open"], "exercise": ["include"], "limit": ["200"]})
     ).items

@@ -8,10 +8,9 @@ from urllib.parse import urlencode
 
 from chalice.app import Response
 
-from chalicelib.api.console.web import console, current_session, pages, render, services
+from chalicelib.api.console.web import console, pages, render, signed_in_reader
 from chalicelib.api.lists import query_parameters
 from chalicelib.api.reports import answer
-from chalicelib.core.access import Scope
 from chalicelib.core.drills.register import next_cursor, register_query
 from chalicelib.core.reports.report_desk import ReportFormat
 
@@ -19,10 +18,7 @@ from chalicelib.core.reports.report_desk import ReportFormat
 @console.route("/console/drills", methods=["GET"])
 @pages
 def drills_page() -> Response:
-    request = console.current_request
-    found = services()
-    session = current_session(request, found)
-    session.require(Scope.READ)
+    request, found, session = signed_in_reader()
     params = query_parameters(request)
     query = register_query(params)
     if query.csv:  # the register's CSV is the API's (GET /v1/drills?format=csv)
@@ -45,7 +41,5 @@ def drills_page() -> Response:
 def report_page(incident_id: str) -> Response:
     """The after-action report in HTML (timings, reach per channel, who answered and how fast,
     the drill's targets), with the reports' own strict policy (inline SVG charts, no script)."""
-    request = console.current_request
-    found = services()
-    current_session(request, found).require(Scope.READ)
+    _, found, _ = signed_in_reader()
     return answer(found.reports.rendered(incident_id, ReportFormat.HTML), f"report-{incident_id}")

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from chalicelib.api.ack_page import PAGE_HEADERS
 from chalicelib.api.errors import classify
+from chalicelib.core.access import Scope
 from chalicelib.core.console.sessions import (
     Session,
     SessionRefused,
@@ -99,6 +100,15 @@ def cookie_value(request: Request, name: str = COOKIE) -> str | None:
         return None
     found = jar.get(name)
     return found.value if found else None
+
+
+def signed_in_reader() -> tuple[Request, Container, Session]:
+    """The request, the services and the session of a page that shows what ``read`` may."""
+    request = console.current_request
+    found = services()
+    session = current_session(request, found)
+    session.require(Scope.READ)
+    return request, found, session
 
 
 def current_session(request: Request, services: Container) -> Session:
