@@ -17,17 +17,19 @@ The previous drill of a plan is the newest drill of the same plan before it in t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.cursors import Position
+from chalicelib.core.drills.counts import raw_counts
 from chalicelib.core.drills.kinds import Drill, DrillState, RawCounts
 from chalicelib.core.drills.ports import DrillRegister
 from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.errors import NotFound
 from chalicelib.core.ports import Clock
 from chalicelib.core.reports.analytics import DrillResult
+from chalicelib.core.reports.figures import Report
 from chalicelib.core.reports.ports import DrillContext, PreviousDrill
 from chalicelib.core.reports.report_desk import ReportDesk
 from chalicelib.core.reports.targets import (
@@ -101,23 +103,33 @@ class DrillReview:
         self._clock = clock
 
     def judged(self, drill: Drill) -> JudgedDrill:
-        counts = self._desk.counts(drill)
-        return JudgedDrill(drill, counts, self.results(drill))
+        """Its raw counts and its targets' results, from one reading of its incident."""
+        if drill.incident_id is None or drill.started_at is None or not drill.targets:
+            return JudgedDrill(drill, self._desk.counts(drill), self.results(drill))
+        try:
+            report, timeline = self._reports.report_and_timeline(drill.incident_id)
+        except NotFound:  # its incident expired or was erased before the drill's record
+            return JudgedDrill(drill, self._desk.counts(drill), ())
+        counts = raw_counts(len(drill.roster), drill.started_at, timeline)
+        return JudgedDrill(drill, counts, self._checked(drill, lambda: report))
 
     def results(self, drill: Drill) -> tuple[TargetResult, ...]:
+        if drill.incident_id is None and drill.state is not DrillState.SCHEDULED:
+            return ()  # a surprise called off before it fired
+        incident_id = drill.incident_id or ""
+        try:
+            return self._checked(drill, lambda: self._reports.report(incident_id))
+        except NotFound:  # its incident expired or was erased before the drill's record
+            return ()
+
+    def _checked(self, drill: Drill, report: Callable[[], Report]) -> tuple[TargetResult, ...]:
         if not drill.targets or not drill.kind.sends:
             return ()
         if drill.state is DrillState.SCHEDULED:
             return tuple(
                 TargetResult(target, 0, 0, 0, TargetVerdict.PENDING) for target in drill.targets
             )
-        if drill.incident_id is None:  # a surprise called off before it fired
-            return ()
-        try:
-            report = self._reports.report(drill.incident_id)
-        except NotFound:  # its incident expired or was erased before the drill's record
-            return ()
-        return tuple(check_targets(report, drill.targets, self._clock.now(), drill.roster))
+        return tuple(check_targets(report(), drill.targets, self._clock.now(), drill.roster))
 
     def results_since(self, since: datetime) -> list[DrillResult]:
         """Every drill with targets started since ``since`` whose verdict is final (pass or

@@ -97,6 +97,10 @@ class ReportDesk:
         self._clock = clock
 
     def report(self, incident_id: str) -> Report:
+        return self.report_and_timeline(incident_id)[0]
+
+    def report_and_timeline(self, incident_id: str) -> tuple[Report, Sequence[TimelineEntry]]:
+        """The report and the timeline it was made from (read once for both)."""
         incident = self._incidents.get(incident_id)
         if incident is None:
             raise NotFound(f"no incident {incident_id}")
@@ -106,7 +110,7 @@ class ReportDesk:
             contact_id: Member(contact_id, contact.roles, contact.teams)
             for contact_id, contact in contacts.items()
         }
-        return build_report(incident, timeline, members)
+        return build_report(incident, timeline, members), timeline
 
     def judged(self, incident_id: str) -> DrillReport:
         """The report, with its drill's verdicts and change when it is a drill's."""
