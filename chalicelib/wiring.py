@@ -45,6 +45,7 @@ from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
+from chalicelib.core.messaging.first_batch import FirstBatch
 from chalicelib.core.messaging.pacing import PacedSender, WindowPacer, window_quota
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -367,6 +368,9 @@ class Container:
 
     @cached_property
     def notifier(self) -> Notifier:
+        return self._notifier()
+
+    def _notifier(self, first_batch: FirstBatch | None = None) -> Notifier:
         return Notifier(
             self.incidents,
             self.playbooks,
@@ -377,7 +381,20 @@ class Container:
             statements=self.statement_desk,
             checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
             updates=self.update_desk,
+            first_batch=first_batch,
         )
+
+    @cached_property
+    def first_batch(self) -> FirstBatch:
+        """The evaluator sends an incident's first jobs itself (the rest go to the queue)."""
+
+        def failed(error: Exception) -> None:
+            logger.warning(
+                "the first batch could not be sent here; the dispatcher takes it",
+                extra={"error": f"{type(error).__name__}: {error}"},
+            )
+
+        return FirstBatch(self.dispatcher, self.dispatch_queue, failed=failed)
 
     @cached_property
     def update_desk(self) -> UpdateDesk:
@@ -685,7 +702,7 @@ class Container:
             self.events,
             self.incidents,
             self.playbooks,
-            self.notifier,
+            self._notifier(self.first_batch),
             self.clock,
             self.responses,
             self.meter,
