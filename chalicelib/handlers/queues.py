@@ -41,7 +41,7 @@ def evaluate_events(event: SQSEvent) -> BatchResponse:
     def decide(record: SQSRecord) -> None:
         received = decode_received(record.body)
         set_correlation_id(received.event_id)
-        decision = services.evaluator.handle(received)
+        decision = services.evaluator.handle(received, first_delivery(record))
         if (
             decision.outcome is DecisionOutcome.ACTIVATED
             and decision.incident_id is not None
@@ -149,6 +149,12 @@ def _note_failure(record: SQSRecord, message_id: str, why: str, receives: int) -
 def message_id_of(record: SQSRecord) -> str:
     raw: dict[str, Any] = record.to_dict()
     return str(raw.get("messageId", ""))
+
+
+def first_delivery(record: SQSRecord) -> bool:
+    """SQS hands this message out for the first time (said so: an unknown count is not)."""
+    attributes = record.to_dict().get("attributes") or {}
+    return attributes.get("ApproximateReceiveCount") == "1"
 
 
 def receive_count(record: SQSRecord) -> int:
