@@ -252,7 +252,11 @@ class Container:
     @cached_property
     def ledger(self) -> DynamoSendLedger:
         return DynamoSendLedger(
-            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+            self.dynamodb,
+            self.settings.incidents_table,
+            self.lifetimes,
+            self.incident_expiries,
+            registry=self.responders,  # the passes go in with the claims (one write)
         )
 
     @cached_property

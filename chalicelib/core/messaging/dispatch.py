@@ -97,8 +97,9 @@ class Dispatcher:
         templates = playbook.templates_for(incident.plan_id)
         renders = Renders(incident, templates)  # each kind of message rendered once
         links, now = self._links, self._clock.now()
-        acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
+        acks, passes = links.for_jobs(incident, jobs, people, now) if links else ({}, [])
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
+        claims.passes, claims.links = passes, links  # registered with the first claims
         worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
         words = self._notices.batch(incident, jobs) if worded and self._notices else None
         pending = list(jobs)
@@ -213,8 +214,7 @@ class Dispatcher:
         fallback_language: str,
         work: list[NotificationJob],
     ) -> tuple[str, str, str] | None:
-        """(destination, language, time zone) for the job, or None when it is not sent on this
-        channel (then the next channel of its chain, if any, joins the work)."""
+        """(address, language, zone); None: not on this channel (the chain's next joins work)."""
         if job.channel is Channel.BROADCAST:
             # One statement to the stakeholder topic, in the templates' fallback language.
             return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC")
