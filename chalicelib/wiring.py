@@ -218,7 +218,9 @@ class Container:
 
     @cached_property
     def events(self) -> DynamoEventStore:
-        return DynamoEventStore(self.dynamodb, self.settings.incidents_table, self.lifetimes)
+        return DynamoEventStore(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.rate_limiter
+        )
 
     @cached_property
     def incidents(self) -> DynamoIncidentStore:
