@@ -75,7 +75,7 @@ from chalicelib.core.telemetry import Meter
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import log_dispatched, logger, metrics
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -400,7 +400,13 @@ class Container:
                 extra={"error": f"{type(error).__name__}: {error}"},
             )
 
-        return FirstBatch(self.dispatcher, self.dispatch_queue, failed=failed)
+        return FirstBatch(
+            self.dispatcher,
+            self.dispatch_queue,
+            self.settings.first_batch,
+            failed=failed,
+            sent=log_dispatched,
+        )
 
     @cached_property
     def update_desk(self) -> UpdateDesk:

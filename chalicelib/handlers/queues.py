@@ -22,7 +22,7 @@ from chalicelib.core.errors import TransientError
 from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.core.redaction import redact
-from chalicelib.observability import logger, set_correlation_id
+from chalicelib.observability import log_dispatched, logger, set_correlation_id
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
 
@@ -78,18 +78,7 @@ def dispatch_notifications(event: SQSEvent) -> BatchResponse:
         incident_id, jobs = decode_jobs(record.body)
         set_correlation_id(incident_id)
         report = services.dispatcher.dispatch(incident_id, jobs)
-        logger.info(
-            "notifications dispatched",
-            extra={
-                "sent": report.sent,
-                "failed": report.failed,
-                "skipped": report.skipped,
-                "to_retry": len(report.retry),
-                # Sent again though an earlier attempt may have reached AWS (on the timeline).
-                "unknown_outcomes": report.unknown_outcomes,
-                "requeued": report.requeued,  # another invocation is sending them: back in a while
-            },
-        )
+        log_dispatched(incident_id, report)
         if report.needs_retry:
             raise TransientError(f"{len(report.retry)} notification(s) of the message to retry")
 

@@ -116,3 +116,28 @@ def test_nothing_or_one_job(org: MemoryWorld, count: int) -> None:
     jobs = [NotificationJob(incident.incident_id, "c-ada", Channel.SMS)][:count]
     assert FirstBatch(org.dispatcher, org.dispatch_queue).send(incident, jobs, [ada]) == []
     assert len(org.sms.sent) == count
+
+
+def test_with_no_first_batch_every_job_is_queued_and_what_was_sent_is_told(
+    org: MemoryWorld,
+) -> None:
+    incident = opened(org, "crisis-cell")
+    ada = org.directory.get_contacts(["c-ada"])["c-ada"]
+    job = NotificationJob(incident.incident_id, "c-ada", Channel.SMS)
+    told: list[tuple[str, int]] = []
+    none = FirstBatch(org.dispatcher, org.dispatch_queue, size=0)
+    assert none.send(incident, [job], [ada]) == [job] and org.sms.sent == []
+    some = FirstBatch(
+        org.dispatcher, org.dispatch_queue, sent=lambda i, report: told.append((i, report.sent))
+    )
+    assert some.send(incident, [job], [ada]) == []
+    assert told == [(incident.incident_id, 1)]
+
+
+@pytest.mark.parametrize("value", ["-1", "51", "many", "2.5"])
+def test_a_first_batch_setting_out_of_range_is_refused(value: str) -> None:
+    from chalicelib.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="TOCSIN_FIRST_BATCH must be a whole number from 0"):
+        Settings.from_environment({"TOCSIN_STAGE": "local", "TOCSIN_FIRST_BATCH": value})
+    assert Settings.from_environment({"TOCSIN_STAGE": "local"}).first_batch == FIRST_BATCH

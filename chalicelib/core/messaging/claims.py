@@ -66,8 +66,10 @@ class Claims:
         """:meth:`claim` for each job, in as few ledger calls as the ledger allows (a batch
         ledger: one per 100 jobs): all claimed before any is sent, so one crash leaves at most
         these jobs' outcomes unknown."""
-        now, passes = self.clock.now(), self.passes if jobs else []
-        self.passes = self.passes if not jobs else []
+        now = self.clock.now()
+        passes: list[ResponderPass] = []
+        if jobs:  # the passes go with the first jobs claimed, once
+            passes, self.passes = self.passes, []
         if passes and isinstance(self.ledger, PassingLedger):
             found = self.ledger.claim_all_registering(jobs, now, now - self.timeout, passes)
         elif isinstance(self.ledger, BatchLedger):
