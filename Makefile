@@ -23,6 +23,7 @@ OPS_EMAIL ?= ops@example.com
 SMS_ORIGINATION ?=
 VOICE_ORIGINATION ?=
 DISPATCH_CONCURRENCY ?=
+EVALUATE_CONCURRENCY ?=
 RESERVED_CONCURRENCY ?=
 SMS_STATUS_LOG_GROUPS ?=
 comma := ,
@@ -31,6 +32,7 @@ CONTEXT = {"stage":"$(STAGE)","senderEmail":"$(SENDER)","opsEmail":"$(OPS_EMAIL)
 	optional,smsOriginationArn,$(SMS_ORIGINATION))$(call \
 	optional,voiceOriginationArn,$(VOICE_ORIGINATION))$(call \
 	optional,dispatchConcurrency,$(DISPATCH_CONCURRENCY))$(call \
+	optional,evaluateConcurrency,$(EVALUATE_CONCURRENCY))$(call \
 	optional,reservedConcurrency,$(RESERVED_CONCURRENCY))$(call \
 	optional,smsStatusLogGroups,$(SMS_STATUS_LOG_GROUPS))}
 

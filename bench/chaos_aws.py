@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -26,10 +26,12 @@ from botocore.exceptions import ClientError
 from bench.chaos_faults import AwsProxy, Faults, FaultyChannel
 from chalicelib.core.activation.ports import EventRecord
 from chalicelib.core.dropin.changes import ChangeLog
+from chalicelib.core.messaging.first_batch import FirstBatch
 from chalicelib.core.messaging.pacing import PacedSender, TokenBucket
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.model import (
     Channel,
+    Contact,
     Incident,
     NotificationJob,
     TimelineEntry,
@@ -161,6 +163,21 @@ class ChaosSqs:
         }
 
 
+class _CountedFirstBatch(FirstBatch):
+    def __init__(
+        self, planned: dict[tuple[str, str], NotificationJob], *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._planned = planned
+
+    def send(
+        self, incident: Incident, jobs: Sequence[NotificationJob], contacts: Sequence[Contact]
+    ) -> list[NotificationJob]:
+        for job in jobs:
+            self._planned[(incident.incident_id, job.ledger_name)] = job
+        return super().send(incident, jobs, contacts)
+
+
 class HarnessContainer(Container):
     """What both backends replace in ``wiring.Container``, and only that: SQS (``ChaosSqs``:
     moto's queues delay in wall-clock time and never deliver twice) and the channels, each a
@@ -186,6 +203,11 @@ class HarnessContainer(Container):
         if service == "sqs":
             return self._sqs
         return super().client(service)
+
+    @cached_property
+    def first_batch(self) -> FirstBatch:
+        """Production's; the jobs the evaluator sends itself are planned too (never queued)."""
+        return _CountedFirstBatch(self._sqs.planned, self.dispatcher, self.dispatch_queue)
 
     @cached_property
     def link_secret(self) -> bytes:

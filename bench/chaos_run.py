@@ -2,7 +2,8 @@
 
 The accounting (:func:`account`) reads the end state, not the handlers' reports:
 - every accepted event's record: decided, ``failed`` (with its reason) or still pending;
-- every job ever put on the dispatch queue (planned), by its ledger item: ``sent``, not needed
+- every job ever planned (put on the dispatch queue, or sent by the evaluator itself: its first
+  batch), by its ledger item: ``sent``, not needed
   (an escalation step of an incident acknowledged before it went out), or lost;
 - every message a channel accepted, per incident, channel and destination, against the jobs the
   ledger records as sent there: the surplus was sent twice, and must not exceed the recipients

@@ -78,21 +78,23 @@ def every_aws_call(record: Callable[[tuple[str, str]], None]) -> Iterator[None]:
 
 
 def critical_path(calls: list[tuple[str, str]]) -> dict[str, Any]:
-    """The calls the first send waits for, by API: the API's; the evaluator's up to its queueing
-    of the jobs (what it does after runs beside the dispatcher in AWS, though the local runner
-    runs it first); the dispatcher's up to its first channel call, included.
+    """The calls the first send waits for, by API: each function's up to its queueing of the
+    work for the next (what it does after runs beside the next function in AWS, though the
+    local runner runs it first: the API marking the event queued, the evaluator's other work
+    when it queued the first jobs), and up to the first channel call, included.
     ``in_process_total``: every call before that first channel call, in the runner's order."""
     path: list[str] = []
     sequential = 0
-    queued = False  # the evaluator has queued the jobs
+    queued: set[str] = set()  # the functions that have handed the work on
     for function, call in calls:
         if call in PLUMBING:
             continue
         sequential += 1
-        if function == "evaluator" and queued:
+        if function in queued:
             continue
         path.append(f"{function} {call}")
-        queued = queued or (function == "evaluator" and call.startswith("sqs:SendMessage"))
+        if call.startswith("sqs:SendMessage"):
+            queued.add(function)
         if call in CHANNEL_CALLS:
             break
     by_api: dict[str, int] = {}

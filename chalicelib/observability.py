@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -28,6 +28,9 @@ from aws_lambda_powertools.metrics import EphemeralMetrics
 from chalicelib.core.redaction import redact
 from chalicelib.core.telemetry import NAMESPACE, SERVICE, STAGE_DIMENSION, Figure, Unit
 from chalicelib.settings import LOCAL_STAGE, STAGE
+
+if TYPE_CHECKING:
+    from chalicelib.core.messaging.dispatch_report import DispatchReport
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
@@ -114,6 +117,26 @@ def set_correlation_id(value: str | None) -> None:
 
 def correlation_id() -> str | None:
     return logger.thread_safe_get_current_keys().get("correlation_id")
+
+
+def log_dispatched(incident_id: str, report: DispatchReport) -> None:
+    """What one dispatch did, under its incident's id (the dispatch handler's line, and the
+    evaluator's for the first batch it sends itself); the line's id is then put back."""
+    before = correlation_id()
+    set_correlation_id(incident_id)
+    logger.info(
+        "notifications dispatched",
+        extra={
+            "sent": report.sent,
+            "failed": report.failed,
+            "skipped": report.skipped,
+            "to_retry": len(report.retry),
+            # Sent again though an earlier attempt may have reached AWS (on the timeline).
+            "unknown_outcomes": report.unknown_outcomes,
+            "requeued": report.requeued,  # another invocation is sending them: back in a while
+        },
+    )
+    set_correlation_id(before)
 
 
 def observe_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:

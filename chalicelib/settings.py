@@ -48,6 +48,9 @@ SITE_DISTRIBUTION = "TOCSIN_SITE_DISTRIBUTION"  # its CloudFront distribution (i
 MAX_BODY_BYTES = "TOCSIN_MAX_BODY_BYTES"
 PLAYBOOK_CACHE_SECONDS = "TOCSIN_PLAYBOOK_CACHE_SECONDS"
 SEND_CLAIM_TIMEOUT_SECONDS = "TOCSIN_SEND_CLAIM_TIMEOUT_SECONDS"
+# How many of an incident's jobs the evaluator sends itself before queueing the rest (0: none).
+FIRST_BATCH = "TOCSIN_FIRST_BATCH"
+MAX_FIRST_BATCH = 50
 # The queues' maxReceiveCount: at the last receive, an event that still cannot be decided is
 # marked failed with the reason before its message goes to the dead-letter queue.
 MAX_RECEIVE_COUNT = "TOCSIN_MAX_RECEIVE_COUNT"
@@ -115,6 +118,7 @@ class Settings:
     playbook_cache_seconds: float
     send_claim_timeout_seconds: float
     max_receive_count: int
+    first_batch: int
     local_api_key: str | None
     site_bucket: str | None = None
     console_idp_issuer: str | None = None
@@ -166,6 +170,7 @@ class Settings:
             max_body_bytes=int(env.get(MAX_BODY_BYTES, str(256 * 1024))),
             playbook_cache_seconds=float(env.get(PLAYBOOK_CACHE_SECONDS, "30")),
             send_claim_timeout_seconds=float(env.get(SEND_CLAIM_TIMEOUT_SECONDS, "120")),
+            first_batch=_first_batch(env),
             max_receive_count=int(env.get(MAX_RECEIVE_COUNT, "5")),
             # The well-known local key exists only on the local stage, whatever is configured.
             local_api_key=(env.get(LOCAL_API_KEY) or DEFAULT_LOCAL_API_KEY)
@@ -179,6 +184,14 @@ class Settings:
             site_function=env.get(SITE_FUNCTION) or None,
             site_distribution=env.get(SITE_DISTRIBUTION) or None,
         )
+
+
+def _first_batch(env: Mapping[str, str]) -> int:
+    """0 to 50 jobs (a dispatch message's worth): the evaluator decides ten events at a time."""
+    raw = env.get(FIRST_BATCH, "25")
+    if not raw.isdigit() or int(raw) > MAX_FIRST_BATCH:
+        raise SettingsError(f"{FIRST_BATCH} must be a whole number from 0 to {MAX_FIRST_BATCH}")
+    return int(raw)
 
 
 def _stage(env: Mapping[str, str]) -> str:

@@ -45,6 +45,7 @@ from chalicelib.core.dropin.alerts import AlertDesk
 from chalicelib.core.dropin.changes import ChangeLog
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.core.messaging.dispatch import Dispatcher
+from chalicelib.core.messaging.first_batch import FirstBatch
 from chalicelib.core.messaging.pacing import PacedSender, WindowPacer, window_quota
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
@@ -74,7 +75,7 @@ from chalicelib.core.telemetry import Meter
 from chalicelib.core.updates import UpdateDesk, UpdateNotices
 from chalicelib.core.watch.canaries import Canaries
 from chalicelib.core.watch.heartbeats import Heartbeats
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import log_dispatched, logger, metrics
 from chalicelib.settings import (
     LINK_SECRET_ARN,
     PUBLIC_URL,
@@ -217,7 +218,9 @@ class Container:
 
     @cached_property
     def events(self) -> DynamoEventStore:
-        return DynamoEventStore(self.dynamodb, self.settings.incidents_table, self.lifetimes)
+        return DynamoEventStore(
+            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.rate_limiter
+        )
 
     @cached_property
     def incidents(self) -> DynamoIncidentStore:
@@ -251,7 +254,11 @@ class Container:
     @cached_property
     def ledger(self) -> DynamoSendLedger:
         return DynamoSendLedger(
-            self.dynamodb, self.settings.incidents_table, self.lifetimes, self.incident_expiries
+            self.dynamodb,
+            self.settings.incidents_table,
+            self.lifetimes,
+            self.incident_expiries,
+            registry=self.responders,  # the passes go in with the claims (one write)
         )
 
     @cached_property
@@ -367,6 +374,9 @@ class Container:
 
     @cached_property
     def notifier(self) -> Notifier:
+        return self._notifier()
+
+    def _notifier(self, first_batch: FirstBatch | None = None) -> Notifier:
         return Notifier(
             self.incidents,
             self.playbooks,
@@ -377,6 +387,25 @@ class Container:
             statements=self.statement_desk,
             checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
             updates=self.update_desk,
+            first_batch=first_batch,
+        )
+
+    @cached_property
+    def first_batch(self) -> FirstBatch:
+        """The evaluator sends an incident's first jobs itself (the rest go to the queue)."""
+
+        def failed(error: Exception) -> None:
+            logger.warning(
+                "the first batch could not be sent here; the dispatcher takes it",
+                extra={"error": f"{type(error).__name__}: {error}"},
+            )
+
+        return FirstBatch(
+            self.dispatcher,
+            self.dispatch_queue,
+            self.settings.first_batch,
+            failed=failed,
+            sent=log_dispatched,
         )
 
     @cached_property
@@ -685,7 +714,7 @@ class Container:
             self.events,
             self.incidents,
             self.playbooks,
-            self.notifier,
+            self._notifier(self.first_batch),
             self.clock,
             self.responses,
             self.meter,

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.core.activation.ports import EventRecord
+from chalicelib.core.activation.ports import EventRecord, RateCharge
+from chalicelib.core.errors import RateLimited
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
 
 _UNDECIDED = (DecisionOutcome.PENDING, DecisionOutcome.FAILED, DecisionOutcome.HELD)
@@ -23,6 +24,20 @@ class MemoryEventStore:
         self._records: dict[str, EventRecord] = {}
         self.received: dict[str, ReceivedEvent] = {}  # what was accepted, for tests to read
         self.not_queued: set[str] = set()
+        self.rates: dict[tuple[str, datetime], int] = {}  # (key, minute) -> events counted
+
+    def record_all(self, received: Sequence[ReceivedEvent], charge: RateCharge | None) -> None:
+        if charge is not None:  # one write: refused, nothing is recorded nor counted
+            window = received[0].received_at.replace(second=0, microsecond=0)
+            counted = self.rates.get((charge.key_name, window), 0)
+            if counted > charge.limit - charge.cost:
+                raise RateLimited(
+                    f"the key {charge.key_name!r} may send {charge.limit} events a minute",
+                    60 - received[0].received_at.second,
+                )
+            self.rates[(charge.key_name, window)] = counted + charge.cost
+        for item in received:
+            self.record_received(item)
 
     def record_received(self, received: ReceivedEvent) -> None:
         if received.event_id in self._records:

@@ -18,7 +18,14 @@ from chalicelib.core.ids import new_ulid
 from chalicelib.core.model import IncidentStatus, NotificationJob, TimelineEntry
 from chalicelib.core.playbook.budget import ChannelBudget
 from chalicelib.core.spend.meter import fit
-from chalicelib.core.spend.ports import MAX_HELD_PER_ADD, AddOutcome, HeldMessage, Hold, HoldState
+from chalicelib.core.spend.ports import (
+    MAX_HELD_PER_ADD,
+    AddOutcome,
+    HeldMessage,
+    Hold,
+    HoldState,
+    Take,
+)
 from fakes.incidents import MemoryIncidentStore
 from fakes.ledger import CANCELLED, HELD, SENDING, MemorySendLedger
 
@@ -27,7 +34,7 @@ class MemorySpendCounters:
     def __init__(self) -> None:
         self.counted: dict[tuple[str, datetime], tuple[int, int]] = {}
         self.pages: dict[datetime, str] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def take(self, meter: str, window: datetime, asks: Sequence[int], limit: ChannelBudget) -> int:
         with self._lock:  # what one conditional update does, in one step
@@ -39,6 +46,10 @@ class MemorySpendCounters:
                     units + sum(asks[:granted]),
                 )
             return granted
+
+    def take_all(self, window: datetime, takes: Sequence[Take]) -> list[int]:
+        with self._lock:  # one transaction when all fit; the adapter's fallback is the same
+            return [self.take(t.meter, window, t.asks, t.limit) for t in takes]
 
     def claim_page(self, window: datetime, incident_id: str) -> str:
         with self._lock:

@@ -456,8 +456,9 @@ class MemoryWorld:
 
     # -- what the queue handlers do ------------------------------------------------------
     def decide_queued(self) -> list[Decision]:
-        """Decide every event on the ingest queue (the ``evaluate_events`` handler)."""
-        return [self.evaluator.handle(received) for received in self.event_queue.take()]
+        """Decide every event on the ingest queue (the ``evaluate_events`` handler): each
+        message handed out once, as SQS hands out a message the first time."""
+        return [self.evaluator.handle(r, first_delivery=True) for r in self.event_queue.take()]
 
     def dispatch_queued(self) -> DispatchReport:
         """Send every job on the dispatch queue once (the ``dispatch_notifications`` handler);

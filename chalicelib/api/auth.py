@@ -21,6 +21,7 @@ from chalicelib.core.access import (
     verify_signature,
 )
 from chalicelib.core.activation.intake import Sender
+from chalicelib.core.activation.ports import RateCharge
 from chalicelib.core.errors import AuthenticationFailed, PayloadTooLarge
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.settings import DEFAULT_LOCAL_API_KEY
@@ -81,9 +82,9 @@ def reader(request: Request) -> Container:
     return services
 
 
-def admit_events(services: Container, key: ApiKey, count: int) -> None:
-    """Count ``count`` events against the key's rate (a request without events counts one);
-    a request that could never fit is 413."""
+def admit_events(key: ApiKey, count: int) -> RateCharge:
+    """What ``count`` events cost against the key's rate (a request without events counts
+    one), counted as they are recorded; a request that could never fit is 413."""
     count = max(count, 1)
     if count > key.rate_per_minute:
         raise PayloadTooLarge(
@@ -91,7 +92,7 @@ def admit_events(services: Container, key: ApiKey, count: int) -> None:
             f"{key.rate_per_minute} a minute: send them in smaller requests, or give the key "
             "a higher --rate"
         )
-    services.rate_limiter.admit(key.name, key.rate_per_minute, services.clock.now(), count)
+    return RateCharge(key.name, key.rate_per_minute, count)
 
 
 def sender_for(
@@ -108,7 +109,7 @@ def sender_for(
     return Sender(
         namespace=key.dedup_namespace,
         allow=allow,
-        admit=lambda count: admit_events(services, key, count),
+        admit=lambda count: admit_events(key, count),
         secrets=(credential,) if credential else (),
         secret_fields=found.secret_fields if found else frozenset(),
     )

@@ -85,6 +85,7 @@ class ReceivedEvent:
     format: str = "tocsin"
     original: Any = None  # the foreign payload it was mapped from (None for native events)
     namespace: str = ""  # the sender's dedup namespace ("": received before namespaces)
+    held: bool = False  # queued again by the tick once its window opened: its record says when
 
     @property
     def dedup_key(self) -> str:
@@ -189,8 +190,7 @@ class Contact:
     """A person who can be reached. Personal data: never logged, never in git.
 
     ``consents``: the channels they agreed to be reached on (None: every one with an address).
-    ``opted_out``: channels they switched off (an SMS STOP): it wins over consent, at sending.
-    """
+    ``opted_out``: channels they switched off (an SMS STOP): it wins over consent, at sending."""
 
     contact_id: str
     name: str

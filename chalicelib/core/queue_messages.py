@@ -25,6 +25,7 @@ def encode_received(received: ReceivedEvent) -> str:
             "format": received.format,
             "original": received.original,
             "namespace": received.namespace,
+            **({"held": True} if received.held else {}),
         }
     )
 
@@ -38,6 +39,7 @@ def decode_received(body: str) -> ReceivedEvent:
         format=document.get("format", "tocsin"),
         original=document.get("original"),
         namespace=document.get("namespace", ""),  # "": queued before namespaces existed
+        held=document.get("held") is True,
     )
 
 

@@ -22,7 +22,7 @@ from chalicelib.core.errors import TransientError
 from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.core.redaction import redact
-from chalicelib.observability import logger, set_correlation_id
+from chalicelib.observability import log_dispatched, logger, set_correlation_id
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
 
@@ -41,7 +41,7 @@ def evaluate_events(event: SQSEvent) -> BatchResponse:
     def decide(record: SQSRecord) -> None:
         received = decode_received(record.body)
         set_correlation_id(received.event_id)
-        decision = services.evaluator.handle(received)
+        decision = services.evaluator.handle(received, first_delivery(record))
         if (
             decision.outcome is DecisionOutcome.ACTIVATED
             and decision.incident_id is not None
@@ -78,18 +78,7 @@ def dispatch_notifications(event: SQSEvent) -> BatchResponse:
         incident_id, jobs = decode_jobs(record.body)
         set_correlation_id(incident_id)
         report = services.dispatcher.dispatch(incident_id, jobs)
-        logger.info(
-            "notifications dispatched",
-            extra={
-                "sent": report.sent,
-                "failed": report.failed,
-                "skipped": report.skipped,
-                "to_retry": len(report.retry),
-                # Sent again though an earlier attempt may have reached AWS (on the timeline).
-                "unknown_outcomes": report.unknown_outcomes,
-                "requeued": report.requeued,  # another invocation is sending them: back in a while
-            },
-        )
+        log_dispatched(incident_id, report)
         if report.needs_retry:
             raise TransientError(f"{len(report.retry)} notification(s) of the message to retry")
 
@@ -149,6 +138,12 @@ def _note_failure(record: SQSRecord, message_id: str, why: str, receives: int) -
 def message_id_of(record: SQSRecord) -> str:
     raw: dict[str, Any] = record.to_dict()
     return str(raw.get("messageId", ""))
+
+
+def first_delivery(record: SQSRecord) -> bool:
+    """SQS hands this message out for the first time (said so: an unknown count is not)."""
+    attributes = record.to_dict().get("attributes") or {}
+    return attributes.get("ApproximateReceiveCount") == "1"
 
 
 def receive_count(record: SQSRecord) -> int:

@@ -6,6 +6,7 @@ TEAM#<team>  / CONTACT#<id>
 LABEL#<label> / CONTACT#<id> who carries a label ("building-a"), for a check-in's audience
 PHONE#<hash> / CONTACT#<id> who has a number, for inbound SMS (the number is hashed, not kept)
 CONTACT#<id> / ERASING     the person is being erased (by which job): saving them is refused
+DIRECTORY / VERSION        raised by every save that adds a membership (see members)
 
 Every save is one transaction that checks the person is not being erased, so a save can never
 slip in behind an erasure that has already copied the person's identifiers.
@@ -36,6 +37,9 @@ class DynamoContactDirectory:
         self._client = client
         self._table = table_name
         self.outdated: set[str] = set()  # contacts read whose pointers predate INDEX_VERSION
+        # Who is in which role, team or label, as read at directory version ``_version``.
+        self._memberships: dict[str, list[str]] = {}
+        self._version: int | None = None
 
     def put(self, contact: Contact) -> None:
         """Create or replace ``contact`` and make its memberships match its roles and teams
@@ -68,6 +72,9 @@ class DynamoContactDirectory:
             {"Delete": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk})}}
             for pk, sk in sorted(stale)
         ]
+        joined = wanted - (_memberships(previous) if previous else set())
+        if any(not pk.startswith("PHONE#") for pk, _ in joined):
+            writes.append(self._raise_version())
         try:
             with dynamodb_errors():
                 self._client.transact_write_items(TransactItems=writes + extra)
@@ -121,13 +128,57 @@ class DynamoContactDirectory:
         self, roles: Sequence[str], teams: Sequence[str] = (), labels: Sequence[str] = ()
     ) -> list[Contact]:
         """Everyone holding one of ``roles``, in one of ``teams`` or carrying one of
-        ``labels``, each once."""
-        contact_ids: set[str] = set()
+        ``labels``, each once.
+
+        Warm, one read: the memberships read before, checked against the directory version
+        read in the same BatchGetItem as the people. Unchanged, nobody joined since; whoever
+        left shows on their own record (read now), and is left out. Changed (or cold): the
+        version first, then the memberships again (a query per role, team and label), so a
+        save between the two is seen by the next check."""
         partitions = [keys.role_partition(r) for r in roles]
         partitions += [keys.team_partition(t) for t in teams]
-        for partition in partitions + [keys.label_partition(label) for label in labels]:
-            contact_ids.update(self._members(partition))
+        partitions += [keys.label_partition(label) for label in labels]
+        if self._version is not None and all(p in self._memberships for p in partitions):
+            ids = sorted({i for p in partitions for i in self._memberships[p]})
+            contacts, version = self._contacts_and_version(ids)
+            if version == self._version:
+                wanted = (set(roles), set(teams), set(labels))
+                return [c for c in contacts.values() if _belongs(c, *wanted)]
+        version = self._current_version()
+        if version != self._version:
+            self._memberships.clear()
+        for partition in partitions:
+            self._memberships[partition] = self._members(partition)
+        self._version = version
+        contact_ids = {i for p in partitions for i in self._memberships[p]}
         return list(self.get_contacts(sorted(contact_ids)).values())
+
+    def _raise_version(self) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item(keys.directory_version()),
+                "UpdateExpression": "ADD version :one",
+                "ExpressionAttributeValues": to_item({":one": 1}),
+            }
+        }
+
+    def _current_version(self) -> int:
+        with dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=to_item(keys.directory_version()), ConsistentRead=True
+            )
+        item = response.get("Item")
+        return _version_of(from_item(item) if item else None)
+
+    def _contacts_and_version(self, contact_ids: Sequence[str]) -> tuple[dict[str, Contact], int]:
+        """The people and the directory version (read consistently), in one BatchGetItem when
+        they fit one."""
+        contacts: dict[str, Contact] = {}
+        first = [to_item(keys.contact_profile(i)) for i in contact_ids[: BATCH_GET_LIMIT - 1]]
+        others = self._read([*first, to_item(keys.directory_version())], contacts, True)
+        contacts.update(self.get_contacts(contact_ids[BATCH_GET_LIMIT - 1 :]))
+        return contacts, _version_of(others[0] if others else None)
 
     def mark_unusable(self, contact_id: str, channel: Channel) -> bool:
         """Stop using the person's address on ``channel``; False if they are gone or it was
@@ -153,25 +204,30 @@ class DynamoContactDirectory:
     def get_contacts(self, contact_ids: Sequence[str]) -> dict[str, Contact]:
         contacts: dict[str, Contact] = {}
         for start in range(0, len(contact_ids), BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {
-                self._table: {
-                    "Keys": [
-                        to_item(keys.contact_profile(contact_id))
-                        for contact_id in contact_ids[start : start + BATCH_GET_LIMIT]
-                    ],
-                }
-            }
-            while pending:
-                with dynamodb_errors():
-                    response = self._client.batch_get_item(RequestItems=pending)
-                for item in response["Responses"].get(self._table, []):
-                    raw = from_item(item)
-                    contact = _contact_from_item(raw)
-                    contacts[contact.contact_id] = contact
-                    if int(raw.get("index_version", 1)) < INDEX_VERSION:
-                        self.outdated.add(contact.contact_id)
-                pending = response.get("UnprocessedKeys") or {}
+            chunk = contact_ids[start : start + BATCH_GET_LIMIT]
+            self._read([to_item(keys.contact_profile(i)) for i in chunk], contacts)
         return contacts
+
+    def _read(
+        self, wanted: list[dict[str, Any]], contacts: dict[str, Contact], consistent: bool = False
+    ) -> list[dict[str, Any]]:
+        """Read ``wanted`` keys (at most 100) into ``contacts``; the other items read."""
+        others = []
+        pending: dict[str, Any] = {self._table: {"Keys": wanted, "ConsistentRead": consistent}}
+        while pending:
+            with dynamodb_errors():
+                response = self._client.batch_get_item(RequestItems=pending)
+            for item in response["Responses"].get(self._table, []):
+                raw = from_item(item)
+                if raw["sk"] != "PROFILE":
+                    others.append(raw)
+                    continue
+                contact = _contact_from_item(raw)
+                contacts[contact.contact_id] = contact
+                if int(raw.get("index_version", 1)) < INDEX_VERSION:
+                    self.outdated.add(contact.contact_id)
+            pending = response.get("UnprocessedKeys") or {}
+        return others
 
     def everyone(self) -> list[Contact]:
         """Every contact. A scan: for administrative commands (``tocsin import`` matching
@@ -193,6 +249,18 @@ class DynamoContactDirectory:
             str(item["sk"]).removeprefix("CONTACT#")
             for item in all_items(self._client, "query", arguments)
         ]
+
+
+def _belongs(contact: Contact, roles: set[str], teams: set[str], labels: set[str]) -> bool:
+    return bool(
+        roles.intersection(contact.roles)
+        or teams.intersection(contact.teams)
+        or labels.intersection(contact.labels)
+    )
+
+
+def _version_of(raw: dict[str, Any] | None) -> int:
+    return int(raw.get("version", 0)) if raw else 0
 
 
 def _memberships(contact: Contact) -> set[tuple[str, str]]:

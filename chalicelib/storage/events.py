@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.activation.ports import EventRecord
+from chalicelib.core.activation.ports import EventRecord, RateCharge
 from chalicelib.core.events import event_to_document
 from chalicelib.core.json_text import compact_json
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
@@ -21,19 +21,58 @@ from chalicelib.core.playbook.retention import Retention
 from chalicelib.core.queue_messages import decode_received, encode_received
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, from_item, to_item
+from chalicelib.storage.guards import DynamoRateLimiter
 from chalicelib.storage.retention import EXPIRES_AT, Lifetimes, epoch, is_expired
 from chalicelib.storage.tables import DUE_INDEX
 
 PENDING_RETENTION = Retention().events  # until the decision sets the playbook's period
+_TRANSACTION_ITEMS = 100  # TransactWriteItems' most actions
 
 
 class DynamoEventStore:
-    def __init__(self, client: Any, table_name: str, lifetimes: Lifetimes | None = None) -> None:
+    """``rates``: counts a request's events against its key's rate in the write that records
+    them (``record_all``)."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        lifetimes: Lifetimes | None = None,
+        rates: DynamoRateLimiter | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
         self._lifetimes = lifetimes or Lifetimes()
+        self._rates = rates or DynamoRateLimiter(client, table_name)
 
     def record_received(self, received: ReceivedEvent) -> None:
+        with dynamodb_errors():
+            self._client.put_item(**self._recording(received))
+
+    def record_all(self, received: Sequence[ReceivedEvent], charge: RateCharge | None) -> None:
+        """One transaction: the rate's count and the first 99 events (a request rarely has
+        more; the rest go 100 a transaction: if one of those fails, the caller forgets the
+        events, as for any failure after recording)."""
+        if charge is None and len(received) == 1:
+            self.record_received(received[0])
+            return
+        writes: list[dict[str, Any]] = [{"Put": self._recording(item)} for item in received]
+        if charge is not None:
+            writes.insert(0, {"Update": self._rates.counting(charge, received[0].received_at)})
+        for start in range(0, len(writes), _TRANSACTION_ITEMS):
+            try:
+                with dynamodb_errors():
+                    self._client.transact_write_items(
+                        TransactItems=writes[start : start + _TRANSACTION_ITEMS]
+                    )
+            except ClientError as error:
+                reasons: list[Any] = list(error.response.get("CancellationReasons") or [{}])
+                if charge is not None and start == 0 and _refused(reasons[0]):
+                    now = received[0].received_at
+                    raise self._rates.refusal(charge.key_name, charge.limit, now) from None
+                raise
+
+    def _recording(self, received: ReceivedEvent) -> dict[str, Any]:
         item = to_item(
             {
                 **keys.event(received.event_id),
@@ -59,10 +98,11 @@ class DynamoEventStore:
                 "due_at": received.received_at.isoformat(),
             }
         )
-        with dynamodb_errors():
-            self._client.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
-            )
+        return {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
 
     def mark_queued(self, event_ids: Sequence[str]) -> None:
         for event_id in event_ids:
@@ -262,3 +302,8 @@ def decision_update(
         values[":held"] = DecisionOutcome.HELD.value
     update["ExpressionAttributeValues"] = to_item(values)
     return update
+
+
+def _refused(reason: Any) -> bool:
+    """The transaction's first action (the rate's count) found the window full."""
+    return bool(reason.get("Code") == "ConditionalCheckFailed")

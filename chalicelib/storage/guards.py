@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.activation.ports import RateCharge
 from chalicelib.core.errors import AuthenticationFailed, RateLimited
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, put_if_absent, to_item
@@ -25,34 +26,42 @@ class DynamoRateLimiter:
         self._table = table_name
 
     def admit(self, key_name: str, limit: int, now: datetime, cost: int = 1) -> None:
-        if not 1 <= cost <= limit:
-            raise ValueError(f"a cost of {cost} can never fit a limit of {limit}")
-        window = now.replace(second=0, microsecond=0)
+        update = self.counting(RateCharge(key_name, limit, cost), now)
         try:
             with dynamodb_errors():
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=to_item(keys.rate_window(key_name, window)),
-                    UpdateExpression="ADD #count :cost SET expires_at = :expires",
-                    ConditionExpression="attribute_not_exists(#count) OR #count <= :room",
-                    ExpressionAttributeNames={"#count": "count"},
-                    ExpressionAttributeValues=to_item(
-                        {
-                            ":cost": cost,
-                            ":room": limit - cost,
-                            ":expires": int((window + timedelta(minutes=5)).timestamp()),
-                        }
-                    ),
-                )
+                self._client.update_item(**update)
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
-            retry_after = 60 - now.second
-            raise RateLimited(
-                f"the key {key_name!r} may send {limit} events a minute "
-                "(a request without events counts one)",
-                retry_after,
-            ) from None
+            raise self.refusal(key_name, limit, now) from None
+
+    def counting(self, charge: RateCharge, now: datetime) -> dict[str, Any]:
+        """The conditional update that counts ``charge`` in ``now``'s window (UpdateItem's
+        arguments; with ``TableName``, a transaction's ``Update`` too)."""
+        if not 1 <= charge.cost <= charge.limit:
+            raise ValueError(f"a cost of {charge.cost} can never fit a limit of {charge.limit}")
+        window = now.replace(second=0, microsecond=0)
+        return {
+            "TableName": self._table,
+            "Key": to_item(keys.rate_window(charge.key_name, window)),
+            "UpdateExpression": "ADD #count :cost SET expires_at = :expires",
+            "ConditionExpression": "attribute_not_exists(#count) OR #count <= :room",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": to_item(
+                {
+                    ":cost": charge.cost,
+                    ":room": charge.limit - charge.cost,
+                    ":expires": int((window + timedelta(minutes=5)).timestamp()),
+                }
+            ),
+        }
+
+    def refusal(self, key_name: str, limit: int, now: datetime) -> RateLimited:
+        return RateLimited(
+            f"the key {key_name!r} may send {limit} events a minute "
+            "(a request without events counts one)",
+            60 - now.second,
+        )
 
 
 class DynamoReplayGuard:

@@ -111,6 +111,13 @@ def label_partition(label: str) -> str:
     return f"LABEL#{label}"
 
 
+def directory_version() -> Key:
+    """A counter raised by every save that adds someone to a role, team or label: while it
+    stands still, the memberships read before are still everyone's (removals show on the
+    people themselves)."""
+    return {"pk": "DIRECTORY", "sk": "VERSION"}
+
+
 def phone_owner(phone: str, contact_id: str) -> Key:
     """Who has a number, so an inbound SMS finds its sender (the number itself is hashed)."""
     return {"pk": phone_partition(phone), "sk": f"CONTACT#{contact_id}"}

@@ -28,12 +28,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.messaging.passes import ResponderPass
 from chalicelib.core.messaging.ports import Claim, ClaimOutcome
 from chalicelib.core.messaging.receipts import DeliveryReport
 from chalicelib.core.model import Channel, Notice, NotificationJob, SendReceipt, TimelineEntry
 from chalicelib.storage import keys
 from chalicelib.storage.codec import all_items, dynamodb_errors, error_code, from_item, to_item
 from chalicelib.storage.incidents import timeline_put
+from chalicelib.storage.responders import DynamoResponderRegistry
 from chalicelib.storage.retention import EXPIRES_AT, IncidentExpiries, Lifetimes, is_expired
 
 SENDING = "sending"
@@ -53,11 +55,15 @@ class DynamoSendLedger:
         table_name: str,
         lifetimes: Lifetimes | None = None,
         expiries: IncidentExpiries | None = None,
+        registry: DynamoResponderRegistry | None = None,
     ) -> None:
         self._client = client
         self._table = table_name
         self._lifetimes = lifetimes or Lifetimes()
         self._expiries = expiries or IncidentExpiries(client, table_name)
+        self._registry = registry or DynamoResponderRegistry(
+            client, table_name, self._lifetimes, self._expiries
+        )
 
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
         expires = self._expiries.of(job.incident_id)
@@ -125,8 +131,31 @@ class DynamoSendLedger:
                 claims += [self.claim(job, now, stale_before) for job in chunk]
         return claims
 
-    def _claim_together(self, jobs: Sequence[NotificationJob], now: datetime) -> bool:
-        updates = []
+    def claim_all_registering(
+        self,
+        jobs: Sequence[NotificationJob],
+        now: datetime,
+        stale_before: datetime,
+        passes: Sequence[ResponderPass],
+    ) -> list[Claim]:
+        """:meth:`claim_all`, and ``passes`` registered in the same transaction as the first
+        claims when they fit beside them (one call, not two, before the first message); when
+        they do not fit, or that transaction is cancelled (a job not new, another writer), the
+        passes are registered on their own first, then the jobs claimed as ``claim_all`` does."""
+        writes = self._registry.writes(passes)
+        first = jobs[:TRANSACTION_ITEMS]
+        distinct = len({tuple(keys.send(job).values()) for job in first}) == len(first)
+        fits = first and distinct and len(first) + len(writes) <= TRANSACTION_ITEMS
+        if fits and self._claim_together(first, now, writes):
+            rest = self.claim_all(jobs[len(first) :], now, stale_before)
+            return [Claim(ClaimOutcome.CLAIMED)] * len(first) + rest
+        self._registry.register(passes)
+        return self.claim_all(jobs, now, stale_before)
+
+    def _claim_together(
+        self, jobs: Sequence[NotificationJob], now: datetime, extra: Sequence[Any] = ()
+    ) -> bool:
+        updates: list[dict[str, Any]] = []
         for job in jobs:
             expires = self._expiries.of(job.incident_id)
             keep = f", {EXPIRES_AT} = :expires" if expires is not None else ""
@@ -162,7 +191,7 @@ class DynamoSendLedger:
             )
         try:
             with dynamodb_errors():
-                self._client.transact_write_items(TransactItems=updates)
+                self._client.transact_write_items(TransactItems=[*updates, *extra])
         except ClientError as error:
             if error_code(error) not in _FALL_BACK:
                 raise

@@ -44,7 +44,22 @@ class DynamoResponderRegistry:
         self._expiries = expiries or IncidentExpiries(client, table_name)
 
     def register(self, passes: Sequence[ResponderPass]) -> None:
-        requests: list[dict[str, Any]] = []
+        requests = [{"PutRequest": {"Item": put["Put"]["Item"]}} for put in self.writes(passes)]
+        for start in range(0, len(requests), _PER_TRANSACTION):
+            chunk = requests[start : start + _PER_TRANSACTION]
+            puts = [{"Put": {"TableName": self._table, **put["PutRequest"]}} for put in chunk]
+            try:
+                with dynamodb_errors():
+                    self._client.transact_write_items(TransactItems=puts)
+            except ClientError as error:
+                if error_code(error) not in _FALL_BACK:
+                    raise
+                self._write_in_batches(chunk)
+
+    def writes(self, passes: Sequence[ResponderPass]) -> list[dict[str, Any]]:
+        """The transaction items that register ``passes`` (three a pass), for a caller that
+        writes them with its own (the ledger, beside the claims: ``claim_all_registering``)."""
+        writes: list[dict[str, Any]] = []
         links = self._lifetimes.retention().links  # an expired link still says "expired"
         for found in passes:
             fields: dict[str, Any] = {
@@ -63,17 +78,8 @@ class DynamoResponderRegistry:
                 {**keys.ack_link(found.token), **fields, **cleanup},
                 {**keys.paged(found.contact_id, found.incident_id), **fields, **cleanup},
             ]
-            requests += [{"PutRequest": {"Item": to_item(item)}} for item in items]
-        for start in range(0, len(requests), _PER_TRANSACTION):
-            chunk = requests[start : start + _PER_TRANSACTION]
-            puts = [{"Put": {"TableName": self._table, **put["PutRequest"]}} for put in chunk]
-            try:
-                with dynamodb_errors():
-                    self._client.transact_write_items(TransactItems=puts)
-            except ClientError as error:
-                if error_code(error) not in _FALL_BACK:
-                    raise
-                self._write_in_batches(chunk)
+            writes += [{"Put": {"TableName": self._table, "Item": to_item(i)}} for i in items]
+        return writes
 
     def _write_in_batches(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), 25):

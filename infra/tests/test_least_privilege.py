@@ -66,8 +66,9 @@ def test_the_key_policy_lets_services_in_only_from_this_account(synthesis: Synth
 
 
 def test_direct_sms_is_granted_on_no_topic(synthesis: Synthesis) -> None:
-    """The dispatcher and the SMS-reply handler publish to phone numbers through NotResource on
-    every SNS ARN; a topic (their own, the alarms, the replies) needs a grant by its ARN."""
+    """The senders (the dispatcher, the evaluator: it sends each incident's first messages) and
+    the SMS-reply handler publish to phone numbers through NotResource on every SNS ARN; a topic
+    (their own, the alarms, the replies) needs a grant by its ARN."""
     sms = [
         (name, statement)
         for name, statement in statements(synthesis)
@@ -75,6 +76,7 @@ def test_direct_sms_is_granted_on_no_topic(synthesis: Synthesis) -> None:
     ]
     assert {name.split("Role")[0] for name, _ in sms} == {
         "DispatchNotifications",
+        "EvaluateEvents",
         "AnswerSmsReplies",
     }
     for _, statement in sms:

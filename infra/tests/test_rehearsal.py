@@ -333,22 +333,26 @@ def _logical(stage: Expanded, resource: dict[str, Any]) -> str:
     return next(name for name, found in stage.resources.items() if found is resource)
 
 
-# --- 7. dispatch concurrency is what each dispatcher paces itself to --------------------------
+# --- 7. dispatch concurrency is what each sender paces itself to ----------------------------
 
 
 def test_dispatch_concurrency_is_the_variable_the_dispatchers_pace_to(expanded: Expanded) -> None:
     """ "AWS::Lambda::EventSourceMapping ScalingConfig" (https://docs.aws.amazon.com/
     AWSCloudFormation/latest/UserGuide/aws-properties-lambda-eventsourcemapping-scalingconfig.html):
     MaximumConcurrency caps the concurrent instances an SQS source invokes, 2 to 1000."""
-    dispatch = expanded.resources["DispatchNotifications"]["Properties"]
-    variable = int(dispatch["Environment"]["Variables"]["TOCSIN_DISPATCH_CONCURRENCY"])
-    [mapping] = [
-        m["Properties"]
-        for m in expanded.of_type("AWS::Lambda::EventSourceMapping").values()
-        if m["Properties"]["FunctionName"] == {"Ref": "DispatchNotifications"}
-    ]
-    assert mapping["ScalingConfig"]["MaximumConcurrency"] == variable >= 2
-    assert "ReservedConcurrentExecutions" not in dispatch  # opt-in: reservedConcurrency
+    ceilings = {}
+    for name in ("DispatchNotifications", "EvaluateEvents"):  # both send (first_batch.py)
+        function = expanded.resources[name]["Properties"]
+        variable = int(function["Environment"]["Variables"]["TOCSIN_DISPATCH_CONCURRENCY"])
+        [mapping] = [
+            m["Properties"]
+            for m in expanded.of_type("AWS::Lambda::EventSourceMapping").values()
+            if m["Properties"]["FunctionName"] == {"Ref": name}
+        ]
+        ceilings[name] = mapping["ScalingConfig"]["MaximumConcurrency"]
+        assert ceilings[name] >= 2
+        assert "ReservedConcurrentExecutions" not in function  # opt-in: reservedConcurrency
+    assert sum(ceilings.values()) == variable
 
 
 # --- 8. Tocsin's own alarms stay out of the alarm rule ------------------------------------------

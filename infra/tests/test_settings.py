@@ -62,6 +62,19 @@ def test_defaults_for_what_may_default() -> None:
             "reservedConcurrency must be at least dispatchConcurrency",
         ),
         (
+            {"stage": "prod", "senderEmail": "a@example.com", "evaluateConcurrency": 1001},
+            "evaluateConcurrency must be 2 to 1000",
+        ),
+        (
+            {
+                "stage": "prod",
+                "senderEmail": "a@example.com",
+                "evaluateConcurrency": 9,
+                "reservedConcurrency": 8,
+            },
+            "reservedConcurrency must be at least dispatchConcurrency and evaluateConcurrency",
+        ),
+        (
             {"stage": "prod", "senderEmail": "a@example.com", "smsStatusLogGroups": "maybe"},
             "smsStatusLogGroups must be one of create, existing",
         ),
@@ -129,6 +142,7 @@ def test_concurrency_and_shared_log_groups_are_parameters(tmp_path: Path) -> Non
         "stage": "test",
         "senderEmail": "alerts@example.com",
         "dispatchConcurrency": "4",
+        "evaluateConcurrency": "3",
         "reservedConcurrency": "8",
         "smsStatusLogGroups": "existing",
     }
@@ -144,12 +158,10 @@ def test_concurrency_and_shared_log_groups_are_parameters(tmp_path: Path) -> Non
     assert reserved == {"APIHandler", "EvaluateEvents", "DispatchNotifications"}
     [source] = functions["DispatchNotifications"]["Events"].values()
     assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 4}
-    assert (
-        functions["DispatchNotifications"]["Environment"]["Variables"][
-            "TOCSIN_DISPATCH_CONCURRENCY"
-        ]
-        == "4"
-    )
+    [source] = functions["EvaluateEvents"]["Events"].values()
+    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 3}
+    for sender in ("DispatchNotifications", "EvaluateEvents"):  # 4 + 3 share the quotas
+        assert functions[sender]["Environment"]["Variables"]["TOCSIN_DISPATCH_CONCURRENCY"] == "7"
     kinds = [r["Type"] for r in resources.values()]
     assert kinds.count("AWS::Logs::SubscriptionFilter") == 2
     assert kinds.count("AWS::Logs::LogGroup") == len(functions)  # SNS's are not created

@@ -72,6 +72,8 @@ class DeploymentSettings:
     api_certificate_arn: str | None = None
     # Dispatch instances at once: the SQS mapping's maximum and what each paces itself to share.
     dispatch_concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
+    # The evaluator sends each incident's first messages itself: its instances share the quota.
+    evaluate_concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
     reserved_concurrency: int | None = None  # set: reserved for the API, evaluator, dispatcher
     api_rate_limit: int = 50  # API Gateway stage throttling: requests a second, steady
     api_burst_limit: int = 100
@@ -134,18 +136,22 @@ class DeploymentSettings:
             )
         domain, certificate = _custom_domain(node)
         site_domain, site_certificate = _site_domain(node)
-        concurrency = _integer(node, "dispatchConcurrency", DEFAULT_DISPATCH_CONCURRENCY)
-        if not MIN_DISPATCH_CONCURRENCY <= concurrency <= MAX_DISPATCH_CONCURRENCY:
-            raise ValueError(
-                f"dispatchConcurrency must be {MIN_DISPATCH_CONCURRENCY} to "
-                f"{MAX_DISPATCH_CONCURRENCY} (Lambda's limits for an SQS event source)"
-            )
+        concurrency, evaluators = (
+            _integer(node, name, DEFAULT_DISPATCH_CONCURRENCY)
+            for name in ("dispatchConcurrency", "evaluateConcurrency")
+        )
+        for name, value in (("dispatch", concurrency), ("evaluate", evaluators)):
+            if not MIN_DISPATCH_CONCURRENCY <= value <= MAX_DISPATCH_CONCURRENCY:
+                raise ValueError(
+                    f"{name}Concurrency must be {MIN_DISPATCH_CONCURRENCY} to "
+                    f"{MAX_DISPATCH_CONCURRENCY} (Lambda's limits for an SQS event source)"
+                )
         reserved = node.try_get_context("reservedConcurrency")
         reserved_value = _integer(node, "reservedConcurrency", 0) if reserved is not None else None
-        if reserved_value is not None and reserved_value < concurrency:
+        if reserved_value is not None and reserved_value < max(concurrency, evaluators):
             raise ValueError(
-                "reservedConcurrency must be at least dispatchConcurrency, or the dispatcher's "
-                "own event source would be throttled"
+                "reservedConcurrency must be at least dispatchConcurrency and "
+                "evaluateConcurrency, or their own event sources would be throttled"
             )
         log_groups = str(node.try_get_context("smsStatusLogGroups") or "create")
         if log_groups not in SMS_STATUS_LOG_GROUPS:
@@ -162,6 +168,7 @@ class DeploymentSettings:
         return cls(
             console_sign_in=_console_sign_in(node, public),
             dispatch_concurrency=concurrency,
+            evaluate_concurrency=evaluators,
             reserved_concurrency=reserved_value,
             api_rate_limit=rate,
             api_burst_limit=burst,

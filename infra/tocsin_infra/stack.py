@@ -599,54 +599,16 @@ class TocsinStack(Stack):
             "dynamodb:BatchWriteItem",
             "dynamodb:ConditionCheckItem",
         )
-        for sid, action, arn in (
-            (
-                "SmsThroughEndUserMessaging",
-                "sms-voice:SendTextMessage",
-                self.settings.sms_origination_arn,
-            ),
-            (
-                "VoiceThroughEndUserMessaging",
-                "sms-voice:SendVoiceMessage",
-                self.settings.voice_origination_arn,
-            ),
-        ):
-            if arn:
-                dispatch.add_to_policy(
-                    iam.PolicyStatement(
-                        sid=sid,
-                        actions=[action],
-                        # The origination identity, the account's opt-out lists (checked by
-                        # End User Messaging on every send) and the configuration set.
-                        resources=[
-                            arn,
-                            self.format_arn(
-                                service="sms-voice", resource="opt-out-list", resource_name="*"
-                            ),
-                            self._text_configuration_set_arn(),
-                        ],
-                    )
-                )
+        # The evaluator sends an incident's first messages itself (core/messaging/first_batch.py):
+        # it reaches people as the dispatcher does (the tables above grant it the rest).
+        for sender in (dispatch, evaluate):
+            self._grant_sending(sender)
         self.dispatch_queue.grant_consume_messages(dispatch)
         # A job another invocation holds goes back on the dispatch queue, delayed until that
         # claim would be stale (core/messaging/uncertain.py).
         self.dispatch_queue.grant_send_messages(dispatch)
-        if self.settings.push_application_id:
-            dispatch.add_to_policy(
-                iam.PolicyStatement(
-                    sid="PushToDevices",
-                    actions=["mobiletargeting:SendMessages"],
-                    resources=[
-                        self.format_arn(
-                            service="mobiletargeting",
-                            resource="apps",
-                            resource_name=f"{self.settings.push_application_id}/messages",
-                        )
-                    ],
-                )
-            )
-        # Links: the dispatcher issues them, the API checks them; both need the key and address.
-        for role in (dispatch, api):
+        # Links: the senders issue them, the API checks them; all need the key and address.
+        for role in (dispatch, evaluate, api):
             self.link_secret.grant_read(role)
             role.add_to_policy(
                 iam.PolicyStatement(
@@ -665,8 +627,6 @@ class TocsinStack(Stack):
             self.roles, self.tables, self.ingest_queue, self.dispatch_queue, self.operations
         )
         self._grant_spending()
-        dispatch.add_to_policy(self._sms_to_phone_numbers())
-        dispatch.add_to_policy(self._email_from_the_sender_identity())
         # Statements (issue #25): the API publishes a statement once enough people approved it,
         # to the stakeholder topic (granted by name) and to distribution lists by email. The
         # dispatcher no longer publishes to the topic: nothing reaches an audience unapproved.
@@ -682,6 +642,55 @@ class TocsinStack(Stack):
         )
         for role in (api, self.roles[SOCIAL_FUNCTION]):
             read_social_secrets(role, secrets_arn)
+
+    def _grant_sending(self, role: iam.IRole) -> None:
+        """What sending a message takes: SMS and voice through End User Messaging (when an
+        origination identity is set), SMS through SNS to phone numbers, email from the sender
+        identity, push through Pinpoint (when a project is set)."""
+        for sid, action, arn in (
+            (
+                "SmsThroughEndUserMessaging",
+                "sms-voice:SendTextMessage",
+                self.settings.sms_origination_arn,
+            ),
+            (
+                "VoiceThroughEndUserMessaging",
+                "sms-voice:SendVoiceMessage",
+                self.settings.voice_origination_arn,
+            ),
+        ):
+            if arn:
+                role.add_to_policy(
+                    iam.PolicyStatement(
+                        sid=sid,
+                        actions=[action],
+                        # The origination identity, the account's opt-out lists (checked by
+                        # End User Messaging on every send) and the configuration set.
+                        resources=[
+                            arn,
+                            self.format_arn(
+                                service="sms-voice", resource="opt-out-list", resource_name="*"
+                            ),
+                            self._text_configuration_set_arn(),
+                        ],
+                    )
+                )
+        if self.settings.push_application_id:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="PushToDevices",
+                    actions=["mobiletargeting:SendMessages"],
+                    resources=[
+                        self.format_arn(
+                            service="mobiletargeting",
+                            resource="apps",
+                            resource_name=f"{self.settings.push_application_id}/messages",
+                        )
+                    ],
+                )
+            )
+        role.add_to_policy(self._sms_to_phone_numbers())
+        role.add_to_policy(self._email_from_the_sender_identity())
 
     def _grant_site_publishing(self) -> None:
         """publish_site reads the statement it is asked to post (and its incident and the
@@ -818,9 +827,12 @@ class TocsinStack(Stack):
             app_settings.SEND_CLAIM_TIMEOUT_SECONDS: str(2 * settings.worker_timeout_seconds),
             # The evaluator marks an event failed at its queue message's last receive.
             app_settings.MAX_RECEIVE_COUNT: str(MAX_RECEIVE_COUNT),
-            # Each dispatch instance paces itself to its share of the account's quotas; the
-            # dispatch mapping's maximum concurrency is the same number (_configure_functions).
-            app_settings.DISPATCH_CONCURRENCY: str(settings.dispatch_concurrency),
+            # Each sending instance (dispatcher, and evaluator: it sends each incident's first
+            # messages) paces itself to its share of the account's quotas; the two mappings'
+            # maximum concurrencies add up to the same number (_configure_functions).
+            app_settings.DISPATCH_CONCURRENCY: str(
+                settings.dispatch_concurrency + settings.evaluate_concurrency
+            ),
             **(
                 {
                     app_settings.SMS_PROVIDER: "eum",
@@ -896,12 +908,18 @@ class TocsinStack(Stack):
                 function.add_property_override(
                     "ReservedConcurrentExecutions", self.settings.reserved_concurrency
                 )
-        # Lambda starts 5 batches at once and adds up to 300 a minute; each dispatcher paces
-        # itself to 1/TOCSIN_DISPATCH_CONCURRENCY of the quotas, so that is also the ceiling.
-        self.app.get_resource(LOGICAL_IDS[DISPATCH_FUNCTION]).add_property_override(
-            "Events.DispatchNotificationsSqsEventSource.Properties.ScalingConfig",
-            {"MaximumConcurrency": self.settings.dispatch_concurrency},
-        )
+        # Lambda starts 5 batches at once and adds up to 300 a minute; each sender paces itself
+        # to 1/TOCSIN_DISPATCH_CONCURRENCY of the quotas (the dispatchers and the evaluators
+        # together), so the two ceilings add up to it.
+        for name, ceiling in (
+            (DISPATCH_FUNCTION, self.settings.dispatch_concurrency),
+            (EVALUATE_FUNCTION, self.settings.evaluate_concurrency),
+        ):
+            logical_id = LOGICAL_IDS[name]
+            self.app.get_resource(logical_id).add_property_override(
+                f"Events.{logical_id}SqsEventSource.Properties.ScalingConfig",
+                {"MaximumConcurrency": ceiling},
+            )
         # The queue handlers answer with partial batch responses: only the records they name
         # go back to the queue (Chalice 1.34 has no option for it, so it is set here).
         for name in SQS_FUNCTIONS:

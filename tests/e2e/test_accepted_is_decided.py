@@ -81,8 +81,8 @@ def test_an_event_that_cannot_be_decided_ends_failed_with_its_reason(
     faults = AwsFaults(world).fail(
         "dynamodb", "TransactWriteItems", "ValidationException", "Item size is too large"
     )
+    event_id = api.post_event(GOOD).json_body["event_id"]  # recorded before the fault
     use_container(session=faults.session)
-    event_id = api.post_event(GOOD).json_body["event_id"]
     runner = QueueRunner(app_for_runner(), client.lambda_.invoke, session=world, retry_delay=0)
     runner.drain()
 

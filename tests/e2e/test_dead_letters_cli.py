@@ -32,8 +32,8 @@ def test_a_failed_event_is_shown_with_why_then_redriven_and_decided(
     faults = AwsFaults(world).fail(
         "dynamodb", "TransactWriteItems", "ValidationException", "One or more parameter values"
     )
+    event_id = api.post_event(GOOD).json_body["event_id"]  # recorded before the fault
     use_container(session=faults.session)
-    event_id = api.post_event(GOOD).json_body["event_id"]
     runner = QueueRunner(app, client.lambda_.invoke, session=world, retry_delay=0)
     runner.drain()
     assert api.get(f"/v1/events/{event_id}").json_body["status"] == "failed"

@@ -13,6 +13,7 @@ import boto3
 from chalice.test import Client
 
 from app import app
+from chalicelib.core.ids import incident_id_for_event
 from chalicelib.core.messaging.uncertain import OUTCOME_UNKNOWN
 from chalicelib.core.model import Channel, NotificationJob
 from chalicelib.settings import Settings
@@ -43,8 +44,9 @@ def test_a_job_held_by_another_invocation_waits_on_the_queue_then_is_taken_over(
 
     def another_invocation_holds_adas_text(name: str, event: dict[str, Any]) -> Any:
         nonlocal incident_id
-        if name == "dispatch_notifications" and not incident_id:
-            incident_id = json.loads(event["Records"][0]["body"])["incident_id"]
+        if name == "evaluate_events" and not incident_id:  # it sends the first batch itself
+            event_id = json.loads(event["Records"][0]["body"])["event_id"]
+            incident_id = incident_id_for_event(event_id)
             now = datetime.now(UTC)
             held = NotificationJob(incident_id, "c-ada", Channel.SMS)
             assert ledger.claim(held, now, now).granted

@@ -150,3 +150,76 @@ def test_a_deleted_contact_is_in_no_role_and_owns_no_number(directory: Directory
     assert directory.get_contacts(["c-ada"]) == {}
     assert directory.members(["hr"], ["oslo"]) == []
     assert directory.owners_of("+12025550101") == []
+
+
+# Warm memberships (DynamoDB): a function instance keeps who is in which role, team and label
+# and checks, in the read of the people themselves, that nobody joined one since.
+
+
+@pytest.fixture
+def two_instances(tables: object, settings: object) -> tuple[Directory, Directory, list[str]]:
+    """A reader (the evaluator's instance, warm), a writer (the API's) and the reader's calls."""
+    from chalicelib.storage.contacts import DynamoContactDirectory
+
+    calls: list[str] = []
+    reader_client = tables.client("dynamodb")  # type: ignore[attr-defined]
+    reader_client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    table = settings.contacts_table  # type: ignore[attr-defined]
+    writer = DynamoContactDirectory(tables.client("dynamodb"), table)  # type: ignore[attr-defined]
+    return DynamoContactDirectory(reader_client, table), writer, calls
+
+
+def test_warm_the_people_of_a_role_are_one_read(
+    two_instances: tuple[Directory, Directory, list[str]],
+) -> None:
+    reader, writer, calls = two_instances
+    writer.put(Contact("c-ada", "Ada", ("executive",), phone="+12025550101"))
+    writer.put(Contact("c-bo", "Bo", ("legal",), phone="+12025550102", teams=("oslo",)))
+    assert ids(reader.members(["executive", "legal"], ["oslo"])) == ["c-ada", "c-bo"]
+    calls.clear()
+    assert ids(reader.members(["executive", "legal"], ["oslo"])) == ["c-ada", "c-bo"]
+    assert calls == ["BatchGetItem"]
+
+
+def test_someone_who_joins_a_role_is_reached_at_once(
+    two_instances: tuple[Directory, Directory, list[str]],
+) -> None:
+    reader, writer, _ = two_instances
+    writer.put(Contact("c-ada", "Ada", ("executive",), phone="+12025550101"))
+    assert ids(reader.members(["executive"])) == ["c-ada"]
+    writer.put(Contact("c-bo", "Bo", ("executive",), phone="+12025550102"))
+    assert ids(reader.members(["executive"])) == ["c-ada", "c-bo"]
+    writer.put(Contact("c-ada", "Ada", ("executive",), phone="+12025550101", labels=("b",)))
+    assert ids(reader.members([], labels=["b"])) == ["c-ada"]  # a label asked for the first time
+    writer.put(Contact("c-bo", "Bo", ("executive",), phone="+12025550102", labels=("b",)))
+    assert ids(reader.members(["executive"], labels=["b"])) == ["c-ada", "c-bo"]
+
+
+def test_someone_who_leaves_a_role_or_is_erased_is_not_reached(
+    two_instances: tuple[Directory, Directory, list[str]],
+) -> None:
+    reader, writer, calls = two_instances
+    ada = Contact("c-ada", "Ada", ("executive", "legal"), phone="+12025550101")
+    bo = Contact("c-bo", "Bo", ("executive",), phone="+12025550102")
+    writer.put(ada)
+    writer.put(bo)
+    assert ids(reader.members(["executive"])) == ["c-ada", "c-bo"]
+    writer.put(Contact("c-ada", "Ada", ("legal",), phone="+12025550101"))
+    writer.delete(bo)
+    calls.clear()
+    assert reader.members(["executive"]) == []
+    assert calls == ["BatchGetItem"]  # nobody joined: the people's own records tell
+
+
+def test_warm_more_people_than_one_batch_get_allows(
+    two_instances: tuple[Directory, Directory, list[str]],
+) -> None:
+    reader, writer, _ = two_instances
+    for n in range(150):
+        writer.put(Contact(f"c-{n:03d}", "Many", ("many",), email=f"m{n}@example.com"))
+    assert len(reader.members(["many"])) == 150
+    assert len(reader.members(["many"])) == 150  # warm: 99 with the version, then the rest
+    writer.put(Contact("c-150", "Many", ("many",), email="m150@example.com"))
+    assert len(reader.members(["many"])) == 151

@@ -150,3 +150,66 @@ def test_on_dynamodb_50_passes_cost_two_calls_and_a_conflicting_call_still_lands
     conflicted.register(crowd[30:])  # 20 people, 60 items: in batches of 25 instead
     assert counted.calls == {"GetItem": 1, "BatchWriteItem": 3}
     assert all(registry.find(INCIDENT.incident_id, each.contact_id) == each for each in crowd)
+
+
+def test_on_dynamodb_passes_go_in_with_the_claims_in_one_call_when_they_fit(
+    tables: Any, settings: Any
+) -> None:
+    """The first message waits for one write, not two (#35): the claims and the passes of the
+    people they reach, in one transaction; every pass findable, every job claimed."""
+    from chalicelib.core.messaging.passes import issue_pass
+    from chalicelib.storage.incidents import DynamoIncidentStore
+    from chalicelib.storage.ledger import DynamoSendLedger
+    from chalicelib.storage.responders import DynamoResponderRegistry
+    from chalicelib.storage.retention import IncidentExpiries
+
+    client = tables.client("dynamodb")
+    DynamoIncidentStore(client, settings.incidents_table).create(INCIDENT, [])
+    expiries = IncidentExpiries(client, settings.incidents_table)  # shared, as in wiring.py
+    registry = DynamoResponderRegistry(client, settings.incidents_table, expiries=expiries)
+    ledger = DynamoSendLedger(
+        client, settings.incidents_table, expiries=expiries, registry=registry
+    )
+    batch = jobs(19, INCIDENT.incident_id)
+    passes = [issue_pass(b"s", INCIDENT.incident_id, job.contact_id, NOW) for job in batch[:10]]
+    expiries.of(INCIDENT.incident_id)  # read once per incident, before the first claim
+    counted = Counted(client)
+    claims = ledger.claim_all_registering(batch, NOW, NOW - TIMEOUT, passes)
+    assert claims == [Claim(ClaimOutcome.CLAIMED)] * 19
+    assert counted.calls == {"TransactWriteItems": 1}
+    assert all(registry.find(INCIDENT.incident_id, p.contact_id) == p for p in passes)
+    assert {ledger.claim(job, NOW, NOW - TIMEOUT).outcome for job in batch} == {ClaimOutcome.BUSY}
+
+
+def test_on_dynamodb_passes_that_do_not_fit_or_a_cancelled_claim_are_registered_alone(
+    tables: Any, settings: Any
+) -> None:
+    from chalicelib.core.messaging.passes import issue_pass
+    from chalicelib.storage.incidents import DynamoIncidentStore
+    from chalicelib.storage.ledger import DynamoSendLedger
+    from chalicelib.storage.responders import DynamoResponderRegistry
+    from chalicelib.storage.retention import IncidentExpiries
+
+    client = tables.client("dynamodb")
+    DynamoIncidentStore(client, settings.incidents_table).create(INCIDENT, [])
+    expiries = IncidentExpiries(client, settings.incidents_table)  # shared, as in wiring.py
+    registry = DynamoResponderRegistry(client, settings.incidents_table, expiries=expiries)
+    ledger = DynamoSendLedger(
+        client, settings.incidents_table, expiries=expiries, registry=registry
+    )
+    crowd = jobs(60, INCIDENT.incident_id)
+    passes = [issue_pass(b"s", INCIDENT.incident_id, job.contact_id, NOW) for job in crowd]
+    expiries.of(INCIDENT.incident_id)
+    counted = Counted(client)
+    # 60 claims and 180 pass items: the passes first (two transactions), then the claims (one).
+    assert all(c.granted for c in ledger.claim_all_registering(crowd, NOW, NOW - TIMEOUT, passes))
+    assert counted.calls == {"TransactWriteItems": 3}
+    assert all(registry.find(INCIDENT.incident_id, p.contact_id) == p for p in passes)
+    # One job sent already cancels the joint transaction: passes alone, then each job alone.
+    done = crowd[0]
+    ledger.mark_sent(done, SendReceipt("m-done"), NOW, entry(done))
+    later = NOW + timedelta(seconds=30)  # their claims still fresh
+    again = [issue_pass(b"s", INCIDENT.incident_id, done.contact_id, later)]
+    claims = ledger.claim_all_registering(crowd[:3], later, later - TIMEOUT, again)
+    assert [c.outcome for c in claims] == [ClaimOutcome.DONE, ClaimOutcome.BUSY, ClaimOutcome.BUSY]
+    assert registry.find(INCIDENT.incident_id, done.contact_id) == again[0]  # refreshed

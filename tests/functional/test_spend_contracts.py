@@ -30,7 +30,13 @@ from chalicelib.core.model import (
 )
 from chalicelib.core.playbook.budget import ChannelBudget
 from chalicelib.core.spend.meter import Charge
-from chalicelib.core.spend.ports import MAX_HELD_PER_ADD, AddOutcome, HeldMessage, HoldState
+from chalicelib.core.spend.ports import (
+    MAX_HELD_PER_ADD,
+    AddOutcome,
+    HeldMessage,
+    HoldState,
+    Take,
+)
 from chalicelib.storage.holds import DynamoHoldStore
 from chalicelib.storage.incidents import DynamoIncidentStore
 from chalicelib.storage.ledger import DynamoSendLedger
@@ -157,6 +163,44 @@ def test_many_dispatchers_at_once_count_exactly_the_budget(stores: Stores) -> No
         thread.join()
     assert sum(granted) == 101  # 640 messages asked for, in pairs; one pair got one
     assert stores.counters.used("budget#email", WINDOW) == (101, 101)
+
+
+def test_take_all_counts_every_meter_at_once_and_each_alone_when_one_does_not_fit(
+    stores: Stores,
+) -> None:
+    take_all = stores.counters.take_all
+    both = [Take("budget#sms", [1, 2], SMS), Take("budget#email", [1, 1, 1], ChannelBudget(4))]
+    assert take_all(WINDOW, both) == [2, 3]
+    assert stores.counters.used("budget#sms", WINDOW) == (2, 3)
+    assert stores.counters.used("budget#email", WINDOW) == (3, 3)
+    # SMS has 1 part left, email 1 message: each meter counts its own prefix, as take does.
+    assert take_all(WINDOW, [Take("budget#sms", [2], SMS), *both[1:]]) == [0, 1]
+    assert stores.counters.used("budget#sms", WINDOW) == (2, 3)
+    assert stores.counters.used("budget#email", WINDOW) == (4, 4)
+    too_big = Take("budget#voice", [5], ChannelBudget(3, 4))  # never fits: the others still do
+    assert take_all(WINDOW + timedelta(hours=1), [too_big, *both]) == [0, 2, 3]
+    assert take_all(WINDOW, []) == []
+
+
+def test_many_dispatchers_taking_all_at_once_count_exactly_the_budget(stores: Stores) -> None:
+    granted: list[list[int]] = []
+    lock = threading.Lock()
+    limits = [ChannelBudget(61), ChannelBudget(40)]
+
+    def dispatcher() -> None:
+        for _ in range(20):
+            takes = [Take(f"budget#{n}", [1, 1], limit) for n, limit in enumerate(limits)]
+            got = stores.counters.take_all(WINDOW, takes)
+            with lock:
+                granted.append(got)
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [sum(got[n] for got in granted) for n in (0, 1)] == [61, 40]
+    assert stores.counters.used("budget#0", WINDOW) == (61, 61)
 
 
 def test_the_first_incident_to_hold_pages_and_later_ones_learn_who(stores: Stores) -> None:

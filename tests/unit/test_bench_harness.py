@@ -67,8 +67,11 @@ def test_make_bench_writes_every_figure_on_a_tiny_size(tmp_path: Path) -> None:
     assert functions["dispatch_notifications"]["module"] == "chalicelib.handlers.queues"
     path = figures["critical_path_calls"]
     assert path["total"] == sum(path["by_api"].values()) == len(path["order"])
-    assert path["order"][-1] in ("dispatcher sns:Publish", "dispatcher sesv2:SendEmail")
-    assert set(path["by_function"]) == {"api", "evaluator", "dispatcher"}
+    # The evaluator sends an incident's first messages itself: no dispatcher on the way.
+    assert path["order"][-1] in ("evaluator sns:Publish", "evaluator sesv2:SendEmail")
+    assert set(path["by_function"]) == {"api", "evaluator"}
+    # The API's part ends with its queueing (it marks the event queued beside the evaluator).
+    assert [step for step in path["order"] if step.startswith("api")][-1].startswith("api sqs:")
     assert path["in_process_total"] >= path["total"]
     for channel in ("sms", "email"):
         assert (

@@ -67,8 +67,11 @@ class Evaluator:
         self._clock = clock
         self._responses = responses
 
-    def handle(self, received: ReceivedEvent) -> Decision:
-        record = self._events.get(received.event_id)
+    def handle(self, received: ReceivedEvent, first_delivery: bool = False) -> Decision:
+        """``first_delivery``: the message's first hand-out: its record says pending (copies
+        decided at once are settled by the conditional writes), so it is not read."""
+        fresh = first_delivery and not received.held  # held: its record says when to decide
+        record = None if fresh else self._events.get(received.event_id)
         if record is not None and record.outcome is DecisionOutcome.ACTIVATED:
             # This event opened its incident, and the invocation may have died before queueing
             # the notifications: queue them again; the send ledger makes that harmless.
@@ -268,13 +271,10 @@ class Evaluator:
             self._meter.record(EVENTS_DECIDED, by=outcome.value)
         return Decision(outcome, reason, incident_id)
 
-    def _new_incident(
-        self, received: ReceivedEvent, verdict: Verdict, playbook: Playbook
-    ) -> Incident:
-        event = received.event
-        now = self._clock.now()
+    def _new_incident(self, received: ReceivedEvent, verdict: Verdict, book: Playbook) -> Incident:
+        event, now = received.event, self._clock.now()
         assert verdict.rule_id is not None and verdict.plan_id is not None
-        plan = playbook.plans.get(verdict.plan_id)
+        plan = book.plans.get(verdict.plan_id)
         gate = plan.gate(by_hand=False) if plan else None
         # At the gate nothing is due but its timeout; approving pages the first level at once.
         deadline = now + gate.timeout if gate is not None and gate.timeout else None
@@ -291,10 +291,10 @@ class Evaluator:
             plan_id=verdict.plan_id,
             opened_at=now,
             updated_at=now,
-            playbook_version=playbook.version,
+            playbook_version=book.version,
             response=ResponseState(plan.escalation, due_at=deadline)
             if plan and gate
             else ResponseState.starting(plan.escalation if plan else None, now),
-            expires_at=playbook.retention.incident_expiry(now),
+            expires_at=book.retention.incident_expiry(now),
             links=event.links,
         )

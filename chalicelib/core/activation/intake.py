@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.core.activation.ports import EventQueue, EventStore
+from chalicelib.core.activation.ports import EventQueue, EventStore, RateCharge
 from chalicelib.core.checkpoints import EVENT_STORED, checkpoint
-from chalicelib.core.errors import InvalidEvent, PayloadTooLarge
+from chalicelib.core.errors import InvalidEvent, PayloadTooLarge, RateLimited
 from chalicelib.core.events import parse_event
 from chalicelib.core.ids import new_event_id
 from chalicelib.core.json_text import UnreadableJson, check_value, stored_size
@@ -37,7 +37,7 @@ def _any_event(event: CanonicalEvent) -> None:
     return None
 
 
-def _free(count: int) -> None:
+def _free(count: int) -> RateCharge | None:
     return None
 
 
@@ -46,14 +46,16 @@ class Sender:
     """Who sends, as the edge established it.
 
     ``namespace``: where their dedup keys live (another sender's incidents are out of reach);
-    ``allow``: raises for an event they may not send (scope, type); ``admit``: counts the events
-    against their rate; ``secrets``: the credential they presented and ``secret_fields``: the
-    payload fields their format carries credentials in, neither of which is ever kept.
+    ``allow``: raises for an event they may not send (scope, type); ``admit``: what that many
+    events cost against their rate (raises when they never could fit; None: not counted),
+    counted as they are recorded; ``secrets``: the credential they presented and
+    ``secret_fields``: the payload fields their format carries credentials in, neither of which
+    is ever kept.
     """
 
     namespace: str
     allow: Callable[[CanonicalEvent], None] = _any_event
-    admit: Callable[[int], None] = _free
+    admit: Callable[[int], RateCharge | None] = _free
     secrets: tuple[str, ...] = ()
     secret_fields: Collection[str] = ()
 
@@ -119,18 +121,20 @@ class IngestService:
             )
             for index, event in enumerate(events)
         ]
-        sender.admit(len(events))  # last: a refused request spends none of the key's rate
-        recorded: list[ReceivedEvent] = []
+        # Counted as they are recorded, in one write: a refused request spends none of the
+        # key's rate and records nothing (429); a request that could never fit is 413 here.
+        charge = sender.admit(len(events))
         try:
-            for item in received:
-                self._events.record_received(item)
-                recorded.append(item)
+            self._events.record_all(received, charge)
+            for _ in received:
                 checkpoint(EVENT_STORED)
             self._queue.put_many(received)
+        except RateLimited:
+            raise  # nothing was recorded
         except Exception:
             # Whatever failed (the queue refusing is a TransientError: 503, retry), the records
             # go; one this removal misses is failed by ``fail_unqueued``, never left pending.
-            for item in recorded:
+            for item in received:
                 self._events.forget(item.event_id)
             raise
         # Queued: decided soon, which clears the mark too, so a failure here changes nothing.

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from chalicelib.core.activation.ports import PlanCheckins
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.entries import channel_counts
+from chalicelib.core.messaging.first_batch import FirstBatch
 from chalicelib.core.messaging.planning import (
     NotificationPlan,
     drafts,
@@ -38,7 +39,8 @@ class Notifier:
     """Plans who an open incident's response plan reaches, records it, and queues the jobs.
 
     Uses the playbook version the incident started with. Safe to repeat: timeline entries are
-    keyed and the send ledger drops jobs already sent.
+    keyed and the send ledger drops jobs already sent. ``first_batch``: sends an incident's
+    first jobs at once, in this invocation (the evaluator's), and queues the rest.
     """
 
     def __init__(
@@ -52,7 +54,9 @@ class Notifier:
         statements: StatementDesk | None = None,
         checkins: PlanCheckins | None = None,
         updates: UpdateDesk | None = None,
+        first_batch: FirstBatch | None = None,
     ) -> None:
+        self._first_batch = first_batch
         self._incidents = incidents
         self._playbooks = playbooks
         self._directory = directory
@@ -83,8 +87,11 @@ class Notifier:
             templates = playbook.templates_for(incident.plan_id)
             estimate = estimate_fan_out(incident, jobs, people, templates, spending.prices)
             entries.append(estimate_entry(estimate, spending.prices.source, self._clock.now()))
-        self._incidents.append(incident_id, entries)  # before the fan-out starts
-        self._dispatch.put_jobs(jobs)
+        # The first jobs sent now (their entries stamped after the plan's), the rest queued.
+        first = self._first_batch
+        queued = first.send(incident, jobs, contacts) if first is not None else jobs
+        self._incidents.append(incident_id, entries)  # before the queued fan-out starts
+        self._dispatch.put_jobs(queued)
         if plan.statements is not None and self._statements is not None and drafts(incident):
             self._statements.draft_initial(incident)
         if plan.updates is not None and self._updates is not None:

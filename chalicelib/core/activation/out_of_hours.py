@@ -7,7 +7,7 @@ the hold meanwhile. Queued again on every tick until decided: deciding is idempo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chalicelib.core.activation.ports import EventQueue, EventStore
 from chalicelib.core.ports import Clock
@@ -26,6 +26,6 @@ class HeldEvents:
 
     def tick(self) -> HeldTick:
         due = self._events.held_due(self._clock.now())
-        if due:
-            self._queue.put_many(due)
+        if due:  # marked: the evaluator reads their records, which say when to decide them
+            self._queue.put_many([replace(received, held=True) for received in due])
         return HeldTick([received.event_id for received in due])

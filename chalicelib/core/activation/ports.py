@@ -22,6 +22,16 @@ class EventQueue(Protocol):
 
 
 @dataclass(frozen=True)
+class RateCharge:
+    """What a request costs its key: ``cost`` events against ``limit`` a minute, counted under
+    ``key_name`` (a request without events costs one)."""
+
+    key_name: str
+    limit: int
+    cost: int
+
+
+@dataclass(frozen=True)
 class EventRecord:
     event_id: str
     received_at: datetime
@@ -36,6 +46,12 @@ class EventRecord:
 class EventStore(Protocol):
     def record_received(self, received: ReceivedEvent) -> None:
         """Record the event ``pending`` and not yet queued (:meth:`unqueued` finds it)."""
+        ...
+
+    def record_all(self, received: Sequence[ReceivedEvent], charge: RateCharge | None) -> None:
+        """:meth:`record_received` for each, with ``charge`` counted against its key's rate in
+        the same write (DynamoDB: one transaction with the first 99): past the rate, nothing
+        is recorded nor counted (RateLimited); recorded, the rate is spent."""
         ...
 
     def mark_queued(self, event_ids: Sequence[str]) -> None:

@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 
 from chalicelib.core.checkpoints import CLAIMED, RECORDED_SENT, checkpoint
 from chalicelib.core.errors import TransientError
+from chalicelib.core.messaging.passes import AckLinks, ResponderPass
 from chalicelib.core.messaging.ports import (
     BatchLedger,
     Claim,
     ClaimOutcome,
     DispatchQueue,
+    PassingLedger,
     SendLedger,
 )
 from chalicelib.core.messaging.uncertain import requeue_delay, taken_over_entry
@@ -41,10 +43,16 @@ from chalicelib.core.ports import Clock, IncidentStore
 
 @dataclass
 class Claims:
+    """``passes``: the people's passes, registered with the first jobs claimed (``links``
+    registers them when the ledger cannot), so every link and reply code in a message works
+    before it is sent."""
+
     ledger: SendLedger
     incidents: IncidentStore
     clock: Clock
     timeout: timedelta  # a claim older than this belongs to an invocation that died
+    passes: list[ResponderPass] = field(default_factory=list)
+    links: AckLinks | None = None
     taken_over: int = 0
     done: int = 0
     busy: list[tuple[NotificationJob, datetime]] = field(default_factory=list)  # (job, stale at)
@@ -59,11 +67,22 @@ class Claims:
         ledger: one per 100 jobs): all claimed before any is sent, so one crash leaves at most
         these jobs' outcomes unknown."""
         now = self.clock.now()
-        if isinstance(self.ledger, BatchLedger):
+        passes: list[ResponderPass] = []
+        if jobs:  # the passes go with the first jobs claimed, once
+            passes, self.passes = self.passes, []
+        if passes and isinstance(self.ledger, PassingLedger):
+            found = self.ledger.claim_all_registering(jobs, now, now - self.timeout, passes)
+        elif isinstance(self.ledger, BatchLedger):
+            self._register(passes)
             found = self.ledger.claim_all(jobs, now, now - self.timeout)
         else:
+            self._register(passes)
             found = [self.ledger.claim(job, now, now - self.timeout) for job in jobs]
         return [self._note(job, claim, now) for job, claim in zip(jobs, found, strict=True)]
+
+    def _register(self, passes: list[ResponderPass]) -> None:
+        if passes and self.links is not None:
+            self.links.register(passes)
 
     def _note(self, job: NotificationJob, claim: Claim, now: datetime) -> bool:
         if claim.outcome is ClaimOutcome.TAKEN_OVER:

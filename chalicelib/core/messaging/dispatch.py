@@ -4,6 +4,7 @@ only when a channel call's outcome is unknown, and then said on the timeline: ``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import cast
 
@@ -44,10 +45,10 @@ from chalicelib.core.spend.meter import Charge
 
 class Dispatcher:
     """Claims each job in the ledger before sending (``claims.py``), so redelivered jobs send
-    nothing. ``claim_timeout`` must exceed the longest a dispatch invocation can run (the Lambda
-    timeout): a claim older than that belongs to an invocation that died mid-send. ``requeue``:
-    where a job another invocation is sending goes back (None: into the report's ``retry``).
-    ``spending``: the budget gate every message passes (None: no budget, for benchmarks)."""
+    nothing. ``claim_timeout`` must exceed the longest a sending invocation (dispatcher, evaluator)
+    can run: an older claim's invocation died mid-send. ``requeue``: where a job another
+    invocation is sending goes back (None: into the report's ``retry``). ``spending``: the
+    budget gate every message passes (None: no budget, for benchmarks)."""
 
     def __init__(
         self,
@@ -77,20 +78,28 @@ class Dispatcher:
         self._spending = spending
         self._notices = notices  # check-ins' words (None: such jobs are skipped)
 
-    def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
+    def dispatch(
+        self,
+        incident_id: str,
+        jobs: Sequence[NotificationJob],
+        known: Incident | None = None,
+        read: Mapping[str, Contact] | None = None,
+    ) -> DispatchReport:
+        """``known``, ``read``: the incident and contacts as the caller just read them."""
         report = DispatchReport()
-        incident = self._incidents.get(incident_id)
+        incident = known or self._incidents.get(incident_id)
         if incident is None:
             report.skipped += len(jobs)
             return report
         people = {job.contact_id for job in jobs if job.channel is not Channel.BROADCAST}
-        contacts = self._directory.get_contacts(sorted(people))
+        contacts = read if read is not None else self._directory.get_contacts(sorted(people))
         playbook = self._playbooks.load_version(incident.playbook_version)
         templates = playbook.templates_for(incident.plan_id)
         renders = Renders(incident, templates)  # each kind of message rendered once
         links, now = self._links, self._clock.now()
-        acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
+        acks, passes = links.for_jobs(incident, jobs, people, now) if links else ({}, [])
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
+        claims.passes, claims.links = passes, links  # registered with the first claims
         worded = any(job.notice in WORDED_ELSEWHERE for job in jobs)
         words = self._notices.batch(incident, jobs) if worded and self._notices else None
         pending = list(jobs)
@@ -151,8 +160,7 @@ class Dispatcher:
         report: DispatchReport,
         following: list[NotificationJob],
     ) -> list[Cleared]:
-        """What the budget lets through now; the rest is held (or, for a page on the spent
-        reserve, refused)."""
+        """What the budget lets through now; the rest is held (pages past the reserve: refused)."""
         if self._spending is None:
             return [Cleared(item, Charge(item.job.channel, 1, 0.0, "none")) for item in ready]
         admission = self._spending.admit(incident, ready)
@@ -206,8 +214,7 @@ class Dispatcher:
         fallback_language: str,
         work: list[NotificationJob],
     ) -> tuple[str, str, str] | None:
-        """(destination, language, time zone) for the job, or None when it is not sent on this
-        channel (then the next channel of its chain, if any, joins the work)."""
+        """(address, language, zone); None: not on this channel (the chain's next joins work)."""
         if job.channel is Channel.BROADCAST:
             # One statement to the stakeholder topic, in the templates' fallback language.
             return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC")
@@ -277,15 +284,8 @@ class Dispatcher:
         """The next channel of the job's chain, at once, with the reason on the timeline."""
         if not job.fallbacks:
             return []
-        following = NotificationJob(
-            job.incident_id,
-            job.contact_id,
-            job.fallbacks[0],
-            job.step,
-            job.fallbacks[1:],
-            job.notice,
-            job.hold,  # a released message's fallback is released too
-        )
+        # The same person, step and notice; a released message's fallback is released too.
+        following = replace(job, channel=job.fallbacks[0], fallbacks=job.fallbacks[1:])
         now = self._clock.now()
         self._incidents.append(job.incident_id, [fallback_entry(job, following, why, now)])
         return [following]

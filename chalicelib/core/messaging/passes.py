@@ -103,13 +103,13 @@ class AckLinks:
     def issue(
         self, incident_id: str, contact_ids: Sequence[str], now: datetime
     ) -> dict[str, AckInfo]:
-        passes = [issue_pass(self._secret, incident_id, c, now) for c in contact_ids]
+        acks, passes = self._passes(incident_id, contact_ids, now)
+        self.register(passes)
+        return acks
+
+    def register(self, passes: Sequence[ResponderPass]) -> None:
         if passes:
             self._registry.register(passes)
-        return {
-            found.contact_id: AckInfo(ack_url(self._public_url, found.token), found.code)
-            for found in passes
-        }
 
     def for_jobs(
         self,
@@ -117,15 +117,27 @@ class AckLinks:
         jobs: Sequence[NotificationJob],
         people: set[str],
         now: datetime,
-    ) -> dict[str, AckInfo]:
+    ) -> tuple[dict[str, AckInfo], list[ResponderPass]]:
         """Each person alerted (or asked to check in) gets their link and reply code; an
-        approver paged at the gate gets theirs, to approve (ACK) or reject (NO) with."""
+        approver paged at the gate gets theirs, to approve (ACK) or reject (NO) with. The
+        passes are for the caller to register before anything is sent (the dispatcher: with
+        its claims, ``claims.py``)."""
         asking = {
             IncidentStatus.OPEN: Notice.ALERT,
             IncidentStatus.AWAITING_APPROVAL: Notice.APPROVAL,
         }.get(incident.status)
         if asking is None:
-            return {}
+            return {}, []
         answering = {asking, Notice.CHECKIN}  # a check-in is answered by link or reply too
         paged = {job.contact_id for job in jobs if job.notice in answering} & people
-        return self.issue(incident.incident_id, sorted(paged), now)
+        return self._passes(incident.incident_id, sorted(paged), now)
+
+    def _passes(
+        self, incident_id: str, contact_ids: Sequence[str], now: datetime
+    ) -> tuple[dict[str, AckInfo], list[ResponderPass]]:
+        passes = [issue_pass(self._secret, incident_id, c, now) for c in contact_ids]
+        acks = {
+            found.contact_id: AckInfo(ack_url(self._public_url, found.token), found.code)
+            for found in passes
+        }
+        return acks, passes

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from chalicelib.core.errors import SendError
+from chalicelib.core.messaging.passes import ResponderPass
 from chalicelib.core.model import (
     Channel,
     Incident,
@@ -115,6 +116,22 @@ class BatchLedger(SendLedger, Protocol):
         self, sent: Sequence[tuple[NotificationJob, SendReceipt, TimelineEntry]], now: datetime
     ) -> None:
         """``mark_sent`` for each; each job's writes together (all or none of them)."""
+        ...
+
+
+@runtime_checkable
+class PassingLedger(BatchLedger, Protocol):
+    """A batch ledger that registers the people's passes beside its claims (DynamoDB: in the
+    same transaction when they fit), so the first message waits for one write, not two."""
+
+    def claim_all_registering(
+        self,
+        jobs: Sequence[NotificationJob],
+        now: datetime,
+        stale_before: datetime,
+        passes: Sequence[ResponderPass],
+    ) -> list[Claim]:
+        """``claim_all``, with ``passes`` registered before any job is sent."""
         ...
 
 

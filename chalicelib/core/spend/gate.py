@@ -34,6 +34,7 @@ from chalicelib.core.spend.ports import (
     HoldStore,
     PageQueue,
     SpendCounters,
+    Take,
 )
 
 _ATTEMPTS = 5
@@ -108,10 +109,16 @@ class SpendGate:
             kind = "reserve" if job.notice is Notice.BUDGET else "budget"
             meters.setdefault((kind, job.channel), []).append(index)
         held: list[int] = []
-        for (kind, channel), indexes in meters.items():
-            limit = ChannelBudget(budget.reserve) if kind == "reserve" else budget.limit(channel)
-            asks = [priced[index].charge.units for index in indexes]
-            granted = self._counters.take(f"{kind}#{channel.value}", window, asks, limit)
+        takes = [
+            Take(
+                f"{kind}#{channel.value}",
+                [priced[index].charge.units for index in indexes],
+                ChannelBudget(budget.reserve) if kind == "reserve" else budget.limit(channel),
+            )
+            for (kind, channel), indexes in meters.items()
+        ]
+        counted = self._counters.take_all(window, takes) if takes else []
+        for ((kind, channel), indexes), granted in zip(meters.items(), counted, strict=True):
             passed.update(indexes[:granted])
             if kind == "budget":
                 held += indexes[granted:]

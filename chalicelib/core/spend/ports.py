@@ -2,6 +2,7 @@
 
 SpendCounters.take()  -> counts the first n messages that fit, in one atomic step per meter and
                          window: several dispatchers at once never count past the limit
+SpendCounters.take_all() -> the same for several meters (SMS and email) in one step when all fit
 HoldStore.open_hold() -> the incident's hold that is still collecting messages (made if none)
 HoldStore.add()       -> ledger items 'sending' -> 'held' with the hold, its counts and a
                          timeline entry, all or nothing
@@ -21,10 +22,24 @@ from chalicelib.core.playbook.budget import ChannelBudget
 from chalicelib.core.spend.meter import Charge
 
 
+@dataclass(frozen=True)
+class Take:
+    """What one meter is asked for: the units of each message, in order, under ``limit``."""
+
+    meter: str
+    asks: Sequence[int]
+    limit: ChannelBudget
+
+
 class SpendCounters(Protocol):
     def take(self, meter: str, window: datetime, asks: Sequence[int], limit: ChannelBudget) -> int:
         """Count as many of ``asks`` (the units of each message, in order) as fit under
         ``limit`` in ``window``, and return how many: always a prefix, never past the limit."""
+        ...
+
+    def take_all(self, window: datetime, takes: Sequence[Take]) -> list[int]:
+        """:meth:`take` for each meter, in one step when every meter's whole ask fits (one
+        round trip for a batch of SMS and email, not one a meter); how many each counted."""
         ...
 
     def claim_page(self, window: datetime, incident_id: str) -> str:
