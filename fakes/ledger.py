@@ -50,7 +50,8 @@ class MemorySendLedger:
         self._pointers: dict[str, NotificationJob] = {}
 
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
-        item = self.items.get(_key(job))
+        key = _key(job)
+        item = self.items.get(key)
         claim = Claim(ClaimOutcome.CLAIMED)
         if item is not None and item.status == SENDING and item.claimed_at is not None:
             since = datetime.fromtimestamp(item.claimed_at / 1000, UTC)
@@ -65,7 +66,7 @@ class MemorySendLedger:
         item.job = replace(job, hold=None) if job.hold else job
         item.status, item.claimed_at = SENDING, _millis(now)
         item.attempts += 1
-        self.items[_key(job)] = item
+        self.items[key] = item
         return claim
 
     def claim_all(

@@ -4,7 +4,7 @@ hold, as the playbook the incident started with lists them (ticked on their link
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from markupsafe import Markup
@@ -54,7 +54,13 @@ def with_checklist(
         # Inside the document (before </body>) when the template wrote a whole one.
         at = html.rfind("</body>")
         html = html[:at] + block + html[at:] if at >= 0 else html + block
-    return replace(message, body=f"{message.body.rstrip()}\n\n{_HEADING}\n{text}\n", html=html)
+    return Message(  # as dataclasses.replace would make it, without its cost per person
+        body=f"{message.body.rstrip()}\n\n{_HEADING}\n{text}\n",
+        subject=message.subject,
+        language=message.language,
+        html=html,
+        link=message.link,
+    )
 
 
 _HEADING = "Your checklist for the first hour (tick each on your link page):"

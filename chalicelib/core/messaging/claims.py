@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from chalicelib.core.checkpoints import CLAIMED, RECORDED_SENT, checkpoint
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.ports import (
-    BatchLedger,
     Claim,
     ClaimOutcome,
     DispatchQueue,
     SendLedger,
+    batch_ledger,
 )
 from chalicelib.core.messaging.uncertain import requeue_delay, taken_over_entry
 from chalicelib.core.model import (
@@ -59,7 +59,7 @@ class Claims:
         ledger: one per 100 jobs): all claimed before any is sent, so one crash leaves at most
         these jobs' outcomes unknown."""
         now = self.clock.now()
-        if isinstance(self.ledger, BatchLedger):
+        if batch_ledger(self.ledger):
             found = self.ledger.claim_all(jobs, now, now - self.timeout)
         else:
             found = [self.ledger.claim(job, now, now - self.timeout) for job in jobs]
@@ -117,7 +117,7 @@ def record_all_sent(
 ) -> None:
     """:func:`record_sent` for many (a batch ledger: 33 a transaction), tried as often; a
     write given up leaves its jobs to a takeover, each said on the timeline."""
-    if not isinstance(ledger, BatchLedger):
+    if not batch_ledger(ledger):
         for job, receipt, entry in sent:
             record_sent(ledger, job, receipt, entry)
     else:

@@ -3,6 +3,7 @@ only when a channel call's outcome is unknown, and then said on the timeline: ``
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import cast
@@ -14,7 +15,7 @@ from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendE
 from chalicelib.core.messaging.checklist_text import with_checklist
 from chalicelib.core.messaging.claims import Claims, record_all_sent, still_wanted
 from chalicelib.core.messaging.dispatch_report import DispatchReport
-from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
+from chalicelib.core.messaging.entries import failed_entry, fallback_entry, fallback_job, sent_entry
 from chalicelib.core.messaging.first_send import first_alert, record_first_send
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import (
@@ -25,7 +26,7 @@ from chalicelib.core.messaging.ports import (
     NoticeWriter,
     SendLedger,
 )
-from chalicelib.core.messaging.render_once import Renders
+from chalicelib.core.messaging.render_once import RenderCache
 from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
@@ -76,6 +77,7 @@ class Dispatcher:
         self._requeue = requeue
         self._spending = spending
         self._notices = notices  # check-ins' words (None: such jobs are skipped)
+        self._renders = RenderCache()  # each kind of message rendered once, kept while unchanged
 
     def dispatch(self, incident_id: str, jobs: Sequence[NotificationJob]) -> DispatchReport:
         report = DispatchReport()
@@ -87,7 +89,7 @@ class Dispatcher:
         contacts = self._directory.get_contacts(sorted(people))
         playbook = self._playbooks.load_version(incident.playbook_version)
         templates = playbook.templates_for(incident.plan_id)
-        renders = Renders(incident, templates)  # each kind of message rendered once
+        renders = self._renders.renders(incident, templates)
         links, now = self._links, self._clock.now()
         acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
@@ -133,9 +135,9 @@ class Dispatcher:
                 cleared = self._clear(incident, ready, report, following)
                 self._send_all(incident_id, cleared, report, following)
             except Exception:  # what AWS accepted is closed, though the round failed after it
-                record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
+                self._close(report)
                 raise
-            record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
+            self._close(report)
             pending = following
         report.skipped += claims.done
         report.unknown_outcomes += claims.taken_over
@@ -257,7 +259,8 @@ class Dispatcher:
             report.retry.append(job)
             return
         if isinstance(outcome, SendError):
-            self._record_failure(job, outcome)
+            retry, now = not isinstance(outcome, Permanent), self._clock.now()
+            self._ledger.mark_failed(job, retry, now, failed_entry(job, outcome, retry, now))
             report.failed += 1
             self._meter.record(figures.MESSAGES_FAILED, by=job.channel.value)
             if isinstance(outcome, TransientSendError):
@@ -270,30 +273,23 @@ class Dispatcher:
         now = self._clock.now()
         report.unrecorded.append((job, outcome, sent_entry(job, outcome, item.charge, now)))
         report.sent += 1
-        self._meter.record(figures.MESSAGES_SENT, by=job.channel.value)
         report.first_alert_at = first_alert(report.first_alert_at, job, now)
+
+    def _close(self, report: DispatchReport) -> None:
+        """What AWS accepted this round: counted sent (a figure a channel), closed in the ledger."""
+        sent = report.take_unrecorded()
+        for channel, count in Counter(job.channel.value for job, _, _ in sent).items():
+            self._meter.record(figures.MESSAGES_SENT, count, by=channel)
+        record_all_sent(self._ledger, sent, self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
         """The next channel of the job's chain, at once, with the reason on the timeline."""
-        if not job.fallbacks:
+        following = fallback_job(job)
+        if following is None:
             return []
-        following = NotificationJob(
-            job.incident_id,
-            job.contact_id,
-            job.fallbacks[0],
-            job.step,
-            job.fallbacks[1:],
-            job.notice,
-            job.hold,  # a released message's fallback is released too
-        )
         now = self._clock.now()
         self._incidents.append(job.incident_id, [fallback_entry(job, following, why, now)])
         return [following]
-
-    def _record_failure(self, job: NotificationJob, error: SendError) -> None:
-        retryable = not isinstance(error, Permanent)
-        now = self._clock.now()
-        self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
 
 
 def _addresses(batch: list[Cleared]) -> int:

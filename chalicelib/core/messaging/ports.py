@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from functools import lru_cache
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from chalicelib.core.errors import SendError
 from chalicelib.core.model import (
@@ -116,6 +117,17 @@ class BatchLedger(SendLedger, Protocol):
     ) -> None:
         """``mark_sent`` for each; each job's writes together (all or none of them)."""
         ...
+
+
+def batch_ledger(ledger: SendLedger) -> TypeGuard[BatchLedger]:
+    """Whether ``ledger`` is a :class:`BatchLedger`: decided once for its class (a Protocol's
+    ``isinstance`` is slow, and every dispatch asks twice)."""
+    return _batch_ledger_class(type(ledger))
+
+
+@lru_cache(maxsize=64)
+def _batch_ledger_class(kind: type[SendLedger]) -> bool:
+    return issubclass(kind, BatchLedger)
 
 
 class NoticeBatch(Protocol):

@@ -20,7 +20,7 @@ Per dispatch: the incident may have changed by the next.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -32,6 +32,7 @@ _ELIGIBLE = frozenset({Notice.ALERT, Notice.RESOLVED})  # worded by the playbook
 
 _ALPHABETS = ("abcdefghijklmnopqrstuvwxyz234567", "0123456789")  # link tokens, reply codes
 _Kind = tuple[Channel, str, Notice, str, int, int]  # + the lengths of the link and code
+_Form = str | None  # a text with its markers as format fields (None: the message has none)
 
 
 @dataclass(frozen=True)
@@ -44,20 +45,42 @@ class _Marked:
     @cached_property
     def markers(self) -> re.Pattern[str]:
         spoken = " ".join(self.marker.code)  # the spoken code (voice)
-        return re.compile("|".join(map(re.escape, (self.marker.url, spoken, self.marker.code))))
+        alternatives = "|".join(map(re.escape, (self.marker.url, spoken, self.marker.code)))
+        return re.compile(f"({alternatives})")  # a group: split keeps the markers found
+
+    @cached_property
+    def forms(self) -> tuple[_Form, _Form, _Form, _Form]:
+        """The subject, body, HTML and link as format strings, made once: each marker the
+        pattern finds (leftmost, non-overlapping, as ``markers.sub`` would) a field, ``{0}``
+        the link, ``{1}`` the spoken code, ``{2}`` the code; the text between them kept, its
+        braces doubled."""
+        marker = self.marker
+        fields = {marker.url: "{0}", " ".join(marker.code): "{1}", marker.code: "{2}"}
+
+        def form(text: str | None) -> _Form:
+            if text is None:
+                return None
+            pieces = self.markers.split(text)  # text at even places, markers at odd ones
+            return "".join(
+                fields[piece] if at % 2 else piece.replace("{", "{{").replace("}", "}}")
+                for at, piece in enumerate(pieces)
+            )
+
+        message = self.message
+        return form(message.subject), form(message.body), form(message.html), form(message.link)
 
 
 class Renders:
     def __init__(self, incident: Incident, templates: TemplateSet) -> None:
-        self._incident = incident
-        self._templates = templates
+        self.incident = incident
+        self.templates = templates
         self._kinds: dict[_Kind, _Marked | None] = {}  # None: render this kind whole
         self.whole = 0  # whole renderings, for tests and benchmarks
 
     @cached_property
     def _printed_only(self) -> bool:
         """Whether every template the set may use prints the link and code as they are."""
-        sets = (self._templates, BUILT_IN)  # optional parts the set lacks come from BUILT_IN
+        sets = (self.templates, BUILT_IN)  # optional parts the set lacks come from BUILT_IN
         sources = {
             text for each in sets for parts in each.languages.values() for text in parts.values()
         }
@@ -87,8 +110,27 @@ class Renders:
     ) -> Message:
         self.whole += 1
         return render_message(
-            self._incident, channel, language, self._templates, ack, notice, timezone
+            self.incident, channel, language, self.templates, ack, notice, timezone
         )
+
+
+class RenderCache:
+    """The :class:`Renders` of the last few incidents a dispatcher sent for, kept from one
+    dispatch to the next (the queue delivers an incident's jobs 50 a message): reused only
+    while the incident and the templates are equal to those it rendered."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._kept: dict[str, Renders] = {}  # by incident id, the least recently used first
+
+    def renders(self, incident: Incident, templates: TemplateSet) -> Renders:
+        kept = self._kept.pop(incident.incident_id, None)
+        if kept is None or kept.incident != incident or kept.templates != templates:
+            kept = Renders(incident, templates)
+        self._kept[incident.incident_id] = kept
+        while len(self._kept) > self._size:
+            del self._kept[next(iter(self._kept))]
+        return kept
 
 
 @lru_cache(maxsize=1024)
@@ -133,17 +175,12 @@ def _shifted(value: str, after: str) -> str:
 def _filled(marked: _Marked, ack: AckInfo) -> Message:
     """The markers replaced by the person's link and code, in one pass (a value filled in is
     never searched again)."""
-    marker = marked.marker
-    values = {marker.url: ack.url, " ".join(marker.code): " ".join(ack.code), marker.code: ack.code}
-
-    def fill(text: str | None) -> str | None:
-        return None if text is None else marked.markers.sub(lambda at: values[at[0]], text)
-
-    message = marked.message
-    return replace(
-        message,
-        subject=fill(message.subject),
-        body=fill(message.body) or "",
-        html=fill(message.html),
-        link=fill(message.link),
+    url, spoken, code = ack.url, " ".join(ack.code), ack.code
+    subject, body, html, link = marked.forms
+    return Message(
+        body="" if body is None else body.format(url, spoken, code),
+        subject=None if subject is None else subject.format(url, spoken, code),
+        language=marked.message.language,
+        html=None if html is None else html.format(url, spoken, code),
+        link=None if link is None else link.format(url, spoken, code),
     )
