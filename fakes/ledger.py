@@ -85,8 +85,12 @@ class MemorySendLedger:
     ) -> None:
         item = self._item(job)
         item.status, item.message_id = SENT, receipt.message_id
-        self._pointers[receipt.message_id] = NotificationJob(
-            job.incident_id, job.contact_id, job.channel, job.step, notice=job.notice
+        self._pointers[receipt.message_id] = (
+            job  # the same job as the pointer the adapter reads back (immutable: shared)
+            if not job.fallbacks and job.hold is None
+            else NotificationJob(
+                job.incident_id, job.contact_id, job.channel, job.step, notice=job.notice
+            )
         )
         self._incidents.put_entry(job.incident_id, entry)
 
@@ -120,7 +124,11 @@ class MemorySendLedger:
         return item.status if item else None
 
     def _item(self, job: NotificationJob) -> LedgerItem:
-        return self.items.setdefault(_key(job), LedgerItem(job))
+        key = _key(job)
+        item = self.items.get(key)
+        if item is None:
+            item = self.items[key] = LedgerItem(job)
+        return item
 
 
 def _key(job: NotificationJob) -> tuple[str, str]:

@@ -158,6 +158,8 @@ def test_a_fan_out_in_many_dispatches_sends_what_whole_renderings_give(title: st
         expected = whole(org, seen, person, job(person.contact_id, each.channel))
         assert each.message == expected, (person.contact_id, each.channel)
     assert severities == {Severity.CRITICAL, Severity.HIGH}
+    listed = [s for s in org.email.sent if "Your checklist" in s.message.body]
+    assert 0 < len(listed) < len(org.email.sent)  # some roles have a checklist, some none
 
 
 def test_renderings_are_kept_while_the_incident_and_templates_are_equal() -> None:

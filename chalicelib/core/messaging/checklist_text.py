@@ -45,7 +45,14 @@ def with_checklist(
     """The alert email with the person's checklist below it; any other message as it was."""
     if job.channel is not Channel.EMAIL or job.notice is not Notice.ALERT or contact is None:
         return message
-    items = tuple(item for item in checklist.values() if item.role in contact.roles)
+    return with_role_checklist(message, checklist, contact.roles)
+
+
+def with_role_checklist(
+    message: Message, checklist: Mapping[str, ChecklistItem], roles: tuple[str, ...]
+) -> Message:
+    """The message with the checklist of ``roles`` below it (none of theirs: as it was)."""
+    items = tuple(item for item in checklist.values() if item.role in roles)
     if not items:
         return message
     text, block = _written(items)

@@ -12,7 +12,6 @@ import chalicelib.core.telemetry as figures
 from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
 from chalicelib.core.errors import PermanentSendError as Permanent
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
-from chalicelib.core.messaging.checklist_text import with_checklist
 from chalicelib.core.messaging.claims import Claims, record_all_sent, still_wanted
 from chalicelib.core.messaging.dispatch_report import DispatchReport
 from chalicelib.core.messaging.entries import failed_entry, fallback_entry, fallback_job, sent_entry
@@ -89,7 +88,7 @@ class Dispatcher:
         contacts = self._directory.get_contacts(sorted(people))
         playbook = self._playbooks.load_version(incident.playbook_version)
         templates = playbook.templates_for(incident.plan_id)
-        renders = self._renders.renders(incident, templates)
+        renders = self._renders.renders(incident, templates, playbook.checklist)
         links, now = self._links, self._clock.now()
         acks = links.for_jobs(incident, jobs, people, now) if links is not None else {}
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
@@ -114,7 +113,7 @@ class Dispatcher:
                 wanted.append((job, target))
             ready = []
             granted = claims.claim_all([job for job, _ in wanted])
-            for (job, (destination, language, timezone)), claimed in zip(
+            for (job, (destination, language, timezone, roles)), claimed in zip(
                 wanted, granted, strict=True
             ):
                 if not claimed:
@@ -123,12 +122,7 @@ class Dispatcher:
                 message = (
                     words.message(job, language, timezone, ack)
                     if job.notice in WORDED_ELSEWHERE and words is not None
-                    else with_checklist(
-                        renders.message(job.channel, language, job.notice, timezone, ack),
-                        job,
-                        playbook.checklist,
-                        contacts.get(job.contact_id),
-                    )
+                    else renders.message(job.channel, language, job.notice, timezone, ack, roles)
                 )
                 ready.append(Outgoing(job, destination, message))
             try:
@@ -207,12 +201,12 @@ class Dispatcher:
         contacts: Mapping[str, Contact],
         fallback_language: str,
         work: list[NotificationJob],
-    ) -> tuple[str, str, str] | None:
-        """(destination, language, time zone) for the job, or None when it is not sent on this
-        channel (then the next channel of its chain, if any, joins the work)."""
+    ) -> tuple[str, str, str, tuple[str, ...]] | None:
+        """(destination, language, time zone, roles) for the job, or None when it is not sent
+        on this channel (then the next channel of its chain, if any, joins the work)."""
         if job.channel is Channel.BROADCAST:
             # One statement to the stakeholder topic, in the templates' fallback language.
-            return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC")
+            return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC", ())
         contact = contacts.get(job.contact_id)
         if contact is None:
             return None
@@ -223,7 +217,7 @@ class Dispatcher:
             return None
         found = contact.destination(job.channel)
         assert found is not None
-        return found, contact.language, contact.timezone
+        return found, contact.language, contact.timezone, contact.roles
 
     def _send_batch(
         self,

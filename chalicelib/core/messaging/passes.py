@@ -90,12 +90,18 @@ def reply_code(secret: bytes, incident_id: str, contact_id: str) -> str:
 
 
 def issue_pass(secret: bytes, incident_id: str, contact_id: str, now: datetime) -> ResponderPass:
+    return _issued(secret, incident_id, contact_id, now + LINK_LIFETIME)
+
+
+def _issued(
+    secret: bytes, incident_id: str, contact_id: str, expires_at: datetime
+) -> ResponderPass:
     return ResponderPass(
         incident_id=incident_id,
         contact_id=contact_id,
         token=link_token(secret, incident_id, contact_id),
         code=reply_code(secret, incident_id, contact_id),
-        expires_at=now + LINK_LIFETIME,
+        expires_at=expires_at,
     )
 
 
@@ -124,13 +130,12 @@ class AckLinks:
     def issue(
         self, incident_id: str, contact_ids: Sequence[str], now: datetime
     ) -> dict[str, AckInfo]:
-        passes = [issue_pass(self._secret, incident_id, c, now) for c in contact_ids]
+        expires_at, secret = now + LINK_LIFETIME, self._secret  # the batch's: one expiry
+        passes = [_issued(secret, incident_id, c, expires_at) for c in contact_ids]
         if passes:
             self._registry.register(passes)
-        return {
-            found.contact_id: AckInfo(ack_url(self._public_url, found.token), found.code)
-            for found in passes
-        }
+        links = ack_url(self._public_url, "")  # every link but its token
+        return {found.contact_id: AckInfo(links + found.token, found.code) for found in passes}
 
     def for_jobs(
         self,

@@ -20,18 +20,22 @@ Per dispatch: the incident may have changed by the next.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
+from chalicelib.core.messaging.checklist_text import with_role_checklist
 from chalicelib.core.model import Channel, Incident, Message, Notice
+from chalicelib.core.playbook.checklists import ChecklistItem
 from chalicelib.core.wording.templates import BUILT_IN, AckInfo, TemplateSet, render_message
 
 _PERSONAL = frozenset({"ack_url", "ack_code", "ack_code_spoken"})
 _ELIGIBLE = frozenset({Notice.ALERT, Notice.RESOLVED})  # worded by the playbook's templates
 
 _ALPHABETS = ("abcdefghijklmnopqrstuvwxyz234567", "0123456789")  # link tokens, reply codes
-_Kind = tuple[Channel, str, Notice, str, int, int]  # + the lengths of the link and code
+# + the lengths of the link and code, and the reader's roles (their checklist)
+_Kind = tuple[Channel, str, Notice, str, int, int, tuple[str, ...]]
 _Form = str | None  # a text with its markers as format fields (None: the message has none)
 
 
@@ -71,9 +75,18 @@ class _Marked:
 
 
 class Renders:
-    def __init__(self, incident: Incident, templates: TemplateSet) -> None:
+    """``checklist``: the playbook's role checklists, under each alert email (by the roles of
+    its reader: ``checklist_text.py``), appended before the link and code are filled in."""
+
+    def __init__(
+        self,
+        incident: Incident,
+        templates: TemplateSet,
+        checklist: Mapping[str, ChecklistItem] | None = None,
+    ) -> None:
         self.incident = incident
         self.templates = templates
+        self.checklist: Mapping[str, ChecklistItem] = checklist or {}
         self._kinds: dict[_Kind, _Marked | None] = {}  # None: render this kind whole
         self.whole = 0  # whole renderings, for tests and benchmarks
 
@@ -87,46 +100,72 @@ class Renders:
         return all(_prints_only(source) for source in sources)
 
     def message(
-        self, channel: Channel, language: str, notice: Notice, timezone: str, ack: AckInfo | None
+        self,
+        channel: Channel,
+        language: str,
+        notice: Notice,
+        timezone: str,
+        ack: AckInfo | None,
+        roles: tuple[str, ...] = (),
     ) -> Message:
+        """``roles``: the reader's (their checklist, on an alert email)."""
+        if channel is not Channel.EMAIL or notice is not Notice.ALERT:
+            roles = ()  # no checklist: the same message whatever the roles
         personal = ack is not None and ack.url and ack.code
         if not personal or notice not in _ELIGIBLE or not self._printed_only:
-            return self._whole(channel, language, notice, timezone, ack)
+            return self._whole(channel, language, notice, timezone, ack, roles)
         assert ack is not None
-        kind = (channel, language, notice, timezone, len(ack.url), len(ack.code))
+        kind = (channel, language, notice, timezone, len(ack.url), len(ack.code), roles)
         if kind in self._kinds:
             marked = self._kinds[kind]
             if marked is None:
-                return self._whole(channel, language, notice, timezone, ack)
+                return self._whole(channel, language, notice, timezone, ack, roles)
             return _filled(marked, ack)
-        real = self._whole(channel, language, notice, timezone, ack)
+        real = self._whole(channel, language, notice, timezone, ack, roles)
         marker = AckInfo(_shifted(ack.url, "/"), _shifted(ack.code, ""))
-        marked = _Marked(self._whole(channel, language, notice, timezone, marker), marker)
+        marked = _Marked(self._whole(channel, language, notice, timezone, marker, roles), marker)
         self._kinds[kind] = marked if _filled(marked, ack) == real else None
         return real
 
     def _whole(
-        self, channel: Channel, language: str, notice: Notice, timezone: str, ack: AckInfo | None
+        self,
+        channel: Channel,
+        language: str,
+        notice: Notice,
+        timezone: str,
+        ack: AckInfo | None,
+        roles: tuple[str, ...],
     ) -> Message:
         self.whole += 1
-        return render_message(
+        message = render_message(
             self.incident, channel, language, self.templates, ack, notice, timezone
         )
+        return with_role_checklist(message, self.checklist, roles) if roles else message
 
 
 class RenderCache:
     """The :class:`Renders` of the last few incidents a dispatcher sent for, kept from one
     dispatch to the next (the queue delivers an incident's jobs 50 a message): reused only
-    while the incident and the templates are equal to those it rendered."""
+    while the incident, the templates and the checklist are equal to those it rendered."""
 
     def __init__(self, size: int = 8) -> None:
         self._size = size
         self._kept: dict[str, Renders] = {}  # by incident id, the least recently used first
 
-    def renders(self, incident: Incident, templates: TemplateSet) -> Renders:
+    def renders(
+        self,
+        incident: Incident,
+        templates: TemplateSet,
+        checklist: Mapping[str, ChecklistItem] | None = None,
+    ) -> Renders:
         kept = self._kept.pop(incident.incident_id, None)
-        if kept is None or kept.incident != incident or kept.templates != templates:
-            kept = Renders(incident, templates)
+        if (
+            kept is None
+            or kept.incident != incident
+            or kept.templates != templates
+            or kept.checklist != (checklist or {})
+        ):
+            kept = Renders(incident, templates, checklist)
         self._kept[incident.incident_id] = kept
         while len(self._kept) > self._size:
             del self._kept[next(iter(self._kept))]
