@@ -272,8 +272,8 @@ class Dispatcher:
     def _close(self, report: DispatchReport) -> None:
         """What AWS accepted this round: counted sent (a figure a channel), closed in the ledger."""
         sent = report.take_unrecorded()
-        for channel, count in Counter(job.channel.value for job, _, _ in sent).items():
-            self._meter.record(figures.MESSAGES_SENT, count, by=channel)
+        for channel, count in Counter(job.channel for job, _, _ in sent).items():
+            self._meter.record(figures.MESSAGES_SENT, count, by=channel.value)
         record_all_sent(self._ledger, sent, self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:

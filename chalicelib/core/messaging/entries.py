@@ -38,9 +38,8 @@ def sent_entry(
     if job.hold:
         summary += f" (released from hold {job.hold})"
         data["hold_id"] = job.hold
-    return TimelineEntry(
-        at=now, kind="notification_sent", summary=summary, data=data, key=f"sent-{entry_name(job)}"
-    )
+    key = f"sent-{entry_name(job)}"
+    return TimelineEntry(at=now, kind="notification_sent", summary=summary, data=data, key=key)
 
 
 def failed_entry(
