@@ -43,6 +43,9 @@ class LedgerItem:
     hold_id: str | None = None  # held past the budget in this hold
 
 
+_CLAIMED = Claim(ClaimOutcome.CLAIMED)  # immutable: one for every fresh claim
+
+
 class MemorySendLedger:
     def __init__(self, incidents: MemoryIncidentStore) -> None:
         self._incidents = incidents  # the timeline entries land on the incident's timeline
@@ -50,12 +53,15 @@ class MemorySendLedger:
         self._pointers: dict[str, NotificationJob] = {}
 
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
+        return self._claim(job, _millis(now), _millis(stale_before))
+
+    def _claim(self, job: NotificationJob, now: int, stale_before: int) -> Claim:
         key = _key(job)
         item = self.items.get(key)
-        claim = Claim(ClaimOutcome.CLAIMED)
+        claim = _CLAIMED
         if item is not None and item.status == SENDING and item.claimed_at is not None:
             since = datetime.fromtimestamp(item.claimed_at / 1000, UTC)
-            if item.claimed_at >= _millis(stale_before):
+            if item.claimed_at >= stale_before:
                 return Claim(ClaimOutcome.BUSY, since)
             claim = Claim(ClaimOutcome.TAKEN_OVER, since)
         elif item is not None and item.status not in (None, RETRYABLE):
@@ -64,7 +70,7 @@ class MemorySendLedger:
                 return Claim(ClaimOutcome.DONE)
         item = item or LedgerItem(job)
         item.job = replace(job, hold=None) if job.hold else job
-        item.status, item.claimed_at = SENDING, _millis(now)
+        item.status, item.claimed_at = SENDING, now
         item.attempts += 1
         self.items[key] = item
         return claim
@@ -72,7 +78,8 @@ class MemorySendLedger:
     def claim_all(
         self, jobs: Sequence[NotificationJob], now: datetime, stale_before: datetime
     ) -> list[Claim]:
-        return [self.claim(job, now, stale_before) for job in jobs]
+        millis, stale = _millis(now), _millis(stale_before)  # the batch's: read once
+        return [self._claim(job, millis, stale) for job in jobs]
 
     def mark_all_sent(
         self, sent: Sequence[tuple[NotificationJob, SendReceipt, TimelineEntry]], now: datetime

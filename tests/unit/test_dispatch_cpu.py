@@ -1,8 +1,8 @@
 """What the dispatcher's CPU work was cut to (issue #35, target 4) gives exactly what the old
 way gave: every message byte for byte (renderings kept from one dispatch to the next, filled
-by format strings; the checklist appended without ``dataclasses.replace``), every link and
-reply code (a link issued before still verifies), every SMS part count and price, the
-fake's timeline data, and the figures (now one record a channel a round)."""
+by joining the text between markers, the checklist appended to each kind's rendering), every
+link and reply code (a link issued before still verifies), every SMS part count and price,
+the fake's timeline data, and the figures (now one record a channel a round)."""
 
 from __future__ import annotations
 

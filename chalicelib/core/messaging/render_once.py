@@ -36,7 +36,6 @@ _ELIGIBLE = frozenset({Notice.ALERT, Notice.RESOLVED})  # worded by the playbook
 _ALPHABETS = ("abcdefghijklmnopqrstuvwxyz234567", "0123456789")  # link tokens, reply codes
 # + the lengths of the link and code, and the reader's roles (their checklist)
 _Kind = tuple[Channel, str, Notice, str, int, int, tuple[str, ...]]
-_Form = str | None  # a text with its markers as format fields (None: the message has none)
 
 
 @dataclass(frozen=True)
@@ -53,25 +52,37 @@ class _Marked:
         return re.compile(f"({alternatives})")  # a group: split keeps the markers found
 
     @cached_property
-    def forms(self) -> tuple[_Form, _Form, _Form, _Form]:
-        """The subject, body, HTML and link as format strings, made once: each marker the
-        pattern finds (leftmost, non-overlapping, as ``markers.sub`` would) a field, ``{0}``
-        the link, ``{1}`` the spoken code, ``{2}`` the code; the text between them kept, its
-        braces doubled."""
+    def forms(self) -> tuple[_Form | None, _Form | None, _Form | None, _Form | None]:
+        """The subject, body, HTML and link split at their markers, once: where the pattern
+        finds each (leftmost, non-overlapping, as ``markers.sub`` would) and which value
+        goes there (0: the link, 1: the spoken code, 2: the code)."""
         marker = self.marker
-        fields = {marker.url: "{0}", " ".join(marker.code): "{1}", marker.code: "{2}"}
+        which = {marker.url: 0, " ".join(marker.code): 1, marker.code: 2}
 
-        def form(text: str | None) -> _Form:
+        def form(text: str | None) -> _Form | None:
             if text is None:
                 return None
-            pieces = self.markers.split(text)  # text at even places, markers at odd ones
-            return "".join(
-                fields[piece] if at % 2 else piece.replace("{", "{{").replace("}", "}}")
-                for at, piece in enumerate(pieces)
-            )
+            pieces = tuple(self.markers.split(text))  # text at even places, markers at odd
+            slots = tuple((at, which[pieces[at]]) for at in range(1, len(pieces), 2))
+            return _Form(pieces, slots)
 
         message = self.message
         return form(message.subject), form(message.body), form(message.html), form(message.link)
+
+
+@dataclass(frozen=True)
+class _Form:
+    """A text split at its markers, and which value fills each (a join: no text is searched
+    or parsed again, however long the email)."""
+
+    pieces: tuple[str, ...]
+    slots: tuple[tuple[int, int], ...]  # (place in pieces, which value)
+
+    def filled(self, values: tuple[str, str, str]) -> str:
+        parts = list(self.pieces)
+        for at, which in self.slots:
+            parts[at] = values[which]
+        return "".join(parts)
 
 
 class Renders:
@@ -214,12 +225,12 @@ def _shifted(value: str, after: str) -> str:
 def _filled(marked: _Marked, ack: AckInfo) -> Message:
     """The markers replaced by the person's link and code, in one pass (a value filled in is
     never searched again)."""
-    url, spoken, code = ack.url, " ".join(ack.code), ack.code
+    values = (ack.url, " ".join(ack.code), ack.code)
     subject, body, html, link = marked.forms
     return Message(
-        body="" if body is None else body.format(url, spoken, code),
-        subject=None if subject is None else subject.format(url, spoken, code),
+        body="" if body is None else body.filled(values),
+        subject=None if subject is None else subject.filled(values),
         language=marked.message.language,
-        html=None if html is None else html.format(url, spoken, code),
-        link=None if link is None else link.format(url, spoken, code),
+        html=None if html is None else html.filled(values),
+        link=None if link is None else link.filled(values),
     )
