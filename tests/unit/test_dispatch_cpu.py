@@ -47,7 +47,7 @@ from chalicelib.core.playbook.prices import Prices
 from chalicelib.core.spend.meter import Charge
 from chalicelib.core.wording.segments import GSM7_EXTENSION, count_segments, units
 from chalicelib.core.wording.templates import AckInfo, TemplateSet, render_message
-from fakes import MemoryWorld
+from fakes import MemoryWorld, RecordingBatchChannel, RecordingChannel
 from fakes.incidents import as_json
 from fakes.world import LINK_SECRET, PUBLIC_URL
 from tests.unit.conftest import NIGHT
@@ -356,3 +356,17 @@ def test_messages_sent_are_counted_once_a_channel_a_round() -> None:
     assert report.sent == 18
     sent = [record for record in org.meter.records if record[0] == "MessagesSent"]
     assert sorted(sent) == [("MessagesSent", 9.0, "email"), ("MessagesSent", 9.0, "sms")]
+
+
+def test_a_channel_whose_sender_changes_is_asked_again_whether_it_batches() -> None:
+    example = MemoryWorld.example(NIGHT)
+    single = RecordingChannel(Channel.SMS)
+    senders: dict[Channel, Any] = {Channel.SMS: single, Channel.EMAIL: example.email}
+    org = MemoryWorld(NIGHT, example.playbooks.load(), (), senders)
+    open_incident(org)
+    people = crowd(org, 6)
+    org.dispatcher.dispatch(INCIDENT_ID, [job(p.contact_id) for p in people[:3]])
+    batching = RecordingBatchChannel(Channel.SMS)
+    senders[Channel.SMS] = batching  # the dispatcher remembered the first sender's answer
+    org.dispatcher.dispatch(INCIDENT_ID, [job(p.contact_id) for p in people[3:]])
+    assert len(single.sent) == 3 and batching.calls == [3]  # one call for the three
