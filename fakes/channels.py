@@ -27,6 +27,7 @@ class RecordingChannel:
 
     def __init__(self, channel: Channel, refused: Iterable[str] = ()) -> None:
         self.channel = channel
+        self._prefix = channel.value  # of its message ids
         self.refused = set(refused)
         self.sent: list[Sent] = []
 
@@ -35,7 +36,7 @@ class RecordingChannel:
             raise PermanentSendError(
                 "Refused", f"{self.channel.value}: the destination was refused for good"
             )
-        message_id = f"{self.channel.value}-{len(self.sent) + 1:06d}"
+        message_id = f"{self._prefix}-{len(self.sent) + 1:06d}"
         self.sent.append(Sent(self.channel, destination, message, incident_id, message_id))
         return SendReceipt(message_id)
 

@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.core.events import event_to_document
 from chalicelib.core.model import (
@@ -278,10 +279,7 @@ class MemoryIncidentStore:
         """One timeline item, written whether or not the incident exists (as a DynamoDB put,
         which the send ledger also makes in its own transactions)."""
         stored = TimelineEntry(
-            at=entry.at,
-            kind=entry.kind,
-            summary=entry.summary,
-            data=json.loads(json.dumps(entry.data, default=str)),
+            at=entry.at, kind=entry.kind, summary=entry.summary, data=as_json(entry.data)
         )
         timeline = self._timelines.setdefault(incident_id, {})
         timeline[_sort_key(entry, next(self._unique))] = stored
@@ -299,6 +297,20 @@ class MemoryIncidentStore:
             self._due[incident_id] = state.due_at.isoformat()
         else:
             self._due.pop(incident_id, None)
+
+
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})  # what JSON gives back unchanged
+_TEXT = frozenset({str})
+
+
+def as_json(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as JSON gives it back (a datetime as its text, a tuple as a list, an enum as
+    its value): a copy when every key is text and every value one JSON gives back as it was
+    (most entries: the encoding would change nothing), else encoded and decoded."""
+    if _TEXT.issuperset(map(type, data)) and _AS_THEY_ARE.issuperset(map(type, data.values())):
+        return dict(data)
+    decoded: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return decoded
 
 
 def _sort_key(entry: TimelineEntry, unique: int) -> str:

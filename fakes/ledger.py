@@ -43,6 +43,9 @@ class LedgerItem:
     hold_id: str | None = None  # held past the budget in this hold
 
 
+_CLAIMED = Claim(ClaimOutcome.CLAIMED)  # immutable: one for every fresh claim
+
+
 class MemorySendLedger:
     def __init__(self, incidents: MemoryIncidentStore) -> None:
         self._incidents = incidents  # the timeline entries land on the incident's timeline
@@ -50,11 +53,15 @@ class MemorySendLedger:
         self._pointers: dict[str, NotificationJob] = {}
 
     def claim(self, job: NotificationJob, now: datetime, stale_before: datetime) -> Claim:
-        item = self.items.get(_key(job))
-        claim = Claim(ClaimOutcome.CLAIMED)
+        return self._claim(job, _millis(now), _millis(stale_before))
+
+    def _claim(self, job: NotificationJob, now: int, stale_before: int) -> Claim:
+        key = _key(job)
+        item = self.items.get(key)
+        claim = _CLAIMED
         if item is not None and item.status == SENDING and item.claimed_at is not None:
             since = datetime.fromtimestamp(item.claimed_at / 1000, UTC)
-            if item.claimed_at >= _millis(stale_before):
+            if item.claimed_at >= stale_before:
                 return Claim(ClaimOutcome.BUSY, since)
             claim = Claim(ClaimOutcome.TAKEN_OVER, since)
         elif item is not None and item.status not in (None, RETRYABLE):
@@ -63,15 +70,16 @@ class MemorySendLedger:
                 return Claim(ClaimOutcome.DONE)
         item = item or LedgerItem(job)
         item.job = replace(job, hold=None) if job.hold else job
-        item.status, item.claimed_at = SENDING, _millis(now)
+        item.status, item.claimed_at = SENDING, now
         item.attempts += 1
-        self.items[_key(job)] = item
+        self.items[key] = item
         return claim
 
     def claim_all(
         self, jobs: Sequence[NotificationJob], now: datetime, stale_before: datetime
     ) -> list[Claim]:
-        return [self.claim(job, now, stale_before) for job in jobs]
+        millis, stale = _millis(now), _millis(stale_before)  # the batch's: read once
+        return [self._claim(job, millis, stale) for job in jobs]
 
     def mark_all_sent(
         self, sent: Sequence[tuple[NotificationJob, SendReceipt, TimelineEntry]], now: datetime
@@ -84,8 +92,12 @@ class MemorySendLedger:
     ) -> None:
         item = self._item(job)
         item.status, item.message_id = SENT, receipt.message_id
-        self._pointers[receipt.message_id] = NotificationJob(
-            job.incident_id, job.contact_id, job.channel, job.step, notice=job.notice
+        self._pointers[receipt.message_id] = (
+            job  # the same job as the pointer the adapter reads back (immutable: shared)
+            if not job.fallbacks and job.hold is None
+            else NotificationJob(
+                job.incident_id, job.contact_id, job.channel, job.step, notice=job.notice
+            )
         )
         self._incidents.put_entry(job.incident_id, entry)
 
@@ -119,7 +131,11 @@ class MemorySendLedger:
         return item.status if item else None
 
     def _item(self, job: NotificationJob) -> LedgerItem:
-        return self.items.setdefault(_key(job), LedgerItem(job))
+        key = _key(job)
+        item = self.items.get(key)
+        if item is None:
+            item = self.items[key] = LedgerItem(job)
+        return item
 
 
 def _key(job: NotificationJob) -> tuple[str, str]:

@@ -4,7 +4,7 @@ hold, as the playbook the incident started with lists them (ticked on their link
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from markupsafe import Markup
@@ -45,7 +45,14 @@ def with_checklist(
     """The alert email with the person's checklist below it; any other message as it was."""
     if job.channel is not Channel.EMAIL or job.notice is not Notice.ALERT or contact is None:
         return message
-    items = tuple(item for item in checklist.values() if item.role in contact.roles)
+    return with_role_checklist(message, checklist, contact.roles)
+
+
+def with_role_checklist(
+    message: Message, checklist: Mapping[str, ChecklistItem], roles: tuple[str, ...]
+) -> Message:
+    """The message with the checklist of ``roles`` below it (none of theirs: as it was)."""
+    items = tuple(item for item in checklist.values() if item.role in roles)
     if not items:
         return message
     text, block = _written(items)
@@ -54,7 +61,13 @@ def with_checklist(
         # Inside the document (before </body>) when the template wrote a whole one.
         at = html.rfind("</body>")
         html = html[:at] + block + html[at:] if at >= 0 else html + block
-    return replace(message, body=f"{message.body.rstrip()}\n\n{_HEADING}\n{text}\n", html=html)
+    return Message(  # as dataclasses.replace would make it, without its cost per person
+        body=f"{message.body.rstrip()}\n\n{_HEADING}\n{text}\n",
+        subject=message.subject,
+        language=message.language,
+        html=html,
+        link=message.link,
+    )
 
 
 _HEADING = "Your checklist for the first hour (tick each on your link page):"

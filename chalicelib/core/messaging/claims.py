@@ -20,12 +20,12 @@ from chalicelib.core.checkpoints import CLAIMED, RECORDED_SENT, checkpoint
 from chalicelib.core.errors import TransientError
 from chalicelib.core.messaging.passes import AckLinks, ResponderPass
 from chalicelib.core.messaging.ports import (
-    BatchLedger,
     Claim,
     ClaimOutcome,
     DispatchQueue,
-    PassingLedger,
     SendLedger,
+    batch_ledger,
+    passing_ledger,
 )
 from chalicelib.core.messaging.uncertain import requeue_delay, taken_over_entry
 from chalicelib.core.model import (
@@ -67,12 +67,13 @@ class Claims:
         ledger: one per 100 jobs): all claimed before any is sent, so one crash leaves at most
         these jobs' outcomes unknown."""
         now = self.clock.now()
+        now = self.clock.now()
         passes: list[ResponderPass] = []
         if jobs:  # the passes go with the first jobs claimed, once
             passes, self.passes = self.passes, []
-        if passes and isinstance(self.ledger, PassingLedger):
+        if passes and passing_ledger(self.ledger):
             found = self.ledger.claim_all_registering(jobs, now, now - self.timeout, passes)
-        elif isinstance(self.ledger, BatchLedger):
+        elif batch_ledger(self.ledger):
             self._register(passes)
             found = self.ledger.claim_all(jobs, now, now - self.timeout)
         else:
@@ -136,7 +137,7 @@ def record_all_sent(
 ) -> None:
     """:func:`record_sent` for many (a batch ledger: 33 a transaction), tried as often; a
     write given up leaves its jobs to a takeover, each said on the timeline."""
-    if not isinstance(ledger, BatchLedger):
+    if not batch_ledger(ledger):
         for job, receipt, entry in sent:
             record_sent(ledger, job, receipt, entry)
     else:

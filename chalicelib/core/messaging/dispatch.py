@@ -3,8 +3,8 @@ only when a channel call's outcome is unknown, and then said on the timeline: ``
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import timedelta
 from typing import cast
 
@@ -12,10 +12,9 @@ import chalicelib.core.telemetry as figures
 from chalicelib.core.checkpoints import CHANNEL_ACCEPTED, checkpoint
 from chalicelib.core.errors import PermanentSendError as Permanent
 from chalicelib.core.errors import SendError, SendOutcomeUnknown, TransientSendError
-from chalicelib.core.messaging.checklist_text import with_checklist
 from chalicelib.core.messaging.claims import Claims, record_all_sent, still_wanted
 from chalicelib.core.messaging.dispatch_report import DispatchReport
-from chalicelib.core.messaging.entries import failed_entry, fallback_entry, sent_entry
+from chalicelib.core.messaging.entries import failed_entry, fallback_entry, fallback_job, sent_entry
 from chalicelib.core.messaging.first_send import first_alert, record_first_send
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import (
@@ -26,7 +25,7 @@ from chalicelib.core.messaging.ports import (
     NoticeWriter,
     SendLedger,
 )
-from chalicelib.core.messaging.render_once import Renders
+from chalicelib.core.messaging.render_once import RenderCache
 from chalicelib.core.messaging.uncertain import answer_lost_entry
 from chalicelib.core.model import (
     STAKEHOLDERS,
@@ -77,6 +76,8 @@ class Dispatcher:
         self._requeue = requeue
         self._spending = spending
         self._notices = notices  # check-ins' words (None: such jobs are skipped)
+        self._renders = RenderCache()  # each kind of message rendered once, kept while unchanged
+        self._batch_senders: dict[Channel, tuple[ChannelSender, bool]] = {}  # BatchSender?
 
     def dispatch(
         self,
@@ -95,7 +96,7 @@ class Dispatcher:
         contacts = read if read is not None else self._directory.get_contacts(sorted(people))
         playbook = self._playbooks.load_version(incident.playbook_version)
         templates = playbook.templates_for(incident.plan_id)
-        renders = Renders(incident, templates)  # each kind of message rendered once
+        renders = self._renders.renders(incident, templates, playbook.checklist)
         links, now = self._links, self._clock.now()
         acks, passes = links.for_jobs(incident, jobs, people, now) if links else ({}, [])
         claims = Claims(self._ledger, self._incidents, self._clock, self._claim_timeout)
@@ -121,7 +122,7 @@ class Dispatcher:
                 wanted.append((job, target))
             ready = []
             granted = claims.claim_all([job for job, _ in wanted])
-            for (job, (destination, language, timezone)), claimed in zip(
+            for (job, (destination, language, timezone, roles)), claimed in zip(
                 wanted, granted, strict=True
             ):
                 if not claimed:
@@ -130,21 +131,16 @@ class Dispatcher:
                 message = (
                     words.message(job, language, timezone, ack)
                     if job.notice in WORDED_ELSEWHERE and words is not None
-                    else with_checklist(
-                        renders.message(job.channel, language, job.notice, timezone, ack),
-                        job,
-                        playbook.checklist,
-                        contacts.get(job.contact_id),
-                    )
+                    else renders.message(job.channel, language, job.notice, timezone, ack, roles)
                 )
                 ready.append(Outgoing(job, destination, message))
             try:
                 cleared = self._clear(incident, ready, report, following)
                 self._send_all(incident_id, cleared, report, following)
             except Exception:  # what AWS accepted is closed, though the round failed after it
-                record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
+                self._close(report)
                 raise
-            record_all_sent(self._ledger, report.take_unrecorded(), self._clock.now())
+            self._close(report)
             pending = following
         report.skipped += claims.done
         report.unknown_outcomes += claims.taken_over
@@ -182,12 +178,15 @@ class Dispatcher:
         following: list[NotificationJob],
     ) -> None:
         batches: dict[Channel, list[Cleared]] = {}
-        batching: dict[Channel, bool] = {}  # a Protocol's isinstance is slow: once a channel
+        batching: dict[Channel, bool] = {}
         for item in cleared:
             sender = self._senders[item.job.channel]
             channel = item.job.channel
-            if channel not in batching:
-                batching[channel] = isinstance(sender, BatchSender) and sender.batch_addresses > 0
+            if channel not in batching:  # a Protocol's isinstance is slow (17 µs): once a sender
+                known = self._batch_senders.get(channel)
+                if known is None or known[0] is not sender:
+                    known = self._batch_senders[channel] = (sender, isinstance(sender, BatchSender))
+                batching[channel] = known[1] and cast(BatchSender, sender).batch_addresses > 0
             if batching[channel]:
                 # Several people in one call (Pinpoint: 100 addresses), each with their own text.
                 batch = batches.setdefault(item.job.channel, [])
@@ -213,11 +212,11 @@ class Dispatcher:
         contacts: Mapping[str, Contact],
         fallback_language: str,
         work: list[NotificationJob],
-    ) -> tuple[str, str, str] | None:
-        """(address, language, zone); None: not on this channel (the chain's next joins work)."""
+    ) -> tuple[str, str, str, tuple[str, ...]] | None:
+        """(address, language, zone, roles); None: not on this channel (its chain's next joins)."""
         if job.channel is Channel.BROADCAST:
             # One statement to the stakeholder topic, in the templates' fallback language.
-            return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC")
+            return None if sender is None else (STAKEHOLDERS, fallback_language, "UTC", ())
         contact = contacts.get(job.contact_id)
         if contact is None:
             return None
@@ -228,7 +227,7 @@ class Dispatcher:
             return None
         found = contact.destination(job.channel)
         assert found is not None
-        return found, contact.language, contact.timezone
+        return found, contact.language, contact.timezone, contact.roles
 
     def _send_batch(
         self,
@@ -264,7 +263,8 @@ class Dispatcher:
             report.retry.append(job)
             return
         if isinstance(outcome, SendError):
-            self._record_failure(job, outcome)
+            retry, now = not isinstance(outcome, Permanent), self._clock.now()
+            self._ledger.mark_failed(job, retry, now, failed_entry(job, outcome, retry, now))
             report.failed += 1
             self._meter.record(figures.MESSAGES_FAILED, by=job.channel.value)
             if isinstance(outcome, TransientSendError):
@@ -277,23 +277,23 @@ class Dispatcher:
         now = self._clock.now()
         report.unrecorded.append((job, outcome, sent_entry(job, outcome, item.charge, now)))
         report.sent += 1
-        self._meter.record(figures.MESSAGES_SENT, by=job.channel.value)
         report.first_alert_at = first_alert(report.first_alert_at, job, now)
+
+    def _close(self, report: DispatchReport) -> None:
+        """What AWS accepted this round: counted sent (a figure a channel), closed in the ledger."""
+        sent = report.take_unrecorded()
+        for channel, count in Counter(job.channel for job, _, _ in sent).items():
+            self._meter.record(figures.MESSAGES_SENT, count, by=channel.value)
+        record_all_sent(self._ledger, sent, self._clock.now())
 
     def _fall_back(self, job: NotificationJob, why: str) -> list[NotificationJob]:
         """The next channel of the job's chain, at once, with the reason on the timeline."""
-        if not job.fallbacks:
+        following = fallback_job(job)
+        if following is None:
             return []
-        # The same person, step and notice; a released message's fallback is released too.
-        following = replace(job, channel=job.fallbacks[0], fallbacks=job.fallbacks[1:])
         now = self._clock.now()
         self._incidents.append(job.incident_id, [fallback_entry(job, following, why, now)])
         return [following]
-
-    def _record_failure(self, job: NotificationJob, error: SendError) -> None:
-        retryable = not isinstance(error, Permanent)
-        now = self._clock.now()
-        self._ledger.mark_failed(job, retryable, now, failed_entry(job, error, retryable, now))
 
 
 def _addresses(batch: list[Cleared]) -> int:

@@ -25,23 +25,21 @@ def sent_entry(
     job: NotificationJob, receipt: SendReceipt, charge: Charge, now: datetime
 ) -> TimelineEntry:
     """With the message's units and estimated price: an incident's cost adds up from these."""
-    return TimelineEntry(
-        at=now,
-        kind="notification_sent",
-        summary=f"{job.channel.value} handed to AWS for {job.contact_id}"
-        + _NOTICE_NOTES.get(job.notice, "")
-        + (f" (released from hold {job.hold})" if job.hold else ""),
-        data={
-            "contact_id": job.contact_id,
-            "channel": job.channel.value,
-            "step": job.step,
-            "message_id": receipt.message_id,
-            "notice": job.notice.value,
-            **charge.to_data(),
-            **({"hold_id": job.hold} if job.hold else {}),
-        },
-        key=f"sent-{entry_name(job)}",
-    )
+    channel = job.channel.value
+    data = {
+        "contact_id": job.contact_id,
+        "channel": channel,
+        "step": job.step,
+        "message_id": receipt.message_id,
+        "notice": job.notice.value,
+        **charge.to_data(),
+    }
+    summary = f"{channel} handed to AWS for {job.contact_id}" + _NOTICE_NOTES.get(job.notice, "")
+    if job.hold:
+        summary += f" (released from hold {job.hold})"
+        data["hold_id"] = job.hold
+    key = f"sent-{entry_name(job)}"
+    return TimelineEntry(at=now, kind="notification_sent", summary=summary, data=data, key=key)
 
 
 def failed_entry(
@@ -81,6 +79,21 @@ def fallback_entry(
             "notice": job.notice.value,
         },
         key=f"fallback-{entry_name(job)}",
+    )
+
+
+def fallback_job(job: NotificationJob) -> NotificationJob | None:
+    """The job on the next channel of its fallback chain (None: the chain is done)."""
+    if not job.fallbacks:
+        return None
+    return NotificationJob(
+        job.incident_id,
+        job.contact_id,
+        job.fallbacks[0],
+        job.step,
+        job.fallbacks[1:],
+        job.notice,
+        job.hold,  # a released message's fallback is released too
     )
 
 

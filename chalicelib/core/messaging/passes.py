@@ -10,13 +10,13 @@ issues them and keeps them in the registry that answers check.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 from chalicelib.core.model import Incident, IncidentStatus, Notice, NotificationJob
@@ -25,6 +25,7 @@ from chalicelib.core.wording.templates import AckInfo
 LINK_LIFETIME = timedelta(days=3)
 TOKEN_LENGTH = 16
 _TOKEN = re.compile(r"[a-z2-7]{16}")
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,33 @@ class ResponderRegistry(Protocol):
 
 
 def _mac(secret: bytes, purpose: str, incident_id: str, contact_id: str) -> bytes:
-    message = f"{purpose}\x1f{incident_id}\x1f{contact_id}".encode()
-    return hmac.new(secret, message, hashlib.sha256).digest()
+    keyed = _keyed(secret).copy()  # the key's pads hashed once, not once a person
+    keyed.update(f"{purpose}\x1f{incident_id}\x1f{contact_id}".encode())
+    return keyed.digest()
+
+
+@lru_cache(maxsize=8)
+def _keyed(secret: bytes) -> hmac.HMAC:
+    return hmac.new(secret, digestmod=hashlib.sha256)
 
 
 def link_token(secret: bytes, incident_id: str, contact_id: str) -> str:
-    digest = _mac(secret, "link", incident_id, contact_id)
-    return base64.b32encode(digest).decode().lower()[:TOKEN_LENGTH]
+    """The digest's base32 (RFC 4648, lower case), its first 16 characters: its first 80
+    bits, written 10 at a time (two characters each) from a table."""
+    bits, pairs = int.from_bytes(_mac(secret, "link", incident_id, contact_id)[:10], "big"), _PAIRS
+    return (
+        pairs[bits >> 70]
+        + pairs[bits >> 60 & 1023]
+        + pairs[bits >> 50 & 1023]
+        + pairs[bits >> 40 & 1023]
+        + pairs[bits >> 30 & 1023]
+        + pairs[bits >> 20 & 1023]
+        + pairs[bits >> 10 & 1023]
+        + pairs[bits & 1023]
+    )
+
+
+_PAIRS = [first + second for first in _BASE32 for second in _BASE32]  # 10 bits: 2 characters
 
 
 def reply_code(secret: bytes, incident_id: str, contact_id: str) -> str:
@@ -69,12 +90,18 @@ def reply_code(secret: bytes, incident_id: str, contact_id: str) -> str:
 
 
 def issue_pass(secret: bytes, incident_id: str, contact_id: str, now: datetime) -> ResponderPass:
+    return _issued(secret, incident_id, contact_id, now + LINK_LIFETIME)
+
+
+def _issued(
+    secret: bytes, incident_id: str, contact_id: str, expires_at: datetime
+) -> ResponderPass:
     return ResponderPass(
         incident_id=incident_id,
         contact_id=contact_id,
         token=link_token(secret, incident_id, contact_id),
         code=reply_code(secret, incident_id, contact_id),
-        expires_at=now + LINK_LIFETIME,
+        expires_at=expires_at,
     )
 
 
@@ -135,9 +162,8 @@ class AckLinks:
     def _passes(
         self, incident_id: str, contact_ids: Sequence[str], now: datetime
     ) -> tuple[dict[str, AckInfo], list[ResponderPass]]:
-        passes = [issue_pass(self._secret, incident_id, c, now) for c in contact_ids]
-        acks = {
-            found.contact_id: AckInfo(ack_url(self._public_url, found.token), found.code)
-            for found in passes
-        }
+        expires_at, secret = now + LINK_LIFETIME, self._secret  # the batch's: one expiry
+        passes = [_issued(secret, incident_id, c, expires_at) for c in contact_ids]
+        links = ack_url(self._public_url, "")  # every link but its token
+        acks = {found.contact_id: AckInfo(links + found.token, found.code) for found in passes}
         return acks, passes

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from functools import lru_cache
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from chalicelib.core.errors import SendError
 from chalicelib.core.messaging.passes import ResponderPass
@@ -133,6 +134,27 @@ class PassingLedger(BatchLedger, Protocol):
     ) -> list[Claim]:
         """``claim_all``, with ``passes`` registered before any job is sent."""
         ...
+
+
+def batch_ledger(ledger: SendLedger) -> TypeGuard[BatchLedger]:
+    """Whether ``ledger`` is a :class:`BatchLedger`: decided once for its class (a Protocol's
+    ``isinstance`` is slow, and every dispatch asks twice)."""
+    return _batch_ledger_class(type(ledger))
+
+
+@lru_cache(maxsize=64)
+def _batch_ledger_class(kind: type[SendLedger]) -> bool:
+    return issubclass(kind, BatchLedger)
+
+
+def passing_ledger(ledger: SendLedger) -> TypeGuard[PassingLedger]:
+    """Whether ``ledger`` is a :class:`PassingLedger`, decided once for its class."""
+    return _passing_ledger_class(type(ledger))
+
+
+@lru_cache(maxsize=64)
+def _passing_ledger_class(kind: type[SendLedger]) -> bool:
+    return issubclass(kind, PassingLedger)
 
 
 class NoticeBatch(Protocol):

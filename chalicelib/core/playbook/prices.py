@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from chalicelib.core.errors import InvalidPolicy
@@ -54,11 +54,17 @@ class Prices:
         """(USD a unit, the row used: a prefix such as ``+1``, or ``default``). Phone channels
         are priced by the longest prefix of the number in the table; the rest by default."""
         if destination and channel.uses_phone:
-            for size in range(min(len(destination), 7), 1, -1):
-                row = self.countries.get(destination[:size])
+            for size in self._prefix_sizes:  # only the lengths the table has, longest first
+                row = self.countries.get(destination[:size]) if size <= len(destination) else None
                 if row is not None and channel in row:
                     return row[channel], destination[:size]
         return self.default[channel], "default"
+
+    @cached_property
+    def _prefix_sizes(self) -> tuple[int, ...]:
+        return tuple(
+            sorted({len(prefix) for prefix in self.countries if 2 <= len(prefix) <= 7})[::-1]
+        )
 
 
 def parse_prices(document: Any, where: str) -> Prices:

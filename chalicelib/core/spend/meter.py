@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from chalicelib.core.model import Channel, Message
@@ -60,6 +61,11 @@ def voice_minutes(ssml: str) -> int:
 def charge(channel: Channel, destination: str | None, message: Message, prices: Prices) -> Charge:
     units = units_of(channel, message)
     price, row = prices.price(channel, destination)
+    return _charge(channel, units, price, row)
+
+
+@lru_cache(maxsize=256)  # immutable: one for every message priced alike (a fan-out's thousands)
+def _charge(channel: Channel, units: int, price: float, row: str) -> Charge:
     return Charge(channel, units, round(units * price, 10), row)
 
 

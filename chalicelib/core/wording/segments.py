@@ -9,7 +9,9 @@ units in one segment, 67 per segment otherwise; characters beyond the BMP cost t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -17,6 +19,7 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 _GSM7 = GSM7_BASIC | GSM7_EXTENSION
+_EXTENDED = re.compile("[" + re.escape("".join(sorted(GSM7_EXTENSION))) + "]")
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 
@@ -41,10 +44,13 @@ def is_gsm7(text: str) -> bool:
 
 def units(text: str, gsm7: bool) -> int:
     if gsm7:  # an extension character costs two septets
-        return len(text) + sum(text.count(char) for char in GSM7_EXTENSION)
+        if GSM7_EXTENSION.isdisjoint(text):
+            return len(text)
+        return len(text) + len(_EXTENDED.findall(text))
     return len(text.encode("utf-16-le")) // 2
 
 
+@lru_cache(maxsize=256)  # a message is priced at the budget gate, then paced: counted once
 def count_segments(text: str) -> SegmentCount:
     gsm7 = is_gsm7(text)
     size = units(text, gsm7)
