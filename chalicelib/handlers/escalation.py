@@ -3,18 +3,19 @@ leads, closing), and replies to Tocsin's texts (two-way SMS through SNS)."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
+from chalice.app import CloudWatchEvent, Rate, SNSEvent
 
 from chalicelib.core.drills.runner import DrillTick
 from chalicelib.core.errors import InvalidEvent, TransientError
 from chalicelib.core.redaction import redact
 from chalicelib.core.response.replies import parse_inbound_sms
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.handlers.cloud import sns_message_id
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import INBOUND_SMS_TOPIC, bound_name
 from chalicelib.wiring import container
 
-escalation = Blueprint(__name__)
+escalation = EdgeBlueprint(__name__)
 
 
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))

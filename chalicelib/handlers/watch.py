@@ -12,14 +12,15 @@ channel checked`` (``failing``: 1 when its token or webhook does not work).
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate
+from chalice.app import CloudWatchEvent, Rate
 
 from chalicelib.core.statements.channel_checks import SOCIAL_CHECKED
 from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
-watch = Blueprint(__name__)
+watch = EdgeBlueprint(__name__)
 
 
 @watch.schedule(Rate(1, unit=Rate.MINUTES))
