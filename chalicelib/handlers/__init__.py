@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, SNSEvent
 
 from chalicelib.observability import observe_invocation
 
@@ -29,3 +29,9 @@ class EdgeBlueprint(Blueprint):
 
     def _get_middleware_handlers(self, event_type: str) -> list[Any]:
         return [observe_invocation]
+
+
+def sns_message_id(event: SNSEvent) -> str | None:
+    """SNS's id for the notification (Chalice's SNSEvent does not expose it)."""
+    records = event.to_dict().get("Records") or [{}]
+    return records[0].get("Sns", {}).get("MessageId") or None
