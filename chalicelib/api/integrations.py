@@ -25,7 +25,6 @@ from chalicelib.api.idempotency import idempotent
 from chalicelib.core.access import ApiKey
 from chalicelib.core.model import ReceivedEvent
 from chalicelib.integrations.alertmanager import from_alertmanager
-from chalicelib.integrations.cap import document_text, from_cap, parse_cap_xml
 from chalicelib.integrations.common import Document, IntegrationDefaults
 from chalicelib.integrations.grafana import from_grafana
 from chalicelib.integrations.opsgenie import from_opsgenie
@@ -53,6 +52,8 @@ def grafana() -> Response:
 @integrations.route("/v1/integrations/cap", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def cap() -> Response:
+    from chalicelib.integrations.cap import document_text, from_cap, parse_cap_xml
+
     services = container()
     request = integrations.current_request
     body = raw_body(request, services.settings.max_body_bytes, XML_MEDIA, "application/xml")

@@ -13,8 +13,6 @@ from chalice.app import Response
 
 from chalicelib.api.console.web import console, pages, render, services, signed_in_reader
 from chalicelib.api.lists import query_parameters
-from chalicelib.core.checkins.tally import cut_off, tally
-from chalicelib.core.console.paged_levels import reach_table
 from chalicelib.core.errors import NotFound
 from chalicelib.core.listing import INCIDENT_FILTERS, cursor_for, incident_query
 from chalicelib.core.model import IncidentStatus
@@ -85,6 +83,8 @@ def incident_view(incident_id: str, note: str | None = None) -> dict[str, Any]:
     """What the incident page shows: the incident, where its answers stand level by level (who
     was paged, on which channel, delivered or not, and how they answered), its timeline and
     its statements."""
+    from chalicelib.core.console.paged_levels import reach_table
+
     found = services()
     incident = found.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
@@ -118,6 +118,8 @@ def oncall_page() -> Response:
 @console.route("/console/checkins", methods=["GET"])
 @pages
 def checkins_page() -> Response:
+    from chalicelib.core.checkins.tally import cut_off, tally
+
     request, found, session = signed_in_reader()
     store = found.checkin_store
     tallies = []
