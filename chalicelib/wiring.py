@@ -16,7 +16,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.errors import TocsinError, TransientError
 from chalicelib.core.model import Channel, Notice
-from chalicelib.core.ports import Clock
 from chalicelib.core.telemetry import Meter
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import (
@@ -54,6 +53,7 @@ if TYPE_CHECKING:
     from chalicelib.core.oncall.calendar import PersonalCalendars
     from chalicelib.core.oncall.coverage import OnCall
     from chalicelib.core.playbook.retention import Retention
+    from chalicelib.core.ports import Clock
     from chalicelib.core.privacy.contact_access import ContactAccess
     from chalicelib.core.privacy.erasure import Erasure
     from chalicelib.core.reports.period import AnalyticsDesk
