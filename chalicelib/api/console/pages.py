@@ -16,12 +16,10 @@ from chalicelib.api.lists import query_parameters
 from chalicelib.core.errors import NotFound
 from chalicelib.core.listing import INCIDENT_FILTERS, cursor_for, incident_query
 from chalicelib.core.model import IncidentStatus
-from chalicelib.core.statements.ports import Statement, StatementState
 from chalicelib.core.summaries import IncidentSummary
 
 _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 OPEN_ON_TOP = 50  # open incidents shown above the list when it is not filtered
-WAITING_STATES = (StatementState.DRAFT, StatementState.APPROVED)
 DONE = {
     "acknowledged": "You acknowledged: the escalation stops.",
     "counted": "You acknowledged: it counts; more acknowledgements are needed to stop the "
@@ -135,6 +133,9 @@ def checkins_page() -> Response:
 @console.route("/console/statements", methods=["GET"])
 @pages
 def statements_page() -> Response:
+    from chalicelib.core.statements.ports import Statement, StatementState
+
+    waiting_states = (StatementState.DRAFT, StatementState.APPROVED)
     request, found, session = signed_in_reader()
     opened = found.lists.incidents(
         incident_query({"status": ["open"], "exercise": ["include"], "limit": ["200"]})
@@ -144,7 +145,7 @@ def statements_page() -> Response:
         drafts = [
             s
             for s in found.statement_desk.statements(item.incident_id)
-            if s.state in WAITING_STATES
+            if s.state in waiting_states
         ]
         if drafts:
             waiting.append((item, drafts))
