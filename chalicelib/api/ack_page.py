@@ -7,17 +7,21 @@ link previewer or a mail scanner that fetches the link acknowledges nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
-from chalicelib.core.checkins.values import Checkin, CheckinAnswer, CheckinStatus
 from chalicelib.core.model import Incident
-from chalicelib.core.playbook.checklists import ChecklistItem
 from chalicelib.core.wording.checkin_words import checkin_says
 from chalicelib.core.wording.exercise_words import exercise_marker
 from chalicelib.core.wording.phrases import say
 from chalicelib.core.wording.templates import incident_reference
 from chalicelib.core.wording.times import local_time
+
+if TYPE_CHECKING:
+    from chalicelib.core.checkins.values import Checkin, CheckinAnswer
+    from chalicelib.core.playbook.checklists import ChecklistItem
+
 
 PAGE_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/html; charset=utf-8",
@@ -154,6 +158,8 @@ def checkin_page(
     """A check-in's question and one button per option (a form, no JavaScript): one tap
     answers, and answering again changes the answer. After the deadline it still records, late.
     ``problem``: what was wrong with the form sent (an option that is none), in their words."""
+    from chalicelib.core.checkins.values import CheckinStatus
+
     marker = "[EXERCISE] " if checkin.exercise else ""
     question = checkin.question_in(language)
     parts = [Markup("<h1>{}{}</h1>").format(marker, question)]

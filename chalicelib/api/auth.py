@@ -8,6 +8,7 @@ meaning. The order matters: a key refused on this path spends neither its rate n
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from chalice.app import Request
@@ -20,12 +21,15 @@ from chalicelib.core.access import (
     scope_for,
     verify_signature,
 )
-from chalicelib.core.activation.intake import Sender
-from chalicelib.core.activation.ports import RateCharge
 from chalicelib.core.errors import AuthenticationFailed, PayloadTooLarge
 from chalicelib.core.model import CanonicalEvent
 from chalicelib.settings import DEFAULT_LOCAL_API_KEY
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from chalicelib.core.activation.intake import Sender
+    from chalicelib.core.activation.ports import RateCharge
+
 
 BEARER = "send 'Authorization: Bearer <api key>'"
 
@@ -92,6 +96,8 @@ def admit_events(key: ApiKey, count: int) -> RateCharge:
             f"{key.rate_per_minute} a minute: send them in smaller requests, or give the key "
             "a higher --rate"
         )
+    from chalicelib.core.activation.ports import RateCharge
+
     return RateCharge(key.name, key.rate_per_minute, count)
 
 
@@ -100,6 +106,7 @@ def sender_for(
 ) -> Sender:
     """What the intake must know of a key: its namespace, what each event needs (the scope for
     its action, a type on its allow-list), its rate, and what is never to be kept."""
+    from chalicelib.core.activation.intake import Sender
 
     def allow(event: CanonicalEvent) -> None:
         key.require(scope_for(event.action))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.errors import json_errors
-from chalicelib.core.oncall.calendar import REFRESH
 from chalicelib.wiring import container
 
 calendars = Blueprint(__name__)
@@ -22,6 +21,8 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 @calendars.route("/v1/calendars/{token}", methods=["GET"])
 @json_errors
 def personal_calendar(token: str) -> Response:
+    from chalicelib.core.oncall.calendar import REFRESH  # with the calendars (cold start)
+
     feed = container().calendars.feed(token)
     return Response(
         body=feed,

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
@@ -17,12 +17,14 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.checkins.tally import NO_ANSWER, Tally, cut_off, tally
-from chalicelib.core.checkins.values import AnsweredBy, Checkin
 from chalicelib.core.errors import InvalidRequest, NotFound
-from chalicelib.core.playbook.checkin_request import parse_checkin_request
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from chalicelib.core.checkins.tally import Tally
+    from chalicelib.core.checkins.values import Checkin
+
 
 checkins = Blueprint(__name__)
 _CHECKIN_ID = re.compile(r"chk_[0-9A-HJKMNP-TV-Z]{26}")
@@ -42,6 +44,8 @@ CSV_COLUMNS = (
 @checkins.route("/v1/checkins", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def start_checkin() -> Response:
+    from chalicelib.core.playbook.checkin_request import parse_checkin_request
+
     services = container()
     request = checkins.current_request
     document, raw = json_body(request, services.settings.max_body_bytes)
@@ -64,6 +68,8 @@ def start_checkin() -> Response:
 @checkins.route("/v1/checkins/{checkin_id}", methods=["GET"])
 @json_errors
 def show_checkin(checkin_id: str) -> Response:
+    from chalicelib.core.checkins.tally import cut_off, tally
+
     services = container()
     request = checkins.current_request
     key = authenticate(bearer_key(request.headers), services, request)
@@ -95,6 +101,8 @@ def show_checkin(checkin_id: str) -> Response:
 @checkins.route("/v1/checkins/{checkin_id}/answer", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def answer_checkin(checkin_id: str) -> dict[str, Any]:
+    from chalicelib.core.checkins.values import AnsweredBy
+
     services = container()
     request = checkins.current_request
     document, raw = json_body(request, services.settings.max_body_bytes)
@@ -162,6 +170,8 @@ def checkin_document(checkin: Checkin) -> dict[str, Any]:
 def tally_document(standing: Tally) -> dict[str, Any]:
     """The live view: counts per option, per team, per label and per role, who has not
     answered, who could not be asked, and who needs help with their incident."""
+    from chalicelib.core.checkins.tally import NO_ANSWER
+
     checkin, answered = standing.checkin, standing.answered
     return checkin_document(checkin) | {
         "answered": standing.answered,

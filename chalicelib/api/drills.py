@@ -17,15 +17,7 @@ from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.api.lists import query_parameters
 from chalicelib.core.access import Scope
-from chalicelib.core.drills.register import (
-    drill_document,
-    next_cursor,
-    register_csv,
-    register_query,
-)
-from chalicelib.core.drills.tabletop import plan_document
 from chalicelib.core.errors import NotFound
-from chalicelib.core.playbook.drill_request import parse_drill_request
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
@@ -37,6 +29,10 @@ _DRILL_ID = re.compile(r"drl_[0-9A-HJKMNP-TV-Z]{26}")
 @drills.route("/v1/drills", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def start_drill() -> Response:
+    from chalicelib.core.drills.register import drill_document
+    from chalicelib.core.drills.tabletop import plan_document
+    from chalicelib.core.playbook.drill_request import parse_drill_request
+
     services = container()
     request = drills.current_request
     document, raw = json_body(request, services.settings.max_body_bytes)
@@ -62,6 +58,13 @@ def start_drill() -> Response:
 @drills.route("/v1/drills", methods=["GET"])
 @json_errors
 def list_drills() -> Response:
+    from chalicelib.core.drills.register import (
+        drill_document,
+        next_cursor,
+        register_csv,
+        register_query,
+    )
+
     request = drills.current_request
     services = reader(request)
     query = register_query(query_parameters(request), request.headers.get("accept", ""))
@@ -87,6 +90,8 @@ def list_drills() -> Response:
 @drills.route("/v1/drills/{drill_id}", methods=["GET"])
 @json_errors
 def show_drill(drill_id: str) -> dict[str, Any]:
+    from chalicelib.core.drills.register import drill_document
+
     services = reader(drills.current_request)
     if not _DRILL_ID.fullmatch(drill_id):
         raise NotFound(f"no drill {drill_id}")

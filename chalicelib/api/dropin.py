@@ -17,20 +17,22 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request
 
 from chalicelib.api.auth import sender_for
 from chalicelib.api.body import json_body
 from chalicelib.core.access import INTEGRATIONS, ApiKey
-from chalicelib.core.activation.intake import Sender
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.model import ReceivedEvent
 from chalicelib.core.redaction import withhold_secrets
 from chalicelib.integrations.common import Document, IntegrationDefaults
 from chalicelib.observability import logger
 from chalicelib.wiring import Container
+
+if TYPE_CHECKING:
+    from chalicelib.core.activation.intake import Sender
 
 
 @dataclass(frozen=True)

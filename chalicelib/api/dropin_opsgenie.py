@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode
 
 from chalice.app import Blueprint, Request, Response
@@ -29,12 +29,13 @@ from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.dropin import Caller, Stopwatch, accept, defaults, optional_json
 from chalicelib.api.errors import errors_as, opsgenie_envelope
 from chalicelib.core.access import Scope
-from chalicelib.core.dropin.alerts import Intake
-from chalicelib.core.dropin.ports import Alert, RequestStatus
-from chalicelib.core.dropin.query import parse_page, parse_query
-from chalicelib.integrations.opsgenie import action_note, new_alert
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from chalicelib.core.dropin.alerts import Intake
+    from chalicelib.core.dropin.ports import Alert, RequestStatus
+
 
 opsgenie_dropin = Blueprint(__name__)
 PROCESSING = "Request will be processed"
@@ -44,6 +45,8 @@ GENIEKEY = "send 'Authorization: GenieKey <api key>'"
 @opsgenie_dropin.route("/v2/alerts", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(opsgenie_envelope)
 def create_alert() -> Response:
+    from chalicelib.integrations.opsgenie import new_alert
+
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     payload, body = json_body(request, services.settings.max_body_bytes)
@@ -72,6 +75,8 @@ def close_alert(identifier: str) -> Response:
 @opsgenie_dropin.route("/v2/alerts/{identifier}/notes", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(opsgenie_envelope)
 def add_note(identifier: str) -> Response:
+    from chalicelib.integrations.opsgenie import action_note
+
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     payload = optional_json(request, services.settings.max_body_bytes)
@@ -103,6 +108,8 @@ def get_alert(identifier: str) -> dict[str, Any]:
 @errors_as(opsgenie_envelope)
 def list_alerts() -> dict[str, Any]:
     """A documented subset of Opsgenie's search (``core/dropin/query.py``), newest first."""
+    from chalicelib.core.dropin.query import parse_page, parse_query
+
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     caller = _caller(services, request)
@@ -156,6 +163,8 @@ def ping_heartbeat(name: str) -> Response:
 
 
 def _answer(identifier: str, action: str) -> Response:
+    from chalicelib.integrations.opsgenie import action_note
+
     watch = Stopwatch()
     services, request = container(), opsgenie_dropin.current_request
     payload = optional_json(request, services.settings.max_body_bytes)

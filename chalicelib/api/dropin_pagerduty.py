@@ -21,7 +21,6 @@ from chalicelib.api.dropin import Caller, accept, defaults
 from chalicelib.api.errors import errors_as, pagerduty_envelope
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import AuthenticationFailed, InvalidEvent
-from chalicelib.integrations.pagerduty import change_event, from_pagerduty, routing_key
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -33,6 +32,8 @@ pagerduty_dropin = Blueprint(__name__)
 def enqueue() -> Response:
     """Trigger, acknowledge or resolve. A trigger without a ``dedup_key`` gets one, as
     PagerDuty gives one, and the answer carries it for the acknowledgement and resolution."""
+    from chalicelib.integrations.pagerduty import from_pagerduty
+
     services = container()
     request = pagerduty_dropin.current_request
     payload, caller = _read(services, request, counts_events=True)
@@ -64,6 +65,8 @@ def enqueue() -> Response:
 def enqueue_change() -> Response:
     """A change event: on the timeline of the sender's open incidents, and listed on its
     incidents that open within a day; nobody is paged and nothing is queued."""
+    from chalicelib.integrations.pagerduty import change_event
+
     services = container()
     request = pagerduty_dropin.current_request
     payload, caller = _read(services, request)
@@ -92,6 +95,8 @@ def _read(
 ) -> tuple[dict[str, Any], Caller]:
     """The body as an object, and the caller its routing_key names: none at all is 401, as on
     every route (issue #17); an unknown one is 400, as PagerDuty answers."""
+    from chalicelib.integrations.pagerduty import routing_key
+
     payload, body = json_body(request, services.settings.max_body_bytes)
     if not isinstance(payload, dict):
         raise InvalidEvent("$", "the event must be a JSON object")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
@@ -19,19 +19,22 @@ from chalicelib.api.body import ANY_CONTENT
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import InvalidRequest, NotFound
-from chalicelib.core.spend.ports import Hold, HoldState
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from chalicelib.core.spend.ports import Hold
 
 holds = Blueprint(__name__)
 
 _HOLD_ID = re.compile(r"hld_[0-9A-HJKMNP-TV-Z]{26}")
-STATES = {"held": HoldState.HELD, "released": HoldState.RELEASED, "cancelled": HoldState.CANCELLED}
 
 
 @holds.route("/v1/holds", methods=["GET"])
 @json_errors
 def list_holds() -> dict[str, Any]:
+    from chalicelib.core.spend.ports import HoldState
+
     services = container()
     request = holds.current_request
     key = authenticate(bearer_key(request.headers), services, request)
@@ -41,9 +44,10 @@ def list_holds() -> dict[str, Any]:
     if unknown:
         raise InvalidRequest(unknown[0], "unknown parameter; the list takes state")
     wanted = query.get("state", "held")
-    if wanted != "all" and wanted not in STATES:
-        raise InvalidRequest("state", f"must be one of {', '.join(STATES)} or all; got {wanted!r}")
-    found = services.hold_desk.recent(None if wanted == "all" else STATES[wanted])
+    states = [state.value for state in HoldState]
+    if wanted != "all" and wanted not in states:
+        raise InvalidRequest("state", f"must be one of {', '.join(states)} or all; got {wanted!r}")
+    found = services.hold_desk.recent(None if wanted == "all" else HoldState(wanted))
     return {"holds": [hold_document(hold) for hold in found]}
 
 

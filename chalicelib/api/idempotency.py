@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
 
 from chalicelib.core.access import ApiKey
-from chalicelib.core.activation.idempotency import HEADER, Answer, fingerprint
 from chalicelib.wiring import Container
+
+if TYPE_CHECKING:
+    from chalicelib.core.activation.idempotency import Answer
+
 
 REPLAYED = "Idempotent-Replayed"
 _KEPT_HEADERS = ("Location",)  # what else an accepting route answers with is not per request
@@ -26,6 +29,7 @@ def idempotent(
     respond: Callable[[], Response],
 ) -> Response:
     """``respond()`` once per ``Idempotency-Key`` of ``key``, or every time without one."""
+    from chalicelib.core.activation.idempotency import HEADER, Answer, fingerprint
 
     def handle() -> Answer:
         response = respond()

@@ -24,12 +24,7 @@ from chalicelib.api.errors import errors_as, json_errors, opsgenie_envelope, pag
 from chalicelib.api.idempotency import idempotent
 from chalicelib.core.access import ApiKey
 from chalicelib.core.model import ReceivedEvent
-from chalicelib.integrations.alertmanager import from_alertmanager
-from chalicelib.integrations.cap import document_text, from_cap, parse_cap_xml
 from chalicelib.integrations.common import Document, IntegrationDefaults
-from chalicelib.integrations.grafana import from_grafana
-from chalicelib.integrations.opsgenie import from_opsgenie
-from chalicelib.integrations.pagerduty import from_pagerduty, routing_key
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
 
@@ -41,18 +36,24 @@ Credential = Callable[[Any, Mapping[str, str]], str | None]  # (payload, headers
 @integrations.route("/v1/integrations/alertmanager", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def alertmanager() -> Response:
+    from chalicelib.integrations.alertmanager import from_alertmanager
+
     return _json_integration("alertmanager", from_alertmanager, _accepted)
 
 
 @integrations.route("/v1/integrations/grafana", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def grafana() -> Response:
+    from chalicelib.integrations.grafana import from_grafana
+
     return _json_integration("grafana", from_grafana, _accepted)
 
 
 @integrations.route("/v1/integrations/cap", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def cap() -> Response:
+    from chalicelib.integrations.cap import document_text, from_cap, parse_cap_xml
+
     services = container()
     request = integrations.current_request
     body = raw_body(request, services.settings.max_body_bytes, XML_MEDIA, "application/xml")
@@ -69,6 +70,8 @@ def cap() -> Response:
 @integrations.route("/v1/integrations/pagerduty", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(pagerduty_envelope)
 def pagerduty() -> Response:
+    from chalicelib.integrations.pagerduty import from_pagerduty, routing_key
+
     def answer(accepted: list[ReceivedEvent]) -> Response:
         # PagerDuty's own answer, plus where to read Tocsin's decision: its clients ignore both.
         [received] = accepted
@@ -95,6 +98,8 @@ def pagerduty() -> Response:
 @integrations.route("/v1/integrations/opsgenie", methods=["POST"], content_types=ANY_CONTENT)
 @errors_as(opsgenie_envelope)
 def opsgenie() -> Response:
+    from chalicelib.integrations.opsgenie import from_opsgenie
+
     def answer(accepted: list[ReceivedEvent]) -> Response:
         [received] = accepted
         return Response(

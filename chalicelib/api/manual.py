@@ -16,7 +16,6 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
-from chalicelib.core.activation.manual import parse_request
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.observability import logger, set_correlation_id
@@ -31,6 +30,8 @@ _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 @manual.route("/v1/plans/{plan_id}/activate", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def activate_plan(plan_id: str) -> Response:
+    from chalicelib.core.activation.manual import parse_request
+
     services, actor, document = _person_request()
     if not _PLAN_ID.fullmatch(plan_id):
         raise NotFound(f"no response plan {plan_id}")

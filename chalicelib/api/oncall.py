@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
@@ -19,9 +19,12 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.events import read_timestamp
-from chalicelib.core.oncall.coverage import Coverage
-from chalicelib.core.oncall.shifts import Override
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from chalicelib.core.oncall.coverage import Coverage
+    from chalicelib.core.oncall.shifts import Override
+
 
 oncall = Blueprint(__name__)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
@@ -16,7 +17,10 @@ from chalicelib.api.auth import reader
 from chalicelib.api.errors import json_errors
 from chalicelib.api.lists import query_parameters
 from chalicelib.core.errors import FieldProblem, InvalidRequest, NotFound
-from chalicelib.core.reports.report_desk import Rendered, ReportFormat, report_format
+
+if TYPE_CHECKING:
+    from chalicelib.core.reports.report_desk import Rendered
+
 
 reports = Blueprint(__name__)
 
@@ -28,6 +32,8 @@ _HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; ba
 @reports.route("/v1/incidents/{incident_id}/report", methods=["GET"])
 @json_errors
 def incident_report(incident_id: str) -> Response:
+    from chalicelib.core.reports.report_desk import report_format
+
     request = reports.current_request
     services = reader(request)
     params = query_parameters(request)
@@ -40,6 +46,8 @@ def incident_report(incident_id: str) -> Response:
 @reports.route("/v1/analytics", methods=["GET"])
 @json_errors
 def analytics() -> Response:
+    from chalicelib.core.reports.report_desk import report_format
+
     request = reports.current_request
     services = reader(request)
     params = query_parameters(request)
@@ -65,6 +73,8 @@ def single(params: Mapping[str, Sequence[str]], name: str, known: Sequence[str])
 
 
 def answer(rendered: Rendered, filename: str) -> Response:
+    from chalicelib.core.reports.report_desk import ReportFormat
+
     headers: dict[str, str | list[str]] = {
         "Content-Type": rendered.format.content_type,
         "Cache-Control": "no-store",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
@@ -14,7 +14,6 @@ from chalicelib.api.auth import authenticate, bearer_key
 from chalicelib.api.body import ANY_CONTENT, json_body
 from chalicelib.api.errors import Failure, errors_as, json_errors
 from chalicelib.core.access import ApiKey, Scope
-from chalicelib.core.checkins.values import AnsweredBy, checkin_for_incident
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import (
     FieldProblem,
@@ -25,12 +24,15 @@ from chalicelib.core.errors import (
     NotFound,
     UnsupportedMediaType,
 )
-from chalicelib.core.messaging.passes import ResponderPass, genuine, well_formed
 from chalicelib.core.people import is_contact_id
-from chalicelib.core.response.decisions import Answer
 from chalicelib.core.wording.checkin_words import checkin_says
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from chalicelib.core.messaging.passes import ResponderPass
+    from chalicelib.core.response.decisions import Answer
+
 
 responses = Blueprint(__name__)
 _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
@@ -61,6 +63,8 @@ html_errors = errors_as(_html_error)
 @responses.route("/a/{token}", methods=["GET"])
 @html_errors
 def show_link(token: str) -> Response:
+    from chalicelib.core.checkins.values import checkin_for_incident
+
     services = container()
     found = _pass(services, token)
     checkin = services.checkin_store.get(checkin_for_incident(found.incident_id))
@@ -81,6 +85,8 @@ def show_link(token: str) -> Response:
 @responses.route("/a/{token}", methods=["POST"], content_types=ANY_CONTENT)
 @html_errors
 def answer_link(token: str) -> Response:
+    from chalicelib.core.checkins.values import checkin_for_incident
+
     services = container()
     request = responses.current_request
     given = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -186,6 +192,8 @@ def resolve_incident(incident_id: str) -> dict[str, Any]:
 
 def _checkin_page(services: Container, found: ResponderPass, chosen: str | None = None) -> Response:
     """A check-in's link: its question and options (GET); one tap answers (POST ``option``)."""
+    from chalicelib.core.checkins.values import AnsweredBy, checkin_for_incident
+
     checkin = services.checkins.get(checkin_for_incident(found.incident_id))
     language, timezone = _reader(services, found.contact_id)
     note = None
@@ -215,6 +223,8 @@ def _checkin_page(services: Container, found: ResponderPass, chosen: str | None 
 
 def _pass(services: Container, token: str) -> ResponderPass:
     """The pass behind a link: genuine, and not expired."""
+    from chalicelib.core.messaging.passes import genuine, well_formed
+
     found = services.responders.by_token(token) if well_formed(token) else None
     if found is None or not genuine(services.link_secret, found, token):
         raise NotFound("This link is not valid. Use the link in your latest message.")

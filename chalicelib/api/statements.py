@@ -11,7 +11,7 @@ only as its person's, and the timeline says who did what with which key.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
@@ -21,11 +21,13 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import FieldProblem, Forbidden, InvalidRequest, NotFound
-from chalicelib.core.statements.drafting import parse_draft, parse_edit
-from chalicelib.core.statements.ports import Statement
-from chalicelib.core.statements.publishing import Publication
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from chalicelib.core.statements.ports import Statement
+    from chalicelib.core.statements.publishing import Publication
+
 
 statements = Blueprint(__name__)
 
@@ -72,6 +74,8 @@ def check_channels() -> dict[str, Any]:
 @statements.route(BASE, methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def draft_statement(incident_id: str) -> Response:
+    from chalicelib.core.statements.drafting import parse_draft
+
     services, who, document = _person()
     _known(incident_id)
     draft = services.statement_desk.draft(incident_id, who, parse_draft(document))
@@ -83,6 +87,8 @@ def draft_statement(incident_id: str) -> Response:
 @statements.route(BASE + "/{statement_id}", methods=["PUT"], content_types=ANY_CONTENT)
 @json_errors
 def edit_statement(incident_id: str, statement_id: str) -> dict[str, Any]:
+    from chalicelib.core.statements.drafting import parse_edit
+
     services, who, document = _person()
     _known(incident_id, statement_id)
     subject, body = parse_edit(document)

@@ -17,7 +17,6 @@ from chalicelib.api.errors import json_errors
 from chalicelib.core.access import Scope
 from chalicelib.core.credentials import Answerer
 from chalicelib.core.errors import Forbidden, NotFound
-from chalicelib.core.updates.rhythm import parse_update
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
@@ -29,6 +28,8 @@ _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 @updates.route("/v1/incidents/{incident_id}/updates", methods=["POST"], content_types=ANY_CONTENT)
 @json_errors
 def post_update(incident_id: str) -> Response:
+    from chalicelib.core.updates.rhythm import parse_update
+
     services = container()
     request = updates.current_request
     document, raw = json_body(request, services.settings.max_body_bytes)

@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Blueprint, CloudWatchEvent, SNSEvent
+from chalice.app import CloudWatchEvent, SNSEvent
 
 from chalicelib.core.activation.intake import Sender
 from chalicelib.core.errors import InvalidEvent
+from chalicelib.handlers import EdgeBlueprint, sns_message_id
 from chalicelib.integrations.aws import EVENT_PATTERN, from_eventbridge, from_sns_alarm
 from chalicelib.integrations.common import Document, IntegrationDefaults
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import ALARMS_TOPIC, bound_name
 from chalicelib.wiring import container
 
-cloud = Blueprint(__name__)
+cloud = EdgeBlueprint(__name__)
 # EventBridge and the alarms topic share one namespace: an alarm keys on its ARN whichever way
 # it arrives, so an ALARM over SNS and an OK over EventBridge meet on one incident. Only AWS
 # (through the function's own triggers) can send here.
@@ -65,9 +66,3 @@ def _ingest(kind: str, adapt: Callable[[], list[Document]], original: Any) -> No
         "cloud events accepted",
         extra={"integration": kind, "event_ids": [item.event_id for item in received]},
     )
-
-
-def sns_message_id(event: SNSEvent) -> str | None:
-    """SNS's id for the notification (Chalice's SNSEvent does not expose it)."""
-    records = event.to_dict().get("Records") or [{}]
-    return records[0].get("Sns", {}).get("MessageId") or None

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, SNSEvent
+from chalice.app import SNSEvent
 
 from chalicelib.core.errors import InvalidEvent
 from chalicelib.core.json_text import UnreadableJson, read_json
 from chalicelib.core.messaging.receipts import DeliveryReport, parse_delivery
-from chalicelib.handlers.cloud import sns_message_id
+from chalicelib.handlers import EdgeBlueprint, sns_message_id
 from chalicelib.integrations.sns_sms_logs import read_sms_status_logs
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import DELIVERY_TOPIC, bound_name
 from chalicelib.wiring import container
 
-delivery = Blueprint(__name__)
+delivery = EdgeBlueprint(__name__)
 
 
 @delivery.on_sns_message(topic=bound_name(DELIVERY_TOPIC))

@@ -14,14 +14,15 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from chalice.app import Blueprint, SQSEvent, SQSRecord
+from chalice.app import SQSEvent, SQSRecord
 
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.handlers.queues import BatchResponse, process_batch
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import ERASURE_QUEUE, bound_name
 from chalicelib.wiring import container
 
-erasure = Blueprint(__name__)
+erasure = EdgeBlueprint(__name__)
 
 WORK_SECONDS = 20.0  # per invocation; the rest of the job goes back on the queue
 _SPARE = 0.25  # of what is left of the invocation, for the last slice and its checkpoint

@@ -3,18 +3,16 @@ leads, closing), and replies to Tocsin's texts (two-way SMS through SNS)."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate, SNSEvent
+from chalice.app import CloudWatchEvent, Rate, SNSEvent
 
-from chalicelib.core.drills.runner import DrillTick
 from chalicelib.core.errors import InvalidEvent, TransientError
 from chalicelib.core.redaction import redact
-from chalicelib.core.response.replies import parse_inbound_sms
-from chalicelib.handlers.cloud import sns_message_id
+from chalicelib.handlers import EdgeBlueprint, sns_message_id
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.settings import INBOUND_SMS_TOPIC, bound_name
 from chalicelib.wiring import container
 
-escalation = Blueprint(__name__)
+escalation = EdgeBlueprint(__name__)
 
 
 @escalation.schedule(Rate(1, unit=Rate.MINUTES))
@@ -27,6 +25,9 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
     or escalate), remind the updates role of every incident whose update is overdue (once),
     and chase the silent of every open check-in. Safe to overlap: each step, each update
     deadline, each reminder round and each drill moves on by a conditional write."""
+    # Imported here, as the tick builds the drills (the replies' function never does).
+    from chalicelib.core.drills.runner import DrillTick
+
     set_correlation_id(event.event_id)  # this tick (it may move several incidents on)
     services = container()
     swept: list[str] = []
@@ -92,6 +93,9 @@ def escalate_due_incidents(event: CloudWatchEvent) -> None:
 
 @escalation.on_sns_message(topic=bound_name(INBOUND_SMS_TOPIC))
 def answer_sms_replies(event: SNSEvent) -> None:
+    # Imported here, as the replies are built (the tick's function never does).
+    from chalicelib.core.response.replies import parse_inbound_sms
+
     set_correlation_id(sns_message_id(event))
     try:
         sms = parse_inbound_sms(event.message)

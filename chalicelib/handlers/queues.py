@@ -15,18 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Blueprint, SQSEvent, SQSRecord
+from chalice.app import SQSEvent, SQSRecord
 
 from chalicelib.core.checkpoints import RECORD_DONE, checkpoint
 from chalicelib.core.errors import TransientError
 from chalicelib.core.model import DecisionOutcome
 from chalicelib.core.queue_messages import decode_jobs, decode_received
 from chalicelib.core.redaction import redact
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.observability import log_dispatched, logger, set_correlation_id
 from chalicelib.settings import DISPATCH_QUEUE, INGEST_QUEUE, bound_name
 from chalicelib.wiring import container
 
-queues = Blueprint(__name__)
+queues = EdgeBlueprint(__name__)
 DROPIN_FORMATS = ("pagerduty", "opsgenie")  # formats whose triggers name their sender
 
 BatchResponse = dict[str, list[dict[str, str]]]

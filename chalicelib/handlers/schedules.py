@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate
+from chalice.app import CloudWatchEvent, Rate
 
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
-schedules = Blueprint(__name__)
+schedules = EdgeBlueprint(__name__)
 
 
 @schedules.schedule(Rate(1, unit=Rate.MINUTES))

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
-
 from chalicelib.core.site.invocation import handle
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
-site = Blueprint(__name__)
+site = EdgeBlueprint(__name__)
 
 
 @site.lambda_function(name="publish_site")

@@ -7,13 +7,14 @@ is above zero and clears when the last hold is released or cancelled.
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate
+from chalice.app import CloudWatchEvent, Rate
 
 from chalicelib.core.spend.ports import HoldState
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
-spending = Blueprint(__name__)
+spending = EdgeBlueprint(__name__)
 
 GAUGE_MESSAGE = "held messages"  # the metric filter matches this message (infra/)
 _MOST_HOLDS = 1000

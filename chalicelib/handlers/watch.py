@@ -12,14 +12,14 @@ channel checked`` (``failing``: 1 when its token or webhook does not work).
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate
+from chalice.app import CloudWatchEvent, Rate
 
-from chalicelib.core.statements.channel_checks import SOCIAL_CHECKED
 from chalicelib.core.watch.metric_lines import CANARY_CHECKED, HEARTBEAT_MISSED
+from chalicelib.handlers import EdgeBlueprint
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import container
 
-watch = Blueprint(__name__)
+watch = EdgeBlueprint(__name__)
 
 
 @watch.schedule(Rate(1, unit=Rate.MINUTES))
@@ -69,6 +69,9 @@ def run_canaries(event: CloudWatchEvent) -> None:
 
 @watch.schedule(Rate(1, unit=Rate.HOURS))
 def check_social_channels(event: CloudWatchEvent) -> None:
+    # Imported here, as the checks are built: the minute ticks' functions never run them.
+    from chalicelib.core.statements.channel_checks import SOCIAL_CHECKED
+
     set_correlation_id(event.event_id)
     services = container()
     for health in services.channel_checks.check():

@@ -1,5 +1,6 @@
 """Each non-HTTP function imported as Lambda imports it (its blueprint's module, never
-``app.py``: aws/chalice#1566) still runs the app's middleware: framing and metrics."""
+``app.py``: aws/chalice#1566) still runs the app's middleware: framing and metrics; the same
+middleware, once, where the app is imported too (the API, the local stack)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -32,23 +34,53 @@ HANDLERS = [
     "chalicelib.handlers.site.publish_site",
 ]
 
+# argv: "app first", "app after" or "alone" (the app imported before the handlers' modules, as
+# the API and the local stack do; after them; or never, as in a deployed function), then the
+# handlers. Prints the middleware each handler runs, and the app's for every invocation.
 _PROBE = """
 import importlib, json, sys
-module, name = sys.argv[1].rsplit(".", 1)
-handler = getattr(importlib.import_module(module), name)
-print(json.dumps([f.__name__ for f in handler.middleware_handlers]))
+order, handlers = sys.argv[1], sys.argv[2:]
+if order == "app first":
+    import app
+found = {}
+for handler in handlers:
+    module, name = handler.rsplit(".", 1)
+    found[handler] = getattr(importlib.import_module(module), name)
+if order == "app after":
+    import app
+app = sys.modules.get("app")
+print(json.dumps({
+    "app_loaded": app is not None,
+    "runs": {name: [f.__name__ for f in h.middleware_handlers] for name, h in found.items()},
+    "apps": [f.__name__ for f, kind in app.app.middleware_handlers if kind == "all"] if app else [],
+}))
 """
+
+
+def _probe(order: str, *handlers: str) -> dict[str, Any]:
+    env = {"TOCSIN_STAGE": "local", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, order, *handlers],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    return dict(json.loads(probe.stdout.strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize("handler", HANDLERS)
 def test_a_function_imported_by_its_own_module_runs_the_apps_middleware(handler: str) -> None:
-    env = {"TOCSIN_STAGE": "local", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE, handler],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert probe.returncode == 0, probe.stderr[-2000:]
-    assert "observe_invocation" in json.loads(probe.stdout.strip().splitlines()[-1])
+    alone = _probe("alone", handler)
+    assert not alone["app_loaded"]  # its cold start does not pay for every route of the API
+    assert alone["runs"] == {handler: ["observe_invocation"]}
+
+
+@pytest.mark.parametrize("order", ["app first", "app after"])
+def test_with_the_app_every_function_runs_the_apps_middleware_once(order: str) -> None:
+    # The app registers each blueprint: its middleware replaces the blueprint's own, the same.
+    found = _probe(order, *HANDLERS)
+    assert found["app_loaded"]
+    assert found["apps"] == ["observe_invocation"]
+    assert found["runs"] == {handler: found["apps"] for handler in HANDLERS}
 
 
 def test_the_list_is_every_function_of_the_handlers_package() -> None:

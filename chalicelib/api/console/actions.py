@@ -24,7 +24,6 @@ from chalicelib.api.console.web import (
 from chalicelib.core.access import Scope
 from chalicelib.core.console.sessions import Session
 from chalicelib.core.errors import InvalidRequest, NotFound
-from chalicelib.core.updates.rhythm import parse_update
 from chalicelib.observability import logger, set_correlation_id
 from chalicelib.wiring import Container
 
@@ -82,6 +81,8 @@ def escalate(incident_id: str) -> Response:
 @console.route(BASE + "/updates", methods=["POST"], content_types=FORMS)
 @pages
 def post_update(incident_id: str) -> Response:
+    from chalicelib.core.updates.rhythm import parse_update
+
     found, session, form = _start(incident_id, Scope.STATEMENTS)
     wanted = parse_update({"text": form.get("text", "")})
     sent = found.update_desk.post(incident_id, session.answerer(), wanted)

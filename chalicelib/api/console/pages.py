@@ -13,17 +13,13 @@ from chalice.app import Response
 
 from chalicelib.api.console.web import console, pages, render, services, signed_in_reader
 from chalicelib.api.lists import query_parameters
-from chalicelib.core.checkins.tally import cut_off, tally
-from chalicelib.core.console.paged_levels import reach_table
 from chalicelib.core.errors import NotFound
 from chalicelib.core.listing import INCIDENT_FILTERS, cursor_for, incident_query
 from chalicelib.core.model import IncidentStatus
-from chalicelib.core.statements.ports import Statement, StatementState
 from chalicelib.core.summaries import IncidentSummary
 
 _INCIDENT_ID = re.compile(r"inc_[0-9A-HJKMNP-TV-Z]{26}")
 OPEN_ON_TOP = 50  # open incidents shown above the list when it is not filtered
-WAITING_STATES = (StatementState.DRAFT, StatementState.APPROVED)
 DONE = {
     "acknowledged": "You acknowledged: the escalation stops.",
     "counted": "You acknowledged: it counts; more acknowledgements are needed to stop the "
@@ -85,6 +81,8 @@ def incident_view(incident_id: str, note: str | None = None) -> dict[str, Any]:
     """What the incident page shows: the incident, where its answers stand level by level (who
     was paged, on which channel, delivered or not, and how they answered), its timeline and
     its statements."""
+    from chalicelib.core.console.paged_levels import reach_table
+
     found = services()
     incident = found.incidents.get(incident_id) if _INCIDENT_ID.fullmatch(incident_id) else None
     if incident is None:
@@ -118,6 +116,8 @@ def oncall_page() -> Response:
 @console.route("/console/checkins", methods=["GET"])
 @pages
 def checkins_page() -> Response:
+    from chalicelib.core.checkins.tally import cut_off, tally
+
     request, found, session = signed_in_reader()
     store = found.checkin_store
     tallies = []
@@ -133,6 +133,9 @@ def checkins_page() -> Response:
 @console.route("/console/statements", methods=["GET"])
 @pages
 def statements_page() -> Response:
+    from chalicelib.core.statements.ports import Statement, StatementState
+
+    waiting_states = (StatementState.DRAFT, StatementState.APPROVED)
     request, found, session = signed_in_reader()
     opened = found.lists.incidents(
         incident_query({"status": ["open"], "exercise": ["include"], "limit": ["200"]})
@@ -142,7 +145,7 @@ def statements_page() -> Response:
         drafts = [
             s
             for s in found.statement_desk.statements(item.incident_id)
-            if s.state in WAITING_STATES
+            if s.state in waiting_states
         ]
         if drafts:
             waiting.append((item, drafts))

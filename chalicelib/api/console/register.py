@@ -11,13 +11,13 @@ from chalice.app import Response
 from chalicelib.api.console.web import console, pages, render, signed_in_reader
 from chalicelib.api.lists import query_parameters
 from chalicelib.api.reports import answer
-from chalicelib.core.drills.register import next_cursor, register_query
-from chalicelib.core.reports.report_desk import ReportFormat
 
 
 @console.route("/console/drills", methods=["GET"])
 @pages
 def drills_page() -> Response:
+    from chalicelib.core.drills.register import next_cursor, register_query
+
     request, found, session = signed_in_reader()
     params = query_parameters(request)
     query = register_query(params)
@@ -41,5 +41,7 @@ def drills_page() -> Response:
 def report_page(incident_id: str) -> Response:
     """The after-action report in HTML (timings, reach per channel, who answered and how fast,
     the drill's targets), with the reports' own strict policy (inline SVG charts, no script)."""
+    from chalicelib.core.reports.report_desk import ReportFormat
+
     _, found, _ = signed_in_reader()
     return answer(found.reports.rendered(incident_id, ReportFormat.HTML), f"report-{incident_id}")

@@ -13,11 +13,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qs, quote
 
 from chalice.app import Blueprint, Request, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from chalicelib.api.ack_page import PAGE_HEADERS
 from chalicelib.api.errors import classify
@@ -34,6 +33,9 @@ from chalicelib.core.console.sessions import (
 from chalicelib.core.errors import InvalidInput, TocsinError, UnsupportedMediaType
 from chalicelib.observability import logger
 from chalicelib.wiring import Container, container
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 console = Blueprint(__name__)
 
@@ -59,6 +61,9 @@ def templates() -> Environment:
     """Built on first use: autoescape on for every template, undefined names an error."""
     global _environment  # noqa: PLW0603 - one environment per process, built lazily
     if _environment is None:
+        # Imported here: only the console's pages need it, not the API's cold start.
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
         _environment = Environment(
             loader=FileSystemLoader(_TEMPLATES),
             autoescape=select_autoescape(default=True, default_for_string=True),

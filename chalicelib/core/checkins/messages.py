@@ -9,7 +9,7 @@ batch; a reminder to someone who has answered since it was queued is no longer w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from xml.sax.saxutils import escape
+from html import escape  # xml.sax.saxutils' would import urllib.request (cold start)
 
 from chalicelib.core.checkins.ports import CheckinStore
 from chalicelib.core.checkins.values import Checkin, CheckinAnswer, checkin_for_incident
@@ -104,9 +104,10 @@ def question_message(
         return Message(body=sms, subject=subject, link=ack.url if ack else None)
     if channel is Channel.VOICE:
         spoken = " ".join(
-            checkin_says(language, "option_spoken", number=n, text=escape(t)) for n, t in options
+            checkin_says(language, "option_spoken", number=n, text=escape(t, quote=False))
+            for n, t in options
         )
-        intro = f"{escape(marker + heading)}. {escape(question)}"
+        intro = f"{escape(marker + heading, quote=False)}. {escape(question, quote=False)}"
         said = f"{intro}<break time='1s'/>{spoken}<break time='1s'/>"
         return Message(
             body=f"<speak>{said}{checkin_says(language, 'voice')}</speak>", language=language
@@ -130,7 +131,7 @@ def lead_message(
     words = {"count": len(silent), "question": question, "names": names}
     text = marker + checkin_says(language, "lead_sms", **words)
     if channel is Channel.VOICE:
-        return Message(body=f"<speak>{escape(text)}</speak>", language=language)
+        return Message(body=f"<speak>{escape(text, quote=False)}</speak>", language=language)
     if channel is Channel.SMS:
         return Message(body=text, language=language)
     subject = marker + checkin_says(language, "lead_subject", **words)

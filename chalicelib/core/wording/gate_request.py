@@ -9,7 +9,7 @@ the API with their personal key. Pure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
+from html import escape  # xml.sax.saxutils' would import urllib.request (cold start)
 
 from chalicelib.core.model import Channel, Message
 
@@ -71,7 +71,7 @@ def gate_request(
     }
     sms = words["sms"].format(**{**values, "title": short})
     if channel is Channel.VOICE:
-        spoken = words["voice"].format(**{**values, "title": escape(title)})
+        spoken = words["voice"].format(**{**values, "title": escape(title, quote=False)})
         return Message(body=f"<speak>{spoken}</speak>", language=language)
     if channel is Channel.SMS:
         return Message(body=sms, language=language)

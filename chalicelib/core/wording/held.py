@@ -9,7 +9,7 @@ incident whose messages were held and tells how to decide (tocsin holds list). P
 from __future__ import annotations
 
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
+from html import escape  # xml.sax.saxutils' would import urllib.request (cold start)
 
 from chalicelib.core.model import Channel, Message
 
@@ -91,7 +91,7 @@ def budget_notice(channel: Channel, candidates: Sequence[str], title: str, ref: 
     short = title if len(title) <= _TITLE_IN_SMS else title[: _TITLE_IN_SMS - 1] + "…"
     sms = words["sms"].format(title=short, ref=ref)
     if channel is Channel.VOICE:
-        spoken = words["voice"].format(title=escape(title), ref=ref)
+        spoken = words["voice"].format(title=escape(title, quote=False), ref=ref)
         return Message(body=f"<speak>{spoken}</speak>", language=language)
     if channel is Channel.SMS:
         return Message(body=sms, language=language)

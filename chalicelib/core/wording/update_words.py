@@ -9,7 +9,7 @@ incident and how to post the update (the API, with a personal key). Pure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from xml.sax.saxutils import escape
+from html import escape  # xml.sax.saxutils' would import urllib.request (cold start)
 
 from chalicelib.core.model import Channel, Message
 
@@ -69,7 +69,7 @@ def update_message(
     filled = {**values, "text": text, "link": f"\n{url}" if url else ""}
     short = _short(str(values["title"]))
     if channel is Channel.VOICE:
-        spoken = escape(words["update_sms"].format(**{**filled, "link": ""}))
+        spoken = escape(words["update_sms"].format(**{**filled, "link": ""}), quote=False)
         return Message(body=f"<speak>{spoken}</speak>", language=language)
     sms = words["update_sms"].format(**{**filled, "title": short})
     if channel is Channel.SMS:
