@@ -277,7 +277,7 @@ def test_origination_identities_come_with_a_configuration_set(
         for statement in statements(policy["Properties"]["PolicyDocument"])
         if str(statement["Action"]).startswith("sms-voice:Send")
     ]
-    assert len(granted) == 3  # SMS and voice for the dispatcher, SMS for replies
+    assert len(granted) == 5  # SMS and voice for the dispatcher and the evaluator, SMS for replies
     for statement in granted:
         assert arn in render(as_list(statement["Resource"]))
 

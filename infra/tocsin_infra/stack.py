@@ -643,7 +643,7 @@ class TocsinStack(Stack):
         for role in (api, self.roles[SOCIAL_FUNCTION]):
             read_social_secrets(role, secrets_arn)
 
-    def _grant_sending(self, role: iam.IRole) -> None:
+    def _grant_sending(self, role: iam.Role) -> None:
         """What sending a message takes: SMS and voice through End User Messaging (when an
         origination identity is set), SMS through SNS to phone numbers, email from the sender
         identity, push through Pinpoint (when a project is set)."""
