@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
 MEASURING = ("before_after.py", "trigger_to_first_send.py", "dispatch.py", "coldstart.py")
+# The stand-ins measured on are the same for both trees: moto, with this tree's fix to it.
+STAND_INS = ("local/moto_fixes.py",)
 FIGURES = ("critical_path", "trigger", "fanout", "overhead", "calls", "cold_start")
 
 
@@ -60,7 +63,11 @@ def compare(
     """``names``: the figures to measure (again), into ``pairs`` (an earlier run's)."""
     for module in MEASURING:
         shutil.copy(PROJECT / "bench" / module, before / "bench" / module)
+    for stand_in in STAND_INS:
+        shutil.copy(PROJECT / stand_in, before / stand_in)
     pairs = dict(pairs or {})
+    pairs["before_tree"] = str(before)
+    pairs["load_at_start"] = [round(load, 2) for load in os.getloadavg()]
     for name in names:
         pairs[name] = {
             "before": measure_in(before, name, quick),
@@ -72,6 +79,7 @@ def compare(
             "first_run": pairs.get("measured_at"),
         }
     pairs["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    pairs["load_at_end"] = [round(load, 2) for load in os.getloadavg()]
     return pairs
 
 
@@ -85,9 +93,11 @@ def table(pairs: dict[str, Any]) -> str:
         "# Before and after (issue #35)",
         "",
         f"Measured back to back, figure by figure, by `python -m bench.before_after` at "
-        f"{pairs['measured_at']}: before is main's code, after this branch's, on the same "
-        "shared 2-CPU machine while other engineers ran their tests (timings drift by half "
-        "from run to run there; the counts do not)."
+        f"{pairs['measured_at']}: before is the tree at `{pairs.get('before_tree', '?')}`, "
+        f"after this one, on the same {os.cpu_count()}-CPU machine (load average "
+        f"{pairs.get('load_at_start', '?')} at the start, {pairs.get('load_at_end', '?')} at the "
+        "end; timings on a shared machine drift by half from run to run, the counts do not). "
+        "Both on moto with this tree's fix to it (`local/moto_fixes.py`)."
         + (
             f" Measured again, pair by pair, at that time: {', '.join(again['figures'])}; the "
             f"others at {again['first_run']}."
@@ -108,6 +118,14 @@ def table(pairs: dict[str, Any]) -> str:
             f"{trigger['before']['median']} ({trigger['before']['p95']})",
             f"{trigger['after']['median']} ({trigger['after']['p95']})",
             "≤ 40",
+        ),
+        row(
+            "of which inside AWS calls (moto) / outside them (Tocsin), median ms",
+            f"{trigger['before'].get('median_in_aws', '-')} / "
+            f"{trigger['before'].get('median_outside_aws', '-')}",
+            f"{trigger['after'].get('median_in_aws', '-')} / "
+            f"{trigger['after'].get('median_outside_aws', '-')}",
+            "",
         ),
     ]
     for channel in ("sms", "email"):

@@ -122,7 +122,9 @@ def summary(figures: dict[str, Any]) -> str:
         f"| ≤ {TARGETS['critical_path_calls']}: "
         f"{met[path['total'] <= TARGETS['critical_path_calls']]} |",
         f"| trigger to first send, in-process ({trigger['plan']}) | median {trigger['median']} ms, "
-        f"p95 {trigger['p95']} ms ({trigger['runs']} runs) "
+        f"p95 {trigger['p95']} ms ({trigger['runs']} runs); of the median, "
+        f"{trigger['median_in_aws']} ms inside AWS calls (moto), "
+        f"{trigger['median_outside_aws']} ms outside them (Tocsin's own) "
         f"| ≤ {TARGETS['trigger_to_first_send_median_ms']:g} ms median: "
         f"{met[trigger['median'] <= TARGETS['trigger_to_first_send_median_ms']]} |",
     ]

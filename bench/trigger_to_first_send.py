@@ -21,6 +21,7 @@ import argparse
 import json
 import statistics
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -53,9 +54,12 @@ FUNCTIONS = {"evaluate_events": "evaluator", "dispatch_notifications": "dispatch
 
 
 @contextmanager
-def every_aws_call(record: Callable[[tuple[str, str]], None]) -> Iterator[None]:
+def every_aws_call(
+    record: Callable[[tuple[str, str]], None], spans: list[tuple[float, float]] | None = None
+) -> Iterator[None]:
     """``record((function, "service:Operation"))`` for every AWS call any client in the
-    process makes; ``function``: the Lambda function whose handler made it."""
+    process makes; ``function``: the Lambda function whose handler made it. ``spans``: each
+    call's (start, end), wall-clock seconds: the time spent in AWS (here, in moto)."""
     from botocore.client import BaseClient
 
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
@@ -68,7 +72,12 @@ def every_aws_call(record: Callable[[tuple[str, str]], None]) -> Iterator[None]:
                 break
             frame = frame.f_back  # type: ignore[assignment]
         record((function, f"{client.meta.service_model.service_name}:{operation}"))
-        return original(client, operation, params)
+        started = time.time()
+        try:
+            return original(client, operation, params)
+        finally:
+            if spans is not None:
+                spans.append((started, time.time()))
 
     BaseClient._make_api_call = counted  # type: ignore[attr-defined]
     try:
@@ -134,8 +143,11 @@ def add_people(settings: Any, session: Any) -> None:
         )
 
 
-def measure(runs: int, calls: list[tuple[str, str]] | None = None) -> list[float]:
-    """The timings; ``calls``: filled with the last run's AWS calls, in order."""
+def measure(
+    runs: int, calls: list[tuple[str, str]] | None = None, in_aws: list[float] | None = None
+) -> list[float]:
+    """The timings; ``calls``: filled with the last run's AWS calls, in order; ``in_aws``: with
+    each run's milliseconds inside AWS calls (moto) before its first send."""
     fake_aws(POWERTOOLS_LOG_LEVEL="WARNING")
     import boto3
     from chalice.test import Client
@@ -143,8 +155,13 @@ def measure(runs: int, calls: list[tuple[str, str]] | None = None) -> list[float
 
     from app import app
     from chalicelib.settings import Settings
+    from local import moto_fixes
     from local.bootstrap import create_resources, seed
     from local.runner import QueueRunner
+
+    # moto backs up a table for every action of a TransactWriteItems (its rollback); the tests
+    # and the local stack copy it once a call, as DynamoDB copies nothing (local/moto_fixes.py).
+    moto_fixes.apply()
 
     demo = json.loads((PROJECT / "examples" / "events" / "demo.json").read_text())
     headers = {"Authorization": "Bearer local-dev-key", "Content-Type": "application/json"}
@@ -169,8 +186,9 @@ def measure(runs: int, calls: list[tuple[str, str]] | None = None) -> list[float
                 fresh_world()
                 body = json.dumps({**demo, "dedup_key": f"bench-{run}"}).encode()
                 seen: list[tuple[str, str]] = []
+                spans: list[tuple[float, float]] = []
                 started = datetime.now(UTC)
-                with every_aws_call(seen.append):
+                with every_aws_call(seen.append, spans):
                     event_id = client.http.post("/v1/events", headers=headers, body=body).json_body[
                         "event_id"
                     ]
@@ -188,16 +206,28 @@ def measure(runs: int, calls: list[tuple[str, str]] | None = None) -> list[float
                 )
                 if run:  # run 0 warms up clients and caches
                     timings.append((first - started).total_seconds() * 1000)
+                    until = first.timestamp()
+                    inside = sum(min(end, until) - start for start, end in spans if start < until)
+                    if in_aws is not None:
+                        in_aws.append(inside * 1000)
     return timings
 
 
 def figures(runs: int) -> dict[str, Any]:
+    """``median``, ``p95``: trigger to first send, in-process, on moto; ``median_in_aws``: of
+    that, the time inside AWS calls (moto's, which DynamoDB, SQS and SNS replace with their own
+    latencies); ``median_outside_aws``: the rest, Tocsin's own (with the local runner's)."""
     calls: list[tuple[str, str]] = []
-    timings = sorted(measure(runs, calls))
+    in_aws: list[float] = []
+    measured = measure(runs, calls, in_aws)
+    timings = sorted(measured)
+    outside = [total - aws for total, aws in zip(measured, in_aws, strict=True)]
     return {
         "critical_path_calls": critical_path(calls),
         "median": round(statistics.median(timings), 1),
         "p95": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+        "median_in_aws": round(statistics.median(in_aws), 1),
+        "median_outside_aws": round(statistics.median(outside), 1),
         "runs": len(timings),
         "plan": "crisis-cell (10 people, 19 messages; its statements are drafted, not sent)",
     }
