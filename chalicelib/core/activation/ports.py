@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.core.model import (
     DecisionOutcome,
     Incident,
     ReceivedEvent,
 )
-from chalicelib.core.playbook.checkin_request import CheckinRequest
+
+if TYPE_CHECKING:  # a type only: its module (the check-in plan's words) is not imported
+    from chalicelib.core.playbook.checkin_request import CheckinRequest
 
 
 class EventQueue(Protocol):
