@@ -36,6 +36,7 @@ from chalicelib.core.drills.review import DrillRecords, DrillReview
 from chalicelib.core.drills.runner import DrillDesk
 from chalicelib.core.messaging.dispatch import Dispatcher
 from chalicelib.core.messaging.dispatch_report import DispatchReport
+from chalicelib.core.messaging.first_batch import FirstBatch
 from chalicelib.core.messaging.passes import AckLinks
 from chalicelib.core.messaging.ports import ChannelSender
 from chalicelib.core.messaging.receipts import DeliveryTracker
@@ -186,6 +187,10 @@ class MemoryWorld:
 
     @cached_property
     def notifier(self) -> Notifier:
+        return self.notifier_sending(None)
+
+    def notifier_sending(self, first_batch: FirstBatch | None) -> Notifier:
+        """The notifier; with ``first_batch``, as the evaluator's (chalicelib/wiring.py)."""
         return Notifier(
             self.incidents,
             self.playbooks,
@@ -196,6 +201,7 @@ class MemoryWorld:
             statements=self.statement_desk,
             checkins=PlanCheckins(self.checkins, self.incidents, self.clock),
             updates=self.update_desk,
+            first_batch=first_batch,
         )
 
     @cached_property

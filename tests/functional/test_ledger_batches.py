@@ -152,12 +152,9 @@ def test_on_dynamodb_50_passes_cost_two_calls_and_a_conflicting_call_still_lands
     assert all(registry.find(INCIDENT.incident_id, each.contact_id) == each for each in crowd)
 
 
-def test_on_dynamodb_passes_go_in_with_the_claims_in_one_call_when_they_fit(
-    tables: Any, settings: Any
-) -> None:
-    """The first message waits for one write, not two (#35): the claims and the passes of the
-    people they reach, in one transaction; every pass findable, every job claimed."""
-    from chalicelib.core.messaging.passes import issue_pass
+def ledger_and_registry(tables: Any, settings: Any) -> tuple[Any, Any, Any]:
+    """The ledger and registry of the incidents table, sharing the expiries as in wiring.py, the
+    incident created and its expiry read (once per incident, before the first claim)."""
     from chalicelib.storage.incidents import DynamoIncidentStore
     from chalicelib.storage.ledger import DynamoSendLedger
     from chalicelib.storage.responders import DynamoResponderRegistry
@@ -165,14 +162,25 @@ def test_on_dynamodb_passes_go_in_with_the_claims_in_one_call_when_they_fit(
 
     client = tables.client("dynamodb")
     DynamoIncidentStore(client, settings.incidents_table).create(INCIDENT, [])
-    expiries = IncidentExpiries(client, settings.incidents_table)  # shared, as in wiring.py
+    expiries = IncidentExpiries(client, settings.incidents_table)
+    expiries.of(INCIDENT.incident_id)
     registry = DynamoResponderRegistry(client, settings.incidents_table, expiries=expiries)
     ledger = DynamoSendLedger(
         client, settings.incidents_table, expiries=expiries, registry=registry
     )
+    return ledger, registry, client
+
+
+def test_on_dynamodb_passes_go_in_with_the_claims_in_one_call_when_they_fit(
+    tables: Any, settings: Any
+) -> None:
+    """The first message waits for one write, not two (#35): the claims and the passes of the
+    people they reach, in one transaction; every pass findable, every job claimed."""
+    from chalicelib.core.messaging.passes import issue_pass
+
+    ledger, registry, client = ledger_and_registry(tables, settings)
     batch = jobs(19, INCIDENT.incident_id)
     passes = [issue_pass(b"s", INCIDENT.incident_id, job.contact_id, NOW) for job in batch[:10]]
-    expiries.of(INCIDENT.incident_id)  # read once per incident, before the first claim
     counted = Counted(client)
     claims = ledger.claim_all_registering(batch, NOW, NOW - TIMEOUT, passes)
     assert claims == [Claim(ClaimOutcome.CLAIMED)] * 19
@@ -185,21 +193,10 @@ def test_on_dynamodb_passes_that_do_not_fit_or_a_cancelled_claim_are_registered_
     tables: Any, settings: Any
 ) -> None:
     from chalicelib.core.messaging.passes import issue_pass
-    from chalicelib.storage.incidents import DynamoIncidentStore
-    from chalicelib.storage.ledger import DynamoSendLedger
-    from chalicelib.storage.responders import DynamoResponderRegistry
-    from chalicelib.storage.retention import IncidentExpiries
 
-    client = tables.client("dynamodb")
-    DynamoIncidentStore(client, settings.incidents_table).create(INCIDENT, [])
-    expiries = IncidentExpiries(client, settings.incidents_table)  # shared, as in wiring.py
-    registry = DynamoResponderRegistry(client, settings.incidents_table, expiries=expiries)
-    ledger = DynamoSendLedger(
-        client, settings.incidents_table, expiries=expiries, registry=registry
-    )
+    ledger, registry, client = ledger_and_registry(tables, settings)
     crowd = jobs(60, INCIDENT.incident_id)
     passes = [issue_pass(b"s", INCIDENT.incident_id, job.contact_id, NOW) for job in crowd]
-    expiries.of(INCIDENT.incident_id)
     counted = Counted(client)
     # 60 claims and 180 pass items: the passes first (two transactions), then the claims (one).
     assert all(c.granted for c in ledger.claim_all_registering(crowd, NOW, NOW - TIMEOUT, passes))

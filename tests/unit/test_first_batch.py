@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core.activation.notifier import Notifier
-from chalicelib.core.checkins.plan_step import PlanCheckins
 from chalicelib.core.errors import TransientError, TransientSendError
 from chalicelib.core.messaging.first_batch import FIRST_BATCH, RETRY_DELAY, FirstBatch
 from chalicelib.core.model import Channel, Contact, NotificationJob
@@ -17,19 +16,7 @@ from tests.unit.test_notifier import opened
 
 
 def sending_notifier(org: MemoryWorld, first: FirstBatch) -> Notifier:
-    """The notifier as the evaluator's composition builds it (chalicelib/wiring.py)."""
-    return Notifier(
-        org.incidents,
-        org.playbooks,
-        org.directory,
-        org.dispatch_queue,
-        org.clock,
-        org.escalator,
-        statements=org.statement_desk,
-        checkins=PlanCheckins(org.checkins, org.incidents, org.clock),
-        updates=org.update_desk,
-        first_batch=first,
-    )
+    return org.notifier_sending(first)
 
 
 def queued_jobs(org: MemoryWorld) -> list[NotificationJob]:
