@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.core.activation.ports import EventRecord, RateCharge
-from chalicelib.core.errors import RateLimited
+from chalicelib.core.activation.ports import EventRecord, RateCharge, rate_window
 from chalicelib.core.model import DecisionOutcome, ReceivedEvent
 
 _UNDECIDED = (DecisionOutcome.PENDING, DecisionOutcome.FAILED, DecisionOutcome.HELD)
@@ -28,14 +27,12 @@ class MemoryEventStore:
 
     def record_all(self, received: Sequence[ReceivedEvent], charge: RateCharge | None) -> None:
         if charge is not None:  # one write: refused, nothing is recorded nor counted
-            window = received[0].received_at.replace(second=0, microsecond=0)
-            counted = self.rates.get((charge.key_name, window), 0)
+            now = received[0].received_at
+            window = (charge.key_name, rate_window(now))
+            counted = self.rates.get(window, 0)
             if counted > charge.limit - charge.cost:
-                raise RateLimited(
-                    f"the key {charge.key_name!r} may send {charge.limit} events a minute",
-                    60 - received[0].received_at.second,
-                )
-            self.rates[(charge.key_name, window)] = counted + charge.cost
+                raise charge.refused(now)
+            self.rates[window] = counted + charge.cost
         for item in received:
             self.record_received(item)
 

@@ -143,17 +143,21 @@ def message_id_of(record: SQSRecord) -> str:
 
 def first_delivery(record: SQSRecord) -> bool:
     """SQS hands this message out for the first time (said so: an unknown count is not)."""
-    attributes = record.to_dict().get("attributes") or {}
-    return attributes.get("ApproximateReceiveCount") == "1"
+    return _receives(record) == 1
 
 
 def receive_count(record: SQSRecord) -> int:
     """How often SQS has handed this message out (1 the first time)."""
+    return _receives(record) or 1
+
+
+def _receives(record: SQSRecord) -> int | None:
+    """SQS's ``ApproximateReceiveCount``; None when the record does not say."""
     attributes = record.to_dict().get("attributes") or {}
     try:
-        return int(attributes.get("ApproximateReceiveCount", 1))
-    except (TypeError, ValueError):
-        return 1
+        return int(attributes["ApproximateReceiveCount"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def failure_reason(error: Exception) -> str:

@@ -68,8 +68,7 @@ class DynamoEventStore:
             except ClientError as error:
                 reasons: list[Any] = list(error.response.get("CancellationReasons") or [{}])
                 if charge is not None and start == 0 and _refused(reasons[0]):
-                    now = received[0].received_at
-                    raise self._rates.refusal(charge.key_name, charge.limit, now) from None
+                    raise charge.refused(received[0].received_at) from None
                 raise
 
     def _recording(self, received: ReceivedEvent) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.activation.ports import RateCharge
-from chalicelib.core.errors import AuthenticationFailed, RateLimited
+from chalicelib.core.activation.ports import RateCharge, rate_window
+from chalicelib.core.errors import AuthenticationFailed
 from chalicelib.storage import keys
 from chalicelib.storage.codec import dynamodb_errors, error_code, put_if_absent, to_item
 
@@ -26,21 +26,22 @@ class DynamoRateLimiter:
         self._table = table_name
 
     def admit(self, key_name: str, limit: int, now: datetime, cost: int = 1) -> None:
-        update = self.counting(RateCharge(key_name, limit, cost), now)
+        charge = RateCharge(key_name, limit, cost)
+        update = self.counting(charge, now)
         try:
             with dynamodb_errors():
                 self._client.update_item(**update)
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
-            raise self.refusal(key_name, limit, now) from None
+            raise charge.refused(now) from None
 
     def counting(self, charge: RateCharge, now: datetime) -> dict[str, Any]:
         """The conditional update that counts ``charge`` in ``now``'s window (UpdateItem's
         arguments; with ``TableName``, a transaction's ``Update`` too)."""
         if not 1 <= charge.cost <= charge.limit:
             raise ValueError(f"a cost of {charge.cost} can never fit a limit of {charge.limit}")
-        window = now.replace(second=0, microsecond=0)
+        window = rate_window(now)
         return {
             "TableName": self._table,
             "Key": to_item(keys.rate_window(charge.key_name, window)),
@@ -55,13 +56,6 @@ class DynamoRateLimiter:
                 }
             ),
         }
-
-    def refusal(self, key_name: str, limit: int, now: datetime) -> RateLimited:
-        return RateLimited(
-            f"the key {key_name!r} may send {limit} events a minute "
-            "(a request without events counts one)",
-            60 - now.second,
-        )
 
 
 class DynamoReplayGuard:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from chalicelib.core.errors import RateLimited
 from chalicelib.core.model import (
     DecisionOutcome,
     Incident,
@@ -31,6 +32,19 @@ class RateCharge:
     key_name: str
     limit: int
     cost: int
+
+    def refused(self, now: datetime) -> RateLimited:
+        """Past the rate in ``now``'s minute (its window): try again when the next begins."""
+        return RateLimited(
+            f"the key {self.key_name!r} may send {self.limit} events a minute "
+            "(a request without events counts one)",
+            60 - now.second,
+        )
+
+
+def rate_window(now: datetime) -> datetime:
+    """The one-minute window a key's rate is counted in."""
+    return now.replace(second=0, microsecond=0)
 
 
 @dataclass(frozen=True)

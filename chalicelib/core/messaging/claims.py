@@ -71,14 +71,16 @@ class Claims:
         passes: list[ResponderPass] = []
         if jobs:  # the passes go with the first jobs claimed, once
             passes, self.passes = self.passes, []
+        stale = now - self.timeout
         if passes and passing_ledger(self.ledger):
-            found = self.ledger.claim_all_registering(jobs, now, now - self.timeout, passes)
-        elif batch_ledger(self.ledger):
-            self._register(passes)
-            found = self.ledger.claim_all(jobs, now, now - self.timeout)
+            found = self.ledger.claim_all_registering(jobs, now, stale, passes)
         else:
             self._register(passes)
-            found = [self.ledger.claim(job, now, now - self.timeout) for job in jobs]
+            found = (
+                self.ledger.claim_all(jobs, now, stale)
+                if batch_ledger(self.ledger)
+                else [self.ledger.claim(job, now, stale) for job in jobs]
+            )
         return [self._note(job, claim, now) for job, claim in zip(jobs, found, strict=True)]
 
     def _register(self, passes: list[ResponderPass]) -> None:
